@@ -1,0 +1,204 @@
+// The health model's vocabulary (DESIGN §3). Every time is epoch milliseconds; every duration is milliseconds.
+// State objects are plain JSON-serialisable data so the store can persist them as they are.
+
+export type CheckStatus = 'ok' | 'warn' | 'crit' | 'unknown';
+export const CHECK_STATUSES: readonly CheckStatus[] = ['ok', 'warn', 'crit', 'unknown'];
+
+export type Health = 'healthy' | 'unhealthy' | 'unknown' | 'pending' | 'missing';
+export const HEALTH_STATES: readonly Health[] = ['healthy', 'unhealthy', 'unknown', 'pending', 'missing'];
+
+export type Connectivity = 'available' | 'unavailable';
+
+export type MetadataLevel = 'info' | 'warning' | 'error';
+
+/** Timing settings of a source or check (DESIGN §3, effective timestamp). */
+export interface Timing {
+  /** Multiples of the period a result stays fresh. */
+  freshness: number;
+  overhead: number;
+  accuracy: number;
+  pushPeriod: number;
+}
+
+/** Engine-wide defaults (config `defaults:`). */
+export interface EngineSettings {
+  freshness: number;
+  startupGrace: number;
+  appearanceTimeout: number;
+  sourceDropAfter: number;
+  renameLag: number;
+  disconnectGrace: number;
+  eventsPerSubject: number;
+  /** Settle lag of a dependency when its `depends_on` entry names none. */
+  dependencyLag: number;
+}
+
+export interface Dependency {
+  id: string;
+  /** After the dependency's last health change, dependants' checks stay suppressed this long. */
+  lag: number;
+}
+
+/** What configuration or the API says a subject is. Changing it changes the configuration ETag. */
+export interface SubjectSpec {
+  id: string;
+  kind: string;
+  labels: Record<string, string>;
+  dependsOn: Dependency[];
+  /** Name of the source instance that owns the subject (`config`, `api`, `targets`, ...). */
+  source: string;
+  /** Per-subject overrides of the engine defaults. */
+  startupGrace?: number;
+  appearanceTimeout?: number;
+  timing?: Partial<Timing>;
+}
+
+export interface Observation {
+  subject: string;
+  check: string;
+  status: CheckStatus;
+  message?: string;
+  /** The source's own timestamp of the result, when it has one. */
+  observedAt?: number;
+  /** How often this check reports. */
+  period: number;
+  /** Upper bound on the age of `observedAt` for the result to be fresh. */
+  maxAge?: number;
+  /** Numeric measurements (probe duration, bytes, ...) kept beside the check. */
+  metrics?: Record<string, number>;
+  /** Source instance that produced it; defaults to the subject's source. */
+  source?: string;
+  /** Kind for a subject the observation creates (push API); default `push`. */
+  kind?: string;
+  timing?: Partial<Timing>;
+}
+
+export interface ConnectivitySignal {
+  subject: string;
+  state: Connectivity;
+  reason?: string;
+  /** For `unavailable`: wait this long before applying it; a later `available` cancels it. */
+  grace?: number;
+  source?: string;
+}
+
+export interface MetadataEntry {
+  level: MetadataLevel;
+  message: string;
+  value?: number;
+  updatedAt: number;
+}
+
+export interface Manipulation {
+  manipulation: string;
+  startedAt: number;
+  endedAt: number;
+}
+
+export interface CheckState {
+  name: string;
+  source: string;
+  /** Status as last reported (before staleness is applied). */
+  reported: CheckStatus;
+  message?: string;
+  period: number;
+  maxAge?: number;
+  timing: Timing;
+  observedAt?: number;
+  receivedAt: number;
+  statusChangedAt: number;
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+  metrics?: Record<string, number>;
+  // Derived by the engine at each evaluation, stored so readers need not recompute:
+  expiresAt: number;
+  effectiveAt: number;
+  /** `reported`, or `unknown` once stale. */
+  status: CheckStatus;
+  counted: boolean;
+  /** Why it does not count: `stale`, `manipulation`, `rename`, `dependency`, `dropped`; absent when counted. */
+  notCountedReason?: string;
+  /** Set when the source was lost for `sourceDropAfter`: the check is hidden until it reports again. */
+  dropped: boolean;
+}
+
+export interface SubjectState {
+  spec: SubjectSpec;
+  createdAt: number;
+  firstSeenAt: number;
+  renamedAt?: number;
+  /** When the appearance timeout starts counting (creation, rename). */
+  appearanceSince: number;
+  /** True once a check has counted since `appearanceSince`. */
+  appeared: boolean;
+  manipulations: Record<string, Manipulation>;
+  checks: Record<string, CheckState>;
+  health: Health;
+  healthChangedAt: number;
+  healthChanges: number;
+  healthReason?: string;
+  connectivity?: Connectivity;
+  connectivityChangedAt?: number;
+  connectivityChanges: number;
+  connectivityReason?: string;
+  /** A delayed `unavailable` waiting out its grace. */
+  pendingUnavailable?: { at: number; reason?: string };
+  lastSeenAt?: number;
+  warnings: number;
+  metadata: Record<string, MetadataEntry>;
+  /** Earliest time at which a tick may change this subject; the engine skips it before then. */
+  nextDeadline?: number;
+  /** Bumped whenever `spec` changes: drives the configuration ETag. */
+  specVersion: number;
+  /** Bumped whenever anything volatile changes: drives the health ETag. */
+  stateVersion: number;
+}
+
+export type EventType = 'health' | 'connectivity' | 'availability' | 'warnings';
+
+export interface EngineEvent {
+  seq: number;
+  at: number;
+  subject: string;
+  type: EventType;
+  from: string | null;
+  to: string;
+  reason?: string;
+}
+
+export interface SourceState {
+  name: string;
+  up: boolean;
+  lastSuccessAt?: number;
+  downSince?: number;
+  lastError?: string;
+  errors: Record<string, number>;
+}
+
+export interface EngineState {
+  settings: EngineSettings;
+  subjects: Map<string, SubjectState>;
+  sources: Map<string, SourceState>;
+  /** Last event sequence number handed out. */
+  seq: number;
+  /** Bounded recent history per subject, newest last. */
+  history: Map<string, EngineEvent[]>;
+  /** subject id → ids of subjects that depend on it. Derived from specs. */
+  dependents: Map<string, Set<string>>;
+}
+
+/** What every engine call returns: the events it caused and the subjects whose state changed. */
+export interface EngineResult {
+  events: EngineEvent[];
+  changed: Set<string>;
+}
+
+/** A refusal: the input was not applied and nothing changed. */
+export class EngineError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'conflict' | 'invalid',
+    message: string,
+  ) {
+    super(message);
+  }
+}
