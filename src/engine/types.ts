@@ -173,6 +173,8 @@ export interface SourceState {
   downSince?: number;
   lastError?: string;
   errors: Record<string, number>;
+  /** When the engine dropped this source's checks (source down for `sourceDropAfter`); cleared when it is up again. */
+  droppedAt?: number;
 }
 
 export interface EngineState {
@@ -185,12 +187,22 @@ export interface EngineState {
   history: Map<string, EngineEvent[]>;
   /** subject id → ids of subjects that depend on it. Derived from specs. */
   dependents: Map<string, Set<string>>;
+  /** Engine-internal schedule of subjects' `nextDeadline`s, kept as a binary min-heap; not persisted. */
+  deadlines?: DeadlineEntry[];
+}
+
+/** One entry of the engine's deadline heap. Entries whose `at` no longer equals the subject's `nextDeadline` are ignored. */
+export interface DeadlineEntry {
+  at: number;
+  subject: string;
 }
 
 /** What every engine call returns: the events it caused and the subjects whose state changed. */
 export interface EngineResult {
   events: EngineEvent[];
   changed: Set<string>;
+  /** Names of sources whose `SourceState` changed (status, errors, drop). */
+  changedSources?: Set<string>;
 }
 
 /** A refusal: the input was not applied and nothing changed. */
