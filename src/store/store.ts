@@ -1,0 +1,242 @@
+// Persistence of the engine state in SQLite with group commit (DESIGN §2).
+//
+// The engine mutates its in-memory state; `record()` only notes which subjects changed and which events happened.
+// A timer, armed only while something is dirty, writes all of it in ONE transaction every flush interval and then
+// resolves the `commit()` promises that were waiting, so an API write is acknowledged only once it is on disk and a
+// storm of updates costs one transaction per interval. See docs/store.md for the durability argument.
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import type { EngineEvent, EngineResult, EngineState, SourceState, SubjectState } from '../engine/types.js';
+import { StoreError, describeOpenFailure, errorMessage } from './errors.js';
+import { checkDatabaseIdentity, migrate } from './migrations.js';
+import { Tables, type FlushBatch } from './tables.js';
+
+export { StoreError } from './errors.js';
+
+export interface StoreOptions {
+  /** Group-commit interval: how long a change may wait for its transaction. */
+  flushIntervalMs: number;
+  /** Events kept per subject; older ones are pruned in the flush that adds new ones. */
+  eventsPerSubject: number;
+  /** Called with every failed flush (the data stays dirty and is retried on the next interval). */
+  onError?: (error: Error) => void;
+  /** Clock for `lastFlushAt`; defaults to `Date.now`. */
+  now?: () => number;
+  /** How long to wait for a lock held by another connection (a backup, a reader) before failing. */
+  busyTimeoutMs?: number;
+}
+
+export interface StoreStats {
+  /** Flush transactions committed since open. */
+  transactions: number;
+  /** Rows inserted, updated or deleted by those transactions. */
+  rowsWritten: number;
+  lastFlushDurationMs: number;
+  lastFlushAt?: number;
+  /** Subjects changed but not yet flushed. */
+  pendingSubjects: number;
+  /** Size on disk of the database and its write-ahead log. */
+  sizeBytes: number;
+}
+
+export interface LoadedState {
+  subjects: SubjectState[];
+  sources: SourceState[];
+  seq: number;
+  /** Retained events, ascending seq. */
+  history: EngineEvent[];
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+export class Store {
+  private state: EngineState | undefined;
+  private dirtySubjects = new Set<string>();
+  private dirtySources = new Set<string>();
+  private queuedEvents: EngineEvent[] = [];
+  private waiters: Waiter[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private transactions = 0;
+  private rowsWritten = 0;
+  private lastFlushDurationMs = 0;
+  private lastFlushAt: number | undefined;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly tables: Tables,
+    readonly path: string,
+    private readonly options: StoreOptions,
+  ) {}
+
+  /** Opens (creating if absent) and migrates the database; throws StoreError on a corrupt, foreign or too-new file. */
+  static open(path: string, options: StoreOptions): Store {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path);
+      // Identity first, before anything writes to the file: a foreign or corrupt file must stay untouched.
+      const version = checkDatabaseIdentity(db, path);
+      db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal' && path !== ':memory:') throw new StoreError(`state database ${path} cannot use write-ahead logging (journal mode stays ${String(mode)})`);
+      // FULL, not NORMAL: with NORMAL a WAL commit survives kill -9 but not a power cut. Group commit makes the
+      // fsync per transaction cheap (a few per second at most), and an acknowledged write must never be lost.
+      db.pragma('synchronous = FULL');
+      migrate(db, version);
+      return new Store(db, new Tables(db, path), path, options);
+    } catch (error) {
+      db?.close();
+      throw describeOpenFailure(path, error);
+    }
+  }
+
+  load(): LoadedState {
+    this.assertOpen();
+    try {
+      return {
+        subjects: this.tables.loadSubjects(),
+        sources: this.tables.loadSources(),
+        seq: this.tables.loadSeq(),
+        history: this.tables.loadEvents(),
+      };
+    } catch (error) {
+      throw describeOpenFailure(this.path, error);
+    }
+  }
+
+  /** The state the flush reads current subject and source rows from. */
+  attach(state: EngineState): void {
+    this.state = state;
+  }
+
+  /** Marks `result.changed` dirty and queues `result.events`. No I/O. */
+  record(result: EngineResult): void {
+    this.assertOpen();
+    if (result.changed.size > 0 && !this.state) throw new StoreError('Store.attach(state) must be called before recording changes');
+    for (const id of result.changed) this.dirtySubjects.add(id);
+    for (const event of result.events) this.queuedEvents.push(event);
+    if (this.hasPending()) this.schedule();
+  }
+
+  markSourceDirty(name: string): void {
+    this.assertOpen();
+    if (!this.state) throw new StoreError('Store.attach(state) must be called before recording changes');
+    this.dirtySources.add(name);
+    this.schedule();
+  }
+
+  /** Resolves once everything recorded before the call is durably flushed; rejects if that flush failed. */
+  commit(): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreError(`state database ${this.path} is closed`));
+    if (!this.hasPending()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Flushed events with seq > `seq`, ascending; unflushed ones are not visible here yet. */
+  eventsAfter(seq: number, limit: number, subject?: string): EngineEvent[] {
+    this.assertOpen();
+    return this.tables.eventsAfter(seq, Math.max(0, Math.floor(limit)), subject);
+  }
+
+  stats(): StoreStats {
+    const stats: StoreStats = {
+      transactions: this.transactions,
+      rowsWritten: this.rowsWritten,
+      lastFlushDurationMs: this.lastFlushDurationMs,
+      pendingSubjects: this.dirtySubjects.size,
+      sizeBytes: fileSize(this.path) + fileSize(`${this.path}-wal`),
+    };
+    if (this.lastFlushAt !== undefined) stats.lastFlushAt = this.lastFlushAt;
+    return stats;
+  }
+
+  /** Final synchronous flush, then closes the database. Throws if that flush failed (its data is lost). */
+  close(): void {
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const failure = this.hasPending() ? this.flush() : undefined;
+    this.closed = true;
+    this.db.close();
+    if (failure) throw failure;
+  }
+
+  private hasPending(): boolean {
+    return this.dirtySubjects.size > 0 || this.dirtySources.size > 0 || this.queuedEvents.length > 0;
+  }
+
+  /**
+   * Arms the flush timer if it is not armed. The timer is unref'd so a merely dirty store never holds the process
+   * open (close() flushes), but ref'd while someone awaits commit(): a pending acknowledgement must reach the disk.
+   */
+  private schedule(): void {
+    if (this.closed) return;
+    if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.flush();
+        if (this.hasPending()) this.schedule();
+      }, this.options.flushIntervalMs);
+    }
+    if (this.waiters.length > 0) this.timer.ref();
+    else this.timer.unref();
+  }
+
+  /** Writes everything pending in one transaction and settles the waiters; returns the error if it failed. */
+  private flush(): StoreError | undefined {
+    const waiters = this.waiters;
+    this.waiters = [];
+    const state = this.state;
+    const batch: FlushBatch = {
+      subjects: [...this.dirtySubjects].map((id) => ({ id, state: state?.subjects.get(id) })),
+      sources: [...this.dirtySources].map((name) => ({ name, state: state?.sources.get(name) })),
+      events: this.queuedEvents,
+      seq: this.queuedEvents.reduce((highest, event) => Math.max(highest, event.seq), state?.seq ?? 0),
+      eventsPerSubject: this.options.eventsPerSubject,
+    };
+    const started = performance.now();
+    try {
+      this.rowsWritten += this.tables.flush(batch);
+    } catch (cause) {
+      // The dirty sets and the queue are untouched, so the next interval retries all of it.
+      const error = new StoreError(
+        `flush of ${batch.subjects.length} subjects, ${batch.sources.length} sources and ${batch.events.length} events to ${this.path} failed (${errorMessage(cause)}); retrying every ${this.options.flushIntervalMs} ms`,
+        { cause },
+      );
+      for (const waiter of waiters) waiter.reject(error);
+      this.options.onError?.(error);
+      return error;
+    } finally {
+      this.lastFlushDurationMs = performance.now() - started;
+    }
+    // Synchronous flush: nothing can have been recorded while it ran, so everything pending is now on disk.
+    this.dirtySubjects = new Set();
+    this.dirtySources = new Set();
+    this.queuedEvents = [];
+    this.transactions += 1;
+    this.lastFlushAt = (this.options.now ?? Date.now)();
+    for (const waiter of waiters) waiter.resolve();
+    return undefined;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError(`state database ${this.path} is closed`);
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}

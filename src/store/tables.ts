@@ -1,0 +1,153 @@
+// The SQL side of the store: prepared statements, row ↔ object mapping, and the one-transaction flush.
+// States are stored as JSON of the engine's plain objects; events get columns so they can be queried by seq and subject.
+import type Database from 'better-sqlite3';
+import type { EngineEvent, EventType, SourceState, SubjectState } from '../engine/types.js';
+import { corruptDatabase } from './errors.js';
+
+interface EventRow {
+  seq: number;
+  at: number;
+  subject: string;
+  type: string;
+  from_state: string | null;
+  to_state: string;
+  reason: string | null;
+}
+
+interface StateRow {
+  key: string;
+  state: string;
+}
+
+/** What one flush writes: rows to upsert or delete, events to append. */
+export interface FlushBatch {
+  subjects: { id: string; state: SubjectState | undefined }[];
+  sources: { name: string; state: SourceState | undefined }[];
+  events: EngineEvent[];
+  seq: number;
+  eventsPerSubject: number;
+}
+
+export class Tables {
+  private readonly upsertSubject;
+  private readonly deleteSubject;
+  private readonly deleteSubjectEvents;
+  private readonly upsertSource;
+  private readonly deleteSource;
+  private readonly insertEvent;
+  private readonly pruneSubjectEvents;
+  private readonly raiseSeq;
+  private readonly selectEventsAfter;
+  private readonly selectSubjectEventsAfter;
+  private readonly flushTransaction;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly path: string,
+  ) {
+    this.upsertSubject = db.prepare<[string, string]>(
+      'INSERT INTO subjects (id, state) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state',
+    );
+    this.deleteSubject = db.prepare<[string]>('DELETE FROM subjects WHERE id = ?');
+    this.deleteSubjectEvents = db.prepare<[string]>('DELETE FROM events WHERE subject = ?');
+    this.upsertSource = db.prepare<[string, string]>(
+      'INSERT INTO sources (name, state) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET state = excluded.state',
+    );
+    this.deleteSource = db.prepare<[string]>('DELETE FROM sources WHERE name = ?');
+    // OR REPLACE: an event seq seen twice must not wedge every later flush; the newer copy wins.
+    this.insertEvent = db.prepare<[number, number, string, string, string | null, string, string | null]>(
+      'INSERT OR REPLACE INTO events (seq, at, subject, type, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    // Keeps the newest `limit` events of a subject: everything older than the limit-th newest goes.
+    this.pruneSubjectEvents = db.prepare<{ subject: string; keep: number }>(
+      `DELETE FROM events WHERE subject = @subject AND seq < (
+         SELECT seq FROM events WHERE subject = @subject ORDER BY seq DESC LIMIT 1 OFFSET @keep - 1)`,
+    );
+    // max(): the global sequence never goes backwards, whatever a caller hands in.
+    this.raiseSeq = db.prepare<[number]>("UPDATE meta SET value = max(value, ?) WHERE key = 'seq'");
+    this.selectEventsAfter = db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.selectSubjectEventsAfter = db.prepare<[string, number, number], EventRow>(
+      'SELECT * FROM events WHERE subject = ? AND seq > ? ORDER BY seq LIMIT ?',
+    );
+    this.flushTransaction = db.transaction((batch: FlushBatch) => this.writeBatch(batch));
+  }
+
+  /** Writes the whole batch in one IMMEDIATE transaction; returns the number of rows written or deleted. */
+  flush(batch: FlushBatch): number {
+    return this.flushTransaction.immediate(batch);
+  }
+
+  private writeBatch(batch: FlushBatch): number {
+    let rows = 0;
+    for (const { name, state } of batch.sources) {
+      rows += state ? this.upsertSource.run(name, JSON.stringify(state)).changes : this.deleteSource.run(name).changes;
+    }
+    for (const event of batch.events) {
+      rows += this.insertEvent.run(event.seq, event.at, event.subject, event.type, event.from, event.to, event.reason ?? null).changes;
+    }
+    for (const { id, state } of batch.subjects) {
+      if (state) {
+        rows += this.upsertSubject.run(id, JSON.stringify(state)).changes;
+      } else {
+        // A removed subject takes its history with it, so churning ids cannot grow the events table without bound.
+        rows += this.deleteSubject.run(id).changes + this.deleteSubjectEvents.run(id).changes;
+      }
+    }
+    const deleted = new Set(batch.subjects.filter((subject) => !subject.state).map((subject) => subject.id));
+    const withNewEvents = new Set(batch.events.map((event) => event.subject));
+    for (const subject of withNewEvents) {
+      if (deleted.has(subject)) continue;
+      rows += this.pruneSubjectEvents.run({ subject, keep: Math.max(1, batch.eventsPerSubject) }).changes;
+    }
+    rows += this.raiseSeq.run(batch.seq).changes;
+    return rows;
+  }
+
+  loadSubjects(): SubjectState[] {
+    const rows = this.db.prepare('SELECT id AS key, state FROM subjects ORDER BY id').all() as StateRow[];
+    return rows.map((row) => {
+      const subject = this.parse<SubjectState>(row, 'subject');
+      if (subject.spec?.id !== row.key) throw corruptDatabase(this.path, `subject row ${JSON.stringify(row.key)} holds another subject's state`);
+      return subject;
+    });
+  }
+
+  loadSources(): SourceState[] {
+    const rows = this.db.prepare('SELECT name AS key, state FROM sources ORDER BY name').all() as StateRow[];
+    return rows.map((row) => this.parse<SourceState>(row, 'source'));
+  }
+
+  loadSeq(): number {
+    const value = this.db.prepare("SELECT value FROM meta WHERE key = 'seq'").pluck().get();
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw corruptDatabase(this.path, `meta.seq is ${String(value)}`);
+    return value;
+  }
+
+  loadEvents(): EngineEvent[] {
+    return (this.db.prepare('SELECT * FROM events ORDER BY seq').all() as EventRow[]).map(toEvent);
+  }
+
+  eventsAfter(seq: number, limit: number, subject?: string): EngineEvent[] {
+    const rows = subject === undefined ? this.selectEventsAfter.all(seq, limit) : this.selectSubjectEventsAfter.all(subject, seq, limit);
+    return rows.map(toEvent);
+  }
+
+  private parse<T extends object>(row: StateRow, what: string): T {
+    let value: unknown;
+    try {
+      value = JSON.parse(row.state);
+    } catch (error) {
+      throw corruptDatabase(this.path, `${what} ${JSON.stringify(row.key)} is not valid JSON`, error);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw corruptDatabase(this.path, `${what} ${JSON.stringify(row.key)} is not a JSON object`);
+    }
+    return value as T;
+  }
+}
+
+function toEvent(row: EventRow): EngineEvent {
+  const event: EngineEvent = { seq: row.seq, at: row.at, subject: row.subject, type: row.type as EventType, from: row.from_state, to: row.to_state };
+  if (row.reason !== null) event.reason = row.reason;
+  return event;
+}
