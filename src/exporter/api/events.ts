@@ -1,0 +1,103 @@
+// Event delivery: long-poll (`after` + `wait`) and an SSE stream. Only committed events are served, in seq order,
+// so a consumer resuming with `after=SEQ` (or Last-Event-ID) sees no gap and no duplicate.
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import type { EngineEvent } from '../../engine/types.js';
+import type { Vigil } from '../../runtime/vigil.js';
+import { parseDuration } from '../../util/duration.js';
+import { idSchema } from './bodies.js';
+import { parseParam } from './parse.js';
+import { eventView } from './views.js';
+
+const MAX_WAIT_MS = 60_000;
+const MAX_LIMIT = 1_000;
+const SSE_HEARTBEAT_MS = 15_000;
+
+const seqParam = z.coerce.number().int().min(0);
+const limitParam = z.coerce.number().int().min(1).max(MAX_LIMIT);
+const waitParam = z.string().transform((value, ctx) => {
+  try {
+    return Math.min(parseDuration(/^\d+(\.\d+)?$/.test(value) ? Number(value) : value), MAX_WAIT_MS);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+export interface EventStreams {
+  /** Ends every open long-poll and stream (graceful shutdown). */
+  closeAll(): void;
+}
+
+export function eventRoutes(vigil: Vigil): { router: Router; streams: EventStreams } {
+  const router = Router();
+  const open = new Set<() => void>();
+  const subjectFilter = (value: unknown) => (value === undefined ? undefined : parseParam(idSchema('subject'), value, 'subject'));
+  const committedAfter = (after: number, limit: number, subject?: string): EngineEvent[] =>
+    vigil.store.eventsAfter(after, limit, subject).filter((e) => e.seq <= vigil.committedSeq);
+
+  router.get('/events', (req, res) => {
+    const after = req.query['after'] === undefined ? 0 : parseParam(seqParam, req.query['after'], 'after');
+    const limit = req.query['limit'] === undefined ? MAX_LIMIT : parseParam(limitParam, req.query['limit'], 'limit');
+    const wait = req.query['wait'] === undefined ? 0 : parseParam(waitParam, req.query['wait'], 'wait');
+    const subject = subjectFilter(req.query['subject']);
+    const answer = (events: EngineEvent[]) =>
+      res.json({ events: events.map(eventView), last_seq: events.length ? events[events.length - 1]!.seq : after });
+
+    const ready = committedAfter(after, limit, subject);
+    if (ready.length > 0 || wait === 0) return answer(ready);
+
+    let finish: (events?: EngineEvent[]) => void = () => undefined;
+    const timer = setTimeout(() => finish(), wait);
+    const unsubscribe = vigil.onCommittedEvents(() => {
+      const fresh = committedAfter(after, limit, subject);
+      if (fresh.length > 0) finish(fresh);
+    });
+    finish = (events: EngineEvent[] = []) => {
+      clearTimeout(timer);
+      unsubscribe();
+      open.delete(finish);
+      if (!res.writableEnded && !res.destroyed) answer(events);
+    };
+    open.add(finish);
+    res.on('close', () => finish());
+  });
+
+  router.get('/events/stream', (req, res) => {
+    const fromHeader = req.get('last-event-id');
+    const after = parseParam(seqParam, req.query['after'] ?? fromHeader ?? vigil.committedSeq, 'after');
+    const subject = subjectFilter(req.query['subject']);
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+    res.flushHeaders();
+
+    let sent = after;
+    const send = (events: EngineEvent[]) => {
+      for (const event of events) {
+        if (event.seq <= sent || (subject !== undefined && event.subject !== subject)) continue;
+        writeEvent(res, event);
+        sent = event.seq;
+      }
+    };
+    // Subscribe before reading the backlog; `sent` drops anything delivered twice across the seam.
+    const unsubscribe = vigil.onCommittedEvents(send);
+    for (let batch = committedAfter(sent, MAX_LIMIT, subject); batch.length > 0; batch = committedAfter(sent, MAX_LIMIT, subject)) {
+      send(batch);
+    }
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
+    heartbeat.unref();
+    const close = () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      open.delete(close);
+      if (!res.writableEnded) res.end();
+    };
+    open.add(close);
+    res.on('close', close);
+  });
+
+  return { router, streams: { closeAll: () => [...open].forEach((close) => close()) } };
+}
+
+function writeEvent(res: Response, event: EngineEvent): void {
+  res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(eventView(event))}\n\n`);
+}

@@ -1,0 +1,95 @@
+// JSON shapes the API answers with: configuration and volatile health kept apart so their ETags move independently.
+import { createHash } from 'node:crypto';
+import type { CheckState, EngineEvent, SubjectState } from '../../engine/types.js';
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+export function subjectConfigView(subject: SubjectState) {
+  const { spec } = subject;
+  return {
+    id: spec.id,
+    kind: spec.kind,
+    labels: spec.labels,
+    depends_on: spec.dependsOn.map((d) => ({ id: d.id, lag_seconds: d.lag / 1000 })),
+    source: spec.source,
+    created_at: iso(subject.createdAt),
+    renamed_at: iso(subject.renamedAt),
+  };
+}
+
+function checkView(check: CheckState) {
+  return {
+    status: check.status,
+    reported_status: check.reported,
+    counted: check.counted,
+    not_counted_reason: check.notCountedReason ?? null,
+    message: check.message ?? null,
+    source: check.source,
+    period_seconds: check.period / 1000,
+    observed_at: iso(check.observedAt),
+    received_at: iso(check.receivedAt),
+    status_changed_at: iso(check.statusChangedAt),
+    effective_at: iso(check.effectiveAt),
+    expires_at: iso(check.expiresAt),
+    consecutive_failures: check.consecutiveFailures,
+    consecutive_successes: check.consecutiveSuccesses,
+    metrics: check.metrics ?? {},
+  };
+}
+
+export function subjectHealthView(subject: SubjectState) {
+  const checks: Record<string, ReturnType<typeof checkView>> = {};
+  for (const [name, check] of Object.entries(subject.checks)) if (!check.dropped) checks[name] = checkView(check);
+  const metadata: Record<string, { level: string; message: string; value: number | null; updated_at: string | null }> = {};
+  for (const [key, entry] of Object.entries(subject.metadata)) {
+    metadata[key] = { level: entry.level, message: entry.message, value: entry.value ?? null, updated_at: iso(entry.updatedAt) };
+  }
+  return {
+    id: subject.spec.id,
+    kind: subject.spec.kind,
+    health: subject.health,
+    health_reason: subject.healthReason ?? null,
+    health_changed_at: iso(subject.healthChangedAt),
+    connectivity: subject.connectivity ?? null,
+    connectivity_reason: subject.connectivityReason ?? null,
+    connectivity_changed_at: iso(subject.connectivityChangedAt),
+    last_seen_at: iso(subject.lastSeenAt),
+    warnings: subject.warnings,
+    checks,
+    metadata,
+    manipulations: Object.values(subject.manipulations).map((m) => ({
+      manipulation: m.manipulation,
+      started_at: iso(m.startedAt),
+      ended_at: iso(m.endedAt),
+    })),
+  };
+}
+
+export function eventView(event: EngineEvent) {
+  return {
+    seq: event.seq,
+    at: iso(event.at),
+    subject: event.subject,
+    type: event.type,
+    from: event.from,
+    to: event.to,
+    reason: event.reason ?? null,
+  };
+}
+
+/** A weak ETag over (id, created, version) triples, order-independent so a restart's load order does not change it. */
+export function etagOf(entries: Iterable<[string, number, number]>): string {
+  const lines: string[] = [];
+  for (const [id, createdAt, version] of entries) lines.push(`${id}\u0000${createdAt}\u0000${version}`);
+  lines.sort();
+  return `W/"${createHash('sha1').update(lines.join('\n')).digest('base64url')}"`;
+}
+
+export const configEtag = (subjects: Iterable<SubjectState>): string =>
+  etagOf(map(subjects, (s) => [s.spec.id, s.createdAt, s.specVersion]));
+export const healthEtag = (subjects: Iterable<SubjectState>): string =>
+  etagOf(map(subjects, (s) => [s.spec.id, s.createdAt, s.stateVersion]));
+
+function* map<T, U>(items: Iterable<T>, f: (item: T) => U): Iterable<U> {
+  for (const item of items) yield f(item);
+}

@@ -1,0 +1,145 @@
+// Write endpoints of the push API. Each validates everything first, applies, and answers only after the group commit
+// that holds the change, so an acknowledged write survives a crash.
+import { Router, json } from 'express';
+import { z } from 'zod';
+import * as engine from '../../engine/index.js';
+import type { CheckStatus, EngineResult, Observation, SubjectSpec } from '../../engine/types.js';
+import type { Vigil } from '../../runtime/vigil.js';
+import type { Authorizer } from '../auth.js';
+import { conflict, notFound } from '../problem.js';
+import {
+  DEFAULT_PUSH_PERIOD_MS,
+  checkBody,
+  connectivityBody,
+  idSchema,
+  manipulationBody,
+  metadataBody,
+  observationsBody,
+  subjectBody,
+} from './bodies.js';
+import { parseBody, parseParam } from './parse.js';
+import { subjectConfigView, subjectHealthView } from './views.js';
+
+const subjectId = idSchema('subject id');
+const checkName = idSchema('check name');
+const metadataKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'metadata keys are 1-64 letters, digits and _ . -');
+
+type CheckBody = z.output<typeof checkBody>;
+
+function toObservation(subject: string, check: string, body: CheckBody): Observation {
+  return {
+    subject,
+    check,
+    status: body.status as CheckStatus,
+    period: body.period ?? DEFAULT_PUSH_PERIOD_MS,
+    source: 'api',
+    ...(body.message !== undefined && { message: body.message }),
+    ...(body.observed_at !== undefined && { observedAt: body.observed_at }),
+    ...(body.metrics !== undefined && { metrics: body.metrics }),
+  };
+}
+
+export function writeRoutes(vigil: Vigil, auth: Authorizer, maxBodyBytes: number): Router {
+  const router = Router();
+  router.use(json({ limit: maxBodyBytes, type: ['application/json', 'application/*+json'] }));
+
+  const existing = (id: string) => {
+    const subject = vigil.state.subjects.get(id);
+    if (!subject) throw notFound(`no subject "${id}"; create it with PUT /api/v1/subjects/${id} or push a check to it`);
+    return subject;
+  };
+  const healthOf = (id: string) => subjectHealthView(existing(id));
+
+  router.put('/subjects/:id', auth.require('admin'), async (req, res) => {
+    const id = parseParam(subjectId, req.params.id, 'subject id');
+    const body = parseBody(subjectBody, req.body, 'subject');
+    const before = vigil.state.subjects.get(id);
+    if (before?.spec.source === 'config') throw conflict(`subject "${id}" is defined in the config file; change it there`);
+    const dependsOn = (body.depends_on ?? []).map((d) =>
+      typeof d === 'string' ? { id: d, lag: vigil.state.settings.dependencyLag } : { id: d.id, lag: d.lag },
+    );
+    for (const dependency of dependsOn) {
+      if (dependency.id === id) throw conflict(`subject "${id}" cannot depend on itself`);
+      existing(dependency.id);
+    }
+    const spec: SubjectSpec = { id, kind: body.kind, labels: body.labels ?? {}, dependsOn, source: before?.spec.source ?? 'api' };
+    await vigil.applyDurably((s, now) => engine.upsertSubject(s, spec, now));
+    res.status(before ? 200 : 201).json(subjectConfigView(existing(id)));
+  });
+
+  router.delete('/subjects/:id', auth.require('admin'), async (req, res) => {
+    const subject = existing(parseParam(subjectId, req.params.id, 'subject id'));
+    if (subject.spec.source === 'config') throw conflict(`subject "${subject.spec.id}" is defined in the config file; remove it there`);
+    await vigil.applyDurably((s, now) => engine.removeSubject(s, subject.spec.id, now));
+    res.status(204).end();
+  });
+
+  router.post('/observations', auth.require('observe'), async (req, res) => {
+    const batch = parseBody(observationsBody, req.body, 'observations batch');
+    const observations = batch.map((o) => toObservation(o.subject, o.check, o));
+    // One engine call per observation, one commit for the batch.
+    await vigil.applyDurably((s, now) => {
+      const merged: EngineResult = { events: [], changed: new Set() };
+      for (const observation of observations) {
+        const result = engine.applyObservation(s, observation, now);
+        merged.events.push(...result.events);
+        for (const id of result.changed) merged.changed.add(id);
+      }
+      return merged;
+    });
+    res.json({ accepted: observations.length });
+  });
+
+  router.put('/subjects/:id/checks/:check', auth.require('observe'), async (req, res) => {
+    const id = parseParam(subjectId, req.params.id, 'subject id');
+    const check = parseParam(checkName, req.params.check, 'check name');
+    const body = parseBody(checkBody, req.body, 'check result');
+    await vigil.applyDurably((s, now) => engine.applyObservation(s, toObservation(id, check, body), now));
+    res.json(healthOf(id));
+  });
+
+  router.put('/subjects/:id/connectivity', auth.require('connectivity'), async (req, res) => {
+    const id = existing(parseParam(subjectId, req.params.id, 'subject id')).spec.id;
+    const body = parseBody(connectivityBody, req.body, 'connectivity');
+    await vigil.applyDurably((s, now) =>
+      engine.applyConnectivity(s, { subject: id, state: body.state, source: 'api', ...(body.reason && { reason: body.reason }) }, now),
+    );
+    res.json(healthOf(id));
+  });
+
+  router.put('/subjects/:id/metadata/:key', auth.require('metadata'), async (req, res) => {
+    const id = existing(parseParam(subjectId, req.params.id, 'subject id')).spec.id;
+    const key = parseParam(metadataKey, req.params.key, 'metadata key');
+    const body = parseBody(metadataBody, req.body, 'metadata entry');
+    await vigil.applyDurably((s, now) => engine.setMetadata(s, id, key, body, now));
+    res.json(healthOf(id));
+  });
+
+  router.delete('/subjects/:id/metadata/:key', auth.require('metadata'), async (req, res) => {
+    const subject = existing(parseParam(subjectId, req.params.id, 'subject id'));
+    const key = parseParam(metadataKey, req.params.key, 'metadata key');
+    if (!(key in subject.metadata)) throw notFound(`subject "${subject.spec.id}" has no metadata "${key}"`);
+    await vigil.applyDurably((s, now) => engine.deleteMetadata(s, subject.spec.id, key, now));
+    res.status(204).end();
+  });
+
+  router.post('/subjects/:id/manipulations', auth.require('manipulate'), async (req, res) => {
+    const id = existing(parseParam(subjectId, req.params.id, 'subject id')).spec.id;
+    const body = parseBody(manipulationBody, req.body, 'manipulation');
+    await vigil.applyDurably((s, now) =>
+      engine.recordManipulation(
+        s,
+        id,
+        {
+          manipulation: body.manipulation,
+          ...(body.started_at !== undefined && { startedAt: body.started_at }),
+          ...(body.ended_at !== undefined && { endedAt: body.ended_at }),
+        },
+        now,
+      ),
+    );
+    res.status(201).json(healthOf(id));
+  });
+
+  return router;
+}

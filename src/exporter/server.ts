@@ -1,0 +1,86 @@
+// The HTTP face of vigil: /metrics, the lifecycle probes and the /api/v1 push API, on one express app.
+import express, { type Request, type Response } from 'express';
+import type { Vigil } from '../runtime/vigil.js';
+import { Authorizer, type ApiToken } from './auth.js';
+import { eventRoutes, type EventStreams } from './api/events.js';
+import { readRoutes } from './api/reads.js';
+import { writeRoutes } from './api/writes.js';
+import { createMetricsEndpoint, maybeGzip } from './metrics/self.js';
+import { HttpProblem, problemHandler, sendProblem } from './problem.js';
+
+export interface ServerOptions {
+  tokens: ApiToken[];
+  maxBodyBytes: number;
+  version: string;
+  logError: (error: unknown) => void;
+}
+
+export interface VigilApp {
+  app: express.Express;
+  streams: EventStreams;
+  /** Flipped off at shutdown so /-/ready tells load balancers to stop sending. */
+  setReady(ready: boolean): void;
+}
+
+export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false); // our ETags are semantic (configuration vs health), never body hashes
+  let ready = false;
+
+  const metrics = createMetricsEndpoint({
+    state: () => vigil.state,
+    storeStats: () => vigil.store.stats(),
+    version: options.version,
+  });
+  app.get('/metrics', async (req: Request, res: Response) => {
+    const { body, contentType } = await metrics.render();
+    const encoded = maybeGzip(body, req.get('accept-encoding'));
+    res.setHeader('Content-Type', contentType);
+    res.setHeader('Vary', 'Accept-Encoding');
+    if (encoded.encoding) res.setHeader('Content-Encoding', encoded.encoding);
+    res.send(encoded.body);
+  });
+  app.get('/-/healthy', (_req, res) => res.type('text/plain').send('vigil is healthy.\n'));
+  app.get('/-/ready', (_req, res) => {
+    res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'vigil is ready.\n' : 'vigil is not ready.\n');
+  });
+  app.get('/', (_req, res) =>
+    res.type('html').send('<html><head><title>vigil</title></head><body><h1>vigil</h1><p><a href="/metrics">Metrics</a> · <a href="/api/v1/health">Health</a> · <a href="/api/v1/subjects">Subjects</a></p></body></html>\n'),
+  );
+
+  const auth = new Authorizer(options.tokens);
+  const events = eventRoutes(vigil);
+  const api = express.Router();
+  api.use(readRoutes(vigil));
+  api.use(events.router);
+  api.use(writeRoutes(vigil, auth, options.maxBodyBytes));
+  app.use('/api/v1', api);
+
+  app.use((req: Request, res: Response) => {
+    const allowed = knownPathMethods(req.path);
+    if (allowed) {
+      res.setHeader('Allow', allowed);
+      return sendProblem(res, new HttpProblem(405, 'Method Not Allowed', `${req.method} is not allowed on ${req.path}; use ${allowed}`), req.path);
+    }
+    sendProblem(res, new HttpProblem(404, 'Not Found', `no endpoint ${req.method} ${req.path}; see the README for the API`), req.path);
+  });
+  app.use(problemHandler(options.logError));
+  return { app, streams: events.streams, setReady: (value) => (ready = value) };
+}
+
+const ROUTE_METHODS: [RegExp, string][] = [
+  [/^\/api\/v1\/subjects\/[^/]+\/checks\/[^/]+$/, 'PUT'],
+  [/^\/api\/v1\/subjects\/[^/]+\/connectivity$/, 'PUT'],
+  [/^\/api\/v1\/subjects\/[^/]+\/metadata\/[^/]+$/, 'PUT, DELETE'],
+  [/^\/api\/v1\/subjects\/[^/]+\/manipulations$/, 'POST'],
+  [/^\/api\/v1\/subjects\/[^/]+\/health$/, 'GET'],
+  [/^\/api\/v1\/subjects\/[^/]+$/, 'GET, PUT, DELETE'],
+  [/^\/api\/v1\/(subjects|health|events|events\/stream)$/, 'GET'],
+  [/^\/api\/v1\/observations$/, 'POST'],
+  [/^\/(metrics|-\/healthy|-\/ready)$/, 'GET'],
+];
+
+function knownPathMethods(path: string): string | undefined {
+  return ROUTE_METHODS.find(([pattern]) => pattern.test(path))?.[1];
+}

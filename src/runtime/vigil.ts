@@ -1,0 +1,151 @@
+// The runtime around the pure engine: it owns the clock, the store and the timers, and hands out committed events.
+// Everything that changes state goes through `apply`, so the store sees every change and listeners see every event.
+import { EventEmitter } from 'node:events';
+import * as engine from '../engine/index.js';
+import type { EngineEvent, EngineResult, EngineSettings, EngineState, SubjectSpec } from '../engine/types.js';
+import type { SourceSink } from '../sources/types.js';
+import type { Store } from '../store/store.js';
+
+export type Clock = () => number;
+
+/** Longest a tick is put off, so time-driven changes show within this even without a deadline. */
+const MAX_TICK_DELAY_MS = 1_000;
+/** Flushes an event batch waits through before it is given up on (the store keeps retrying the data itself). */
+const MAX_PUBLISH_ATTEMPTS = 100;
+
+export class Vigil {
+  readonly state: EngineState;
+  /** Highest event seq known to be durably stored: API readers never see past it. */
+  committedSeq: number;
+  private readonly bus = new EventEmitter();
+  private tickTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    readonly store: Store,
+    settings: EngineSettings,
+    readonly clock: Clock = Date.now,
+  ) {
+    const loaded = store.load();
+    this.state = engine.restoreState(settings, loaded.subjects, loaded.sources, loaded.seq, loaded.history);
+    this.committedSeq = loaded.seq;
+    store.attach(this.state);
+    this.bus.setMaxListeners(0);
+  }
+
+  /** Applies one engine call at the current time and records the result for the next group commit. */
+  apply(change: (state: EngineState, now: number) => EngineResult): EngineResult {
+    const result = change(this.state, this.clock());
+    this.record(result);
+    return result;
+  }
+
+  /** Like `apply`, but resolves only once the change is durable (an acknowledged API write). */
+  async applyDurably(change: (state: EngineState, now: number) => EngineResult): Promise<EngineResult> {
+    const result = this.apply(change);
+    await this.store.commit();
+    return result;
+  }
+
+  /** Brings configured subjects in line with the config: upsert the listed ones, remove configured ones no longer listed. */
+  syncConfiguredSubjects(specs: SubjectSpec[]): void {
+    const wanted = new Set(specs.map((spec) => spec.id));
+    for (const [id, subject] of this.state.subjects) {
+      if (subject.spec.source === 'config' && !wanted.has(id)) this.apply((s, now) => engine.removeSubject(s, id, now));
+    }
+    // Dependencies first, so a dependant never points at a subject that does not exist yet.
+    for (const spec of orderByDependencies(specs)) this.apply((s, now) => engine.upsertSubject(s, spec, now));
+  }
+
+  /** The narrow interface sources report through. */
+  sink(): SourceSink {
+    return {
+      defineSubject: (spec) => this.apply((s, now) => engine.upsertSubject(s, spec, now)),
+      observe: (observation) => this.apply((s, now) => engine.applyObservation(s, observation, now)),
+      connectivity: (signal) => this.apply((s, now) => engine.applyConnectivity(s, signal, now)),
+      metadata: (subject, key, entry) =>
+        this.apply((s, now) =>
+          entry === null ? engine.deleteMetadata(s, subject, key, now) : engine.setMetadata(s, subject, key, entry, now),
+        ),
+      sourceStatus: (source, up, reason) => {
+        this.apply((s, now) => engine.applySourceStatus(s, source, { up, reason }, now));
+        this.store.markSourceDirty(source);
+      },
+    };
+  }
+
+  /** Calls `listener` with events once they are committed, in seq order. Returns the unsubscribe function. */
+  onCommittedEvents(listener: (events: EngineEvent[]) => void): () => void {
+    this.bus.on('events', listener);
+    return () => this.bus.off('events', listener);
+  }
+
+  /** Starts the tick loop that applies time-driven changes (staleness, grace, lags, delayed disconnects). */
+  start(): void {
+    this.scheduleTick();
+  }
+
+  stop(): void {
+    this.closed = true;
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+  }
+
+  private record(result: EngineResult): void {
+    if (result.changed.size === 0 && result.events.length === 0) return;
+    this.store.record(result);
+    if (result.events.length > 0) {
+      void this.publishWhenDurable(result.events);
+    }
+    this.scheduleTick();
+  }
+
+  private async publishWhenDurable(events: EngineEvent[]): Promise<void> {
+    // A failed flush keeps its data dirty and retries on the next interval (the store reports the error): wait for that one.
+    for (let attempt = 0; attempt < MAX_PUBLISH_ATTEMPTS && !this.closed; attempt++) {
+      try {
+        await this.store.commit();
+        this.publish(events);
+        return;
+      } catch {
+        // retried by the next flush
+      }
+    }
+  }
+
+  private publish(events: EngineEvent[]): void {
+    const last = events[events.length - 1]!;
+    if (last.seq > this.committedSeq) this.committedSeq = last.seq;
+    this.bus.emit('events', events);
+  }
+
+  private scheduleTick(): void {
+    if (this.closed) return;
+    const now = this.clock();
+    const deadline = engine.nextDeadline(this.state);
+    const delay = Math.max(0, Math.min(MAX_TICK_DELAY_MS, (deadline ?? now + MAX_TICK_DELAY_MS) - now));
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    this.tickTimer = setTimeout(() => {
+      this.tickTimer = undefined;
+      this.record(engine.tick(this.state, this.clock()));
+      this.scheduleTick();
+    }, delay);
+    this.tickTimer.unref();
+  }
+}
+
+function orderByDependencies(specs: SubjectSpec[]): SubjectSpec[] {
+  const byId = new Map(specs.map((spec) => [spec.id, spec]));
+  const ordered: SubjectSpec[] = [];
+  const visited = new Set<string>();
+  const visit = (spec: SubjectSpec): void => {
+    if (visited.has(spec.id)) return;
+    visited.add(spec.id);
+    for (const dependency of spec.dependsOn) {
+      const target = byId.get(dependency.id);
+      if (target) visit(target);
+    }
+    ordered.push(spec);
+  };
+  specs.forEach(visit);
+  return ordered;
+}

@@ -1,0 +1,101 @@
+// `vigil serve`: load the config, restore state, start the engine loop, the sources and the HTTP server; stop gracefully.
+import type { Server } from 'node:http';
+import { pino, type Logger } from 'pino';
+import { loadConfig } from './config/load.js';
+import type { Source } from './sources/types.js';
+import { Store } from './store/store.js';
+import { Vigil } from './runtime/vigil.js';
+import { createApp } from './exporter/server.js';
+import { startSelfMonitor } from './runtime/self-monitor.js';
+import { VERSION } from './version.js';
+
+export interface ServeOptions {
+  configPath?: string;
+  listen?: string;
+  state?: string;
+}
+
+export interface RunningVigil {
+  vigil: Vigil;
+  server: Server;
+  address: { host: string; port: number };
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+/** Parses `host:port`, `[::1]:port` or `:port`. */
+export function parseListen(value: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) throw new Error(`invalid listen address "${value}": use host:port, [::1]:port or :port`);
+  return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
+}
+
+/** Starts everything and resolves once the HTTP server listens. Used by the CLI and by tests. */
+export async function startVigil(options: ServeOptions, sources: Source[] = []): Promise<RunningVigil> {
+  const { config, file } = await loadConfig(options.configPath);
+  const log = pino({ level: config.logLevel, base: { app: 'vigil' } });
+  const listen = options.listen ? parseListen(options.listen) : config.listen;
+  const statePath = options.state ?? config.statePath;
+
+  const store = Store.open(statePath, {
+    flushIntervalMs: config.flushInterval,
+    eventsPerSubject: config.settings.eventsPerSubject,
+    onError: (error) => log.error({ err: error.message }, 'state flush failed; retrying'),
+  });
+  const vigil = new Vigil(store, config.settings);
+  vigil.syncConfiguredSubjects(config.subjects);
+  const selfMonitor = startSelfMonitor(vigil);
+
+  const web = createApp(vigil, {
+    tokens: config.api.tokens,
+    maxBodyBytes: config.api.maxBodyBytes,
+    version: VERSION,
+    logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = web.app.listen(listen.port, listen.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const bound = server.address();
+  const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : listen;
+
+  const sink = vigil.sink();
+  for (const source of sources) source.start(sink);
+  vigil.start();
+  web.setReady(true);
+  log.info({ config: file, listen: `${address.host}:${address.port}`, state: statePath, subjects: vigil.state.subjects.size }, 'vigil serving');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      web.setReady(false);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      web.streams.closeAll();
+      server.closeIdleConnections();
+      selfMonitor.stop();
+      await Promise.allSettled(sources.map((source) => source.stop()));
+      vigil.stop();
+      await closed;
+      store.close();
+      log.info('vigil stopped; state flushed');
+    })());
+  return { vigil, server, address, log, stop };
+}
+
+/** The CLI entry: runs until SIGTERM/SIGINT, then shuts down gracefully. */
+export async function serve(options: ServeOptions): Promise<void> {
+  const running = await startVigil(options);
+  const shutdown = (signal: string) => {
+    running.log.info({ signal }, 'shutting down');
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        running.log.error({ err: String(error) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}

@@ -1,0 +1,79 @@
+// Starts a real vigil app (engine + SQLite store + express) on 127.0.0.1 with a temporary state file.
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EngineSettings, SubjectSpec } from '../../src/engine/types.js';
+import type { ApiToken } from '../../src/exporter/auth.js';
+import { createApp, type VigilApp } from '../../src/exporter/server.js';
+import { Vigil } from '../../src/runtime/vigil.js';
+import { Store } from '../../src/store/store.js';
+
+export const TEST_SETTINGS: EngineSettings = {
+  freshness: 2,
+  startupGrace: 0,
+  appearanceTimeout: 30 * 60_000,
+  sourceDropAfter: 15 * 60_000,
+  renameLag: 3 * 3_600_000,
+  disconnectGrace: 30_000,
+  eventsPerSubject: 100,
+  dependencyLag: 0,
+};
+
+export const TOKENS: ApiToken[] = [
+  { name: 'admin', token: 'admin-secret-token', scopes: ['admin'] },
+  { name: 'pusher', token: 'pusher-secret-token', scopes: ['observe'] },
+  { name: 'ops', token: 'ops-secret-token', scopes: ['connectivity', 'metadata', 'manipulate'] },
+];
+
+export interface Harness {
+  base: string;
+  vigil: Vigil;
+  web: VigilApp;
+  dir: string;
+  request(method: string, path: string, options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: { subjects?: SubjectSpec[]; maxBodyBytes?: number } = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-api-'));
+  const store = Store.open(join(dir, 'vigil.db'), { flushIntervalMs: 5, eventsPerSubject: 100 });
+  const vigil = new Vigil(store, TEST_SETTINGS);
+  vigil.syncConfiguredSubjects(options.subjects ?? []);
+  const web = createApp(vigil, { tokens: TOKENS, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024, version: 'test', logError: () => undefined });
+  web.setReady(true);
+  const server = await new Promise<Server>((resolve) => {
+    const s = web.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const address = server.address();
+  if (typeof address !== 'object' || !address) throw new Error('no address');
+  const base = `http://127.0.0.1:${address.port}`;
+  vigil.start();
+  return {
+    base,
+    vigil,
+    web,
+    dir,
+    request(method, path, { token, body, raw, headers = {} } = {}) {
+      const allHeaders: Record<string, string> = { ...headers };
+      if (token) allHeaders['authorization'] = `Bearer ${token}`;
+      if (body !== undefined || raw !== undefined) allHeaders['content-type'] ??= 'application/json';
+      return fetch(base + path, { method, headers: allHeaders, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
+    },
+    async close() {
+      web.streams.closeAll();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      vigil.stop();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function problemOf(response: Response): Promise<{ status: number; title: string; detail: string; errors?: { path: string; message: string }[] }> {
+  if (!response.headers.get('content-type')?.startsWith('application/problem+json')) {
+    throw new Error(`expected application/problem+json, got ${response.headers.get('content-type')} (${response.status})`);
+  }
+  return (await response.json()) as { status: number; title: string; detail: string };
+}

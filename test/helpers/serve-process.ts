@@ -1,0 +1,40 @@
+// Runs `vigil serve` as a child process and finds its port from the start-up log line.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+
+export interface ServeProcess {
+  child: ChildProcess;
+  base: string;
+  logs: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function spawnServe(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vigil did not start within ${options.timeoutMs ?? 15000} ms:\n${output}`)), options.timeoutMs ?? 15_000);
+    const look = () => {
+      const line = output.split('\n').find((l) => l.includes('"vigil serving"'));
+      if (!line) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', look);
+      const listen = (JSON.parse(line) as { listen: string }).listen;
+      const port = listen.slice(listen.lastIndexOf(':') + 1);
+      resolve(`http://127.0.0.1:${port}`);
+    };
+    child.stdout!.on('data', look);
+    void exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`vigil exited with ${code} before serving:\n${output}`));
+    });
+  });
+  return { child, base, logs: () => output, exited };
+}
