@@ -1,0 +1,13 @@
+// The configuration `vigil serve` runs when given no --config and there is no ./vigil.yml:
+// vigil watching itself, so `npm start` shows live data at once (DESIGN §6).
+// The targets issue adds its probes here: its own port (hostport), a file write in its state
+// directory (filewrite) and its own /-/healthy endpoint (download), all with `subject: vigil`.
+
+export const EMBEDDED_CONFIG = `# vigil's embedded default: vigil watching the machine it runs on.
+listen: 0.0.0.0:9977
+state: ./data/vigil.db
+subjects:
+  - id: vigil
+    kind: exporter
+targets: []
+`;

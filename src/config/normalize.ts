@@ -1,0 +1,110 @@
+// From the validated file (snake_case, duration strings) to what the rest of vigil codes against
+// (camelCase, milliseconds, engine types).
+import { resolve } from 'node:path';
+import type { EngineSettings, SubjectSpec, Timing } from '../engine/types.js';
+import type { AlertingConfig } from './alerting.js';
+import { formatKeyPath } from './errors.js';
+import { durationMs, labelsToStrings, parseByteSize } from './fields.js';
+import { parseListen, type ListenAddress } from './listen.js';
+import type { LOG_LEVELS, RawConfig, SCOPES } from './schema.js';
+import type { Secrets } from './secrets.js';
+import { dependencyId } from './subjects.js';
+import type { TargetsConfig } from './targets.js';
+
+export type Scope = (typeof SCOPES)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ApiTokenConfig {
+  name: string;
+  token: string;
+  scopes: Scope[];
+}
+
+/** A section whose schema its own issue adds; until then it is passed on as written. */
+export type ReservedSection = Record<string, unknown>;
+
+export interface VigilConfig {
+  listen: ListenAddress;
+  /** Absolute path of the SQLite state file. */
+  statePath: string;
+  flushInterval: number;
+  logLevel: LogLevel;
+  api: { tokens: ApiTokenConfig[]; maxBodyBytes: number };
+  settings: EngineSettings;
+  /** Default timing of checks; sources and subjects override parts of it. */
+  timing: Timing;
+  subjects: SubjectSpec[];
+  targets: TargetsConfig;
+  alerting?: AlertingConfig;
+  practable?: ReservedSection;
+  kubernetes?: ReservedSection;
+  agents?: ReservedSection;
+  octopus?: ReservedSection;
+}
+
+export interface NormalizeContext {
+  /** Directory relative paths in the file are resolved against. */
+  baseDir: string;
+  secrets: Secrets;
+}
+
+export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeContext): VigilConfig {
+  const defaults = raw.defaults;
+  const settings: EngineSettings = {
+    freshness: defaults.freshness,
+    startupGrace: durationMs(defaults.startup_grace),
+    appearanceTimeout: durationMs(defaults.appearance_timeout),
+    sourceDropAfter: durationMs(defaults.source_drop_after),
+    renameLag: durationMs(defaults.rename_lag),
+    disconnectGrace: durationMs(defaults.disconnect_grace),
+    eventsPerSubject: defaults.events_per_subject,
+    dependencyLag: durationMs(defaults.dependency_lag),
+  };
+  const timing: Timing = {
+    freshness: defaults.freshness,
+    overhead: durationMs(defaults.overhead),
+    accuracy: durationMs(defaults.accuracy),
+    pushPeriod: durationMs(defaults.push_period),
+  };
+
+  const tokens = raw.api.tokens.map((token, index): ApiTokenConfig => {
+    // The schema guarantees exactly one of token / token_file, and the loader read every *_file key.
+    const value = token.token ?? secrets.get(formatKeyPath(['api', 'tokens', index, 'token_file']));
+    if (value === undefined) throw new Error(`api.tokens[${index}]: token_file was not read`);
+    return { name: token.name, token: value, scopes: [...token.scopes] };
+  });
+
+  const subjects = raw.subjects.map((subject): SubjectSpec => {
+    const spec: SubjectSpec = {
+      id: subject.id,
+      kind: subject.kind,
+      labels: labelsToStrings(subject.labels),
+      dependsOn: (subject.depends_on ?? []).map((entry) => ({
+        id: dependencyId(entry),
+        lag: typeof entry !== 'string' && entry.lag !== undefined ? durationMs(entry.lag) : settings.dependencyLag,
+      })),
+      source: 'config',
+    };
+    if (subject.startup_grace !== undefined) spec.startupGrace = durationMs(subject.startup_grace);
+    if (subject.appearance_timeout !== undefined) spec.appearanceTimeout = durationMs(subject.appearance_timeout);
+    if (subject.freshness !== undefined) spec.timing = { freshness: subject.freshness };
+    return spec;
+  });
+
+  const config: VigilConfig = {
+    listen: parseListen(raw.listen),
+    statePath: resolve(baseDir, raw.state),
+    flushInterval: durationMs(raw.store.flush_interval),
+    logLevel: raw.log.level,
+    api: { tokens, maxBodyBytes: parseByteSize(raw.api.max_body) },
+    settings,
+    timing,
+    subjects,
+    targets: raw.targets,
+  };
+  if (raw.alerting !== undefined) config.alerting = raw.alerting;
+  for (const section of ['practable', 'kubernetes', 'agents', 'octopus'] as const) {
+    if (raw[section] !== undefined) config[section] = raw[section];
+  }
+  return config;
+}

@@ -1,0 +1,117 @@
+// The YAML config (DESIGN §5) as a strict zod schema: an unknown key is an error at every level we own.
+// The parsed value keeps the file's snake_case keys and duration strings; normalize.ts turns it into VigilConfig.
+import { z } from 'zod';
+import { alertingSchema } from './alerting.js';
+import { byteSizeSchema, durationSchema } from './fields.js';
+import { listenSchema } from './listen.js';
+import { freshnessSchema, subjectsSchema } from './subjects.js';
+import { targetsSchema } from './targets.js';
+
+export const SCOPES = ['observe', 'connectivity', 'metadata', 'manipulate', 'admin', 'agent'] as const;
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+export const DEFAULT_LISTEN = '0.0.0.0:9977';
+export const DEFAULT_STATE = './data/vigil.db';
+
+const tokenSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'a token name is a short word: letters, digits, _ . - (at most 63)')
+      .meta({ description: 'Who holds the token; shown in logs instead of the token.' }),
+    token: z
+      .string()
+      .min(1, 'must not be empty')
+      .regex(/^\S+$/, 'a bearer token must not contain whitespace')
+      .optional()
+      .meta({ description: 'The token itself; prefer token_file or ${ENV} so it stays out of the file.' }),
+    token_file: z.string().min(1).optional().meta({ description: 'File holding the token (relative to this config file).' }),
+    scopes: z
+      .array(z.enum(SCOPES))
+      .min(1, 'a token needs at least one scope')
+      .meta({ description: 'What the token may do; admin holds every scope.' }),
+  })
+  .superRefine((token, ctx) => {
+    if ((token.token === undefined) === (token.token_file === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of token or token_file' });
+    }
+  })
+  .meta({ oneOf: [{ required: ['token'] }, { required: ['token_file'] }] });
+
+const apiSchema = z.strictObject({
+  tokens: z
+    .array(tokenSchema)
+    .superRefine(
+      (tokens, ctx) => {
+        const firstIndex = new Map<string, number>();
+        (tokens as readonly unknown[]).forEach((token, index) => {
+          const name = typeof token === 'object' && token !== null ? (token as Record<string, unknown>)['name'] : undefined;
+          if (typeof name !== 'string') return;
+          const first = firstIndex.get(name);
+          if (first === undefined) firstIndex.set(name, index);
+          else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate token name "${name}" (first at api.tokens[${first}])` });
+        });
+      },
+      // Entries may be malformed here (see `when`): read them leniently.
+      { when: (payload) => Array.isArray(payload.value) },
+    )
+    .default([])
+    .meta({ description: 'Bearer tokens for API writes. Without tokens every write is refused.' }),
+  max_body: byteSizeSchema.default('1mb'),
+});
+
+const defaultsSchema = z.strictObject({
+  freshness: freshnessSchema.default(2),
+  startup_grace: durationSchema.default('1m').meta({ description: 'A new subject is pending this long after it was first seen.' }),
+  appearance_timeout: durationSchema
+    .default('30m')
+    .meta({ description: 'A subject with no counting check this long after creation or rename is missing.' }),
+  source_drop_after: durationSchema
+    .default('15m')
+    .meta({ description: 'Checks of a source unreachable this long are dropped (no data instead of old colours).' }),
+  rename_lag: durationSchema.default('3h').meta({ description: 'After a rename, old results count again only after this lag.' }),
+  disconnect_grace: durationSchema.default('30s').meta({ description: 'A disconnect becomes "unavailable" only after this grace.' }),
+  events_per_subject: z.number().int().min(1).max(100_000).default(100).meta({ description: 'Event history kept per subject.' }),
+  dependency_lag: durationSchema.default('5m').meta({ description: 'Settle lag of a depends_on entry that names none.' }),
+  overhead: durationSchema.default('0s').meta({ description: 'Time a check takes between observing and reporting.' }),
+  accuracy: durationSchema.default('0s').meta({ description: 'Uncertainty of the reported timestamps.' }),
+  push_period: durationSchema.default('0s').meta({ description: 'Delay of a source that forwards results in batches.' }),
+});
+
+/** Sections whose issues are still to come: accepted as they are until their issue gives them a schema. */
+const reservedSection = (what: string) =>
+  z.looseObject({}).optional().meta({ description: `${what} (its keys are added by its issue).` });
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional().meta({ description: 'JSON Schema reference for editors; ignored by vigil.' }),
+    listen: listenSchema.default(DEFAULT_LISTEN),
+    state: z
+      .string()
+      .min(1)
+      .default(DEFAULT_STATE)
+      .meta({ description: 'SQLite file holding the state, relative to this config file.' }),
+    store: z
+      .strictObject({
+        flush_interval: durationSchema
+          .default('200ms')
+          .meta({ description: 'Group commit: dirty state is written in one transaction this often.' }),
+      })
+      .prefault({}),
+    log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+    api: apiSchema.prefault({}),
+    defaults: defaultsSchema.prefault({}).meta({ description: 'Engine-wide defaults; subjects and sources may override some.' }),
+    subjects: subjectsSchema,
+    targets: targetsSchema.default([]).meta({ description: 'Active probes (hostport, download, ping, filewrite, ...).' }),
+    alerting: alertingSchema.optional().meta({ description: 'Alerting policies and receivers for generate-rules.' }),
+    practable: reservedSection('practable remote-lab status: relay, jump, book'),
+    kubernetes: reservedSection('Kubernetes objects and event-mesh heartbeats'),
+    agents: reservedSection('Polling agents connecting over websocket'),
+    octopus: reservedSection('Octopus Deploy machine health'),
+  })
+  .meta({ title: 'vigil configuration', description: 'Configuration of vigil, the health exporter and alert generator.' });
+
+/** The validated file: snake_case keys, defaults filled in, durations as written. */
+export type RawConfig = z.output<typeof configSchema>;
+/** What a config file may contain. */
+export type ConfigInput = z.input<typeof configSchema>;

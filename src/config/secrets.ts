@@ -1,0 +1,70 @@
+// `*_file` keys: the secret lives in a file (a Docker/Kubernetes secret mount), the config names the file.
+// Contents are kept apart from the validated config and never appear in a message.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { formatKeyPath } from './errors.js';
+import type { NodeProblem } from './interpolate.js';
+
+/**
+ * Top-level sections whose `*_file` keys are not read by vigil: Alertmanager reads them itself at the path
+ * written into its generated configuration, on its own machine.
+ */
+const PASSED_THROUGH_SECTIONS = new Set(['alerting']);
+
+/** Secret file contents by key path (`api.tokens[0].token_file`). */
+export type Secrets = ReadonlyMap<string, string>;
+
+const FILE_KEY_RE = /^[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*_file$/;
+
+function describeReadError(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory, not a file';
+    default:
+      return error.code ?? 'cannot be read';
+  }
+}
+
+/** Reads every `*_file` value of the document, relative to `baseDir`. */
+export async function readSecretFiles(doc: Document, baseDir: string): Promise<{ secrets: Secrets; problems: NodeProblem[] }> {
+  const wanted: { path: (string | number)[]; file: string; offset: number }[] = [];
+  const walk = (node: unknown, path: (string | number)[]): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        if (path.length === 0 && PASSED_THROUGH_SECTIONS.has(key)) continue;
+        if (FILE_KEY_RE.test(key) && isScalar(pair.value) && typeof pair.value.value === 'string' && pair.value.value !== '') {
+          wanted.push({ path: [...path, key], file: pair.value.value, offset: (pair.value as Node).range?.[0] ?? 0 });
+        } else {
+          walk(pair.value, [...path, key]);
+        }
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, index) => walk(item, [...path, index]));
+    }
+  };
+  walk(doc.contents, []);
+
+  const secrets = new Map<string, string>();
+  const problems: NodeProblem[] = [];
+  await Promise.all(
+    wanted.map(async ({ path, file, offset }) => {
+      const fullPath = resolve(baseDir, file);
+      try {
+        const content = (await readFile(fullPath, 'utf8')).replace(/(\r?\n)+$/, '');
+        if (content === '') problems.push({ path, offset, message: `secret file "${fullPath}" is empty` });
+        else secrets.set(formatKeyPath(path), content);
+      } catch (error) {
+        problems.push({ path, offset, message: `cannot read secret file "${fullPath}": ${describeReadError(error as NodeJS.ErrnoException)}` });
+      }
+    }),
+  );
+  return { secrets, problems };
+}
