@@ -22,8 +22,8 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       db.exec(`
         CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
-        CREATE TABLE subjects (id TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
-        CREATE TABLE sources (name TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE subjects (id TEXT PRIMARY KEY, state TEXT NOT NULL);
+        CREATE TABLE sources (name TEXT PRIMARY KEY, state TEXT NOT NULL);
         CREATE TABLE events (
           seq INTEGER PRIMARY KEY,
           at INTEGER NOT NULL,
