@@ -3,7 +3,7 @@
 // `PRAGMA application_id` marks the file as vigil's, so a SQLite file of another program is refused rather than
 // "migrated"; `PRAGMA user_version` is the schema version. Both live in the file header, outside any table.
 import type Database from 'better-sqlite3';
-import { StoreError } from './errors.js';
+import { StoreError, corruptDatabase } from './errors.js';
 
 /** "VGIL" in ASCII: identifies a vigil state database in the SQLite header. */
 export const VIGIL_APPLICATION_ID = 0x5647494c;
@@ -65,6 +65,16 @@ export function checkDatabaseIdentity(db: Database.Database, path: string): numb
     );
   }
   return version;
+}
+
+/**
+ * Reads every page (`PRAGMA quick_check`, some 30 ms for 25 MB) so damage is found at start, before anything is
+ * written, rather than by a flush hours later. Also read-only.
+ */
+export function checkIntegrity(db: Database.Database, path: string): void {
+  const problems = db.pragma('quick_check(5)', { simple: false }) as { quick_check: string }[];
+  const findings = problems.map((row) => row.quick_check).filter((finding) => finding !== 'ok');
+  if (findings.length > 0) throw corruptDatabase(path, `integrity check: ${findings.join('; ')}`);
 }
 
 /** Applies every migration above `fromVersion`, each in its own transaction with its version bump. */

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import type { EngineEvent, EngineResult, EngineState, SourceState, SubjectState } from '../engine/types.js';
 import { StoreError, describeOpenFailure, errorMessage } from './errors.js';
-import { checkDatabaseIdentity, migrate } from './migrations.js';
+import { checkDatabaseIdentity, checkIntegrity, migrate } from './migrations.js';
 import { Tables, type FlushBatch } from './tables.js';
 
 export { StoreError } from './errors.js';
@@ -82,6 +82,7 @@ export class Store {
       db = new Database(path);
       // Identity first, before anything writes to the file: a foreign or corrupt file must stay untouched.
       const version = checkDatabaseIdentity(db, path);
+      if (version > 0) checkIntegrity(db, path);
       db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
       const mode = db.pragma('journal_mode = WAL', { simple: true });
       if (mode !== 'wal' && path !== ':memory:') throw new StoreError(`state database ${path} cannot use write-ahead logging (journal mode stays ${String(mode)})`);

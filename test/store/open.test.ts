@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Store, StoreError } from '../../src/store/store.js';
 import { LATEST_SCHEMA_VERSION, VIGIL_APPLICATION_ID } from '../../src/store/migrations.js';
-import { tempDir } from './fixtures/factory.js';
+import { makeState, makeSubject, tempDir, upsert } from './fixtures/factory.js';
 
 const temp = tempDir();
 after(temp.cleanup);
@@ -75,6 +75,26 @@ describe('Store.open', () => {
         error instanceof StoreError && error.message === `state database ${path} is corrupt (file is not a database); move it away or restore a backup`,
     );
     assertUntouched(path, before);
+  });
+
+  it('refuses a vigil database with damaged pages and does not change it', async () => {
+    const path = freshPath();
+    const store = Store.open(path, OPTIONS);
+    const state = makeState();
+    store.attach(state);
+    store.record(upsert(state, Array.from({ length: 200 }, (_, i) => makeSubject(`host-${i}`))));
+    await store.commit();
+    store.close();
+    const damaged = readFileSync(path);
+    const pageSize = damaged.readUInt16BE(16);
+    assert.ok(damaged.length > 8 * pageSize, 'the test needs a database of several pages');
+    randomBytes(pageSize).copy(damaged, 4 * pageSize); // page 5: a table page, not the header
+    writeFileSync(path, damaged);
+    assert.throws(
+      () => Store.open(path, OPTIONS),
+      (error: unknown) => error instanceof StoreError && /^state database .* is corrupt \(.+\); move it away or restore a backup$/.test(error.message),
+    );
+    assertUntouched(path, damaged);
   });
 
   it('refuses a SQLite database of another program and does not change it', () => {
