@@ -1,0 +1,11 @@
+// The health engine (DESIGN §3): pure and synchronous. Every call takes `now`, updates the state in place and
+// returns the events it caused and the subjects it changed; a refused input throws EngineError and changes nothing.
+export { createState, restoreState } from './state.js';
+export { upsertSubject, removeSubject, renameSubject } from './subjects.js';
+export { applyObservation } from './observations.js';
+export { applyConnectivity } from './connectivity.js';
+export { setMetadata, deleteMetadata, recordManipulation } from './metadata.js';
+export { applySourceStatus } from './sources.js';
+export { tick, nextDeadline } from './tick.js';
+export { EngineError } from './types.js';
+export type * from './types.js';
