@@ -35,6 +35,8 @@ export interface StoreStats {
   rowsWritten: number;
   lastFlushDurationMs: number;
   lastFlushAt?: number;
+  /** Message of the last flush when it failed; absent once a flush succeeds again. */
+  lastFlushError?: string;
   /** Subjects changed but not yet flushed. */
   pendingSubjects: number;
   /** Size on disk of the database and its write-ahead log. */
@@ -66,6 +68,7 @@ export class Store {
   private rowsWritten = 0;
   private lastFlushDurationMs = 0;
   private lastFlushAt: number | undefined;
+  private lastFlushError: string | undefined;
 
   private constructor(
     private readonly db: Database.Database,
@@ -121,6 +124,7 @@ export class Store {
     this.assertOpen();
     if (result.changed.size > 0 && !this.state) throw new StoreError('Store.attach(state) must be called before recording changes');
     for (const id of result.changed) this.dirtySubjects.add(id);
+    for (const name of result.changedSources ?? []) this.dirtySources.add(name);
     for (const event of result.events) this.queuedEvents.push(event);
     if (this.hasPending()) this.schedule();
   }
@@ -157,6 +161,7 @@ export class Store {
       sizeBytes: fileSize(this.path) + fileSize(`${this.path}-wal`),
     };
     if (this.lastFlushAt !== undefined) stats.lastFlushAt = this.lastFlushAt;
+    if (this.lastFlushError !== undefined) stats.lastFlushError = this.lastFlushError;
     return stats;
   }
 
@@ -214,6 +219,7 @@ export class Store {
         { cause },
       );
       for (const waiter of waiters) waiter.reject(error);
+      this.lastFlushError = error.message;
       this.options.onError?.(error);
       return error;
     } finally {
@@ -224,6 +230,7 @@ export class Store {
     this.dirtySources = new Set();
     this.queuedEvents = [];
     this.transactions += 1;
+    this.lastFlushError = undefined;
     this.lastFlushAt = (this.options.now ?? Date.now)();
     for (const waiter of waiters) waiter.resolve();
     return undefined;

@@ -43,6 +43,7 @@ describe('Store flush failure', () => {
     await assert.rejects(store.commit(), (error: unknown) => error instanceof StoreError && /failed \(database or disk is full\); retrying/.test(error.message));
     assert.equal(store.stats().pendingSubjects, 1);
     assert.equal(store.stats().transactions, 0);
+    assert.match(store.stats().lastFlushError ?? '', /database or disk is full/);
     assert.deepEqual(store.load().subjects, []);
     assert.deepEqual(store.load().history, [], 'the failed transaction wrote nothing, not even its events');
 
@@ -60,6 +61,7 @@ describe('Store flush failure', () => {
     assert.equal(errors.length, 3);
     assert.equal(store.stats().transactions, 1);
     assert.equal(store.stats().pendingSubjects, 0);
+    assert.equal(store.stats().lastFlushError, undefined, 'a successful flush clears the error');
     const loaded = store.load();
     assert.deepEqual(loaded.subjects.map((subject) => subject.spec.id), ['host-1', 'host-2']);
     assert.equal(loaded.history.length, 1);
