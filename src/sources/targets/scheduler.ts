@@ -111,13 +111,17 @@ export class Scheduler {
       if (entry.settled) inFlight.push(entry.settled);
       entry.busy = false;
     }
-    if (inFlight.length === 0) return;
-    let handle: unknown;
+    if (inFlight.length === 0 || graceMs <= 0) return;
+    // Shutdown waits on the real clock (unref'd, so it never holds the process open).
+    let handle: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       Promise.allSettled(inFlight),
-      new Promise<void>((resolve) => (handle = this.timers.setTimeout(resolve, graceMs))),
+      new Promise<void>((resolve) => {
+        handle = setTimeout(resolve, graceMs);
+        handle.unref();
+      }),
     ]);
-    this.timers.clearTimeout(handle);
+    clearTimeout(handle);
   }
 
   getStats(): SchedulerStats {
