@@ -87,7 +87,12 @@ export async function parseConfig(text: string, { file, baseDir, env = process.e
     throw new ConfigError([...problems, { file, line: 1, col: 1, path: '', message: `YAML: ${(error as Error).message}` }]);
   }
   const parsed = configSchema.safeParse(input);
-  if (!parsed.success) problems.push(...issuesToProblems(parsed.error.issues, input, configSchema, locator, file));
+  if (!parsed.success) {
+    // A value whose ${ENV} could not be substituted was left as written; the schema's opinion of it adds nothing.
+    const reported = new Set(problems.map((problem) => problem.path));
+    const schemaProblems = issuesToProblems(parsed.error.issues, input, configSchema, locator, file);
+    problems.push(...schemaProblems.filter((problem) => !reported.has(problem.path)));
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
 
   return { config: normalizeConfig(parsed.data, { baseDir, secrets }), raw: parsed.data, file, secrets };

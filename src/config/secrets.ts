@@ -12,10 +12,12 @@ import type { NodeProblem } from './interpolate.js';
  */
 const PASSED_THROUGH_SECTIONS = new Set(['alerting']);
 
-/** Secret file contents by key path (`api.tokens[0].token_file`). */
+/** Secret file contents by key path (`api.tokens[0].token_file`, `targets[2].header_files.Authorization`). */
 export type Secrets = ReadonlyMap<string, string>;
 
 const FILE_KEY_RE = /^[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*_file$/;
+/** `header_files: { Authorization: /run/secrets/auth }`: a map of names to secret files. */
+const FILES_KEY_RE = /^[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*_files$/;
 
 function describeReadError(error: NodeJS.ErrnoException): string {
   switch (error.code) {
@@ -31,17 +33,27 @@ function describeReadError(error: NodeJS.ErrnoException): string {
   }
 }
 
-/** Reads every `*_file` value of the document, relative to `baseDir`. */
+/** Reads every `*_file` value and every entry of a `*_files` map, relative to `baseDir`. */
 export async function readSecretFiles(doc: Document, baseDir: string): Promise<{ secrets: Secrets; problems: NodeProblem[] }> {
   const wanted: { path: (string | number)[]; file: string; offset: number }[] = [];
+  const want = (path: (string | number)[], value: unknown): void => {
+    // Other value types are the schema's to refuse.
+    if (isScalar(value) && typeof value.value === 'string' && value.value !== '') {
+      wanted.push({ path, file: value.value, offset: (value as Node).range?.[0] ?? 0 });
+    }
+  };
   const walk = (node: unknown, path: (string | number)[]): void => {
     if (isMap(node)) {
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         if (path.length === 0 && PASSED_THROUGH_SECTIONS.has(key)) continue;
-        if (FILE_KEY_RE.test(key) && isScalar(pair.value) && typeof pair.value.value === 'string' && pair.value.value !== '') {
-          wanted.push({ path: [...path, key], file: pair.value.value, offset: (pair.value as Node).range?.[0] ?? 0 });
+        if (FILE_KEY_RE.test(key)) {
+          want([...path, key], pair.value);
+        } else if (FILES_KEY_RE.test(key) && isMap(pair.value)) {
+          for (const entry of pair.value.items) {
+            if (isPair(entry)) want([...path, key, isScalar(entry.key) ? String(entry.key.value) : String(entry.key)], entry.value);
+          }
         } else {
           walk(pair.value, [...path, key]);
         }

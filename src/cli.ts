@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// vigil's command line (DESIGN §6). Each command loads only what it needs, so `check-config` and
+// `config-schema` start fast and work without the server's or the generator's modules.
+import { Command, Option } from 'commander';
+import { ConfigError } from './config/errors.js';
+import { VERSION } from './version.js';
+
+/** Exit codes: 0 fine, 1 vigil failed, 2 the config is invalid. */
+const EXIT_FAILURE = 1;
+const EXIT_INVALID_CONFIG = 2;
+
+/** Prints what went wrong: config problems as `file:line:col: path: message` lines, anything else as one line. */
+function fail(error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(EXIT_INVALID_CONFIG);
+  }
+  process.stderr.write(`vigil: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(EXIT_FAILURE);
+}
+
+const run =
+  <Args extends unknown[]>(action: (...args: Args) => Promise<void>) =>
+  async (...args: Args): Promise<void> => {
+    try {
+      await action(...args);
+    } catch (error) {
+      fail(error);
+    }
+  };
+
+const program = new Command('vigil')
+  .description('Prometheus exporter and alert generator for the health of things')
+  .version(VERSION, '-V, --version', 'print the version')
+  .showHelpAfterError();
+
+const configOption = (): Option =>
+  new Option('-c, --config <file>', 'config file (default: ./vigil.yml if it exists, else the embedded default)');
+
+program
+  .command('serve')
+  .description('watch the configured subjects and serve /metrics and the API')
+  .addOption(configOption())
+  .option('--listen <addr>', 'listen address host:port, overrides the config (e.g. 127.0.0.1:9977, [::1]:9977)')
+  .option('--state <file>', 'SQLite state file, overrides the config')
+  .action(
+    run(async (options: { config?: string; listen?: string; state?: string }) => {
+      const { serve } = await import('./serve.js');
+      await serve({ configPath: options.config, listen: options.listen, state: options.state });
+    }),
+  );
+
+program
+  .command('check-config')
+  .description('validate the config; exit 0 when valid, 2 with file:line:col: path: message lines when not')
+  .addOption(configOption())
+  .action(
+    run(async (options: { config?: string }) => {
+      const { loadConfig } = await import('./config/load.js');
+      const { file, raw } = await loadConfig(options.config);
+      process.stdout.write(`${file}: OK (${raw.subjects.length} subjects, ${raw.targets.length} targets)\n`);
+    }),
+  );
+
+program
+  .command('config-schema')
+  .description('print the JSON Schema of the config file (for editors)')
+  .action(
+    run(async () => {
+      const { configJsonSchema } = await import('./config/json-schema.js');
+      process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    }),
+  );
+
+program
+  .command('generate-rules')
+  .description('write Prometheus rules, Alertmanager config and Grafana dashboards from the config')
+  .addOption(configOption())
+  .option('-o, --out <dir>', 'output directory', '.')
+  .addOption(
+    new Option('--format <format>', 'rule file format').choices(['prometheus', 'prometheus-operator']).default('prometheus'),
+  )
+  .action(
+    run(async (options: { config?: string; out: string; format: 'prometheus' | 'prometheus-operator' }) => {
+      const { generateRulesCommand } = await import('./generate/index.js');
+      await generateRulesCommand({ configPath: options.config, out: options.out, format: options.format });
+    }),
+  );
+
+await program.parseAsync(process.argv);
