@@ -60,11 +60,12 @@ export const byteSizeSchema = z
 export const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
- * Label names vigil itself puts on its series and alerts; a configured label of the same name would clash.
- * `job`/`instance` are Prometheus's target labels (they would be renamed `exported_*`), `__*` are reserved.
+ * Label names vigil itself puts on its series and alerts (DESIGN §4, §5); a configured label of the same name
+ * would clash in a join. `job`/`instance` are Prometheus's target labels (they would be renamed `exported_*`);
+ * names starting with `__` are Prometheus's own.
  */
 export const RESERVED_LABEL_NAMES: readonly string[] = [
-  'subject', 'kind', 'source', 'check', 'state', 'status', 'policy', 'severity', 'job', 'instance',
+  'subject', 'kind', 'source', 'check', 'state', 'status', 'key', 'stat', 'manipulation', 'policy', 'severity', 'job', 'instance',
 ];
 
 export const MAX_LABELS_PER_SUBJECT = 16;
