@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { targetsSchema } from '../../../src/config/targets.js';
+import type { ConnectivitySignal, MetadataLevel, Observation, SubjectSpec } from '../../../src/engine/types.js';
+import { nodeFilewriteFs, type FilewriteFs } from '../../../src/sources/targets/filewrite.js';
+import { createTargetsSource, subjectSpecs } from '../../../src/sources/targets/source.js';
+import type { SourceSink } from '../../../src/sources/types.js';
+import { FakeTimers } from './fake-timers.js';
+
+type MetadataCall = { subject: string; key: string; entry: { level: MetadataLevel; message: string; value?: number } | null };
+
+class RecordingSink implements SourceSink {
+  subjects: SubjectSpec[] = [];
+  observations: Observation[] = [];
+  connectivities: ConnectivitySignal[] = [];
+  metadataCalls: MetadataCall[] = [];
+  sourceStatuses: { source: string; up: boolean; reason?: string }[] = [];
+  defineSubject(spec: SubjectSpec): void {
+    this.subjects.push(spec);
+  }
+  observe(observation: Observation): void {
+    this.observations.push(observation);
+  }
+  connectivity(signal: ConnectivitySignal): void {
+    this.connectivities.push(signal);
+  }
+  metadata(subject: string, key: string, entry: MetadataCall['entry']): void {
+    this.metadataCalls.push({ subject, key, entry });
+  }
+  sourceStatus(source: string, up: boolean, reason?: string): void {
+    this.sourceStatuses.push(reason === undefined ? { source, up } : { source, up, reason });
+  }
+}
+
+let listener: net.Server;
+let openPort = 0;
+let closedPort = 0;
+const directory = mkdtempSync(path.join(tmpdir(), 'vigil-source-'));
+
+before(async () => {
+  listener = net.createServer((socket) => socket.end());
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  openPort = (listener.address() as net.AddressInfo).port;
+  const spare = net.createServer();
+  await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
+  closedPort = (spare.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => spare.close(() => resolve()));
+});
+after(async () => {
+  await new Promise<void>((resolve) => listener.close(() => resolve()));
+  rmSync(directory, { recursive: true, force: true });
+});
+
+/** Waits (bounded) until `done()` holds, for real loopback I/O to finish after the fake clock started a probe. */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 5s');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+const T0 = 1_700_000_000_000;
+
+test('defines one subject per target subject, kind target, with merged labels; leaves external subjects alone', () => {
+  const targets = targetsSchema.parse([
+    { name: 'web', type: 'hostport', host: '127.0.0.1', port: 1, labels: { team: 'a' } },
+    { name: 'host-ssh', subject: 'host-17', type: 'hostport', host: '127.0.0.1', port: 2, labels: { rack: 'r7' } },
+    { name: 'host-disk', subject: 'host-17', type: 'filewrite', directory, labels: { zone: 'z' } },
+    { name: 'db', subject: 'db-1', type: 'hostport', host: '127.0.0.1', port: 3 },
+  ]);
+  assert.deepEqual(subjectSpecs(targets), [
+    { id: 'web', kind: 'target', labels: { team: 'a' }, dependsOn: [], source: 'targets' },
+    { id: 'host-17', kind: 'target', labels: { rack: 'r7', zone: 'z' }, dependsOn: [], source: 'targets' },
+    { id: 'db-1', kind: 'target', labels: {}, dependsOn: [], source: 'targets' },
+  ]);
+  const sink = new RecordingSink();
+  const source = createTargetsSource(targets, { timers: new FakeTimers(T0), externalSubjects: new Set(['db-1']) });
+  source.start(sink);
+  assert.deepEqual(sink.subjects.map((spec) => spec.id), ['web', 'host-17']);
+  assert.deepEqual(sink.sourceStatuses, [{ source: 'targets', up: true }]);
+  return source.stop();
+});
+
+test('a reached target becomes an observation plus connectivity available', async () => {
+  const timers = new FakeTimers(T0);
+  const sink = new RecordingSink();
+  const targets = targetsSchema.parse([{ name: 'api', type: 'hostport', host: '127.0.0.1', port: openPort, interval: '10s', labels: { tier: 'web' } }]);
+  const source = createTargetsSource(targets, { timers, random: () => 0.5 });
+  source.start(sink);
+  await timers.advance(4_999);
+  assert.equal(sink.observations.length, 0);
+  await timers.advance(1);
+  await until(() => sink.observations.length === 1);
+  const [observation] = sink.observations;
+  assert.equal(observation?.subject, 'api');
+  assert.equal(observation?.check, 'hostport');
+  assert.equal(observation?.status, 'ok');
+  assert.equal(observation?.period, 10_000);
+  assert.equal(observation?.observedAt, T0 + 5_000);
+  assert.equal(observation?.source, 'targets');
+  assert.ok(typeof observation?.metrics?.duration_seconds === 'number');
+  assert.deepEqual(sink.connectivities, [{ subject: 'api', state: 'available', source: 'targets' }]);
+  await timers.advance(10_000);
+  await until(() => sink.observations.length === 2);
+  assert.equal(sink.observations[1]?.observedAt, T0 + 15_000);
+  await source.stop();
+});
+
+test('not reached leaves health alone: connectivity unavailable with the reason, the attempt kept as metadata until reached again', async () => {
+  const timers = new FakeTimers(T0);
+  const sink = new RecordingSink();
+  const targets = targetsSchema.parse([{ name: 'db', type: 'hostport', host: '127.0.0.1', port: closedPort, interval: '10s', check: 'postgres' }]);
+  const source = createTargetsSource(targets, { timers, random: () => 0 });
+  source.start(sink);
+  await timers.advance(0);
+  await until(() => sink.connectivities.length === 1);
+  assert.equal(sink.observations.length, 0);
+  assert.deepEqual(sink.connectivities[0], { subject: 'db', state: 'unavailable', reason: 'refused', source: 'targets' });
+  const [failure] = sink.metadataCalls;
+  assert.equal(failure?.key, 'probe:postgres');
+  assert.equal(failure?.entry?.level, 'info');
+  assert.match(failure?.entry?.message ?? '', /^not reached \(refused\)/);
+  assert.ok(typeof failure?.entry?.value === 'number');
+  // The port comes up: the next run observes and clears the metadata.
+  (targets[0] as { port: number }).port = openPort; // probes read their target on every run
+  await timers.advance(10_000);
+  await until(() => sink.observations.length === 1);
+  assert.deepEqual(sink.metadataCalls.at(-1), { subject: 'db', key: 'probe:postgres', entry: null });
+  assert.equal(sink.connectivities.at(-1)?.state, 'available');
+  await source.stop();
+});
+
+test('a subject stays available while another of its targets still reaches it', async () => {
+  const timers = new FakeTimers(T0);
+  const sink = new RecordingSink();
+  const targets = targetsSchema.parse([
+    { name: 'h-up', subject: 'h', type: 'hostport', host: '127.0.0.1', port: openPort, interval: '10s', check: 'ssh' },
+    { name: 'h-down', subject: 'h', type: 'hostport', host: '127.0.0.1', port: closedPort, interval: '10s', check: 'app' },
+  ]);
+  let jitter = 0;
+  const source = createTargetsSource(targets, { timers, random: () => (jitter++ === 0 ? 0 : 0.5) });
+  source.start(sink);
+  await timers.advance(0);
+  await until(() => sink.observations.length === 1);
+  await timers.advance(5_000);
+  await until(() => sink.metadataCalls.length === 1);
+  assert.deepEqual(sink.connectivities.map((signal) => signal.state), ['available']);
+  await source.stop();
+});
+
+test('a reached peer with a wrong answer is a crit observation (filewrite on a full disk)', async () => {
+  const timers = new FakeTimers(T0);
+  const sink = new RecordingSink();
+  const full: FilewriteFs = { ...nodeFilewriteFs, writeSynced: () => Promise.reject(Object.assign(new Error('full'), { code: 'ENOSPC' })) };
+  const targets = targetsSchema.parse([{ name: 'disk', type: 'filewrite', directory, interval: '1m' }]);
+  const source = createTargetsSource(targets, { timers, random: () => 0, filewriteFs: full });
+  source.start(sink);
+  await timers.advance(0);
+  await until(() => sink.observations.length === 1);
+  assert.equal(sink.observations[0]?.status, 'crit');
+  assert.match(sink.observations[0]?.message ?? '', /no space left/);
+  assert.equal(sink.connectivities[0]?.state, 'available');
+  await source.stop();
+});
+
+test('vigil failing to run a probe marks the source down, not the subject, and up again when it recovers', async () => {
+  const timers = new FakeTimers(T0);
+  const sink = new RecordingSink();
+  let failing = true;
+  const flaky: FilewriteFs = {
+    ...nodeFilewriteFs,
+    writeSynced: (file, data) => (failing ? Promise.reject(Object.assign(new Error('fds'), { code: 'EMFILE' })) : nodeFilewriteFs.writeSynced(file, data)),
+  };
+  const targets = targetsSchema.parse([{ name: 'disk', type: 'filewrite', directory, interval: '1m' }]);
+  const source = createTargetsSource(targets, { timers, random: () => 0, filewriteFs: flaky });
+  source.start(sink);
+  await timers.advance(0);
+  await until(() => sink.sourceStatuses.length === 2);
+  assert.deepEqual(sink.sourceStatuses[1], { source: 'targets', up: false, reason: 'internal' });
+  assert.equal(sink.observations.length + sink.connectivities.length, 0);
+  failing = false;
+  await timers.advance(60_000);
+  await until(() => sink.observations.length === 1);
+  assert.deepEqual(sink.sourceStatuses[2], { source: 'targets', up: true });
+  await source.stop();
+});
+
+test('a ping target without a usable ping binary fails at source creation', () => {
+  const targets = targetsSchema.parse([{ name: 'gw', type: 'ping', host: '127.0.0.1' }]);
+  assert.throws(() => createTargetsSource(targets, { pingCommand: '/nonexistent/ping' }), /not found: install iputils-ping/);
+});
+
+test('after stop nothing more is reported', async () => {
+  const timers = new FakeTimers(T0);
+  const sink = new RecordingSink();
+  const targets = targetsSchema.parse([{ name: 'api', type: 'hostport', host: '127.0.0.1', port: openPort, interval: '10s' }]);
+  const source = createTargetsSource(targets, { timers, random: () => 0 });
+  source.start(sink);
+  await source.stop();
+  await timers.advance(60_000);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(sink.observations.length, 0);
+});
