@@ -33,6 +33,14 @@ export interface ParseOptions {
   env?: Env;
 }
 
+/** Top-level `x-*` keys are a place for YAML anchors (as in Compose files); vigil ignores them. */
+export const EXTENSION_KEY_RE = /^x-/;
+
+function withoutExtensionKeys(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  return Object.fromEntries(Object.entries(input).filter(([key]) => !EXTENSION_KEY_RE.test(key)));
+}
+
 const exists = (path: string): Promise<boolean> =>
   access(path).then(
     () => true,
@@ -86,7 +94,7 @@ export async function parseConfig(text: string, { file, baseDir, env = process.e
   } catch (error) {
     throw new ConfigError([...problems, { file, line: 1, col: 1, path: '', message: `YAML: ${(error as Error).message}` }]);
   }
-  const parsed = configSchema.safeParse(input);
+  const parsed = configSchema.safeParse(withoutExtensionKeys(input));
   if (!parsed.success) {
     // A value whose ${ENV} could not be substituted was left as written; the schema's opinion of it adds nothing.
     const reported = new Set(problems.map((problem) => problem.path));

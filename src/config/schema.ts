@@ -109,7 +109,12 @@ export const configSchema = z
     agents: reservedSection('Polling agents connecting over websocket'),
     octopus: reservedSection('Octopus Deploy machine health'),
   })
-  .meta({ title: 'vigil configuration', description: 'Configuration of vigil, the health exporter and alert generator.' });
+  .meta({
+    title: 'vigil configuration',
+    description: 'Configuration of vigil, the health exporter and alert generator.',
+    // Top-level x-* keys are ignored by the loader: a place for YAML anchors.
+    patternProperties: { '^x-': {} },
+  });
 
 /** The validated file: snake_case keys, defaults filled in, durations as written. */
 export type RawConfig = z.output<typeof configSchema>;

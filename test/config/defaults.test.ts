@@ -107,6 +107,13 @@ describe('config defaults', () => {
     assert.deepEqual(config.kubernetes, { objects: [] });
   });
 
+  it('ignores top-level x-* keys, which hold YAML anchors', async () => {
+    const { config } = await parse(
+      ['x-host: &host { kind: host, depends_on: [sw3] }', 'subjects:', '  - { id: sw3, kind: switch }', '  - { <<: *host, id: h1 }'].join('\n'),
+    );
+    assert.deepEqual(config.subjects[1], { id: 'h1', kind: 'host', labels: {}, dependsOn: [{ id: 'sw3', lag: 300_000 }], source: 'config' });
+  });
+
   it('validates the embedded default: vigil watching itself', async () => {
     const loaded = await parseConfig(EMBEDDED_CONFIG, { file: '<embedded>', baseDir: tempDir(), env: {} });
     assert.equal(loaded.file, '<embedded>');
