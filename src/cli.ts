@@ -83,7 +83,8 @@ program
   .action(
     run(async (options: { config?: string; out: string; format: 'prometheus' | 'prometheus-operator' }) => {
       const { generateRulesCommand } = await import('./generate/index.js');
-      await generateRulesCommand({ configPath: options.config, out: options.out, format: options.format });
+      // It reports its own problems and answers with the exit code.
+      process.exitCode = await generateRulesCommand({ configPath: options.config, out: options.out, format: options.format });
     }),
   );
 

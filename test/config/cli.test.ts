@@ -50,6 +50,13 @@ describe('vigil CLI', () => {
     assert.ok(schema.properties['defaults']?.properties?.['freshness']);
   });
 
+  it('generate-rules passes on the exit code of the generator (2 for a bad config)', () => {
+    const dir = tempDir({ 'bad.yml': yaml('bogus: 1') });
+    const { code, stderr } = vigil(['generate-rules', '--config', 'bad.yml', '--out', 'out'], dir);
+    assert.match(stderr, /^bad\.yml:1:1: bogus: unknown key "bogus"/);
+    assert.equal(code, 2);
+  });
+
   it('--version prints the package version', () => {
     const { code, stdout } = vigil(['--version']);
     assert.equal(code, 0);

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
     const file = join(dir, 'vigil.yml');
     const loaded = await loadConfig(file, {});
     assert.equal(loaded.file, file);
+    assert.equal(loaded.baseDir, dir);
     assert.equal(loaded.config.statePath, join(dir, 'db', 'state.db'));
     assert.equal(loaded.config.subjects.length, 1);
   });
