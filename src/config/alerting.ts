@@ -1,5 +1,189 @@
-// Placeholder owned by the generator work (issue 7): the `alerting:` section of the config.
+// The `alerting:` section (DESIGN §5): receivers, notification policies and the knobs of `vigil generate-rules`.
+// Keys are snake_case and mirror Alertmanager's own field names where a field ends up in its configuration.
+// Secrets are only ever file paths (`*_file`): Alertmanager reads them on its own machine, so no secret value
+// is ever written into a generated file.
 import { z } from 'zod';
+import { durationSchema, LABEL_NAME_RE } from './fields.js';
 
-export const alertingSchema = z.object({}).passthrough();
-export type AlertingConfig = z.infer<typeof alertingSchema>;
+export const NOTIFY_MODES = ['failure', 'change', 'always'] as const;
+export type NotifyMode = (typeof NOTIFY_MODES)[number];
+export const POLICY_SCOPES = ['check', 'subject'] as const;
+export const SEVERITIES = ['critical', 'warning', 'info'] as const;
+
+const NAME_RE = /^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/;
+const nameSchema = (what: string) =>
+  z.string().regex(NAME_RE, `a ${what} name is lower-case letters and digits, words joined by - or _ (e.g. web-probes)`);
+
+const filePathSchema = z.string().min(1, 'must name a file');
+
+/** `http(s)://` URL without credentials: a URL's user-info would be a secret in a generated file. */
+const urlSchema = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).refine((value) => {
+  const url = new URL(value);
+  return url.username === '' && url.password === '';
+}, 'must not contain credentials (user:password@); Alertmanager would print them in its configuration');
+
+const emailSchema = z.strictObject({
+  to: z
+    .union([z.email(), z.array(z.email()).min(1)], { error: 'expected an e-mail address or a list of them' })
+    .meta({ description: 'Recipient address, or a list of them.' }),
+  from: z.email().meta({ description: 'Sender address.' }),
+  smarthost: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, e.g. smtp.example.org:587')
+    .meta({ description: 'SMTP server as host:port.' }),
+  auth_username: z.string().min(1).optional(),
+  auth_password_file: filePathSchema.optional().meta({ description: 'File holding the SMTP password (read by Alertmanager).' }),
+  require_tls: z.boolean().optional().meta({ description: 'Alertmanager default: true.' }),
+  hello: z.string().min(1).optional(),
+});
+
+const slackSchema = z.strictObject({
+  api_url_file: filePathSchema.meta({ description: 'File holding the Slack incoming-webhook URL (read by Alertmanager).' }),
+  channel: z.string().min(1).optional(),
+  username: z.string().min(1).optional(),
+});
+
+const msteamsSchema = z.strictObject({
+  webhook_url_file: filePathSchema.meta({
+    description: 'File holding the Teams incoming-webhook URL (read by Alertmanager; needs Alertmanager >= 0.27).',
+  }),
+});
+
+const webhookSchema = z.strictObject({
+  url: urlSchema.meta({ description: 'Where Alertmanager POSTs its JSON payload.' }),
+  max_alerts: z.number().int().min(0).optional().meta({ description: 'At most this many alerts per message; 0 means all.' }),
+});
+
+export const RECEIVER_TYPES = ['email', 'slack', 'msteams', 'webhook'] as const;
+export type ReceiverType = (typeof RECEIVER_TYPES)[number];
+
+const receiverSchema = z
+  .strictObject({
+    email: emailSchema.optional(),
+    slack: slackSchema.optional(),
+    msteams: msteamsSchema.optional(),
+    webhook: webhookSchema.optional(),
+  })
+  .refine((receiver) => RECEIVER_TYPES.some((type) => receiver[type] !== undefined), {
+    message: `a receiver needs at least one of ${RECEIVER_TYPES.join(', ')}`,
+  });
+
+/** A match value is one label value or a list of values (any of them). */
+const matchValueSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+  error: 'expected a label value or a list of values',
+});
+
+const policySchema = z
+  .strictObject({
+    name: nameSchema('policy').meta({ description: 'Unique policy name; alerts carry it as the `policy` label.' }),
+    match: z
+      .record(z.string().regex(LABEL_NAME_RE, `a match key is a label name matching ${LABEL_NAME_RE.source}`), matchValueSchema)
+      .default({})
+      .meta({ description: 'Which checks or subjects: kind, subject, check, source or any subject label → value or list of values.' }),
+    scope: z.enum(POLICY_SCOPES).default('check').meta({
+      description: 'check: each check result counts (exact consecutive counters); subject: subject health, counted in evaluations.',
+    }),
+    notify: z.enum(NOTIFY_MODES).meta({
+      description: 'failure: notify when failing; change: notify when failing and when recovered; always: every result.',
+    }),
+    threshold: z.number().int().min(1).default(1).meta({ description: 'Consecutive failures before the alert fires.' }),
+    recovery: z.number().int().min(1).optional().meta({
+      description: 'Consecutive successes before it resolves (default: threshold for change, 1 for failure).',
+    }),
+    receiver: z.string().min(1).meta({ description: 'Name of an entry of alerting.receivers.' }),
+    severity: z.enum(SEVERITIES).optional().meta({ description: 'Default warning (info for notify: always).' }),
+    group_by: z.array(z.string().regex(LABEL_NAME_RE)).min(1).optional().meta({ description: 'Default [policy].' }),
+    group_wait: durationSchema.optional(),
+    group_interval: durationSchema.optional(),
+    repeat: durationSchema.optional().meta({ description: "Alertmanager repeat_interval (default: alerting.repeat; 'change' policies 1y)." }),
+  })
+  .superRefine((policy, ctx) => {
+    if (policy.notify === 'always' && (policy.recovery !== undefined || policy.threshold !== 1)) {
+      ctx.addIssue({ code: 'custom', path: ['notify'], message: 'notify: always sends every result; threshold and recovery do not apply' });
+    }
+    if (policy.scope === 'subject' && policy.notify === 'always') {
+      ctx.addIssue({ code: 'custom', path: ['scope'], message: 'notify: always needs scope: check (results belong to checks)' });
+    }
+    if (policy.scope === 'subject' && 'check' in policy.match) {
+      ctx.addIssue({ code: 'custom', path: ['match', 'check'], message: 'a subject-scoped policy cannot match on check' });
+    }
+  });
+
+export const alertingSchema = z
+  .strictObject({
+    evaluation_interval: durationSchema.default('15s').meta({ description: 'Evaluation interval of the generated rule groups.' }),
+    external_url: urlSchema.optional().meta({ description: 'Link put into notifications (your vigil status page or Grafana).' }),
+    runbook_url: z.string().min(1).default('docs/runbook.md').meta({
+      description: 'Base of the runbook_url annotations; each alert appends #its-name. Point it at your hosted copy of docs/runbook.md.',
+    }),
+    scrape_job: z.string().min(1).default('vigil').meta({ description: 'Prometheus job label of the scrape of vigil itself.' }),
+    templates_dir: z.string().min(1).optional().meta({
+      description: 'Directory with .hbs files overriding the built-in annotation and notification templates.',
+    }),
+    default_receiver: z.string().min(1).optional().meta({
+      description: 'Receiver of the built-in alerts (subject unhealthy, stale, ...); without it they are only visible, not sent.',
+    }),
+    watchdog_receiver: z.string().min(1).optional().meta({ description: 'Dead-man switch receiver for VigilWatchdog.' }),
+    group_wait: durationSchema.default('30s'),
+    group_interval: durationSchema.default('5m'),
+    repeat: durationSchema.default('4h').meta({ description: 'Default repeat_interval.' }),
+    receivers: z
+      .record(nameSchema('receiver'), receiverSchema)
+      .default({})
+      .meta({ description: 'Named receivers: email, slack, msteams and/or webhook.' }),
+    policies: z.array(policySchema).default([]),
+    grafana: z
+      .strictObject({
+        prometheus_url: urlSchema.default('http://127.0.0.1:9090').meta({ description: 'URL of the provisioned data source.' }),
+        dashboards_path: z.string().min(1).default('/var/lib/grafana/dashboards/vigil').meta({
+          description: 'Where Grafana finds the generated dashboards (the provisioning file points there).',
+        }),
+      })
+      .prefault({}),
+  })
+  .superRefine((alerting, ctx) => {
+    const receivers = new Set(Object.keys(alerting.receivers));
+    const known = [...receivers].join(', ') || 'none defined';
+    const checkReceiver = (name: string | undefined, path: (string | number)[]) => {
+      if (name !== undefined && !receivers.has(name)) {
+        ctx.addIssue({ code: 'custom', path, message: `unknown receiver "${name}" (receivers: ${known})` });
+      }
+    };
+    checkReceiver(alerting.default_receiver, ['default_receiver']);
+    checkReceiver(alerting.watchdog_receiver, ['watchdog_receiver']);
+    const firstByName = new Map<string, number>();
+    const firstByAlert = new Map<string, number>();
+    alerting.policies.forEach((policy, index) => {
+      checkReceiver(policy.receiver, ['policies', index, 'receiver']);
+      const first = firstByName.get(policy.name);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['policies', index, 'name'], message: `duplicate policy name "${policy.name}" (first at policies[${first}])` });
+        return;
+      }
+      firstByName.set(policy.name, index);
+      // Alert names are CamelCase of the policy name: `web-probes` and `web_probes` would collide.
+      const camel = camelCase(policy.name);
+      const clash = firstByAlert.get(camel);
+      if (clash !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policies', index, 'name'],
+          message: `policy names "${alerting.policies[clash]!.name}" and "${policy.name}" give the same alert name Vigil${camel}…`,
+        });
+      }
+      firstByAlert.set(camel, index);
+    });
+  });
+
+export type AlertingConfig = z.output<typeof alertingSchema>;
+export type AlertingInput = z.input<typeof alertingSchema>;
+export type PolicyConfig = AlertingConfig['policies'][number];
+export type ReceiverConfig = AlertingConfig['receivers'][string];
+
+/** `web-probes` → `WebProbes`: alert names are CamelCase (mixin style guide). */
+export function camelCase(name: string): string {
+  return name
+    .split(/[-_]/)
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
+}

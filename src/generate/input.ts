@@ -1,0 +1,44 @@
+// What the generator needs from a config, as plain data, so `generate()` is a pure function of it.
+import { alertingSchema, type AlertingConfig } from '../config/alerting.js';
+import type { TemplateSources } from './templates.js';
+
+export interface GenerateSubject {
+  id: string;
+  kind: string;
+  labels: Record<string, string>;
+  /** Ids of the subjects this one depends on. */
+  dependsOn: string[];
+}
+
+export interface GenerateInput {
+  /** vigil's version, written into every header. */
+  version: string;
+  subjects: GenerateSubject[];
+  alerting: AlertingConfig;
+  /** Handlebars sources by file name (`annotations.hbs`, `email.tmpl.hbs`, ...): built-ins merged with overrides. */
+  templates: TemplateSources;
+}
+
+/** The parts of the validated snake_case config the generator reads. */
+export interface RawGenerateConfig {
+  subjects?: readonly {
+    id: string;
+    kind: string;
+    labels?: Record<string, string | number | boolean>;
+    depends_on?: readonly (string | { id: string })[];
+  }[];
+  alerting?: unknown;
+}
+
+/** Turns the loader's validated `raw` config into generator input. A config without `alerting:` gets the defaults. */
+export function generateInputFromRaw(raw: RawGenerateConfig, version: string, templates: TemplateSources): GenerateInput {
+  const subjects = (raw.subjects ?? []).map((subject) => ({
+    id: subject.id,
+    kind: subject.kind,
+    labels: Object.fromEntries(Object.entries(subject.labels ?? {}).map(([name, value]) => [name, String(value)])),
+    dependsOn: (subject.depends_on ?? []).map((entry) => (typeof entry === 'string' ? entry : entry.id)),
+  }));
+  // The loader has validated `alerting` already; parsing again only fills defaults when the section is absent.
+  const alerting = alertingSchema.parse(raw.alerting ?? {});
+  return { version, subjects, alerting, templates };
+}

@@ -1,0 +1,32 @@
+// Small PromQL builders: selectors with correctly quoted and escaped matchers, and label lists.
+
+export type Matchers = Readonly<Record<string, string | readonly string[]>>;
+
+/** A PromQL (and Alertmanager matcher) string literal. */
+export const quote = (value: string): string => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/** RE2 source matching exactly one of `values`. */
+export const anyOf = (values: readonly string[]): string =>
+  values.map((value) => value.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')).join('|');
+
+/** `name="v"`, or `name=~"a|b"` for a list of values. */
+export function matcher(name: string, value: string | readonly string[]): string {
+  if (typeof value === 'string') return `${name}=${quote(value)}`;
+  return value.length === 1 ? `${name}=${quote(value[0]!)}` : `${name}=~${quote(anyOf([...value].sort()))}`;
+}
+
+/** `metric{a="1", b=~"x|y"}`; matchers in name order so output is stable. */
+export function selector(metric: string, matchers: Matchers = {}): string {
+  const parts = Object.keys(matchers)
+    .sort()
+    .map((name) => matcher(name, matchers[name]!));
+  return parts.length === 0 ? metric : `${metric}{${parts.join(', ')}}`;
+}
+
+/** ` (a, b)` for `by`/`on`/`group_left` lists. */
+export const labelList = (labels: readonly string[]): string => ` (${labels.join(', ')})`;
+
+/** `lhs * on (subject) group_left (labels) vigil_subject_info{…}`: joins subject labels onto a per-subject vector. */
+export function joinSubjectInfo(lhs: string, labels: readonly string[], infoMatchers: Matchers = {}): string {
+  return `${lhs}\n* on (subject) group_left${labelList(labels)} ${selector('vigil_subject_info', infoMatchers)}`;
+}

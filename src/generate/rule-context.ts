@@ -1,0 +1,71 @@
+// Types and shared helpers of the rule builders (policies in rules.ts, built-ins in rules-builtin.ts).
+import { formatDuration, parseDuration } from '../util/duration.js';
+import { dependencyLabelNames } from './dependencies.js';
+import type { GenerateInput } from './input.js';
+import { AnnotationRenderer } from './templates.js';
+
+export interface AlertingRule {
+  alert: string;
+  expr: string;
+  for?: string;
+  keep_firing_for?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface RuleGroup {
+  name: string;
+  interval: string;
+  rules: AlertingRule[];
+}
+
+export interface RuleFile {
+  groups: RuleGroup[];
+}
+
+/** Everything a rule builder needs besides its own policy. */
+export interface RuleContext {
+  renderer: AnnotationRenderer;
+  /** Subject labels that name dependencies (`rack`, `switch`), joined onto subject alerts. */
+  dependencyLabels: string[];
+  evaluationMs: number;
+  interval: string;
+  runbookBase: string;
+  scrapeJob: string;
+}
+
+/** The `policy` label value of built-in alerts. */
+export const BUILTIN_POLICY = 'builtin';
+
+export const runbookUrl = (context: RuleContext, anchor: string): string => `${context.runbookBase}#${anchor.toLowerCase()}`;
+
+export function ruleContext(input: GenerateInput): RuleContext {
+  const evaluationMs = parseDuration(input.alerting.evaluation_interval);
+  return {
+    renderer: new AnnotationRenderer(input.templates),
+    dependencyLabels: dependencyLabelNames(input.subjects),
+    evaluationMs,
+    interval: formatDuration(evaluationMs),
+    runbookBase: input.alerting.runbook_url,
+    scrapeJob: input.alerting.scrape_job,
+  };
+}
+
+export function annotations(context: RuleContext, key: string, templateContext: object, runbookAnchor: string): Record<string, string> {
+  const { summary, description } = context.renderer.render(key, templateContext);
+  return { summary, description, runbook_url: runbookUrl(context, runbookAnchor) };
+}
+
+
+/** Rules in the conventional key order (alert, expr, for, keep_firing_for, labels, annotations), whatever built them. */
+export function orderedRule(rule: AlertingRule): AlertingRule {
+  const { alert, expr, for: pending, keep_firing_for: keepFiringFor, labels, annotations } = rule;
+  return {
+    alert,
+    expr,
+    ...(pending === undefined ? {} : { for: pending }),
+    ...(keepFiringFor === undefined ? {} : { keep_firing_for: keepFiringFor }),
+    labels,
+    annotations,
+  };
+}

@@ -1,0 +1,77 @@
+// Built-in alerts every vigil user needs, whatever their policies: subject health and connectivity, subjects that
+// never reported, stale checks, lost sources, vigil itself down or gone, and an always-firing watchdog.
+// They carry `policy="builtin"` and go to `alerting.default_receiver` (the watchdog to `alerting.watchdog_receiver`).
+import { annotations, BUILTIN_POLICY, orderedRule, type AlertingRule, type RuleContext, type RuleGroup } from './rule-context.js';
+import { joinSubjectInfo, selector } from './promql.js';
+
+export const BUILTIN_ALERTS = {
+  subjectUnhealthy: 'VigilSubjectUnhealthy',
+  subjectUnavailable: 'VigilSubjectUnavailable',
+  subjectMissing: 'VigilSubjectMissing',
+  checkStale: 'VigilCheckStale',
+  sourceDown: 'VigilSourceDown',
+  exporterDown: 'VigilExporterDown',
+  exporterAbsent: 'VigilExporterAbsent',
+  watchdog: 'VigilWatchdog',
+} as const;
+
+/** Alerts about a subject being in trouble: these mute the alerts of the subjects that depend on it. */
+export const SUBJECT_PROBLEM_SEVERITIES = ['critical', 'warning'] as const;
+
+interface BuiltinSpec {
+  alert: string;
+  expr: string;
+  /** Pending period; the engine has already applied its own grace (freshness, disconnect_grace, timeouts). */
+  for: string;
+  severity: 'critical' | 'warning' | 'none';
+  template: string;
+}
+
+function rule(spec: BuiltinSpec, context: RuleContext): AlertingRule {
+  const out: AlertingRule = {
+    alert: spec.alert,
+    expr: spec.expr,
+    labels: { policy: BUILTIN_POLICY, severity: spec.severity },
+    annotations: annotations(context, spec.template, { for: spec.for, scrape_job: context.scrapeJob }, spec.alert),
+  };
+  if (spec.for !== '0s') out.for = spec.for;
+  return orderedRule(out);
+}
+
+export function builtinRuleGroups(context: RuleContext): RuleGroup[] {
+  const join = (lhs: string) => joinSubjectInfo(lhs, context.dependencyLabels);
+  const subjectState = (state: string) => `(max by (subject, kind) (${selector('vigil_subject_health', { state })}) == 1)`;
+  const up = selector('up', { job: context.scrapeJob });
+
+  const subjects: BuiltinSpec[] = [
+    { alert: BUILTIN_ALERTS.subjectUnhealthy, expr: join(subjectState('unhealthy')), for: '1m', severity: 'warning', template: 'subject-unhealthy' },
+    {
+      alert: BUILTIN_ALERTS.subjectUnavailable,
+      expr: join('(vigil_subject_connectivity == 0)'),
+      for: '1m',
+      severity: 'warning',
+      template: 'subject-unavailable',
+    },
+    // `missing` is already the end of the appearance timeout: no further wait.
+    { alert: BUILTIN_ALERTS.subjectMissing, expr: join(subjectState('missing')), for: '0s', severity: 'warning', template: 'subject-missing' },
+    {
+      // The value is how long ago the check expired; `for` absorbs a result that arrived just before a scrape.
+      alert: BUILTIN_ALERTS.checkStale,
+      expr: joinSubjectInfo('(time() - vigil_check_expiry_timestamp_seconds > 0)', ['kind', ...context.dependencyLabels]),
+      for: '1m',
+      severity: 'warning',
+      template: 'check-stale',
+    },
+    { alert: BUILTIN_ALERTS.sourceDown, expr: 'vigil_source_up == 0', for: '2m', severity: 'warning', template: 'source-down' },
+  ];
+  const meta: BuiltinSpec[] = [
+    { alert: BUILTIN_ALERTS.exporterDown, expr: `${up} == 0`, for: '1m', severity: 'critical', template: 'exporter-down' },
+    { alert: BUILTIN_ALERTS.exporterAbsent, expr: `absent(${up})`, for: '5m', severity: 'critical', template: 'exporter-absent' },
+    // severity "none": routed to a dead-man switch, never to people (kube-prometheus convention).
+    { alert: BUILTIN_ALERTS.watchdog, expr: 'vector(1)', for: '0s', severity: 'none', template: 'watchdog' },
+  ];
+  return [
+    { name: 'vigil-subjects', interval: context.interval, rules: subjects.map((spec) => rule(spec, context)) },
+    { name: 'vigil-meta', interval: context.interval, rules: meta.map((spec) => rule(spec, context)) },
+  ];
+}

@@ -1,0 +1,114 @@
+// Prometheus alerting rules: one group per policy (notify failure | change | always) and the built-in alerts.
+//
+// Check-scoped policies use the exporter's exact consecutive counters (DESIGN §4), so `threshold` and `recovery`
+// count check results, not evaluations or scrapes:
+//   fires    when vigil_check_consecutive_failures >= threshold and the check counts toward health,
+//   resolves when vigil_check_consecutive_successes >= recovery   (hysteresis through the alert's own ALERTS series).
+// failure and change policies share this expression; they differ in Alertmanager (send_resolved, repeat).
+import { camelCase, type PolicyConfig } from '../config/alerting.js';
+import { formatDuration } from '../util/duration.js';
+import type { GenerateInput } from './input.js';
+import { joinSubjectInfo, quote, selector, type Matchers } from './promql.js';
+import { annotations, orderedRule, ruleContext, type AlertingRule, type RuleContext, type RuleGroup } from './rule-context.js';
+import { builtinRuleGroups } from './rules-builtin.js';
+
+export { BUILTIN_POLICY, type AlertingRule, type RuleFile, type RuleGroup } from './rule-context.js';
+
+/** Alert families documented in docs/runbook.md; policy alerts are `Vigil<Policy><Suffix>`. */
+export const POLICY_ALERT_SUFFIX = { check: 'CheckFailing', subject: 'SubjectUnhealthy', always: 'CheckResult' } as const;
+
+export function policyAlertName(policy: Pick<PolicyConfig, 'name' | 'notify' | 'scope'>): string {
+  const suffix = policy.notify === 'always' ? POLICY_ALERT_SUFFIX.always : POLICY_ALERT_SUFFIX[policy.scope];
+  return `Vigil${camelCase(policy.name)}${suffix}`;
+}
+
+/** Consecutive successes that resolve a policy's alert: as set, else the threshold for change, 1 for failure. */
+export function policyRecovery(policy: PolicyConfig): number {
+  return policy.recovery ?? (policy.notify === 'change' ? policy.threshold : 1);
+}
+
+/** Splits a policy's `match` into matchers on the per-check (or per-subject) series and on vigil_subject_info. */
+function splitMatch(match: PolicyConfig['match'], seriesKeys: readonly string[]): { series: Matchers; info: Matchers } {
+  const series: Record<string, string | string[]> = {};
+  const info: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(match)) (seriesKeys.includes(name) ? series : info)[name] = value;
+  return { series, info };
+}
+
+function policyRule(policy: PolicyConfig, context: RuleContext): AlertingRule {
+  const alert = policyAlertName(policy);
+  const recovery = policyRecovery(policy);
+  const severity = policy.severity ?? (policy.notify === 'always' ? 'info' : 'warning');
+  const labels: Record<string, string> = { policy: policy.name, severity };
+  const templateContext = { policy: policy.name, notify: policy.notify, threshold: policy.threshold, recovery, scope: policy.scope };
+
+  if (policy.notify === 'always') {
+    // Every result is its own alert: `result_at` (the receive time) changes with each result, so Alertmanager
+    // sees a new alert and notifies once per result (at most once per evaluation interval).
+    const { series, info } = splitMatch(policy.match, ['subject', 'check']);
+    const expr = joinSubjectInfo(
+      [
+        '(',
+        `  ${selector('vigil_check_received_timestamp_seconds', series)}`,
+        '  * on (subject, check) group_left (status) (vigil_check_status == 1)',
+        ')',
+      ].join('\n'),
+      ['kind', ...context.dependencyLabels],
+      info,
+    );
+    return {
+      alert,
+      expr,
+      labels: { ...labels, result_at: '{{ printf "%.0f" $value }}' },
+      annotations: annotations(context, 'policy-check-result', templateContext, 'VigilPolicyCheckResult'),
+    };
+  }
+
+  if (policy.scope === 'subject') {
+    // Subject health has no result counter: count evaluations instead, with `for` and `keep_firing_for`.
+    const { series, info } = splitMatch(policy.match, ['subject', 'kind']);
+    const unhealthy = selector('vigil_subject_health', { ...series, state: 'unhealthy' });
+    const rule: AlertingRule = {
+      alert,
+      expr: joinSubjectInfo(`(max by (subject, kind) (${unhealthy}) == 1)`, context.dependencyLabels, info),
+      labels,
+      annotations: annotations(context, 'policy-subject-unhealthy', templateContext, 'VigilPolicySubjectUnhealthy'),
+    };
+    if (policy.threshold > 1) rule.for = formatDuration((policy.threshold - 1) * context.evaluationMs);
+    if (recovery > 1) rule.keep_firing_for = formatDuration((recovery - 1) * context.evaluationMs);
+    return rule;
+  }
+
+  const { series, info } = splitMatch(policy.match, ['subject', 'check']);
+  const firing = `ALERTS{alertname=${quote(alert)}, alertstate="firing"}`;
+  const expr = joinSubjectInfo(
+    [
+      '(',
+      '  (',
+      `    ${selector('vigil_check_consecutive_failures', series)} >= ${policy.threshold}`,
+      '    and on (subject, check) vigil_check_counted == 1',
+      '  )',
+      '  or on (subject, check)',
+      '  (',
+      `    ${selector('vigil_check_consecutive_successes', series)} < ${recovery}`,
+      `    and on (subject, check) ${firing}`,
+      '  )',
+      ')',
+    ].join('\n'),
+    ['kind', ...context.dependencyLabels],
+    info,
+  );
+  return { alert, expr, labels, annotations: annotations(context, 'policy-check-failing', templateContext, 'VigilPolicyCheckFailing') };
+}
+
+/** Group name of a policy's rules. */
+export const policyGroupName = (policy: Pick<PolicyConfig, 'name'>): string => `vigil-policy-${policy.name}`;
+
+export function ruleGroups(input: GenerateInput, context: RuleContext = ruleContext(input)): RuleGroup[] {
+  const policyGroups = input.alerting.policies.map((policy) => ({
+    name: policyGroupName(policy),
+    interval: context.interval,
+    rules: [orderedRule(policyRule(policy, context))],
+  }));
+  return [...builtinRuleGroups(context), ...policyGroups];
+}
