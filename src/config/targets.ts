@@ -1,35 +1,32 @@
 // The `targets:` section of the config (DESIGN §5, issue 3): active probes vigil runs itself.
 // Keys are snake_case and strict (a typo is an error, not a silently ignored key). Durations are parsed here,
 // so the output carries milliseconds and the probes never see a duration string.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseDuration } from '../util/duration.js';
+import { formatKeyPath } from './errors.js';
+import { durationMs, durationSchema as durationInput, labelsSchema, labelsToStrings } from './fields.js';
+import type { Secrets } from './secrets.js';
 
-/** A Prometheus-style duration (`10s`, `1m30s`) or a number of seconds, parsed to milliseconds. */
-export const durationSchema = z.union([z.string(), z.number()]).transform((input, ctx) => {
-  try {
-    return parseDuration(input);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
+/** A duration as the shared field schema accepts it (`10s`, `1m30s`), parsed to milliseconds. */
+export const durationSchema = durationInput.transform(durationMs);
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
-const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-/** Labels vigil sets itself on the subject series; a configured label must not shadow them. */
-const RESERVED_LABELS = new Set(['subject', 'kind', 'source', 'check', 'state', 'status', 'stat', 'key', 'job', 'instance']);
 
 const nameSchema = z.string().regex(NAME_RE, 'use letters, digits and _ . : - (at most 128, starting with a letter or digit)');
 
-const labelsSchema = z.record(
-  z.string().regex(LABEL_NAME_RE, 'a label name is letters, digits and _, not starting with a digit')
-    .refine((name) => !RESERVED_LABELS.has(name) && !name.startsWith('__'), 'this label name is reserved by vigil'),
-  z.string().max(256),
-);
+/** A string map whose keys must pass `check` (which returns a problem or undefined); the issue names the key. */
+function keyedRecord<V extends z.ZodType>(values: V, check: (key: string) => string | undefined) {
+  return z.record(z.string(), values).superRefine((record, ctx) => {
+    for (const key of Object.keys(record)) {
+      const problem = check(key);
+      if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
+    }
+  });
+}
 
 const hostSchema = z.string().min(1).max(253).regex(/^[^\s/]+$/, 'a host name or IP address, without scheme or path');
 
-const DEFAULT_INTERVAL_MS = 60_000;
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 const common = {
@@ -37,8 +34,8 @@ const common = {
   subject: nameSchema.optional(),
   /** Check name on the subject; defaults to the probe type. */
   check: nameSchema.optional(),
-  labels: labelsSchema.optional(),
-  interval: durationSchema.default(DEFAULT_INTERVAL_MS),
+  labels: labelsSchema.optional().transform((labels) => (labels === undefined ? undefined : labelsToStrings(labels))),
+  interval: durationSchema.prefault('60s'),
   timeout: durationSchema.optional(),
 };
 
@@ -48,9 +45,9 @@ const pingSchema = z.strictObject({
   host: hostSchema,
   count: z.int().min(1).max(100).default(3),
   /** Time between echo requests (`ping -i`); iputils refuses less than 200ms without privileges. */
-  packet_interval: durationSchema.default(1_000),
+  packet_interval: durationSchema.prefault('1s'),
   /** How long to wait for each reply (`ping -W`). */
-  packet_timeout: durationSchema.default(1_000),
+  packet_timeout: durationSchema.prefault('1s'),
   /** Loss above this (while some replies came back) makes the check crit; total loss is a connectivity failure. */
   max_loss_ratio: z.number().min(0).max(1).default(0.5),
 });
@@ -76,7 +73,8 @@ const statusSpecSchema = z.union([
   z.string().regex(STATUS_SPEC_RE, 'a status code (200), a class (2xx) or a range (200-299)'),
 ]);
 
-const headerNameSchema = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not a valid HTTP header name');
+const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const headerName = (name: string): string | undefined => (HEADER_NAME_RE.test(name) ? undefined : 'not a valid HTTP header name');
 
 const downloadSchema = z.strictObject({
   ...common,
@@ -84,9 +82,9 @@ const downloadSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
   method: z.enum(['GET', 'HEAD']).default('GET'),
   /** Request headers. Values may be secrets: vigil never echoes them. Prefer `${ENV}` or `header_files`. */
-  headers: z.record(headerNameSchema, z.string()).optional(),
+  headers: keyedRecord(z.string(), headerName).optional(),
   /** Header name → file holding its value (read at start, trailing newline removed). */
-  header_files: z.record(headerNameSchema, z.string().min(1)).optional(),
+  header_files: keyedRecord(z.string().min(1), headerName).optional(),
   expected_status: z.array(statusSpecSchema).min(1).default(['2xx']),
   body_contains: z.string().min(1).optional(),
   max_redirects: z.int().min(0).max(20).default(5),
@@ -165,4 +163,34 @@ export function targetSubject(target: TargetConfig): string {
 /** The check name a target reports under on its subject. */
 export function targetCheck(target: TargetConfig): string {
   return target.check ?? target.type;
+}
+
+export interface TargetFileContext {
+  /** Directory relative paths in the config file are resolved against. */
+  baseDir: string;
+  /** Contents of `*_file` / `*_files` entries the loader already read, by key path (`targets[2].header_files.X`). */
+  secrets?: Secrets;
+}
+
+/**
+ * Makes targets independent of the config file's location: `header_files` become headers (from the loader's
+ * secrets, else read here), `ca_file` and `directory` become absolute. Call once after validation.
+ */
+export function resolveTargetFiles(targets: TargetsConfig, { baseDir, secrets }: TargetFileContext): TargetsConfig {
+  return targets.map((target, index): TargetConfig => {
+    if (target.type === 'filewrite') return { ...target, directory: resolve(baseDir, target.directory) };
+    if (target.type !== 'download') return target;
+    const resolved: DownloadTarget = { ...target };
+    if (target.ca_file !== undefined) resolved.ca_file = resolve(baseDir, target.ca_file);
+    if (target.header_files !== undefined) {
+      const headers = { ...target.headers };
+      for (const [name, file] of Object.entries(target.header_files)) {
+        const known = secrets?.get(formatKeyPath(['targets', index, 'header_files', name]));
+        headers[name] = known ?? readFileSync(resolve(baseDir, file), 'utf8').replace(/(\r?\n)+$/, '');
+      }
+      resolved.headers = headers;
+      delete resolved.header_files;
+    }
+    return resolved;
+  });
 }
