@@ -1,6 +1,7 @@
 // `vigil serve`: load the config, restore state, start the engine loop, the sources and the HTTP server; stop gracefully.
 import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
+import { parseListen } from './config/listen.js';
 import { loadConfig } from './config/load.js';
 import type { Source } from './sources/types.js';
 import { Store } from './store/store.js';
@@ -21,14 +22,6 @@ export interface RunningVigil {
   address: { host: string; port: number };
   log: Logger;
   stop(): Promise<void>;
-}
-
-/** Parses `host:port`, `[::1]:port` or `:port`. */
-export function parseListen(value: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value);
-  const port = match ? Number(match[3]) : NaN;
-  if (!match || port > 65535) throw new Error(`invalid listen address "${value}": use host:port, [::1]:port or :port`);
-  return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
 }
 
 /** Starts everything and resolves once the HTTP server listens. Used by the CLI and by tests. */

@@ -9,5 +9,7 @@ state: ./data/vigil.db
 subjects:
   - id: vigil
     kind: exporter
+    # vigil checks itself from its first second, so no start-up grace is needed.
+    startup_grace: 0s
 targets: []
 `;

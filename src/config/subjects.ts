@@ -9,7 +9,7 @@ export const subjectIdSchema = z
   .max(253, 'a subject id is at most 253 characters')
   .regex(/^[^\s\x00-\x1f\x7f]+$/, 'a subject id must not contain whitespace or control characters');
 
-const kindSchema = z
+export const kindSchema = z
   .string()
   .regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,62}$/, 'a kind is one word: a letter, then letters, digits, _ or - (at most 63)')
   .meta({ description: 'target, experiment, application, machine, host, switch, rack, or any word.' });

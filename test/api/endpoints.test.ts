@@ -24,9 +24,10 @@ describe('API endpoints', () => {
   it('creates subjects with PUT and reads their configuration', async () => {
     const created = await h.request('PUT', '/api/v1/subjects/sw3', { token: ADMIN, body: { kind: 'switch', labels: { rack: 'r7' } } });
     assert.equal(created.status, 201);
+    assert.equal((await h.request('PUT', '/api/v1/subjects/r7', { token: ADMIN, body: { kind: 'rack' } })).status, 201);
     const host = await h.request('PUT', '/api/v1/subjects/host-17', {
       token: ADMIN,
-      body: { kind: 'host', labels: { switch: 'sw3' }, depends_on: ['sw3', { id: 'sw3', lag: '5m' }] },
+      body: { kind: 'host', labels: { switch: 'sw3' }, depends_on: ['r7', { id: 'sw3', lag: '5m' }] },
     });
     assert.equal(host.status, 201);
     const read = await h.request('GET', '/api/v1/subjects/host-17');
@@ -38,6 +39,8 @@ describe('API endpoints', () => {
     assert.equal(updated.status, 200);
     const unknownDependency = await h.request('PUT', '/api/v1/subjects/h2', { token: ADMIN, body: { kind: 'host', depends_on: ['nope'] } });
     assert.equal(unknownDependency.status, 404);
+    const repeated = await h.request('PUT', '/api/v1/subjects/h3', { token: ADMIN, body: { kind: 'host', depends_on: ['r7', 'r7'] } });
+    assert.equal(repeated.status, 400);
   });
 
   it('keeps the configuration ETag still while health changes, and answers 304', async () => {

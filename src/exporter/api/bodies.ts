@@ -1,17 +1,15 @@
 // Request bodies of the push API (DESIGN §6), validated strictly: an unknown field is a mistake worth reporting.
 import { z } from 'zod';
 import { CHECK_STATUSES } from '../../engine/types.js';
+import { labelsSchema, labelsToStrings } from '../../config/fields.js';
+import { kindSchema, subjectIdSchema } from '../../config/subjects.js';
 import { parseDuration, parseTime } from '../../util/duration.js';
 
-export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const RESERVED_LABELS = new Set(['subject', 'kind', 'source', 'check', 'state', 'status']);
-const MAX_LABELS = 16;
 /** Push results default to a one-minute period when they do not say. */
 export const DEFAULT_PUSH_PERIOD_MS = 60_000;
 
-const id = (what: string) =>
-  z.string().regex(ID_PATTERN, `${what} must be 1-128 characters of letters, digits and . _ : @ -, starting with a letter or digit`);
+// Ids follow the config's rules, so anything the config can name the API can address, and the other way round.
+export const idSchema = subjectIdSchema;
 
 const time = z.union([z.string(), z.number()]).transform((value, ctx) => {
   try {
@@ -31,17 +29,12 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   }
 });
 
-const labels = z
-  .record(z.string().regex(LABEL_NAME, 'label names are letters, digits and _, not starting with a digit'), z.string().max(256))
-  .refine((value) => Object.keys(value).length <= MAX_LABELS, `at most ${MAX_LABELS} labels`)
-  .refine((value) => !Object.keys(value).some((name) => RESERVED_LABELS.has(name)), {
-    message: `label names ${[...RESERVED_LABELS].join(', ')} are vigil's own`,
-  });
+const labels = labelsSchema.transform(labelsToStrings);
 
 export const subjectBody = z.strictObject({
-  kind: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'kind is a lower-case word such as host, switch, target'),
+  kind: kindSchema,
   labels: labels.optional(),
-  depends_on: z.array(z.union([id('a dependency id'), z.strictObject({ id: id('a dependency id'), lag: duration })])).max(32).optional(),
+  depends_on: z.array(z.union([idSchema, z.strictObject({ id: idSchema, lag: duration })])).max(32).optional(),
 });
 
 const metrics = z
@@ -56,7 +49,7 @@ export const checkBody = z.strictObject({
   metrics: metrics.optional(),
 });
 
-export const observationBody = checkBody.extend({ subject: id('subject'), check: id('check') });
+export const observationBody = checkBody.extend({ subject: idSchema, check: idSchema });
 export const observationsBody = z.array(observationBody).min(1).max(10_000);
 
 export const connectivityBody = z.strictObject({
@@ -81,4 +74,3 @@ export const manipulationBody = z
     path: ['ended_at'],
   });
 
-export { id as idSchema };

@@ -32,7 +32,7 @@ export interface EventStreams {
 export function eventRoutes(vigil: Vigil): { router: Router; streams: EventStreams } {
   const router = Router();
   const open = new Set<() => void>();
-  const subjectFilter = (value: unknown) => (value === undefined ? undefined : parseParam(idSchema('subject'), value, 'subject'));
+  const subjectFilter = (value: unknown) => (value === undefined ? undefined : parseParam(idSchema, value, 'subject'));
   const committedAfter = (after: number, limit: number, subject?: string): EngineEvent[] =>
     vigil.store.eventsAfter(after, limit, subject).filter((e) => e.seq <= vigil.committedSeq);
 

@@ -20,8 +20,8 @@ import {
 import { parseBody, parseParam } from './parse.js';
 import { subjectConfigView, subjectHealthView } from './views.js';
 
-const subjectId = idSchema('subject id');
-const checkName = idSchema('check name');
+const subjectId = idSchema;
+const checkName = idSchema;
 const metadataKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'metadata keys are 1-64 letters, digits and _ . -');
 
 type CheckBody = z.output<typeof checkBody>;
