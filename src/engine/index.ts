@@ -7,5 +7,5 @@ export { applyConnectivity } from './connectivity.js';
 export { setMetadata, deleteMetadata, recordManipulation } from './metadata.js';
 export { applySourceStatus } from './sources.js';
 export { tick, nextDeadline } from './tick.js';
-export { EngineError } from './types.js';
+export { CHECK_STATUSES, EngineError, HEALTH_STATES } from './types.js';
 export type * from './types.js';
