@@ -3,7 +3,8 @@ import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { parseListen } from './config/listen.js';
 import { loadConfig } from './config/load.js';
-import type { Source } from './sources/types.js';
+import { Authorizer } from './exporter/auth.js';
+import { EXTENSIONS, type Extension } from './extensions.js';
 import { Store } from './store/store.js';
 import { Vigil } from './runtime/vigil.js';
 import { createApp } from './exporter/server.js';
@@ -25,7 +26,7 @@ export interface RunningVigil {
 }
 
 /** Starts everything and resolves once the HTTP server listens. Used by the CLI and by tests. */
-export async function startVigil(options: ServeOptions, sources: Source[] = []): Promise<RunningVigil> {
+export async function startVigil(options: ServeOptions): Promise<RunningVigil> {
   const { config, file } = await loadConfig(options.configPath);
   const log = pino({ level: config.logLevel, base: { app: 'vigil' } });
   const listen = options.listen ? parseListen(options.listen) : config.listen;
@@ -40,8 +41,12 @@ export async function startVigil(options: ServeOptions, sources: Source[] = []):
   vigil.syncConfiguredSubjects(config.subjects);
   const selfMonitor = startSelfMonitor(vigil);
 
+  const auth = new Authorizer(config.api.tokens);
+  const extensions = EXTENSIONS.map((factory) => factory({ config, vigil, auth, log })).filter((e): e is Extension => e !== undefined);
+  const sources = extensions.flatMap((extension) => extension.sources ?? []);
   const web = createApp(vigil, {
-    tokens: config.api.tokens,
+    auth,
+    routes: extensions.flatMap((extension) => (extension.routes ? [extension.routes] : [])),
     maxBodyBytes: config.api.maxBodyBytes,
     version: VERSION,
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
@@ -53,11 +58,12 @@ export async function startVigil(options: ServeOptions, sources: Source[] = []):
   const bound = server.address();
   const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : listen;
 
+  for (const extension of extensions) extension.attach?.(server);
   const sink = vigil.sink();
   for (const source of sources) source.start(sink);
   vigil.start();
   web.setReady(true);
-  log.info({ config: file, listen: `${address.host}:${address.port}`, state: statePath, subjects: vigil.state.subjects.size }, 'vigil serving');
+  log.info({ config: file, extensions: extensions.map((e) => e.name), listen: `${address.host}:${address.port}`, state: statePath, subjects: vigil.state.subjects.size }, 'vigil serving');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -68,6 +74,7 @@ export async function startVigil(options: ServeOptions, sources: Source[] = []):
       server.closeIdleConnections();
       selfMonitor.stop();
       await Promise.allSettled(sources.map((source) => source.stop()));
+      await Promise.allSettled(extensions.map((extension) => extension.stop?.()));
       vigil.stop();
       await closed;
       store.close();

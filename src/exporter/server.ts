@@ -1,7 +1,7 @@
 // The HTTP face of vigil: /metrics, the lifecycle probes and the /api/v1 push API, on one express app.
 import express, { type Request, type Response } from 'express';
 import type { Vigil } from '../runtime/vigil.js';
-import { Authorizer, type ApiToken } from './auth.js';
+import type { Authorizer } from './auth.js';
 import { eventRoutes, type EventStreams } from './api/events.js';
 import { readRoutes } from './api/reads.js';
 import { writeRoutes } from './api/writes.js';
@@ -9,8 +9,10 @@ import { createMetricsEndpoint, maybeGzip } from './metrics/self.js';
 import { HttpProblem, problemHandler, sendProblem } from './problem.js';
 
 export interface ServerOptions {
-  tokens: ApiToken[];
+  auth: Authorizer;
   maxBodyBytes: number;
+  /** Extra routers mounted under /api/v1 (extensions: practable, heartbeats, agents, ...). */
+  routes?: express.Router[];
   version: string;
   logError: (error: unknown) => void;
 }
@@ -49,11 +51,12 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     res.type('html').send('<html><head><title>vigil</title></head><body><h1>vigil</h1><p><a href="/metrics">Metrics</a> · <a href="/api/v1/health">Health</a> · <a href="/api/v1/subjects">Subjects</a></p></body></html>\n'),
   );
 
-  const auth = new Authorizer(options.tokens);
+  const { auth } = options;
   const events = eventRoutes(vigil);
   const api = express.Router();
   api.use(readRoutes(vigil));
   api.use(events.router);
+  for (const router of options.routes ?? []) api.use(router);
   api.use(writeRoutes(vigil, auth, options.maxBodyBytes));
   app.use('/api/v1', api);
 

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineSettings, SubjectSpec } from '../../src/engine/types.js';
-import type { ApiToken } from '../../src/exporter/auth.js';
+import { Authorizer, type ApiToken } from '../../src/exporter/auth.js';
 import { createApp, type VigilApp } from '../../src/exporter/server.js';
 import { Vigil } from '../../src/runtime/vigil.js';
 import { Store } from '../../src/store/store.js';
@@ -40,7 +40,7 @@ export async function startHarness(options: { subjects?: SubjectSpec[]; maxBodyB
   const store = Store.open(join(dir, 'vigil.db'), { flushIntervalMs: 5, eventsPerSubject: 100 });
   const vigil = new Vigil(store, TEST_SETTINGS);
   vigil.syncConfiguredSubjects(options.subjects ?? []);
-  const web = createApp(vigil, { tokens: TOKENS, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024, version: 'test', logError: () => undefined });
+  const web = createApp(vigil, { auth: new Authorizer(TOKENS), maxBodyBytes: options.maxBodyBytes ?? 64 * 1024, version: 'test', logError: () => undefined });
   web.setReady(true);
   const server = await new Promise<Server>((resolve) => {
     const s = web.app.listen(0, '127.0.0.1', () => resolve(s));

@@ -1,0 +1,33 @@
+// The one place where the parts that grow with each source (targets, practable, kubernetes, agents, octopus) plug
+// into `vigil serve`. Each factory looks at the config and returns what it adds, or nothing when it is not configured.
+import type { Server } from 'node:http';
+import type { Router } from 'express';
+import type { Logger } from 'pino';
+import type { VigilConfig } from './config/normalize.js';
+import type { Authorizer } from './exporter/auth.js';
+import type { Vigil } from './runtime/vigil.js';
+import type { Source } from './sources/types.js';
+
+export interface ExtensionContext {
+  config: VigilConfig;
+  vigil: Vigil;
+  auth: Authorizer;
+  log: Logger;
+}
+
+export interface Extension {
+  name: string;
+  /** Sources started with the sink once the server listens, stopped at shutdown. */
+  sources?: Source[];
+  /** Routes mounted under /api/v1 next to the core API; they apply their own auth scopes. */
+  routes?: Router;
+  /** Called once the HTTP server listens, e.g. to take websocket upgrades. */
+  attach?(server: Server): void;
+  /** Called at shutdown after the sources stopped. */
+  stop?(): Promise<void>;
+}
+
+export type ExtensionFactory = (context: ExtensionContext) => Extension | undefined;
+
+/** Add a source's factory here when its issue lands. */
+export const EXTENSIONS: ExtensionFactory[] = [];
