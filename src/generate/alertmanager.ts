@@ -5,7 +5,7 @@ import type { AlertingConfig, NotifyMode, ReceiverConfig } from '../config/alert
 import { SUBJECT_PROBLEM_SEVERITIES, BUILTIN_ALERTS } from './rules-builtin.js';
 import { dependencyInhibitions } from './dependencies.js';
 import type { GenerateInput } from './input.js';
-import { anyOf, matcher } from './promql.js';
+import { matcher } from './promql.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 
 /** A validated config duration (`90s`, or 0) in Prometheus' canonical form (`1m30s`). */
@@ -152,7 +152,7 @@ export function inhibitRules(input: GenerateInput): InhibitRule[] {
     const source = [matcher('subject', inhibition.source), problem];
     for (const label of inhibition.labels) rules.push({ source_matchers: source, target_matchers: [matcher(label, inhibition.source)] });
     if (inhibition.subjects.length > 0) {
-      rules.push({ source_matchers: source, target_matchers: [`subject=~"${anyOf(inhibition.subjects)}"`] });
+      rules.push({ source_matchers: source, target_matchers: [matcher('subject', inhibition.subjects)] });
     }
   }
   return rules;

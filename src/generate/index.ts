@@ -3,7 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { EMBEDDED_FILE, loadConfig } from '../config/load.js';
+import { loadConfig } from '../config/load.js';
 import { VERSION } from '../version.js';
 import { alertmanagerConfig } from './alertmanager.js';
 import { dashboards, grafanaProvisioning } from './grafana/index.js';
@@ -74,10 +74,9 @@ export async function generateRulesCommand(options: GenerateRulesOptions = {}): 
   }
   let input: GenerateInput;
   try {
-    const { raw, file } = await loadConfig(options.configPath);
+    const { raw, baseDir } = await loadConfig(options.configPath);
     const overrides = raw.alerting?.templates_dir;
     // Like every path in the config, templates_dir is relative to the config file.
-    const baseDir = file === EMBEDDED_FILE ? process.cwd() : dirname(resolve(file));
     const templatesDir = overrides === undefined ? undefined : resolve(baseDir, overrides);
     input = generateInputFromRaw(raw, VERSION, loadTemplates(templatesDir));
   } catch (error) {
