@@ -4,7 +4,7 @@ import { deriveCheck, type CountingGate } from './checks.js';
 import { applyDueUnavailability } from './connectivity-state.js';
 import { emitEvent, markVolatileChange, type Context } from './context.js';
 import { setSubjectDeadline } from './deadlines.js';
-import { healthReasonOf } from './reasons.js';
+import { healthReasonOf, warningsReasonOf } from './reasons.js';
 import type { CheckState, EngineState, Health, SubjectState } from './types.js';
 
 /** Safety net against dependency cycles restored from an old database; upsert and rename refuse new cycles. */
@@ -142,7 +142,7 @@ export function evaluateSubject(ctx: Context, subject: SubjectState): boolean {
   let warnings = warnChecks;
   for (const entry of Object.values(subject.metadata)) if (entry.level === 'warning') warnings += 1;
   if (warnings !== subject.warnings) {
-    emitEvent(ctx, subject.spec.id, 'warnings', String(subject.warnings), String(warnings));
+    emitEvent(ctx, subject.spec.id, 'warnings', String(subject.warnings), String(warnings), warningsReasonOf(checks, subject.metadata));
     subject.warnings = warnings;
     changed = true;
   }

@@ -1,6 +1,6 @@
 // Short human text for `healthReason`: which checks are crit, or why nothing counts. Bounded in length.
 import { formatDuration } from '../util/duration.js';
-import type { CheckState, Health, SubjectState } from './types.js';
+import type { CheckState, Health, MetadataEntry, SubjectState } from './types.js';
 
 const MAX_REASON = 240;
 const MAX_MESSAGE = 80;
@@ -23,7 +23,7 @@ export function healthReasonOf(health: Health, inputs: ReasonInputs): string {
     case 'missing':
       return `no check counted within ${formatDuration(inputs.appearanceTimeout)} of ${appearanceCause(inputs.subject)}`;
     case 'unhealthy':
-      return bound(`crit: ${listed(checks.filter((c) => c.counted && c.status === 'crit').map(describeCrit))}`);
+      return bound(`crit: ${listed(checks.filter((c) => c.counted && c.status === 'crit').map(describeWithMessage))}`);
     case 'healthy': {
       const counting = checks.filter((c) => c.counted).length;
       return `${counting} counting check${counting === 1 ? '' : 's'}, none crit`;
@@ -34,16 +34,30 @@ export function healthReasonOf(health: Health, inputs: ReasonInputs): string {
   }
 }
 
+/** Names what the warnings are: warn checks (with their message) and warning metadata keys. */
+export function warningsReasonOf(checks: CheckState[], metadata: Record<string, MetadataEntry>): string {
+  const items = [
+    ...checks.filter((c) => c.counted && c.status === 'warn').map(describeWithMessage),
+    ...Object.entries(metadata)
+      .filter(([, entry]) => entry.level === 'warning')
+      .map(([key, entry]) => (entry.message ? `${key} (${truncate(entry.message)})` : key)),
+  ];
+  return items.length === 0 ? 'no warnings' : bound(listed(items));
+}
+
 function appearanceCause(subject: SubjectState): string {
   if (subject.renamedAt === subject.appearanceSince) return 'rename';
   if (subject.createdAt === subject.appearanceSince) return 'creation';
   return 'assignment';
 }
 
-function describeCrit(check: CheckState): string {
-  if (!check.message) return check.name;
-  const message = check.message.length > MAX_MESSAGE ? `${check.message.slice(0, MAX_MESSAGE - 1)}…` : check.message;
-  return `${check.name} (${message})`;
+/** A check and its message, for crit and warn lists. */
+function describeWithMessage(check: CheckState): string {
+  return check.message ? `${check.name} (${truncate(check.message)})` : check.name;
+}
+
+function truncate(message: string): string {
+  return message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 1)}…` : message;
 }
 
 function describeNotCounted(check: CheckState, dependencyBlocker: string | undefined): string {

@@ -62,6 +62,7 @@ test('Octopus: warnings appearing or clearing produce a warnings event but no he
   );
   assert.equal(machine.warnings, 1);
   assert.deepEqual(appeared.events.map((e) => [e.type, e.from, e.to]), [['warnings', '0', '1']]);
+  assert.equal(appeared.events[0]!.reason, 'HasLatestCalamari (Calamari is out of date)');
 
   now += S;
   const again = engine.setMetadata(state, 'Machines-1', 'HasLatestCalamari', { level: 'warning', message: 'Calamari is out of date' }, now);
@@ -71,6 +72,7 @@ test('Octopus: warnings appearing or clearing produce a warnings event but no he
   now += S;
   recorder.record(engine.applyObservation(state, observation('Machines-1', 'disk', 'warn', { period: H, message: 'disk 85%' }), now));
   assert.equal(machine.warnings, 2, 'a counting warn check is a warning too');
+  assert.equal(recorder.events.at(-1)!.reason, 'disk (disk 85%); HasLatestCalamari (Calamari is out of date)');
   assert.equal(machine.health, 'healthy');
 
   now += S;
