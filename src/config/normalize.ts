@@ -2,14 +2,17 @@
 // (camelCase, milliseconds, engine types).
 import { resolve } from 'node:path';
 import type { EngineSettings, SubjectSpec, Timing } from '../engine/types.js';
+import { normalizeAgents, type AgentsConfig } from './agents.js';
 import type { AlertingConfig } from './alerting.js';
 import { formatKeyPath } from './errors.js';
 import { durationMs, labelsToStrings, parseByteSize } from './fields.js';
 import { parseListen, type ListenAddress } from './listen.js';
+import { normalizeOctopus, type OctopusConfig } from './octopus.js';
 import type { LOG_LEVELS, RawConfig, SCOPES } from './schema.js';
 import type { Secrets } from './secrets.js';
 import { dependencyId } from './subjects.js';
 import type { TargetsConfig } from './targets.js';
+import { normalizeKubernetes, type KubernetesConfig } from './kubernetes.js';
 
 export type Scope = (typeof SCOPES)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -37,9 +40,9 @@ export interface VigilConfig {
   targets: TargetsConfig;
   alerting?: AlertingConfig;
   practable?: ReservedSection;
-  kubernetes?: ReservedSection;
-  agents?: ReservedSection;
-  octopus?: ReservedSection;
+  kubernetes?: KubernetesConfig;
+  agents?: AgentsConfig;
+  octopus?: OctopusConfig;
 }
 
 export interface NormalizeContext {
@@ -103,8 +106,11 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
     targets: raw.targets,
   };
   if (raw.alerting !== undefined) config.alerting = raw.alerting;
-  for (const section of ['practable', 'kubernetes', 'agents', 'octopus'] as const) {
+  if (raw.kubernetes !== undefined) config.kubernetes = normalizeKubernetes(raw.kubernetes, (path) => resolve(baseDir, path), secrets);
+  for (const section of ['practable'] as const) {
     if (raw[section] !== undefined) config[section] = raw[section];
   }
+  if (raw.agents !== undefined) config.agents = normalizeAgents(raw.agents, secrets, settings.disconnectGrace);
+  if (raw.octopus !== undefined) config.octopus = normalizeOctopus(raw.octopus, secrets);
   return config;
 }

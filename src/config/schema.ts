@@ -1,11 +1,14 @@
 // The YAML config (DESIGN §5) as a strict zod schema: an unknown key is an error at every level we own.
 // The parsed value keeps the file's snake_case keys and duration strings; normalize.ts turns it into VigilConfig.
 import { z } from 'zod';
+import { agentsSchema } from './agents.js';
 import { alertingSchema } from './alerting.js';
 import { byteSizeSchema, durationSchema } from './fields.js';
 import { listenSchema } from './listen.js';
+import { octopusSchema } from './octopus.js';
 import { freshnessSchema, subjectsSchema } from './subjects.js';
 import { targetsSchema } from './targets.js';
+import { kubernetesSchema } from './kubernetes.js';
 
 export const SCOPES = ['observe', 'connectivity', 'metadata', 'manipulate', 'admin', 'agent'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -105,9 +108,9 @@ export const configSchema = z
     targets: targetsSchema.default([]).meta({ description: 'Active probes (hostport, download, ping, filewrite, ...).' }),
     alerting: alertingSchema.optional().meta({ description: 'Alerting policies and receivers for generate-rules.' }),
     practable: reservedSection('practable remote-lab status: relay, jump, book'),
-    kubernetes: reservedSection('Kubernetes objects and event-mesh heartbeats'),
-    agents: reservedSection('Polling agents connecting over websocket'),
-    octopus: reservedSection('Octopus Deploy machine health'),
+    kubernetes: kubernetesSchema.optional().meta({ description: 'Kubernetes objects, the Kyma event mesh and its heartbeats.' }),
+    agents: agentsSchema.optional(),
+    octopus: octopusSchema.optional(),
   })
   .meta({
     title: 'vigil configuration',

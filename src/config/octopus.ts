@@ -1,0 +1,63 @@
+// The `octopus:` section (DESIGN §5, issue 6): poll an Octopus Deploy server's machines and map them onto subjects.
+import { z } from 'zod';
+import { formatKeyPath } from './errors.js';
+import { durationMs, durationSchema, labelsSchema, labelsToStrings } from './fields.js';
+import type { Secrets } from './secrets.js';
+import { kindSchema } from './subjects.js';
+
+const ms = durationSchema.transform(durationMs);
+
+export const octopusSchema = z
+  .strictObject({
+    url: z
+      .url({ protocol: /^https?$/, error: 'the Octopus server URL, http:// or https://' })
+      .refine((url) => !/^[a-z]+:\/\/[^/]*@/i.test(url), 'put the API key in api_key_file, not in the URL')
+      .meta({ description: 'Base URL of the Octopus server, e.g. https://octopus.example.org.' }),
+    api_key_file: z.string().min(1).meta({ description: 'File holding the API key (sent as X-Octopus-ApiKey).' }),
+    space: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a space id such as Spaces-1')
+      .default('Spaces-1')
+      .meta({ description: 'Space id whose machines are read.' }),
+    interval: ms.prefault('1m').meta({ description: 'How often the machines are read.' }),
+    timeout: ms.prefault('30s').meta({ description: 'Timeout of one poll (all pages).' }),
+    workers: z.boolean().default(false).meta({ description: 'Read /workers as well as /machines (deployment targets).' }),
+    subject_id: z
+      .enum(['name', 'id'])
+      .default('name')
+      .meta({ description: 'Subject id from the machine Name (matches agents connecting with that name) or its Id (Machines-12).' }),
+    kind: kindSchema.default('machine'),
+    labels: labelsSchema.optional().meta({ description: 'Labels added to every Octopus machine subject.' }),
+  })
+  .meta({ description: 'Octopus Deploy machine health: HealthStatus to health, warnings and connectivity.' });
+
+export type RawOctopusConfig = z.output<typeof octopusSchema>;
+
+export interface OctopusConfig {
+  /** Base URL without a trailing slash. */
+  url: string;
+  apiKey: string;
+  space: string;
+  interval: number;
+  timeout: number;
+  workers: boolean;
+  subjectId: 'name' | 'id';
+  kind: string;
+  labels: Record<string, string>;
+}
+
+export function normalizeOctopus(raw: RawOctopusConfig, secrets: Secrets): OctopusConfig {
+  const apiKey = secrets.get(formatKeyPath(['octopus', 'api_key_file']));
+  if (apiKey === undefined) throw new Error('octopus.api_key_file was not read');
+  return {
+    url: raw.url.replace(/\/+$/, ''),
+    apiKey,
+    space: raw.space,
+    interval: raw.interval,
+    timeout: raw.timeout,
+    workers: raw.workers,
+    subjectId: raw.subject_id,
+    kind: raw.kind,
+    labels: labelsToStrings(raw.labels),
+  };
+}
