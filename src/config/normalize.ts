@@ -7,6 +7,7 @@ import type { AlertingConfig } from './alerting.js';
 import { formatKeyPath } from './errors.js';
 import { durationMs, labelsToStrings, parseByteSize } from './fields.js';
 import { parseListen, type ListenAddress } from './listen.js';
+import { normalizePractable, type PractableConfig } from './practable.js';
 import { normalizeOctopus, type OctopusConfig } from './octopus.js';
 import type { LOG_LEVELS, RawConfig, SCOPES } from './schema.js';
 import type { Secrets } from './secrets.js';
@@ -39,7 +40,7 @@ export interface VigilConfig {
   subjects: SubjectSpec[];
   targets: TargetsConfig;
   alerting?: AlertingConfig;
-  practable?: ReservedSection;
+  practable?: PractableConfig;
   kubernetes?: KubernetesConfig;
   agents?: AgentsConfig;
   octopus?: OctopusConfig;
@@ -107,9 +108,7 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
   };
   if (raw.alerting !== undefined) config.alerting = raw.alerting;
   if (raw.kubernetes !== undefined) config.kubernetes = normalizeKubernetes(raw.kubernetes, (path) => resolve(baseDir, path), secrets);
-  for (const section of ['practable'] as const) {
-    if (raw[section] !== undefined) config[section] = raw[section];
-  }
+  if (raw.practable !== undefined) config.practable = normalizePractable(raw.practable, secrets);
   if (raw.agents !== undefined) config.agents = normalizeAgents(raw.agents, secrets, settings.disconnectGrace);
   if (raw.octopus !== undefined) config.octopus = normalizeOctopus(raw.octopus, secrets);
   return config;

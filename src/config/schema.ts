@@ -5,10 +5,10 @@ import { agentsSchema } from './agents.js';
 import { alertingSchema } from './alerting.js';
 import { byteSizeSchema, durationSchema } from './fields.js';
 import { listenSchema } from './listen.js';
+import { practableSchema } from './practable.js';
 import { octopusSchema } from './octopus.js';
 import { freshnessSchema, subjectsSchema } from './subjects.js';
 import { targetsSchema } from './targets.js';
-import { kubernetesSchema } from './kubernetes.js';
 import { kubernetesSchema } from './kubernetes.js';
 
 export const SCOPES = ['observe', 'connectivity', 'metadata', 'manipulate', 'admin', 'agent'] as const;
@@ -108,7 +108,7 @@ export const configSchema = z
     subjects: subjectsSchema,
     targets: targetsSchema.default([]).meta({ description: 'Active probes (hostport, download, ping, filewrite, ...).' }),
     alerting: alertingSchema.optional().meta({ description: 'Alerting policies and receivers for generate-rules.' }),
-    practable: reservedSection('practable remote-lab status: relay, jump, book'),
+    practable: practableSchema.optional(),
     kubernetes: kubernetesSchema.optional().meta({ description: 'Kubernetes objects, the Kyma event mesh and its heartbeats.' }),
     agents: agentsSchema.optional(),
     octopus: octopusSchema.optional(),
