@@ -23,6 +23,8 @@ export interface Extension {
   routes?: Router;
   /** Called once the HTTP server listens, e.g. to take websocket upgrades. */
   attach?(server: Server): void;
+  /** Extra families for /metrics, as text exposition (complete families with HELP and TYPE), rendered per scrape. */
+  metrics?(): string;
   /** Called at shutdown after the sources stopped. */
   stop?(): Promise<void>;
 }

@@ -48,6 +48,7 @@ export async function startVigil(options: ServeOptions): Promise<RunningVigil> {
     auth,
     routes: extensions.flatMap((extension) => (extension.routes ? [extension.routes] : [])),
     maxBodyBytes: config.api.maxBodyBytes,
+    metrics: extensions.flatMap((extension) => (extension.metrics ? [() => extension.metrics!()] : [])),
     version: VERSION,
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
   });

@@ -30,19 +30,25 @@ export class Authorizer {
   /** Express middleware demanding `scope`; `admin` holds every scope. Sets `res.locals.tokenName`. */
   require(scope: Scope) {
     return (req: Request, res: Response, next: NextFunction): void => {
-      const header = req.get('authorization');
-      const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-      if (!match) {
-        return next(new HttpProblem(401, 'Unauthorized', 'this request needs an Authorization: Bearer <token> header'));
+      try {
+        res.locals['tokenName'] = this.authorize(req.get('authorization'), scope);
+      } catch (error) {
+        return next(error);
       }
-      const presented = digest(match[1]!);
-      const known = this.tokens.find((t) => timingSafeEqual(t.digest, presented));
-      if (!known) return next(new HttpProblem(401, 'Unauthorized', 'the bearer token is not one of the configured api.tokens'));
-      if (!known.scopes.has(scope) && !known.scopes.has('admin')) {
-        return next(new HttpProblem(403, 'Forbidden', `token "${known.name}" lacks the "${scope}" scope this request needs`));
-      }
-      res.locals['tokenName'] = known.name;
       next();
     };
+  }
+
+  /** Checks an Authorization header value outside express (websocket upgrades); returns the token name or throws HttpProblem. */
+  authorize(header: string | undefined, scope: Scope): string {
+    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match) throw new HttpProblem(401, 'Unauthorized', 'this request needs an Authorization: Bearer <token> header');
+    const presented = digest(match[1]!);
+    const known = this.tokens.find((t) => timingSafeEqual(t.digest, presented));
+    if (!known) throw new HttpProblem(401, 'Unauthorized', 'the bearer token is not one of the configured api.tokens');
+    if (!known.scopes.has(scope) && !known.scopes.has('admin')) {
+      throw new HttpProblem(403, 'Forbidden', `token "${known.name}" lacks the "${scope}" scope this request needs`);
+    }
+    return known.name;
   }
 }

@@ -14,6 +14,8 @@ export interface ServerOptions {
   /** Extra routers mounted under /api/v1 (extensions: practable, heartbeats, agents, ...). */
   routes?: express.Router[];
   version: string;
+  /** Extra /metrics families (text exposition) from extensions, appended to each scrape. */
+  metrics?: (() => string)[];
   logError: (error: unknown) => void;
 }
 
@@ -37,7 +39,8 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   });
   app.get('/metrics', async (req: Request, res: Response) => {
     const { body, contentType } = await metrics.render();
-    const encoded = maybeGzip(body, req.get('accept-encoding'));
+    const extra = (options.metrics ?? []).map((render) => render()).join('');
+    const encoded = maybeGzip(body + extra, req.get('accept-encoding'));
     res.setHeader('Content-Type', contentType);
     res.setHeader('Vary', 'Accept-Encoding');
     if (encoded.encoding) res.setHeader('Content-Encoding', encoded.encoding);
