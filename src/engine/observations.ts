@@ -22,6 +22,7 @@ function validateObservation(obs: Observation): void {
   if (obs.message !== undefined && typeof obs.message !== 'string') throw new EngineError('invalid', `${what}: message must be a string`);
   if (obs.source !== undefined) requireName(obs.source, `${what}: source`);
   if (obs.kind !== undefined) requireName(obs.kind, `${what}: kind`);
+  if (obs.contact !== undefined && typeof obs.contact !== 'boolean') throw new EngineError('invalid', `${what}: contact must be a boolean`);
   validateTiming(obs.timing, `${what}: timing`);
   if (obs.metrics !== undefined) {
     if (typeof obs.metrics !== 'object' || obs.metrics === null) throw new EngineError('invalid', `${what}: metrics must be an object`);
@@ -39,7 +40,7 @@ export function applyObservation(state: EngineState, obs: Observation, now: numb
     const spec = normaliseSpec({ id: obs.subject, kind: obs.kind ?? 'push', labels: {}, dependsOn: [], source: obs.source ?? 'api' });
     subject = createSubject(ctx, spec);
   }
-  markContact(ctx, subject);
+  if (obs.contact !== false) markContact(ctx, subject);
   recordResult(state, subject, obs, now);
   markVolatileChange(ctx, subject);
   reevaluate(ctx, [subject.spec.id]);

@@ -68,6 +68,11 @@ export interface Observation {
   metrics?: Record<string, number>;
   /** Source instance that produced it; defaults to the subject's source. */
   source?: string;
+  /**
+   * `false` for a second-hand result (relayed by a peer such as Octopus): it does not prove vigil reached the
+   * subject, so connectivity and last-seen are left alone. Default true.
+   */
+  contact?: boolean;
   /** Kind for a subject the observation creates (push API); default `push`. */
   kind?: string;
   timing?: Partial<Timing>;

@@ -147,3 +147,25 @@ test('connectivity: first contact is an event from null; unknown subjects and ba
   assert.throws(() => engine.applyConnectivity(state, { subject: 'm', state: 'unavailable', grace: -1 }, now), EngineError);
   assert.deepEqual(state, before);
 });
+
+test('a second-hand result (contact: false) keeps health fresh without touching connectivity or last seen', () => {
+  const recorder = new Recorder();
+  let now = Date.UTC(2026, 0, 1);
+  const state = healthyMachine(recorder, now);
+  const machine = subject(state, 'Machines-1');
+  const seenAt = machine.lastSeenAt;
+  now += 60 * S;
+  recorder.record(engine.applyConnectivity(state, { subject: 'Machines-1', state: 'unavailable', reason: 'octopus' }, now));
+  now += 60 * S;
+  const relayed = recorder.record(
+    engine.applyObservation(state, { ...observation('Machines-1', 'health', 'ok', { period: H }), contact: false }, now),
+  );
+  assert.equal(machine.connectivity, 'unavailable', 'a relayed result does not prove vigil reached the machine');
+  assert.equal(machine.lastSeenAt, seenAt);
+  assert.equal(machine.checks['health']!.receivedAt, now, 'the result itself is recorded');
+  assert.deepEqual(relayed.events, []);
+  assert.throws(
+    () => engine.applyObservation(state, { ...observation('Machines-1', 'health', 'ok'), contact: 'no' as unknown as boolean }, now),
+    EngineError,
+  );
+});
