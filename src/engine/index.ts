@@ -6,6 +6,7 @@ export { applyObservation } from './observations.js';
 export { applyConnectivity } from './connectivity.js';
 export { setMetadata, deleteMetadata, recordManipulation } from './metadata.js';
 export { applySourceStatus } from './sources.js';
+export { recordSourceEvent } from './events.js';
 export { tick, nextDeadline } from './tick.js';
 export { CHECK_STATUSES, EngineError, HEALTH_STATES } from './types.js';
 export type * from './types.js';
