@@ -116,6 +116,10 @@ export const alertingSchema = z
     runbook_url: z.string().min(1).default('docs/runbook.md').meta({
       description: 'Base of the runbook_url annotations; each alert appends #its-name. Point it at your hosted copy of docs/runbook.md.',
     }),
+    data_gap_tolerance: durationSchema.default('5m').meta({
+      description:
+        "How long alerts keep vigil's last known values when its series briefly disappear (failed scrape, restart), so a gap does not resolve and re-fire them; 0 disables.",
+    }),
     scrape_job: z.string().min(1).default('vigil').meta({ description: 'Prometheus job label of the scrape of vigil itself.' }),
     templates_dir: z.string().min(1).optional().meta({
       description: 'Directory with .hbs files overriding the built-in annotation and notification templates.',

@@ -26,7 +26,20 @@ export function selector(metric: string, matchers: Matchers = {}): string {
 /** ` (a, b)` for `by`/`on`/`group_left` lists. */
 export const labelList = (labels: readonly string[]): string => ` (${labels.join(', ')})`;
 
-/** `lhs * on (subject) group_left (labels) vigil_subject_info{…}`: joins subject labels onto a per-subject vector. */
-export function joinSubjectInfo(lhs: string, labels: readonly string[], infoMatchers: Matchers = {}): string {
-  return `${lhs}\n* on (subject) group_left${labelList(labels)} ${selector('vigil_subject_info', infoMatchers)}`;
+/**
+ * `last_over_time(series[gap])`: the last known value, held through a short gap in vigil's data (a failed scrape,
+ * a restart), so an alert does not resolve and fire again — a duplicate notification — because of the gap.
+ * With fresh data it is the current value. Without a gap tolerance, the plain selector.
+ */
+export const held = (series: string, gap: string | undefined): string => (gap ? `last_over_time(${series}[${gap}])` : series);
+
+/**
+ * `lhs * on (subject) group_left (labels) vigil_subject_info{…}`: joins subject labels onto a per-subject vector.
+ * Held through gaps like the rest; `topk by (subject) (1, …)` keeps one info series per subject while a relabelled
+ * subject's old series is still inside the window (two would make the join fail).
+ */
+export function joinSubjectInfo(lhs: string, labels: readonly string[], infoMatchers: Matchers, gap: string | undefined): string {
+  const info = selector('vigil_subject_info', infoMatchers);
+  const rhs = gap ? `topk by (subject) (1, ${held(info, gap)})` : info;
+  return `${lhs}\n* on (subject) group_left${labelList(labels)} ${rhs}`;
 }

@@ -32,6 +32,8 @@ export interface RuleContext {
   interval: string;
   runbookBase: string;
   scrapeJob: string;
+  /** How long alerts hold their last known data through gaps (`5m`); undefined when disabled. */
+  gap: string | undefined;
 }
 
 /** The `policy` label value of built-in alerts. */
@@ -41,6 +43,7 @@ export const runbookUrl = (context: RuleContext, anchor: string): string => `${c
 
 export function ruleContext(input: GenerateInput): RuleContext {
   const evaluationMs = parseDuration(input.alerting.evaluation_interval);
+  const gapMs = parseDuration(input.alerting.data_gap_tolerance);
   return {
     renderer: new AnnotationRenderer(input.templates),
     dependencyLabels: dependencyLabelNames(input.subjects),
@@ -48,6 +51,7 @@ export function ruleContext(input: GenerateInput): RuleContext {
     interval: formatDuration(evaluationMs),
     runbookBase: input.alerting.runbook_url,
     scrapeJob: input.alerting.scrape_job,
+    gap: gapMs > 0 ? formatDuration(gapMs) : undefined,
   };
 }
 

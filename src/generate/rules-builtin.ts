@@ -2,7 +2,7 @@
 // never reported, stale checks, lost sources, vigil itself down or gone, and an always-firing watchdog.
 // They carry `policy="builtin"` and go to `alerting.default_receiver` (the watchdog to `alerting.watchdog_receiver`).
 import { annotations, BUILTIN_POLICY, orderedRule, type AlertingRule, type RuleContext, type RuleGroup } from './rule-context.js';
-import { joinSubjectInfo, selector } from './promql.js';
+import { held, joinSubjectInfo, selector } from './promql.js';
 
 export const BUILTIN_ALERTS = {
   subjectUnhealthy: 'VigilSubjectUnhealthy',
@@ -39,15 +39,15 @@ function rule(spec: BuiltinSpec, context: RuleContext): AlertingRule {
 }
 
 export function builtinRuleGroups(context: RuleContext): RuleGroup[] {
-  const join = (lhs: string) => joinSubjectInfo(lhs, context.dependencyLabels);
-  const subjectState = (state: string) => `(max by (subject, kind) (${selector('vigil_subject_health', { state })}) == 1)`;
+  const join = (lhs: string) => joinSubjectInfo(lhs, context.dependencyLabels, {}, context.gap);
+  const subjectState = (state: string) => `(max by (subject, kind) (${held(selector('vigil_subject_health', { state }), context.gap)}) == 1)`;
   const up = selector('up', { job: context.scrapeJob });
 
   const subjects: BuiltinSpec[] = [
     { alert: BUILTIN_ALERTS.subjectUnhealthy, expr: join(subjectState('unhealthy')), for: '1m', severity: 'warning', template: 'subject-unhealthy' },
     {
       alert: BUILTIN_ALERTS.subjectUnavailable,
-      expr: join('(vigil_subject_connectivity == 0)'),
+      expr: join(`(${held('vigil_subject_connectivity', context.gap)} == 0)`),
       for: '1m',
       severity: 'warning',
       template: 'subject-unavailable',
@@ -56,13 +56,14 @@ export function builtinRuleGroups(context: RuleContext): RuleGroup[] {
     { alert: BUILTIN_ALERTS.subjectMissing, expr: join(subjectState('missing')), for: '0s', severity: 'warning', template: 'subject-missing' },
     {
       // The value is how long ago the check expired; `for` absorbs a result that arrived just before a scrape.
+      // Not held through gaps: while vigil is down every expiry would pass (VigilExporterDown says so instead).
       alert: BUILTIN_ALERTS.checkStale,
-      expr: joinSubjectInfo('(time() - vigil_check_expiry_timestamp_seconds > 0)', ['kind', ...context.dependencyLabels]),
+      expr: joinSubjectInfo('(time() - vigil_check_expiry_timestamp_seconds > 0)', ['kind', ...context.dependencyLabels], {}, undefined),
       for: '1m',
       severity: 'warning',
       template: 'check-stale',
     },
-    { alert: BUILTIN_ALERTS.sourceDown, expr: 'vigil_source_up == 0', for: '2m', severity: 'warning', template: 'source-down' },
+    { alert: BUILTIN_ALERTS.sourceDown, expr: `${held('vigil_source_up', context.gap)} == 0`, for: '2m', severity: 'warning', template: 'source-down' },
   ];
   const meta: BuiltinSpec[] = [
     { alert: BUILTIN_ALERTS.exporterDown, expr: `${up} == 0`, for: '1m', severity: 'critical', template: 'exporter-down' },

@@ -8,7 +8,7 @@
 import { camelCase, type PolicyConfig } from '../config/alerting.js';
 import { formatDuration } from '../util/duration.js';
 import type { GenerateInput } from './input.js';
-import { joinSubjectInfo, quote, selector, type Matchers } from './promql.js';
+import { held, joinSubjectInfo, quote, selector, type Matchers } from './promql.js';
 import { annotations, orderedRule, ruleContext, type AlertingRule, type RuleContext, type RuleGroup } from './rule-context.js';
 import { builtinRuleGroups } from './rules-builtin.js';
 
@@ -49,12 +49,13 @@ function policyRule(policy: PolicyConfig, context: RuleContext): AlertingRule {
     const expr = joinSubjectInfo(
       [
         '(',
-        `  ${selector('vigil_check_received_timestamp_seconds', series)}`,
-        '  * on (subject, check) group_left (status) (vigil_check_status == 1)',
+        `  ${held(selector('vigil_check_received_timestamp_seconds', series), context.gap)}`,
+        `  * on (subject, check) group_left (status) (${held('vigil_check_status', context.gap)} == 1)`,
         ')',
       ].join('\n'),
       ['kind', ...context.dependencyLabels],
       info,
+      context.gap,
     );
     return {
       alert,
@@ -67,10 +68,10 @@ function policyRule(policy: PolicyConfig, context: RuleContext): AlertingRule {
   if (policy.scope === 'subject') {
     // Subject health has no result counter: count evaluations instead, with `for` and `keep_firing_for`.
     const { series, info } = splitMatch(policy.match, ['subject', 'kind']);
-    const unhealthy = selector('vigil_subject_health', { ...series, state: 'unhealthy' });
+    const unhealthy = held(selector('vigil_subject_health', { ...series, state: 'unhealthy' }), context.gap);
     const rule: AlertingRule = {
       alert,
-      expr: joinSubjectInfo(`(max by (subject, kind) (${unhealthy}) == 1)`, context.dependencyLabels, info),
+      expr: joinSubjectInfo(`(max by (subject, kind) (${unhealthy}) == 1)`, context.dependencyLabels, info, context.gap),
       labels,
       annotations: annotations(context, 'policy-subject-unhealthy', templateContext, 'VigilPolicySubjectUnhealthy'),
     };
@@ -90,13 +91,14 @@ function policyRule(policy: PolicyConfig, context: RuleContext): AlertingRule {
       '  )',
       '  or on (subject, check)',
       '  (',
-      `    ${selector('vigil_check_consecutive_successes', series)} < ${recovery}`,
+      `    ${held(selector('vigil_check_consecutive_successes', series), context.gap)} < ${recovery}`,
       `    and on (subject, check) ${firing}`,
       '  )',
       ')',
     ].join('\n'),
     ['kind', ...context.dependencyLabels],
     info,
+    context.gap,
   );
   return { alert, expr, labels, annotations: annotations(context, 'policy-check-failing', templateContext, 'VigilPolicyCheckFailing') };
 }

@@ -67,15 +67,15 @@ describe('generate()', () => {
   it('check-scoped policies fire on >= threshold consecutive failures and resolve on >= recovery successes', () => {
     const probes = ruleNamed('VigilProbesCheckFailing');
     assert.match(probes.expr, /vigil_check_consecutive_failures >= 3\n/);
-    assert.match(probes.expr, /vigil_check_consecutive_successes < 2\n/);
+    assert.match(probes.expr, /last_over_time\(vigil_check_consecutive_successes\[5m\]\) < 2\n/, 'held through data gaps');
     assert.match(probes.expr, /and on \(subject, check\) vigil_check_counted == 1/);
-    assert.match(probes.expr, /group_left \(kind, switch\) vigil_subject_info\{kind="target"\}/);
+    assert.match(probes.expr, /group_left \(kind, switch\) topk by \(subject\) \(1, last_over_time\(vigil_subject_info\{kind="target"\}\[5m\]\)\)/);
     assert.equal(probes.for, undefined, 'results are counted by vigil, not by for:');
     // failure without recovery resolves on the first success; change defaults recovery to its threshold
-    assert.match(ruleNamed('VigilHostsCheckFailing').expr, /successes < 1\n/);
+    assert.match(ruleNamed('VigilHostsCheckFailing').expr, /successes\[5m\]\) < 1\n/);
     const labs = input.alerting.policies.find((policy) => policy.name === 'labs')!;
     const withoutRecovery = { ...input, alerting: { ...input.alerting, policies: [{ ...labs, recovery: undefined }] } };
-    assert.match(generate(withoutRecovery, { format: 'prometheus' }).get('rules/vigil.rules.yml')!, /successes < 3\n/);
+    assert.match(generate(withoutRecovery, { format: 'prometheus' }).get('rules/vigil.rules.yml')!, /successes\[5m\]\) < 3\n/);
     assert.match(ruleNamed('VigilHostsCheckFailing').expr, /vigil_subject_info\{kind=~"host\|switch"\}/);
   });
 

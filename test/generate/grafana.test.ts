@@ -69,7 +69,7 @@ function contractMetrics(): Set<string> {
 const PROMQL_WORDS = new Set([
   // aggregations, functions and keywords used by the generator; anything else that looks like a name is a metric
   'sum', 'max', 'min', 'avg', 'count', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless',
-  'rate', 'increase', 'time', 'vector', 'absent', 'sort_desc', 'bool', 'offset',
+  'rate', 'increase', 'time', 'vector', 'absent', 'sort_desc', 'bool', 'offset', 'last_over_time', 'topk',
 ]);
 
 /** Metric names an expression selects: identifiers outside strings, matchers, ranges and label lists. */
