@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { VigilConfig } from './config/normalize.js';
 import type { Authorizer } from './exporter/auth.js';
 import type { Vigil } from './runtime/vigil.js';
+import { agentsExtension } from './sources/agents/index.js';
+import { octopusExtension } from './sources/octopus/index.js';
 import type { Source } from './sources/types.js';
 
 export interface ExtensionContext {
@@ -32,4 +34,4 @@ export interface Extension {
 export type ExtensionFactory = (context: ExtensionContext) => Extension | undefined;
 
 /** Add a source's factory here when its issue lands. */
-export const EXTENSIONS: ExtensionFactory[] = [];
+export const EXTENSIONS: ExtensionFactory[] = [agentsExtension, octopusExtension];

@@ -1,0 +1,173 @@
+// The open agent connections, one per machine: connect makes the machine available at once, close makes it
+// unavailable after the disconnect grace (a reconnect inside it cancels that and produces no event), and messages
+// become observations and metadata. Nothing here changes health: connecting and disconnecting only touch connectivity.
+import type { WebSocket } from 'ws';
+import * as engine from '../../engine/index.js';
+import type { EngineState, SubjectSpec } from '../../engine/types.js';
+import type { AgentsConfig } from '../../config/agents.js';
+import { BatchApplier, type Applier } from './batch.js';
+import { checkObservation, parseAgentMessage, type AgentMessage, type ServerMessage } from './protocol.js';
+
+/** Close code for a connection pushed out by a newer one of the same machine. */
+export const CLOSE_REPLACED = 4000;
+export const CLOSE_SHUTDOWN = 1001;
+
+export type HubSettings = Pick<AgentsConfig, 'kind' | 'labels' | 'autoRegister' | 'disconnectGrace' | 'appearanceTimeout' | 'freshness' | 'pingInterval'>;
+
+export class AgentHub {
+  private readonly sockets = new Map<string, WebSocket>();
+  /** Sockets that answered the last ping. */
+  private readonly alive = new WeakSet<WebSocket>();
+  private readonly batch: BatchApplier;
+  private pingTimer: NodeJS.Timeout | undefined;
+  /** Connections accepted since start (vigil_agent_connections_total). */
+  connectionsTotal = 0;
+
+  constructor(
+    private readonly vigil: Applier & { readonly state: EngineState },
+    private readonly settings: HubSettings,
+  ) {
+    this.batch = new BatchApplier(vigil);
+    if (settings.pingInterval > 0) {
+      this.pingTimer = setInterval(() => this.pingAll(), settings.pingInterval);
+      this.pingTimer.unref();
+    }
+  }
+
+  /** Machines with an open connection (vigil_agents_connected). */
+  get connected(): number {
+    return this.sockets.size;
+  }
+
+  /** Whether `id` may connect: an existing subject, or a new one when auto-registration is on. */
+  mayConnect(id: string): boolean {
+    return this.settings.autoRegister || this.vigil.state.subjects.has(id);
+  }
+
+  /** Takes over an upgraded websocket for machine `id`. */
+  accept(id: string, socket: WebSocket): void {
+    const previous = this.sockets.get(id);
+    this.sockets.set(id, socket);
+    this.alive.add(socket);
+    this.connectionsTotal++;
+    // The newer connection wins (a half-open old one may linger after a network change); its close is not a disconnect.
+    if (previous) previous.close(CLOSE_REPLACED, 'replaced by a newer connection of the same machine');
+
+    this.batch.enqueue((state, now) => {
+      if (!state.subjects.has(id)) {
+        // Created on first connect only: an existing subject (configured, Octopus, API) keeps its owner and spec.
+        const created = engine.upsertSubject(state, this.specFor(id), now);
+        const connected = engine.applyConnectivity(state, { subject: id, state: 'available', source: 'agents' }, now);
+        return { events: [...created.events, ...connected.events], changed: new Set([...created.changed, ...connected.changed]) };
+      }
+      return engine.applyConnectivity(state, { subject: id, state: 'available', source: 'agents' }, now);
+    });
+    this.send(socket, { type: 'welcome', subject: id, kind: this.vigil.state.subjects.get(id)?.spec.kind ?? this.settings.kind, ping_interval_seconds: this.settings.pingInterval / 1000 });
+
+    socket.on('pong', () => this.alive.add(socket));
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return this.send(socket, { type: 'error', detail: 'messages are JSON text frames' });
+      this.handle(id, socket, data.toString());
+    });
+    socket.on('close', () => this.closed(id, socket));
+    socket.on('error', () => undefined); // 'close' follows and does the bookkeeping
+  }
+
+  /** Applies whatever is queued now (tests, shutdown). */
+  flush(): void {
+    this.batch.flush();
+  }
+
+  /**
+   * After a start: machines that were available through agents have no connection now. They get the disconnect
+   * grace to come back (most reconnect within seconds), then become unavailable; so a crash leaves nobody available forever.
+   */
+  adoptAfterRestart(): void {
+    for (const subject of this.vigil.state.subjects.values()) {
+      if (subject.spec.source !== 'agents' || subject.connectivity !== 'available' || subject.pendingUnavailable) continue;
+      if (this.sockets.has(subject.spec.id)) continue;
+      this.disconnect(subject.spec.id, 'no agent connection since vigil started');
+    }
+    this.batch.flush();
+  }
+
+  /**
+   * Closes every connection (shutdown). Each machine gets a pending disconnect with the usual grace, stored with the
+   * state: agents reconnecting to the restarted vigil inside it cause no event, the others become unavailable.
+   */
+  stop(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
+    const sockets = [...this.sockets];
+    this.sockets.clear();
+    for (const [id, socket] of sockets) {
+      this.disconnect(id, 'vigil restarted');
+      socket.close(CLOSE_SHUTDOWN, 'vigil is shutting down');
+      // An agent that does not answer the close frame must not hold the shutdown up.
+      setTimeout(() => socket.terminate(), 1_000).unref();
+    }
+    this.batch.flush();
+  }
+
+  private disconnect(id: string, reason: string): void {
+    const signal = { subject: id, state: 'unavailable' as const, reason, grace: this.settings.disconnectGrace ?? 0, source: 'agents' };
+    // The subject may have been removed meanwhile (API DELETE): nothing to mark then.
+    this.batch.enqueue((state, now) => engine.applyConnectivity(state, signal, now), () => undefined);
+  }
+
+  private specFor(id: string): SubjectSpec {
+    const spec: SubjectSpec = { id, kind: this.settings.kind, labels: { ...this.settings.labels }, dependsOn: [], source: 'agents' };
+    if (this.settings.appearanceTimeout !== undefined) spec.appearanceTimeout = this.settings.appearanceTimeout;
+    return spec;
+  }
+
+  private closed(id: string, socket: WebSocket): void {
+    if (this.sockets.get(id) !== socket) return; // replaced, or vigil is stopping
+    this.sockets.delete(id);
+    this.disconnect(id, 'agent disconnected');
+  }
+
+  private handle(id: string, socket: WebSocket, text: string): void {
+    let message: AgentMessage;
+    try {
+      message = parseAgentMessage(text);
+    } catch (error) {
+      return this.send(socket, { type: 'error', detail: (error as Error).message });
+    }
+    const refused = (error: unknown) => this.send(socket, { type: 'error', detail: error instanceof Error ? error.message : String(error) });
+    switch (message.type) {
+      case 'heartbeat':
+        this.batch.enqueue((state, now) => engine.applyConnectivity(state, { subject: id, state: 'available', source: 'agents' }, now), refused);
+        return;
+      case 'check': {
+        const observation = checkObservation(id, message, this.settings.freshness);
+        this.batch.enqueue((state, now) => engine.applyObservation(state, observation, now), refused);
+        return;
+      }
+      case 'metadata': {
+        const entry = { level: message.level, message: message.message, ...(message.value !== undefined && { value: message.value }) };
+        this.batch.enqueue((state, now) => engine.setMetadata(state, id, message.key, entry, now), refused);
+        return;
+      }
+      case 'metadata_delete':
+        this.batch.enqueue((state, now) => engine.deleteMetadata(state, id, message.key, now), refused);
+        return;
+    }
+  }
+
+  private send(socket: WebSocket, message: ServerMessage): void {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+  }
+
+  /** Closes connections that did not answer the previous ping: a silent network loss becomes a disconnect. */
+  private pingAll(): void {
+    for (const socket of this.sockets.values()) {
+      if (!this.alive.has(socket)) {
+        socket.terminate();
+        continue;
+      }
+      this.alive.delete(socket);
+      socket.ping();
+    }
+  }
+}

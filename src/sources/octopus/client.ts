@@ -1,0 +1,87 @@
+// Reads machines from the Octopus REST API: GET /api/{space}/machines (and /workers), paged with skip/take,
+// authenticated with the X-Octopus-ApiKey header. Only the fields vigil maps are typed; the rest is ignored.
+
+export type OctopusHealthStatus = 'Healthy' | 'HasWarnings' | 'Unhealthy' | 'Unavailable' | 'Unknown';
+
+export interface OctopusMachine {
+  Id: string;
+  Name: string;
+  HealthStatus?: string;
+  StatusSummary?: string | null;
+  HasLatestCalamari?: boolean;
+  IsDisabled?: boolean;
+}
+
+interface Page {
+  Items?: unknown;
+  TotalResults?: number;
+}
+
+/** A failed poll, with a short bounded reason for vigil_source_errors_total. */
+export class OctopusError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const PAGE_SIZE = 200;
+/** Bounds the paging loop even if a server keeps answering full pages. */
+const MAX_PAGES = 500;
+
+export interface OctopusClientOptions {
+  url: string;
+  apiKey: string;
+  space: string;
+  fetch?: typeof fetch;
+}
+
+export async function listMachines(options: OctopusClientOptions, collection: 'machines' | 'workers', signal: AbortSignal): Promise<OctopusMachine[]> {
+  const machines: OctopusMachine[] = [];
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const url = `${options.url}/api/${encodeURIComponent(options.space)}/${collection}?skip=${page * PAGE_SIZE}&take=${PAGE_SIZE}`;
+    const body = await getJson(options, url, signal);
+    const items = Array.isArray(body.Items) ? body.Items : undefined;
+    if (!items) throw new OctopusError('bad_response', `${collection}: the answer has no Items list`);
+    for (const item of items) if (isMachine(item)) machines.push(item);
+    const total = typeof body.TotalResults === 'number' ? body.TotalResults : machines.length;
+    if (items.length < PAGE_SIZE || (page + 1) * PAGE_SIZE >= total) return machines;
+  }
+  throw new OctopusError('bad_response', `${collection}: more than ${MAX_PAGES} pages`);
+}
+
+async function getJson(options: OctopusClientOptions, url: string, signal: AbortSignal): Promise<Page> {
+  let response: Response;
+  try {
+    response = await (options.fetch ?? fetch)(url, { headers: { 'X-Octopus-ApiKey': options.apiKey, accept: 'application/json' }, signal });
+  } catch (error) {
+    throw networkError(error);
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    const hint = response.status === 401 || response.status === 403 ? ' (check octopus.api_key_file)' : response.status === 404 ? ' (check octopus.space)' : '';
+    throw new OctopusError(`http_${response.status}`, `Octopus answered HTTP ${response.status}${hint}`);
+  }
+  try {
+    return (await response.json()) as Page;
+  } catch {
+    throw new OctopusError('bad_response', 'Octopus answered with something that is not JSON');
+  }
+}
+
+function networkError(error: unknown): OctopusError {
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'TimeoutError' || name === 'AbortError') return new OctopusError('timeout', 'Octopus did not answer in time (octopus.timeout)');
+  const code = (error as { cause?: { code?: string } }).cause?.code;
+  if (code === 'ECONNREFUSED') return new OctopusError('refused', 'Octopus refused the connection');
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new OctopusError('dns', 'the Octopus host name did not resolve');
+  return new OctopusError('network', `cannot reach Octopus${code ? ` (${code})` : ''}`);
+}
+
+function isMachine(value: unknown): value is OctopusMachine {
+  if (typeof value !== 'object' || value === null) return false;
+  const machine = value as Record<string, unknown>;
+  return typeof machine['Id'] === 'string' && typeof machine['Name'] === 'string';
+}

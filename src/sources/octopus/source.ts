@@ -1,0 +1,87 @@
+// The Octopus source: polls the machines (and optionally workers) every interval and reports each through the sink.
+// Machines that vanish from Octopus are left as they are: their health check goes stale, the subject stays.
+import type { OctopusConfig } from '../../config/octopus.js';
+import type { SubjectState } from '../../engine/types.js';
+import type { Source, SourceSink } from '../types.js';
+import { OctopusError, listMachines, type OctopusMachine } from './client.js';
+import { CALAMARI_KEY, HEALTH_CHECK, SOURCE, mapMachine, machineSubjectId } from './map.js';
+
+export interface OctopusSourceOptions {
+  /** Reads a subject's current state: ownership and the last known health check. */
+  lookup: (id: string) => SubjectState | undefined;
+  fetch?: typeof fetch;
+  warn?: (fields: Record<string, unknown>, message: string) => void;
+}
+
+export class OctopusSource implements Source {
+  readonly name = SOURCE;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly abort = new AbortController();
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  /** Polls completed, successful or not (tests wait on it). */
+  polls = 0;
+
+  constructor(
+    private readonly config: OctopusConfig,
+    private readonly options: OctopusSourceOptions,
+  ) {}
+
+  start(sink: SourceSink): void {
+    const loop = () => {
+      this.running = this.poll(sink).finally(() => {
+        this.running = undefined;
+        if (!this.stopped) this.timer = setTimeout(loop, this.config.interval);
+      });
+    };
+    loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.abort.abort();
+    await this.running;
+  }
+
+  /** One poll: read everything first, then report, so a failed page reports nothing half-way. */
+  async poll(sink: SourceSink): Promise<void> {
+    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.config.timeout)]);
+    const client = { url: this.config.url, apiKey: this.config.apiKey, space: this.config.space, ...(this.options.fetch && { fetch: this.options.fetch }) };
+    let machines: OctopusMachine[];
+    try {
+      machines = await listMachines(client, 'machines', signal);
+      if (this.config.workers) machines.push(...(await listMachines(client, 'workers', signal)));
+    } catch (error) {
+      if (this.stopped) return;
+      const reason = error instanceof OctopusError ? error.reason : 'error';
+      this.options.warn?.({ reason, err: (error as Error).message }, 'octopus poll failed');
+      sink.sourceStatus(SOURCE, false, reason);
+      this.polls++;
+      return;
+    }
+    if (this.stopped) return;
+    sink.sourceStatus(SOURCE, true);
+    const seen = new Set<string>();
+    for (const machine of machines) {
+      const id = machineSubjectId(machine, this.config);
+      if (seen.has(id)) continue; // two machines with one name: the first wins, the other is reachable with subject_id: id
+      seen.add(id);
+      this.report(sink, machine);
+    }
+    this.polls++;
+  }
+
+  private report(sink: SourceSink, machine: OctopusMachine): void {
+    const id = machineSubjectId(machine, this.config);
+    const existing = this.options.lookup(id);
+    const check = existing?.checks[HEALTH_CHECK];
+    const lastKnown = check && !check.dropped ? { status: check.reported, ...(check.message !== undefined && { message: check.message }) } : undefined;
+    const report = mapMachine(machine, this.config, lastKnown);
+    // A subject someone else owns (the config file, an agent, the API) keeps its spec; Octopus only reports on it.
+    if (!existing || existing.spec.source === SOURCE) sink.defineSubject(report.spec);
+    if (report.observation) sink.observe(report.observation);
+    if (report.connectivity) sink.connectivity(report.connectivity);
+    if (report.calamari) sink.metadata(id, CALAMARI_KEY, report.calamari);
+  }
+}
