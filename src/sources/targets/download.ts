@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { DownloadTarget } from '../../config/targets.js';
+import { VERSION } from '../../version.js';
 import { errorCode, formatSeconds, networkReason, secondsSince, unreached, type ProbeResult } from './probe.js';
 
 /** A download target with its files read: what the probe needs at run time. */
@@ -70,10 +71,11 @@ export function prepareDownload(
       throw new Error(`target ${target.name}: cannot read ${key} ${file}: ${errorCode(error) ?? (error as Error).message}`);
     }
   };
-  const headers: Record<string, string> = { 'user-agent': 'vigil-probe', ...target.headers };
+  const headers: Record<string, string> = { ...target.headers };
   for (const [name, file] of Object.entries(target.header_files ?? {})) {
     headers[name] = read(file, `header_files.${name}`).replace(/\r?\n$/, '');
   }
+  if (!Object.keys(headers).some((name) => name.toLowerCase() === 'user-agent')) headers['user-agent'] = DEFAULT_USER_AGENT;
   const ca = target.ca_file ? read(target.ca_file, 'ca_file') : undefined;
   const prepared: PreparedDownload = {
     url: target.url,
@@ -87,7 +89,14 @@ export function prepareDownload(
   return prepared;
 }
 
+const DEFAULT_USER_AGENT = `vigil/${VERSION} (probe)`;
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
+
+/** The configured User-Agent (header names are case-insensitive), the one header safe to carry across origins. */
+function userAgent(headers: Record<string, string>): string {
+  const entry = Object.entries(headers).find(([name]) => name.toLowerCase() === 'user-agent');
+  return entry?.[1] ?? DEFAULT_USER_AGENT;
+}
 
 function isTlsError(code: string | undefined): boolean {
   return code !== undefined && (/^ERR_(SSL|TLS)_/.test(code) || /CERT|SELF_SIGNED|UNABLE_TO_|^EPROTO$/.test(code));
@@ -126,7 +135,7 @@ export async function probeDownload(target: PreparedDownload, signal: AbortSigna
         if (redirects >= target.maxRedirects) return crit('redirects', `more than ${target.maxRedirects} redirects (last HTTP ${statusCode})`);
         const next = new URL(location, url);
         // Configured headers may be credentials meant for the first origin: never carry them to another one.
-        if (next.origin !== url.origin) headers = { 'user-agent': target.headers['user-agent'] ?? 'vigil-probe' };
+        if (next.origin !== url.origin) headers = { 'user-agent': userAgent(target.headers) };
         url = next;
         redirects++;
         continue;
