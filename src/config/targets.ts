@@ -30,41 +30,39 @@ const hostSchema = z.string().min(1).max(253).regex(/^[^\s/]+$/, 'a host name or
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 const common = {
-  name: nameSchema,
-  subject: nameSchema.optional(),
+  name: nameSchema.meta({ description: 'Unique target name; the subject and check default from it.' }),
+  subject: nameSchema.optional().meta({ description: 'Subject the check belongs to (default: name); targets may share one.' }),
   /** Check name on the subject; defaults to the probe type. */
-  check: nameSchema.optional(),
+  check: nameSchema.optional().meta({ description: 'Check name on the subject (default: the probe type); unique per subject.' }),
   labels: labelsSchema.optional().transform((labels) => (labels === undefined ? undefined : labelsToStrings(labels))),
-  interval: durationSchema.prefault('60s'),
-  timeout: durationSchema.optional(),
+  interval: durationSchema.prefault('60s').meta({ description: 'Fixed period of the probe (no drift).' }),
+  timeout: durationSchema.optional().meta({ description: 'Run is cut here; default min(10s, interval); at most interval.' }),
 };
 
 const pingSchema = z.strictObject({
   ...common,
   type: z.literal('ping'),
   host: hostSchema,
-  count: z.int().min(1).max(100).default(3),
-  /** Time between echo requests (`ping -i`); iputils refuses less than 200ms without privileges. */
-  packet_interval: durationSchema.prefault('1s'),
-  /** How long to wait for each reply (`ping -W`). */
-  packet_timeout: durationSchema.prefault('1s'),
-  /** Loss above this (while some replies came back) makes the check crit; total loss is a connectivity failure. */
-  max_loss_ratio: z.number().min(0).max(1).default(0.5),
+  count: z.int().min(1).max(100).default(3).meta({ description: 'Echo requests per run.' }),
+  packet_interval: durationSchema.prefault('1s').meta({ description: 'Time between echo requests (ping -i); at least 200ms.' }),
+  packet_timeout: durationSchema.prefault('1s').meta({ description: 'How long to wait for each reply (ping -W).' }),
+  max_loss_ratio: z.number().min(0).max(1).default(0.5).meta({
+    description: 'Loss above this (while some replies came back) makes the check crit; total loss is a connectivity failure.',
+  }),
 });
 
 const hostportSchema = z.strictObject({
   ...common,
   type: z.literal('hostport'),
   host: hostSchema,
-  port: z.int().min(1).max(65535),
+  port: z.int().min(1).max(65535).meta({ description: 'TCP port.' }),
 });
 
 const filewriteSchema = z.strictObject({
   ...common,
   type: z.literal('filewrite'),
-  /** Directory to write in; vigil writes, reads back and removes `.vigil-filewrite-<name>` there. */
-  directory: z.string().min(1),
-  size: z.int().min(1).max(16 * 1024 * 1024).default(1024),
+  directory: z.string().min(1).meta({ description: 'Directory where vigil writes, syncs, reads back and removes .vigil-filewrite-<name>.' }),
+  size: z.int().min(1).max(16 * 1024 * 1024).default(1024).meta({ description: 'Bytes written per run.' }),
 });
 
 const STATUS_SPEC_RE = /^(?:[1-5]xx|[1-5]\d\d(?:-[1-5]\d\d)?)$/;
@@ -79,18 +77,17 @@ const headerName = (name: string): string | undefined => (HEADER_NAME_RE.test(na
 const downloadSchema = z.strictObject({
   ...common,
   type: z.literal('download'),
-  url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+  url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).meta({ description: 'What to request.' }),
   method: z.enum(['GET', 'HEAD']).default('GET'),
-  /** Request headers. Values may be secrets: vigil never echoes them. Prefer `${ENV}` or `header_files`. */
-  headers: keyedRecord(z.string(), headerName).optional(),
-  /** Header name → file holding its value (read at start, trailing newline removed). */
-  header_files: keyedRecord(z.string().min(1), headerName).optional(),
-  expected_status: z.array(statusSpecSchema).min(1).default(['2xx']),
-  body_contains: z.string().min(1).optional(),
-  max_redirects: z.int().min(0).max(20).default(5),
-  /** PEM file of the CA certificates this target is verified against; it replaces the system roots. */
-  ca_file: z.string().min(1).optional(),
-  insecure_skip_verify: z.boolean().default(false),
+  headers: keyedRecord(z.string(), headerName).optional().meta({
+    description: 'Request headers. Values may be secrets: vigil never echoes them. Prefer ${ENV} or header_files.',
+  }),
+  header_files: keyedRecord(z.string().min(1), headerName).optional().meta({ description: 'Header name to a file holding its value.' }),
+  expected_status: z.array(statusSpecSchema).min(1).default(['2xx']).meta({ description: 'Accepted final status: codes, classes (2xx), ranges (200-299).' }),
+  body_contains: z.string().min(1).optional().meta({ description: 'Text the body must contain.' }),
+  max_redirects: z.int().min(0).max(20).default(5).meta({ description: 'Redirects followed; 0 = the 3xx is the final answer.' }),
+  ca_file: z.string().min(1).optional().meta({ description: 'PEM file of the CA certificates to verify against (replaces the system roots).' }),
+  insecure_skip_verify: z.boolean().default(false).meta({ description: 'Do not verify the TLS certificate (prefer ca_file).' }),
 });
 
 const targetSchema = z
