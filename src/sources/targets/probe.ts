@@ -100,11 +100,6 @@ export function networkReason(error: unknown): ProbeReason | undefined {
   return NETWORK_REASONS[code];
 }
 
-/** True once `signal` fired because the target's timeout ran out. */
-export function isTimeout(signal: AbortSignal): boolean {
-  return signal.aborted;
-}
-
 /** The result of a probe that did not reach its peer. */
 export function unreached(reason: ProbeReason, message: string, metrics: ProbeResult['metrics']): ProbeResult {
   return { reached: false, status: 'crit', reason, message, metrics };
