@@ -1,0 +1,70 @@
+// The per-subject, per-check and per-source families of DESIGN §4 that the fast renderer writes, in output
+// order. Names, types and HELP live here once; docs/metrics.md describes the same list for people.
+import { familyHeader } from './text-format.js';
+import { piece, type Piece } from './writer.js';
+
+export interface FamilyDef {
+  name: string;
+  type: 'gauge' | 'counter';
+  help: string;
+  /** `# HELP` + `# TYPE` lines, ready to write. */
+  header: Piece;
+  /** `name{`, the start of every sample line. */
+  open: Piece;
+}
+
+function family(name: string, type: 'gauge' | 'counter', help: string): FamilyDef {
+  return { name, type, help, header: piece(familyHeader(name, type, help)), open: piece(name + '{') };
+}
+
+export const SUBJECT_FAMILIES = {
+  info: family('vigil_subject_info', 'gauge', 'Always 1; carries the subject kind, owning source and configured labels.'),
+  health: family('vigil_subject_health', 'gauge', 'Health of the subject as a StateSet: exactly one state is 1.'),
+  connectivity: family('vigil_subject_connectivity', 'gauge', '1 when the subject is available, 0 when unavailable; absent until known.'),
+  warnings: family('vigil_subject_warnings', 'gauge', 'Number of active warnings (warn checks and warning metadata); never changes health.'),
+  lastSeen: family('vigil_subject_last_seen_timestamp_seconds', 'gauge', 'Unix time of the last successful communication with the subject.'),
+  healthChanged: family('vigil_subject_health_changed_timestamp_seconds', 'gauge', 'Unix time the subject entered its current health state.'),
+  healthChanges: family('vigil_subject_health_changes_total', 'counter', 'Health state changes of the subject.'),
+  connectivityChanges: family('vigil_subject_connectivity_changes_total', 'counter', 'Connectivity changes of the subject.'),
+  manipulation: family('vigil_subject_manipulation_timestamp_seconds', 'gauge', 'Unix time the last manipulation of each kind ended.'),
+  metadata: family('vigil_subject_metadata_value', 'gauge', 'Numeric value of a metadata entry of the subject.'),
+} as const;
+
+export const CHECK_FAMILIES = {
+  status: family('vigil_check_status', 'gauge', 'Status of the check as a StateSet (unknown once stale): exactly one status is 1.'),
+  counted: family('vigil_check_counted', 'gauge', '1 when the check counts toward the subject health now, else 0.'),
+  received: family('vigil_check_received_timestamp_seconds', 'gauge', 'Unix time vigil last received a result of the check.'),
+  statusChanged: family('vigil_check_status_changed_timestamp_seconds', 'gauge', 'Unix time the check entered its current reported status.'),
+  effective: family('vigil_check_effective_timestamp_seconds', 'gauge', 'Unix time after which the current status is known to hold.'),
+  expiry: family('vigil_check_expiry_timestamp_seconds', 'gauge', 'Unix time the current result goes stale.'),
+  consecutiveFailures: family('vigil_check_consecutive_failures', 'gauge', 'Consecutive non-ok results of the check, including the last one.'),
+  consecutiveSuccesses: family('vigil_check_consecutive_successes', 'gauge', 'Consecutive ok results of the check, including the last one.'),
+} as const;
+
+/** Probe measurements, keyed by the `metrics` entry of a check that feeds them. */
+export const PROBE_FAMILIES = {
+  duration: family('vigil_probe_duration_seconds', 'gauge', 'Duration of the last probe.'),
+  responseBytes: family('vigil_probe_response_bytes', 'gauge', 'Size of the response body of the last probe.'),
+  httpStatusCode: family('vigil_probe_http_status_code', 'gauge', 'HTTP status code of the last probe response.'),
+  icmpPacketLoss: family('vigil_probe_icmp_packet_loss_ratio', 'gauge', 'Fraction of ICMP echo requests of the last probe that got no reply.'),
+  icmpRtt: family('vigil_probe_icmp_rtt_seconds', 'gauge', 'ICMP round-trip time of the last probe by statistic (min, avg, max).'),
+} as const;
+
+/** Check `metrics` keys → probe family; the rtt keys share one family and differ by `stat`. */
+export const PROBE_METRIC_KEYS = {
+  duration: 'duration_seconds',
+  responseBytes: 'response_bytes',
+  httpStatusCode: 'http_status_code',
+  icmpPacketLoss: 'icmp_packet_loss_ratio',
+} as const;
+export const ICMP_RTT_KEYS: readonly (readonly [stat: string, key: string])[] = [
+  ['min', 'icmp_rtt_min_seconds'],
+  ['avg', 'icmp_rtt_avg_seconds'],
+  ['max', 'icmp_rtt_max_seconds'],
+];
+
+export const SOURCE_FAMILIES = {
+  up: family('vigil_source_up', 'gauge', '1 when the source instance can reach what it watches, else 0.'),
+  lastSuccess: family('vigil_source_last_success_timestamp_seconds', 'gauge', 'Unix time of the last successful poll or message of the source.'),
+  errors: family('vigil_source_errors_total', 'counter', 'Errors of the source instance by reason.'),
+} as const;
