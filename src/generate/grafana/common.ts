@@ -4,7 +4,9 @@
 export const SCHEMA_VERSION = 39;
 export const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } as const;
 
-export interface Target {
+// Types are aliases (not interfaces) so the JSON they describe is checked against Grafana's own schema
+// (@grafana/schema) in test/generate/grafana-schema.test.ts.
+export type Target = {
   refId: string;
   datasource: typeof DATASOURCE;
   expr: string;
@@ -12,14 +14,24 @@ export interface Target {
   range: boolean;
   instant: boolean;
   format?: 'table' | 'time_series';
-}
+};
 
-export interface ValueMapping {
-  type: 'value' | 'special';
-  options: Record<string, unknown>;
-}
+export type MappingResult = { text: string; color: string; index: number };
+export type ValueMapping =
+  | { type: 'value'; options: Record<string, MappingResult> }
+  | { type: 'special'; options: { match: 'null' | 'nan' | 'null+nan' | 'true' | 'false' | 'empty'; result: MappingResult } };
 
-export interface Panel {
+export type Thresholds = { mode: 'absolute' | 'percentage'; steps: { value: number | null; color: string }[] };
+
+export type FieldDefaults = {
+  unit?: string;
+  mappings?: ValueMapping[];
+  thresholds?: Thresholds;
+  color?: { mode: 'thresholds' | 'palette-classic' | 'fixed' };
+  custom?: Record<string, unknown>;
+};
+
+export type Panel = {
   id: number;
   type: 'stat' | 'state-timeline' | 'timeseries' | 'table' | 'row';
   title: string;
@@ -27,37 +39,59 @@ export interface Panel {
   datasource?: typeof DATASOURCE;
   gridPos: { x: number; y: number; w: number; h: number };
   targets?: Target[];
-  fieldConfig?: { defaults: Record<string, unknown>; overrides: unknown[] };
+  fieldConfig?: { defaults: FieldDefaults; overrides: never[] };
   options?: Record<string, unknown>;
   collapsed?: boolean;
   panels?: Panel[];
-}
+};
 
-export interface Variable {
+export type Variable = {
   type: 'datasource' | 'query';
   name: string;
   label: string;
   query: string;
-  [key: string]: unknown;
-}
+  definition?: string;
+  datasource?: typeof DATASOURCE;
+  hide: 0;
+  includeAll?: boolean;
+  allValue?: string;
+  multi?: boolean;
+  options: never[];
+  refresh: 1 | 2;
+  regex: string;
+  sort?: 1;
+};
 
-export interface Dashboard {
+export type DashboardLink = {
+  title: string;
+  type: 'dashboards' | 'link';
+  tags: string[];
+  asDropdown: boolean;
+  includeVars: boolean;
+  keepTime: boolean;
+  icon: string;
+  targetBlank: boolean;
+  tooltip: string;
+  url: string;
+};
+
+export type Dashboard = {
   uid: string;
   title: string;
   description: string;
   tags: string[];
   timezone: string;
   editable: boolean;
-  graphTooltip: number;
+  graphTooltip: 0 | 1 | 2;
   refresh: string;
   schemaVersion: number;
   version: number;
   time: { from: string; to: string };
   templating: { list: Variable[] };
-  annotations: { list: unknown[] };
-  links: unknown[];
+  annotations: { list: never[] };
+  links: DashboardLink[];
   panels: Panel[];
-}
+};
 
 /** A panel before layout: width and height in grid units (24 columns). */
 export type PanelSpec = Omit<Panel, 'id' | 'gridPos'> & { w: number; h: number };
@@ -67,7 +101,6 @@ export const datasourceVariable: Variable = {
   name: 'datasource',
   label: 'Data source',
   query: 'prometheus',
-  current: {},
   hide: 0,
   options: [],
   refresh: 1,
@@ -83,8 +116,7 @@ export function queryVariable(name: string, label: string, query: string): Varia
     query,
     definition: query,
     datasource: DATASOURCE,
-    current: {},
-    hide: 0,
+      hide: 0,
     includeAll: true,
     allValue: '.+',
     multi: true,
@@ -108,7 +140,7 @@ export function target(expr: string, legendFormat = '', options: { instant?: boo
   };
 }
 
-const absoluteThresholds = (steps: { value: number | null; color: string }[]) => ({ mode: 'absolute', steps });
+const absoluteThresholds = (steps: Thresholds['steps']): Thresholds => ({ mode: 'absolute', steps });
 
 export const valueMappings = (entries: [value: number, text: string, color: string][]): ValueMapping[] => [
   {
@@ -152,7 +184,7 @@ export function stateTimeline(title: string, description: string, targets: Targe
   };
 }
 
-export function stat(title: string, description: string, targets: Target[], extra: Record<string, unknown> = {}, w = 6, h = 4): PanelSpec {
+export function stat(title: string, description: string, targets: Target[], extra: FieldDefaults = {}, w = 6, h = 4): PanelSpec {
   return {
     type: 'stat',
     title,
@@ -180,7 +212,7 @@ export function timeseries(title: string, description: string, targets: Target[]
   };
 }
 
-export function table(title: string, description: string, targets: Target[], w = 24, h = 8): PanelSpec {
+export function table(title: string, description: string, targets: Target[], w = 24, h = 8, defaults: FieldDefaults = {}): PanelSpec {
   return {
     type: 'table',
     title,
@@ -189,7 +221,7 @@ export function table(title: string, description: string, targets: Target[], w =
     targets,
     w,
     h,
-    fieldConfig: { defaults: {}, overrides: [] },
+    fieldConfig: { defaults, overrides: [] },
     options: { showHeader: true, cellHeight: 'sm', footer: { show: false, reducer: ['sum'], fields: '' } },
   };
 }
@@ -233,7 +265,9 @@ export function dashboard(spec: { uid: string; title: string; header: string; ab
     time: { from: 'now-6h', to: 'now' },
     templating: { list: [datasourceVariable, ...spec.variables] },
     annotations: { list: [] },
-    links: [{ title: 'vigil dashboards', type: 'dashboards', tags: ['vigil'], asDropdown: true, includeVars: false, keepTime: true }],
+    links: [
+      { title: 'vigil dashboards', type: 'dashboards', tags: ['vigil'], asDropdown: true, includeVars: false, keepTime: true, icon: 'external link', targetBlank: false, tooltip: '', url: '' },
+    ],
     panels: layout(spec.panels),
   };
 }

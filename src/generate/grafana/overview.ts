@@ -41,7 +41,8 @@ export function overviewDashboard(header: string): Dashboard {
         ], 'short'),
       row('Recent changes'),
       table('Recent changes', 'Subjects whose health changed in the selected time range, latest first.',
-        [target(`sort_desc(max by (subject, kind) (vigil_subject_health_changed_timestamp_seconds{${SEL}}) * 1000 > ($__to - $__range_ms))`, '', { instant: true })]),
+        [target(`sort_desc(max by (subject, kind) (vigil_subject_health_changed_timestamp_seconds{${SEL}}) * 1000 > ($__to - $__range_ms))`, '', { instant: true })],
+        24, 8, { unit: 'dateTimeAsIso' }),
       table('Check status', 'Current status of every check (ok, warn, crit, unknown) and whether it counts toward health.',
         [
           target('vigil_check_status * on (subject) group_left (kind) vigil_subject_info{kind=~"$kind", subject=~"$subject"} == 1', '', { instant: true }),
