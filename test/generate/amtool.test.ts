@@ -2,14 +2,14 @@
 // alerts reach their receiver, and the e-mail lists every current problem with the status link.
 // amtool 0.25 predates msteams_configs (0.26), so it checks a variant without them; Teams is checked structurally.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { stringify } from 'yaml';
-import { alertmanagerConfig, withoutMsteams } from '../../src/generate/alertmanager.js';
+import { parse, stringify } from 'yaml';
+import { alertmanagerConfig, withoutMsteams, type AlertmanagerConfig } from '../../src/generate/alertmanager.js';
 import { generate } from '../../src/generate/index.js';
-import { assertToolSucceeds, fixtureInput, runTool, writeFiles } from './helpers.js';
+import { assertToolSucceeds, fixtureInput, REPO_ROOT, runTool, writeFiles } from './helpers.js';
 
 const input = fixtureInput('policies');
 const config = alertmanagerConfig(input);
@@ -53,6 +53,14 @@ describe('amtool', () => {
       assert.equal(output.split('\n').find((line) => line.trim() !== '' && !line.startsWith('Warning'))?.trim(), receiver);
     });
   }
+
+  it('check-config: the committed example rules/alertmanager.yml (without Teams) is valid too', () => {
+    const example = parse(readFileSync(join(REPO_ROOT, 'rules', 'alertmanager.yml'), 'utf8')) as AlertmanagerConfig;
+    const exampleDir = mkdtempSync(join(tmpdir(), 'vigil-amtool-example-'));
+    cpSync(join(REPO_ROOT, 'rules', 'templates'), join(exampleDir, 'templates'), { recursive: true });
+    writeFileSync(join(exampleDir, 'alertmanager.yml'), stringify(withoutMsteams(example)));
+    assert.match(assertToolSucceeds('amtool', ['check-config', 'alertmanager.yml'], exampleDir), /SUCCESS/);
+  });
 
   it('config routes test fails on a wrong receiver (the check above can fail)', () => {
     const { status } = runTool(
