@@ -73,6 +73,9 @@ const matchValueSchema = z.union([z.string().min(1), z.array(z.string().min(1)).
   error: 'expected a label value or a list of values',
 });
 
+/** Labels of vigil's series or alerts that say nothing about which subjects a policy is for. */
+const UNMATCHABLE_KEYS: readonly string[] = ['policy', 'severity', 'state', 'status', 'job', 'instance', 'alertname'];
+
 const policySchema = z
   .strictObject({
     name: nameSchema('policy').meta({ description: 'Unique policy name; alerts carry it as the `policy` label.' }),
@@ -103,6 +106,11 @@ const policySchema = z
     }
     if (policy.scope === 'subject' && policy.notify === 'always') {
       ctx.addIssue({ code: 'custom', path: ['scope'], message: 'notify: always needs scope: check (results belong to checks)' });
+    }
+    for (const key of Object.keys(policy.match)) {
+      if (UNMATCHABLE_KEYS.includes(key)) {
+        ctx.addIssue({ code: 'custom', path: ['match', key], message: `cannot match on "${key}": match on kind, subject, check, source or a subject label` });
+      }
     }
     if (policy.scope === 'subject' && 'check' in policy.match) {
       ctx.addIssue({ code: 'custom', path: ['match', 'check'], message: 'a subject-scoped policy cannot match on check' });

@@ -48,6 +48,7 @@ describe('alerting schema', () => {
   it('refuses settings that make no sense for the mode', () => {
     assert.match(problems(withPolicy({ notify: 'always', threshold: 3 }))[0]!, /threshold and recovery do not apply/);
     assert.match(problems(withPolicy({ scope: 'subject', match: { check: 'x' } }))[0]!, /cannot match on check/);
+    assert.match(problems(withPolicy({ match: { severity: 'critical' } }))[0]!, /^policies\.0\.match\.severity: cannot match on "severity"/);
   });
 
   it('keeps secrets out: only *_file keys, and no credentials in URLs', () => {
