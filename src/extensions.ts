@@ -8,6 +8,7 @@ import type { Authorizer } from './exporter/auth.js';
 import type { Vigil } from './runtime/vigil.js';
 import { agentsExtension } from './sources/agents/index.js';
 import { octopusExtension } from './sources/octopus/index.js';
+import { kubernetesExtension } from './sources/kubernetes/index.js';
 import type { Source } from './sources/types.js';
 
 export interface ExtensionContext {
@@ -34,4 +35,4 @@ export interface Extension {
 export type ExtensionFactory = (context: ExtensionContext) => Extension | undefined;
 
 /** Add a source's factory here when its issue lands. */
-export const EXTENSIONS: ExtensionFactory[] = [agentsExtension, octopusExtension];
+export const EXTENSIONS: ExtensionFactory[] = [agentsExtension, octopusExtension, kubernetesExtension];
