@@ -88,4 +88,15 @@ program
     }),
   );
 
+const importCommand = program.command('import').description('convert another tool\'s configuration into a vigil config on stdout');
+importCommand
+  .command('clowder <file>')
+  .description('convert a Clowder healthmonitor config (checks and notifiers) into a vigil config')
+  .action(
+    run(async (file: string) => {
+      const { importClowderCommand } = await import('./import/clowder.js');
+      process.exitCode = await importClowderCommand(file);
+    }),
+  );
+
 await program.parseAsync(process.argv);

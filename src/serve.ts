@@ -1,14 +1,16 @@
 // `vigil serve`: load the config, restore state, start the engine loop, the sources and the HTTP server; stop gracefully.
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { pino, type Logger } from 'pino';
-import { parseListen } from './config/listen.js';
-import { loadConfig } from './config/load.js';
+import { parseListen, type ListenAddress } from './config/listen.js';
+import { EMBEDDED_FILE, loadConfig } from './config/load.js';
+import type { VigilConfig } from './config/normalize.js';
 import { Authorizer } from './exporter/auth.js';
-import { EXTENSIONS, type Extension } from './extensions.js';
-import { Store } from './store/store.js';
-import { Vigil } from './runtime/vigil.js';
 import { createApp } from './exporter/server.js';
+import { EXTENSIONS, type Extension } from './extensions.js';
 import { startSelfMonitor } from './runtime/self-monitor.js';
+import { selfTargets } from './runtime/self-targets.js';
+import { Vigil } from './runtime/vigil.js';
+import { Store } from './store/store.js';
 import { VERSION } from './version.js';
 
 export interface ServeOptions {
@@ -20,7 +22,7 @@ export interface ServeOptions {
 export interface RunningVigil {
   vigil: Vigil;
   server: Server;
-  address: { host: string; port: number };
+  address: ListenAddress;
   log: Logger;
   stop(): Promise<void>;
 }
@@ -29,9 +31,42 @@ export interface RunningVigil {
 export async function startVigil(options: ServeOptions): Promise<RunningVigil> {
   const { config, file } = await loadConfig(options.configPath);
   const log = pino({ level: config.logLevel, base: { app: 'vigil' } });
-  const listen = options.listen ? parseListen(options.listen) : config.listen;
   const statePath = options.state ?? config.statePath;
 
+  // Bind first: the embedded default's self-probes need the real port (`--listen :0` picks one).
+  const server = createServer();
+  const address = await bind(server, options.listen ? parseListen(options.listen) : config.listen);
+  if (file === EMBEDDED_FILE) config.targets = selfTargets(address, statePath);
+  try {
+    const running = startOnBoundServer(server, address, config, statePath, log);
+    log.info(
+      { config: file, extensions: running.extensions, listen: `${address.host}:${address.port}`, state: statePath, subjects: running.vigil.state.subjects.size },
+      'vigil serving',
+    );
+    return running;
+  } catch (error) {
+    server.close(); // a failed start must not leave the port held and the process running
+    throw error;
+  }
+}
+
+function bind(server: Server, listen: ListenAddress): Promise<ListenAddress> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      const bound = server.address();
+      resolve(typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : listen);
+    });
+  });
+}
+
+function startOnBoundServer(
+  server: Server,
+  address: ListenAddress,
+  config: VigilConfig,
+  statePath: string,
+  log: Logger,
+): RunningVigil & { extensions: string[] } {
   const store = Store.open(statePath, {
     flushIntervalMs: config.flushInterval,
     eventsPerSubject: config.settings.eventsPerSubject,
@@ -47,24 +82,17 @@ export async function startVigil(options: ServeOptions): Promise<RunningVigil> {
   const web = createApp(vigil, {
     auth,
     routes: extensions.flatMap((extension) => (extension.routes ? [extension.routes] : [])),
-    maxBodyBytes: config.api.maxBodyBytes,
     metrics: extensions.flatMap((extension) => (extension.metrics ? [() => extension.metrics!()] : [])),
+    maxBodyBytes: config.api.maxBodyBytes,
     version: VERSION,
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = web.app.listen(listen.port, listen.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  const bound = server.address();
-  const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : listen;
-
+  server.on('request', web.app);
   for (const extension of extensions) extension.attach?.(server);
   const sink = vigil.sink();
   for (const source of sources) source.start(sink);
   vigil.start();
   web.setReady(true);
-  log.info({ config: file, extensions: extensions.map((e) => e.name), listen: `${address.host}:${address.port}`, state: statePath, subjects: vigil.state.subjects.size }, 'vigil serving');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -81,7 +109,7 @@ export async function startVigil(options: ServeOptions): Promise<RunningVigil> {
       store.close();
       log.info('vigil stopped; state flushed');
     })());
-  return { vigil, server, address, log, stop };
+  return { vigil, server, address, log, stop, extensions: extensions.map((e) => e.name) };
 }
 
 /** The CLI entry: runs until SIGTERM/SIGINT, then shuts down gracefully. */

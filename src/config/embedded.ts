@@ -1,7 +1,7 @@
 // The configuration `vigil serve` runs when given no --config and there is no ./vigil.yml:
 // vigil watching itself, so `npm start` shows live data at once (DESIGN §6).
-// The targets issue adds its probes here: its own port (hostport), a file write in its state
-// directory (filewrite) and its own /-/healthy endpoint (download), all with `subject: vigil`.
+// `vigil serve` adds three probes of vigil itself once it has bound its port (src/runtime/self-targets.ts):
+// its own port (hostport), a file write in its state directory (filewrite) and its own /-/healthy (download).
 
 export const EMBEDDED_CONFIG = `# vigil's embedded default: vigil watching the machine it runs on.
 listen: 0.0.0.0:9977

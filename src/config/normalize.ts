@@ -12,7 +12,7 @@ import { normalizeOctopus, type OctopusConfig } from './octopus.js';
 import type { LOG_LEVELS, RawConfig, SCOPES } from './schema.js';
 import type { Secrets } from './secrets.js';
 import { dependencyId } from './subjects.js';
-import type { TargetsConfig } from './targets.js';
+import { resolveTargetFiles, type TargetsConfig } from './targets.js';
 import { normalizeKubernetes, type KubernetesConfig } from './kubernetes.js';
 
 export type Scope = (typeof SCOPES)[number];
@@ -104,7 +104,7 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
     settings,
     timing,
     subjects,
-    targets: raw.targets,
+    targets: resolveTargetFiles(raw.targets, { baseDir, secrets }),
   };
   if (raw.alerting !== undefined) config.alerting = raw.alerting;
   if (raw.kubernetes !== undefined) config.kubernetes = normalizeKubernetes(raw.kubernetes, (path) => resolve(baseDir, path), secrets);

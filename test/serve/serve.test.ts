@@ -80,6 +80,8 @@ describe('vigil serve as a process', () => {
       assert.match(metrics, /^vigil_subject_connectivity\{subject="vigil",kind="exporter"\} 1$/m);
       assert.match(metrics, /^process_cpu_seconds_total /m);
       assert.match(running.logs(), /<embedded>/);
+      // The embedded default probes vigil itself: its port, its state directory and its /-/healthy.
+      assert.match(running.logs(), /"extensions":\["targets"\]/);
     } finally {
       running.child.kill('SIGTERM');
       assert.equal((await running.exited).code, 0);
