@@ -1,0 +1,39 @@
+// DESIGN §4: "The exposition must pass `promtool check metrics` with no findings." This runs the real linter
+// (Debian's prometheus package) on a realistic /metrics body, self-metrics included.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { createMetricsEndpoint } from '../../../src/exporter/metrics/self.js';
+import { makeCheck, makeSubject, realisticState } from './factory.js';
+
+const PROMTOOL = '/usr/bin/promtool';
+
+describe('promtool check metrics', () => {
+  it('finds nothing to report on a realistic exposition', async () => {
+    assert.ok(existsSync(PROMTOOL), "promtool not found: install Debian's prometheus package: apt-get install prometheus");
+    const state = realisticState();
+    for (let i = 0; i < 20; i++) {
+      state.subjects.set(`host-${i}`, makeSubject(`host-${i}`, { connectivity: i % 2 ? 'available' : 'unavailable', lastSeenAt: 1_763_760_000_000 + i }, [makeCheck('disk'), makeCheck('ssh', { metrics: { duration_seconds: 0.01 * i } })]));
+    }
+    const endpoint = createMetricsEndpoint({
+      state: () => state,
+      storeStats: () => ({ transactions: 1, rowsWritten: 2, lastFlushDurationMs: 3, pendingSubjects: 0, sizeBytes: 4096 }),
+      version: '0.1.0',
+    });
+    await endpoint.render(); // the second body carries the scrape self-metrics of the first
+    const { body } = await endpoint.render();
+    const result = spawnSync(PROMTOOL, ['check', 'metrics'], { input: body, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(result.error, undefined, `promtool did not run: ${String(result.error)}`);
+    assert.equal(`${result.stdout}${result.stderr}`.trim(), '', 'promtool findings');
+    assert.equal(result.status, 0);
+  });
+
+  it('does report findings on a bad exposition (so the check above is not vacuous)', () => {
+    assert.ok(existsSync(PROMTOOL), "promtool not found: install Debian's prometheus package: apt-get install prometheus");
+    const bad = '# HELP vigil_bad_total A gauge named like a counter.\n# TYPE vigil_bad_total gauge\nvigil_bad_total 1\n';
+    const result = spawnSync(PROMTOOL, ['check', 'metrics'], { input: bad, encoding: 'utf8', timeout: 30_000 });
+    assert.match(`${result.stdout}${result.stderr}`, /vigil_bad_total non-counter metrics should not have "_total" suffix/);
+    assert.notEqual(result.status, 0);
+  });
+});

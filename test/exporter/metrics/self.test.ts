@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { acceptsGzip, createMetricsEndpoint, maybeGzip, type StoreStatsLike } from '../../../src/exporter/metrics/self.js';
+import { parseExposition, seriesKey, seriesMap } from './exposition-parser.js';
+import { makeSubject, makeState, realisticState } from './factory.js';
+
+const STORE: StoreStatsLike = { transactions: 12, rowsWritten: 340, lastFlushDurationMs: 2.5, pendingSubjects: 3, sizeBytes: 65_536 };
+const key = (name: string, labels: Record<string, string> = {}): string => seriesKey({ name, labels });
+
+describe('createMetricsEndpoint', () => {
+  it('joins self-metrics and subject families into one exposition', async () => {
+    const state = realisticState();
+    state.subjects.set('h2', makeSubject('h2'));
+    const endpoint = createMetricsEndpoint({ state: () => state, storeStats: () => STORE, version: '1.2.3' });
+    const { body, contentType } = await endpoint.render();
+    assert.equal(contentType, 'text/plain; version=0.0.4; charset=utf-8');
+    const parsed = parseExposition(body);
+    const series = seriesMap(parsed); // throws on a duplicate series
+    assert.equal(series.get(key('vigil_build_info', { version: '1.2.3' })), 1);
+    assert.equal(series.get(key('vigil_store_transactions_total')), 12);
+    assert.equal(series.get(key('vigil_store_rows_written_total')), 340);
+    assert.equal(series.get(key('vigil_store_last_flush_duration_seconds')), 0.0025);
+    assert.equal(series.get(key('vigil_store_pending_subjects')), 3);
+    assert.equal(series.get(key('vigil_store_size_bytes')), 65_536);
+    assert.equal(series.get(key('vigil_subjects', { kind: 'target' })), 1);
+    assert.equal(series.get(key('vigil_subjects', { kind: 'experiment' })), 1);
+    assert.equal(series.get(key('vigil_subjects', { kind: 'host' })), 1);
+    assert.equal(series.get(key('vigil_events_seq')), 42);
+    assert.equal(series.get(key('vigil_subject_health', { subject: 'h2', kind: 'host', state: 'healthy' })), 1);
+    assert.ok([...series.keys()].some((k) => k.startsWith('process_cpu_user_seconds_total')), 'default process metrics');
+    assert.ok([...series.keys()].some((k) => k.startsWith('nodejs_heap_size_used_bytes')), 'default nodejs metrics');
+    for (const [name, info] of parsed.families) assert.equal(info.typeLines, 1, name);
+  });
+
+  it('reports the previous scrape duration and series count, and follows the store', async () => {
+    let now = 1_000;
+    let store = STORE;
+    const state = makeState([makeSubject('a')]);
+    const endpoint = createMetricsEndpoint({
+      state: () => state,
+      storeStats: () => store,
+      version: 'test',
+      clock: () => (now += 250), // every reading is 250 ms after the last one
+    });
+    const first = seriesMap(parseExposition((await endpoint.render()).body));
+    assert.equal(first.get(key('vigil_scrape_duration_seconds')), 0);
+    assert.equal(first.get(key('vigil_scrape_series')), 0);
+    store = { ...STORE, transactions: 13 };
+    const secondText = (await endpoint.render()).body;
+    const second = seriesMap(parseExposition(secondText));
+    assert.equal(second.get(key('vigil_scrape_duration_seconds')), 0.25);
+    assert.equal(second.get(key('vigil_scrape_series')), first.size);
+    assert.equal(second.get(key('vigil_store_transactions_total')), 13);
+  });
+
+  it('drops kinds that no longer have subjects', async () => {
+    const state = makeState([makeSubject('a'), makeSubject('b', { spec: { id: 'b', kind: 'switch', labels: {}, dependsOn: [], source: 'config' } })]);
+    const endpoint = createMetricsEndpoint({ state: () => state, storeStats: () => STORE, version: 'test' });
+    assert.equal(seriesMap(parseExposition((await endpoint.render()).body)).get(key('vigil_subjects', { kind: 'switch' })), 1);
+    state.subjects.delete('b');
+    assert.equal(seriesMap(parseExposition((await endpoint.render()).body)).has(key('vigil_subjects', { kind: 'switch' })), false);
+  });
+});
+
+describe('maybeGzip', () => {
+  const body = 'vigil_subject_warnings{subject="a",kind="host"} 0\n'.repeat(100);
+
+  it('negotiates gzip from Accept-Encoding', () => {
+    assert.equal(acceptsGzip(undefined), false);
+    assert.equal(acceptsGzip(''), false);
+    assert.equal(acceptsGzip('gzip'), true);
+    assert.equal(acceptsGzip('deflate, GZIP;q=0.5'), true);
+    assert.equal(acceptsGzip('gzip;q=0'), false);
+    assert.equal(acceptsGzip('gzip;q=0, *'), false);
+    assert.equal(acceptsGzip('identity, *;q=0.1'), true);
+    assert.equal(acceptsGzip('br'), false);
+  });
+
+  it('compresses when accepted and leaves small or unaccepted bodies alone', () => {
+    const gz = maybeGzip(body, 'gzip, deflate');
+    assert.equal(gz.encoding, 'gzip');
+    assert.equal(gunzipSync(gz.body).toString('utf8'), body);
+    assert.deepEqual(maybeGzip(body, 'identity'), { body });
+    assert.deepEqual(maybeGzip('x 1\n', 'gzip'), { body: 'x 1\n' });
+    const bytes = Buffer.from(body);
+    assert.equal(gunzipSync(maybeGzip(bytes, 'gzip').body).toString('utf8'), body);
+  });
+});
