@@ -88,6 +88,23 @@ program
     }),
   );
 
+program
+  .command('agent')
+  .description('reference agent: hold a websocket to vigil as machine ID, send heartbeats and optional check-script results')
+  .requiredOption('--server <url>', "vigil's URL, e.g. https://vigil.example.org:9977")
+  .requiredOption('--id <id>', 'machine id (the subject id in vigil)')
+  .requiredOption('--token-file <file>', 'file holding a bearer token with the agent scope')
+  .option('--check-script <path>', 'script run every --check-interval: exit 0 ok, 1 warn, 2 crit, else unknown; first output line is the message')
+  .option('--check-interval <duration>', 'how often to run the check script', '30s')
+  .option('--check-name <name>', 'check name of the script result', 'script')
+  .option('--heartbeat-interval <duration>', 'how often to send a heartbeat', '30s')
+  .action(
+    run(async (options: { server: string; id: string; tokenFile: string; checkScript?: string; checkInterval: string; checkName: string; heartbeatInterval: string }) => {
+      const { runAgent } = await import('./agent/index.js');
+      await runAgent(options);
+    }),
+  );
+
 const importCommand = program.command('import').description('convert another tool\'s configuration into a vigil config on stdout');
 importCommand
   .command('clowder <file>')

@@ -1,0 +1,65 @@
+// `vigil agent`: the small reference agent for occasionally connected machines. It holds the websocket to vigil
+// (machine id = subject id), sends heartbeats, and, with --check-script, that script's result every --check-interval.
+import { readFile } from 'node:fs/promises';
+import { parseDuration } from '../util/duration.js';
+import { AgentConnection, type AgentLogEvent } from './client.js';
+import { runCheckScript } from './check.js';
+
+export interface AgentOptions {
+  server: string;
+  id: string;
+  tokenFile: string;
+  checkScript?: string;
+  checkInterval?: string;
+  checkName?: string;
+  heartbeatInterval?: string;
+}
+
+export interface RunningAgent {
+  connection: AgentConnection;
+  stop(): Promise<void>;
+}
+
+export async function startAgent(options: AgentOptions, log: (event: AgentLogEvent) => void = () => undefined): Promise<RunningAgent> {
+  const token = (await readFile(options.tokenFile, 'utf8')).trim();
+  if (token === '') throw new Error(`token file ${options.tokenFile} is empty`);
+  const heartbeatInterval = parseDuration(options.heartbeatInterval ?? '30s');
+  const checkInterval = parseDuration(options.checkInterval ?? '30s');
+  if (options.checkScript !== undefined && checkInterval <= 0) throw new Error('--check-interval must be positive');
+  const connection = new AgentConnection({ server: options.server, id: options.id, token, heartbeatInterval, log });
+  connection.start();
+
+  let checkTimer: NodeJS.Timeout | undefined;
+  let running = false;
+  const script = options.checkScript;
+  if (script !== undefined) {
+    const check = options.checkName ?? 'script';
+    const runOnce = async () => {
+      if (running) return; // a slow script is never run twice at once
+      running = true;
+      try {
+        const result = await runCheckScript(script, checkInterval);
+        connection.send({ type: 'check', check, status: result.status, message: result.message, period: `${checkInterval}ms`, observed_at: Date.now() / 1000 });
+      } finally {
+        running = false;
+      }
+    };
+    checkTimer = setInterval(() => void runOnce(), checkInterval);
+    void connection.ready().then(runOnce); // a first result as soon as vigil has welcomed us
+  }
+  return {
+    connection,
+    async stop() {
+      if (checkTimer) clearInterval(checkTimer);
+      await connection.stop();
+    },
+  };
+}
+
+/** The CLI entry: runs until SIGTERM/SIGINT; logs one JSON line per connection event to stderr. */
+export async function runAgent(options: AgentOptions): Promise<void> {
+  const agent = await startAgent(options, (event) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), id: options.id, ...event })}\n`));
+  const shutdown = () => void agent.stop().then(() => process.exit(0));
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
