@@ -245,7 +245,7 @@ export function failureReason(error: unknown): string {
   if (code === 'ECONNREFUSED') return 'refused';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns';
   if (name === 'TimeoutError' || code.includes('TIMEOUT')) return 'timeout';
-  if (code.startsWith('ERR_TLS') || code.includes('CERT') || code.startsWith('DEPTH_ZERO') || code === 'SELF_SIGNED_CERT_IN_CHAIN') return 'tls';
+  if (/^ERR_(TLS|SSL)|CERT|VERIFY|SIGNATURE|DEPTH_ZERO/.test(code)) return 'tls';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'disconnected';
   return 'error';
 }
