@@ -1,0 +1,60 @@
+// practable in `vigil serve`: the source, its API routes (status's JSON shapes) and its /metrics families.
+import * as engine from '../../engine/index.js';
+import type { ExtensionFactory } from '../../extensions.js';
+import type { PractableMetricsInput } from '../../exporter/metrics/practable.js';
+import { renderPractableMetrics } from '../../exporter/metrics/practable.js';
+import { practableRoutes } from './api.js';
+import { JUMP_SOURCE, PractableSource, RELAY_SOURCE } from './source.js';
+
+export { PractableSource } from './source.js';
+
+/** The source's state as the metrics renderer reads it. */
+export function practableMetricsInput(source: PractableSource): PractableMetricsInput {
+  const experiments = [...source.model.experiments.values()];
+  return {
+    streams: experiments.flatMap((experiment) =>
+      [...experiment.streams.values()].map((stream) => ({
+        experiment: experiment.key,
+        stream: stream.topic.startsWith(`${experiment.key}-`) ? stream.topic.slice(experiment.key.length + 1) : stream.topic,
+        ...(stream.lastTxAt !== undefined && { lastTxAt: stream.lastTxAt }),
+        // A rate describes a connected stream only; relay v0.8+ reports none.
+        ...(stream.present && stream.report.stats?.tx?.fps !== undefined && { fps: stream.report.stats.tx.fps }),
+      })),
+    ),
+    experiments: experiments.map((experiment) => ({ experiment: experiment.key, ...(experiment.available !== undefined && { available: experiment.available }) })),
+    frames: [RELAY_SOURCE, JUMP_SOURCE].map((name) => ({ source: name, count: source.counters.frames.get(name) ?? 0 })),
+    malformed: [...source.counters.malformed].map(([key, count]) => {
+      const [name, reason] = key.split('\u0000') as [string, string];
+      return { source: name, reason, count };
+    }),
+    availabilityUpdates: source.counters.availabilityUpdates,
+  };
+}
+
+export const practableExtension: ExtensionFactory = ({ config, vigil, log }) => {
+  if (!config.practable) return undefined;
+  const source = new PractableSource({
+    config: config.practable,
+    settings: config.settings,
+    log: log.child({ part: 'practable' }),
+    clock: vigil.clock,
+    onAvailability: (subject, from, to, reason) => {
+      try {
+        vigil.apply((state, now) =>
+          engine.recordSourceEvent(state, { subject, type: 'availability', from: from === undefined ? null : availability(from), to: availability(to), reason }, now),
+        );
+      } catch (error) {
+        log.warn({ subject, err: error instanceof Error ? error.message : String(error) }, 'practable availability event not recorded');
+      }
+    },
+  });
+  const setAvailability = config.practable.book.setAvailability;
+  return {
+    name: 'practable',
+    sources: [source],
+    routes: practableRoutes({ model: source.model, bookAvailability: (key) => (setAvailability ? source.bookAvailable.get(key) : undefined) }, vigil.clock),
+    metrics: () => renderPractableMetrics(practableMetricsInput(source)),
+  };
+};
+
+const availability = (available: boolean): string => (available ? 'available' : 'unavailable');
