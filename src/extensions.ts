@@ -9,6 +9,7 @@ import type { Vigil } from './runtime/vigil.js';
 import { agentsExtension } from './sources/agents/index.js';
 import { targetsExtension } from './sources/targets/index.js';
 import { octopusExtension } from './sources/octopus/index.js';
+import { practableExtension } from './sources/practable/index.js';
 import { kubernetesExtension } from './sources/kubernetes/index.js';
 import type { Source } from './sources/types.js';
 
@@ -36,4 +37,4 @@ export interface Extension {
 export type ExtensionFactory = (context: ExtensionContext) => Extension | undefined;
 
 /** Add a source's factory here when its issue lands. */
-export const EXTENSIONS: ExtensionFactory[] = [targetsExtension, agentsExtension, octopusExtension, kubernetesExtension];
+export const EXTENSIONS: ExtensionFactory[] = [targetsExtension, agentsExtension, octopusExtension, kubernetesExtension, practableExtension];

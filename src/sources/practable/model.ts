@@ -229,7 +229,8 @@ export class PractableModel {
   evaluate(experiment: Experiment, now: number): { from: boolean | undefined; to: boolean } | undefined {
     const { streamOk, jumpOk, issues, healthy, missing, unhealthy } = this.summary(experiment, now);
     experiment.issues = issues;
-    if (this.inGrace(experiment, now)) return undefined;
+    // Before the relay's first report nothing is known about the streams: no verdict, no event.
+    if (this.inGrace(experiment, now) || this.lastRelayFrameAt === undefined) return undefined;
 
     if (experiment.events.length === 0 || experiment.healthy !== healthy || experiment.jumpOk !== jumpOk) {
       experiment.events.push({ when: now, healthy, jumpOk, issues: [...issues], streamOk: { ...streamOk } });
