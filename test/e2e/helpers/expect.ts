@@ -1,0 +1,34 @@
+// Assertions about notifications over time: what arrives, when, and how often.
+import assert from 'node:assert/strict';
+import { sleep, waitFor } from './processes.js';
+import type { Stack } from './stack.js';
+import type { Notification } from './webhook-sink.js';
+
+/** Waits for the `count`-th notification to `path` whose alerts match `labels`; returns the matching notifications. */
+export async function waitForNotifications(
+  stack: Stack,
+  path: string,
+  labels: Record<string, string>,
+  count: number,
+  timeoutMs: number,
+): Promise<Notification[]> {
+  return waitFor(
+    () => {
+      const found = stack.webhook.matching(path, labels);
+      return found.length >= count ? found : undefined;
+    },
+    { timeoutMs, intervalMs: 100, what: `${count} notification(s) to ${path} for ${JSON.stringify(labels)}; got:\n${stack.webhook.describe()}` },
+  );
+}
+
+/** Lets `ms` pass and asserts that no new notification to `path` (matching `labels`) arrived meanwhile. */
+export async function assertQuiet(stack: Stack, path: string, labels: Record<string, string>, ms: number, why: string): Promise<void> {
+  const before = stack.webhook.matching(path, labels).length;
+  await sleep(ms);
+  const after = stack.webhook.matching(path, labels);
+  assert.equal(after.length, before, `${why}: unexpected notification(s) within ${ms} ms:\n${stack.webhook.describe()}`);
+}
+
+/** The alerts of a notification with the given alert name, for readable assertions. */
+export const alertsNamed = (notification: Notification, alertname: string) =>
+  notification.payload.alerts.filter((alert) => alert.labels['alertname'] === alertname);
