@@ -18,7 +18,7 @@ export function practableMetricsInput(source: PractableSource): PractableMetrics
         stream: stream.topic.startsWith(`${experiment.key}-`) ? stream.topic.slice(experiment.key.length + 1) : stream.topic,
         ...(stream.lastTxAt !== undefined && { lastTxAt: stream.lastTxAt }),
         // A rate describes a connected stream only; relay v0.8+ reports none.
-        ...(stream.present && stream.report.stats?.tx?.fps !== undefined && { fps: stream.report.stats.tx.fps }),
+        ...(stream.present && stream.report.stats?.tx?.fps !== undefined && !stream.never && { fps: stream.report.stats.tx.fps }),
       })),
     ),
     experiments: experiments.map((experiment) => ({ experiment: experiment.key, ...(experiment.available !== undefined && { available: experiment.available }) })),

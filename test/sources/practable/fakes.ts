@@ -237,7 +237,7 @@ export const relayStream = (topic: string, last: string | number, extra: Record<
   expiresAt: '2029-05-01T09:00:00Z',
   remoteAddr: '203.0.113.7',
   scopes: ['write', 'read', 'expt'],
-  stats: { tx: { last, size: 1024, fps: 24.98 }, rx: { last: 'Never', size: 0, fps: 0 } },
+  stats: { tx: last === 'Never' ? { last, size: 0, fps: 0 } : { last, size: 1024, fps: 24.98 }, rx: { last: 'Never', size: 0, fps: 0 } },
   topic,
   userAgent: 'Go-http-client/1.1',
   ...extra,
