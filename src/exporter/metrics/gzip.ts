@@ -1,6 +1,9 @@
 // Content negotiation for /metrics: Prometheus asks for gzip on every scrape, and an exposition of
 // 10k subjects is tens of megabytes of very repetitive text. bench/RESULTS.md has the level measurements.
-import { constants, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { constants, gzip, gzipSync } from 'node:zlib';
+
+const gzipAsync = promisify(gzip);
 
 /** Level 1: on exposition text it is several times faster than the default 6 for a few percent more bytes. */
 export const METRICS_GZIP_LEVEL = constants.Z_BEST_SPEED;
@@ -32,4 +35,14 @@ export function maybeGzip(body: Buffer | string, acceptEncoding: string | undefi
   const size = typeof body === 'string' ? body.length : body.byteLength;
   if (size < MIN_GZIP_BYTES || !acceptsGzip(acceptEncoding)) return { body };
   return { body: gzipSync(body, { level: METRICS_GZIP_LEVEL }), encoding: 'gzip' };
+}
+
+/**
+ * maybeGzip on libuv's thread pool: at 10k subjects compressing the body takes about as long as rendering
+ * it, and this keeps the event loop (API, agents, store flushes) running meanwhile.
+ */
+export async function maybeGzipAsync(body: Buffer | string, acceptEncoding: string | undefined): Promise<MaybeGzipped> {
+  const size = typeof body === 'string' ? body.length : body.byteLength;
+  if (size < MIN_GZIP_BYTES || !acceptsGzip(acceptEncoding)) return { body };
+  return { body: await gzipAsync(body, { level: METRICS_GZIP_LEVEL }), encoding: 'gzip' };
 }

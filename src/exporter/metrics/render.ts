@@ -16,7 +16,7 @@ export interface RenderResult<Body> {
 export interface SubjectRenderer {
   /** The exposition as a string (built as bytes, decoded once). */
   render(state: EngineState): RenderResult<string>;
-  /** The exposition as UTF-8 bytes, ready for the socket or gzip. */
+  /** The exposition as UTF-8 bytes, ready for the socket or gzip: a view valid until the next render. */
   renderBytes(state: EngineState): RenderResult<Buffer>;
   /** The same text built as string chunks joined once (the slower sink, kept for the benchmark). */
   renderChunks(state: EngineState): RenderResult<string>;
@@ -25,12 +25,12 @@ export interface SubjectRenderer {
 /** A renderer with its own label cache; keep one per engine state lineage (subject ids are the cache keys). */
 export function createSubjectRenderer(): SubjectRenderer {
   const cache = new LabelCache();
-  let lastBytes = 1 << 16;
+  // One buffer for the renderer's life, grown to the largest exposition so far: allocating tens of megabytes
+  // per scrape would count as external memory and push V8 into a full collection every time.
+  const writer = new BufferWriter(1 << 16);
   const intoBuffer = (state: EngineState): { writer: BufferWriter; series: number } => {
-    // Start at the last size so a steady scrape never grows (and copies) the buffer.
-    const writer = new BufferWriter(lastBytes);
+    writer.reset();
     const series = renderInto(state, cache, writer);
-    lastBytes = Math.max(writer.mark() + (writer.mark() >> 4), 1 << 16);
     return { writer, series };
   };
   return {

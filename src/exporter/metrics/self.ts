@@ -6,7 +6,7 @@ import type { EngineState } from '../../engine/types.js';
 import { createSubjectRenderer } from './render.js';
 import { TEXT_CONTENT_TYPE } from './text-format.js';
 
-export { maybeGzip, acceptsGzip, type MaybeGzipped } from './gzip.js';
+export { maybeGzip, maybeGzipAsync, acceptsGzip, type MaybeGzipped } from './gzip.js';
 
 /** What the store reports about itself (src/store's StoreStats satisfies it). */
 export interface StoreStatsLike {
@@ -27,6 +27,11 @@ export interface MetricsEndpointOptions {
 
 export interface MetricsEndpoint {
   render(): Promise<{ body: string; contentType: string }>;
+  /**
+   * The same body as UTF-8 bytes in a fresh Buffer (safe to hand to a slow socket). Cheaper than render():
+   * the large part is never decoded into a string and encoded back (bench/RESULTS.md, scrape).
+   */
+  renderBytes(): Promise<{ body: Buffer; contentType: string }>;
   /** The prom-client registry, for other parts that want to add small families. */
   readonly registry: Registry;
 }
@@ -126,21 +131,35 @@ export function createMetricsEndpoint(opts: MetricsEndpointOptions): MetricsEndp
     },
   });
 
+  /** Runs one scrape: the small families through prom-client, then the large ones through `renderLarge`. */
+  const scrape = async <Large>(renderLarge: (state: EngineState) => { body: Large; series: number }): Promise<{ small: string; large: Large }> => {
+    const started = clock();
+    snapshot = { state: opts.state(), store: opts.storeStats() };
+    const state = snapshot.state;
+    let small: string;
+    try {
+      small = await registry.metrics();
+    } finally {
+      snapshot = undefined;
+    }
+    const large = renderLarge(state);
+    previous = { durationSeconds: (clock() - started) / 1000, series: countSamples(small) + large.series };
+    return { small, large: large.body };
+  };
+
   return {
     registry,
     async render() {
-      const started = clock();
-      snapshot = { state: opts.state(), store: opts.storeStats() };
-      const state = snapshot.state;
-      let small: string;
-      try {
-        small = await registry.metrics();
-      } finally {
-        snapshot = undefined;
-      }
-      const large = renderer.render(state);
-      previous = { durationSeconds: (clock() - started) / 1000, series: countSamples(small) + large.series };
-      return { body: small + large.body, contentType: TEXT_CONTENT_TYPE };
+      const { small, large } = await scrape((state) => renderer.render(state));
+      return { body: small + large, contentType: TEXT_CONTENT_TYPE };
+    },
+    async renderBytes() {
+      const { small, large } = await scrape((state) => renderer.renderBytes(state));
+      const smallBytes = Buffer.byteLength(small);
+      const body = Buffer.allocUnsafe(smallBytes + large.length);
+      body.write(small, 0);
+      large.copy(body, smallBytes); // `large` is the renderer's reused buffer: copy before the next scrape
+      return { body, contentType: TEXT_CONTENT_TYPE };
     },
   };
 }

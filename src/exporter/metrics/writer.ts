@@ -125,6 +125,13 @@ export class BufferWriter implements ExpositionWriter {
     this.length = mark;
   }
 
+  /** Starts over, keeping the buffer: a steady scrape then allocates nothing large. */
+  reset(): void {
+    this.length = 0;
+    this.ascii = true;
+  }
+
+  /** A view of the output; it is overwritten by the next use of this writer after reset(). */
   bytes(): Buffer {
     return this.buffer.subarray(0, this.length);
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { acceptsGzip, createMetricsEndpoint, maybeGzip, type StoreStatsLike } from '../../../src/exporter/metrics/self.js';
+import { acceptsGzip, createMetricsEndpoint, maybeGzip, maybeGzipAsync, type StoreStatsLike } from '../../../src/exporter/metrics/self.js';
 import { parseExposition, seriesKey, seriesMap } from './exposition-parser.js';
 import { makeSubject, makeState, realisticState } from './factory.js';
 
@@ -54,6 +54,22 @@ describe('createMetricsEndpoint', () => {
     assert.equal(second.get(key('vigil_store_transactions_total')), 13);
   });
 
+  it('serves the same exposition as bytes, in a buffer of its own', async () => {
+    const state = realisticState();
+    const endpoint = createMetricsEndpoint({ state: () => state, storeStats: () => STORE, version: 'test' });
+    const text = (await endpoint.render()).body;
+    const first = await endpoint.renderBytes();
+    const large = (body: string): string => body.slice(body.indexOf('# HELP vigil_subject_info'));
+    assert.equal(first.contentType, 'text/plain; version=0.0.4; charset=utf-8');
+    const firstText = first.body.toString('utf8');
+    assert.equal(large(firstText), large(text));
+    assert.ok(firstText.startsWith('# HELP'), 'prom-client families first');
+    seriesMap(parseExposition(firstText));
+    state.subjects.clear();
+    await endpoint.renderBytes(); // a later scrape must not overwrite the earlier body
+    assert.equal(first.body.toString('utf8'), firstText);
+  });
+
   it('drops kinds that no longer have subjects', async () => {
     const state = makeState([makeSubject('a'), makeSubject('b', { spec: { id: 'b', kind: 'switch', labels: {}, dependsOn: [], source: 'config' } })]);
     const endpoint = createMetricsEndpoint({ state: () => state, storeStats: () => STORE, version: 'test' });
@@ -85,5 +101,12 @@ describe('maybeGzip', () => {
     assert.deepEqual(maybeGzip('x 1\n', 'gzip'), { body: 'x 1\n' });
     const bytes = Buffer.from(body);
     assert.equal(gunzipSync(maybeGzip(bytes, 'gzip').body).toString('utf8'), body);
+  });
+
+  it('compresses off the event loop with the same negotiation', async () => {
+    const gz = await maybeGzipAsync(Buffer.from(body), 'x-gzip');
+    assert.equal(gz.encoding, 'gzip');
+    assert.equal(gunzipSync(gz.body).toString('utf8'), body);
+    assert.deepEqual(await maybeGzipAsync(body, undefined), { body });
   });
 });
