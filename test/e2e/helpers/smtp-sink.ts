@@ -102,11 +102,16 @@ export function decodeQuotedPrintable(text: string): string {
   return Buffer.from(bytes, 'latin1').toString('utf8');
 }
 
+/** The decoded part with its line ends as \n (SMTP carries CRLF). */
 function decodePart(headers: Record<string, string>, body: string): string {
   const encoding = (headers['content-transfer-encoding'] ?? '').toLowerCase();
-  if (encoding === 'quoted-printable') return decodeQuotedPrintable(body);
-  if (encoding === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-  return body;
+  const decoded =
+    encoding === 'quoted-printable'
+      ? decodeQuotedPrintable(body)
+      : encoding === 'base64'
+        ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
+        : body;
+  return decoded.replace(/\r\n/g, '\n');
 }
 
 /** RFC 2047 encoded words (`=?UTF-8?q?...?=`), as Go's mime.QEncoding writes a non-ASCII subject. */
