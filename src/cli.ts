@@ -115,5 +115,14 @@ importCommand
       process.exitCode = await importClowderCommand(file);
     }),
   );
+importCommand
+  .command('practable-env')
+  .description("convert practable status's STATUS_* environment variables into a vigil config (secrets stay ${ENV} references)")
+  .action(
+    run(async () => {
+      const { importPractableEnvCommand } = await import('./import/practable-env.js');
+      process.exitCode = await importPractableEnvCommand(process.env);
+    }),
+  );
 
 await program.parseAsync(process.argv);
