@@ -1,0 +1,54 @@
+// End to end: `vigil serve` with a practable: section against fake relay, jump and book on loopback.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnServe } from '../../helpers/serve-process.js';
+import { tempDir } from '../../config/helpers.js';
+import { FakeBook, FakeStatsPeer, SECRET, jumpHost, relayHousekeeping, relayStream } from './fakes.js';
+import { MANIFEST, until } from './harness.js';
+
+test('vigil serve: experiments from relay and book, availability PUT, status API and /metrics', async (t) => {
+  const relay = await FakeStatsPeer.start({ kind: 'relay' });
+  const jump = await FakeStatsPeer.start({ kind: 'jump' });
+  const book = await FakeBook.start(structuredClone(MANIFEST));
+  const dir = tempDir({ 'shared.secret': `${SECRET}\n` });
+  writeFileSync(
+    join(dir, 'vigil.yml'),
+    [
+      'listen: 127.0.0.1:0',
+      'state: ./vigil.db',
+      'defaults: { startup_grace: 0s }',
+      'practable:',
+      `  relay: { url: "${relay.url}", secret_file: shared.secret }`,
+      `  jump: { url: "${jump.url}", secret_file: shared.secret }`,
+      `  book: { url: "${book.url}", secret_file: shared.secret, set_availability: true, timeout: 2s }`,
+      '  health_last_active: 10s',
+      '  health_last_checked: 1m',
+      '',
+    ].join('\n'),
+  );
+  const vigil = await spawnServe(['--config', join(dir, 'vigil.yml')], { cwd: dir });
+  t.after(async () => {
+    vigil.child.kill('SIGTERM');
+    await vigil.exited;
+    await Promise.all([relay.close(), jump.close(), book.close()]);
+  });
+  await until(() => relay.open === 1 && jump.open === 1, 'vigil connected to relay and jump', 10_000);
+  relay.broadcast([...relayHousekeeping, relayStream('pend00-st-data', '5ms'), relayStream('pend00-st-video', '12ms')]);
+  jump.broadcast([jumpHost('pend00')]);
+  await until(() => book.puts.length === 1, 'availability PUT', 10_000);
+  assert.equal(book.puts[0]!.available, true);
+
+  const experiments = (await (await fetch(`${vigil.base}/api/v1/practable/experiments`)).json()) as { topic_name: string; available: boolean; healthy: boolean; jump_ok: boolean }[];
+  assert.deepEqual(experiments.map((e) => [e.topic_name, e.available, e.healthy, e.jump_ok]), [['pend00', true, true, true]]);
+  const health = (await (await fetch(`${vigil.base}/api/v1/subjects/pend00/health`)).json()) as { health: string };
+  assert.equal(health.health, 'healthy');
+  const metrics = await (await fetch(`${vigil.base}/metrics`)).text();
+  assert.match(metrics, /^vigil_practable_experiment_available\{experiment="pend00"\} 1$/m);
+  assert.match(metrics, /^vigil_source_up\{source="practable-relay"\} 1$/m);
+  assert.doesNotMatch(metrics, new RegExp(SECRET));
+  assert.doesNotMatch(vigil.logs(), new RegExp(SECRET));
+  const events = (await (await fetch(`${vigil.base}/api/v1/events?after=0`)).json()) as { events: { type: string; subject: string; to: string }[] };
+  assert.ok(events.events.some((e) => e.type === 'availability' && e.subject === 'pend00' && e.to === 'available'), JSON.stringify(events));
+});
