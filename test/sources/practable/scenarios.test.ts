@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BOOK_SOURCE, JUMP_SOURCE, RELAY_SOURCE } from '../../../src/sources/practable/source.js';
-import { jumpHost, relayHousekeeping, relayStream, relayStreamV08 } from './fakes.js';
+import { bookAdminToken, jumpStatsToken, relayStatsToken } from '../../../src/sources/practable/tokens.js';
+import { FakeBook, FakeStatsPeer, SECRET, jumpHost, relayHousekeeping, relayStream, relayStreamV08 } from './fakes.js';
 import { M, S, startRig, until } from './harness.js';
 
 const healthyFrame = (data = '41.2ms', video = '20ms') => [...relayHousekeeping, relayStream('pend00-st-data', data), relayStream('pend00-st-video', video)];
@@ -231,4 +232,49 @@ test('book that never answers: the timeout holds and book is reported down', asy
   const book = rig.sink.state.sources.get(BOOK_SOURCE)!;
   assert.equal(book.up, false);
   assert.equal(book.errors['timeout'], 1);
+});
+
+test('reconciliation every query_book_every: a manual change in book is put right, an agreeing one is left alone', async (t) => {
+  const rig = await startRig();
+  t.after(() => rig.close());
+  const { book, source } = rig;
+  await rig.relayFrame(healthyFrame());
+  assert.deepEqual(book.puts.map((p) => p.available), [true]);
+  await source.queryBook();
+  await source.settled();
+  assert.equal(book.puts.length, 1, 'book agrees: read, not written');
+
+  book.availability.set('r-pend00', { available: false, reason: 'admin' });
+  await source.queryBook();
+  await source.settled();
+  assert.deepEqual(book.puts.map((p) => p.available), [true, true]);
+  assert.equal(book.availability.get('r-pend00')!.available, true);
+});
+
+test('the fake peers refuse tokens the way relay, jump and book do: Bearer prefix, wrong audience, expired', async (t) => {
+  const relay = await FakeStatsPeer.start({ kind: 'relay' });
+  const jump = await FakeStatsPeer.start({ kind: 'jump' });
+  const book = await FakeBook.start({});
+  t.after(() => Promise.all([relay.close(), jump.close(), book.close()]));
+  const now = Date.now();
+  const post = (url: string, token: string) => fetch(url, { method: 'POST', headers: { authorization: token } });
+  const relayAccess = `${relay.url}/session/stats`;
+  const jumpAccess = `${jump.url}/api/v1/connect/stats`;
+
+  assert.equal((await post(relayAccess, relayStatsToken(relay.url, SECRET, now, 60_000))).status, 200);
+  assert.equal((await post(relayAccess, `Bearer ${relayStatsToken(relay.url, SECRET, now, 60_000)}`)).status, 401);
+  assert.equal((await post(relayAccess, relayStatsToken('https://elsewhere/ed0/access', SECRET, now, 60_000))).status, 401);
+  assert.equal((await post(relayAccess, relayStatsToken(relay.url, SECRET, now - 120_000, 60_000))).status, 401);
+  assert.equal((await post(relayAccess, jumpStatsToken(relay.url, SECRET, now, 60_000))).status, 401, 'jump claims on relay: wrong prefix');
+  assert.deepEqual(relay.rejections, ['token is malformed', 'token has invalid audience', 'token is expired', 'Token Missing Required Claims']);
+
+  assert.equal((await post(jumpAccess, jumpStatsToken(jump.url, SECRET, now, 60_000))).status, 200);
+  assert.equal((await post(jumpAccess, `Bearer ${jumpStatsToken(jump.url, SECRET, now, 60_000)}`)).status, 401);
+  assert.equal((await post(jumpAccess, relayStatsToken(jump.url, SECRET, now, 60_000))).status, 401, 'relay claims on jump: no stats scope');
+
+  const get = (token: string) => fetch(`${book.url}/api/v1/admin/resources`, { headers: { authorization: token } });
+  assert.equal((await get(bookAdminToken(book.url, SECRET, now, 60_000))).status, 200);
+  assert.equal((await get(`Bearer ${bookAdminToken(book.url, SECRET, now, 60_000)}`)).status, 401);
+  assert.equal((await get(bookAdminToken(`${book.url}/`, SECRET, now, 60_000))).status, 401, 'the audience is compared exactly');
+  assert.equal((await get(bookAdminToken(book.url, SECRET, now - 600_000, 60_000))).status, 401);
 });
