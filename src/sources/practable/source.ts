@@ -5,6 +5,7 @@ import type { PractableConfig } from '../../config/practable.js';
 import type { Observation, SubjectSpec } from '../../engine/types.js';
 import { Backoff, type BackoffOptions } from '../../util/backoff.js';
 import type { Source, SourceSink } from '../types.js';
+import { AvailabilitySync } from './availability.js';
 import { BookClient } from './book.js';
 import { networkReason, PeerError } from './http.js';
 import { PractableModel, type CheckResult, type Experiment } from './model.js';
@@ -55,8 +56,6 @@ export class PractableSource implements Source {
   readonly name = PRACTABLE_SOURCE;
   readonly model: PractableModel;
   readonly counters: PractableCounters = { frames: new Map(), malformed: new Map(), availabilityUpdates: { ok: 0, error: 0 } };
-  /** What book said about each experiment's availability, as last read or set; forgotten at each reconciliation. */
-  readonly bookAvailable = new Map<string, boolean>();
   private readonly relay: StatsClient;
   private readonly jump: StatsClient;
   private readonly book: BookClient;
@@ -64,8 +63,7 @@ export class PractableSource implements Source {
   private sink: SourceSink | undefined;
   private bookTimer: NodeJS.Timeout | undefined;
   private evaluateTimer: NodeJS.Timeout | undefined;
-  private readonly inflight = new Map<string, Promise<void>>();
-  private readonly rerun = new Set<string>();
+  private readonly availability: AvailabilitySync;
   private bookQuery: Promise<void> | undefined;
   private stopped = false;
 
@@ -103,6 +101,14 @@ export class PractableSource implements Source {
       this.onJumpFrame(text),
     );
     this.book = new BookClient({ url: config.book.url, audience: config.book.audience, secret: config.book.secret, timeoutMs: config.book.timeout, clock: Date.now });
+    this.availability = new AvailabilitySync(this.book, {
+      enabled: config.book.setAvailability,
+      clock: this.clock,
+      inGrace: (experiment, now) => this.model.inGrace(experiment, now),
+      onBookStatus: (up, error) => (up ? this.sink?.sourceStatus(BOOK_SOURCE, true) : this.bookFailed(error, 'book availability update failed')),
+      counters: this.counters.availabilityUpdates,
+      log: options.log,
+    });
   }
 
   start(sink: SourceSink): void {
@@ -118,16 +124,23 @@ export class PractableSource implements Source {
     this.evaluateTimer.unref();
   }
 
+  /** book's availability per experiment, as vigil last read or set it. */
+  get bookAvailable(): ReadonlyMap<string, boolean> {
+    return this.availability.known;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.bookTimer);
     clearInterval(this.evaluateTimer);
-    await Promise.allSettled([this.relay.stop(), this.jump.stop(), this.bookQuery, ...this.inflight.values()]);
+    this.availability.stopped = true;
+    await Promise.allSettled([this.relay.stop(), this.jump.stop(), this.bookQuery, this.availability.settled()]);
   }
 
   /** Resolves when the running book query and availability updates are done (tests). */
   async settled(): Promise<void> {
-    while (this.bookQuery || this.inflight.size > 0) await Promise.allSettled([this.bookQuery, ...this.inflight.values()]);
+    while (this.bookQuery) await Promise.allSettled([this.bookQuery]);
+    await this.availability.settled();
   }
 
   private countMalformed(source: string, reason: string): void {
@@ -218,7 +231,7 @@ export class PractableSource implements Source {
       const change = this.model.evaluate(experiment, now);
       if (change) {
         this.options.onAvailability?.(experiment.key, change.from, change.to, experiment.availabilityReason ?? '');
-        this.reconcile(experiment);
+        this.availability.reconcile(experiment);
       }
     }
   }
@@ -232,9 +245,9 @@ export class PractableSource implements Source {
         if (this.stopped) return;
         this.sink?.sourceStatus(BOOK_SOURCE, true);
         this.defineSubjects(this.model.applyManifest(resources, this.clock()));
-        this.bookAvailable.clear();
+        this.availability.forget();
         this.evaluateAll();
-        for (const experiment of this.model.experiments.values()) this.reconcile(experiment);
+        for (const experiment of this.model.experiments.values()) this.availability.reconcile(experiment);
       } catch (error) {
         this.bookFailed(error, 'book manifest query failed');
       } finally {
@@ -248,52 +261,5 @@ export class PractableSource implements Source {
     const reason = error instanceof PeerError ? error.reason : networkReason(error);
     if (!this.stopped) this.sink?.sourceStatus(BOOK_SOURCE, false, reason);
     this.options.log.warn({ source: BOOK_SOURCE, reason, err: error instanceof Error ? error.message : String(error) }, what);
-  }
-
-  /**
-   * Brings book in line with the experiment's availability: read book's value when not known, PUT only when it
-   * differs, then read it back (as status does). Nothing during grace, without fresh relay data or a resource name.
-   */
-  private reconcile(experiment: Experiment): void {
-    if (!this.options.config.book.setAvailability || this.stopped) return;
-    const resource = experiment.resourceName;
-    const desired = experiment.available;
-    if (resource === undefined || desired === undefined || this.model.inGrace(experiment, this.clock())) return;
-    if (this.inflight.has(experiment.key)) {
-      this.rerun.add(experiment.key);
-      return;
-    }
-    const run = (async () => {
-      // Yield first, so the entry below is in `inflight` before this body can reach its `finally`.
-      await Promise.resolve();
-      try {
-        let known = this.bookAvailable.get(experiment.key);
-        if (known === undefined) {
-          known = await this.book.availability(resource);
-          this.bookAvailable.set(experiment.key, known);
-        }
-        if (known !== experiment.available && experiment.available !== undefined) {
-          const to = experiment.available;
-          const reason = `vigil ${new Date(this.clock()).toISOString()}: ${experiment.availabilityReason ?? ''}`;
-          try {
-            await this.book.setAvailability(resource, to, reason);
-            this.counters.availabilityUpdates.ok++;
-          } catch (error) {
-            this.counters.availabilityUpdates.error++;
-            throw error;
-          }
-          this.bookAvailable.set(experiment.key, await this.book.availability(resource));
-          this.options.log.info({ experiment: experiment.key, available: to }, 'practable availability set in book');
-        }
-        this.sink?.sourceStatus(BOOK_SOURCE, true);
-      } catch (error) {
-        this.bookAvailable.delete(experiment.key);
-        this.bookFailed(error, 'book availability update failed');
-      } finally {
-        this.inflight.delete(experiment.key);
-        if (this.rerun.delete(experiment.key)) this.reconcile(experiment);
-      }
-    })();
-    this.inflight.set(experiment.key, run);
   }
 }
