@@ -1,7 +1,8 @@
 // End to end: `vigil serve` with a practable: section against fake relay, jump and book on loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnServe } from '../../helpers/serve-process.js';
 import { tempDir } from '../../config/helpers.js';
@@ -48,6 +49,9 @@ test('vigil serve: experiments from relay and book, availability PUT, status API
   assert.match(metrics, /^vigil_practable_experiment_available\{experiment="pend00"\} 1$/m);
   assert.match(metrics, /^vigil_source_up\{source="practable-relay"\} 1$/m);
   assert.doesNotMatch(metrics, new RegExp(SECRET));
+  assert.ok(existsSync('/usr/bin/promtool'), 'promtool is missing: install it with "apt-get install prometheus"');
+  const lint = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+  assert.doesNotMatch(`${lint.stdout}${lint.stderr}`, /practable/, 'the practable families lint clean inside the whole exposition');
   assert.doesNotMatch(vigil.logs(), new RegExp(SECRET));
   const events = (await (await fetch(`${vigil.base}/api/v1/events?after=0`)).json()) as { events: { type: string; subject: string; to: string }[] };
   assert.ok(events.events.some((e) => e.type === 'availability' && e.subject === 'pend00' && e.to === 'available'), JSON.stringify(events));
