@@ -89,8 +89,9 @@ async function main(): Promise<void> {
     storeStats: () => ({ transactions: 1, rowsWritten: 1, lastFlushDurationMs: 1, pendingSubjects: 0, sizeBytes: 1 }),
     version: 'bench',
   });
-  const endpointMs = await measure('whole /metrics body, endpoint.render() (string)', async () => Buffer.byteLength((await endpoint.render()).body));
-  const endpointBytesMs = await measure('whole /metrics body, endpoint.renderBytes() (fresh Buffer)', async () => (await endpoint.renderBytes()).body.length);
+  // As sent: the HTTP layer encodes a string body to UTF-8 (res.send does Buffer.from) and sends a Buffer as it is.
+  const endpointMs = await measure('whole /metrics body as sent, endpoint.render() + encode', async () => Buffer.from((await endpoint.render()).body).length);
+  const endpointBytesMs = await measure('whole /metrics body as sent, endpoint.renderBytes()', async () => (await endpoint.renderBytes()).body.length);
   const gzipSizes: string[] = [];
   for (const level of [constants.Z_BEST_SPEED, 6]) {
     const compressed = gzipSync(fast.body, { level });

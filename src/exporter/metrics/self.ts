@@ -21,6 +21,8 @@ export interface MetricsEndpointOptions {
   state: () => EngineState;
   storeStats: () => StoreStatsLike;
   version: string;
+  /** Further complete families (text exposition with HELP and TYPE) appended to every scrape: extensions. */
+  extra?: ReadonlyArray<() => string>;
   /** Clock for vigil_scrape_duration_seconds, in milliseconds; tests inject one. */
   clock?: () => number;
 }
@@ -132,7 +134,9 @@ export function createMetricsEndpoint(opts: MetricsEndpointOptions): MetricsEndp
   });
 
   /** Runs one scrape: the small families through prom-client, then the large ones through `renderLarge`. */
-  const scrape = async <Large>(renderLarge: (state: EngineState) => { body: Large; series: number }): Promise<{ small: string; large: Large }> => {
+  const scrape = async <Large>(
+    renderLarge: (state: EngineState) => { body: Large; series: number },
+  ): Promise<{ small: string; large: Large; extra: string }> => {
     const started = clock();
     snapshot = { state: opts.state(), store: opts.storeStats() };
     const state = snapshot.state;
@@ -143,22 +147,24 @@ export function createMetricsEndpoint(opts: MetricsEndpointOptions): MetricsEndp
       snapshot = undefined;
     }
     const large = renderLarge(state);
-    previous = { durationSeconds: (clock() - started) / 1000, series: countSamples(small) + large.series };
-    return { small, large: large.body };
+    const extra = (opts.extra ?? []).map((render) => render()).join('');
+    previous = { durationSeconds: (clock() - started) / 1000, series: countSamples(small) + large.series + countSamples(extra) };
+    return { small, large: large.body, extra };
   };
 
   return {
     registry,
     async render() {
-      const { small, large } = await scrape((state) => renderer.render(state));
-      return { body: small + large, contentType: TEXT_CONTENT_TYPE };
+      const { small, large, extra } = await scrape((state) => renderer.render(state));
+      return { body: small + large + extra, contentType: TEXT_CONTENT_TYPE };
     },
     async renderBytes() {
-      const { small, large } = await scrape((state) => renderer.renderBytes(state));
+      const { small, large, extra } = await scrape((state) => renderer.renderBytes(state));
       const smallBytes = Buffer.byteLength(small);
-      const body = Buffer.allocUnsafe(smallBytes + large.length);
+      const body = Buffer.allocUnsafe(smallBytes + large.length + Buffer.byteLength(extra));
       body.write(small, 0);
       large.copy(body, smallBytes); // `large` is the renderer's reused buffer: copy before the next scrape
+      body.write(extra, smallBytes + large.length);
       return { body, contentType: TEXT_CONTENT_TYPE };
     },
   };

@@ -70,6 +70,20 @@ describe('createMetricsEndpoint', () => {
     assert.equal(first.body.toString('utf8'), firstText);
   });
 
+  it('appends extension families to both forms and counts their series', async () => {
+    const extra = '# HELP vigil_agents_connected Agents connected now.\n# TYPE vigil_agents_connected gauge\nvigil_agents_connected 4\n';
+    const state = makeState([makeSubject('a')]);
+    const endpoint = createMetricsEndpoint({ state: () => state, storeStats: () => STORE, version: 'test', extra: [() => extra] });
+    const text = (await endpoint.render()).body;
+    const bytes = (await endpoint.renderBytes()).body.toString('utf8');
+    for (const body of [text, bytes]) {
+      assert.ok(body.endsWith(extra));
+      assert.equal(seriesMap(parseExposition(body)).get(key('vigil_agents_connected')), 4);
+    }
+    const third = seriesMap(parseExposition((await endpoint.render()).body));
+    assert.equal(third.get(key('vigil_scrape_series')), seriesMap(parseExposition(bytes)).size);
+  });
+
   it('drops kinds that no longer have subjects', async () => {
     const state = makeState([makeSubject('a'), makeSubject('b', { spec: { id: 'b', kind: 'switch', labels: {}, dependsOn: [], source: 'config' } })]);
     const endpoint = createMetricsEndpoint({ state: () => state, storeStats: () => STORE, version: 'test' });
