@@ -64,6 +64,9 @@ export const agentsSchema = z
     ping_interval: durationSchema
       .default('30s')
       .meta({ description: 'Websocket ping interval; a connection that misses a pong for this long is closed.' }),
+    storm_window: durationSchema
+      .default('500ms')
+      .meta({ description: 'Under a connection storm agents\' changes are applied once per this window (fewer store transactions); 0s: always at once.' }),
     max_connections: z.int().min(1).max(1_000_000).default(50_000).meta({ description: 'Open agent connections at most.' }),
     max_message: byteSizeSchema.default('64kb').meta({ description: 'Largest message an agent may send.' }),
     on_available: onAvailableSchema.optional(),
@@ -96,6 +99,8 @@ export interface AgentsConfig {
   appearanceTimeout?: number;
   freshness?: number;
   pingInterval: number;
+  /** Milliseconds; see BatchApplier. */
+  stormWindow: number;
   maxConnections: number;
   maxMessageBytes: number;
   onAvailable?: OnAvailableConfig;
@@ -110,6 +115,7 @@ export function normalizeAgents(raw: RawAgentsConfig, secrets: Secrets, disconne
     autoRegister: raw.auto_register,
     disconnectGrace: raw.disconnect_grace === undefined ? disconnectGraceDefault : durationMs(raw.disconnect_grace),
     pingInterval: durationMs(raw.ping_interval),
+    stormWindow: durationMs(raw.storm_window),
     maxConnections: raw.max_connections,
     maxMessageBytes: parseByteSize(raw.max_message),
   };

@@ -11,8 +11,10 @@ import { checkObservation, parseAgentMessage, type AgentMessage, type ServerMess
 /** Close code for a connection pushed out by a newer one of the same machine. */
 export const CLOSE_REPLACED = 4000;
 export const CLOSE_SHUTDOWN = 1001;
+/** Calls per storm window applied at once before the rest of the window is gathered. */
+const STORM_THRESHOLD = 200;
 
-export type HubSettings = Pick<AgentsConfig, 'kind' | 'labels' | 'autoRegister' | 'disconnectGrace' | 'appearanceTimeout' | 'freshness' | 'pingInterval'>;
+export type HubSettings = Pick<AgentsConfig, 'kind' | 'labels' | 'autoRegister' | 'disconnectGrace' | 'appearanceTimeout' | 'freshness' | 'pingInterval' | 'stormWindow'>;
 
 export class AgentHub {
   private readonly sockets = new Map<string, WebSocket>();
@@ -27,7 +29,7 @@ export class AgentHub {
     private readonly vigil: Applier & { readonly state: EngineState },
     private readonly settings: HubSettings,
   ) {
-    this.batch = new BatchApplier(vigil);
+    this.batch = new BatchApplier(vigil, { stormWindow: settings.stormWindow, stormThreshold: STORM_THRESHOLD });
     if (settings.pingInterval > 0) {
       this.pingTimer = setInterval(() => this.pingAll(), settings.pingInterval);
       this.pingTimer.unref();

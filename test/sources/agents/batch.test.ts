@@ -1,0 +1,64 @@
+// The batch applier: quiet calls are applied on the next turn, a storm is gathered into one apply per window.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { EngineResult, EngineState } from '../../../src/engine/types.js';
+import { BatchApplier, type EngineCall } from '../../../src/sources/agents/batch.js';
+import { until } from './harness.js';
+
+function recorder() {
+  const applies: string[][] = [];
+  const target = {
+    apply(change: EngineCall): EngineResult {
+      const result = change({} as EngineState, 0);
+      applies.push([...result.changed]);
+      return result;
+    },
+  };
+  return { applies, target };
+}
+
+const call = (id: string): EngineCall => () => ({ events: [], changed: new Set([id]) });
+
+test('quiet calls are applied together on the next turn of the event loop, in order; a refused call is reported and skipped', async () => {
+  const { applies, target } = recorder();
+  const batch = new BatchApplier(target, { stormWindow: 1_000, stormThreshold: 100 });
+  const refused: unknown[] = [];
+  batch.enqueue(call('a'));
+  batch.enqueue(() => {
+    throw new Error('no such subject');
+  }, (error) => refused.push(error));
+  batch.enqueue(call('b'));
+  assert.deepEqual(applies, []);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(applies, [['a', 'b']]);
+  assert.equal(refused.length, 1);
+});
+
+test('past the threshold, the rest of the window and the windows after it are gathered into one apply each', async () => {
+  const { applies, target } = recorder();
+  let now = 0;
+  const batch = new BatchApplier(target, { stormWindow: 20, stormThreshold: 3, clock: () => now });
+  for (const id of ['1', '2', '3']) batch.enqueue(call(id));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(applies, [['1', '2', '3']]);
+  // The threshold is reached: later calls in this window wait for its end.
+  now = 5;
+  for (const id of ['4', '5', '6', '7']) batch.enqueue(call(id));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(applies.length, 1, 'gathered, not applied yet');
+  now = 20;
+  await until(() => applies.length === 2, 'the window end');
+  assert.deepEqual(applies[1], ['4', '5', '6', '7']);
+  // The storm goes on into the next window: gathered from its start.
+  now = 21;
+  batch.enqueue(call('8'));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(applies.length, 2);
+  now = 41;
+  await until(() => applies.length === 3, 'the next window end');
+  // Quiet again two windows later: at once.
+  now = 200;
+  batch.enqueue(call('9'));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(applies[3], ['9']);
+});
