@@ -99,10 +99,19 @@ describe('config defaults', () => {
     });
   });
 
-  it('accepts the reserved sections as they are', async () => {
-    // practable, agents and octopus have schemas of their own now (tested with their sources).
-    const { config } = await parse('kubernetes: { objects: [] }');
-    assert.deepEqual(config.kubernetes, { objects: [] });
+  it('normalises the agents section (no section is reserved any more)', async () => {
+    const { config } = await parse('agents: {}');
+    assert.deepEqual(config.agents, {
+      enabled: true,
+      kind: 'machine',
+      labels: {},
+      autoRegister: true,
+      disconnectGrace: 30_000,
+      pingInterval: 30_000,
+      stormWindow: 500,
+      maxConnections: 50_000,
+      maxMessageBytes: 64 * 1024,
+    });
   });
 
   it('ignores top-level x-* keys, which hold YAML anchors', async () => {
