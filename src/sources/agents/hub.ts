@@ -11,6 +11,8 @@ import { checkObservation, parseAgentMessage, type AgentMessage, type ServerMess
 /** Close code for a connection pushed out by a newer one of the same machine. */
 export const CLOSE_REPLACED = 4000;
 export const CLOSE_SHUTDOWN = 1001;
+/** Close code when the subject vanished between the upgrade and the connect (auto_register off). */
+export const CLOSE_NO_SUBJECT = 4004;
 /** Calls per storm window applied at once before the rest of the window is gathered. */
 const STORM_THRESHOLD = 200;
 
@@ -56,14 +58,14 @@ export class AgentHub {
     if (previous) previous.close(CLOSE_REPLACED, 'replaced by a newer connection of the same machine');
 
     this.batch.enqueue((state, now) => {
-      if (!state.subjects.has(id)) {
+      if (!state.subjects.has(id) && this.settings.autoRegister) {
         // Created on first connect only: an existing subject (configured, Octopus, API) keeps its owner and spec.
         const created = engine.upsertSubject(state, this.specFor(id), now);
         const connected = engine.applyConnectivity(state, { subject: id, state: 'available', source: 'agents' }, now);
         return { events: [...created.events, ...connected.events], changed: new Set([...created.changed, ...connected.changed]) };
       }
       return engine.applyConnectivity(state, { subject: id, state: 'available', source: 'agents' }, now);
-    });
+    }, () => socket.close(CLOSE_NO_SUBJECT, 'the subject was removed and agents.auto_register is off'));
     this.send(socket, { type: 'welcome', subject: id, kind: this.vigil.state.subjects.get(id)?.spec.kind ?? this.settings.kind, ping_interval_seconds: this.settings.pingInterval / 1000 });
 
     socket.on('pong', () => this.alive.add(socket));
