@@ -94,6 +94,11 @@ export class WatchSet {
     return [...this.entries.values()].every(({ informer }) => informer.status?.state === 'synced' || informer.status?.state === 'absent');
   }
 
+  /** True once every informer has listed at least once or learned that its resource is not served. */
+  get answered(): boolean {
+    return [...this.entries.values()].every(({ informer }) => informer.synced || informer.status?.state === 'absent');
+  }
+
   *objectReadiness(): Iterable<ObjectReadiness> {
     for (const { informer, kind } of this.entries.values()) {
       if (!informer.synced) continue;

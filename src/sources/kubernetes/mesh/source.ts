@@ -83,8 +83,7 @@ export class EventMeshSource implements Source {
     this.timers.push(setInterval(() => this.evaluate(), this.options.config.resync));
     const heartbeat = this.options.heartbeat;
     if (heartbeat) {
-      const interval = this.options.config.event_mesh.heartbeat!.interval;
-      this.timers.push(setInterval(() => void this.sendHeartbeats(), interval));
+      this.timers.push(setInterval(() => void this.sendHeartbeats(), heartbeat.monitor.intervalMs));
     }
     for (const timer of this.timers) timer.unref();
   }
@@ -114,7 +113,8 @@ export class EventMeshSource implements Source {
 
   /** Recomputes every chain from the watched objects and reports it. Called on changes and every resync. */
   evaluate(): void {
-    if (!this.sink) return;
+    // Until every kind has answered once, a chain would look healthy for links not yet seen.
+    if (!this.sink || !this.watches.answered) return;
     const input = {
       integrationNamespace: this.options.config.event_mesh.integration_namespace,
       applications: this.watches.view('applications'),
