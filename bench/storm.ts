@@ -205,7 +205,7 @@ function renderResults(r: Results): string {
     '',
     `Recorded ${new Date().toISOString().slice(0, 16)}Z by \`node --expose-gc dist/bench/storm.js --record\` (bench/storm.ts).`,
     `A separate client process opens ${r['agents']} agent websockets on loopback (${r['concurrency']} handshakes in flight, the reference`,
-    "agent's AgentConnection); vigil (`startVigil`, default 200 ms group commit, SQLite on tmpfs-less /tmp) runs in the bench process.",
+    "agent's AgentConnection); vigil (`startVigil`: default 200 ms group commit, `agents.storm_window` 500 ms, SQLite in a temporary directory) runs in the bench process.",
     `Machine: ${cpus().length} CPUs, node ${process.version}, load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ulimit -n 20000.`,
     '',
     '| measure | value | target |',
@@ -222,7 +222,9 @@ function renderResults(r: Results): string {
     `| client heap / RSS per connection | ${kib(r['clientHeapPerConnection']!)} / ${kib(r['clientRssPerConnection']!)} | |`,
     '',
     'Sampling: vigil\'s state is looked at every 2 ms from a timer in the vigil process (so it is delayed when vigil is busy, which',
-    'makes the figures conservative). RSS figures are noisy (the allocator keeps freed pages); heap is measured after a forced GC.',
+    'makes the figures conservative). RSS figures are noisy (the allocator keeps freed pages, so the difference can even be',
+    'negative); heap is measured after a forced GC. Transactions grow with the storm\'s duration, not with the number of',
+    'agents: about one per storm_window (two per second) while connects keep coming.',
     '',
   ].join('\n');
 }
