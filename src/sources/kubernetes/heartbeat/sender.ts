@@ -7,7 +7,14 @@ import type { HeartbeatConfig } from '../../../config/kubernetes.js';
 import { binaryHeaders } from './cloudevent.js';
 import { signHeartbeat, type HeartbeatMonitor, type HeartbeatPair, type HeartbeatPayload } from './monitor.js';
 
-export const HEARTBEAT_SOURCE = '/vigil/heartbeat';
+/** Words for the check message; other codes are shown as they are. */
+const SEND_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  UND_ERR_SOCKET: 'connection lost',
+  ECONNRESET: 'connection lost',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found',
+};
 
 export interface HeartbeatSenderOptions {
   config: HeartbeatConfig;
@@ -91,7 +98,8 @@ export class HeartbeatSender {
     } catch (error) {
       const code = (error as { code?: string }).code;
       const name = (error as Error).name;
-      return name === 'TimeoutError' ? 'timeout' : code ?? 'network error';
+      if (name === 'TimeoutError') return 'timeout';
+      return SEND_ERRORS[code ?? ''] ?? code ?? 'network error';
     }
   }
 }
