@@ -1,0 +1,100 @@
+// `vigil serve` with a kubernetes: section: the extension comes up from the config (kubeconfig with a token,
+// heartbeat key from secret_file), heartbeats go out through a fake broker and come back to POST
+// /api/v1/heartbeats, /metrics carries the kubernetes families, and shutdown is clean.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { stringify } from 'yaml';
+import { startVigil } from '../../../src/serve.js';
+import { FakeApiServer } from './fake-apiserver.js';
+import { KNATIVE, KYMA, SOURCES, SVCAT, application, knative, mapping, ready, serveMesh, serviceInstance, trigger, waitFor } from './helpers.js';
+
+test('startVigil with a kubernetes section watches the mesh and closes the heartbeat loop', async (t) => {
+  const api = await new FakeApiServer({ token: 'sa-token' }).start();
+  t.after(() => api.stop());
+  serveMesh(api);
+  api.put(KYMA, 'v1alpha1', 'applications', application('shop'));
+  api.put(KYMA, 'v1alpha1', 'applicationmappings', mapping('shop', 'orders'));
+  api.put(SVCAT, 'v1beta1', 'serviceinstances', serviceInstance('shop-events', 'orders', 'shop', [ready('True')]));
+  api.put(KNATIVE, 'v1alpha1', 'brokers', knative('Broker', 'default', 'orders', [ready('True')]));
+  api.put(KNATIVE, 'v1alpha1', 'triggers', trigger('on-order', 'orders', 'shop', [ready('True')]));
+  api.put(SOURCES, 'v1alpha1', 'httpsources', knative('HTTPSource', 'shop', 'kyma-integration', [ready('True')]));
+
+  // The broker: takes the binary-mode event and delivers it, unchanged, to the Trigger's subscriber.
+  let vigilUrl = '';
+  const broker = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('ce-') || k === 'content-type')) as Record<string, string>;
+      const answer = await fetch(`${vigilUrl}/api/v1/heartbeats`, { method: 'POST', headers, body: Buffer.concat(chunks) });
+      res.writeHead(answer.ok ? 202 : 502).end();
+    });
+  });
+  await new Promise<void>((resolve) => broker.listen(0, '127.0.0.1', resolve));
+  t.after(() => broker.close());
+  const brokerPort = (broker.address() as AddressInfo).port;
+
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-kube-serve-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'heartbeat.key'), 'shared-heartbeat-key\n');
+  writeFileSync(
+    join(dir, 'kubeconfig'),
+    stringify({
+      'current-context': 'fake',
+      clusters: [{ name: 'fake', cluster: { server: api.url } }],
+      users: [{ name: 'vigil', user: { token: 'sa-token' } }],
+      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'vigil' } }],
+    }),
+  );
+  writeFileSync(
+    join(dir, 'vigil.yml'),
+    [
+      'listen: 127.0.0.1:0',
+      'state: vigil.db',
+      'log: { level: silent }',
+      'defaults: { startup_grace: 0s }',
+      'kubernetes:',
+      '  kubeconfig: kubeconfig',
+      '  resync: 1s',
+      '  event_mesh:',
+      '    heartbeat:',
+      '      interval: 200ms',
+      `      broker_url: "http://127.0.0.1:${brokerPort}/{namespace}"`,
+      '      secret_file: heartbeat.key',
+      '  objects:',
+      '    - { group: eventing.knative.dev, version: v1alpha1, plural: brokers }',
+    ].join('\n'),
+  );
+  const running = await startVigil({ configPath: join(dir, 'vigil.yml') });
+  let stopped = false;
+  t.after(() => (stopped ? undefined : running.stop()));
+  vigilUrl = `http://127.0.0.1:${running.address.port}`;
+  const subjects = running.vigil.state.subjects;
+
+  await waitFor(() => subjects.get('application:shop')?.checks['heartbeat:orders']?.status === 'ok', 'a heartbeat round trip', 500);
+  assert.equal(subjects.get('application:shop')!.health, 'healthy');
+  assert.equal(subjects.get('event-mesh')!.health, 'healthy');
+  assert.equal(subjects.get('brokers.eventing.knative.dev/orders/default')!.health, 'healthy');
+
+  const metrics = await (await fetch(`${vigilUrl}/metrics`)).text();
+  assert.match(metrics, /^vigil_kube_object_ready\{group="eventing.knative.dev",kind="Broker",namespace="orders",name="default",status="true"\} 1$/m);
+  assert.match(metrics, /^vigil_eventmesh_heartbeat_received_timestamp_seconds\{application="shop",namespace="orders"\} \d+(\.\d+)?$/m);
+  assert.match(metrics, /^vigil_eventmesh_heartbeat_latency_seconds\{application="shop",namespace="orders"\} /m);
+  assert.match(metrics, /^vigil_source_up\{source="kubernetes-event-mesh"\} 1$/m);
+  assert.doesNotMatch(metrics, /sa-token|shared-heartbeat-key/);
+
+  const unsigned = await fetch(`${vigilUrl}/api/v1/heartbeats`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': 'x', 'ce-source': 'shop', 'ce-type': 'io.vigil.heartbeat' },
+    body: JSON.stringify({ application: 'shop', namespace: 'orders', sent_at: Date.now() }),
+  });
+  assert.equal(unsigned.status, 401);
+
+  stopped = true;
+  await running.stop();
+});
