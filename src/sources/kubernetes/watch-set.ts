@@ -64,6 +64,11 @@ export class WatchSet {
     return informer;
   }
 
+  /** What is watched (for RBAC checks and docs). */
+  kinds(): WatchedKind[] {
+    return [...this.entries.values()].map(({ kind }) => kind);
+  }
+
   informer(name: string): Informer {
     const entry = this.entries.get(name);
     if (!entry) throw new Error(`no informer ${name}`);
