@@ -2,7 +2,7 @@
 // sender and receiver, the generic objects source, and their /metrics families.
 import { randomBytes } from 'node:crypto';
 import * as engine from '../../engine/index.js';
-import { renderKubernetesMetrics, type HeartbeatSample } from '../../exporter/metrics/kubernetes.js';
+import { renderKubernetesMetrics } from '../../exporter/metrics/kubernetes.js';
 import type { Extension, ExtensionFactory } from '../../extensions.js';
 import type { Vigil } from '../../runtime/vigil.js';
 import type { Source } from '../types.js';
@@ -76,7 +76,7 @@ export const kubernetesExtension: ExtensionFactory = ({ config, vigil, auth, log
   extension.metrics = () =>
     renderKubernetesMetrics({
       objects: concat<ObjectReadiness>(mesh?.watches.objectReadiness(), objects?.watches.objectReadiness()),
-      heartbeats: (monitor?.pairs() ?? []) as HeartbeatSample[],
+      heartbeats: monitor?.pairs() ?? [],
     });
   extension.stop = () => client.close();
   return extension;

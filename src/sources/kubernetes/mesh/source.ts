@@ -216,4 +216,3 @@ export class EventMeshSource implements Source {
   }
 }
 
-export { linkCheck };
