@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import * as engine from '../../../src/engine/index.js';
+import { AgentHub } from '../../../src/sources/agents/hub.js';
 import { AGENT_TOKEN, READER_TOKEN, startAgentHarness, until, type AgentHarness } from './harness.js';
 
 const AGENTS = 'agents: { enabled: true }';
@@ -192,4 +194,19 @@ test('shutdown leaves each connected machine a pending disconnect, so agents tha
   assert.equal(await closed, 1001);
   assert.equal(m1.connectivity, 'available');
   assert.equal(m1.pendingUnavailable?.reason, 'vigil restarted');
+});
+
+test('after a crash, machines left available by agents get the disconnect grace to come back', async (t) => {
+  const h = await startAgentHarness('agents: { disconnect_grace: 10s }');
+  t.after(() => h.close());
+  // What a crashed vigil leaves behind: an agent machine marked available, and nobody connected.
+  h.vigil.apply((state, now) => engine.upsertSubject(state, { id: 'm9', kind: 'machine', labels: {}, dependsOn: [], source: 'agents' }, now));
+  h.vigil.apply((state, now) => engine.applyConnectivity(state, { subject: 'm9', state: 'available' }, now));
+  h.vigil.apply((state, now) => engine.upsertSubject(state, { id: 'api-1', kind: 'machine', labels: {}, dependsOn: [], source: 'api' }, now));
+  h.vigil.apply((state, now) => engine.applyConnectivity(state, { subject: 'api-1', state: 'available' }, now));
+  const hub = new AgentHub(h.vigil, { kind: 'machine', labels: {}, autoRegister: true, disconnectGrace: 10_000, pingInterval: 0, stormWindow: 0 });
+  hub.adoptAfterRestart();
+  assert.deepEqual(h.vigil.state.subjects.get('m9')!.pendingUnavailable, { at: h.now() + 10_000, reason: 'no agent connection since vigil started' });
+  assert.equal(h.vigil.state.subjects.get('api-1')!.pendingUnavailable, undefined, 'only subjects the agents own');
+  hub.stop();
 });
