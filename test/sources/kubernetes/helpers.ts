@@ -39,7 +39,7 @@ export function makeTestPki(): TestPki {
 }
 
 /** Polls `condition` every 10 ms, at most `turns` times; fails with `what` when it never holds. */
-export async function waitFor(condition: () => boolean, what: string, turns = 300): Promise<void> {
+export async function waitFor(condition: () => boolean, what: string, turns = 1000): Promise<void> {
   for (let i = 0; i < turns; i++) {
     if (condition()) return;
     await sleep(10);
