@@ -146,7 +146,7 @@ async function main(): Promise<void> {
     '  + trimmed milliseconds, byte-for-byte what `String(ms / 1000)` gives (tested).',
     '- `render()` decodes the bytes into a string that the HTTP layer encodes again; `renderBytes()` skips both but must',
     '  copy into a fresh Buffer (the render buffer is reused), a large allocation that costs part of the saving: across',
-    '  runs on this shared machine it was from level with to ~25% faster than render() as sent. /metrics should use it.',
+    '  runs on this shared machine it was from level (within 2%) to ~22% faster than render() as sent. /metrics should use it.',
     '- gzip level 1 is the default for /metrics: 2–3× faster than level 6 for ~25% more bytes; Prometheus',
     '  asks for gzip on every scrape. `maybeGzipAsync` compresses on the thread pool.',
     '- The cold first scrape escapes and encodes every label set once; later scrapes reuse them until a spec changes.',
