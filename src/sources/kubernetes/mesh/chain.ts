@@ -57,19 +57,62 @@ export const linkCheck = {
   heartbeat: (ns: string) => `heartbeat:${ns}`,
 };
 
+/** A KindView with its objects grouped by namespace, so each chain looks only at its own namespaces. */
+type IndexedView = { state: 'known'; byNamespace: Map<string, KubeObject[]> } | { state: 'pending' } | { state: 'absent'; message: string };
+
+function indexView(view: KindView): IndexedView {
+  if (view.state !== 'known') return view;
+  const byNamespace = new Map<string, KubeObject[]>();
+  for (const object of view.objects) {
+    const ns = object.metadata.namespace ?? '';
+    const list = byNamespace.get(ns);
+    if (list) list.push(object);
+    else byNamespace.set(ns, [object]);
+  }
+  return { state: 'known', byNamespace };
+}
+
+interface Indexed {
+  integrationNamespace: string;
+  /** Application name → namespaces it is bound to; undefined while mappings are not followed. */
+  bindings: Map<string, Set<string>> | undefined;
+  instances: IndexedView;
+  triggers: IndexedView;
+  brokers: IndexedView;
+  httpsources: IndexedView;
+}
+
 /** Returns undefined while the applications themselves are not known yet: the caller then reports nothing. */
 export function evaluateChains(input: MeshInput): ApplicationChain[] | undefined {
   if (input.applications.state !== 'known') return undefined;
+  let bindings: Map<string, Set<string>> | undefined;
+  if (input.mappings.state === 'known') {
+    bindings = new Map();
+    for (const mapping of input.mappings.objects) {
+      if (!mapping.metadata.namespace) continue;
+      const set = bindings.get(mapping.metadata.name) ?? new Set<string>();
+      set.add(mapping.metadata.namespace);
+      bindings.set(mapping.metadata.name, set);
+    }
+  }
+  const indexed: Indexed = {
+    integrationNamespace: input.integrationNamespace,
+    bindings,
+    instances: indexView(input.instances),
+    triggers: indexView(input.triggers),
+    brokers: indexView(input.brokers),
+    httpsources: indexView(input.httpsources),
+  };
   const chains: ApplicationChain[] = [];
   for (const application of input.applications.objects) {
     const name = application.metadata.name;
     if (input.only && !input.only.has(name)) continue;
-    chains.push(evaluateChain(application, input));
+    chains.push(evaluateChain(application, indexed));
   }
   return chains.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-function evaluateChain(application: KubeObject, input: MeshInput): ApplicationChain {
+function evaluateChain(application: KubeObject, input: Indexed): ApplicationChain {
   const name = application.metadata.name;
   const checks: LinkCheck[] = [];
   const installed = applicationReadiness(application);
@@ -78,40 +121,38 @@ function evaluateChain(application: KubeObject, input: MeshInput): ApplicationCh
       ? { check: linkCheck.installed, status: 'warn', message: 'installation skipped: the application has no eventing resources' }
       : fromReadiness(linkCheck.installed, `Application ${name}`, installed),
   );
+  const home = input.integrationNamespace;
   if (!installed.skipped) {
-    const httpsource = linkFor(input.httpsources, linkCheck.httpsource, 'HTTPSource', (objects) => {
-      const source = objects.find((o) => o.metadata.name === name && o.metadata.namespace === input.integrationNamespace);
-      if (!source) return crit(linkCheck.httpsource, `HTTPSource ${input.integrationNamespace}/${name} does not exist`);
-      return fromReadiness(linkCheck.httpsource, `HTTPSource ${input.integrationNamespace}/${name}`, conditionReadiness(source));
+    const httpsource = linkFor(input.httpsources, home, linkCheck.httpsource, 'HTTPSource', (objects) => {
+      const source = objects.find((o) => o.metadata.name === name);
+      if (!source) return crit(linkCheck.httpsource, `HTTPSource ${home}/${name} does not exist`);
+      return fromReadiness(linkCheck.httpsource, `HTTPSource ${home}/${name}`, conditionReadiness(source));
     });
     if (httpsource) checks.push(httpsource);
   }
 
-  const namespaces =
-    input.mappings.state === 'known'
-      ? [...new Set(input.mappings.objects.filter((m) => m.metadata.name === name && m.metadata.namespace).map((m) => m.metadata.namespace!))].sort()
-      : [];
+  const namespaces = [...(input.bindings?.get(name) ?? [])].sort();
   for (const ns of namespaces) {
     checks.push({ check: linkCheck.mapping(ns), status: 'ok', message: `ApplicationMapping ${ns}/${name} binds the application to ${ns}` });
     const links = [
-      linkFor(input.instances, linkCheck.serviceInstance(ns), 'ServiceInstance', (objects) => instancesCheck(name, ns, objects)),
-      linkFor(input.brokers, linkCheck.broker(ns), 'Broker', (objects) => {
-        const broker = objects.find((o) => o.metadata.namespace === ns && o.metadata.name === BROKER_NAME);
+      linkFor(input.instances, ns, linkCheck.serviceInstance(ns), 'ServiceInstance', (objects) => instancesCheck(name, ns, objects)),
+      linkFor(input.brokers, ns, linkCheck.broker(ns), 'Broker', (objects) => {
+        const broker = objects.find((o) => o.metadata.name === BROKER_NAME);
         if (!broker) {
           return crit(linkCheck.broker(ns), `Broker ${ns}/${BROKER_NAME} does not exist (is the namespace labelled knative-eventing-injection=enabled?)`);
         }
         return fromReadiness(linkCheck.broker(ns), `Broker ${ns}/${BROKER_NAME}`, conditionReadiness(broker));
       }),
-      linkFor(input.triggers, linkCheck.trigger(ns), 'Trigger', (objects) => triggersCheck(name, ns, objects)),
+      linkFor(input.triggers, ns, linkCheck.trigger(ns), 'Trigger', (objects) => triggersCheck(name, ns, objects)),
     ];
     for (const link of links) if (link) checks.push(link);
   }
   return { name, namespaces, checks };
 }
 
-/** A link whose kind is known; a crit when the kind is not served; nothing while it is not followed. */
-function linkFor(view: KindView, check: string, kind: string, evaluate: (objects: readonly KubeObject[]) => LinkCheck): LinkCheck | undefined {
-  if (view.state === 'known') return evaluate(view.objects);
+/** A link whose kind is known (judged on the objects of `ns`); crit when the kind is not served; nothing while it is not followed. */
+function linkFor(view: IndexedView, ns: string, check: string, kind: string, evaluate: (objects: readonly KubeObject[]) => LinkCheck): LinkCheck | undefined {
+  if (view.state === 'known') return evaluate(view.byNamespace.get(ns) ?? []);
   if (view.state === 'absent') return crit(check, `${kind}: ${view.message}`);
   return undefined;
 }
