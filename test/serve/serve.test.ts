@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -79,6 +80,11 @@ describe('vigil serve as a process', () => {
       assert.match(metrics, /^vigil_subject_health\{subject="vigil",kind="exporter",state="healthy"\} 1$/m);
       assert.match(metrics, /^vigil_subject_connectivity\{subject="vigil",kind="exporter"\} 1$/m);
       assert.match(metrics, /^process_cpu_seconds_total /m);
+      // The whole body a real process serves, extensions and prom-client defaults included, lints clean.
+      assert.ok(existsSync('/usr/bin/promtool'), "promtool not found: install Debian's prometheus package: apt-get install prometheus");
+      const lint = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(`${lint.stdout}${lint.stderr}`.trim(), '', 'promtool findings');
+      assert.equal(lint.status, 0);
       assert.match(running.logs(), /<embedded>/);
       // The embedded default probes vigil itself: its port, its state directory and its /-/healthy.
       assert.match(running.logs(), /"extensions":\["targets"\]/);
