@@ -1,6 +1,8 @@
 // Finding the API server: kubeconfig (token, tokenFile re-read, client certificates, refused exec users),
 // $KUBECONFIG, the in-cluster service account with token rotation; and a TLS API server behind a test CA.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +30,7 @@ function kubeconfig(dir: string, server: string, user: Record<string, unknown>, 
   return path;
 }
 
+const execFileAsync = promisify(execFile);
 const tempDir = () => mkdtempSync(join(tmpdir(), 'vigil-kubeconfig-'));
 
 describe('connection', () => {
@@ -35,7 +38,7 @@ describe('connection', () => {
   let server: FakeApiServer;
   before(async () => {
     pki = makeTestPki();
-    server = await new FakeApiServer({ token: 's3cret', tls: { cert: pki.cert, key: pki.key } }).start();
+    server = await new FakeApiServer({ token: 's3cret', tls: { cert: pki.cert, key: pki.key, ca: pki.ca } }).start();
     server.serve('example.io', 'v1', 'things');
     server.put('example.io', 'v1', 'things', { metadata: { name: 'one', namespace: 'team' } });
   });
@@ -48,6 +51,14 @@ describe('connection', () => {
     assert.equal(connection.namespace, 'team');
     assert.doesNotMatch(connection.origin, /s3cret/);
     const client = new KubeClient(connection);
+    const list = (await client.getJson('/apis/example.io/v1/things', {}, AbortSignal.timeout(5000))) as { items: unknown[] };
+    assert.equal(list.items.length, 1);
+    await client.close();
+  });
+
+  it('authenticates a client-certificate user over TLS', async () => {
+    const path = kubeconfig(tempDir(), server.url, { 'client-certificate': pki.clientCertFile, 'client-key': pki.clientKeyFile }, { 'certificate-authority': pki.caFile });
+    const client = new KubeClient(resolveConnection({ kubeconfig: path, env: {} }));
     const list = (await client.getJson('/apis/example.io/v1/things', {}, AbortSignal.timeout(5000))) as { items: unknown[] };
     assert.equal(list.items.length, 1);
     await client.close();
@@ -67,6 +78,23 @@ describe('connection', () => {
       return true;
     });
     await wrong.close();
+  });
+
+  it('speaks a wire format kubectl understands (list, and a watch the server ends at timeoutSeconds)', async () => {
+    const path = kubeconfig(tempDir(), server.url, { token: 's3cret' }, { 'certificate-authority': pki.caFile });
+    // Asynchronous: the fake server answers from this very process.
+    const kubectl = async (raw: string) => {
+      try {
+        return (await execFileAsync('kubectl', ['--kubeconfig', path, 'get', '--raw', raw], { encoding: 'utf8', timeout: 10_000 })).stdout;
+      } catch (error) {
+        if ((error as { code?: string }).code === 'ENOENT') throw new Error('this test needs kubectl as an independent client: install kubectl');
+        throw error;
+      }
+    };
+    const list = JSON.parse(await kubectl('/apis/example.io/v1/things?limit=1')) as { metadata: { resourceVersion: string }; items: { metadata: { name: string } }[] };
+    assert.deepEqual(list.items.map((i) => i.metadata.name), ['one']);
+    const lines = (await kubectl('/apis/example.io/v1/things?watch=1&timeoutSeconds=1')).trim().split('\n').map((line) => JSON.parse(line) as { type: string });
+    assert.deepEqual(lines.map((l) => l.type), ['ADDED']);
   });
 
   it('finds the kubeconfig through $KUBECONFIG and reads client certificates relative to it', () => {

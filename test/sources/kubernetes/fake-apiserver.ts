@@ -5,6 +5,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 
 export interface Obj {
   apiVersion?: string;
@@ -42,7 +43,8 @@ export interface RequestRecord {
 
 export interface FakeOptions {
   token?: string;
-  tls?: { cert: string; key: string };
+  /** With `ca`, client certificates signed by it are asked for and authenticate like the token. */
+  tls?: { cert: string; key: string; ca?: string };
 }
 
 const keyOf = (o: Obj) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
@@ -65,7 +67,10 @@ export class FakeApiServer {
 
   async start(): Promise<this> {
     const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
-    this.server = this.options.tls ? createHttpsServer(this.options.tls, handler) : createHttpServer(handler);
+    const tls = this.options.tls;
+    this.server = tls
+      ? createHttpsServer({ cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca, requestCert: true, rejectUnauthorized: false } : {}) }, handler)
+      : createHttpServer(handler);
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     const port = (this.server.address() as AddressInfo).port;
     this.url = `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
@@ -162,7 +167,8 @@ export class FakeApiServer {
     const key = resourceKey(group, version, plural);
     const watch = query['watch'] === '1' || query['watch'] === 'true';
     this.requests.push({ resource: key, watch, query });
-    if (this.options.token && req.headers.authorization !== `Bearer ${this.options.token}`) return status(res, 401, 'Unauthorized', 'Unauthorized');
+    const certified = (req.socket as TLSSocket).authorized === true;
+    if (this.options.token && !certified && req.headers.authorization !== `Bearer ${this.options.token}`) return status(res, 401, 'Unauthorized', 'Unauthorized');
     if (this.failWith) return status(res, this.failWith, 'InternalError', 'injected failure');
     const resource = match ? this.resources.get(key) : undefined;
     if (!resource) return status(res, 404, 'NotFound', `the server could not find the requested resource`);
@@ -186,7 +192,13 @@ export class FakeApiServer {
       for (const change of resource.history) if (change.rv > Number(from) && matches(watcher, change.object)) this.write(watcher, { type: change.type, object: change.object });
     }
     this.watchers.add(watcher);
-    res.on('close', () => this.watchers.delete(watcher));
+    // The API server ends a watch itself after timeoutSeconds.
+    const timeoutSeconds = Number(query['timeoutSeconds']);
+    const timer = timeoutSeconds > 0 ? setTimeout(() => res.end(), timeoutSeconds * 1000).unref() : undefined;
+    res.on('close', () => {
+      clearTimeout(timer);
+      this.watchers.delete(watcher);
+    });
   }
 
   private list(resource: Resource, watcher: Watcher, query: Record<string, string>, res: ServerResponse): void {

@@ -18,6 +18,9 @@ export interface TestPki {
   ca: string;
   cert: string;
   key: string;
+  /** A client certificate signed by the same CA (a kubeconfig client-certificate user). */
+  clientCertFile: string;
+  clientKeyFile: string;
 }
 
 /** A CA and a server certificate for 127.0.0.1, made with openssl at test time. */
@@ -34,8 +37,18 @@ export function makeTestPki(): TestPki {
   run('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
   writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
   run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext.cnf');
+  run('req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=system:serviceaccount:vigil:vigil');
+  run('x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.crt', '-days', '2');
   const read = (name: string) => readFileSync(join(dir, name), 'utf8');
-  return { dir, caFile: join(dir, 'ca.crt'), ca: read('ca.crt'), cert: read('server.crt'), key: read('server.key') };
+  return {
+    dir,
+    caFile: join(dir, 'ca.crt'),
+    ca: read('ca.crt'),
+    cert: read('server.crt'),
+    key: read('server.key'),
+    clientCertFile: join(dir, 'client.crt'),
+    clientKeyFile: join(dir, 'client.key'),
+  };
 }
 
 /** Polls `condition` every 10 ms, at most `turns` times; fails with `what` when it never holds. */
