@@ -169,4 +169,22 @@ describe('event mesh source', () => {
     assert.equal(engine.health(EVENT_MESH_SUBJECT), 'unhealthy');
     assert.equal(engine.state.sources.get(MESH_SOURCE)?.up, true);
   });
+
+  it('says so on the event-mesh subject when the cluster does not serve Applications', async () => {
+    const bare = await new FakeApiServer().start();
+    const bareClient = new KubeClient({ server: bare.url, insecureSkipTlsVerify: false, authorization: () => undefined, origin: 'test' });
+    const engine = engineSink(Date.now);
+    const source = new EventMeshSource({ config: meshConfig(), client: bareClient, healthOf: engine.health, removeSubject: engine.removeSubject, debounceMs: 5 });
+    source.start(engine.sink);
+    try {
+      await waitFor(() => engine.check(EVENT_MESH_SUBJECT, 'applications') !== undefined, 'the mesh verdict');
+      const check = engine.check(EVENT_MESH_SUBJECT, 'applications')!;
+      assert.equal(check.status, 'crit');
+      assert.match(check.message!, /applications.applicationconnector.kyma-project.io\/v1alpha1 is not served/);
+    } finally {
+      await source.stop();
+      await bareClient.close();
+      await bare.stop();
+    }
+  });
 });

@@ -125,6 +125,12 @@ export class EventMeshSource implements Source {
       httpsources: this.watches.view('httpsources'),
       ...(this.only ? { only: this.only } : {}),
     };
+    if (input.applications.state === 'absent') {
+      // Not a Kyma cluster (or the wrong API server): say so on the mesh subject rather than stay silent.
+      this.reportMesh(`Application: ${input.applications.message}`);
+      if (this.watches.healthy) this.report((sink) => sink.sourceStatus(MESH_SOURCE, true));
+      return;
+    }
     const chains = evaluateChains(input);
     if (chains === undefined) return; // the applications are not known yet (or not followed right now)
     const now = this.now();
@@ -180,7 +186,7 @@ export class EventMeshSource implements Source {
   }
 
   /** `event-mesh` is healthy exactly when every application is (and trivially so with none). */
-  private reportMesh(): void {
+  private reportMesh(problem?: string): void {
     const notHealthy: string[] = [];
     for (const name of [...this.applications].sort()) {
       const health = this.options.healthOf(applicationSubject(name)) ?? 'unknown';
@@ -192,11 +198,11 @@ export class EventMeshSource implements Source {
       sink.observe({
         subject: EVENT_MESH_SUBJECT,
         check: 'applications',
-        status: notHealthy.length === 0 ? 'ok' : 'crit',
-        message:
+        status: notHealthy.length === 0 && problem === undefined ? 'ok' : 'crit',
+        message: problem ?? (
           notHealthy.length === 0
             ? `all ${total} application(s) healthy`
-            : `${notHealthy.length} of ${total} application(s) not healthy: ${notHealthy.slice(0, 20).join(', ')}${notHealthy.length > 20 ? ', ...' : ''}`,
+            : `${notHealthy.length} of ${total} application(s) not healthy: ${notHealthy.slice(0, 20).join(', ')}${notHealthy.length > 20 ? ', ...' : ''}`),
         period: this.options.config.resync,
         source: MESH_SOURCE,
       });
