@@ -46,6 +46,7 @@ export class ObjectsSource implements Source {
       onChange: () => this.evaluate(),
       onStatus: (_name, status) => {
         if (status.state === 'failed') this.report((sink) => sink.sourceStatus(OBJECTS_SOURCE, false, status.reason));
+        if (status.state !== 'synced') options.onError?.(status.message);
       },
     };
     if (options.random) watchOptions.random = options.random;

@@ -54,6 +54,7 @@ export class EventMeshSource implements Source {
       onChange: () => this.evaluate(),
       onStatus: (_name, status) => {
         if (status.state === 'failed') this.report((sink) => sink.sourceStatus(MESH_SOURCE, false, status.reason));
+        if (status.state !== 'synced') options.onError?.(status.message);
       },
     };
     if (options.random) watchOptions.random = options.random;
