@@ -66,6 +66,10 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
 
   app.use((req: Request, res: Response) => {
     const allowed = knownPathMethods(req.path);
+    if (allowed?.split(', ').includes(req.method)) {
+      // A known endpoint of a source that this config does not enable (kubernetes heartbeats, practable, agents).
+      return sendProblem(res, new HttpProblem(404, 'Not Found', `${req.path} is not enabled: its section is absent from the config`), req.path);
+    }
     if (allowed) {
       res.setHeader('Allow', allowed);
       return sendProblem(res, new HttpProblem(405, 'Method Not Allowed', `${req.method} is not allowed on ${req.path}; use ${allowed}`), req.path);
@@ -85,6 +89,9 @@ const ROUTE_METHODS: [RegExp, string][] = [
   [/^\/api\/v1\/subjects\/[^/]+$/, 'GET, PUT, DELETE'],
   [/^\/api\/v1\/(subjects|health|events|events\/stream)$/, 'GET'],
   [/^\/api\/v1\/observations$/, 'POST'],
+  [/^\/api\/v1\/heartbeats$/, 'POST'],
+  [/^\/api\/v1\/practable\/experiments(\/[^/]+\/events|\/events\/[^/]+)?$/, 'GET'],
+  [/^\/api\/v1\/agents\/connect$/, 'GET'],
   [/^\/(metrics|-\/healthy|-\/ready)$/, 'GET'],
 ];
 

@@ -110,5 +110,8 @@ describe('API authorisation and rejections', () => {
     assert.equal(wrongMethod.status, 405);
     assert.equal(wrongMethod.headers.get('allow'), 'GET');
     await problemOf(wrongMethod);
+    const disabled = await h.request('POST', '/api/v1/heartbeats', { body: {} });
+    assert.equal(disabled.status, 404);
+    assert.match((await problemOf(disabled)).detail, /not enabled/);
   });
 });
