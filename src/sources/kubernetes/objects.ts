@@ -6,7 +6,7 @@ import type { Observation } from '../../engine/types.js';
 import type { Source, SourceSink } from '../types.js';
 import type { KubeClient, KubeObject } from './client/api.js';
 import { conditionReadiness, describeReadiness } from './readiness.js';
-import { WatchSet } from './watch-set.js';
+import { WatchSet, sourceWatchSet } from './watch-set.js';
 
 export const OBJECTS_SOURCE = 'kubernetes-objects';
 
@@ -41,17 +41,10 @@ export class ObjectsSource implements Source {
   private restoredCleaned = false;
 
   constructor(private readonly options: ObjectsSourceOptions) {
-    const watchOptions: ConstructorParameters<typeof WatchSet>[1] = {
-      watch: options.config.watch,
+    this.watches = sourceWatchSet(options, {
       onChange: () => this.evaluate(),
-      onStatus: (_name, status) => {
-        if (status.state === 'failed') this.report((sink) => sink.sourceStatus(OBJECTS_SOURCE, false, status.reason));
-        if (status.state !== 'synced') options.onError?.(status.message);
-      },
-    };
-    if (options.random) watchOptions.random = options.random;
-    if (options.debounceMs !== undefined) watchOptions.debounceMs = options.debounceMs;
-    this.watches = new WatchSet(options.client, watchOptions);
+      onFailed: (status) => this.report((sink) => sink.sourceStatus(OBJECTS_SOURCE, false, status.reason)),
+    });
     options.config.objects.forEach((entry, index) => {
       const ref: Parameters<WatchSet['add']>[1]['ref'] = { group: entry.group, version: entry.version, plural: entry.plural };
       if (entry.namespace) ref.namespace = entry.namespace;

@@ -33,6 +33,33 @@ export interface WatchSetOptions {
   onStatus: (name: string, status: InformerStatus) => void;
 }
 
+/** The options both kubernetes sources share: their config, test knobs and where informer errors go. */
+export interface SourceWatchOptions {
+  config: KubernetesConfig;
+  client: KubeClient;
+  random?: () => number;
+  debounceMs?: number;
+  onError?: (message: string) => void;
+}
+
+/** A watch set for a source: re-evaluate on any change, report a failed informer as the source being down. */
+export function sourceWatchSet(
+  options: SourceWatchOptions,
+  handlers: { onChange: () => void; onFailed: (status: Extract<InformerStatus, { state: 'failed' }>) => void },
+): WatchSet {
+  const watchOptions: WatchSetOptions = {
+    watch: options.config.watch,
+    onChange: handlers.onChange,
+    onStatus: (_name, status) => {
+      if (status.state === 'failed') handlers.onFailed(status);
+      if (status.state !== 'synced') options.onError?.(status.message);
+    },
+  };
+  if (options.random) watchOptions.random = options.random;
+  if (options.debounceMs !== undefined) watchOptions.debounceMs = options.debounceMs;
+  return new WatchSet(options.client, watchOptions);
+}
+
 export class WatchSet {
   private readonly entries = new Map<string, { informer: Informer; kind: WatchedKind }>();
   private timer: NodeJS.Timeout | undefined;

@@ -9,7 +9,7 @@ import type { KubeClient } from '../client/api.js';
 import type { HeartbeatMonitor, HeartbeatPair } from '../heartbeat/monitor.js';
 import type { HeartbeatSender } from '../heartbeat/sender.js';
 import { applicationReadiness, conditionReadiness, serviceInstanceReadiness } from '../readiness.js';
-import { WatchSet } from '../watch-set.js';
+import { WatchSet, sourceWatchSet } from '../watch-set.js';
 import { evaluateChains, linkCheck, type ApplicationChain, type LinkCheck } from './chain.js';
 
 export const MESH_SOURCE = 'kubernetes-event-mesh';
@@ -49,17 +49,10 @@ export class EventMeshSource implements Source {
     this.now = options.now ?? Date.now;
     const mesh = options.config.event_mesh;
     if (mesh.applications) this.only = new Set(mesh.applications);
-    const watchOptions: ConstructorParameters<typeof WatchSet>[1] = {
-      watch: options.config.watch,
+    this.watches = sourceWatchSet(options, {
       onChange: () => this.evaluate(),
-      onStatus: (_name, status) => {
-        if (status.state === 'failed') this.report((sink) => sink.sourceStatus(MESH_SOURCE, false, status.reason));
-        if (status.state !== 'synced') options.onError?.(status.message);
-      },
-    };
-    if (options.random) watchOptions.random = options.random;
-    if (options.debounceMs !== undefined) watchOptions.debounceMs = options.debounceMs;
-    this.watches = new WatchSet(options.client, watchOptions);
+      onFailed: (status) => this.report((sink) => sink.sourceStatus(MESH_SOURCE, false, status.reason)),
+    });
     const v = mesh.knative_version;
     this.watches.add('applications', { ref: { group: KYMA_GROUP, version: 'v1alpha1', plural: 'applications' }, kind: 'Application', readiness: applicationReadiness });
     this.watches.add('mappings', {
