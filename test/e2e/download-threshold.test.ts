@@ -1,0 +1,83 @@
+// Scenario 1, for a probe whose failures are results: a download target whose server starts answering 500.
+// `notify: change, threshold: 3, recovery: 2` → exactly one FAILING notification, not before the third failed run;
+// after the server answers 200 again, exactly one RECOVERED notification, not before the second successful run.
+// (A hostport target's refused connection is not a failed result but lost connectivity: see hostport.test.ts.)
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { test } from 'node:test';
+import { assertQuiet, waitForNotifications } from './helpers/expect.js';
+import { waitFor } from './helpers/processes.js';
+import { EXTERNAL_URL, withStack, type Sinks, type Stack } from './helpers/stack.js';
+
+const ALERT = { alertname: 'VigilProbesCheckFailing', subject: 'web' };
+
+const config = (port: number) => ({ hook }: Sinks) => `
+defaults: { startup_grace: 0s }
+targets:
+  - { name: web, type: download, url: "http://127.0.0.1:${port}/", interval: 1s, timeout: 900ms }
+alerting:
+  evaluation_interval: 1s
+  external_url: ${EXTERNAL_URL}
+  group_wait: 1s
+  group_interval: 1s
+  receivers:
+    probes: { webhook: { url: "${hook('/probes')}" } }
+  policies:
+    - { name: probes, match: { kind: target }, notify: change, threshold: 3, recovery: 2, receiver: probes }
+`;
+
+interface CheckView {
+  consecutive_failures: number;
+  consecutive_successes: number;
+}
+
+/** Polls vigil's API until the check's counter reaches `count`; returns when that was seen and how many notifications had arrived. */
+async function whenCounterReaches(stack: Stack, counter: keyof CheckView, count: number) {
+  return waitFor(
+    async () => {
+      const response = await fetch(`${stack.vigilBase}/api/v1/subjects/web/health`);
+      if (!response.ok) return undefined;
+      const check = ((await response.json()) as { checks: Record<string, CheckView> }).checks['download'];
+      if (!check || check[counter] < count) return undefined;
+      return { at: Date.now(), notificationsSoFar: stack.webhook.matching('/probes').length };
+    },
+    { timeoutMs: 15_000, intervalMs: 50, what: `${counter} to reach ${count}` },
+  );
+}
+
+test('e2e: a download target failing notifies once after the threshold and once after the recovery count', { timeout: 120_000 }, async () => {
+  let status = 200;
+  const server: Server = createServer((_request, response) => response.writeHead(status).end(status === 200 ? 'ok' : 'broken'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  try {
+    await withStack('download', config(port), async (stack) => {
+      await stack.waitForQuery('vigil_check_consecutive_successes{subject="web",check="download"}', (v) => (v ?? 0) >= 1);
+
+      status = 500;
+      const secondFailure = await whenCounterReaches(stack, 'consecutive_failures', 2);
+      assert.equal(secondFailure.notificationsSoFar, 0, 'nothing after two failed runs');
+      const thirdFailure = await whenCounterReaches(stack, 'consecutive_failures', 3);
+      assert.equal(thirdFailure.notificationsSoFar, 0, 'nothing before the third failed run');
+      const [firing] = await waitForNotifications(stack, '/probes', ALERT, 1, 15_000);
+      assert.equal(firing!.payload.status, 'firing');
+      assert.ok(firing!.receivedAt - thirdFailure.at < 10_000, `${firing!.receivedAt - thirdFailure.at} ms after the third failure`);
+      await assertQuiet(stack, '/probes', {}, 4_000, 'one notification while it keeps failing');
+
+      status = 200;
+      const firstSuccess = await whenCounterReaches(stack, 'consecutive_successes', 1);
+      assert.equal(firstSuccess.notificationsSoFar, 1, 'nothing after one successful run');
+      const secondSuccess = await whenCounterReaches(stack, 'consecutive_successes', 2);
+      assert.equal(secondSuccess.notificationsSoFar, 1, 'nothing before the second successful run');
+      const [, resolved] = await waitForNotifications(stack, '/probes', ALERT, 2, 15_000);
+      assert.equal(resolved!.payload.status, 'resolved');
+      assert.ok(resolved!.receivedAt - secondSuccess.at < 10_000);
+      await assertQuiet(stack, '/probes', {}, 4_000, 'one notification per change');
+      assert.equal(stack.webhook.notifications.length, 2, stack.webhook.describe());
+    });
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
