@@ -3,9 +3,9 @@
 // Grafana data source and dashboards path) and with the Dockerfile.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Ajv2019 } from 'ajv/dist/2019.js';
@@ -200,6 +200,31 @@ describe('Dockerfile', () => {
     assert.match(dockerfile, /^COPY --from=build \/app\/src\/generate\/templates \.\/src\/generate\/templates$/m);
     assert.match(dockerfile, /^COPY --from=build \/app\/dist\/src \.\/dist\/src$/m);
     assert.match(dockerfile, /^WORKDIR \/app$/m);
+  });
+
+  it('its runtime stage holds everything vigil reads at run time (generate-rules works as from the checkout)', () => {
+    // Rebuild the runtime stage's /app from this checkout's build (dist/ is what `tsc` made of src/), COPY by COPY.
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-image-'));
+    try {
+      const copies = [...dockerfile.matchAll(/^COPY --from=build \/app\/(\S+) \.\/(\S+)$/gm)].map((m) => ({ from: m[1]!, to: m[2]! }));
+      assert.ok(copies.length > 0);
+      for (const { from, to } of copies) {
+        mkdirSync(dirname(join(dir, to)), { recursive: true });
+        if (from === 'node_modules') symlinkSync(join(ROOT, from), join(dir, to));
+        else cpSync(join(ROOT, from), join(dir, to), { recursive: true });
+      }
+      const generateWith = (cli: string, out: string) => {
+        const result = spawnSync(process.execPath, [cli, 'generate-rules', '--config', join(ROOT, 'vigil.yml'), '--out', out], { encoding: 'utf8', cwd: dir });
+        assert.equal(result.status, 0, `${cli}: ${result.stdout}${result.stderr}`);
+      };
+      generateWith(join(dir, 'dist', 'src', 'cli.js'), join(dir, 'image-out'));
+      generateWith(join(ROOT, 'dist', 'src', 'cli.js'), join(dir, 'checkout-out'));
+      for (const file of ['rules/vigil.rules.yml', 'rules/alertmanager.yml', 'rules/templates/email.tmpl']) {
+        assert.equal(readFileSync(join(dir, 'image-out', file), 'utf8'), readFileSync(join(dir, 'checkout-out', file), 'utf8'), file);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('copies only files that exist and that .dockerignore lets into the build context', () => {
