@@ -1,12 +1,14 @@
 // download: HTTP(S) request with undici — status, bytes, time to the last byte, expected status codes,
-// optional body substring, TLS verification with a per-target CA, bounded redirects.
+// optional body substring, TLS verification with a per-target CA, bounded redirects. A refused connection is a
+// reached `crit` like a 500 (the host answered; see connectionFailed in probe.ts); timeout, DNS and no route are not
+// reached.
 // Header values may be secrets: they are sent, never echoed. Messages carry no URL (it can hold credentials or
 // tokens in its query); the subject and check already say what was probed.
 import { readFileSync } from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { DownloadTarget } from '../../config/targets.js';
 import { VERSION } from '../../version.js';
-import { errorCode, formatSeconds, networkReason, secondsSince, unreached, type ProbeResult } from './probe.js';
+import { connectionFailed, errorCode, formatSeconds, networkReason, secondsSince, unreached, type ProbeReason, type ProbeResult } from './probe.js';
 
 /** A download target with its files read: what the probe needs at run time. */
 export interface PreparedDownload {
@@ -98,6 +100,9 @@ function userAgent(headers: Record<string, string>): string {
   return entry?.[1] ?? DEFAULT_USER_AGENT;
 }
 
+/** Words for the connection failures whose error code says little to a reader. */
+const CONNECT_FAILURES: Partial<Record<ProbeReason, string>> = { dns: 'host name did not resolve', refused: 'connection refused' };
+
 function isTlsError(code: string | undefined): boolean {
   return code !== undefined && (/^ERR_(SSL|TLS)_/.test(code) || /CERT|SELF_SIGNED|UNABLE_TO_|^EPROTO$/.test(code));
 }
@@ -160,7 +165,7 @@ export async function probeDownload(target: PreparedDownload, signal: AbortSigna
     if (isTlsError(code)) return crit('tls', `TLS failed: ${code}`);
     const reason = networkReason(error);
     if (answered) return crit(reason ?? 'reset', `HTTP ${statusCode} but the body failed: ${code ?? 'connection lost'}`);
-    if (reason) return unreached(reason, `no answer: ${reason === 'dns' ? 'host name did not resolve' : code ?? reason}`, metrics());
+    if (reason) return connectionFailed(reason, `no answer: ${CONNECT_FAILURES[reason] ?? code ?? reason}`, metrics());
     // An error undici raised about the response itself (malformed HTTP, ...): the peer answered wrongly.
     return crit('reset', `bad HTTP answer: ${code ?? 'unparsable response'}`);
   }

@@ -1,8 +1,9 @@
 // hostport: can a TCP connection to host:port be opened, and how long does it take (DNS included).
-// Refused, timeout, DNS failure and unreachable each have their own reason; all of them mean "not reached".
+// Refused, timeout, DNS failure and unreachable each have their own reason. Refused is a reached `crit` (the host
+// answered: the service is down); the others mean "not reached" (see connectionFailed in probe.ts).
 import net from 'node:net';
 import type { HostportTarget } from '../../config/targets.js';
-import { formatSeconds, networkReason, secondsSince, unreached, type Probe, type ProbeResult } from './probe.js';
+import { connectionFailed, formatSeconds, networkReason, secondsSince, unreached, type Probe, type ProbeResult } from './probe.js';
 
 export const probeHostport: Probe<Pick<HostportTarget, 'host' | 'port'>> = (target, signal) =>
   new Promise<ProbeResult>((resolve) => {
@@ -32,7 +33,7 @@ export const probeHostport: Probe<Pick<HostportTarget, 'host' | 'port'>> = (targ
     socket.once('error', (error: NodeJS.ErrnoException) => {
       const seconds = secondsSince(startedAt);
       const reason = networkReason(error) ?? 'unreachable';
-      finish(unreached(reason, `no connection to ${where}: ${describe(reason, error)}`, { duration_seconds: seconds }));
+      finish(connectionFailed(reason, `no connection to ${where}: ${describe(reason, error)}`, { duration_seconds: seconds }));
     });
   });
 

@@ -13,8 +13,8 @@ export type ProbeMetric =
   | 'icmp_rtt_max_seconds';
 
 /**
- * `reached`: the peer answered at all. Not reached (refused, timeout, DNS, unreachable) is a connectivity failure
- * and leaves health alone; reached with a wrong answer (HTTP 500, body mismatch, disk full) is `crit`.
+ * `reached`: the peer answered at all. Not reached (timeout, DNS, unreachable) is a connectivity failure and leaves
+ * health alone; reached with a wrong answer (HTTP 500, body mismatch, disk full, a refused connection) is `crit`.
  */
 export interface ProbeResult {
   reached: boolean;
@@ -30,7 +30,7 @@ export type Probe<T> = (target: T, signal: AbortSignal) => Promise<ProbeResult>;
 
 /** Every reason a probe can give. Bounded, so it is safe as a label value. */
 export const REASONS = [
-  'refused', // TCP RST on connect
+  'refused', // TCP RST on connect: the host answered, the service is down (a reached crit, see connectionFailed)
   'timeout', // no answer within the target's timeout
   'dns', // name did not resolve
   'unreachable', // no route, host or network unreachable
@@ -103,6 +103,17 @@ export function networkReason(error: unknown): ProbeReason | undefined {
 /** The result of a probe that did not reach its peer. */
 export function unreached(reason: ProbeReason, message: string, metrics: ProbeResult['metrics']): ProbeResult {
   return { reached: false, status: 'crit', reason, message, metrics };
+}
+
+/**
+ * The result of a connection attempt that failed before any answer. A refused connection is a reached `crit`:
+ * the host answered (with a TCP reset), so the network path works and it is the *service* that is down — a health
+ * failure that counts toward thresholds, like an HTTP 500. Timeout, DNS failure and no route are not reached: vigil
+ * cannot tell anything about the service, only that it could not get there (connectivity, health untouched).
+ */
+export function connectionFailed(reason: ProbeReason, message: string, metrics: ProbeResult['metrics']): ProbeResult {
+  if (reason === 'refused') return { reached: true, status: 'crit', reason, message, metrics };
+  return unreached(reason, message, metrics);
 }
 
 /** Formats seconds for messages: 3 significant decimals, no exponent. */

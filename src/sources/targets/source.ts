@@ -1,9 +1,9 @@
 // The targets source: runs the configured probes on the shared scheduler and reports what they saw.
 //
 // Per result:
-//  - reached (ok, or crit for a wrong answer) → an observation `{subject, check, status, message, metrics}` and
-//    connectivity `available`;
-//  - not reached (refused, timeout, DNS, unreachable) → health untouched: connectivity `unavailable` (only when no
+//  - reached (ok, or crit for a wrong answer — a refused connection included) → an observation
+//    `{subject, check, status, message, metrics}` and connectivity `available`;
+//  - not reached (timeout, DNS, unreachable) → health untouched: connectivity `unavailable` (only when no
 //    other target of the same subject reached it on its latest run), and the failed attempt recorded as metadata
 //    `probe:<check>` (level info, value = attempt duration in seconds, message = what happened), removed again on
 //    the next reached result. So the `vigil_probe_*` families always describe the last answer really received;

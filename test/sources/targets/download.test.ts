@@ -150,9 +150,16 @@ test('header_files are read once at preparation; a missing file is an error nami
   assert.throws(() => prepareDownload(target({ url: `${base}/ok`, header_files: { Authorization: '/nope/token' } }), agents), /header_files\.Authorization \/nope\/token: ENOENT/);
 });
 
-test('a closed port is not reached, reason "refused"', async () => {
+test('a closed port is a reached host whose service is down: crit, reason "refused"', async () => {
   const result = await run({ url: `${closedBase}/` });
-  assert.deepEqual([result.reached, result.reason], [false, 'refused']);
+  assert.deepEqual([result.reached, result.status, result.reason], [true, 'crit', 'refused'], result.message);
+  assert.match(result.message, /connection refused/);
+  assert.equal(result.metrics.http_status_code, undefined);
+});
+
+test('a host name that does not resolve is not reached, reason "dns"', async () => {
+  const result = await run({ url: 'http://no-such-host.invalid/' }, AbortSignal.timeout(15_000));
+  assert.deepEqual([result.reached, result.reason], [false, 'dns'], result.message);
 });
 
 test('a server that never answers is not reached at the timeout', async () => {

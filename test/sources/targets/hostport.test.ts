@@ -27,9 +27,10 @@ test('connects to a listening port: reached, ok, with the connect time', async (
   assert.match(result.message, new RegExp(`connected to 127.0.0.1:${openPort}`));
 });
 
-test('a closed port is not reached, reason "refused"', async () => {
+test('a closed port is a reached host whose service is down: crit, reason "refused"', async () => {
   const result = await probeHostport({ host: '127.0.0.1', port: closedPort }, new AbortController().signal);
-  assert.deepEqual([result.reached, result.reason], [false, 'refused']);
+  assert.deepEqual([result.reached, result.status, result.reason], [true, 'crit', 'refused']);
+  assert.ok(typeof result.metrics.duration_seconds === 'number');
   assert.match(result.message, /connection refused/);
 });
 

@@ -65,6 +65,8 @@ async function until(done: () => boolean): Promise<void> {
 }
 
 const T0 = 1_700_000_000_000;
+/** A name that never resolves (RFC 6761 reserves `.invalid`): a deterministic, fast "not reached". */
+const UNRESOLVABLE = 'no-such-host.invalid';
 
 test('defines one subject per target subject, kind target, with merged labels; leaves external subjects alone', () => {
   const targets = targetsSchema.parse([
@@ -114,24 +116,44 @@ test('a reached target becomes an observation plus connectivity available', asyn
 test('not reached leaves health alone: connectivity unavailable with the reason, the attempt kept as metadata until reached again', async () => {
   const timers = new FakeTimers(T0);
   const sink = new RecordingSink();
-  const targets = targetsSchema.parse([{ name: 'db', type: 'hostport', host: '127.0.0.1', port: closedPort, interval: '10s', check: 'postgres' }]);
+  // A DNS failure is a cause that says nothing about the service: vigil could not get there.
+  const targets = targetsSchema.parse([{ name: 'db', type: 'hostport', host: UNRESOLVABLE, port: 5432, interval: '10s', check: 'postgres' }]);
   const source = createTargetsSource(targets, { timers, random: () => 0 });
   source.start(sink);
   await timers.advance(0);
   await until(() => sink.connectivities.length === 1);
   assert.equal(sink.observations.length, 0);
-  assert.deepEqual(sink.connectivities[0], { subject: 'db', state: 'unavailable', reason: 'refused', source: 'targets' });
+  assert.deepEqual(sink.connectivities[0], { subject: 'db', state: 'unavailable', reason: 'dns', source: 'targets' });
   const [failure] = sink.metadataCalls;
   assert.equal(failure?.key, 'probe:postgres');
   assert.equal(failure?.entry?.level, 'info');
-  assert.match(failure?.entry?.message ?? '', /^not reached \(refused\)/);
+  assert.match(failure?.entry?.message ?? '', /^not reached \(dns\)/);
   assert.ok(typeof failure?.entry?.value === 'number');
-  // The port comes up: the next run observes and clears the metadata.
-  (targets[0] as { port: number }).port = openPort; // probes read their target on every run
+  // The name resolves again and the port is open: the next run observes and clears the metadata.
+  Object.assign(targets[0] as { host: string; port: number }, { host: '127.0.0.1', port: openPort }); // probes read their target on every run
   await timers.advance(10_000);
   await until(() => sink.observations.length === 1);
   assert.deepEqual(sink.metadataCalls.at(-1), { subject: 'db', key: 'probe:postgres', entry: null });
   assert.equal(sink.connectivities.at(-1)?.state, 'available');
+  await source.stop();
+});
+
+test('a refused connection is a failed result: crit observation "refused", connectivity available, no attempt metadata', async () => {
+  const timers = new FakeTimers(T0);
+  const sink = new RecordingSink();
+  const targets = targetsSchema.parse([{ name: 'db', type: 'hostport', host: '127.0.0.1', port: closedPort, interval: '10s', check: 'postgres' }]);
+  const source = createTargetsSource(targets, { timers, random: () => 0 });
+  source.start(sink);
+  await timers.advance(0);
+  await until(() => sink.observations.length === 1);
+  const [observation] = sink.observations;
+  assert.deepEqual([observation?.subject, observation?.check, observation?.status], ['db', 'postgres', 'crit']);
+  assert.match(observation?.message ?? '', /connection refused/);
+  assert.deepEqual(sink.connectivities, [{ subject: 'db', state: 'available', source: 'targets' }]);
+  assert.deepEqual(sink.metadataCalls, []);
+  await timers.advance(10_000);
+  await until(() => sink.observations.length === 2);
+  assert.equal(sink.observations[1]?.status, 'crit', 'every refused run counts as one more failure');
   await source.stop();
 });
 
@@ -140,7 +162,7 @@ test('a subject stays available while another of its targets still reaches it', 
   const sink = new RecordingSink();
   const targets = targetsSchema.parse([
     { name: 'h-up', subject: 'h', type: 'hostport', host: '127.0.0.1', port: openPort, interval: '10s', check: 'ssh' },
-    { name: 'h-down', subject: 'h', type: 'hostport', host: '127.0.0.1', port: closedPort, interval: '10s', check: 'app' },
+    { name: 'h-down', subject: 'h', type: 'hostport', host: UNRESOLVABLE, port: 8080, interval: '10s', check: 'app' },
   ]);
   let jitter = 0;
   const source = createTargetsSource(targets, { timers, random: () => (jitter++ === 0 ? 0 : 0.5) });
