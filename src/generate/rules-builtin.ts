@@ -57,8 +57,11 @@ export function builtinRuleGroups(context: RuleContext): RuleGroup[] {
     {
       // The value is how long ago the check expired; `for` absorbs a result that arrived just before a scrape.
       // Not held through gaps: while vigil is down every expiry would pass (VigilExporterDown says so instead).
+      // A subject vigil cannot reach has stale checks because of that one outage, which VigilSubjectUnavailable
+      // already reports: `unless` keeps it to one alert.
       alert: BUILTIN_ALERTS.checkStale,
-      expr: joinSubjectInfo('(time() - vigil_check_expiry_timestamp_seconds > 0)', ['kind', ...context.dependencyLabels], {}, undefined),
+      expr: `${joinSubjectInfo('(time() - vigil_check_expiry_timestamp_seconds > 0)', ['kind', ...context.dependencyLabels], {}, undefined)}
+unless on (subject) (vigil_subject_connectivity == 0)`,
       for: '1m',
       severity: 'warning',
       template: 'check-stale',
