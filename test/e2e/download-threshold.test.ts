@@ -1,12 +1,11 @@
 // Scenario 1, for a probe whose failures are results: a download target whose server starts answering 500.
 // `notify: change, threshold: 3, recovery: 2` → exactly one FAILING notification, not before the third failed run;
 // after the server answers 200 again, exactly one RECOVERED notification, not before the second successful run.
-// (A hostport target's refused connection is not a failed result but lost connectivity: see hostport.test.ts.)
+// (hostport.test.ts is the same scenario for a listener that closes: a refused connection is a failed result too.)
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { test } from 'node:test';
-import { assertQuiet, waitForNotifications } from './helpers/expect.js';
-import { waitFor } from './helpers/processes.js';
+import { assertQuiet, waitForNotifications, whenCheckCounterReaches, type CheckCounters } from './helpers/expect.js';
 import { EXTERNAL_URL, withStack, type Sinks, type Stack } from './helpers/stack.js';
 
 const ALERT = { alertname: 'VigilProbesCheckFailing', subject: 'web' };
@@ -26,24 +25,8 @@ alerting:
     - { name: probes, match: { kind: target }, notify: change, threshold: 3, recovery: 2, receiver: probes }
 `;
 
-interface CheckView {
-  consecutive_failures: number;
-  consecutive_successes: number;
-}
-
-/** Polls vigil's API until the check's counter reaches `count`; returns when that was seen and how many notifications had arrived. */
-async function whenCounterReaches(stack: Stack, counter: keyof CheckView, count: number) {
-  return waitFor(
-    async () => {
-      const response = await fetch(`${stack.vigilBase}/api/v1/subjects/web/health`);
-      if (!response.ok) return undefined;
-      const check = ((await response.json()) as { checks: Record<string, CheckView> }).checks['download'];
-      if (!check || check[counter] < count) return undefined;
-      return { at: Date.now(), notificationsSoFar: stack.webhook.matching('/probes').length };
-    },
-    { timeoutMs: 15_000, intervalMs: 50, what: `${counter} to reach ${count}` },
-  );
-}
+const whenCounterReaches = (stack: Stack, counter: keyof CheckCounters, count: number) =>
+  whenCheckCounterReaches(stack, { subject: 'web', check: 'download', path: '/probes' }, counter, count);
 
 test('e2e: a download target failing notifies once after the threshold and once after the recovery count', { timeout: 120_000 }, async () => {
   let status = 200;

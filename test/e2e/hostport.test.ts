@@ -1,21 +1,21 @@
-// Scenario 1: a hostport target's listener closes, then reopens.
+// Scenario 1 (issue 8): a hostport target's listener closes → exactly one firing notification after the threshold,
+// none before; it reopens → one resolved notification after the recovery count.
 //
-// A refused connection is "not reached" (docs/targets.md): vigil marks the subject unavailable and leaves its health
-// alone, and the check goes stale because no result arrives. What the user gets is therefore the built-in
-// connectivity alert — VigilSubjectUnavailable after its `for` (1m), none before — plus VigilCheckStale about the same
-// outage, each exactly once; on reopening, the first successful probe resolves both, each exactly once.
+// A refused connection is a failed result (docs/targets.md: the host answered with a reset, so the path works and the
+// service is down). A Clowder-style policy on the hostport check, `notify: change` (the mode that sends resolved
+// notifications), `threshold: 3, recovery: 2`, therefore gives exactly one FAILING notification, not before the third
+// failed run, and after reopening exactly one RECOVERED notification, not before the second successful run. The
+// subject stays available throughout, so no built-in connectivity or staleness alert is raised about it.
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { assertQuiet, waitForNotifications } from './helpers/expect.js';
+import { assertQuiet, waitForNotifications, whenCheckCounterReaches, type CheckCounters } from './helpers/expect.js';
 import { freePort } from './helpers/processes.js';
-import { EXTERNAL_URL, withStack, type Sinks } from './helpers/stack.js';
+import { EXTERNAL_URL, withStack, type Sinks, type Stack } from './helpers/stack.js';
 import type { Notification } from './helpers/webhook-sink.js';
 
-const UNAVAILABLE = { alertname: 'VigilSubjectUnavailable', subject: 'db-port' };
-const STALE = { alertname: 'VigilCheckStale', subject: 'db-port' };
-/** The generated rules' `for` of both built-in alerts. */
-const FOR_MS = 60_000;
+const SUBJECT = 'db-port';
+const ALERT = { alertname: 'VigilDbPortCheckFailing', subject: SUBJECT, check: 'hostport' };
 
 class Listener {
   private server: Server | undefined;
@@ -38,7 +38,7 @@ class Listener {
 const config = (port: number) => ({ hook }: Sinks) => `
 defaults: { startup_grace: 0s }
 targets:
-  - { name: db-port, type: hostport, host: 127.0.0.1, port: ${port}, interval: 1s, timeout: 500ms }
+  - { name: ${SUBJECT}, type: hostport, host: 127.0.0.1, port: ${port}, interval: 1s, timeout: 500ms }
 alerting:
   evaluation_interval: 1s
   external_url: ${EXTERNAL_URL}
@@ -47,45 +47,50 @@ alerting:
   default_receiver: builtin
   receivers:
     builtin: { webhook: { url: "${hook('/builtin')}" } }
+    db: { webhook: { url: "${hook('/db')}" } }
+  policies:
+    - { name: db-port, match: { kind: target, check: [hostport] }, notify: change, threshold: 3, recovery: 2, receiver: db }
 `;
 
-const statuses = (notifications: Notification[], alertname: string) =>
-  notifications.flatMap((n) => n.payload.alerts.filter((a) => a.labels['alertname'] === alertname).map((a) => a.status));
+const whenCounterReaches = (stack: Stack, counter: keyof CheckCounters, count: number) =>
+  whenCheckCounterReaches(stack, { subject: SUBJECT, check: 'hostport', path: '/db' }, counter, count);
 
-test('e2e: a hostport listener closes and reopens: one alert after its for, one resolution after the first success', { timeout: 240_000 }, async () => {
+/** Every alert of every notification to `path`, as `alertname:status`, in arrival order. */
+const alertsAt = (notifications: Notification[]) =>
+  notifications.flatMap((n) => n.payload.alerts.map((a) => `${a.labels['alertname']}:${a.status}`));
+
+test('e2e: a hostport listener closes and reopens: one notification after the threshold, one after the recovery count', { timeout: 120_000 }, async () => {
   const listener = new Listener(await freePort());
   await listener.open();
   try {
     await withStack('hostport', config(listener.port), async (stack) => {
-      await stack.waitForQuery('vigil_subject_connectivity{subject="db-port"}', (v) => v === 1);
-      await stack.waitForQuery('vigil_check_status{subject="db-port",check="hostport",status="ok"}', (v) => v === 1);
+      await stack.waitForQuery(`vigil_check_consecutive_successes{subject="${SUBJECT}",check="hostport"}`, (v) => (v ?? 0) >= 1);
 
       await listener.close();
-      const closedAt = Date.now();
-      await stack.waitForQuery('vigil_subject_connectivity{subject="db-port"}', (v) => v === 0);
-      // Health is untouched by a refused connection: the check keeps its last status.
-      assert.equal(await stack.query('vigil_subject_health{subject="db-port",state="unhealthy"}'), 0);
-
-      // Nothing before the `for` has run out.
-      await assertQuiet(stack, '/builtin', {}, FOR_MS - 5_000 - (Date.now() - closedAt), 'before the for of the built-in alerts');
-      const [unavailable] = await waitForNotifications(stack, '/builtin', UNAVAILABLE, 1, 30_000);
-      const after = unavailable!.receivedAt - closedAt;
-      assert.ok(after >= FOR_MS && after < FOR_MS + 15_000, `VigilSubjectUnavailable ${after} ms after the close`);
-      await waitForNotifications(stack, '/builtin', STALE, 1, 15_000);
-      await assertQuiet(stack, '/builtin', {}, 3_000, 'one notification per alert');
+      const secondFailure = await whenCounterReaches(stack, 'consecutive_failures', 2);
+      assert.equal(secondFailure.notificationsSoFar, 0, 'nothing after two failed runs');
+      const thirdFailure = await whenCounterReaches(stack, 'consecutive_failures', 3);
+      assert.equal(thirdFailure.notificationsSoFar, 0, 'nothing before the third failed run');
+      const [firing] = await waitForNotifications(stack, '/db', ALERT, 1, 15_000);
+      assert.equal(firing!.payload.status, 'firing');
+      assert.ok(firing!.receivedAt - thirdFailure.at < 10_000, `${firing!.receivedAt - thirdFailure.at} ms after the third failure`);
+      // The refused connection is the check failing, not the subject going away.
+      assert.equal(await stack.query(`vigil_check_status{subject="${SUBJECT}",check="hostport",status="crit"}`), 1);
+      assert.equal(await stack.query(`vigil_subject_connectivity{subject="${SUBJECT}"}`), 1);
+      await assertQuiet(stack, '/db', {}, 4_000, 'one notification while it keeps failing');
 
       await listener.open();
-      const reopenedAt = Date.now();
-      const resolvedUnavailable = await waitForNotifications(stack, '/builtin', { ...UNAVAILABLE }, 2, 15_000);
-      assert.equal(resolvedUnavailable[1]!.payload.status, 'resolved');
-      assert.ok(resolvedUnavailable[1]!.receivedAt - reopenedAt < 10_000, 'resolved soon after the first successful probe');
-      await waitForNotifications(stack, '/builtin', STALE, 2, 15_000);
-      await assertQuiet(stack, '/builtin', {}, 4_000, 'nothing after the recovery');
+      const firstSuccess = await whenCounterReaches(stack, 'consecutive_successes', 1);
+      assert.equal(firstSuccess.notificationsSoFar, 1, 'nothing after one successful run');
+      const secondSuccess = await whenCounterReaches(stack, 'consecutive_successes', 2);
+      assert.equal(secondSuccess.notificationsSoFar, 1, 'nothing before the second successful run');
+      const [, resolved] = await waitForNotifications(stack, '/db', ALERT, 2, 15_000);
+      assert.equal(resolved!.payload.status, 'resolved');
+      assert.ok(resolved!.receivedAt - secondSuccess.at < 10_000, `${resolved!.receivedAt - secondSuccess.at} ms after the second success`);
+      await assertQuiet(stack, '/db', {}, 4_000, 'nothing after the recovery');
 
-      const all = stack.webhook.matching('/builtin');
-      assert.deepEqual(statuses(all, UNAVAILABLE.alertname), ['firing', 'resolved'], stack.webhook.describe());
-      assert.deepEqual(statuses(all, STALE.alertname), ['firing', 'resolved'], stack.webhook.describe());
-      assert.equal(all.length, 4, stack.webhook.describe());
+      assert.deepEqual(alertsAt(stack.webhook.matching('/db')), [`${ALERT.alertname}:firing`, `${ALERT.alertname}:resolved`], stack.webhook.describe());
+      assert.deepEqual(stack.webhook.matching('/builtin', { subject: SUBJECT }), [], `no built-in alert about ${SUBJECT}:\n${stack.webhook.describe()}`);
     });
   } finally {
     await listener.close().catch(() => {});

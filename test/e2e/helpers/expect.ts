@@ -32,3 +32,31 @@ export async function assertQuiet(stack: Stack, path: string, labels: Record<str
 /** The alerts of a notification with the given alert name, for readable assertions. */
 export const alertsNamed = (notification: Notification, alertname: string) =>
   notification.payload.alerts.filter((alert) => alert.labels['alertname'] === alertname);
+
+/** A check's exact consecutive counters, as vigil's API reports them. */
+export interface CheckCounters {
+  consecutive_failures: number;
+  consecutive_successes: number;
+}
+
+/**
+ * Polls vigil's API until `subject`/`check`'s `counter` reaches `count`; returns when that was seen and how many
+ * notifications had arrived at `path` by then (so "none before the Nth result" is an assertion on that number).
+ */
+export async function whenCheckCounterReaches(
+  stack: Stack,
+  where: { subject: string; check: string; path: string },
+  counter: keyof CheckCounters,
+  count: number,
+): Promise<{ at: number; notificationsSoFar: number }> {
+  return waitFor(
+    async () => {
+      const response = await fetch(`${stack.vigilBase}/api/v1/subjects/${where.subject}/health`);
+      if (!response.ok) return undefined;
+      const check = ((await response.json()) as { checks: Record<string, CheckCounters> }).checks[where.check];
+      if (!check || check[counter] < count) return undefined;
+      return { at: Date.now(), notificationsSoFar: stack.webhook.matching(where.path).length };
+    },
+    { timeoutMs: 15_000, intervalMs: 50, what: `${where.subject}/${where.check} ${counter} to reach ${count}` },
+  );
+}
