@@ -53,6 +53,13 @@ test('vigil serve: experiments from relay and book, availability PUT, status API
   const lint = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
   assert.doesNotMatch(`${lint.stdout}${lint.stderr}`, /practable/, 'the practable families lint clean inside the whole exposition');
   assert.doesNotMatch(vigil.logs(), new RegExp(SECRET));
-  const events = (await (await fetch(`${vigil.base}/api/v1/events?after=0`)).json()) as { events: { type: string; subject: string; to: string }[] };
-  assert.ok(events.events.some((e) => e.type === 'availability' && e.subject === 'pend00' && e.to === 'available'), JSON.stringify(events));
+  // Events are served once committed (group commit): long-poll until the availability event is among them.
+  type Events = { events: { type: string; subject: string; to: string }[]; last_seq: number };
+  const seen: Events['events'] = [];
+  for (let after = 0, polls = 0; polls < 20 && !seen.some((e) => e.type === 'availability'); polls++) {
+    const page = (await (await fetch(`${vigil.base}/api/v1/events?after=${after}&wait=2s`)).json()) as Events;
+    seen.push(...page.events);
+    after = page.last_seq;
+  }
+  assert.ok(seen.some((e) => e.type === 'availability' && e.subject === 'pend00' && e.to === 'available'), JSON.stringify(seen));
 });
