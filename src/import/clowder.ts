@@ -157,9 +157,18 @@ function ping(config: Plain, intervalS: number, notes: string[]): Plain {
   return out;
 }
 
+/**
+ * Clowder failed the check on any connect error. vigil fails it on a refused connection too (the service is down),
+ * so threshold policies keep working for a closed port; a timeout, DNS failure or no route is lost connectivity
+ * instead, which those thresholds do not count (docs/targets.md).
+ */
+const CONNECT_FAILURE_NOTE =
+  'A refused connection fails the check as in Clowder; a timeout, DNS failure or no route is lost connectivity (VigilSubjectUnavailable), which policies do not count as a failure.';
+
 function hostport(config: Plain, intervalS: number, notes: string[]): Plain {
   const port = integer(config.port);
   if (port === undefined) notes.push('Clowder config had no valid port: set one.');
+  notes.push(CONNECT_FAILURE_NOTE);
   return { type: 'hostport', host: String(config.host ?? ''), port: port ?? 0, ...timing(intervalS, seconds(config.timeout) ?? 30) };
 }
 
@@ -191,6 +200,7 @@ function download(config: Plain, name: string, intervalS: number, notes: string[
     notes.push('ssl: false → insecure_skip_verify: true; prefer ca_file with the server\'s CA.');
   }
   notes.push('Clowder accepted any status below 400 after redirects; vigil expects 2xx (expected_status).');
+  notes.push(CONNECT_FAILURE_NOTE);
   return out;
 }
 
