@@ -24,9 +24,6 @@ export interface ApiTokenConfig {
   scopes: Scope[];
 }
 
-/** A section whose schema its own issue adds; until then it is passed on as written. */
-export type ReservedSection = Record<string, unknown>;
-
 export interface VigilConfig {
   listen: ListenAddress;
   /** Absolute path of the SQLite state file. */

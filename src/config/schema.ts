@@ -82,10 +82,6 @@ const defaultsSchema = z.strictObject({
   push_period: durationSchema.default('0s').meta({ description: 'Delay of a source that forwards results in batches.' }),
 });
 
-/** Sections whose issues are still to come: accepted as they are until their issue gives them a schema. */
-const reservedSection = (what: string) =>
-  z.looseObject({}).optional().meta({ description: `${what} (its keys are added by its issue).` });
-
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().meta({ description: 'JSON Schema reference for editors; ignored by vigil.' }),

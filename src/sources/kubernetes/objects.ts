@@ -1,12 +1,12 @@
 // `kubernetes.objects`: any custom resource, by group/version/plural (optionally one namespace and a label
 // selector), becomes one subject per object with a `ready` check — kube-state-metrics' custom-resource state
 // metrics, but judged by vigil's health model (freshness, grace, events, alerts).
-import type { KubernetesConfig, KubernetesObjectConfig } from '../../config/kubernetes.js';
+import type { KubernetesObjectConfig } from '../../config/kubernetes.js';
 import type { Observation } from '../../engine/types.js';
 import type { Source, SourceSink } from '../types.js';
-import type { KubeClient, KubeObject } from './client/api.js';
+import type { KubeObject } from './client/api.js';
 import { conditionReadiness, describeReadiness } from './readiness.js';
-import { WatchSet, sourceWatchSet } from './watch-set.js';
+import { WatchSet, sourceWatchSet, type SourceWatchOptions } from './watch-set.js';
 
 export const OBJECTS_SOURCE = 'kubernetes-objects';
 
@@ -21,15 +21,7 @@ const kindOf = (entry: KubernetesObjectConfig, object: KubeObject): string => {
   return /^[a-z][a-z0-9_-]{0,62}$/.test(kind) ? kind : 'kube-object';
 };
 
-export interface ObjectsSourceOptions {
-  config: KubernetesConfig;
-  client: KubeClient;
-  removeSubject: (subject: string) => void;
-  ownedSubjects?: () => string[];
-  random?: () => number;
-  debounceMs?: number;
-  onError?: (message: string) => void;
-}
+export type ObjectsSourceOptions = SourceWatchOptions;
 
 export class ObjectsSource implements Source {
   readonly name = OBJECTS_SOURCE;

@@ -40,6 +40,10 @@ export interface SourceWatchOptions {
   random?: () => number;
   debounceMs?: number;
   onError?: (message: string) => void;
+  /** Drops a subject whose object went away. */
+  removeSubject: (subject: string) => void;
+  /** Ids of subjects the source owns in the store (left from before a restart). */
+  ownedSubjects?: () => string[];
 }
 
 /** A watch set for a source: re-evaluate on any change, report a failed informer as the source being down. */

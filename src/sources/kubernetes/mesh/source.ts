@@ -5,12 +5,11 @@
 import type { KubernetesConfig } from '../../../config/kubernetes.js';
 import type { Health, Observation } from '../../../engine/types.js';
 import type { Source, SourceSink } from '../../types.js';
-import type { KubeClient } from '../client/api.js';
 import type { HeartbeatMonitor, HeartbeatPair } from '../heartbeat/monitor.js';
 import type { HeartbeatSender } from '../heartbeat/sender.js';
 import { applicationReadiness, conditionReadiness, serviceInstanceReadiness } from '../readiness.js';
-import { WatchSet, sourceWatchSet } from '../watch-set.js';
-import { evaluateChains, linkCheck, type ApplicationChain, type LinkCheck } from './chain.js';
+import { WatchSet, sourceWatchSet, type SourceWatchOptions } from '../watch-set.js';
+import { evaluateChains, type ApplicationChain, type LinkCheck } from './chain.js';
 
 export const MESH_SOURCE = 'kubernetes-event-mesh';
 export const EVENT_MESH_SUBJECT = 'event-mesh';
@@ -19,20 +18,12 @@ export const applicationSubject = (name: string): string => `application:${name}
 const KYMA_GROUP = 'applicationconnector.kyma-project.io';
 const KNATIVE_GROUP = 'eventing.knative.dev';
 
-export interface EventMeshSourceOptions {
+export interface EventMeshSourceOptions extends SourceWatchOptions {
   config: KubernetesConfig & { event_mesh: NonNullable<KubernetesConfig['event_mesh']> };
-  client: KubeClient;
   /** Current health of a subject (the engine's view), for the `event-mesh` roll-up. */
   healthOf: (subject: string) => Health | undefined;
-  /** Removes a subject this source created (an Application was deleted). */
-  removeSubject: (subject: string) => void;
-  /** Ids of subjects this source owns in the store (left from before a restart). */
-  ownedSubjects?: () => string[];
   heartbeat?: { monitor: HeartbeatMonitor; sender: HeartbeatSender };
   now?: () => number;
-  random?: () => number;
-  debounceMs?: number;
-  onError?: (message: string) => void;
 }
 
 export class EventMeshSource implements Source {
