@@ -6,7 +6,7 @@ import type { Observation } from '../../engine/types.js';
 import type { Source, SourceSink } from '../types.js';
 import type { KubeObject } from './client/api.js';
 import { conditionReadiness, describeReadiness } from './readiness.js';
-import { WatchSet, sourceWatchSet, type SourceWatchOptions } from './watch-set.js';
+import { WatchSet, guardWith, sourceWatchSet, type SourceWatchOptions } from './watch-set.js';
 
 export const OBJECTS_SOURCE = 'kubernetes-objects';
 
@@ -26,6 +26,7 @@ export type ObjectsSourceOptions = SourceWatchOptions;
 export class ObjectsSource implements Source {
   readonly name = OBJECTS_SOURCE;
   readonly watches: WatchSet;
+  private readonly guard: (action: () => void) => void;
   private sink: SourceSink | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Subjects reported last round, to remove the ones whose object went away. */
@@ -33,6 +34,7 @@ export class ObjectsSource implements Source {
   private restoredCleaned = false;
 
   constructor(private readonly options: ObjectsSourceOptions) {
+    this.guard = guardWith(options.onError, 'kubernetes objects');
     this.watches = sourceWatchSet(options, {
       onChange: () => this.evaluate(),
       onFailed: (status) => this.report((sink) => sink.sourceStatus(OBJECTS_SOURCE, false, status.reason)),
@@ -104,14 +106,6 @@ export class ObjectsSource implements Source {
 
   private report(action: (sink: SourceSink) => void): void {
     if (this.sink) this.guard(() => action(this.sink!));
-  }
-
-  private guard(action: () => void): void {
-    try {
-      action();
-    } catch (error) {
-      this.options.onError?.(`kubernetes objects: ${(error as Error).message}`);
-    }
   }
 }
 

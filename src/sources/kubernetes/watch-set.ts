@@ -46,6 +46,17 @@ export interface SourceWatchOptions {
   ownedSubjects?: () => string[];
 }
 
+/** Runs an action from a watch callback: a failure goes to `onError`, prefixed with `label`, never into the informer. */
+export function guardWith(onError: ((message: string) => void) | undefined, label: string): (action: () => void) => void {
+  return (action) => {
+    try {
+      action();
+    } catch (error) {
+      onError?.(`${label}: ${(error as Error).message}`);
+    }
+  };
+}
+
 /** A watch set for a source: re-evaluate on any change, report a failed informer as the source being down. */
 export function sourceWatchSet(
   options: SourceWatchOptions,

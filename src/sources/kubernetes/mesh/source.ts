@@ -8,7 +8,7 @@ import type { Source, SourceSink } from '../../types.js';
 import type { HeartbeatMonitor, HeartbeatPair } from '../heartbeat/monitor.js';
 import type { HeartbeatSender } from '../heartbeat/sender.js';
 import { applicationReadiness, conditionReadiness, serviceInstanceReadiness } from '../readiness.js';
-import { WatchSet, sourceWatchSet, type SourceWatchOptions } from '../watch-set.js';
+import { WatchSet, guardWith, sourceWatchSet, type SourceWatchOptions } from '../watch-set.js';
 import { evaluateChains, type ApplicationChain, type LinkCheck } from './chain.js';
 
 export const MESH_SOURCE = 'kubernetes-event-mesh';
@@ -29,6 +29,7 @@ export interface EventMeshSourceOptions extends SourceWatchOptions {
 export class EventMeshSource implements Source {
   readonly name = MESH_SOURCE;
   readonly watches: WatchSet;
+  private readonly guard: (action: () => void) => void;
   private sink: SourceSink | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly applications = new Set<string>();
@@ -40,6 +41,7 @@ export class EventMeshSource implements Source {
     this.now = options.now ?? Date.now;
     const mesh = options.config.event_mesh;
     if (mesh.applications) this.only = new Set(mesh.applications);
+    this.guard = guardWith(options.onError, 'event mesh');
     this.watches = sourceWatchSet(options, {
       onChange: () => this.evaluate(),
       onFailed: (status) => this.report((sink) => sink.sourceStatus(MESH_SOURCE, false, status.reason)),
@@ -196,14 +198,6 @@ export class EventMeshSource implements Source {
 
   private report(action: (sink: SourceSink) => void): void {
     if (this.sink) this.guard(() => action(this.sink!));
-  }
-
-  private guard(action: () => void): void {
-    try {
-      action();
-    } catch (error) {
-      this.options.onError?.(`event mesh: ${(error as Error).message}`);
-    }
   }
 }
 
