@@ -67,10 +67,8 @@ export class Vigil {
         this.apply((s, now) =>
           entry === null ? engine.deleteMetadata(s, subject, key, now) : engine.setMetadata(s, subject, key, entry, now),
         ),
-      sourceStatus: (source, up, reason) => {
-        this.apply((s, now) => engine.applySourceStatus(s, source, { up, reason }, now));
-        this.store.markSourceDirty(source);
-      },
+      // The engine names the sources it changed (EngineResult.changedSources); the store persists those.
+      sourceStatus: (source, up, reason) => this.apply((s, now) => engine.applySourceStatus(s, source, { up, reason }, now)),
     };
   }
 
@@ -91,7 +89,7 @@ export class Vigil {
   }
 
   private record(result: EngineResult): void {
-    if (result.changed.size === 0 && result.events.length === 0) return;
+    if (result.changed.size === 0 && result.events.length === 0 && !result.changedSources?.size) return;
     this.store.record(result);
     if (result.events.length > 0) {
       void this.publishWhenDurable(result.events);
