@@ -3,7 +3,7 @@
 import { Router, json } from 'express';
 import { z } from 'zod';
 import * as engine from '../../engine/index.js';
-import type { CheckStatus, EngineResult, Observation, SubjectSpec } from '../../engine/types.js';
+import type { CheckStatus, Observation, SubjectSpec } from '../../engine/types.js';
 import type { Vigil } from '../../runtime/vigil.js';
 import type { Authorizer } from '../auth.js';
 import { conflict, notFound } from '../problem.js';
@@ -79,12 +79,8 @@ export function writeRoutes(vigil: Vigil, auth: Authorizer, maxBodyBytes: number
     const observations = batch.map((o) => toObservation(o.subject, o.check, o));
     // One engine call per observation, one commit for the batch.
     await vigil.applyDurably((s, now) => {
-      const merged: EngineResult = { events: [], changed: new Set() };
-      for (const observation of observations) {
-        const result = engine.applyObservation(s, observation, now);
-        merged.events.push(...result.events);
-        for (const id of result.changed) merged.changed.add(id);
-      }
+      const merged = engine.emptyResult();
+      for (const observation of observations) engine.mergeResult(merged, engine.applyObservation(s, observation, now));
       return merged;
     });
     res.json({ accepted: observations.length });

@@ -5,6 +5,7 @@
 // apply (and about one transaction) per window while every call still lands within a window of arriving. Calls keep their order; one refused call (EngineError)
 // does not stop the others.
 import type { EngineResult, EngineState } from '../../engine/types.js';
+import { emptyResult, mergeResult } from '../../engine/results.js';
 
 export type EngineCall = (state: EngineState, now: number) => EngineResult;
 
@@ -74,7 +75,7 @@ export class BatchApplier {
     this.batches++;
     this.appliedInWindow += queued.length;
     this.target.apply((state, now) => {
-      const merged: EngineResult = { events: [], changed: new Set(), changedSources: new Set() };
+      const merged = emptyResult();
       for (const { call, onError } of queued) {
         let result: EngineResult;
         try {
@@ -83,9 +84,7 @@ export class BatchApplier {
           onError?.(error);
           continue;
         }
-        for (const event of result.events) merged.events.push(event);
-        for (const id of result.changed) merged.changed.add(id);
-        for (const name of result.changedSources ?? []) merged.changedSources!.add(name);
+        mergeResult(merged, result);
       }
       return merged;
     });
