@@ -165,7 +165,11 @@ test('required stream never seen → crit "missing"; connection drops reconnect 
   assert.equal(source.bookAvailable.get('pend00'), false);
 
   relay.dropAll();
-  await until(() => relay.connections === 2 && relay.open === 1, 'reconnected after a drop');
+  // The fake counts the socket open before the client's open handler has reported the source up: wait for both.
+  await until(
+    () => relay.connections === 2 && relay.open === 1 && sink.state.sources.get(RELAY_SOURCE)?.up === true,
+    'reconnected after a drop and reported up',
+  );
   assert.ok((sink.state.sources.get(RELAY_SOURCE)!.errors['disconnected'] ?? 0) >= 1);
   assert.equal(sink.state.sources.get(RELAY_SOURCE)!.up, true);
 });
