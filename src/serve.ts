@@ -6,6 +6,7 @@ import { EMBEDDED_FILE, loadConfig } from './config/load.js';
 import type { VigilConfig } from './config/normalize.js';
 import { Authorizer } from './exporter/auth.js';
 import { createApp } from './exporter/server.js';
+import { MetricsSelection } from './exporter/metrics/selection.js';
 import { EXTENSIONS, type Extension } from './extensions.js';
 import { startSelfMonitor } from './runtime/self-monitor.js';
 import { selfTargets } from './runtime/self-targets.js';
@@ -84,6 +85,7 @@ function startOnBoundServer(
     routes: extensions.flatMap((extension) => (extension.routes ? [extension.routes] : [])),
     metrics: extensions.flatMap((extension) => (extension.metrics ? [() => extension.metrics!()] : [])),
     maxBodyBytes: config.api.maxBodyBytes,
+    selection: new MetricsSelection(config.metrics),
     version: VERSION,
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
   });

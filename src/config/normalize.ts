@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { EngineSettings, SubjectSpec, Timing } from '../engine/types.js';
 import { normalizeAgents, type AgentsConfig } from './agents.js';
 import type { AlertingConfig } from './alerting.js';
+import type { MetricsSelectionConfig } from '../exporter/metrics/selection.js';
 import { formatKeyPath } from './errors.js';
 import { durationMs, labelsToStrings, parseByteSize } from './fields.js';
 import { parseListen, type ListenAddress } from './listen.js';
@@ -30,6 +31,8 @@ export interface VigilConfig {
   statePath: string;
   flushInterval: number;
   logLevel: LogLevel;
+  /** `metrics: {include, exclude}`: families on top of, or taken from, the lean default. */
+  metrics: MetricsSelectionConfig;
   api: { tokens: ApiTokenConfig[]; maxBodyBytes: number };
   settings: EngineSettings;
   /** Default timing of checks; sources and subjects override parts of it. */
@@ -97,6 +100,7 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
     statePath: resolve(baseDir, raw.state),
     flushInterval: durationMs(raw.store.flush_interval),
     logLevel: raw.log.level,
+    metrics: { include: [...raw.metrics.include], exclude: [...raw.metrics.exclude] },
     api: { tokens, maxBodyBytes: parseByteSize(raw.api.max_body) },
     settings,
     timing,

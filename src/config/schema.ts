@@ -10,6 +10,7 @@ import { octopusSchema } from './octopus.js';
 import { freshnessSchema, subjectsSchema } from './subjects.js';
 import { targetsSchema } from './targets.js';
 import { kubernetesSchema } from './kubernetes.js';
+import { unknownPatterns } from '../exporter/metrics/selection.js';
 
 export const SCOPES = ['observe', 'connectivity', 'metadata', 'manipulate', 'admin', 'agent'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -82,6 +83,28 @@ const defaultsSchema = z.strictObject({
   push_period: durationSchema.default('0s').meta({ description: 'Delay of a source that forwards results in batches.' }),
 });
 
+const familyPatterns = (what: string) =>
+  z
+    .array(z.string().min(1))
+    .default([])
+    .superRefine((patterns, ctx) => {
+      for (const pattern of unknownPatterns(patterns)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [patterns.indexOf(pattern)],
+          message: `"${pattern}" matches no metric family (docs/metrics.md lists them; * and ? are globs)`,
+        });
+      }
+    })
+    .meta({ description: `Metric families (names or globs like vigil_check_*) to ${what}.` });
+
+const metricsSchema = z
+  .strictObject({
+    include: familyPatterns('expose on top of the lean default'),
+    exclude: familyPatterns('leave out, even if the default or include has them'),
+  })
+  .meta({ description: 'Which metric families /metrics exposes; without it, what the generated rules and dashboards need.' });
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().meta({ description: 'JSON Schema reference for editors; ignored by vigil.' }),
@@ -99,6 +122,7 @@ export const configSchema = z
       })
       .prefault({}),
     log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+    metrics: metricsSchema.prefault({}),
     api: apiSchema.prefault({}),
     defaults: defaultsSchema.prefault({}).meta({ description: 'Engine-wide defaults; subjects and sources may override some.' }),
     subjects: subjectsSchema,

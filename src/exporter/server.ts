@@ -5,7 +5,8 @@ import type { Authorizer } from './auth.js';
 import { eventRoutes, type EventStreams } from './api/events.js';
 import { readRoutes } from './api/reads.js';
 import { writeRoutes } from './api/writes.js';
-import { createMetricsEndpoint, maybeGzipAsync } from './metrics/self.js';
+import type { MetricsSelection } from './metrics/selection.js';
+import { createMetricsEndpoint } from './metrics/self.js';
 import { HttpProblem, problemHandler, sendProblem } from './problem.js';
 
 export interface ServerOptions {
@@ -16,6 +17,8 @@ export interface ServerOptions {
   version: string;
   /** Extra /metrics families (text exposition) from extensions, appended to each scrape. */
   metrics?: (() => string)[];
+  /** The families `metrics:` selects; the lean default without it. */
+  selection?: MetricsSelection;
   logError: (error: unknown) => void;
 }
 
@@ -37,12 +40,12 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     storeStats: () => vigil.store.stats(),
     version: options.version,
     extra: options.metrics ?? [],
+    ...(options.selection ? { selection: options.selection } : {}),
   });
   app.get('/metrics', async (req: Request, res: Response) => {
-    // Bytes straight from the renderer, compressed off the event loop (see bench/RESULTS.md, scrape).
-    const { body, contentType } = await metrics.renderBytes();
-    const encoded = await maybeGzipAsync(body, req.get('accept-encoding'));
-    res.setHeader('Content-Type', contentType);
+    // Kept bytes and kept gzip members of unchanged subjects; only what changed is rendered and compressed.
+    const encoded = await metrics.renderEncoded(req.get('accept-encoding'));
+    res.setHeader('Content-Type', encoded.contentType);
     res.setHeader('Vary', 'Accept-Encoding');
     if (encoded.encoding) res.setHeader('Content-Encoding', encoded.encoding);
     res.send(encoded.body);

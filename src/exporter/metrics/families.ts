@@ -33,6 +33,7 @@ export const SUBJECT_FAMILIES = {
 export const CHECK_FAMILIES = {
   status: family('vigil_check_status', 'gauge', 'Status of the check as a StateSet (unknown once stale): exactly one status is 1.'),
   counted: family('vigil_check_counted', 'gauge', '1 when the check counts toward the subject health now, else 0.'),
+  notCounted: family('vigil_check_not_counted', 'gauge', 'Present (1) only while the check does not count toward health, with the reason.'),
   received: family('vigil_check_received_timestamp_seconds', 'gauge', 'Unix time vigil last received a result of the check.'),
   statusChanged: family('vigil_check_status_changed_timestamp_seconds', 'gauge', 'Unix time the check entered its current reported status.'),
   effective: family('vigil_check_effective_timestamp_seconds', 'gauge', 'Unix time after which the current status is known to hold.'),

@@ -62,14 +62,16 @@ export class LabelCache {
     return escaped;
   }
 
-  /** Forgets subjects that are gone, once there are more cached than alive. */
-  sweep(alive: ReadonlyMap<string, SubjectState>): void {
-    if (this.subjects.size <= alive.size) return;
-    for (const id of this.subjects.keys()) if (!alive.has(id)) this.subjects.delete(id);
+  /** Forgets a subject that is gone. */
+  forget(id: string): void {
+    this.subjects.delete(id);
   }
 
   /** Forgets checks of one subject that are gone, once there are more cached than it has. */
-  static sweepChecks(subject: SubjectLabels, checks: Readonly<Record<string, unknown>>, checkCount: number): void {
+  static sweepChecks(subject: SubjectLabels, checks: Readonly<Record<string, unknown>>): void {
+    if (subject.checks.size === 0) return;
+    let checkCount = 0;
+    for (const _ in checks) checkCount++;
     if (subject.checks.size <= checkCount) return;
     for (const name of subject.checks.keys()) if (!Object.hasOwn(checks, name)) subject.checks.delete(name);
   }

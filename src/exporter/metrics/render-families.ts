@@ -1,18 +1,11 @@
-// One emitter per group of families, each family one contiguous block with its HELP/TYPE once. A family
-// that can be empty writes its header, and takes it back if no series followed.
+// One emitter per large family, writing the series of ONE subject (its own, or those of its checks): the
+// incremental renderer (render.ts) runs each over a chunk of subjects and keeps the bytes until one of them
+// changes. Source families are few and written whole, every scrape.
 import { CHECK_STATUSES, HEALTH_STATES, type CheckState, type EngineState, type SubjectState } from '../../engine/types.js';
 import { CHECK_FAMILIES, ICMP_RTT_KEYS, PROBE_FAMILIES, PROBE_METRIC_KEYS, SOURCE_FAMILIES, SUBJECT_FAMILIES, type FamilyDef } from './families.js';
 import type { LabelCache, SubjectLabels } from './label-cache.js';
 import { escapeLabelValue, formatSecondsFromMs, formatValue } from './text-format.js';
 import { piece, type ExpositionWriter, type Piece } from './writer.js';
-
-/** What one walk over the state found, in state order. */
-export interface Visible {
-  subjects: SubjectState[];
-  subjectLabels: SubjectLabels[];
-  checks: CheckState[];
-  checkLabels: Piece[];
-}
 
 /** `,state="healthy"} 1\n` / `… 0\n`, per state, built once. */
 function stateSetTails(label: string, states: readonly string[]): { on: Piece[]; off: Piece[] } {
@@ -26,6 +19,135 @@ const STATUS_TAILS = stateSetTails('status', CHECK_STATUSES);
 const TAIL_0 = piece('} 0\n');
 const TAIL_1 = piece('} 1\n');
 
+/** Writes the series of one subject for one family; returns how many. */
+export type SubjectEmitter = (subject: SubjectState, labels: SubjectLabels, cache: LabelCache, w: ExpositionWriter) => number;
+
+export interface LargeFamily {
+  def: FamilyDef;
+  emit: SubjectEmitter;
+}
+
+/** Runs `each` over the visible (not dropped) checks of a subject with their cached label sets. */
+function forChecks(subject: SubjectState, labels: SubjectLabels, cache: LabelCache, each: (check: CheckState, checkLabels: Piece) => number): number {
+  let written = 0;
+  const checks = subject.checks;
+  for (const name in checks) {
+    const check = checks[name]!;
+    if (check.dropped) continue; // a lost source's checks disappear until they report again
+    written += each(check, cache.check(labels, name));
+  }
+  return written;
+}
+
+const S = SUBJECT_FAMILIES;
+const C = CHECK_FAMILIES;
+const P = PROBE_FAMILIES;
+
+function checkFamily(def: FamilyDef, write: (w: ExpositionWriter, check: CheckState, labels: Piece) => number): LargeFamily {
+  return { def, emit: (subject, labels, cache, w) => forChecks(subject, labels, cache, (check, checkLabels) => write(w, check, checkLabels)) };
+}
+
+function probeFamily(def: FamilyDef, key: string): LargeFamily {
+  return checkFamily(def, (w, check, labels) => {
+    const value = check.metrics?.[key];
+    if (value === undefined) return 0;
+    w.sampleValue(def.open, labels, value);
+    return 1;
+  });
+}
+
+/** Every large family in exposition order. */
+export const LARGE_FAMILIES: readonly LargeFamily[] = [
+  { def: S.info, emit: (_s, l, _c, w) => (w.sample(S.info.open, l.info, TAIL_1), 1) },
+  {
+    def: S.health,
+    emit: (s, l, _c, w) => {
+      for (let k = 0; k < HEALTH_STATES.length; k++) {
+        w.sample(S.health.open, l.subjectKind, s.health === HEALTH_STATES[k] ? HEALTH_TAILS.on[k]! : HEALTH_TAILS.off[k]!);
+      }
+      return HEALTH_STATES.length;
+    },
+  },
+  {
+    def: S.connectivity,
+    emit: (s, l, _c, w) => {
+      if (s.connectivity === undefined) return 0; // never known: absent, not 0
+      w.sample(S.connectivity.open, l.subjectKind, s.connectivity === 'available' ? TAIL_1 : TAIL_0);
+      return 1;
+    },
+  },
+  { def: S.warnings, emit: (s, l, _c, w) => (w.sampleValue(S.warnings.open, l.subjectKind, s.warnings), 1) },
+  {
+    def: S.lastSeen,
+    emit: (s, l, _c, w) => {
+      if (s.lastSeenAt === undefined) return 0; // never seen
+      w.sampleSeconds(S.lastSeen.open, l.subjectKind, s.lastSeenAt);
+      return 1;
+    },
+  },
+  { def: S.healthChanged, emit: (s, l, _c, w) => (w.sampleSeconds(S.healthChanged.open, l.subjectKind, s.healthChangedAt), 1) },
+  { def: S.healthChanges, emit: (s, l, _c, w) => (w.sampleValue(S.healthChanges.open, l.subjectKind, s.healthChanges), 1) },
+  { def: S.connectivityChanges, emit: (s, l, _c, w) => (w.sampleValue(S.connectivityChanges.open, l.subjectKind, s.connectivityChanges), 1) },
+  {
+    def: S.manipulation,
+    emit: (s, l, cache, w) => {
+      let written = 0;
+      for (const name in s.manipulations) {
+        w.sampleRest(S.manipulation.open, l.subjectKind, `,manipulation="${cache.value(name)}"} ${formatSecondsFromMs(s.manipulations[name]!.endedAt)}\n`);
+        written++;
+      }
+      return written;
+    },
+  },
+  {
+    def: S.metadata,
+    emit: (s, l, cache, w) => {
+      let written = 0;
+      for (const key in s.metadata) {
+        const value = s.metadata[key]!.value;
+        if (typeof value !== 'number') continue; // text-only entries live in the API, not in metrics
+        w.sampleRest(S.metadata.open, l.subjectKind, `,key="${cache.value(key)}"} ${formatValue(value)}\n`);
+        written++;
+      }
+      return written;
+    },
+  },
+  checkFamily(C.status, (w, check, labels) => {
+    for (let k = 0; k < CHECK_STATUSES.length; k++) {
+      w.sample(C.status.open, labels, check.status === CHECK_STATUSES[k] ? STATUS_TAILS.on[k]! : STATUS_TAILS.off[k]!);
+    }
+    return CHECK_STATUSES.length;
+  }),
+  checkFamily(C.counted, (w, check, labels) => (w.sample(C.counted.open, labels, check.counted ? TAIL_1 : TAIL_0), 1)),
+  checkFamily(C.notCounted, (w, check, labels) => {
+    if (check.counted) return 0; // present only while the check does not count
+    w.sampleRest(C.notCounted.open, labels, `,reason="${check.notCountedReason ?? 'unknown'}"} 1\n`);
+    return 1;
+  }),
+  checkFamily(C.received, (w, check, labels) => (w.sampleSeconds(C.received.open, labels, check.receivedAt), 1)),
+  checkFamily(C.statusChanged, (w, check, labels) => (w.sampleSeconds(C.statusChanged.open, labels, check.statusChangedAt), 1)),
+  checkFamily(C.effective, (w, check, labels) => (w.sampleSeconds(C.effective.open, labels, check.effectiveAt), 1)),
+  checkFamily(C.expiry, (w, check, labels) => (w.sampleSeconds(C.expiry.open, labels, check.expiresAt), 1)),
+  checkFamily(C.consecutiveFailures, (w, check, labels) => (w.sampleValue(C.consecutiveFailures.open, labels, check.consecutiveFailures), 1)),
+  checkFamily(C.consecutiveSuccesses, (w, check, labels) => (w.sampleValue(C.consecutiveSuccesses.open, labels, check.consecutiveSuccesses), 1)),
+  probeFamily(P.duration, PROBE_METRIC_KEYS.duration),
+  probeFamily(P.responseBytes, PROBE_METRIC_KEYS.responseBytes),
+  probeFamily(P.httpStatusCode, PROBE_METRIC_KEYS.httpStatusCode),
+  probeFamily(P.icmpPacketLoss, PROBE_METRIC_KEYS.icmpPacketLoss),
+  checkFamily(P.icmpRtt, (w, check, labels) => {
+    const metrics = check.metrics;
+    if (metrics === undefined) return 0;
+    let written = 0;
+    for (const [stat, key] of ICMP_RTT_KEYS) {
+      const value = metrics[key];
+      if (value === undefined) continue;
+      w.sampleRest(P.icmpRtt.open, labels, `,stat="${stat}"} ${formatValue(value)}\n`);
+      written++;
+    }
+    return written;
+  }),
+];
+
 /** Writes an optional family: header, then `body`; the header is taken back when `body` wrote nothing. */
 function optionalFamily(w: ExpositionWriter, family: FamilyDef, body: () => number): number {
   const mark = w.mark();
@@ -35,184 +157,40 @@ function optionalFamily(w: ExpositionWriter, family: FamilyDef, body: () => numb
   return written;
 }
 
-export function renderSubjects(v: Visible, cache: LabelCache, w: ExpositionWriter): number {
-  const { subjects, subjectLabels: labels } = v;
-  const n = subjects.length;
-  if (n === 0) return 0;
-  const f = SUBJECT_FAMILIES;
-  let series = n * (1 + HEALTH_STATES.length + 4);
-
-  w.put(f.info.header);
-  for (let i = 0; i < n; i++) w.sample(f.info.open, labels[i]!.info, TAIL_1);
-
-  w.put(f.health.header);
-  for (let i = 0; i < n; i++) {
-    const health = subjects[i]!.health;
-    const subjectKind = labels[i]!.subjectKind;
-    for (let k = 0; k < HEALTH_STATES.length; k++) {
-      w.sample(f.health.open, subjectKind, health === HEALTH_STATES[k] ? HEALTH_TAILS.on[k]! : HEALTH_TAILS.off[k]!);
-    }
-  }
-
-  series += optionalFamily(w, f.connectivity, () => {
-    let written = 0;
-    for (let i = 0; i < n; i++) {
-      const connectivity = subjects[i]!.connectivity;
-      if (connectivity === undefined) continue; // never known: absent, not 0
-      w.sample(f.connectivity.open, labels[i]!.subjectKind, connectivity === 'available' ? TAIL_1 : TAIL_0);
-      written++;
-    }
-    return written;
-  });
-
-  w.put(f.warnings.header);
-  for (let i = 0; i < n; i++) w.sampleValue(f.warnings.open, labels[i]!.subjectKind, subjects[i]!.warnings);
-
-  series += optionalFamily(w, f.lastSeen, () => {
-    let written = 0;
-    for (let i = 0; i < n; i++) {
-      const lastSeenAt = subjects[i]!.lastSeenAt;
-      if (lastSeenAt === undefined) continue; // never seen
-      w.sampleSeconds(f.lastSeen.open, labels[i]!.subjectKind, lastSeenAt);
-      written++;
-    }
-    return written;
-  });
-
-  w.put(f.healthChanged.header);
-  for (let i = 0; i < n; i++) w.sampleSeconds(f.healthChanged.open, labels[i]!.subjectKind, subjects[i]!.healthChangedAt);
-  w.put(f.healthChanges.header);
-  for (let i = 0; i < n; i++) w.sampleValue(f.healthChanges.open, labels[i]!.subjectKind, subjects[i]!.healthChanges);
-  w.put(f.connectivityChanges.header);
-  for (let i = 0; i < n; i++) w.sampleValue(f.connectivityChanges.open, labels[i]!.subjectKind, subjects[i]!.connectivityChanges);
-
-  series += optionalFamily(w, f.manipulation, () => {
-    let written = 0;
-    for (let i = 0; i < n; i++) {
-      const manipulations = subjects[i]!.manipulations;
-      for (const name in manipulations) {
-        const rest = `,manipulation="${cache.value(name)}"} ${formatSecondsFromMs(manipulations[name]!.endedAt)}\n`;
-        w.sampleRest(f.manipulation.open, labels[i]!.subjectKind, rest);
-        written++;
-      }
-    }
-    return written;
-  });
-
-  series += optionalFamily(w, f.metadata, () => {
-    let written = 0;
-    for (let i = 0; i < n; i++) {
-      const metadata = subjects[i]!.metadata;
-      for (const key in metadata) {
-        const value = metadata[key]!.value;
-        if (typeof value !== 'number') continue; // text-only entries live in the API, not in metrics
-        w.sampleRest(f.metadata.open, labels[i]!.subjectKind, `,key="${cache.value(key)}"} ${formatValue(value)}\n`);
-        written++;
-      }
-    }
-    return written;
-  });
-  return series;
-}
-
-export function renderChecks(v: Visible, w: ExpositionWriter): number {
-  const { checks, checkLabels: labels } = v;
-  const n = checks.length;
-  if (n === 0) return 0;
-  const f = CHECK_FAMILIES;
-
-  w.put(f.status.header);
-  for (let i = 0; i < n; i++) {
-    const status = checks[i]!.status;
-    const checkLabels = labels[i]!;
-    for (let k = 0; k < CHECK_STATUSES.length; k++) {
-      w.sample(f.status.open, checkLabels, status === CHECK_STATUSES[k] ? STATUS_TAILS.on[k]! : STATUS_TAILS.off[k]!);
-    }
-  }
-  w.put(f.counted.header);
-  for (let i = 0; i < n; i++) w.sample(f.counted.open, labels[i]!, checks[i]!.counted ? TAIL_1 : TAIL_0);
-  w.put(f.received.header);
-  for (let i = 0; i < n; i++) w.sampleSeconds(f.received.open, labels[i]!, checks[i]!.receivedAt);
-  w.put(f.statusChanged.header);
-  for (let i = 0; i < n; i++) w.sampleSeconds(f.statusChanged.open, labels[i]!, checks[i]!.statusChangedAt);
-  w.put(f.effective.header);
-  for (let i = 0; i < n; i++) w.sampleSeconds(f.effective.open, labels[i]!, checks[i]!.effectiveAt);
-  w.put(f.expiry.header);
-  for (let i = 0; i < n; i++) w.sampleSeconds(f.expiry.open, labels[i]!, checks[i]!.expiresAt);
-  w.put(f.consecutiveFailures.header);
-  for (let i = 0; i < n; i++) w.sampleValue(f.consecutiveFailures.open, labels[i]!, checks[i]!.consecutiveFailures);
-  w.put(f.consecutiveSuccesses.header);
-  for (let i = 0; i < n; i++) w.sampleValue(f.consecutiveSuccesses.open, labels[i]!, checks[i]!.consecutiveSuccesses);
-  return n * (CHECK_STATUSES.length + 7);
-}
-
-/** One probe family fed by one `metrics` key; checks without it have no series. */
-function probeFamily(v: Visible, w: ExpositionWriter, family: FamilyDef, key: string): number {
-  return optionalFamily(w, family, () => {
-    const { checks, checkLabels: labels } = v;
-    let written = 0;
-    for (let i = 0; i < checks.length; i++) {
-      const value = checks[i]!.metrics?.[key];
-      if (value === undefined) continue;
-      w.sampleValue(family.open, labels[i]!, value);
-      written++;
-    }
-    return written;
-  });
-}
-
-export function renderProbes(v: Visible, w: ExpositionWriter): number {
-  const p = PROBE_FAMILIES;
-  let series = 0;
-  series += probeFamily(v, w, p.duration, PROBE_METRIC_KEYS.duration);
-  series += probeFamily(v, w, p.responseBytes, PROBE_METRIC_KEYS.responseBytes);
-  series += probeFamily(v, w, p.httpStatusCode, PROBE_METRIC_KEYS.httpStatusCode);
-  series += probeFamily(v, w, p.icmpPacketLoss, PROBE_METRIC_KEYS.icmpPacketLoss);
-  series += optionalFamily(w, p.icmpRtt, () => {
-    const { checks, checkLabels: labels } = v;
-    let written = 0;
-    for (let i = 0; i < checks.length; i++) {
-      const metrics = checks[i]!.metrics;
-      if (metrics === undefined) continue;
-      for (const [stat, key] of ICMP_RTT_KEYS) {
-        const value = metrics[key];
-        if (value === undefined) continue;
-        w.sampleRest(p.icmpRtt.open, labels[i]!, `,stat="${stat}"} ${formatValue(value)}\n`);
-        written++;
-      }
-    }
-    return written;
-  });
-  return series;
-}
-
-export function renderSources(state: EngineState, cache: LabelCache, w: ExpositionWriter): number {
+/** The per-source families, whole (a handful of series); `enabled` filters by family name. */
+export function renderSources(state: EngineState, cache: LabelCache, w: ExpositionWriter, enabled: (name: string) => boolean): number {
   if (state.sources.size === 0) return 0;
   const f = SOURCE_FAMILIES;
   const sources = [...state.sources.values()];
   const labels = sources.map((source) => piece(`source="${escapeLabelValue(source.name)}"`));
-
-  w.put(f.up.header);
-  sources.forEach((source, i) => w.sample(f.up.open, labels[i]!, source.up ? TAIL_1 : TAIL_0));
-  let series = sources.length;
-  series += optionalFamily(w, f.lastSuccess, () => {
-    let written = 0;
-    sources.forEach((source, i) => {
-      if (source.lastSuccessAt === undefined) return;
-      w.sampleSeconds(f.lastSuccess.open, labels[i]!, source.lastSuccessAt);
-      written++;
-    });
-    return written;
-  });
-  series += optionalFamily(w, f.errors, () => {
-    let written = 0;
-    sources.forEach((source, i) => {
-      for (const reason in source.errors) {
-        w.sampleRest(f.errors.open, labels[i]!, `,reason="${cache.value(reason)}"} ${formatValue(source.errors[reason]!)}\n`);
+  let series = 0;
+  if (enabled(f.up.name)) {
+    w.put(f.up.header);
+    sources.forEach((source, i) => w.sample(f.up.open, labels[i]!, source.up ? TAIL_1 : TAIL_0));
+    series += sources.length;
+  }
+  if (enabled(f.lastSuccess.name)) {
+    series += optionalFamily(w, f.lastSuccess, () => {
+      let written = 0;
+      sources.forEach((source, i) => {
+        if (source.lastSuccessAt === undefined) return;
+        w.sampleSeconds(f.lastSuccess.open, labels[i]!, source.lastSuccessAt);
         written++;
-      }
+      });
+      return written;
     });
-    return written;
-  });
+  }
+  if (enabled(f.errors.name)) {
+    series += optionalFamily(w, f.errors, () => {
+      let written = 0;
+      sources.forEach((source, i) => {
+        for (const reason in source.errors) {
+          w.sampleRest(f.errors.open, labels[i]!, `,reason="${cache.value(reason)}"} ${formatValue(source.errors[reason]!)}\n`);
+          written++;
+        }
+      });
+      return written;
+    });
+  }
   return series;
 }

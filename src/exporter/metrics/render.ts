@@ -1,11 +1,23 @@
-// The fast renderer of the large families of DESIGN §4: one walk over the engine state gathers the visible
-// subjects and checks with their cached label sets, then each family is written in one contiguous block
-// (render-families.ts). Hot loops copy cached bytes and print numbers; escaping happens only when a subject's
-// spec changes.
-import type { EngineState } from '../../engine/types.js';
-import { LabelCache } from './label-cache.js';
-import { renderChecks, renderProbes, renderSources, renderSubjects, type Visible } from './render-families.js';
-import { BufferWriter, ChunkWriter, type ExpositionWriter } from './writer.js';
+// The incremental renderer of the large families: subjects sit in chunks of CHUNK_SUBJECTS (in the order they
+// first appeared); each chunk keeps, per family, the bytes it rendered and their gzip member. A scrape walks
+// the state once comparing versions, re-renders only chunks with a changed, new or removed subject, and
+// assembles the body from the kept pieces: each family is its header followed by its piece of every chunk,
+// so families stay contiguous. A gzip body is the same pieces as gzip members, concatenated (RFC 1952 §2.2
+// allows several members; Go's gzip.Reader, which Prometheus uses, reads them as one stream).
+import { gzipSync } from 'node:zlib';
+import type { EngineState, SubjectState } from '../../engine/types.js';
+import { LabelCache, type SubjectLabels } from './label-cache.js';
+import { LARGE_FAMILIES, renderSources, type LargeFamily } from './render-families.js';
+import { DEFAULT_SELECTION, type MetricsSelection } from './selection.js';
+import { BufferWriter } from './writer.js';
+
+/**
+ * Subjects per chunk. With a random 1% of subjects changed between scrapes, a chunk of 16 is clean with
+ * probability 0.99^16 ≈ 85%; smaller chunks re-render less but make more, smaller gzip members (bench/RESULTS.md).
+ */
+export const CHUNK_SUBJECTS = 16;
+/** gzip level 1 with a small window: pieces are a few kilobytes, and a member's set-up cost dominates. */
+const MEMBER_OPTIONS = { level: 1, windowBits: 12, memLevel: 5 } as const;
 
 export interface RenderResult<Body> {
   body: Body;
@@ -13,78 +25,194 @@ export interface RenderResult<Body> {
   series: number;
 }
 
-export interface SubjectRenderer {
-  /** The exposition as a string (built as bytes, decoded once). */
-  render(state: EngineState): RenderResult<string>;
-  /** The exposition as UTF-8 bytes, ready for the socket or gzip: a view valid until the next render. */
-  renderBytes(state: EngineState): RenderResult<Buffer>;
-  /** The same text built as string chunks joined once (the slower sink, kept for the benchmark). */
-  renderChunks(state: EngineState): RenderResult<string>;
+/** The large part of one scrape: pieces to concatenate, in order. */
+export interface RenderedParts {
+  parts: Buffer[];
+  bytes: number;
+  series: number;
 }
 
-/** A renderer with its own label cache; keep one per engine state lineage (subject ids are the cache keys). */
-export function createSubjectRenderer(): SubjectRenderer {
+export interface SubjectRenderer {
+  /** The exposition as a string. */
+  render(state: EngineState): RenderResult<string>;
+  /** The exposition as UTF-8 bytes in one fresh Buffer. */
+  renderBytes(state: EngineState): RenderResult<Buffer>;
+  /** The exposition as pieces, plain or as gzip members; re-renders and re-compresses only what changed. */
+  renderParts(state: EngineState, gzip: boolean): RenderedParts;
+  /** Chunks re-rendered by the last call (for the benchmark and tests). */
+  readonly lastDirtyChunks: number;
+}
+
+interface Member {
+  subject: SubjectState;
+  stateVersion: number;
+  specVersion: number;
+  /** Scrape number at which the walk last saw this subject. */
+  seen: number;
+}
+
+interface Chunk {
+  members: Member[];
+  dirty: boolean;
+  /** Per enabled family: bytes, series and (once asked for) the gzip member. */
+  pieces: Buffer[];
+  series: number[];
+  gzipped: (Buffer | undefined)[];
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function copyOut(bytes: Buffer): Buffer {
+  if (bytes.length === 0) return EMPTY;
+  // Not from the shared pool: a kept small slice would pin a whole 8 KiB pool block.
+  const out = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(out);
+  return out;
+}
+
+export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELECTION): SubjectRenderer {
   const cache = new LabelCache();
-  // One buffer for the renderer's life, grown to the largest exposition so far: allocating tens of megabytes
-  // per scrape would count as external memory and push V8 into a full collection every time.
-  const writer = new BufferWriter(1 << 16);
-  const intoBuffer = (state: EngineState): { writer: BufferWriter; series: number } => {
-    writer.reset();
-    const series = renderInto(state, cache, writer);
-    return { writer, series };
+  const families: LargeFamily[] = LARGE_FAMILIES.filter((family) => selection.enabled(family.def.name));
+  const headers = families.map((family) => Buffer.from(family.def.header.bytes));
+  const gzippedHeaders = headers.map((header) => gzipSync(header, MEMBER_OPTIONS));
+  const chunks: Chunk[] = [];
+  const where = new Map<string, Chunk>();
+  const scratch = new BufferWriter(1 << 16);
+  const sourceWriter = new BufferWriter(1 << 12);
+  let scrape = 0;
+  let lastDirtyChunks = 0;
+
+  const newChunk = (): Chunk => {
+    const chunk: Chunk = { members: [], dirty: true, pieces: [], series: [], gzipped: [] };
+    chunks.push(chunk);
+    return chunk;
   };
+
+  /** Finds what changed since the last scrape; marks those chunks dirty. */
+  const walk = (state: EngineState): void => {
+    scrape++;
+    let removed = false;
+    for (const subject of state.subjects.values()) {
+      const id = subject.spec.id;
+      const chunk = where.get(id);
+      if (chunk === undefined) {
+        let tail = chunks[chunks.length - 1];
+        if (tail === undefined || tail.members.length >= CHUNK_SUBJECTS) tail = newChunk();
+        tail.members.push({ subject, stateVersion: subject.stateVersion, specVersion: subject.specVersion, seen: scrape });
+        tail.dirty = true;
+        where.set(id, tail);
+        continue;
+      }
+      const member = findMember(chunk, id);
+      member.seen = scrape;
+      if (member.subject !== subject || member.stateVersion !== subject.stateVersion || member.specVersion !== subject.specVersion) {
+        member.subject = subject;
+        member.stateVersion = subject.stateVersion;
+        member.specVersion = subject.specVersion;
+        chunk.dirty = true;
+      }
+    }
+    if (where.size > state.subjects.size) removed = true;
+    if (!removed) return;
+    for (const chunk of chunks) {
+      const kept = chunk.members.filter((member) => member.seen === scrape);
+      if (kept.length === chunk.members.length) continue;
+      for (const member of chunk.members) {
+        if (member.seen === scrape) continue;
+        where.delete(member.subject.spec.id);
+        cache.forget(member.subject.spec.id);
+      }
+      chunk.members = kept;
+      chunk.dirty = true;
+    }
+  };
+
+  const renderChunk = (chunk: Chunk): void => {
+    const labels: SubjectLabels[] = chunk.members.map((member) => cache.subject(member.subject));
+    chunk.members.forEach((member, i) => LabelCache.sweepChecks(labels[i]!, member.subject.checks));
+    for (let f = 0; f < families.length; f++) {
+      scratch.reset();
+      let series = 0;
+      for (let i = 0; i < chunk.members.length; i++) series += families[f]!.emit(chunk.members[i]!.subject, labels[i]!, cache, scratch);
+      chunk.pieces[f] = copyOut(scratch.bytes());
+      chunk.series[f] = series;
+      chunk.gzipped[f] = undefined;
+    }
+    chunk.dirty = false;
+  };
+
+  const renderParts = (state: EngineState, gzip: boolean): RenderedParts => {
+    walk(state);
+    let dirty = 0;
+    for (const chunk of chunks) {
+      if (!chunk.dirty) continue;
+      renderChunk(chunk);
+      dirty++;
+    }
+    lastDirtyChunks = dirty;
+    const parts: Buffer[] = [];
+    let bytes = 0;
+    let series = 0;
+    const add = (part: Buffer): void => {
+      if (part.length === 0) return;
+      parts.push(part);
+      bytes += part.length;
+    };
+    for (let f = 0; f < families.length; f++) {
+      let familySeries = 0;
+      for (const chunk of chunks) familySeries += chunk.series[f]!;
+      if (familySeries === 0) continue; // an empty family has no header either
+      series += familySeries;
+      add(gzip ? gzippedHeaders[f]! : headers[f]!);
+      for (const chunk of chunks) {
+        const piece = chunk.pieces[f]!;
+        if (piece.length === 0) continue;
+        if (!gzip) {
+          add(piece);
+          continue;
+        }
+        let member = chunk.gzipped[f];
+        if (member === undefined) chunk.gzipped[f] = member = gzipSync(piece, MEMBER_OPTIONS);
+        add(member);
+      }
+    }
+    sourceWriter.reset();
+    const sourceSeries = renderSources(state, cache, sourceWriter, (name) => selection.enabled(name));
+    if (sourceSeries > 0) {
+      series += sourceSeries;
+      const sources = copyOut(sourceWriter.bytes());
+      add(gzip ? gzipSync(sources, MEMBER_OPTIONS) : sources);
+    }
+    return { parts, bytes, series };
+  };
+
+  const renderBytes = (state: EngineState): RenderResult<Buffer> => {
+    const { parts, bytes, series } = renderParts(state, false);
+    return { body: Buffer.concat(parts, bytes), series };
+  };
+
   return {
+    renderParts,
+    renderBytes,
     render(state) {
-      const { writer, series } = intoBuffer(state);
-      return { body: writer.text(), series };
+      const { body, series } = renderBytes(state);
+      return { body: body.toString('utf8'), series };
     },
-    renderBytes(state) {
-      const { writer, series } = intoBuffer(state);
-      return { body: writer.bytes(), series };
-    },
-    renderChunks(state) {
-      const writer = new ChunkWriter();
-      const series = renderInto(state, cache, writer);
-      return { body: writer.text(), series };
+    get lastDirtyChunks() {
+      return lastDirtyChunks;
     },
   };
+}
+
+function findMember(chunk: Chunk, id: string): Member {
+  const members = chunk.members;
+  for (let i = 0; i < members.length; i++) if (members[i]!.subject.spec.id === id) return members[i]!;
+  throw new Error(`renderer: subject ${id} is not in its chunk`);
 }
 
 const defaultRenderer = createSubjectRenderer();
 
-/** The per-subject, per-check and per-source families as text exposition 0.0.4. */
+/** The per-subject, per-check and per-source families (default selection) as text exposition 0.0.4. */
 export function renderSubjectFamilies(state: EngineState): string {
   return defaultRenderer.render(state).body;
-}
-
-function gather(state: EngineState, cache: LabelCache): Visible {
-  const visible: Visible = { subjects: [], subjectLabels: [], checks: [], checkLabels: [] };
-  for (const subject of state.subjects.values()) {
-    const labels = cache.subject(subject);
-    visible.subjects.push(subject);
-    visible.subjectLabels.push(labels);
-    const checks = subject.checks;
-    let checkCount = 0;
-    for (const name in checks) {
-      checkCount++;
-      const check = checks[name]!;
-      if (check.dropped) continue; // a lost source's checks disappear until they report again
-      visible.checks.push(check);
-      visible.checkLabels.push(cache.check(labels, name));
-    }
-    LabelCache.sweepChecks(labels, checks, checkCount);
-  }
-  cache.sweep(state.subjects);
-  return visible;
-}
-
-/** Writes every family into `writer`; returns the number of series. */
-export function renderInto(state: EngineState, cache: LabelCache, writer: ExpositionWriter): number {
-  const visible = gather(state, cache);
-  return (
-    renderSubjects(visible, cache, writer) +
-    renderChecks(visible, writer) +
-    renderProbes(visible, writer) +
-    renderSources(state, cache, writer)
-  );
 }

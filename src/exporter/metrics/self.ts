@@ -3,7 +3,10 @@
 import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineState } from '../../engine/types.js';
-import { createSubjectRenderer } from './render.js';
+import { gzipSync } from 'node:zlib';
+import { acceptsGzip, METRICS_GZIP_LEVEL } from './gzip.js';
+import { createSubjectRenderer, type RenderedParts } from './render.js';
+import { DEFAULT_SELECTION, filterExposition, type MetricsSelection } from './selection.js';
 import { TEXT_CONTENT_TYPE } from './text-format.js';
 
 export { maybeGzip, maybeGzipAsync, acceptsGzip, type MaybeGzipped } from './gzip.js';
@@ -25,6 +28,14 @@ export interface MetricsEndpointOptions {
   extra?: ReadonlyArray<() => string>;
   /** Clock for vigil_scrape_duration_seconds, in milliseconds; tests inject one. */
   clock?: () => number;
+  /** Which families to expose (`metrics:` in the config); the lean default without it. */
+  selection?: MetricsSelection;
+}
+
+export interface EncodedBody {
+  body: Buffer;
+  contentType: string;
+  encoding?: 'gzip';
 }
 
 export interface MetricsEndpoint {
@@ -34,6 +45,11 @@ export interface MetricsEndpoint {
    * the large part is never decoded into a string and encoded back (bench/RESULTS.md, scrape).
    */
   renderBytes(): Promise<{ body: Buffer; contentType: string }>;
+  /**
+   * What /metrics sends: plain, or gzip when `Accept-Encoding` allows it. The gzip body is a concatenation of
+   * gzip members kept per chunk of subjects, so unchanged bytes are not compressed again.
+   */
+  renderEncoded(acceptEncoding: string | undefined): Promise<EncodedBody>;
   /** The prom-client registry, for other parts that want to add small families. */
   readonly registry: Registry;
 }
@@ -52,7 +68,8 @@ export function createMetricsEndpoint(opts: MetricsEndpointOptions): MetricsEndp
   // These three are gauges named like counters, which `promtool check metrics` reports; the per-type
   // nodejs_active_{handles,requests,resources} gauges carry the same information, so sum those instead.
   for (const name of LINT_FAILING_DEFAULT_METRICS) registry.removeSingleMetric(name);
-  const renderer = createSubjectRenderer();
+  const selection = opts.selection ?? DEFAULT_SELECTION;
+  const renderer = createSubjectRenderer(selection);
   const registers = [registry];
 
   // Collect callbacks run synchronously inside registry.metrics(), so they all see the one snapshot taken
@@ -133,39 +150,45 @@ export function createMetricsEndpoint(opts: MetricsEndpointOptions): MetricsEndp
     },
   });
 
-  /** Runs one scrape: the small families through prom-client, then the large ones through `renderLarge`. */
-  const scrape = async <Large>(
-    renderLarge: (state: EngineState) => { body: Large; series: number },
-  ): Promise<{ small: string; large: Large; extra: string }> => {
+  /** Runs one scrape: the small families through prom-client and the extensions, the large ones incrementally. */
+  const scrape = async (gzip: boolean): Promise<{ small: string; large: RenderedParts; extra: string }> => {
     const started = clock();
     snapshot = { state: opts.state(), store: opts.storeStats() };
     const state = snapshot.state;
     let small: string;
     try {
-      small = await registry.metrics();
+      small = filterExposition(await registry.metrics(), selection);
     } finally {
       snapshot = undefined;
     }
-    const large = renderLarge(state);
-    const extra = (opts.extra ?? []).map((render) => render()).join('');
+    const large = renderer.renderParts(state, gzip);
+    const extra = filterExposition((opts.extra ?? []).map((render) => render()).join(''), selection);
     previous = { durationSeconds: (clock() - started) / 1000, series: countSamples(small) + large.series + countSamples(extra) };
-    return { small, large: large.body, extra };
+    return { small, large, extra };
+  };
+
+  /** small + large + extra as one plain body. */
+  const plain = async (): Promise<Buffer> => {
+    const { small, large, extra } = await scrape(false);
+    return Buffer.concat([Buffer.from(small), ...large.parts, Buffer.from(extra)]);
   };
 
   return {
     registry,
     async render() {
-      const { small, large, extra } = await scrape((state) => renderer.render(state));
-      return { body: small + large + extra, contentType: TEXT_CONTENT_TYPE };
+      return { body: (await plain()).toString('utf8'), contentType: TEXT_CONTENT_TYPE };
     },
     async renderBytes() {
-      const { small, large, extra } = await scrape((state) => renderer.renderBytes(state));
-      const smallBytes = Buffer.byteLength(small);
-      const body = Buffer.allocUnsafe(smallBytes + large.length + Buffer.byteLength(extra));
-      body.write(small, 0);
-      large.copy(body, smallBytes); // `large` is the renderer's reused buffer: copy before the next scrape
-      body.write(extra, smallBytes + large.length);
-      return { body, contentType: TEXT_CONTENT_TYPE };
+      return { body: await plain(), contentType: TEXT_CONTENT_TYPE };
+    },
+    async renderEncoded(acceptEncoding) {
+      if (!acceptsGzip(acceptEncoding)) return { body: await plain(), contentType: TEXT_CONTENT_TYPE };
+      const { small, large, extra } = await scrape(true);
+      // The small texts change every scrape (process metrics): one fresh member each, a few kilobytes.
+      const head = gzipSync(small, { level: METRICS_GZIP_LEVEL });
+      const parts = [head, ...large.parts];
+      if (extra !== '') parts.push(gzipSync(extra, { level: METRICS_GZIP_LEVEL }));
+      return { body: Buffer.concat(parts), contentType: TEXT_CONTENT_TYPE, encoding: 'gzip' };
     },
   };
 }

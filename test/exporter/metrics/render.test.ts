@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { createSubjectRenderer, renderSubjectFamilies } from '../../../src/exporter/metrics/render.js';
+import { MetricsSelection } from '../../../src/exporter/metrics/selection.js';
 import { parseExposition, seriesKey, seriesMap, type Exposition } from './exposition-parser.js';
 import { T0, makeCheck, makeState, makeSubject, realisticState } from './factory.js';
 
+/** These tests pin every family; the lean default is pinned by budget.test.ts. */
+const EVERYTHING = new MetricsSelection({ include: ['*'] });
 const WEB = 'web "front"\\prod\nline2';
 const key = (name: string, labels: Record<string, string>): string => seriesKey({ name, labels });
 
 function render(state = realisticState()): { text: string; parsed: Exposition; series: Map<string, number> } {
-  const text = createSubjectRenderer().render(state).body;
+  const text = createSubjectRenderer(EVERYTHING).render(state).body;
   const parsed = parseExposition(text);
   return { text, parsed, series: seriesMap(parsed) };
 }
@@ -36,6 +40,7 @@ describe('renderSubjectFamilies', () => {
           status === 'unknown' ? 1 : 0,
         ]),
         [key('vigil_check_counted', { subject: 'lab-1', check: 'stream-video' }), 0],
+        [key('vigil_check_not_counted', { subject: 'lab-1', check: 'stream-video', reason: 'stale' }), 1],
         [key('vigil_check_received_timestamp_seconds', { subject: 'lab-1', check: 'stream-video' }), (T0 - 300_000) / 1000],
         [key('vigil_check_status_changed_timestamp_seconds', { subject: 'lab-1', check: 'stream-video' }), (T0 - 600_000) / 1000],
         [key('vigil_check_effective_timestamp_seconds', { subject: 'lab-1', check: 'stream-video' }), (T0 - 600_000) / 1000],
@@ -144,18 +149,17 @@ describe('renderSubjectFamilies', () => {
 
   it('counts the series it writes', () => {
     const state = realisticState();
-    const result = createSubjectRenderer().render(state);
+    const result = createSubjectRenderer(EVERYTHING).render(state);
     assert.equal(result.series, parseExposition(result.body).samples.length);
   });
 
   it('writes the same bytes through every sink', () => {
-    const renderer = createSubjectRenderer();
+    const renderer = createSubjectRenderer(EVERYTHING);
     const state = realisticState();
     const text = renderer.render(state).body;
     assert.equal(renderer.renderBytes(state).body.toString('utf8'), text);
-    assert.equal(renderer.renderChunks(state).body, text);
+    assert.equal(gunzipSync(Buffer.concat(renderer.renderParts(state, true).parts)).toString('utf8'), text);
     const ascii = makeState([makeSubject('plain', {}, [makeCheck('c', { metrics: { duration_seconds: 1e-7, response_bytes: 2 ** 40 } })])]);
-    assert.equal(renderer.render(ascii).body, renderer.renderChunks(ascii).body);
     assert.ok(renderer.render(ascii).body.includes('vigil_probe_duration_seconds{subject="plain",check="c"} 1e-7\n'));
   });
 });
@@ -164,7 +168,7 @@ describe('label cache', () => {
   const infoOf = (text: string, id: string) => parseExposition(text).samples.find((s) => s.name === 'vigil_subject_info' && s.labels.subject === id)?.labels;
 
   it('follows a spec change announced by specVersion', () => {
-    const renderer = createSubjectRenderer();
+    const renderer = createSubjectRenderer(EVERYTHING);
     const subject = makeSubject('h', { spec: { id: 'h', kind: 'host', labels: { rack: 'r1' }, dependsOn: [], source: 'config' } });
     const state = makeState([subject]);
     assert.equal(infoOf(renderer.render(state).body, 'h')?.rack, 'r1');
@@ -174,7 +178,7 @@ describe('label cache', () => {
   });
 
   it('does not trust a new spec object with the same version but different labels', () => {
-    const renderer = createSubjectRenderer();
+    const renderer = createSubjectRenderer(EVERYTHING);
     const first = makeState([makeSubject('h', { spec: { id: 'h', kind: 'host', labels: { rack: 'r1' }, dependsOn: [], source: 'config' } })]);
     renderer.render(first);
     const other = makeState([makeSubject('h', { spec: { id: 'h', kind: 'switch', labels: { rack: 'r9' }, dependsOn: [], source: 'api' } })]);
@@ -182,12 +186,13 @@ describe('label cache', () => {
   });
 
   it('forgets subjects and checks that are gone', () => {
-    const renderer = createSubjectRenderer();
+    const renderer = createSubjectRenderer(EVERYTHING);
     const a = makeSubject('a', {}, [makeCheck('x'), makeCheck('y')]);
     const state = makeState([a, makeSubject('b')]);
     renderer.render(state);
     state.subjects.delete('b');
     delete a.checks.y;
+    a.stateVersion++; // the engine bumps it with every change
     const text = renderer.render(state).body;
     assert.ok(!text.includes('subject="b"'));
     assert.ok(!text.includes('check="y"'));

@@ -1,0 +1,171 @@
+// Which metric families /metrics exposes: one table of every family vigil can expose, with what it costs and
+// whether the generated rules or dashboards read it, and the `metrics: {include, exclude}` selection on top.
+// The lean default is the table's `default` column: every family the generated alerting rules need, the
+// per-subject families the dashboards' core panels need, and every family whose cost does not grow with
+// subjects or checks. Everything else is opt-in (kube-state-metrics style allow/deny by name or glob).
+
+/** What one series of the family is per: its cost grows with this. */
+export type FamilyScope = 'subject' | 'check' | 'probe' | 'source' | 'fixed' | 'practable' | 'kubernetes' | 'agents';
+
+/** Which generated artefacts read the family. */
+export type FamilyUse = 'rules' | 'dashboards';
+
+export interface FamilyEntry {
+  /** Family name, or a glob for a group (prom-client's `process_*`). */
+  name: string;
+  scope: FamilyScope;
+  /** Series per scope unit when present (a StateSet has one per state); 0 when it depends on data. */
+  series: number;
+  /** Generated artefacts that read it (docs; the generator itself checks what it actually references). */
+  neededBy: readonly FamilyUse[];
+  /** Exposed without any `metrics:` config. */
+  default: boolean;
+  /** Present only for some units (absent until known, only while true, only with data). */
+  sparse?: boolean;
+}
+
+const entry = (
+  name: string,
+  scope: FamilyScope,
+  series: number,
+  neededBy: readonly FamilyUse[],
+  isDefault: boolean,
+  sparse = false,
+): FamilyEntry => ({ name, scope, series, neededBy, default: isDefault, ...(sparse ? { sparse } : {}) });
+
+const R: readonly FamilyUse[] = ['rules'];
+const D: readonly FamilyUse[] = ['dashboards'];
+const RD: readonly FamilyUse[] = ['rules', 'dashboards'];
+const NONE: readonly FamilyUse[] = [];
+
+/**
+ * Every family, in exposition order. A family added anywhere in vigil gets a row here; `default` must be true
+ * for every family the generated rules reference (a test checks it against generate()).
+ */
+export const FAMILY_TABLE: readonly FamilyEntry[] = [
+  entry('vigil_subject_info', 'subject', 1, RD, true),
+  entry('vigil_subject_health', 'subject', 5, RD, true),
+  entry('vigil_subject_connectivity', 'subject', 1, RD, true, true),
+  entry('vigil_subject_warnings', 'subject', 1, D, true),
+  entry('vigil_subject_last_seen_timestamp_seconds', 'subject', 1, D, false, true),
+  entry('vigil_subject_health_changed_timestamp_seconds', 'subject', 1, D, false),
+  entry('vigil_subject_health_changes_total', 'subject', 1, D, false),
+  entry('vigil_subject_connectivity_changes_total', 'subject', 1, D, false),
+  entry('vigil_subject_manipulation_timestamp_seconds', 'subject', 0, NONE, false, true),
+  entry('vigil_subject_metadata_value', 'subject', 0, D, false, true),
+  entry('vigil_check_status', 'check', 4, RD, false),
+  entry('vigil_check_counted', 'check', 1, NONE, false),
+  entry('vigil_check_not_counted', 'check', 1, RD, true, true),
+  entry('vigil_check_received_timestamp_seconds', 'check', 1, R, false),
+  entry('vigil_check_status_changed_timestamp_seconds', 'check', 1, NONE, false),
+  entry('vigil_check_effective_timestamp_seconds', 'check', 1, NONE, false),
+  entry('vigil_check_expiry_timestamp_seconds', 'check', 1, NONE, false),
+  entry('vigil_check_consecutive_failures', 'check', 1, RD, true),
+  entry('vigil_check_consecutive_successes', 'check', 1, R, true),
+  entry('vigil_probe_duration_seconds', 'probe', 1, D, true, true),
+  entry('vigil_probe_response_bytes', 'probe', 1, D, true, true),
+  entry('vigil_probe_http_status_code', 'probe', 1, D, true, true),
+  entry('vigil_probe_icmp_packet_loss_ratio', 'probe', 1, D, true, true),
+  entry('vigil_probe_icmp_rtt_seconds', 'probe', 3, D, true, true),
+  entry('vigil_source_up', 'source', 1, RD, true),
+  entry('vigil_source_last_success_timestamp_seconds', 'source', 1, NONE, true, true),
+  entry('vigil_source_errors_total', 'source', 0, D, true, true),
+  entry('vigil_practable_stream_last_tx_timestamp_seconds', 'practable', 1, D, true, true),
+  entry('vigil_practable_stream_tx_fps', 'practable', 1, D, true, true),
+  entry('vigil_practable_experiment_available', 'practable', 1, D, true, true),
+  entry('vigil_practable_frames_total', 'practable', 1, NONE, true),
+  entry('vigil_practable_malformed_frames_total', 'practable', 0, NONE, true, true),
+  entry('vigil_practable_availability_updates_total', 'practable', 2, NONE, true),
+  entry('vigil_kube_object_ready', 'kubernetes', 3, D, true),
+  entry('vigil_eventmesh_heartbeat_received_timestamp_seconds', 'kubernetes', 1, D, true, true),
+  entry('vigil_eventmesh_heartbeat_latency_seconds', 'kubernetes', 1, D, true, true),
+  entry('vigil_eventmesh_heartbeats_sent_total', 'kubernetes', 1, NONE, true),
+  entry('vigil_eventmesh_heartbeat_send_errors_total', 'kubernetes', 1, NONE, true),
+  entry('vigil_eventmesh_heartbeats_received_total', 'kubernetes', 1, NONE, true),
+  entry('vigil_agents_connected', 'agents', 1, D, true),
+  entry('vigil_agent_connections_total', 'agents', 1, D, true),
+  entry('vigil_agent_webhook_notifications_total', 'agents', 3, NONE, true),
+  entry('vigil_agent_webhook_queue_length', 'agents', 1, NONE, true),
+  entry('vigil_build_info', 'fixed', 1, D, true),
+  entry('vigil_subjects', 'fixed', 0, NONE, true),
+  entry('vigil_events_seq', 'fixed', 1, NONE, true),
+  entry('vigil_scrape_duration_seconds', 'fixed', 1, NONE, true),
+  entry('vigil_scrape_series', 'fixed', 1, NONE, true),
+  entry('vigil_store_transactions_total', 'fixed', 1, NONE, true),
+  entry('vigil_store_rows_written_total', 'fixed', 1, NONE, true),
+  entry('vigil_store_last_flush_duration_seconds', 'fixed', 1, NONE, true),
+  entry('vigil_store_pending_subjects', 'fixed', 1, NONE, true),
+  entry('vigil_store_size_bytes', 'fixed', 1, NONE, true),
+  entry('process_*', 'fixed', 0, NONE, true),
+  entry('nodejs_*', 'fixed', 0, NONE, true),
+];
+
+export interface MetricsSelectionConfig {
+  include?: readonly string[];
+  exclude?: readonly string[];
+}
+
+/** `*` matches any run of characters, `?` one character; everything else literally. */
+export function globToRegExp(glob: string): RegExp {
+  const source = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`);
+}
+
+/** A table row's name matches a family name (rows may be globs themselves). */
+function rowFor(name: string): FamilyEntry | undefined {
+  return FAMILY_TABLE.find((row) => (row.name.includes('*') ? globToRegExp(row.name).test(name) : row.name === name));
+}
+
+/** Patterns of `include`/`exclude` that match no family in the table: typos, reported as config errors. */
+export function unknownPatterns(patterns: readonly string[]): string[] {
+  return patterns.filter((pattern) => {
+    const re = globToRegExp(pattern);
+    return !FAMILY_TABLE.some((row) => re.test(row.name) || (row.name.includes('*') && globToRegExp(row.name).test(pattern)));
+  });
+}
+
+/** The families one config exposes; answers are cached per name (the renderer asks per family per scrape). */
+export class MetricsSelection {
+  private readonly include: RegExp[];
+  private readonly exclude: RegExp[];
+  private readonly answers = new Map<string, boolean>();
+
+  constructor(readonly config: MetricsSelectionConfig = {}) {
+    this.include = (config.include ?? []).map(globToRegExp);
+    this.exclude = (config.exclude ?? []).map(globToRegExp);
+  }
+
+  /** Default (or included) and not excluded. Names outside the table follow include/exclude only. */
+  enabled(name: string): boolean {
+    let answer = this.answers.get(name);
+    if (answer === undefined) {
+      const byDefault = rowFor(name)?.default ?? false;
+      answer = (byDefault || this.include.some((re) => re.test(name))) && !this.exclude.some((re) => re.test(name));
+      this.answers.set(name, answer);
+    }
+    return answer;
+  }
+
+  /** How to switch a family on, for error messages. */
+  static howToInclude(name: string): string {
+    return `add it to metrics.include (metrics: { include: [${name}] })`;
+  }
+}
+
+/** The lean default: what every config without `metrics:` gets. */
+export const DEFAULT_SELECTION = new MetricsSelection();
+
+/**
+ * Drops the families of a text exposition (blocks starting with `# HELP name`) that the selection switches
+ * off. Used on the small texts (prom-client's and the sources'), never on the large per-subject part.
+ */
+export function filterExposition(text: string, selection: MetricsSelection): string {
+  if (text === '') return text;
+  const blocks = text.split(/(?=^# HELP )/m);
+  let kept = '';
+  for (const block of blocks) {
+    const name = /^# HELP (\S+)/.exec(block)?.[1];
+    if (name === undefined || selection.enabled(name)) kept += block;
+  }
+  return kept;
+}
