@@ -21,6 +21,8 @@ export interface LoadedConfig {
   raw: RawConfig;
   /** The path as given, `./vigil.yml`, or `<embedded>`. */
   file: string;
+  /** The YAML text as read, for positioning problems found after loading (generate-rules). */
+  source: string;
   /** Directory relative paths in the config are resolved against: the file's, or the working directory. */
   baseDir: string;
   /** Contents of the `*_file` keys by key path (`api.tokens[0].token_file`). Never log these. */
@@ -105,5 +107,5 @@ export async function parseConfig(text: string, { file, baseDir, env = process.e
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
 
-  return { config: normalizeConfig(parsed.data, { baseDir, secrets }), raw: parsed.data, file, baseDir, secrets };
+  return { config: normalizeConfig(parsed.data, { baseDir, secrets }), raw: parsed.data, file, source: text, baseDir, secrets };
 }

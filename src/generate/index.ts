@@ -2,14 +2,18 @@
 // `generate()` is pure (same input, same bytes); `generateRulesCommand()` does the loading and writing around it.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { stringify } from 'yaml';
+import { LineCounter, parseDocument, stringify } from 'yaml';
+import { ConfigError, formatKeyPath, type ConfigProblem } from '../config/errors.js';
+import { SourceLocator } from '../config/positions.js';
 import { loadConfig } from '../config/load.js';
 import { VERSION } from '../version.js';
 import { alertmanagerConfig } from './alertmanager.js';
 import { dashboards, grafanaProvisioning } from './grafana/index.js';
 import { generateInputFromRaw, type GenerateInput } from './input.js';
 import { alertmanagerConfigResource, prometheusRuleResource, templatesConfigMap } from './operator.js';
-import { ruleGroups } from './rules.js';
+import { MetricsSelection } from '../exporter/metrics/selection.js';
+import { checkRuleFamilies, MissingFamiliesError, selectDashboard } from './families.js';
+import { policyGroupName, ruleGroups } from './rules.js';
 import { loadTemplates, renderNotificationTemplates } from './templates.js';
 
 export type { GenerateInput, GenerateSubject } from './input.js';
@@ -38,6 +42,8 @@ export function generate(input: GenerateInput, options: GenerateOptions): Map<st
   const header = headerText(input.version);
   const files = new Map<string, string>();
   const groups = ruleGroups(input);
+  const selection = new MetricsSelection(input.metrics);
+  checkRuleFamilies(groups, selection, new Map(input.alerting.policies.map((policy, index) => [policyGroupName(policy), index])));
   const alertmanager = alertmanagerConfig(input);
   const notificationTemplates = renderNotificationTemplates(input.templates, {
     external_url: input.alerting.external_url ?? '',
@@ -54,7 +60,7 @@ export function generate(input: GenerateInput, options: GenerateOptions): Map<st
     files.set('rules/vigil.templates.configmap.yml', yamlFile(header, templatesConfigMap(notificationTemplates, header)));
   }
 
-  for (const dashboard of dashboards(header)) files.set(`grafana/dashboards/${dashboard.uid}.json`, `${JSON.stringify(dashboard, null, 2)}\n`);
+  for (const dashboard of dashboards(header).map((d) => selectDashboard(d, selection))) files.set(`grafana/dashboards/${dashboard.uid}.json`, `${JSON.stringify(dashboard, null, 2)}\n`);
   for (const [path, value] of grafanaProvisioning(input.alerting.grafana)) files.set(`grafana/provisioning/${path}`, yamlFile(header, value));
   return new Map([...files.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }
@@ -73,8 +79,10 @@ export async function generateRulesCommand(options: GenerateRulesOptions = {}): 
     return 2;
   }
   let input: GenerateInput;
+  let loaded: { file: string; source: string };
   try {
-    const { raw, baseDir } = await loadConfig(options.configPath);
+    const { raw, baseDir, file, source } = await loadConfig(options.configPath);
+    loaded = { file, source };
     const overrides = raw.alerting?.templates_dir;
     // Like every path in the config, templates_dir is relative to the config file.
     const templatesDir = overrides === undefined ? undefined : resolve(baseDir, overrides);
@@ -84,7 +92,15 @@ export async function generateRulesCommand(options: GenerateRulesOptions = {}): 
     return 2;
   }
   const outDir = resolve(options.out ?? '.');
-  const files = generate(input, { format });
+  let files: Map<string, string>;
+  try {
+    files = generate(input, { format });
+  } catch (error) {
+    if (!(error instanceof MissingFamiliesError)) throw error;
+    const where = locateProblems(loaded, error);
+    process.stderr.write(`${where}\n`);
+    return 2;
+  }
   for (const [path, content] of files) {
     const target = join(outDir, path);
     await mkdir(dirname(target), { recursive: true });
@@ -92,4 +108,17 @@ export async function generateRulesCommand(options: GenerateRulesOptions = {}): 
   }
   process.stdout.write(`vigil generate-rules: wrote ${files.size} files under ${outDir}\n`);
   return 0;
+}
+
+/** `file:line:col: key.path: message` for each missing family, positioned in the config file. */
+function locateProblems({ file, source }: { file: string; source: string }, error: MissingFamiliesError): string {
+  const lines = new LineCounter();
+  const locator = new SourceLocator(parseDocument(source, { lineCounter: lines }), lines);
+  const problems: ConfigProblem[] = error.missing.map((missing) => ({
+    file,
+    ...locator.locate(missing.path).position,
+    path: formatKeyPath(missing.path),
+    message: missing.message,
+  }));
+  return new ConfigError(problems).message;
 }

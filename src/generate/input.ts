@@ -1,5 +1,6 @@
 // What the generator needs from a config, as plain data, so `generate()` is a pure function of it.
 import { alertingSchema, type AlertingConfig } from '../config/alerting.js';
+import type { MetricsSelectionConfig } from '../exporter/metrics/selection.js';
 import type { TemplateSources } from './templates.js';
 
 export interface GenerateSubject {
@@ -17,6 +18,8 @@ export interface GenerateInput {
   alerting: AlertingConfig;
   /** Handlebars sources by file name (`annotations.hbs`, `email.tmpl.hbs`, ...): built-ins merged with overrides. */
   templates: TemplateSources;
+  /** `metrics: {include, exclude}`: rules may only read families it exposes; dashboards show only those. */
+  metrics: MetricsSelectionConfig;
 }
 
 /** The parts of the validated snake_case config the generator reads. */
@@ -28,6 +31,7 @@ export interface RawGenerateConfig {
     depends_on?: readonly (string | { id: string })[];
   }[];
   alerting?: unknown;
+  metrics?: { include?: readonly string[]; exclude?: readonly string[] };
 }
 
 /** Turns the loader's validated `raw` config into generator input. A config without `alerting:` gets the defaults. */
@@ -40,5 +44,6 @@ export function generateInputFromRaw(raw: RawGenerateConfig, version: string, te
   }));
   // The loader has validated `alerting` already; parsing again only fills defaults when the section is absent.
   const alerting = alertingSchema.parse(raw.alerting ?? {});
-  return { version, subjects, alerting, templates };
+  const metrics: MetricsSelectionConfig = { include: [...(raw.metrics?.include ?? [])], exclude: [...(raw.metrics?.exclude ?? [])] };
+  return { version, subjects, alerting, templates, metrics };
 }

@@ -55,12 +55,12 @@ export function builtinRuleGroups(context: RuleContext): RuleGroup[] {
     // `missing` is already the end of the appearance timeout: no further wait.
     { alert: BUILTIN_ALERTS.subjectMissing, expr: join(subjectState('missing')), for: '0s', severity: 'warning', template: 'subject-missing' },
     {
-      // The value is how long ago the check expired; `for` absorbs a result that arrived just before a scrape.
-      // Not held through gaps: while vigil is down every expiry would pass (VigilExporterDown says so instead).
+      // vigil marks a check stale when its result expires; `for` absorbs a result that arrives just after.
+      // Not held through gaps: while vigil is down nothing is stale (VigilExporterDown says so instead).
       // A subject vigil cannot reach has stale checks because of that one outage, which VigilSubjectUnavailable
       // already reports: `unless` keeps it to one alert.
       alert: BUILTIN_ALERTS.checkStale,
-      expr: `${joinSubjectInfo('(time() - vigil_check_expiry_timestamp_seconds > 0)', ['kind', ...context.dependencyLabels], {}, undefined)}
+      expr: `${joinSubjectInfo('max without (reason) (vigil_check_not_counted{reason="stale"})', ['kind', ...context.dependencyLabels], {}, undefined)}
 unless on (subject) (vigil_subject_connectivity == 0)`,
       for: '1m',
       severity: 'warning',

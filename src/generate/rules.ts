@@ -2,7 +2,8 @@
 //
 // Check-scoped policies use the exporter's exact consecutive counters (DESIGN §4), so `threshold` and `recovery`
 // count check results, not evaluations or scrapes:
-//   fires    when vigil_check_consecutive_failures >= threshold and the check counts toward health,
+//   fires    when vigil_check_consecutive_failures >= threshold and the check counts toward health (no
+//            vigil_check_not_counted series),
 //   resolves when vigil_check_consecutive_successes >= recovery   (hysteresis through the alert's own ALERTS series).
 // failure and change policies share this expression; they differ in Alertmanager (send_resolved, repeat).
 import { camelCase, type PolicyConfig } from '../config/alerting.js';
@@ -87,7 +88,7 @@ function policyRule(policy: PolicyConfig, context: RuleContext): AlertingRule {
       '(',
       '  (',
       `    ${selector('vigil_check_consecutive_failures', series)} >= ${policy.threshold}`,
-      '    and on (subject, check) vigil_check_counted == 1',
+      '    unless on (subject, check) vigil_check_not_counted',
       '  )',
       '  or on (subject, check)',
       '  (',

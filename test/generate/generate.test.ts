@@ -68,7 +68,7 @@ describe('generate()', () => {
     const probes = ruleNamed('VigilProbesCheckFailing');
     assert.match(probes.expr, /vigil_check_consecutive_failures >= 3\n/);
     assert.match(probes.expr, /last_over_time\(vigil_check_consecutive_successes\[5m\]\) < 2\n/, 'held through data gaps');
-    assert.match(probes.expr, /and on \(subject, check\) vigil_check_counted == 1/);
+    assert.match(probes.expr, /unless on \(subject, check\) vigil_check_not_counted/);
     assert.match(probes.expr, /group_left \(kind, switch\) topk by \(subject\) \(1, last_over_time\(vigil_subject_info\{kind="target"\}\[5m\]\)\)/);
     assert.equal(probes.for, undefined, 'results are counted by vigil, not by for:');
     // failure without recovery resolves on the first success; change defaults recovery to its threshold
