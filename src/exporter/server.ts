@@ -47,8 +47,13 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     const encoded = await metrics.renderEncoded(req.get('accept-encoding'));
     res.setHeader('Content-Type', encoded.contentType);
     res.setHeader('Vary', 'Accept-Encoding');
+    res.setHeader('Content-Length', encoded.length);
     if (encoded.encoding) res.setHeader('Content-Encoding', encoded.encoding);
-    res.send(encoded.body);
+    // Piece by piece: no copy of the whole body; corked so they leave in large writes.
+    res.cork();
+    for (const part of encoded.parts) res.write(part);
+    res.uncork();
+    res.end();
   });
   app.get('/-/healthy', (_req, res) => res.type('text/plain').send('vigil is healthy.\n'));
   app.get('/-/ready', (_req, res) => {

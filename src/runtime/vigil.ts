@@ -43,7 +43,7 @@ export class Vigil {
   /** Like `apply`, but resolves only once the change is durable (an acknowledged API write). */
   async applyDurably(change: (state: EngineState, now: number) => EngineResult): Promise<EngineResult> {
     const result = this.apply(change);
-    await this.store.commit();
+    await this.store.commit(true);
     return result;
   }
 

@@ -3,7 +3,8 @@
 // The engine mutates its in-memory state; `record()` only notes which subjects changed and which events happened.
 // A timer, armed only while something is dirty, writes all of it in ONE transaction every flush interval and then
 // resolves the `commit()` promises that were waiting, so an API write is acknowledged only once it is on disk and a
-// storm of updates costs one transaction per interval. See docs/store.md for the durability argument.
+// storm of updates costs one transaction per interval. An API write asks for its flush soon (after the current
+// event-loop turn), so acknowledgements do not wait for the interval. See docs/store.md for the durability argument.
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -63,6 +64,8 @@ export class Store {
   private queuedEvents: EngineEvent[] = [];
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** An early flush for acknowledgements someone is waiting on (commit(true)). */
+  private immediate: NodeJS.Immediate | undefined;
   private closed = false;
   private transactions = 0;
   private rowsWritten = 0;
@@ -136,13 +139,24 @@ export class Store {
     this.schedule();
   }
 
-  /** Resolves once everything recorded before the call is durably flushed; rejects if that flush failed. */
-  commit(): Promise<void> {
+  /**
+   * Resolves once everything recorded before the call is durably flushed; rejects if that flush failed.
+   * `soon`: a client waits for this answer (an API write), so flush after the current event-loop turn instead of
+   * at the interval: every write that arrived in that turn shares the transaction, and a stream of batches is
+   * limited by the disk and the CPU, not by one transaction per interval (bench/RESULTS.md, scale).
+   */
+  commit(soon = false): Promise<void> {
     if (this.closed) return Promise.reject(new StoreError(`state database ${this.path} is closed`));
     if (!this.hasPending()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       this.schedule();
+      if (soon && this.immediate === undefined) {
+        this.immediate = setImmediate(() => {
+          this.immediate = undefined;
+          if (!this.closed && this.hasPending()) this.flush();
+        });
+      }
     });
   }
 
@@ -170,6 +184,8 @@ export class Store {
     if (this.closed) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
     const failure = this.hasPending() ? this.flush() : undefined;
     this.closed = true;
     this.db.close();
@@ -189,7 +205,7 @@ export class Store {
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        this.flush();
+        if (this.hasPending()) this.flush(); // an early flush may have written it all already
         if (this.hasPending()) this.schedule();
       }, this.options.flushIntervalMs);
     }

@@ -4,20 +4,23 @@
 // assembles the body from the kept pieces: each family is its header followed by its piece of every chunk,
 // so families stay contiguous. A gzip body is the same pieces as gzip members, concatenated (RFC 1952 §2.2
 // allows several members; Go's gzip.Reader, which Prometheus uses, reads them as one stream).
-import { gzipSync } from 'node:zlib';
 import type { EngineState, SubjectState } from '../../engine/types.js';
 import { LabelCache, type SubjectLabels } from './label-cache.js';
 import { LARGE_FAMILIES, renderSources, type LargeFamily } from './render-families.js';
+import { BackgroundCompressor, gzipMember, storedMember } from './gzip-members.js';
 import { DEFAULT_SELECTION, type MetricsSelection } from './selection.js';
 import { BufferWriter } from './writer.js';
 
 /**
  * Subjects per chunk. With a random 1% of subjects changed between scrapes, a chunk of 16 is clean with
- * probability 0.99^16 ≈ 85%; smaller chunks re-render less but make more, smaller gzip members (bench/RESULTS.md).
+ * probability 0.99^8 ≈ 92%; smaller chunks re-render less but make more, smaller gzip members (bench/RESULTS.md).
  */
-export const CHUNK_SUBJECTS = 16;
-/** gzip level 1 with a small window: pieces are a few kilobytes, and a member's set-up cost dominates. */
-const MEMBER_OPTIONS = { level: 1, windowBits: 12, memLevel: 5 } as const;
+export const CHUNK_SUBJECTS = 8;
+/**
+ * Compression time one scrape may spend on changed pieces; the rest go out stored and are compressed after it
+ * (gzip-members.ts). About 20 µs per piece on an idle core: the budget covers ~2,500 changed pieces.
+ */
+export const COMPRESS_BUDGET_MS = 50;
 
 export interface RenderResult<Body> {
   body: Body;
@@ -41,9 +44,12 @@ export interface SubjectRenderer {
   renderParts(state: EngineState, gzip: boolean): RenderedParts;
   /** Chunks re-rendered by the last call (for the benchmark and tests). */
   readonly lastDirtyChunks: number;
+  /** Pieces sent stored by the last gzip call and not compressed since. */
+  readonly pendingCompression: number;
 }
 
 interface Member {
+  chunk: Chunk;
   subject: SubjectState;
   stateVersion: number;
   specVersion: number;
@@ -54,10 +60,10 @@ interface Member {
 interface Chunk {
   members: Member[];
   dirty: boolean;
-  /** Per enabled family: bytes, series and (once asked for) the gzip member. */
+  /** Per enabled family: bytes, series and (once asked for) the gzip member, possibly stored for now. */
   pieces: Buffer[];
   series: number[];
-  gzipped: (Buffer | undefined)[];
+  gzipped: (Buffer | Buffer[] | undefined)[];
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -74,9 +80,10 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
   const cache = new LabelCache();
   const families: LargeFamily[] = LARGE_FAMILIES.filter((family) => selection.enabled(family.def.name));
   const headers = families.map((family) => Buffer.from(family.def.header.bytes));
-  const gzippedHeaders = headers.map((header) => gzipSync(header, MEMBER_OPTIONS));
+  const gzippedHeaders = headers.map(gzipMember);
+  const background = new BackgroundCompressor();
   const chunks: Chunk[] = [];
-  const where = new Map<string, Chunk>();
+  const where = new Map<string, Member>();
   const scratch = new BufferWriter(1 << 16);
   const sourceWriter = new BufferWriter(1 << 12);
   let scrape = 0;
@@ -94,22 +101,22 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
     let removed = false;
     for (const subject of state.subjects.values()) {
       const id = subject.spec.id;
-      const chunk = where.get(id);
-      if (chunk === undefined) {
+      const member = where.get(id);
+      if (member === undefined) {
         let tail = chunks[chunks.length - 1];
         if (tail === undefined || tail.members.length >= CHUNK_SUBJECTS) tail = newChunk();
-        tail.members.push({ subject, stateVersion: subject.stateVersion, specVersion: subject.specVersion, seen: scrape });
+        const added: Member = { chunk: tail, subject, stateVersion: subject.stateVersion, specVersion: subject.specVersion, seen: scrape };
+        tail.members.push(added);
         tail.dirty = true;
-        where.set(id, tail);
+        where.set(id, added);
         continue;
       }
-      const member = findMember(chunk, id);
       member.seen = scrape;
       if (member.subject !== subject || member.stateVersion !== subject.stateVersion || member.specVersion !== subject.specVersion) {
         member.subject = subject;
         member.stateVersion = subject.stateVersion;
         member.specVersion = subject.specVersion;
-        chunk.dirty = true;
+        member.chunk.dirty = true;
       }
     }
     if (where.size > state.subjects.size) removed = true;
@@ -141,7 +148,25 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
     chunk.dirty = false;
   };
 
+  /** The gzip member of a piece: kept, compressed now within the budget, or stored now and compressed later. */
+  const memberOf = (chunk: Chunk, f: number, budgetEnd: number): Buffer | Buffer[] => {
+    const kept = chunk.gzipped[f];
+    if (kept !== undefined) return kept;
+    const piece = chunk.pieces[f]!;
+    if (performance.now() < budgetEnd) return (chunk.gzipped[f] = gzipMember(piece));
+    const stored = (chunk.gzipped[f] = storedMember(piece));
+    background.add({
+      bytes: piece,
+      obsolete: () => chunk.pieces[f] !== piece, // re-rendered meanwhile: its new piece has its own turn
+      done: (member) => {
+        chunk.gzipped[f] = member;
+      },
+    });
+    return stored;
+  };
+
   const renderParts = (state: EngineState, gzip: boolean): RenderedParts => {
+    const budgetEnd = performance.now() + COMPRESS_BUDGET_MS;
     walk(state);
     let dirty = 0;
     for (const chunk of chunks) {
@@ -153,7 +178,11 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
     const parts: Buffer[] = [];
     let bytes = 0;
     let series = 0;
-    const add = (part: Buffer): void => {
+    const add = (part: Buffer | Buffer[]): void => {
+      if (Array.isArray(part)) {
+        for (const one of part) add(one);
+        return;
+      }
       if (part.length === 0) return;
       parts.push(part);
       bytes += part.length;
@@ -171,9 +200,7 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
           add(piece);
           continue;
         }
-        let member = chunk.gzipped[f];
-        if (member === undefined) chunk.gzipped[f] = member = gzipSync(piece, MEMBER_OPTIONS);
-        add(member);
+        add(memberOf(chunk, f, budgetEnd));
       }
     }
     sourceWriter.reset();
@@ -181,7 +208,7 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
     if (sourceSeries > 0) {
       series += sourceSeries;
       const sources = copyOut(sourceWriter.bytes());
-      add(gzip ? gzipSync(sources, MEMBER_OPTIONS) : sources);
+      add(gzip ? gzipMember(sources) : sources);
     }
     return { parts, bytes, series };
   };
@@ -201,13 +228,10 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
     get lastDirtyChunks() {
       return lastDirtyChunks;
     },
+    get pendingCompression() {
+      return background.pending;
+    },
   };
-}
-
-function findMember(chunk: Chunk, id: string): Member {
-  const members = chunk.members;
-  for (let i = 0; i < members.length; i++) if (members[i]!.subject.spec.id === id) return members[i]!;
-  throw new Error(`renderer: subject ${id} is not in its chunk`);
 }
 
 const defaultRenderer = createSubjectRenderer();

@@ -1,0 +1,267 @@
+// One node, many subjects, measured as a user would: a real `vigil serve` process driven through its HTTP API.
+// Pushes SUBJECTS × 5 checks through POST /api/v1/observations (batches of 1,000, 4 clients), then rounds of
+// "change 1% of the subjects, scrape" for the gzip body (as Prometheus asks) and the plain one; reads the
+// process's resident memory; restarts it on the same state and times /-/ready; does it again with every family.
+//
+//   npm run bench:scale -- [--subjects N] [--record]     (N defaults to 100,000; --record writes bench/RESULTS.md)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
+const CHECKS = 5;
+const BATCH = 1_000;
+const CLIENTS = 4;
+const ROUNDS = 5;
+const CHANGED = 0.01;
+const TOKEN = 'bench-token-not-a-secret';
+const CLI = new URL('../src/cli.js', import.meta.url).pathname;
+const RESULTS = new URL('../../bench/RESULTS.md', import.meta.url).pathname;
+
+const argValue = (name: string): string | undefined => {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+};
+const SUBJECTS = Number(argValue('--subjects') ?? 100_000);
+const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS + 1 });
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+interface Response {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+function http(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+interface Vigil {
+  child: ChildProcess;
+  port: number;
+  startedAt: number;
+}
+
+function configText(everything: boolean): string {
+  return [
+    'log: { level: warn }',
+    'api:',
+    '  max_body: 16mb',
+    `  tokens: [{ name: bench, token: ${TOKEN}, scopes: [observe] }]`,
+    'subjects: []',
+    everything ? "metrics: { include: ['*'] }" : '',
+    '',
+  ].join('\n');
+}
+
+async function startVigil(dir: string, everything: boolean): Promise<Vigil> {
+  const configPath = join(dir, everything ? 'everything.yml' : 'default.yml');
+  writeFileSync(configPath, configText(everything));
+  const port = await freePort();
+  const startedAt = performance.now();
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath, '--listen', `127.0.0.1:${port}`, '--state', join(dir, 'vigil.db')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`vigil exited with ${child.exitCode}`);
+    const ready = await http(port, 'GET', '/-/ready').catch(() => undefined);
+    if (ready?.status === 200) return { child, port, startedAt };
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function stopVigil(vigil: Vigil): Promise<void> {
+  const exited = new Promise((resolve) => vigil.child.once('exit', resolve));
+  vigil.child.kill('SIGTERM');
+  await exited;
+}
+
+function residentMiB(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
+}
+
+async function post(port: number, observations: object[]): Promise<void> {
+  const res = await http(port, 'POST', '/api/v1/observations', { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, JSON.stringify(observations));
+  if (res.status !== 200) throw new Error(`POST /api/v1/observations: ${res.status} ${res.body.toString().slice(0, 300)}`);
+}
+
+/** Pushes `batches` with CLIENTS concurrent clients; each answer comes only once the batch is stored. */
+async function pushAll(port: number, batches: object[][]): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < batches.length) await post(port, batches[next++]!);
+    }),
+  );
+  return performance.now() - started;
+}
+
+const observation = (subject: number, check: number, status: string) => ({ subject: `host-${subject}`, check: `check-${check}`, status, period: '1h' });
+
+function fleetBatches(): object[][] {
+  const batches: object[][] = [];
+  let batch: object[] = [];
+  for (let s = 0; s < SUBJECTS; s++) {
+    for (let c = 0; c < CHECKS; c++) {
+      batch.push(observation(s, c, 'ok'));
+      if (batch.length === BATCH) {
+        batches.push(batch);
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+/** A random 1% of subjects gets one new result each (a failure or a recovery): each of them changes. */
+let flip = 0;
+async function changeOnePercent(port: number): Promise<void> {
+  const count = Math.max(1, Math.round(SUBJECTS * CHANGED));
+  const status = flip++ % 2 === 0 ? 'crit' : 'ok';
+  const changed = Array.from({ length: count }, () => observation(Math.floor(Math.random() * SUBJECTS), Math.floor(Math.random() * CHECKS), status));
+  for (let i = 0; i < changed.length; i += BATCH) await post(port, changed.slice(i, i + BATCH));
+}
+
+interface Scrape {
+  ms: number;
+  bytes: number;
+  text: string;
+}
+
+async function scrape(port: number, gzip: boolean): Promise<Scrape> {
+  const started = performance.now();
+  const res = await http(port, 'GET', '/metrics', gzip ? { 'accept-encoding': 'gzip' } : {});
+  const ms = performance.now() - started;
+  if (res.status !== 200) throw new Error(`/metrics: ${res.status}`);
+  const encoded = res.headers['content-encoding'] === 'gzip';
+  if (encoded !== gzip) throw new Error(`asked gzip=${gzip}, got content-encoding ${res.headers['content-encoding']}`);
+  return { ms, bytes: res.body.length, text: (encoded ? gunzipSync(res.body) : res.body).toString('utf8') };
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const seriesIn = (text: string): number => text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length;
+
+interface Measured {
+  label: string;
+  firstScrapeMs: number;
+  gzipMs: number[];
+  plainMs: number[];
+  series: number;
+  plainBytes: number;
+  gzipBytes: number;
+  rss: number;
+  peak: number;
+}
+
+/** Rounds of: change 1%, scrape gzip; change 1%, scrape plain. */
+async function measureScrapes(vigil: Vigil, label: string): Promise<Measured> {
+  const first = await scrape(vigil.port, true);
+  const gzipMs: number[] = [];
+  const plainMs: number[] = [];
+  let plain: Scrape | undefined;
+  let gzip: Scrape | undefined;
+  for (let round = 0; round < ROUNDS; round++) {
+    await changeOnePercent(vigil.port);
+    gzip = await scrape(vigil.port, true);
+    gzipMs.push(gzip.ms);
+    await changeOnePercent(vigil.port);
+    plain = await scrape(vigil.port, false);
+    plainMs.push(plain.ms);
+    console.log(`${label} round ${round + 1}: gzip ${gzip.ms.toFixed(0)} ms, plain ${plain.ms.toFixed(0)} ms`);
+  }
+  const series = seriesIn(plain!.text);
+  if (seriesIn(gzip!.text) !== series) throw new Error('gzip and plain bodies carry different series counts');
+  const { rss, peak } = residentMiB(vigil.child.pid!);
+  return { label, firstScrapeMs: first.ms, gzipMs, plainMs, series, plainBytes: plain!.bytes, gzipBytes: gzip!.bytes, rss, peak };
+}
+
+async function main(): Promise<void> {
+  const record = process.argv.includes('--record');
+  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-scale-'));
+  try {
+    let vigil = await startVigil(dir, false);
+    const batches = fleetBatches();
+    const pushMs = await pushAll(vigil.port, batches);
+    const pushRate = (SUBJECTS * CHECKS) / (pushMs / 1000);
+    console.log(`pushed ${SUBJECTS * CHECKS} observations in ${(pushMs / 1000).toFixed(1)} s: ${pushRate.toFixed(0)}/s`);
+    const lean = await measureScrapes(vigil, 'default');
+
+    await stopVigil(vigil);
+    vigil = await startVigil(dir, false);
+    const restartMs = performance.now() - vigil.startedAt;
+    const restarted = seriesIn((await scrape(vigil.port, true)).text);
+    console.log(`restart to ready: ${restartMs.toFixed(0)} ms, ${restarted} series after restart`);
+    await stopVigil(vigil);
+
+    vigil = await startVigil(dir, true);
+    const all = await measureScrapes(vigil, 'everything');
+    await stopVigil(vigil);
+
+    const rows = [lean, all].map((m) =>
+      `| ${m.label} | ${m.series.toLocaleString('en')} | ${(m.series / SUBJECTS).toFixed(1)} | ${(m.plainBytes / 1e6).toFixed(1)} MB | ${(m.gzipBytes / 1e6).toFixed(1)} MB | ${median(m.gzipMs).toFixed(0)} (${Math.max(...m.gzipMs).toFixed(0)}) | ${median(m.plainMs).toFixed(0)} (${Math.max(...m.plainMs).toFixed(0)}) | ${m.firstScrapeMs.toFixed(0)} | ${m.rss.toFixed(0)} / ${m.peak.toFixed(0)} |`,
+    );
+    const table = [
+      `| exposition | series | per subject | plain body | gzip body | scrape gzip ms, median (max) | scrape plain ms, median (max) | first scrape ms | RSS / peak MiB |`,
+      `|---|---:|---:|---:|---:|---:|---:|---:|---:|`,
+      ...rows,
+    ].join('\n');
+    const summary = [
+      `${SUBJECTS.toLocaleString('en')} subjects × ${CHECKS} checks pushed in ${(pushMs / 1000).toFixed(1)} s: **${pushRate.toFixed(0)} observations/s** (batches of ${BATCH}, ${CLIENTS} clients, each answer after the batch is stored).`,
+      `Restart on the same state to /-/ready: **${(restartMs / 1000).toFixed(2)} s** (${restarted.toLocaleString('en')} series in the first scrape after it).`,
+    ].join('\n');
+    console.log(`\n${table}\n\n${summary}`);
+    if (record) {
+      const section = [
+        '## scale',
+        '',
+        `Recorded ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:scale -- --record\` (bench/scale.ts): a real \`vigil serve\` process`,
+        `(SQLite state in a temporary directory) driven through its HTTP API. Machine: ${cpus().length} CPUs, node ${process.version},`,
+        `load average at start ${load}. Each round changes a random ${CHANGED * 100}% of the subjects (one new result each, through the API)`,
+        `and then scrapes; ${ROUNDS} rounds per body kind. Times are client-side, request to last byte, as sent (gzip not decoded).`,
+        '',
+        table,
+        '',
+        summary,
+        '',
+      ].join('\n');
+      const text = readFileSync(RESULTS, 'utf8');
+      const start = text.indexOf('## scale');
+      const end = start < 0 ? -1 : text.indexOf('\n## ', start + 1);
+      const updated = start < 0 ? `${text.trimEnd()}\n\n${section}` : `${text.slice(0, start)}${section}${end < 0 ? '' : text.slice(end + 1)}`;
+      writeFileSync(RESULTS, updated);
+      console.log(`recorded in ${RESULTS}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    agent.destroy();
+  }
+}
+
+await main();
