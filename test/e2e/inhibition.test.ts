@@ -34,7 +34,8 @@ test('e2e: a switch in trouble inhibits the alerts of its hosts', { timeout: 150
     await stack.push('sw3', 'link', 'ok');
     await stack.push('host-17', 'ssh', 'ok');
     await stack.push('host-18', 'ssh', 'ok');
-    await stack.waitForQuery('vigil_check_counted{subject="host-17"}', (v) => v === 1);
+    // Counting (default exposition): a result, and no vigil_check_not_counted series.
+    await stack.waitForQuery('vigil_check_consecutive_successes{subject="host-17"} unless on (subject, check) vigil_check_not_counted', (v) => v === 1);
 
     // host-17 fails: its alert fires and repeats.
     await stack.push('host-17', 'ssh', 'crit');
@@ -64,7 +65,7 @@ test('e2e: a switch in trouble inhibits the alerts of its hosts', { timeout: 150
     await stack.push('host-18', 'ssh', 'crit');
     await stack.push('host-18', 'ssh', 'crit');
     await stack.waitForQuery('vigil_check_consecutive_failures{subject="host-18"}', (v) => v === 2);
-    assert.equal(await stack.query('vigil_check_counted{subject="host-18"}'), 0);
+    assert.equal(await stack.query('vigil_check_not_counted{subject="host-18",reason="dependency"}'), 1);
     // Three repeat intervals: host-17 would have repeated, host-18 would have fired.
     await assertQuiet(stack, '/ops', { alertname: HOST_ALERT.alertname }, 6_000, 'host alerts while their switch is down');
     assert.equal(await stack.query(`ALERTS{alertname="${HOST_ALERT.alertname}",subject="host-18"}`), undefined);
