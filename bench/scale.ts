@@ -15,7 +15,9 @@ import { gunzipSync } from 'node:zlib';
 const CHECKS = 5;
 const BATCH = 1_000;
 const CLIENTS = 4;
-const ROUNDS = 5;
+const ROUNDS = 3;
+/** Between a change and a warm scrape: longer than vigil's 1 s warm-up interval (Prometheus scrapes every 15 s). */
+const GAP_MS = 2_500;
 const CHANGED = 0.01;
 const TOKEN = 'bench-token-not-a-secret';
 const CLI = new URL('../src/cli.js', import.meta.url).pathname;
@@ -151,7 +153,8 @@ async function changeOnePercent(port: number): Promise<void> {
 interface Scrape {
   ms: number;
   bytes: number;
-  text: string;
+  /** The body as text bytes (gunzipped when it came compressed): it can exceed the longest string V8 makes. */
+  text: Buffer;
 }
 
 async function scrape(port: number, gzip: boolean): Promise<Scrape> {
@@ -161,15 +164,27 @@ async function scrape(port: number, gzip: boolean): Promise<Scrape> {
   if (res.status !== 200) throw new Error(`/metrics: ${res.status}`);
   const encoded = res.headers['content-encoding'] === 'gzip';
   if (encoded !== gzip) throw new Error(`asked gzip=${gzip}, got content-encoding ${res.headers['content-encoding']}`);
-  return { ms, bytes: res.body.length, text: (encoded ? gunzipSync(res.body) : res.body).toString('utf8') };
+  return { ms, bytes: res.body.length, text: encoded ? gunzipSync(res.body) : res.body };
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const seriesIn = (text: string): number => text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length;
+/** Sample lines: lines that are neither empty nor comments. */
+function seriesIn(text: Buffer): number {
+  let series = 0;
+  let lineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const byte = text[i]!;
+    if (lineStart && byte !== 0x0a && byte !== 0x23) series++;
+    lineStart = byte === 0x0a;
+  }
+  return series;
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Measured {
   label: string;
   firstScrapeMs: number;
+  coldMs: number[];
   gzipMs: number[];
   plainMs: number[];
   series: number;
@@ -179,26 +194,35 @@ interface Measured {
   peak: number;
 }
 
-/** Rounds of: change 1%, scrape gzip; change 1%, scrape plain. */
+/**
+ * Rounds of: change 1%, scrape gzip at once (cold: vigil renders the change in the scrape); change 1%, wait
+ * GAP_MS, scrape gzip (warm: as with Prometheus's interval); change 1%, wait, scrape plain.
+ */
 async function measureScrapes(vigil: Vigil, label: string): Promise<Measured> {
   const first = await scrape(vigil.port, true);
+  await sleep(GAP_MS * 4); // the first body sent most pieces uncompressed; vigil compresses them after it
+  const coldMs: number[] = [];
   const gzipMs: number[] = [];
   const plainMs: number[] = [];
   let plain: Scrape | undefined;
   let gzip: Scrape | undefined;
   for (let round = 0; round < ROUNDS; round++) {
     await changeOnePercent(vigil.port);
+    coldMs.push((await scrape(vigil.port, true)).ms);
+    await changeOnePercent(vigil.port);
+    await sleep(GAP_MS);
     gzip = await scrape(vigil.port, true);
     gzipMs.push(gzip.ms);
     await changeOnePercent(vigil.port);
+    await sleep(GAP_MS);
     plain = await scrape(vigil.port, false);
     plainMs.push(plain.ms);
-    console.log(`${label} round ${round + 1}: gzip ${gzip.ms.toFixed(0)} ms, plain ${plain.ms.toFixed(0)} ms`);
+    console.log(`${label} round ${round + 1}: gzip at once ${coldMs[round]!.toFixed(0)} ms, gzip ${gzip.ms.toFixed(0)} ms, plain ${plain.ms.toFixed(0)} ms`);
   }
   const series = seriesIn(plain!.text);
   if (seriesIn(gzip!.text) !== series) throw new Error('gzip and plain bodies carry different series counts');
   const { rss, peak } = residentMiB(vigil.child.pid!);
-  return { label, firstScrapeMs: first.ms, gzipMs, plainMs, series, plainBytes: plain!.bytes, gzipBytes: gzip!.bytes, rss, peak };
+  return { label, firstScrapeMs: first.ms, coldMs, gzipMs, plainMs, series, plainBytes: plain!.bytes, gzipBytes: gzip!.bytes, rss, peak };
 }
 
 async function main(): Promise<void> {
@@ -225,11 +249,11 @@ async function main(): Promise<void> {
     await stopVigil(vigil);
 
     const rows = [lean, all].map((m) =>
-      `| ${m.label} | ${m.series.toLocaleString('en')} | ${(m.series / SUBJECTS).toFixed(1)} | ${(m.plainBytes / 1e6).toFixed(1)} MB | ${(m.gzipBytes / 1e6).toFixed(1)} MB | ${median(m.gzipMs).toFixed(0)} (${Math.max(...m.gzipMs).toFixed(0)}) | ${median(m.plainMs).toFixed(0)} (${Math.max(...m.plainMs).toFixed(0)}) | ${m.firstScrapeMs.toFixed(0)} | ${m.rss.toFixed(0)} / ${m.peak.toFixed(0)} |`,
+      `| ${m.label} | ${m.series.toLocaleString('en')} | ${(m.series / SUBJECTS).toFixed(1)} | ${(m.plainBytes / 1e6).toFixed(1)} MB | ${(m.gzipBytes / 1e6).toFixed(1)} MB | ${median(m.gzipMs).toFixed(0)} (${Math.max(...m.gzipMs).toFixed(0)}) | ${median(m.coldMs).toFixed(0)} (${Math.max(...m.coldMs).toFixed(0)}) | ${median(m.plainMs).toFixed(0)} (${Math.max(...m.plainMs).toFixed(0)}) | ${m.firstScrapeMs.toFixed(0)} | ${m.rss.toFixed(0)} / ${m.peak.toFixed(0)} |`,
     );
     const table = [
-      `| exposition | series | per subject | plain body | gzip body | scrape gzip ms, median (max) | scrape plain ms, median (max) | first scrape ms | RSS / peak MiB |`,
-      `|---|---:|---:|---:|---:|---:|---:|---:|---:|`,
+      `| exposition | series | per subject | plain body | gzip body | scrape gzip ms, median (max) | gzip right after the change ms | scrape plain ms, median (max) | first scrape ms | RSS / peak MiB |`,
+      `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
       ...rows,
     ].join('\n');
     const summary = [
@@ -244,7 +268,9 @@ async function main(): Promise<void> {
         `Recorded ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:scale -- --record\` (bench/scale.ts): a real \`vigil serve\` process`,
         `(SQLite state in a temporary directory) driven through its HTTP API. Machine: ${cpus().length} CPUs, node ${process.version},`,
         `load average at start ${load}. Each round changes a random ${CHANGED * 100}% of the subjects (one new result each, through the API)`,
-        `and then scrapes; ${ROUNDS} rounds per body kind. Times are client-side, request to last byte, as sent (gzip not decoded).`,
+        `and scrapes ${GAP_MS / 1000} s later (vigil renders changes every second between scrapes; Prometheus scrapes every 15 s), or at once`,
+        `("right after the change": the scrape renders it itself); ${ROUNDS} rounds each. Times are client-side, request to last byte, as sent`,
+        `(gzip not decoded). The first scrape after a start renders everything and sends most of it uncompressed (compressed after it).`,
         '',
         table,
         '',

@@ -41,6 +41,7 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     version: options.version,
     extra: options.metrics ?? [],
     ...(options.selection ? { selection: options.selection } : {}),
+    warmEveryMs: 1_000,
   });
   app.get('/metrics', async (req: Request, res: Response) => {
     // Kept bytes and kept gzip members of unchanged subjects; only what changed is rendered and compressed.
@@ -85,7 +86,14 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     sendProblem(res, new HttpProblem(404, 'Not Found', `no endpoint ${req.method} ${req.path}; see the README for the API`), req.path);
   });
   app.use(problemHandler(options.logError));
-  return { app, streams: events.streams, setReady: (value) => (ready = value) };
+  return {
+    app,
+    streams: events.streams,
+    setReady: (value) => {
+      ready = value;
+      if (!value) metrics.stop(); // shutting down: no more background rendering
+    },
+  };
 }
 
 const ROUTE_METHODS: [RegExp, string][] = [

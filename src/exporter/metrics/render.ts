@@ -44,8 +44,13 @@ export interface SubjectRenderer {
   renderParts(state: EngineState, gzip: boolean): RenderedParts;
   /** Chunks re-rendered by the last call (for the benchmark and tests). */
   readonly lastDirtyChunks: number;
-  /** Pieces sent stored by the last gzip call and not compressed since. */
+  /** Pieces waiting for background compression. */
   readonly pendingCompression: number;
+  /**
+   * Does a scrape's work ahead of it: finds what changed, renders it in slices of `sliceMs` (yielding to the
+   * event loop between slices) and queues it for background compression.
+   */
+  warmUp(state: EngineState, sliceMs?: number): Promise<void>;
 }
 
 interface Member {
@@ -88,6 +93,28 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
   const sourceWriter = new BufferWriter(1 << 12);
   let scrape = 0;
   let lastDirtyChunks = 0;
+  /** Set by the first gzip scrape: from then on every rendered piece is queued for compression. */
+  let gzipWanted = false;
+  const queued = new WeakSet<Buffer>();
+  let warming = false;
+  /** Bumped whenever a piece or a member changes: an assembled body of the same generation is still right. */
+  let generation = 0;
+  const assembled: { plain?: RenderedParts & { generation: number }; gzip?: RenderedParts & { generation: number } } = {};
+
+  /** Queues a piece for background compression, once. */
+  const compressLater = (chunk: Chunk, f: number): void => {
+    const piece = chunk.pieces[f]!;
+    if (piece.length === 0 || queued.has(piece)) return;
+    queued.add(piece);
+    background.add({
+      bytes: piece,
+      obsolete: () => chunk.pieces[f] !== piece, // re-rendered meanwhile: its new piece has its own turn
+      done: (member) => {
+        chunk.gzipped[f] = member;
+        generation++;
+      },
+    });
+  };
 
   const newChunk = (): Chunk => {
     const chunk: Chunk = { members: [], dirty: true, pieces: [], series: [], gzipped: [] };
@@ -144,37 +171,46 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
       chunk.pieces[f] = copyOut(scratch.bytes());
       chunk.series[f] = series;
       chunk.gzipped[f] = undefined;
+      if (gzipWanted) compressLater(chunk, f);
     }
     chunk.dirty = false;
+    generation++;
   };
 
   /** The gzip member of a piece: kept, compressed now within the budget, or stored now and compressed later. */
   const memberOf = (chunk: Chunk, f: number, budgetEnd: number): Buffer | Buffer[] => {
     const kept = chunk.gzipped[f];
     if (kept !== undefined) return kept;
+    generation++;
     const piece = chunk.pieces[f]!;
     if (performance.now() < budgetEnd) return (chunk.gzipped[f] = gzipMember(piece));
-    const stored = (chunk.gzipped[f] = storedMember(piece));
-    background.add({
-      bytes: piece,
-      obsolete: () => chunk.pieces[f] !== piece, // re-rendered meanwhile: its new piece has its own turn
-      done: (member) => {
-        chunk.gzipped[f] = member;
-      },
-    });
-    return stored;
+    compressLater(chunk, f);
+    return (chunk.gzipped[f] = storedMember(piece));
   };
 
-  const renderParts = (state: EngineState, gzip: boolean): RenderedParts => {
-    const budgetEnd = performance.now() + COMPRESS_BUDGET_MS;
-    walk(state);
-    let dirty = 0;
-    for (const chunk of chunks) {
-      if (!chunk.dirty) continue;
-      renderChunk(chunk);
-      dirty++;
+  const warmUp = async (state: EngineState, sliceMs = 10): Promise<void> => {
+    if (warming) return;
+    warming = true;
+    gzipWanted = true; // warming serves Prometheus, which always asks for gzip
+
+    try {
+      walk(state);
+      let until = performance.now() + sliceMs;
+      for (let i = 0; i < chunks.length; i++) {
+        const chunk = chunks[i]!;
+        if (!chunk.dirty) continue;
+        renderChunk(chunk);
+        if (performance.now() < until) continue;
+        await new Promise((resolve) => setImmediate(resolve));
+        until = performance.now() + sliceMs;
+      }
+    } finally {
+      warming = false;
     }
-    lastDirtyChunks = dirty;
+  };
+
+  /** Every family's header and pieces, in order (the large part of a body). */
+  const assemble = (gzip: boolean, budgetEnd: number): RenderedParts => {
     const parts: Buffer[] = [];
     let bytes = 0;
     let series = 0;
@@ -203,12 +239,36 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
         add(memberOf(chunk, f, budgetEnd));
       }
     }
+    return { parts, bytes, series };
+  };
+
+  const renderParts = (state: EngineState, gzip: boolean): RenderedParts => {
+    const budgetEnd = performance.now() + COMPRESS_BUDGET_MS;
+    if (gzip) gzipWanted = true;
+    walk(state);
+    let dirty = 0;
+    for (const chunk of chunks) {
+      if (!chunk.dirty) continue;
+      renderChunk(chunk);
+      dirty++;
+    }
+    lastDirtyChunks = dirty;
+    const kind = gzip ? 'gzip' : 'plain';
+    let large = assembled[kind];
+    if (large === undefined || large.generation !== generation) {
+      large = { ...assemble(gzip, budgetEnd), generation };
+      assembled[kind] = large;
+    }
+    const parts = [...large.parts];
+    let { bytes, series } = large;
     sourceWriter.reset();
     const sourceSeries = renderSources(state, cache, sourceWriter, (name) => selection.enabled(name));
     if (sourceSeries > 0) {
       series += sourceSeries;
       const sources = copyOut(sourceWriter.bytes());
-      add(gzip ? gzipMember(sources) : sources);
+      const part = gzip ? gzipMember(sources) : sources;
+      parts.push(part);
+      bytes += part.length;
     }
     return { parts, bytes, series };
   };
@@ -221,6 +281,7 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
   return {
     renderParts,
     renderBytes,
+    warmUp,
     render(state) {
       const { body, series } = renderBytes(state);
       return { body: body.toString('utf8'), series };

@@ -30,6 +30,11 @@ export interface MetricsEndpointOptions {
   clock?: () => number;
   /** Which families to expose (`metrics:` in the config); the lean default without it. */
   selection?: MetricsSelection;
+  /**
+   * Render what changed this often between scrapes (in slices, off the scrape's path), so a scrape mostly sends
+   * kept bytes. Off when absent (tests render on demand).
+   */
+  warmEveryMs?: number;
 }
 
 export interface EncodedBody {
@@ -54,6 +59,8 @@ export interface MetricsEndpoint {
   renderEncoded(acceptEncoding: string | undefined): Promise<EncodedBody>;
   /** The prom-client registry, for other parts that want to add small families. */
   readonly registry: Registry;
+  /** Stops the background warm-up. */
+  stop(): void;
 }
 
 const LINT_FAILING_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
@@ -72,6 +79,8 @@ export function createMetricsEndpoint(opts: MetricsEndpointOptions): MetricsEndp
   for (const name of LINT_FAILING_DEFAULT_METRICS) registry.removeSingleMetric(name);
   const selection = opts.selection ?? DEFAULT_SELECTION;
   const renderer = createSubjectRenderer(selection);
+  const warmer =
+    opts.warmEveryMs === undefined ? undefined : setInterval(() => void renderer.warmUp(opts.state()), opts.warmEveryMs).unref();
   const registers = [registry];
 
   // Collect callbacks run synchronously inside registry.metrics(), so they all see the one snapshot taken
@@ -185,6 +194,9 @@ export function createMetricsEndpoint(opts: MetricsEndpointOptions): MetricsEndp
 
   return {
     registry,
+    stop() {
+      if (warmer) clearInterval(warmer);
+    },
     async render() {
       return { body: (await plain()).toString('utf8'), contentType: TEXT_CONTENT_TYPE };
     },
