@@ -224,6 +224,7 @@ export class Store {
       events: this.queuedEvents,
       seq: this.queuedEvents.reduce((highest, event) => Math.max(highest, event.seq), state?.seq ?? 0),
       eventsPerSubject: this.options.eventsPerSubject,
+      mayExceed: (subject) => (state?.history.get(subject)?.length ?? Infinity) >= this.options.eventsPerSubject,
     };
     const started = performance.now();
     try {

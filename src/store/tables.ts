@@ -26,6 +26,11 @@ export interface FlushBatch {
   events: EngineEvent[];
   seq: number;
   eventsPerSubject: number;
+  /**
+   * Subjects whose stored history may now exceed `eventsPerSubject` (the engine's in-memory history, which mirrors
+   * the table, is full). Without it every subject with new events is pruned; a new subject never needs it.
+   */
+  mayExceed?: (subject: string) => boolean;
 }
 
 export class Tables {
@@ -96,7 +101,7 @@ export class Tables {
     const deleted = new Set(batch.subjects.filter((subject) => !subject.state).map((subject) => subject.id));
     const withNewEvents = new Set(batch.events.map((event) => event.subject));
     for (const subject of withNewEvents) {
-      if (deleted.has(subject)) continue;
+      if (deleted.has(subject) || batch.mayExceed?.(subject) === false) continue;
       rows += this.pruneSubjectEvents.run({ subject, keep: Math.max(1, batch.eventsPerSubject) }).changes;
     }
     rows += this.raiseSeq.run(batch.seq).changes;
