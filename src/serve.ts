@@ -84,6 +84,7 @@ function startOnBoundServer(
     routes: extensions.flatMap((extension) => (extension.routes ? [extension.routes] : [])),
     metrics: extensions.flatMap((extension) => (extension.metrics ? [() => extension.metrics!()] : [])),
     maxBodyBytes: config.api.maxBodyBytes,
+    probe: config.probe,
     version: VERSION,
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
   });

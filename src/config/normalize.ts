@@ -9,6 +9,7 @@ import { durationMs, labelsToStrings, parseByteSize } from './fields.js';
 import { parseListen, type ListenAddress } from './listen.js';
 import { normalizePractable, type PractableConfig } from './practable.js';
 import { normalizeOctopus, type OctopusConfig } from './octopus.js';
+import type { ProbeEndpointConfig } from './probe-modules.js';
 import type { LOG_LEVELS, RawConfig, SCOPES } from './schema.js';
 import type { Secrets } from './secrets.js';
 import { dependencyId } from './subjects.js';
@@ -36,6 +37,8 @@ export interface VigilConfig {
   timing: Timing;
   subjects: SubjectSpec[];
   targets: TargetsConfig;
+  /** The blackbox-compatible /probe endpoint and its modules (built-in ones not included). */
+  probe: ProbeEndpointConfig;
   alerting?: AlertingConfig;
   practable?: PractableConfig;
   kubernetes?: KubernetesConfig;
@@ -102,6 +105,7 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
     timing,
     subjects,
     targets: resolveTargetFiles(raw.targets, { baseDir, secrets }),
+    probe: raw.probe,
   };
   if (raw.alerting !== undefined) config.alerting = raw.alerting;
   if (raw.kubernetes !== undefined) config.kubernetes = normalizeKubernetes(raw.kubernetes, (path) => resolve(baseDir, path), secrets);

@@ -152,7 +152,7 @@ const downloadSchema = z.strictObject({
   ...certFields,
 });
 
-const targetSchema = z
+export const targetSchema = z
   .discriminatedUnion('type', [pingSchema, hostportSchema, filewriteSchema, downloadSchema, tcpSchema, dnsSchema, grpcSchema])
   .transform((target, ctx) => {
     const timeout = target.timeout ?? Math.min(DEFAULT_TIMEOUT_MS, target.interval);
