@@ -116,6 +116,15 @@ importCommand
     }),
   );
 importCommand
+  .command('blackbox <file>')
+  .description('convert a blackbox_exporter modules file into vigil probe modules for GET /probe')
+  .action(
+    run(async (file: string) => {
+      const { importBlackboxCommand } = await import('./import/blackbox.js');
+      process.exitCode = await importBlackboxCommand(file);
+    }),
+  );
+importCommand
   .command('practable-env')
   .description("convert practable status's STATUS_* environment variables into a vigil config (secrets stay ${ENV} references)")
   .action(

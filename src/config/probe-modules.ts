@@ -3,6 +3,7 @@
 // the URL, host:port, host or DNS server. blackbox_exporter's example module names are built in with the same
 // meaning (example.yml of prometheus/blackbox_exporter: http_2xx, http_post_2xx, tcp_connect, icmp).
 import { z } from 'zod';
+import { parseDuration } from '../util/duration.js';
 import { targetSchema, type TargetConfig } from './targets.js';
 
 const MODULE_NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -36,13 +37,24 @@ export const BUILTIN_MODULES: Record<string, ProbeModule> = {
 export function moduleTarget(module: ProbeModule, target: Record<string, unknown>, timeoutMs: number): Record<string, unknown> {
   const timeout = `${Math.max(1, Math.round(timeoutMs))}ms`;
   const fields: Record<string, unknown> = { name: 'probe', interval: timeout, timeout, ...module, ...target };
+  const moduleTimeout = moduleTimeoutMs(module);
+  if (moduleTimeout !== undefined) fields['interval'] = module['timeout'];
   if (module.type === 'ping') {
-    // One echo request must fit in the timeout; blackbox's icmp prober waits the whole timeout for its reply.
+    // The echo requests must fit in the timeout; blackbox's icmp prober waits the whole timeout for its reply.
     const count = typeof module['count'] === 'number' ? module['count'] : 1;
-    fields['packet_timeout'] ??= `${Math.max(1, Math.floor(timeoutMs / 1000 / count))}s`;
+    fields['packet_timeout'] ??= `${Math.max(1, Math.floor((moduleTimeout ?? timeoutMs) / 1000 / count))}s`;
   }
-  if (module['timeout'] !== undefined) fields['interval'] = module['timeout'];
   return fields;
+}
+
+function moduleTimeoutMs(module: ProbeModule): number | undefined {
+  const timeout = module['timeout'];
+  if (typeof timeout !== 'string') return undefined;
+  try {
+    return parseDuration(timeout);
+  } catch {
+    return undefined; // the schema reports it
+  }
 }
 
 /** Validates a module as a target with placeholder values; issues keep their key paths under the module. */

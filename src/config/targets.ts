@@ -98,6 +98,7 @@ const dnsSchema = z.strictObject({
   expect_answers: z.array(textConditionSchema).default([]).meta({
     description: 'Each condition must hold for at least one answer value (with not: true, for none).',
   }),
+  expect_all_answers: z.array(textConditionSchema).default([]).meta({ description: 'Each condition must hold for every answer value.' }),
   answer_count: z
     .strictObject({ min: z.int().min(0).optional(), max: z.int().min(0).optional() })
     .optional()

@@ -6,7 +6,7 @@ import type { DnsTarget } from '../../config/targets.js';
 import { describeCondition, failedCondition } from './conditions.js';
 import { errorCode, formatSeconds, secondsSince, unreached, type Probe, type ProbeResult } from './probe.js';
 
-export type DnsProbeTarget = Pick<DnsTarget, 'server' | 'query_name' | 'query_type' | 'valid_rcodes' | 'expect_answers' | 'answer_count' | 'timeout'>;
+export type DnsProbeTarget = Pick<DnsTarget, 'server' | 'query_name' | 'query_type' | 'valid_rcodes' | 'expect_answers' | 'expect_all_answers' | 'answer_count' | 'timeout'>;
 
 /** c-ares error codes that stand for a response code the server sent. */
 const RCODE_OF_ERROR: Record<string, DnsTarget['valid_rcodes'][number]> = {
@@ -52,6 +52,10 @@ export const probeDns: Probe<DnsProbeTarget> = async (target, signal) => {
     // A condition holds when some answer passes its test; `not` turns that into "no answer passes".
     const anyPasses = answers.some((answer) => failedCondition('answer', { ...condition, not: false }, answer) === undefined);
     if (anyPasses === condition.not) return crit('answer', `${condition.not ? 'an' : 'no'} answer ${describeCondition({ ...condition, not: false })}`);
+  }
+  for (const condition of target.expect_all_answers) {
+    const failing = answers.find((answer) => failedCondition('answer', condition, answer) !== undefined);
+    if (failing !== undefined) return crit('answer', `answer "${failing.slice(0, 60)}" does not pass: ${describeCondition(condition)}`);
   }
   return { reached: true, status: 'ok', message: summary, metrics };
 };

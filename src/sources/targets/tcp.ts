@@ -29,6 +29,7 @@ export const probeTcp: Probe<TcpProbeTarget> = (target, signal) =>
     let connected = false;
     let step = 0;
     let received = '';
+    let groups: string[] = [];
     const socket: net.Socket = target.tlsOptions
       ? tls.connect({ host: target.host, port: target.port, ...target.tlsOptions, servername: target.tlsOptions.servername ?? serverName(target.host) })
       : net.connect({ host: target.host, port: target.port });
@@ -54,10 +55,12 @@ export const probeTcp: Probe<TcpProbeTarget> = (target, signal) =>
       while (step < target.query_response.length) {
         const { send, expect } = target.query_response[step]!;
         if (send !== undefined) {
-          socket.write(`${send}\n`);
+          // ${1} … stand for the groups of the last expect's match (blackbox: PING :(x) → PONG ${1}).
+          socket.write(`${send.replace(/\$\{(\d)\}/g, (_all, index: string) => groups[Number(index)] ?? '')}\n`);
         } else {
           const match = new RegExp(expect!, 'm').exec(received);
           if (!match) return;
+          groups = [...match].map((group) => group ?? '');
           received = received.slice(match.index + match[0].length);
         }
         step++;

@@ -68,3 +68,10 @@ test('a server that never answers is not reached (timeout), within the target ti
   assert.deepEqual([result.reached, result.reason], [false, 'timeout'], result.message);
   assert.ok(Date.now() - started < 3_000);
 });
+
+test('expect_all_answers: every answer must pass', async () => {
+  assert.equal((await harness.run(dns({ query_name: 'www.example.org', expect_all_answers: [{ matches: '^192\\.0\\.2\\.' }] }))).status, 'ok');
+  const one = await harness.run(dns({ query_name: 'www.example.org', expect_all_answers: [{ matches: '\\.10$' }] }));
+  assert.deepEqual([one.status, one.reason], ['crit', 'answer']);
+  assert.match(one.message, /answer "192\.0\.2\.11" does not pass: matches/);
+});
