@@ -1,6 +1,7 @@
 // download's conditions, limits and certificates against real HTTP(S) servers on loopback: methods and request
 // bodies, JSON and header conditions, max_duration/warn_duration, certificate expiry from a test CA.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { after, before, test } from 'node:test';
@@ -136,4 +137,17 @@ test('ip_family pins the address family: 4 reaches an IPv4-only listener by name
   // localhost has no IPv6 address here (not reached), or has ::1 where nothing listens (refused): never ok.
   const v6 = await harness.run(download({ url: `http://localhost:${port}/`, ip_family: '6' }));
   assert.notEqual(v6.status, 'ok', v6.message);
+});
+
+test('a client certificate is presented when the server requires one (mutual TLS)', async () => {
+  const now = Date.now();
+  const server = ca.issue(now - DAY, now + 90 * DAY);
+  const client = ca.issue(now - DAY, now + 90 * DAY);
+  const mtls = https.createServer({ cert: server.cert, key: server.key, ca: readFileSync(ca.caFile), requestCert: true, rejectUnauthorized: true }, handler);
+  mtls.on('tlsClientError', () => {});
+  const url = `https://127.0.0.1:${await harness.listen(mtls)}/`;
+  const without = await harness.run(download({ url, ca_file: ca.caFile }));
+  assert.notEqual(without.status, 'ok', 'the server refuses a client without a certificate');
+  const withCert = await harness.run(download({ url, ca_file: ca.caFile, cert_file: client.certFile, key_file: client.keyFile }));
+  assert.equal(withCert.status, 'ok', withCert.message);
 });
