@@ -6,13 +6,9 @@ import http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { GrpcTarget } from '../../config/targets.js';
 import { connectionFailed, errorCode, formatSeconds, networkReason, secondsSince, unreached, type Probe, type ProbeResult } from './probe.js';
-import { earliestCertExpiry, isTlsError, tlsClientOptions, type ReadFile, type TlsClientOptions } from './tls.js';
+import { earliestCertExpiry, isTlsError, type TlsClientOptions } from './tls.js';
 
 export type GrpcProbeTarget = Pick<GrpcTarget, 'host' | 'port' | 'service' | 'tls'> & { tlsOptions?: TlsClientOptions };
-
-export function prepareGrpc(target: GrpcTarget, readFile?: ReadFile): GrpcProbeTarget {
-  return target.tls ? { ...target, tlsOptions: tlsClientOptions(target, readFile) } : target;
-}
 
 /** grpc.health.v1.HealthCheckResponse.ServingStatus */
 export const SERVING_STATUS = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'] as const;

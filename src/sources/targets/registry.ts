@@ -6,12 +6,12 @@ import { applyLimits } from './conditions.js';
 import { type AgentPool, prepareDownload, probeDownload } from './download.js';
 import { probeDns } from './dns.js';
 import { createFilewriteProbe, type FilewriteFs } from './filewrite.js';
-import { prepareGrpc, probeGrpc } from './grpc.js';
+import { probeGrpc } from './grpc.js';
 import { probeHostport } from './hostport.js';
 import { createPingProbe } from './ping.js';
 import type { ProbeResult } from './probe.js';
-import { prepareTcp, probeTcp } from './tcp.js';
-import type { ReadFile } from './tls.js';
+import { probeTcp } from './tcp.js';
+import { withTlsOptions, type ReadFile } from './tls.js';
 
 export type RunProbe = (signal: AbortSignal) => Promise<ProbeResult>;
 
@@ -40,12 +40,12 @@ export const PROBE_TYPES: { [K in TargetType]: ProbeFactory<Extract<TargetConfig
     return (signal) => probeDownload(prepared, signal);
   },
   tcp: (target, context) => {
-    const prepared = prepareTcp(target, context.readFile);
+    const prepared = withTlsOptions(target, context.readFile);
     return (signal) => probeTcp(prepared, signal);
   },
   dns: (target) => (signal) => probeDns(target, signal),
   grpc: (target, context) => {
-    const prepared = prepareGrpc(target, context.readFile);
+    const prepared = withTlsOptions(target, context.readFile);
     return (signal) => probeGrpc(prepared, signal);
   },
 };

@@ -6,17 +6,12 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { TcpTarget } from '../../config/targets.js';
 import { connectionFailed, errorCode, formatSeconds, networkReason, secondsSince, unreached, type Probe, type ProbeResult } from './probe.js';
-import { earliestCertExpiry, isTlsError, tlsClientOptions, type ReadFile, type TlsClientOptions } from './tls.js';
+import { earliestCertExpiry, isTlsError, type TlsClientOptions } from './tls.js';
 
 /** What the peer may send before an `expect` matches; more is a failed step, not unbounded memory. */
 export const MAX_RECEIVED_BYTES = 64 * 1024;
 
 export type TcpProbeTarget = Pick<TcpTarget, 'host' | 'port' | 'tls' | 'query_response'> & { tlsOptions?: TlsClientOptions };
-
-/** Reads the TLS files once, at source creation. */
-export function prepareTcp(target: TcpTarget, readFile?: ReadFile): TcpProbeTarget {
-  return target.tls ? { ...target, tlsOptions: tlsClientOptions(target, readFile) } : target;
-}
 
 export const probeTcp: Probe<TcpProbeTarget> = (target, signal) =>
   new Promise<ProbeResult>((resolve) => {

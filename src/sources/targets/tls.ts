@@ -44,6 +44,11 @@ export function tlsClientOptions(target: TlsClientConfig, readFile: ReadFile = r
   return options;
 }
 
+/** A target with `tls: true` gets its TLS files read once, at source creation; others pass through unchanged. */
+export function withTlsOptions<T extends TlsClientConfig & { tls: boolean }>(target: T, readFile?: ReadFile): T & { tlsOptions?: TlsClientOptions } {
+  return target.tls ? { ...target, tlsOptions: tlsClientOptions(target, readFile) } : target;
+}
+
 /** Unix seconds at which the first certificate of the presented chain expires; undefined without a certificate. */
 export function earliestCertExpiry(socket: TLSSocket): number | undefined {
   let cert: PeerCertificate | undefined = socket.getPeerCertificate(true);
