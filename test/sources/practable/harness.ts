@@ -34,7 +34,8 @@ export class EngineSink implements SourceSink {
   defineSubject: SourceSink['defineSubject'] = (spec) => this.record(engine.upsertSubject(this.state, spec, this.clock.now));
   observe: SourceSink['observe'] = (obs) => this.record(engine.applyObservation(this.state, obs, this.clock.now));
   connectivity: SourceSink['connectivity'] = (signal) => this.record(engine.applyConnectivity(this.state, signal, this.clock.now));
-  metadata: SourceSink['metadata'] = () => undefined;
+  metadata: SourceSink['metadata'] = (subject, key, entry) =>
+    this.record(entry === null ? engine.deleteMetadata(this.state, subject, key, this.clock.now) : engine.setMetadata(this.state, subject, key, entry, this.clock.now));
   sourceStatus: SourceSink['sourceStatus'] = (source, up, reason) =>
     this.record(engine.applySourceStatus(this.state, source, { up, ...(reason !== undefined && { reason }) }, this.clock.now));
   tick(): void {
