@@ -84,10 +84,10 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(overrides: Partial<PractableConfig> = {}, options: { secret?: string; waitConnected?: boolean } = {}): Promise<Rig> {
+export async function startRig(overrides: Partial<PractableConfig> = {}, options: { secret?: string; waitConnected?: boolean; manifest?: Record<string, BookResourceFixture> } = {}): Promise<Rig> {
   const relay = await FakeStatsPeer.start({ kind: 'relay' });
   const jump = await FakeStatsPeer.start({ kind: 'jump' });
-  const book = await FakeBook.start(structuredClone(MANIFEST));
+  const book = await FakeBook.start(structuredClone(options.manifest ?? MANIFEST));
   const clock = { now: Date.now() };
   const secret = options.secret ?? SECRET;
   const config: PractableConfig = {
