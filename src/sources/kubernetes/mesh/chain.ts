@@ -171,8 +171,13 @@ function evaluateChain(application: KubeObject, input: Indexed): ApplicationChai
     });
     if (instances) checks.push(instances);
     // Without a ServiceInstance the namespace has API access only (a legitimate state): the application broker
-    // makes no Broker and no event reaches the namespace, so Broker and Triggers are not expected there.
-    if (apiAccessOnly) continue;
+    // makes no Broker and no event reaches the namespace, so Broker and Triggers are not expected there. They are
+    // still reported (ok, saying why), so checks from before an instance was deprovisioned do not go stale.
+    if (apiAccessOnly) {
+      const notExpected = `not expected: ${ns} has API access only (no ServiceInstance of ${name})`;
+      checks.push({ check: linkCheck.broker(ns), status: 'ok', message: notExpected }, { check: linkCheck.trigger(ns), status: 'ok', message: notExpected });
+      continue;
+    }
     const links = [
       linkFor(input.brokers, ns, linkCheck.broker(ns), 'Broker', (objects) => {
         const broker = objects.find((o) => o.metadata.name === BROKER_NAME);
