@@ -212,9 +212,12 @@ export class PractableModel {
     return this.lastJumpFrameAt !== undefined && now - this.lastJumpFrameAt < this.settings.healthLastChecked;
   }
 
-  /** The jump verdict as a warning: `undefined` while jump itself has no fresh reports (a jump outage is unknown). */
-  jumpWarning(experiment: Experiment, now: number): { level: 'info' | 'warning'; message: string } {
-    if (!this.jumpFresh(now)) return { level: 'info', message: 'unknown: no fresh reports from jump' };
+  /**
+   * The jump verdict as metadata, or undefined while jump itself has no fresh reports: a jump outage changes no
+   * verdict (it neither raises nor clears a warning; vigil_source_up says jump is lost).
+   */
+  jumpWarning(experiment: Experiment, now: number): { level: 'info' | 'warning'; message: string } | undefined {
+    if (!this.jumpFresh(now)) return undefined;
     if (this.jumpOk(experiment, now)) return { level: 'info', message: 'jump host connected' };
     return { level: 'warning', message: `missing jump: no host connection within ${formatDuration(this.settings.healthLastChecked)}` };
   }

@@ -195,7 +195,8 @@ export class PractableSource implements Source {
     const sink = this.sink;
     if (!sink) return;
     try {
-      sink.metadata(experiment.key, JUMP_METADATA, this.model.jumpWarning(experiment, now));
+      const jump = this.model.jumpWarning(experiment, now);
+      if (jump) sink.metadata(experiment.key, JUMP_METADATA, jump);
       sink.metadata(experiment.key, MANIFEST_METADATA, this.model.inManifest(experiment) === false ? { level: 'warning', message: NOT_IN_MANIFEST } : null);
     } catch {
       // The subject was removed through the API; the next relay frame brings it back and annotates it again.

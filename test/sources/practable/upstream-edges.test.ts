@@ -174,3 +174,26 @@ test('reports decode as upstream\'s Go decoder does: missing or null `last` mean
   assert.match(practableMetricsOf(rig), /^vigil_practable_stream_tx_fps\{experiment="pend00",stream="st-data"\} 25$/m);
   assert.equal(statusReport(rig, 'pend00').stream_reports['pend00-st-data']!.user_agent, 'Go-http-client/1.1');
 });
+
+test('a jump outage neither raises nor clears the missing-jump warning', async (t) => {
+  const rig = await startRig();
+  t.after(() => rig.close());
+  const frame = [...relayHousekeeping, relayStream('pend00-st-data', '41ms'), relayStream('pend00-st-video', '20ms'), relayStream('spin30-st-data', '30ms')];
+  await rig.relayFrame(frame);
+  await rig.jumpFrame([jumpHost('pend00')]);
+  rig.clock.now += 61 * S;
+  await rig.relayFrame(frame);
+  await rig.jumpFrame([jumpHost('pend00')]);
+  assert.equal(rig.sink.subject('pend00').metadata['jump']!.level, 'info');
+  assert.equal(rig.sink.subject('spin30').metadata['jump']!.level, 'warning');
+
+  // Jump stops reporting; the relay goes on.
+  await rig.jump.close();
+  for (let i = 0; i < 5; i++) {
+    rig.clock.now += 30 * S;
+    await rig.relayFrame(frame);
+  }
+  assert.equal(rig.sink.subject('pend00').metadata['jump']!.level, 'info', 'not turned into a warning by the outage');
+  assert.equal(rig.sink.subject('spin30').metadata['jump']!.level, 'warning', 'not cleared by the outage');
+  assert.match(metricsOf(rig), /^vigil_source_up\{source="practable-jump"\} 0$/m);
+});
