@@ -22,7 +22,7 @@ export interface CountingGate {
 
 /** The formula each gate requires, as reported in `NotCounted.rule` (docs/health-model.md states the same). */
 export const RULES = {
-  dropped: 'received_at > source lost',
+  dropped: 'received_at > dropped_at',
   stale: 'now < expires_at',
   unknown: 'status ≠ unknown',
   manipulation: 'effective_at > manipulation_ended_at',
