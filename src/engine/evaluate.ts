@@ -36,7 +36,7 @@ export function reevaluate(ctx: Context, ids: Iterable<string>): void {
 }
 
 /** The facts about each dependency that its dependants' checks are judged against. */
-export function dependencyFactsOf(state: EngineState, subject: SubjectState): DependencyFact[] {
+function dependencyFactsOf(state: EngineState, subject: SubjectState): DependencyFact[] {
   return subject.spec.dependsOn.map(({ id, lag }) => {
     const other = state.subjects.get(id);
     return other ? { id, lag, health: other.health, healthChangedAt: other.healthChangedAt } : { id, lag };
