@@ -211,6 +211,16 @@ test('pushed results take max_age and accuracy (PUT check and POST observations)
   assert.equal(hw2['unreachable']!.effective_at, iso(clock.now - M));
   assert.equal(hw2['ssh']!.effective_at, iso(clock.now - 2 * S), 'status_changed_at − overhead (defaults.overhead 2s)');
 
+  // A subject defined through the API takes the same timing keys as a config subject.
+  const defined = await put(h, '/api/v1/subjects/hw-4', { kind: 'host', accuracy: '60s', overhead: '1s' }, ADMIN);
+  assert.equal(defined.status, 201);
+  const definedView = (await defined.json()) as { timing: Record<string, number | null> };
+  assert.deepEqual(definedView.timing, { freshness: null, overhead_seconds: 1, accuracy_seconds: 60, push_period_seconds: null });
+  await put(h, '/api/v1/subjects/hw-4/checks/unreachable', { status: 'ok', observed_at: iso(clock.now) });
+  const hw4 = (await health(h, 'hw-4')).checks['unreachable']!;
+  assert.deepEqual(hw4.timing, { freshness: 2, overhead_seconds: 1, accuracy_seconds: 60, push_period_seconds: 30 });
+  assert.equal(hw4.effective_at, iso(clock.now - M));
+
   // max_age bounds the age of observed_at, so it needs one; the batch is refused whole.
   const seq = h.vigil.state.seq;
   const refused = await h.request('POST', '/api/v1/observations', {

@@ -1,6 +1,6 @@
 // Request bodies of the push API (DESIGN §6), validated strictly: an unknown field is a mistake worth reporting.
 import { z } from 'zod';
-import { CHECK_STATUSES, type Observation } from '../../engine/types.js';
+import { CHECK_STATUSES, type Observation, type Timing } from '../../engine/types.js';
 import { labelsSchema, labelsToStrings } from '../../config/fields.js';
 import { kindSchema, subjectIdSchema } from '../../config/subjects.js';
 import { parseDuration, parseTime } from '../../util/duration.js';
@@ -35,7 +35,20 @@ export const subjectBody = z.strictObject({
   kind: kindSchema,
   labels: labels.optional(),
   depends_on: z.array(z.union([idSchema, z.strictObject({ id: idSchema, lag: duration })])).max(32).optional(),
+  // Timing of every check of the subject, as config subjects have it (defaults come from config `defaults:`).
+  overhead: duration.optional(),
+  accuracy: duration.optional(),
+  push_period: duration.optional(),
 });
+
+/** The engine's view of a subject body's timing overrides; undefined when it gives none. */
+export function subjectTiming(body: { overhead?: number | undefined; accuracy?: number | undefined; push_period?: number | undefined }): Partial<Timing> | undefined {
+  const timing: Partial<Timing> = {};
+  if (body.overhead !== undefined) timing.overhead = body.overhead;
+  if (body.accuracy !== undefined) timing.accuracy = body.accuracy;
+  if (body.push_period !== undefined) timing.pushPeriod = body.push_period;
+  return Object.keys(timing).length > 0 ? timing : undefined;
+}
 
 const metrics = z
   .record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'metric keys are lower-case snake_case'), z.number().refine(Number.isFinite, 'must be finite'))

@@ -3,22 +3,29 @@ import { createHash } from 'node:crypto';
 import type { CheckState, EngineEvent, NotCounted, SubjectState } from '../../engine/types.js';
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+const seconds = (ms: number | undefined): number | null => (ms === undefined ? null : ms / 1000);
 
 export function subjectConfigView(subject: SubjectState) {
   const { spec } = subject;
+  const timing = spec.timing ?? {};
   return {
     id: spec.id,
     kind: spec.kind,
     labels: spec.labels,
     depends_on: spec.dependsOn.map((d) => ({ id: d.id, lag_seconds: d.lag / 1000 })),
+    // The subject's own timing overrides (null: the config defaults apply).
+    timing: {
+      freshness: timing.freshness ?? null,
+      overhead_seconds: seconds(timing.overhead),
+      accuracy_seconds: seconds(timing.accuracy),
+      push_period_seconds: seconds(timing.pushPeriod),
+    },
     source: spec.source,
     created_at: iso(subject.createdAt),
     renamed_at: iso(subject.renamedAt),
     renamed_from: subject.renamedFrom ?? null,
   };
 }
-
-const seconds = (ms: number | undefined): number | null => (ms === undefined ? null : ms / 1000);
 
 /** Which rule kept the check from counting, with the times it compared (ISO) and its lag, when it has one. */
 function notCountedView(detail: NotCounted | undefined) {

@@ -18,6 +18,7 @@ import {
   pushedTiming,
   renameBody,
   subjectBody,
+  subjectTiming,
 } from './bodies.js';
 import { parseBody, parseParam } from './parse.js';
 import { subjectConfigView, subjectHealthView } from './views.js';
@@ -66,6 +67,8 @@ export function writeRoutes(vigil: Vigil, auth: Authorizer, maxBodyBytes: number
       existing(dependency.id);
     }
     const spec: SubjectSpec = { id, kind: body.kind, labels: body.labels ?? {}, dependsOn, source: before?.spec.source ?? 'api' };
+    const timing = subjectTiming(body);
+    if (timing !== undefined) spec.timing = timing;
     await vigil.applyDurably((s, now) => engine.upsertSubject(s, spec, now));
     res.status(before ? 200 : 201).json(subjectConfigView(existing(id)));
   });
