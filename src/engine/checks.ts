@@ -1,5 +1,5 @@
 // Per-check rules of DESIGN §3: freshness, effective timestamp, and whether a check counts toward health.
-import type { CheckState, EngineSettings, Health, NotCounted, Timing } from './types.js';
+import type { CheckState, EngineSettings, Health, NotCounted, SourceState, Timing } from './types.js';
 
 /** What a check needs to know about one dependency of its subject. */
 export interface DependencyFact {
@@ -18,6 +18,8 @@ export interface CountingGate {
   renamedAt?: number;
   renameLag: number;
   dependencies: DependencyFact[];
+  /** The sources, for when a lost source's checks were dropped (`droppedAt`, absent once it is up again). */
+  sources?: ReadonlyMap<string, Pick<SourceState, 'droppedAt'>>;
 }
 
 /** The formula each gate requires, as reported in `NotCounted.rule` (docs/health-model.md states the same). */
@@ -74,7 +76,12 @@ export function effectiveAtOf(check: CheckState): number {
 /** The first gate that keeps the check from counting, with the times it compared; undefined when it counts. */
 export function notCountedOf(check: CheckState, expiresAt: number, effectiveAt: number, gate: CountingGate): NotCounted | undefined {
   const { now } = gate;
-  if (check.dropped) return { reason: 'dropped', rule: RULES.dropped, times: { received_at: check.receivedAt } };
+  if (check.dropped) {
+    const times: Record<string, number> = { received_at: check.receivedAt };
+    const droppedAt = gate.sources?.get(check.source)?.droppedAt;
+    if (droppedAt !== undefined) times['dropped_at'] = droppedAt;
+    return { reason: 'dropped', rule: RULES.dropped, times };
+  }
   if (now >= expiresAt) {
     const times: Record<string, number> = { received_at: check.receivedAt, expires_at: expiresAt };
     if (check.observedAt !== undefined) times['observed_at'] = check.observedAt;

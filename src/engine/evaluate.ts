@@ -59,7 +59,12 @@ export function evaluateSubject(ctx: Context, subject: SubjectState): boolean {
   const initial = ctx.created.delete(subject);
   applyDueUnavailability(ctx, subject);
 
-  const gate: CountingGate = { now, renameLag: settings.renameLag, dependencies: dependencyFactsOf(state, subject) };
+  const gate: CountingGate = {
+    now,
+    renameLag: settings.renameLag,
+    dependencies: dependencyFactsOf(state, subject),
+    sources: state.sources,
+  };
   const lastManipulation = lastManipulationOf(subject);
   if (lastManipulation !== undefined) gate.lastManipulation = lastManipulation;
   if (subject.renamedAt !== undefined) gate.renamedAt = subject.renamedAt;

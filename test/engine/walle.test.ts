@@ -165,6 +165,7 @@ test("Wall-E: an unreachable source's checks are dropped after source_drop_after
     assert.equal(check.status, 'unknown');
     assert.equal(check.counted, false);
     assert.equal(check.notCountedReason, 'dropped');
+    assert.deepEqual(check.notCounted?.times, { received_at: T0, dropped_at: T0 + 16 * M });
   }
   assert.equal(host.health, 'unknown');
   assert.ok(dropped.changed.has('host-9'));
