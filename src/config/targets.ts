@@ -37,6 +37,9 @@ const common = {
   labels: labelsSchema.optional().transform((labels) => (labels === undefined ? undefined : labelsToStrings(labels))),
   interval: durationSchema.prefault('60s').meta({ description: 'Fixed period of the probe (no drift).' }),
   timeout: durationSchema.optional().meta({ description: 'Run is cut here; default min(10s, interval); at most interval.' }),
+  accuracy: durationSchema.optional().meta({
+    description: 'Uncertainty of the probe: its result is effective from the run start minus this (default: the subject\'s, else defaults.accuracy).',
+  }),
 };
 
 const pingSchema = z.strictObject({
