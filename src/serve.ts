@@ -73,7 +73,7 @@ function startOnBoundServer(
     onError: (error) => log.error({ err: error.message }, 'state flush failed; retrying'),
   });
   const vigil = new Vigil(store, config.settings);
-  vigil.syncConfiguredSubjects(config.subjects);
+  vigil.syncConfiguredSubjects(config.subjects, config.renames);
   const selfMonitor = startSelfMonitor(vigil);
 
   const auth = new Authorizer(config.api.tokens);

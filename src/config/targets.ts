@@ -39,6 +39,9 @@ const common = {
   interval: durationSchema.prefault('60s').meta({ description: 'Fixed period of the probe (no drift).' }),
   timeout: durationSchema.optional().meta({ description: 'Run is cut here; default min(10s, interval); at most interval.' }),
   ...timingFields,
+  accuracy: durationSchema.optional().meta({
+    description: 'Uncertainty of the probe: its result is effective from the run start minus this (default: the subject\'s, else defaults.accuracy).',
+  }),
 };
 
 const portSchema = z.int().min(1).max(65535).meta({ description: 'TCP port.' });

@@ -91,6 +91,7 @@ const ROUTE_METHODS: [RegExp, string][] = [
   [/^\/api\/v1\/subjects\/[^/]+\/connectivity$/, 'PUT'],
   [/^\/api\/v1\/subjects\/[^/]+\/metadata\/[^/]+$/, 'PUT, DELETE'],
   [/^\/api\/v1\/subjects\/[^/]+\/manipulations$/, 'POST'],
+  [/^\/api\/v1\/subjects\/[^/]+\/rename$/, 'POST'],
   [/^\/api\/v1\/subjects\/[^/]+\/health$/, 'GET'],
   [/^\/api\/v1\/subjects\/[^/]+$/, 'GET, PUT, DELETE'],
   [/^\/api\/v1\/(subjects|health|events|events\/stream)$/, 'GET'],

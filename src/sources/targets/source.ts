@@ -10,7 +10,7 @@
 //  - `internal` (vigil could not run the probe at all) → the source reports itself down; the subject is untouched.
 import type { TargetConfig, TargetsConfig } from '../../config/targets.js';
 import { targetCheck, targetSubject } from '../../config/targets.js';
-import type { SubjectSpec } from '../../engine/types.js';
+import type { Observation, SubjectSpec } from '../../engine/types.js';
 import type { Source, SourceSink } from '../types.js';
 import { AgentPool } from './download.js';
 import type { FilewriteFs } from './filewrite.js';
@@ -85,7 +85,9 @@ export function createTargetsSource(targets: TargetsConfig, options: TargetsSour
     reachedLatest.set(target.name, result.reached);
     const metadataKey = `probe:${check}`;
     if (result.reached) {
-      sink.observe({ subject, check, status: result.status, message: result.message, observedAt, period: target.interval, metrics: definedMetrics(result), source: name });
+      const observation: Observation = { subject, check, status: result.status, message: result.message, observedAt, period: target.interval, metrics: definedMetrics(result), source: name };
+      if (target.accuracy !== undefined) observation.timing = { accuracy: target.accuracy };
+      sink.observe(observation);
       sink.connectivity({ subject, state: 'available', source: name });
       if (withFailureMetadata.delete(target.name)) sink.metadata(subject, metadataKey, null);
       return;
