@@ -119,11 +119,15 @@ export const LARGE_FAMILIES: readonly LargeFamily[] = [
     return CHECK_STATUSES.length;
   }),
   checkFamily(C.counted, (w, check, labels) => (w.sample(C.counted.open, labels, check.counted ? TAIL_1 : TAIL_0), 1)),
-  checkFamily(C.notCounted, (w, check, labels) => {
-    if (check.counted) return 0; // present only while the check does not count
-    w.sampleRest(C.notCounted.open, labels, `,reason="${check.notCountedReason ?? 'unknown'}"} 1\n`);
-    return 1;
-  }),
+  {
+    def: C.notCounted,
+    emit: (s, l, cache, w) =>
+      forChecks(s, l, cache, (check, labels) => {
+        if (check.counted) return 0; // present only while the check does not count
+        w.sampleRest(C.notCounted.open, labels, `,reason="${cache.value(check.notCountedReason ?? 'unknown')}"} 1\n`);
+        return 1;
+      }),
+  },
   checkFamily(C.received, (w, check, labels) => (w.sampleSeconds(C.received.open, labels, check.receivedAt), 1)),
   checkFamily(C.statusChanged, (w, check, labels) => (w.sampleSeconds(C.statusChanged.open, labels, check.statusChangedAt), 1)),
   checkFamily(C.effective, (w, check, labels) => (w.sampleSeconds(C.effective.open, labels, check.effectiveAt), 1)),
@@ -134,6 +138,7 @@ export const LARGE_FAMILIES: readonly LargeFamily[] = [
   probeFamily(P.responseBytes, PROBE_METRIC_KEYS.responseBytes),
   probeFamily(P.httpStatusCode, PROBE_METRIC_KEYS.httpStatusCode),
   probeFamily(P.icmpPacketLoss, PROBE_METRIC_KEYS.icmpPacketLoss),
+  probeFamily(P.tlsCertExpiry, PROBE_METRIC_KEYS.tlsCertExpiry),
   checkFamily(P.icmpRtt, (w, check, labels) => {
     const metrics = check.metrics;
     if (metrics === undefined) return 0;

@@ -8,7 +8,7 @@ import type { EngineState, SubjectState } from '../../engine/types.js';
 import { LabelCache, type SubjectLabels } from './label-cache.js';
 import { LARGE_FAMILIES, renderSources, type LargeFamily } from './render-families.js';
 import { BackgroundCompressor, gzipMember, storedMember } from './gzip-members.js';
-import { DEFAULT_SELECTION, type MetricsSelection } from './selection.js';
+import { DEFAULT_SELECTION, MetricsSelection } from './selection.js';
 import { BufferWriter } from './writer.js';
 
 /**
@@ -96,7 +96,7 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
   /** Set by the first gzip scrape: from then on every rendered piece is queued for compression. */
   let gzipWanted = false;
   const queued = new WeakSet<Buffer>();
-  let warming = false;
+  let warming: Promise<void> | undefined;
   /** Bumped whenever a piece or a member changes: an assembled body of the same generation is still right. */
   let generation = 0;
   const assembled: { plain?: RenderedParts & { generation: number }; gzip?: RenderedParts & { generation: number } } = {};
@@ -188,25 +188,24 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
     return (chunk.gzipped[f] = storedMember(piece));
   };
 
-  const warmUp = async (state: EngineState, sliceMs = 10): Promise<void> => {
-    if (warming) return;
-    warming = true;
-    gzipWanted = true; // warming serves Prometheus, which always asks for gzip
-
-    try {
-      walk(state);
-      let until = performance.now() + sliceMs;
-      for (let i = 0; i < chunks.length; i++) {
-        const chunk = chunks[i]!;
-        if (!chunk.dirty) continue;
-        renderChunk(chunk);
-        if (performance.now() < until) continue;
-        await new Promise((resolve) => setImmediate(resolve));
-        until = performance.now() + sliceMs;
-      }
-    } finally {
-      warming = false;
+  const warmSlices = async (state: EngineState, sliceMs: number): Promise<void> => {
+    walk(state);
+    let until = performance.now() + sliceMs;
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i]!;
+      if (!chunk.dirty) continue;
+      renderChunk(chunk);
+      if (performance.now() < until) continue;
+      await new Promise((resolve) => setImmediate(resolve));
+      until = performance.now() + sliceMs;
     }
+  };
+
+  /** One warm-up at a time; a caller arriving during one waits for it (it may then start its own). */
+  const warmUp = (state: EngineState, sliceMs = 10): Promise<void> => {
+    gzipWanted = true; // warming serves Prometheus, which always asks for gzip
+    if (warming === undefined) warming = warmSlices(state, sliceMs).finally(() => (warming = undefined));
+    return warming;
   };
 
   /** Every family's header and pieces, in order (the large part of a body). */
@@ -295,9 +294,12 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
   };
 }
 
-const defaultRenderer = createSubjectRenderer();
+const EVERY_FAMILY = new MetricsSelection({ include: ['*'] });
 
-/** The per-subject, per-check and per-source families (default selection) as text exposition 0.0.4. */
-export function renderSubjectFamilies(state: EngineState): string {
-  return defaultRenderer.render(state).body;
+/**
+ * Every per-subject, per-check and per-source family of `state` as text exposition 0.0.4, from a fresh renderer
+ * (nothing kept between calls): for tests and tools that look at one state.
+ */
+export function renderSubjectFamilies(state: EngineState, selection: MetricsSelection = EVERY_FAMILY): string {
+  return createSubjectRenderer(selection).render(state).body;
 }

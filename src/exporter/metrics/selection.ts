@@ -67,6 +67,7 @@ export const FAMILY_TABLE: readonly FamilyEntry[] = [
   entry('vigil_probe_http_status_code', 'probe', 1, D, true, true),
   entry('vigil_probe_icmp_packet_loss_ratio', 'probe', 1, D, true, true),
   entry('vigil_probe_icmp_rtt_seconds', 'probe', 3, D, true, true),
+  entry('vigil_probe_tls_cert_expiry_timestamp_seconds', 'probe', 1, NONE, true, true),
   entry('vigil_source_up', 'source', 1, RD, true),
   entry('vigil_source_last_success_timestamp_seconds', 'source', 1, NONE, true, true),
   entry('vigil_source_errors_total', 'source', 0, D, true, true),
@@ -96,6 +97,7 @@ export const FAMILY_TABLE: readonly FamilyEntry[] = [
   entry('vigil_store_last_flush_duration_seconds', 'fixed', 1, NONE, true),
   entry('vigil_store_pending_subjects', 'fixed', 1, NONE, true),
   entry('vigil_store_size_bytes', 'fixed', 1, NONE, true),
+  entry('vigil_probe_requests_total', 'fixed', 0, NONE, true),
   entry('process_*', 'fixed', 0, NONE, true),
   entry('nodejs_*', 'fixed', 0, NONE, true),
 ];

@@ -81,6 +81,7 @@ export function createMetricsEndpoint(opts: MetricsEndpointOptions): MetricsEndp
   const renderer = createSubjectRenderer(selection);
   const warmer =
     opts.warmEveryMs === undefined ? undefined : setInterval(() => void renderer.warmUp(opts.state()), opts.warmEveryMs).unref();
+  if (opts.warmEveryMs !== undefined) setImmediate(() => void renderer.warmUp(opts.state())); // at start, not a second later
   const registers = [registry];
 
   // Collect callbacks run synchronously inside registry.metrics(), so they all see the one snapshot taken
@@ -164,6 +165,9 @@ export function createMetricsEndpoint(opts: MetricsEndpointOptions): MetricsEndp
   /** Runs one scrape: the small families through prom-client and the extensions, the large ones incrementally. */
   const scrape = async (gzip: boolean): Promise<{ small: string; large: RenderedParts; extra: string }> => {
     const started = clock();
+    // With warming on, most rendering happens in slices (the event loop keeps serving meanwhile); the scrape then
+    // renders only what changed since, synchronously.
+    if (opts.warmEveryMs !== undefined) await renderer.warmUp(opts.state());
     snapshot = { state: opts.state(), store: opts.storeStats() };
     const state = snapshot.state;
     let small: string;
