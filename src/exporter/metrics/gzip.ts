@@ -1,19 +1,5 @@
-// Content negotiation for /metrics: Prometheus asks for gzip on every scrape, and an exposition of
-// 10k subjects is tens of megabytes of very repetitive text. bench/RESULTS.md has the level measurements.
-import { promisify } from 'node:util';
-import { constants, gzip, gzipSync } from 'node:zlib';
-
-const gzipAsync = promisify(gzip);
-
-/** Level 1: on exposition text it is several times faster than the default 6 for a few percent more bytes. */
-export const METRICS_GZIP_LEVEL = constants.Z_BEST_SPEED;
-/** Below this, compressing costs more than it saves. */
-const MIN_GZIP_BYTES = 1024;
-
-export interface MaybeGzipped {
-  body: Buffer | string;
-  encoding?: 'gzip';
-}
+// Content negotiation for /metrics: Prometheus asks for gzip on every scrape. The body itself is built from
+// kept gzip members (gzip-members.ts); bench/RESULTS.md has the measurements.
 
 /** Whether an Accept-Encoding header allows gzip (`gzip`, `x-gzip` or `*`, and not with `q=0`). */
 export function acceptsGzip(acceptEncoding: string | undefined): boolean {
@@ -28,21 +14,4 @@ export function acceptsGzip(acceptEncoding: string | undefined): boolean {
     if (name === '*') wildcard = allowed;
   }
   return wildcard === true;
-}
-
-/** Gzips the body when the client accepts it and it is worth it; otherwise returns it unchanged. */
-export function maybeGzip(body: Buffer | string, acceptEncoding: string | undefined): MaybeGzipped {
-  const size = typeof body === 'string' ? body.length : body.byteLength;
-  if (size < MIN_GZIP_BYTES || !acceptsGzip(acceptEncoding)) return { body };
-  return { body: gzipSync(body, { level: METRICS_GZIP_LEVEL }), encoding: 'gzip' };
-}
-
-/**
- * maybeGzip on libuv's thread pool: at 10k subjects compressing the body takes about as long as rendering
- * it, and this keeps the event loop (API, agents, store flushes) running meanwhile.
- */
-export async function maybeGzipAsync(body: Buffer | string, acceptEncoding: string | undefined): Promise<MaybeGzipped> {
-  const size = typeof body === 'string' ? body.length : body.byteLength;
-  if (size < MIN_GZIP_BYTES || !acceptsGzip(acceptEncoding)) return { body };
-  return { body: await gzipAsync(body, { level: METRICS_GZIP_LEVEL }), encoding: 'gzip' };
 }

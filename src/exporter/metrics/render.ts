@@ -21,6 +21,9 @@ export const CHUNK_SUBJECTS = 8;
  * (gzip-members.ts). About 20 µs per piece on an idle core: the budget covers ~2,500 changed pieces.
  */
 export const COMPRESS_BUDGET_MS = 50;
+/** A warm-up renders ahead only while at most this share of chunks (or this many) changed since the last pass. */
+const WARM_MAX_DIRTY_SHARE = 0.1;
+const WARM_MAX_DIRTY_CHUNKS = 64;
 
 export interface RenderResult<Body> {
   body: Body;
@@ -97,6 +100,7 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
   let gzipWanted = false;
   const queued = new WeakSet<Buffer>();
   let warming: Promise<void> | undefined;
+  let warmedOnce = false;
   /** Bumped whenever a piece or a member changes: an assembled body of the same generation is still right. */
   let generation = 0;
   const assembled: { plain?: RenderedParts & { generation: number }; gzip?: RenderedParts & { generation: number } } = {};
@@ -154,7 +158,6 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
       for (const member of chunk.members) {
         if (member.seen === scrape) continue;
         where.delete(member.subject.spec.id);
-        cache.forget(member.subject.spec.id);
       }
       chunk.members = kept;
       chunk.dirty = true;
@@ -163,7 +166,6 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
 
   const renderChunk = (chunk: Chunk): void => {
     const labels: SubjectLabels[] = chunk.members.map((member) => cache.subject(member.subject));
-    chunk.members.forEach((member, i) => LabelCache.sweepChecks(labels[i]!, member.subject.checks));
     for (let f = 0; f < families.length; f++) {
       scratch.reset();
       let series = 0;
@@ -190,6 +192,13 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
 
   const warmSlices = async (state: EngineState, sliceMs: number): Promise<void> => {
     walk(state);
+    // A storm (a whole fleet reporting) changes most chunks every second: rendering them ahead would be redone a
+    // second later and would take the CPU the write path needs. Past a tenth of the chunks, the scrape renders.
+    // The first pass after a start renders everything, so the first scrape finds it done.
+    let dirty = 0;
+    for (const chunk of chunks) if (chunk.dirty) dirty++;
+    if (warmedOnce && dirty > Math.max(WARM_MAX_DIRTY_CHUNKS, chunks.length * WARM_MAX_DIRTY_SHARE)) return;
+    warmedOnce = true;
     let until = performance.now() + sliceMs;
     for (let i = 0; i < chunks.length; i++) {
       const chunk = chunks[i]!;

@@ -9,7 +9,7 @@ import { createSubjectRenderer, type RenderedParts } from './render.js';
 import { DEFAULT_SELECTION, filterExposition, type MetricsSelection } from './selection.js';
 import { TEXT_CONTENT_TYPE } from './text-format.js';
 
-export { maybeGzip, maybeGzipAsync, acceptsGzip, type MaybeGzipped } from './gzip.js';
+export { acceptsGzip } from './gzip.js';
 
 /** What the store reports about itself (src/store's StoreStats satisfies it). */
 export interface StoreStatsLike {
