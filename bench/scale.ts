@@ -269,6 +269,7 @@ async function main(): Promise<void> {
     await stopVigil(vigil);
     vigil = await startVigil(dir, false);
     const restartMs = performance.now() - vigil.startedAt;
+    const restartCpu = cpuMs(vigil.child.pid!); // the whole process: start-up, loading, until ready
     const restarted = seriesIn((await scrape(vigil, true)).text);
     console.log(`restart to ready: ${restartMs.toFixed(0)} ms, ${restarted} series after restart`);
     await stopVigil(vigil);
@@ -289,7 +290,7 @@ async function main(): Promise<void> {
       `Push (batches of ${BATCH}, ${CLIENTS} clients, each answer after the batch is stored), ${SUBJECTS.toLocaleString('en')} subjects × ${CHECKS} checks:`,
       `creating the subjects **${pushRate.toFixed(0)} observations/s** (${(pushMs / 1000).toFixed(1)} s; vigil used ${(created.cpu / 1000).toFixed(1)} CPU s, ${(observations / (created.cpu / 1000)).toFixed(0)} observations per CPU second);`,
       `the same fleet reporting again **${steadyRate.toFixed(0)} observations/s** (${(steady.ms / 1000).toFixed(1)} s; vigil used ${(steady.cpu / 1000).toFixed(1)} CPU s, ${(observations / (steady.cpu / 1000)).toFixed(0)} observations per CPU second).`,
-      `Restart on the same state to /-/ready: **${(restartMs / 1000).toFixed(2)} s** (${restarted.toLocaleString('en')} series in the first scrape after it).`,
+      `Restart on the same state to /-/ready: **${(restartMs / 1000).toFixed(2)} s** (vigil used ${(restartCpu / 1000).toFixed(1)} CPU s to get there; ${restarted.toLocaleString('en')} series in the first scrape after it).`,
     ].join('\n');
     console.log(`\n${table}\n\n${summary}`);
     if (record) {
