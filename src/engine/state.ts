@@ -35,7 +35,9 @@ export function restoreState(
   }
   for (const source of sources) state.sources.set(source.name, source);
   let highest = seq;
-  for (const event of [...history].sort((a, b) => a.seq - b.seq)) {
+  // The store hands events over in seq order already; sorting 100,000s of them again is a visible part of a restart.
+  const ordered = history.every((event, i) => i === 0 || history[i - 1]!.seq <= event.seq) ? history : [...history].sort((a, b) => a.seq - b.seq);
+  for (const event of ordered) {
     appendHistory(state.history, event, settings.eventsPerSubject);
     if (event.seq > highest) highest = event.seq;
   }
