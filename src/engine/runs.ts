@@ -19,10 +19,15 @@ export function recordRun(subject: SubjectState, check: string, outcome: RunOutc
  * the host, so it neither starts nor extends a streak: one outage, one alert (the switch's).
  */
 export function unreachedOutcome(state: EngineState, subject: SubjectState, now: number): RunOutcome {
-  if (dependencyGateOf(state, subject, now).blocked) return 'unknown';
+  return dependencyDown(state, subject) || dependencyGateOf(state, subject, now).blocked ? 'unknown' : 'unreachable';
+}
+
+/** Whether a dependency of `subject` is missing, not healthy, or cannot be reached (or is about to be declared so). */
+export function dependencyDown(state: EngineState, subject: SubjectState): boolean {
   for (const dependency of subject.spec.dependsOn) {
     const other = state.subjects.get(dependency.id);
-    if (other?.connectivity === 'unavailable' || other?.pendingUnavailable !== undefined) return 'unknown';
+    if (other === undefined || other.health !== 'healthy') return true;
+    if (other.connectivity === 'unavailable' || other.pendingUnavailable !== undefined) return true;
   }
-  return 'unreachable';
+  return false;
 }

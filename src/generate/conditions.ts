@@ -12,6 +12,9 @@ import { policyConditions, type CheckCondition, type PolicyConfig, type SubjectC
 import { RUN_OUTCOMES, type RunOutcome } from '../engine/types.js';
 import { held, selector, type Matchers } from './promql.js';
 
+/** One outage, one message: nothing of a subject's own while a dependency of it is down (its alert says it all). */
+export const UNLESS_DEPENDENCY_DOWN = 'unless on (subject) vigil_subject_dependency_down == 1';
+
 const RUN_CONDITIONS = ['crit', 'warn', 'unreachable'] as const satisfies readonly (CheckCondition & RunOutcome)[];
 
 /** Whether the policy is the classic one: check scope counting crit results, or subject scope on unhealthy. */
@@ -52,6 +55,7 @@ export function checkTerms(policy: PolicyConfig, series: Matchers, evaluationMs:
       [
         `(${streak(RUN_OUTCOMES.filter((outcome) => !failing.includes(outcome)), series)}) >= ${policy.threshold}`,
         '    unless on (subject, check) (vigil_check_counted == 0 and on (subject, check) vigil_check_expiry_timestamp_seconds > time())',
+        `    ${UNLESS_DEPENDENCY_DOWN}`,
       ].join('\n'),
     );
     terms.passing = `(${streak(RUN_OUTCOMES.filter((outcome) => !passing.includes(outcome)), series, gap)})`;
@@ -59,7 +63,7 @@ export function checkTerms(policy: PolicyConfig, series: Matchers, evaluationMs:
   if (conditions.includes('stale')) {
     // Not held through gaps: while vigil is down every expiry would seem to pass (VigilExporterDown says so instead).
     const seconds = ((policy.threshold - 1) * evaluationMs) / 1000;
-    terms.firing.push(`time() - ${selector('vigil_check_expiry_timestamp_seconds', series)} >= ${seconds}`);
+    terms.firing.push(`time() - ${selector('vigil_check_expiry_timestamp_seconds', series)} >= ${seconds}\n    ${UNLESS_DEPENDENCY_DOWN}`);
   }
   return terms;
 }
@@ -70,8 +74,8 @@ export function subjectTerms(policy: PolicyConfig, series: Matchers, gap: string
   const health = (state: string) => `max by (subject, kind) (${held(selector('vigil_subject_health', { ...series, state }), gap)}) == 1`;
   const term: Record<SubjectCondition, string> = {
     unhealthy: health('unhealthy'),
-    missing: health('missing'),
-    unavailable: `max by (subject, kind) (${held(selector('vigil_subject_connectivity', series), gap)}) == 0`,
+    missing: `(${health('missing')} ${UNLESS_DEPENDENCY_DOWN})`,
+    unavailable: `(max by (subject, kind) (${held(selector('vigil_subject_connectivity', series), gap)}) == 0 ${UNLESS_DEPENDENCY_DOWN})`,
     warnings: `max by (subject, kind) (${held(selector('vigil_subject_warnings', series), gap)}) > 0`,
   };
   return conditions.map((condition) => term[condition]);

@@ -2,7 +2,7 @@
 // never reported, stale checks, lost sources, vigil itself down or gone, and an always-firing watchdog.
 // They carry `policy="builtin"` and go to `alerting.default_receiver` (the watchdog to `alerting.watchdog_receiver`).
 import type { PolicyConfig } from '../config/alerting.js';
-import { coveredBuiltins, type CoveredBuiltin } from './conditions.js';
+import { coveredBuiltins, UNLESS_DEPENDENCY_DOWN, type CoveredBuiltin } from './conditions.js';
 import { annotations, BUILTIN_POLICY, orderedRule, withDependants, type AlertingRule, type RuleContext, type RuleGroup } from './rule-context.js';
 import { held, joinSubjectInfo, selector } from './promql.js';
 
@@ -78,7 +78,7 @@ export function builtinRuleGroups(context: RuleContext, policies: readonly Polic
     },
     {
       alert: BUILTIN_ALERTS.subjectUnavailable,
-      expr: join(`(${held('vigil_subject_connectivity', context.gap)} == 0)`, 'unavailable'),
+      expr: join(`(${held('vigil_subject_connectivity', context.gap)} == 0 ${UNLESS_DEPENDENCY_DOWN})`, 'unavailable'),
       for: '1m',
       severity: 'warning',
       template: 'subject-unavailable',
@@ -87,7 +87,7 @@ export function builtinRuleGroups(context: RuleContext, policies: readonly Polic
     // `missing` is already the end of the appearance timeout: no further wait.
     {
       alert: BUILTIN_ALERTS.subjectMissing,
-      expr: join(subjectState('missing'), 'missing'),
+      expr: join(`(${subjectState('missing')} ${UNLESS_DEPENDENCY_DOWN})`, 'missing'),
       for: '0s',
       severity: 'warning',
       template: 'subject-missing',
@@ -100,7 +100,8 @@ export function builtinRuleGroups(context: RuleContext, policies: readonly Polic
       // already reports: `unless` keeps it to one alert.
       alert: BUILTIN_ALERTS.checkStale,
       expr: `${joinSubjectInfo('(time() - vigil_check_expiry_timestamp_seconds > 0)', ['kind', ...context.dependencyLabels], {}, undefined)}
-unless on (subject) (vigil_subject_connectivity == 0)${coveredBy(policies, 'stale')}`,
+unless on (subject) (vigil_subject_connectivity == 0)
+${UNLESS_DEPENDENCY_DOWN}${coveredBy(policies, 'stale')}`,
       for: '1m',
       severity: 'warning',
       template: 'check-stale',

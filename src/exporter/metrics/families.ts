@@ -28,6 +28,7 @@ export const SUBJECT_FAMILIES = {
   connectivityChanges: family('vigil_subject_connectivity_changes_total', 'counter', 'Connectivity changes of the subject.'),
   manipulation: family('vigil_subject_manipulation_timestamp_seconds', 'gauge', 'Unix time the last manipulation of each kind ended.'),
   metadata: family('vigil_subject_metadata_value', 'gauge', 'Numeric value of a metadata entry of the subject.'),
+  dependencyDown: family('vigil_subject_dependency_down', 'gauge', '1 while a dependency of the subject is missing, not healthy or unreachable; absent without dependencies.'),
   dependants: family('vigil_subject_dependants', 'gauge', 'Subjects that depend on this one, directly or through others.'),
 } as const;
 

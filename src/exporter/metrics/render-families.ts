@@ -1,5 +1,6 @@
 // One emitter per group of families, each family one contiguous block with its HELP/TYPE once. A family
 // that can be empty writes its header, and takes it back if no series followed.
+import { dependencyDown } from '../../engine/runs.js';
 import { CHECK_STATUSES, HEALTH_STATES, RUN_OUTCOMES, type CheckState, type EngineState, type SubjectState } from '../../engine/types.js';
 import {
   CHECK_FAMILIES,
@@ -21,8 +22,8 @@ export interface Visible {
   subjectLabels: SubjectLabels[];
   checks: CheckState[];
   checkLabels: Piece[];
-  /** subject id → ids of the subjects that depend on it directly. */
-  dependents: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The state walked, for families that look across subjects (dependencies). */
+  state: EngineState;
 }
 
 /** `,state="healthy"} 1\n` / `… 0\n`, per state, built once. */
@@ -124,10 +125,20 @@ export function renderSubjects(v: Visible, cache: LabelCache, w: ExpositionWrite
     return written;
   });
 
+  series += optionalFamily(w, f.dependencyDown, () => {
+    let written = 0;
+    for (let i = 0; i < n; i++) {
+      if (subjects[i]!.spec.dependsOn.length === 0) continue;
+      w.sample(f.dependencyDown.open, labels[i]!.subjectKind, dependencyDown(v.state, subjects[i]!) ? TAIL_1 : TAIL_0);
+      written++;
+    }
+    return written;
+  });
+
   series += optionalFamily(w, f.dependants, () => {
     let written = 0;
     for (let i = 0; i < n; i++) {
-      const count = dependantCount(v.dependents, subjects[i]!.spec.id);
+      const count = dependantCount(v.state.dependents, subjects[i]!.spec.id);
       if (count === 0) continue;
       w.sampleValue(f.dependants.open, labels[i]!.subjectKind, count);
       written++;

@@ -58,7 +58,7 @@ export function renderSubjectFamilies(state: EngineState): string {
 }
 
 function gather(state: EngineState, cache: LabelCache): Visible {
-  const visible: Visible = { subjects: [], subjectLabels: [], checks: [], checkLabels: [], dependents: state.dependents };
+  const visible: Visible = { subjects: [], subjectLabels: [], checks: [], checkLabels: [], state };
   for (const subject of state.subjects.values()) {
     const labels = cache.subject(subject);
     visible.subjects.push(subject);
