@@ -69,7 +69,7 @@ describe('generate()', () => {
     assert.match(probes.expr, /vigil_check_consecutive_failures >= 3\n/);
     assert.match(probes.expr, /last_over_time\(vigil_check_consecutive_successes\[5m\]\) < 2\n/, 'held through data gaps');
     assert.match(probes.expr, /and on \(subject, check\) vigil_check_counted == 1/);
-    assert.match(probes.expr, /group_left \(kind, switch\) topk by \(subject\) \(1, last_over_time\(vigil_subject_info\{kind="target"\}\[5m\]\)\)/);
+    assert.match(probes.expr, /group_left \(kind, router, switch\) topk by \(subject\) \(1, last_over_time\(vigil_subject_info\{kind="target"\}\[5m\]\)\)/);
     assert.equal(probes.for, undefined, 'results are counted by vigil, not by for:');
     // failure without recovery resolves on the first success; change defaults recovery to its threshold
     assert.match(ruleNamed('VigilHostsCheckFailing').expr, /successes\[5m\]\) < 1\n/);
@@ -97,6 +97,7 @@ describe('generate()', () => {
 
   it('turns depends_on into inhibit rules: by dependency label, else by subject id', () => {
     assert.deepEqual(am.inhibit_rules, [
+      { source_matchers: ['subject="r1"', 'severity=~"critical|warning"'], target_matchers: ['router="r1"'] },
       { source_matchers: ['subject="sw1"', 'severity=~"critical|warning"'], target_matchers: ['switch="sw1"'] },
       { source_matchers: ['subject="sw1"', 'severity=~"critical|warning"'], target_matchers: ['subject="h2"'] },
     ]);
@@ -156,7 +157,7 @@ describe('generate()', () => {
       name: 'vigil-alerting',
       key: 'slack',
     });
-    assert.deepEqual(amc.spec.inhibitRules[0]!.targetMatch, [{ name: 'switch', matchType: '=', value: 'sw1' }]);
+    assert.deepEqual(amc.spec.inhibitRules[1]!.targetMatch, [{ name: 'switch', matchType: '=', value: 'sw1' }]);
     const configMap = parse(operator.get('rules/vigil.templates.configmap.yml')!) as { data: Record<string, string> };
     assert.deepEqual(Object.keys(configMap.data), ['email.tmpl', 'msteams.tmpl', 'slack.tmpl']);
     assert.ok(!operator.has('rules/alertmanager.yml'));
