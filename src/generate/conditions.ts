@@ -4,7 +4,8 @@
 //   consecutive runs in `on` = vigil_check_runs_total − (number of the latest run whose outcome is not in `on`),
 // so `on: [crit, unreachable]` counts FUFUU as 5 however the runs failed. A passing run is ok, or warn/crit when not
 // listed; unknown, and unreachable when not listed, end a streak both ways (they say nothing about the service).
-// `on: [crit]` alone (the default) keeps vigil's result counters, on which unreached runs are not results at all.
+// When crit is the only run condition (the default `on: [crit]`, or `[crit, stale]`), the rule keeps vigil's result
+// counters, on which unreached runs are not results at all.
 // `stale` has no runs to count: it counts evaluation intervals since the result expired.
 //
 // Subject scope — states, counted in evaluation intervals (`for`, `keep_firing_for`).
@@ -41,7 +42,7 @@ export function checkTerms(policy: PolicyConfig, series: Matchers, evaluationMs:
   const conditions = policyConditions(policy) as CheckCondition[];
   const runConditions = RUN_CONDITIONS.filter((condition) => conditions.includes(condition));
   const terms: CheckTerms = { firing: [] };
-  if (isClassic(policy)) {
+  if (runConditions.length === 1 && runConditions[0] === 'crit') {
     terms.firing.push(
       `${selector('vigil_check_consecutive_failures', series)} >= ${policy.threshold}\n    and on (subject, check) vigil_check_counted == 1`,
     );
