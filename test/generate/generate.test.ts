@@ -79,6 +79,36 @@ describe('generate()', () => {
     assert.match(ruleNamed('VigilHostsCheckFailing').expr, /vigil_subject_info\{kind=~"host\|switch"\}/);
   });
 
+  it('on: builds one rule per policy from exact run records, and leaves covered built-ins to the policy', () => {
+    const reach = ruleNamed('VigilReachCheckFailing');
+    // failing streak: runs since the latest run that was neither crit nor unreachable
+    assert.match(reach.expr, /\(vigil_check_runs_total - on \(subject, check\) max by \(subject, check\) \(vigil_check_last_run\{outcome=~"ok\|unknown\|warn"\} or vigil_check_runs_total \* 0\)\) >= 3/);
+    // passing streak for recovery: runs since the latest crit, unreachable or unknown
+    assert.match(reach.expr, /outcome=~"crit\|unknown\|unreachable"/);
+    assert.match(reach.expr, /unless on \(subject\) vigil_subject_dependency_down == 1/);
+    assert.equal(reach.annotations['dependants']?.includes('vigil_subject_dependants'), true);
+    const heartbeats = ruleNamed('VigilHeartbeatsCheckFailing');
+    assert.match(heartbeats.expr, /time\(\) - vigil_check_expiry_timestamp_seconds >= 60\n/, 'stale: (threshold - 1) evaluations');
+    assert.doesNotMatch(heartbeats.expr, /ALERTS/, 'no runs to count: a fresh result resolves it');
+    assert.equal(ruleNamed('VigilMachinesSubjectFailing').expr.split('or on (subject)').length, 2, 'one alert per subject for all its conditions');
+    // built-ins: each condition a policy covers is left to it, for the subjects it matches
+    assert.match(ruleNamed('VigilSubjectUnavailable').expr, /unless on \(subject\) vigil_subject_info\{kind="server"\}/);
+    assert.match(ruleNamed('VigilSubjectUnavailable').expr, /unless on \(subject\) vigil_subject_info\{kind="machine"\}/);
+    assert.match(ruleNamed('VigilSubjectMissing').expr, /unless on \(subject\) vigil_subject_info\{owner="alice"\}/);
+    assert.match(ruleNamed('VigilCheckStale').expr, /unless on \(subject\) vigil_subject_info\{kind="push"\}/);
+    // a policy for some checks only does not take over a subject-wide built-in, but does take over their staleness
+    const someChecks: GenerateInput = {
+      ...input,
+      alerting: { ...input.alerting, policies: [{ ...input.alerting.policies[0]!, match: { kind: 'target', check: 'http' }, on: ['crit', 'stale'] }] },
+    };
+    const some = (parse(generate(someChecks, { format: 'prometheus' }).get('rules/vigil.rules.yml')!) as RuleFile).groups.flatMap((group) => group.rules);
+    assert.doesNotMatch(some.find((rule) => rule.alert === 'VigilSubjectUnhealthy')!.expr, /unless on \(subject\) vigil_subject_info/);
+    assert.match(
+      some.find((rule) => rule.alert === 'VigilCheckStale')!.expr,
+      /unless on \(subject, check\) \(vigil_check_expiry_timestamp_seconds\{check="http"\} and on \(subject\) vigil_subject_info\{kind="target"\}\)/,
+    );
+  });
+
   it('failure routes do not send resolved notifications, change routes do; a shared receiver is split', () => {
     const byName = new Map(am.receivers.map((receiver) => [receiver.name, receiver]));
     const routeOf = (policy: string) => am.route.routes!.find((route) => route.matchers?.includes(`policy="${policy}"`))!;
