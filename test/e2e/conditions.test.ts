@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { test } from 'node:test';
 import { assertQuiet, waitForNotifications } from './helpers/expect.js';
 import { waitFor } from './helpers/processes.js';
-import { EXTERNAL_URL, withStack, type Sinks, type Stack } from './helpers/stack.js';
+import { FAST_ALERTING, withStack, type Sinks, type Stack } from './helpers/stack.js';
 
 /** An HTTP server that answers 200, or accepts requests and never answers while `hanging`. */
 async function startServer(): Promise<{ server: Server; port: number; setHanging: (hanging: boolean) => void }> {
@@ -52,10 +52,7 @@ defaults: { startup_grace: 0s }
 targets:
   - { name: web, type: download, url: "http://127.0.0.1:${port}/", interval: 1s, timeout: 500ms }
 alerting:
-  evaluation_interval: 1s
-  external_url: ${EXTERNAL_URL}
-  group_wait: 1s
-  group_interval: 1s
+${FAST_ALERTING}
   default_receiver: builtin
   receivers:
     reach: { webhook: { url: "${hook('/reach')}" } }
@@ -95,10 +92,7 @@ test('e2e: a pushed heartbeat that stops notifies the policy receiver once, and 
   const config = ({ hook }: Sinks) => `
 defaults: { startup_grace: 0s }
 alerting:
-  evaluation_interval: 1s
-  external_url: ${EXTERNAL_URL}
-  group_wait: 1s
-  group_interval: 1s
+${FAST_ALERTING}
   default_receiver: builtin
   receivers:
     beats: { webhook: { url: "${hook('/beats')}" } }
@@ -145,10 +139,7 @@ targets:
   - { name: h2, type: download, url: ${url('h2')}, interval: 1s, timeout: 500ms }
   - { name: h3, type: download, url: ${url('h3')}, interval: 1s, timeout: 500ms }
 alerting:
-  evaluation_interval: 1s
-  external_url: ${EXTERNAL_URL}
-  group_wait: 1s
-  group_interval: 1s
+${FAST_ALERTING}
   default_receiver: builtin
   receivers:
     net: { webhook: { url: "${hook('/net')}" } }

@@ -72,43 +72,37 @@ describe('alerting schema', () => {
   });
 });
 
+/** Runs generate-rules on a config text; returns its exit code and what it wrote to stderr. */
+async function generateFrom(configText: string): Promise<{ code: number; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-gen-cmd-'));
+  const config = join(dir, 'vigil.yml');
+  writeFileSync(config, configText);
+  const written: string[] = [];
+  const original = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return { code: await generateRulesCommand({ configPath: config, out: dir }), stderr: written.join('') };
+  } finally {
+    process.stderr.write = original;
+  }
+}
+
 describe('generateRulesCommand', () => {
   it('reports config errors as file:line:col and exits 2', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-gen-cmd-'));
-    const config = join(dir, 'vigil.yml');
-    writeFileSync(config, 'alerting:\n  receivers: {}\n  policies:\n    - { name: p, notify: failure, receiver: nobody }\n');
-    const written: string[] = [];
-    const original = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
-    let code: number;
-    try {
-      code = await generateRulesCommand({ configPath: config, out: dir });
-    } finally {
-      process.stderr.write = original;
-    }
+    const { code, stderr } = await generateFrom('alerting:\n  receivers: {}\n  policies:\n    - { name: p, notify: failure, receiver: nobody }\n');
     assert.equal(code, 2);
-    assert.match(written.join(''), /vigil\.yml:4:\d+: alerting\.policies\[0\]\.receiver: unknown receiver "nobody"/);
+    assert.match(stderr, /vigil\.yml:4:\d+: alerting\.policies\[0\]\.receiver: unknown receiver "nobody"/);
   });
 
   it('reports a condition of the wrong scope at its position in the list', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-gen-cmd-'));
-    const config = join(dir, 'vigil.yml');
-    writeFileSync(config, 'alerting:\n  receivers: { r: { webhook: { url: "http://127.0.0.1:1/" } } }\n  policies:\n    - name: p\n      notify: failure\n      receiver: r\n      on: [crit, missing]\n');
-    const written: string[] = [];
-    const original = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
-    try {
-      assert.equal(await generateRulesCommand({ configPath: config, out: dir }), 2);
-    } finally {
-      process.stderr.write = original;
-    }
-    assert.match(written.join(''), /vigil\.yml:7:\d+: alerting\.policies\[0\]\.on\[1\]: "missing" is not a check-scope condition/);
+    const { code, stderr } = await generateFrom(
+      'alerting:\n  receivers: { r: { webhook: { url: "http://127.0.0.1:1/" } } }\n  policies:\n    - name: p\n      notify: failure\n      receiver: r\n      on: [crit, missing]\n',
+    );
+    assert.equal(code, 2);
+    assert.match(stderr, /vigil\.yml:7:\d+: alerting\.policies\[0\]\.on\[1\]: "missing" is not a check-scope condition/);
   });
 
   it('refuses an unknown format', async () => {

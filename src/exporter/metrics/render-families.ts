@@ -1,7 +1,7 @@
 // One emitter per group of families, each family one contiguous block with its HELP/TYPE once. A family
 // that can be empty writes its header, and takes it back if no series followed.
 import { dependencyDown } from '../../engine/runs.js';
-import { CHECK_STATUSES, HEALTH_STATES, RUN_OUTCOMES, type CheckState, type EngineState, type SubjectState } from '../../engine/types.js';
+import { CHECK_STATUSES, HEALTH_STATES, RUN_OUTCOMES, type CheckState, type EngineState, type RunRecord, type SubjectState } from '../../engine/types.js';
 import {
   CHECK_FAMILIES,
   ICMP_RTT_KEYS,
@@ -165,32 +165,39 @@ function dependantCount(dependents: ReadonlyMap<string, ReadonlySet<string>>, id
 
 const RUN_OUTCOME_TAILS = RUN_OUTCOMES.map((outcome) => `,outcome="${outcome}"} `);
 
-/** Run records of every visible check, and of checks that never answered (runs but no result yet). */
-export function renderRuns(v: Visible, cache: LabelCache, w: ExpositionWriter): number {
-  const rows: { labels: Piece; total: number; last: Partial<Record<string, number>> }[] = [];
+/** Calls `each` with the labels and record of every visible run record (checks that never answered included). */
+function forEachRunRecord(v: Visible, cache: LabelCache, each: (labels: Piece, record: RunRecord) => void): void {
   for (let i = 0; i < v.subjects.length; i++) {
     const subject = v.subjects[i]!;
     const runs = subject.runs;
     if (runs === undefined) continue;
     for (const name in runs) {
       if (subject.checks[name]?.dropped) continue; // hidden with the rest of the check's series
-      const record = runs[name]!;
-      rows.push({ labels: cache.check(v.subjectLabels[i]!, name), total: record.total, last: record.last });
+      each(cache.check(v.subjectLabels[i]!, name), runs[name]!);
     }
   }
-  if (rows.length === 0) return 0;
-  let series = rows.length;
-  w.put(RUN_FAMILIES.total.header);
-  for (const row of rows) w.sampleValue(RUN_FAMILIES.total.open, row.labels, row.total);
+}
+
+/** vigil_check_runs_total and vigil_check_last_run{outcome}: what rules count "consecutive runs in on:" from. */
+export function renderRuns(v: Visible, cache: LabelCache, w: ExpositionWriter): number {
+  let series = optionalFamily(w, RUN_FAMILIES.total, () => {
+    let written = 0;
+    forEachRunRecord(v, cache, (labels, record) => {
+      w.sampleValue(RUN_FAMILIES.total.open, labels, record.total);
+      written++;
+    });
+    return written;
+  });
+  if (series === 0) return 0;
   w.put(RUN_FAMILIES.last.header);
-  for (const row of rows) {
+  forEachRunRecord(v, cache, (labels, record) => {
     for (let k = 0; k < RUN_OUTCOMES.length; k++) {
-      const last = row.last[RUN_OUTCOMES[k]!];
+      const last = record.last[RUN_OUTCOMES[k]!];
       if (last === undefined) continue;
-      w.sampleRest(RUN_FAMILIES.last.open, row.labels, `${RUN_OUTCOME_TAILS[k]}${formatValue(last)}\n`);
+      w.sampleRest(RUN_FAMILIES.last.open, labels, `${RUN_OUTCOME_TAILS[k]}${formatValue(last)}\n`);
       series++;
     }
-  }
+  });
   return series;
 }
 
