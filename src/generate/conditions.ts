@@ -69,7 +69,7 @@ export function checkTerms(policy: PolicyConfig, series: Matchers, evaluationMs:
   return terms;
 }
 
-/** One term per subject condition, each a 0/1-free vector of the subjects in that state, by (subject, kind). */
+/** One term per subject condition: the subjects in that state, by (subject, kind). */
 export function subjectTerms(policy: PolicyConfig, series: Matchers, gap: string | undefined): string[] {
   const conditions = policyConditions(policy) as SubjectCondition[];
   const health = (state: string) => `max by (subject, kind) (${held(selector('vigil_subject_health', { ...series, state }), gap)}) == 1`;

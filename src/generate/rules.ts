@@ -57,6 +57,7 @@ function policyRule(policy: PolicyConfig, context: RuleContext): AlertingRule {
     classic: isClassic(policy),
     on: conditions.join(' or '),
     runs: conditions.filter((condition) => condition !== 'stale').join(' or '),
+    states: conditions.map((condition) => (condition === 'warnings' ? 'with warnings' : condition)).join(' or '),
     stale: conditions.includes('stale'),
   };
 
