@@ -69,12 +69,12 @@ const receiverSchema = z
   });
 
 /** A match value is one label value or a list of values (any of them). */
-const matchValueSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+export const matchValueSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
   error: 'expected a label value or a list of values',
 });
 
 /** Labels of vigil's series or alerts that say nothing about which subjects a policy is for. */
-const UNMATCHABLE_KEYS: readonly string[] = ['policy', 'severity', 'state', 'status', 'job', 'instance', 'alertname'];
+export const UNMATCHABLE_KEYS: readonly string[] = ['policy', 'severity', 'state', 'status', 'job', 'instance', 'alertname'];
 
 const policySchema = z
   .strictObject({

@@ -7,6 +7,8 @@ import type { AlertingConfig } from './alerting.js';
 import { formatKeyPath } from './errors.js';
 import { durationMs, labelsToStrings, parseByteSize } from './fields.js';
 import { parseListen, type ListenAddress } from './listen.js';
+import { normalizeMaintenance } from './maintenance.js';
+import type { MaintenanceWindow } from '../maintenance/windows.js';
 import { normalizePractable, type PractableConfig } from './practable.js';
 import { normalizeOctopus, type OctopusConfig } from './octopus.js';
 import type { LOG_LEVELS, RawConfig, SCOPES } from './schema.js';
@@ -36,6 +38,7 @@ export interface VigilConfig {
   timing: Timing;
   subjects: SubjectSpec[];
   targets: TargetsConfig;
+  maintenance: MaintenanceWindow[];
   alerting?: AlertingConfig;
   practable?: PractableConfig;
   kubernetes?: KubernetesConfig;
@@ -102,6 +105,7 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
     timing,
     subjects,
     targets: resolveTargetFiles(raw.targets, { baseDir, secrets }),
+    maintenance: normalizeMaintenance(raw.maintenance),
   };
   if (raw.alerting !== undefined) config.alerting = raw.alerting;
   if (raw.kubernetes !== undefined) config.kubernetes = normalizeKubernetes(raw.kubernetes, (path) => resolve(baseDir, path), secrets);

@@ -5,6 +5,7 @@ import { agentsSchema } from './agents.js';
 import { alertingSchema } from './alerting.js';
 import { byteSizeSchema, durationSchema } from './fields.js';
 import { listenSchema } from './listen.js';
+import { maintenanceSchema } from './maintenance.js';
 import { practableSchema } from './practable.js';
 import { octopusSchema } from './octopus.js';
 import { freshnessSchema, subjectsSchema } from './subjects.js';
@@ -103,6 +104,7 @@ export const configSchema = z
     defaults: defaultsSchema.prefault({}).meta({ description: 'Engine-wide defaults; subjects and sources may override some.' }),
     subjects: subjectsSchema,
     targets: targetsSchema.default([]).meta({ description: 'Active probes (hostport, download, ping, filewrite, ...).' }),
+    maintenance: maintenanceSchema,
     alerting: alertingSchema.optional().meta({ description: 'Alerting policies and receivers for generate-rules.' }),
     practable: practableSchema.optional(),
     kubernetes: kubernetesSchema.optional().meta({ description: 'Kubernetes objects, the Kyma event mesh and its heartbeats.' }),

@@ -1,0 +1,164 @@
+// What the status page shows, as data: counts over every subject, then the subjects that pass the filters, ordered
+// broken first inside groups that hold broken subjects first, cut into pages. Pure: state, windows, query, now in.
+import { HEALTH_STATES, type CheckState, type EngineState, type Health, type SubjectState } from '../engine/types.js';
+import type { Maintenance } from '../maintenance/registry.js';
+import type { MaintenanceWindow } from '../maintenance/windows.js';
+
+export const PAGE_SIZE = 100;
+export const STATE_FILTERS = ['all', 'broken', ...HEALTH_STATES, 'unavailable', 'maintenance', 'warnings'] as const;
+export type StateFilter = (typeof STATE_FILTERS)[number];
+
+export interface StatusQuery {
+  q: string;
+  kind: string;
+  /** `key=value`, or `key` for "has the label". */
+  label: string;
+  state: StateFilter;
+  /** `kind`, `none` or a label name. */
+  group: string;
+  page: number;
+}
+
+export interface Row {
+  subject: SubjectState;
+  group: string;
+  /** Lower is worse; see rankOf. */
+  rank: number;
+  broken: boolean;
+  maintenance: MaintenanceWindow | undefined;
+  failing: CheckState[];
+}
+
+export interface Counts {
+  total: number;
+  health: Record<Health, number>;
+  available: number;
+  unavailable: number;
+  maintenance: number;
+  warnings: number;
+}
+
+export interface StatusModel {
+  counts: Counts;
+  matched: number;
+  page: number;
+  pages: number;
+  groups: { name: string; rows: Row[] }[];
+  kinds: string[];
+  labelKeys: string[];
+}
+
+const first = (value: unknown): string => (Array.isArray(value) ? first(value[0]) : typeof value === 'string' ? value : '');
+
+export function parseStatusQuery(query: Record<string, unknown>): StatusQuery {
+  const state = first(query['state']);
+  const page = Number.parseInt(first(query['page']), 10);
+  return {
+    q: first(query['q']).trim().slice(0, 200),
+    kind: first(query['kind']).slice(0, 64),
+    label: first(query['label']).trim().slice(0, 200),
+    state: (STATE_FILTERS as readonly string[]).includes(state) ? (state as StateFilter) : 'all',
+    group: first(query['group']).slice(0, 64) || 'kind',
+    page: Number.isSafeInteger(page) && page > 0 ? page : 1,
+  };
+}
+
+/** Checks worth showing in a list: anything not ok, while the check counts or has gone stale. */
+export const failingChecks = (subject: SubjectState): CheckState[] =>
+  Object.values(subject.checks).filter((check) => !check.dropped && check.status !== 'ok');
+
+/** 0 unhealthy, 1 missing, 2 unknown, 3 unavailable, 4 pending, 5 warnings, 6 maintenance, 7 healthy. */
+function rankOf(subject: SubjectState, inMaintenance: boolean): number {
+  if (inMaintenance) return 6;
+  const byHealth: Partial<Record<Health, number>> = { unhealthy: 0, missing: 1, unknown: 2 };
+  const bad = byHealth[subject.health];
+  if (bad !== undefined) return bad;
+  if (subject.connectivity === 'unavailable') return 3;
+  if (subject.health === 'pending') return 4;
+  return subject.warnings > 0 ? 5 : 7;
+}
+
+function passesState(row: Row, state: StateFilter): boolean {
+  const subject = row.subject;
+  switch (state) {
+    case 'all':
+      return true;
+    case 'broken':
+      return row.broken;
+    case 'unavailable':
+      return subject.connectivity === 'unavailable';
+    case 'maintenance':
+      return row.maintenance !== undefined;
+    case 'warnings':
+      return subject.warnings > 0;
+    default:
+      return subject.health === state;
+  }
+}
+
+function passesSearch(row: Row, needle: string): boolean {
+  const spec = row.subject.spec;
+  if (spec.id.toLowerCase().includes(needle) || spec.kind.toLowerCase().includes(needle)) return true;
+  for (const [key, value] of Object.entries(spec.labels)) if (`${key}=${value}`.toLowerCase().includes(needle)) return true;
+  return row.failing.some((check) => check.name.toLowerCase().includes(needle) || (check.message ?? '').toLowerCase().includes(needle));
+}
+
+function passesLabel(subject: SubjectState, label: string): boolean {
+  const at = label.indexOf('=');
+  if (at < 0) return label in subject.spec.labels;
+  return subject.spec.labels[label.slice(0, at).trim()] === label.slice(at + 1).trim();
+}
+
+export function groupOf(subject: SubjectState, group: string): string {
+  if (group === 'kind') return subject.spec.kind;
+  if (group === 'none') return 'all subjects';
+  return subject.spec.labels[group] ?? `(no ${group})`;
+}
+
+export function buildStatus(state: EngineState, maintenance: Maintenance, query: StatusQuery, now: number, pageSize = PAGE_SIZE): StatusModel {
+  const counts: Counts = { total: 0, health: { healthy: 0, unhealthy: 0, unknown: 0, pending: 0, missing: 0 }, available: 0, unavailable: 0, maintenance: 0, warnings: 0 };
+  const kinds = new Set<string>();
+  const labelKeys = new Set<string>();
+  const windows = maintenance.current(now);
+  const needle = query.q.toLowerCase();
+  const rows: Row[] = [];
+  const brokenPerGroup = new Map<string, number>();
+
+  for (const subject of state.subjects.values()) {
+    const window = windows.length > 0 ? maintenance.openFor(subject.spec, now) : undefined;
+    counts.total++;
+    counts.health[subject.health]++;
+    if (subject.connectivity === 'available') counts.available++;
+    if (subject.connectivity === 'unavailable') counts.unavailable++;
+    if (window) counts.maintenance++;
+    if (subject.warnings > 0) counts.warnings++;
+    kinds.add(subject.spec.kind);
+    if (labelKeys.size < 100) for (const key in subject.spec.labels) labelKeys.add(key);
+
+    if (query.kind !== '' && subject.spec.kind !== query.kind) continue;
+    if (query.label !== '' && !passesLabel(subject, query.label)) continue;
+    const rank = rankOf(subject, window !== undefined);
+    const row: Row = { subject, group: groupOf(subject, query.group), rank, broken: rank <= 3, maintenance: window, failing: failingChecks(subject) };
+    if (!passesState(row, query.state) || (needle !== '' && !passesSearch(row, needle))) continue;
+    rows.push(row);
+    if (row.broken) brokenPerGroup.set(row.group, (brokenPerGroup.get(row.group) ?? 0) + 1);
+  }
+
+  // Groups with broken subjects first (most broken first), then by name; inside a group, worst first, then by id.
+  const brokenIn = (group: string) => brokenPerGroup.get(group) ?? 0;
+  rows.sort(
+    (a, b) =>
+      (a.group === b.group ? 0 : brokenIn(b.group) - brokenIn(a.group) || (a.group < b.group ? -1 : 1)) ||
+      a.rank - b.rank ||
+      (a.subject.spec.id < b.subject.spec.id ? -1 : a.subject.spec.id > b.subject.spec.id ? 1 : 0),
+  );
+  const pages = Math.max(1, Math.ceil(rows.length / pageSize));
+  const page = Math.min(query.page, pages);
+  const groups: { name: string; rows: Row[] }[] = [];
+  for (const row of rows.slice((page - 1) * pageSize, page * pageSize)) {
+    const last = groups[groups.length - 1];
+    if (last?.name === row.group) last.rows.push(row);
+    else groups.push({ name: row.group, rows: [row] });
+  }
+  return { counts, matched: rows.length, page, pages, groups, kinds: [...kinds].sort(), labelKeys: [...labelKeys].sort() };
+}
