@@ -67,13 +67,17 @@ export function parseStatusQuery(query: Record<string, unknown>): StatusQuery {
 export const failingChecks = (subject: SubjectState): CheckState[] =>
   Object.values(subject.checks).filter((check) => !check.dropped && check.status !== 'ok');
 
-/** 0 unhealthy, 1 missing, 2 unknown, 3 unavailable, 4 pending, 5 warnings, 6 maintenance, 7 healthy. */
+/**
+ * 0 unhealthy, 1 missing, 2 unavailable (the broken ones), 3 unknown, 4 pending, 5 warnings, 6 maintenance,
+ * 7 healthy. Unknown is not broken: nothing counts (stale, suppressed by a dependency) — it is shown next.
+ */
+const BROKEN_RANK = 2;
 function rankOf(subject: SubjectState, inMaintenance: boolean): number {
   if (inMaintenance) return 6;
-  const byHealth: Partial<Record<Health, number>> = { unhealthy: 0, missing: 1, unknown: 2 };
-  const bad = byHealth[subject.health];
-  if (bad !== undefined) return bad;
-  if (subject.connectivity === 'unavailable') return 3;
+  if (subject.health === 'unhealthy') return 0;
+  if (subject.health === 'missing') return 1;
+  if (subject.connectivity === 'unavailable') return 2;
+  if (subject.health === 'unknown') return 3;
   if (subject.health === 'pending') return 4;
   return subject.warnings > 0 ? 5 : 7;
 }
@@ -138,7 +142,7 @@ export function buildStatus(state: EngineState, maintenance: Maintenance, query:
     if (query.kind !== '' && subject.spec.kind !== query.kind) continue;
     if (query.label !== '' && !passesLabel(subject, query.label)) continue;
     const rank = rankOf(subject, window !== undefined);
-    const row: Row = { subject, group: groupOf(subject, query.group), rank, broken: rank <= 3, maintenance: window, failing: failingChecks(subject) };
+    const row: Row = { subject, group: groupOf(subject, query.group), rank, broken: rank <= BROKEN_RANK, maintenance: window, failing: failingChecks(subject) };
     if (!passesState(row, query.state) || (needle !== '' && !passesSearch(row, needle))) continue;
     rows.push(row);
     if (row.broken) brokenPerGroup.set(row.group, (brokenPerGroup.get(row.group) ?? 0) + 1);
