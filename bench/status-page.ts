@@ -5,7 +5,7 @@
 // Run: npm run build && node dist/bench/status-page.js [--subjects 10000] [--runs 30]
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Authorizer } from '../src/exporter/auth.js';
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const address = server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
-  console.log(`status page, ${SUBJECTS} subjects × 5 checks, ${RUNS} runs each, Node ${process.version}, ${cpus().length} CPUs`);
+  console.log(`status page, ${SUBJECTS} subjects × 5 checks, ${RUNS} runs each, Node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)}`);
   console.log('| query | render median / p95 / max ms | http median / p95 / max ms | bytes |');
   console.log('|---|---|---|---|');
   for (const query of QUERIES) {

@@ -48,10 +48,14 @@ export class Maintenance {
     return true;
   }
 
+  /** Windows open at `now`: work out once, then hand to openFor for each of many subjects. */
+  openAt(now: number): MaintenanceWindow[] {
+    return this.list().filter((window) => isOpen(window, now));
+  }
+
   /** The open window that covers the subject at `now` (the first one, when several do). */
-  openFor(spec: SubjectSpec, now: number): MaintenanceWindow | undefined {
-    for (const window of this.configured) if (matchesSubject(window.match, spec) && isOpen(window, now)) return window;
-    for (const window of this.added.values()) if (matchesSubject(window.match, spec) && isOpen(window, now)) return window;
+  openFor(spec: SubjectSpec, now: number, open: MaintenanceWindow[] = this.openAt(now)): MaintenanceWindow | undefined {
+    for (const window of open) if (matchesSubject(window.match, spec)) return window;
     return undefined;
   }
 

@@ -34,7 +34,8 @@ export interface Occurrence {
 }
 
 export function matchesSubject(match: Record<string, string[]>, spec: SubjectSpec): boolean {
-  for (const [key, values] of Object.entries(match)) {
+  for (const key in match) {
+    const values = match[key]!;
     const actual = key === 'subject' ? spec.id : key === 'kind' ? spec.kind : key === 'source' ? spec.source : spec.labels[key];
     if (actual === undefined || !values.includes(actual)) return false;
   }

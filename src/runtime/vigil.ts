@@ -5,6 +5,7 @@ import * as engine from '../engine/index.js';
 import type { EngineEvent, EngineResult, EngineSettings, EngineState, SubjectSpec } from '../engine/types.js';
 import type { SourceSink } from '../sources/types.js';
 import { Maintenance } from '../maintenance/registry.js';
+import type { MaintenanceWindow } from '../maintenance/windows.js';
 import type { Store } from '../store/store.js';
 
 export type Clock = () => number;
@@ -104,9 +105,13 @@ export class Vigil {
 
   /** Health keeps being recorded during maintenance; its events only say that they happened inside a window. */
   private noteMaintenance(events: EngineEvent[]): void {
+    if (events.length === 0 || this.maintenance.list().length === 0) return;
+    let openAt = Number.NaN;
+    let open: MaintenanceWindow[] = [];
     for (const event of events) {
+      if (event.at !== openAt) [openAt, open] = [event.at, this.maintenance.openAt(event.at)]; // a batch shares its time
       const subject = this.state.subjects.get(event.subject);
-      const window = subject && this.maintenance.openFor(subject.spec, event.at);
+      const window = subject && open.length > 0 ? this.maintenance.openFor(subject.spec, event.at, open) : undefined;
       if (window) event.maintenance = window.id;
     }
   }

@@ -21,11 +21,15 @@ export interface StatusQuery {
 
 export interface Row {
   subject: SubjectState;
+  id: string;
+  /** Sort key: group position × 16 + rank. */
+  order: number;
   group: string;
   /** Lower is worse; see rankOf. */
   rank: number;
   broken: boolean;
   maintenance: MaintenanceWindow | undefined;
+  /** Filled in for the rows of the page only. */
   failing: CheckState[];
 }
 
@@ -104,7 +108,12 @@ function passesSearch(row: Row, needle: string): boolean {
   const spec = row.subject.spec;
   if (spec.id.toLowerCase().includes(needle) || spec.kind.toLowerCase().includes(needle)) return true;
   for (const [key, value] of Object.entries(spec.labels)) if (`${key}=${value}`.toLowerCase().includes(needle)) return true;
-  return row.failing.some((check) => check.name.toLowerCase().includes(needle) || (check.message ?? '').toLowerCase().includes(needle));
+  for (const name in row.subject.checks) {
+    const check = row.subject.checks[name]!;
+    if (check.dropped || check.status === 'ok') continue;
+    if (name.toLowerCase().includes(needle) || (check.message ?? '').toLowerCase().includes(needle)) return true;
+  }
+  return false;
 }
 
 function passesLabel(subject: SubjectState, label: string): boolean {
@@ -119,17 +128,19 @@ export function groupOf(subject: SubjectState, group: string): string {
   return subject.spec.labels[group] ?? `(no ${group})`;
 }
 
+const byOrderThenId = (a: Row, b: Row): number => a.order - b.order || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 export function buildStatus(state: EngineState, maintenance: Maintenance, query: StatusQuery, now: number, pageSize = PAGE_SIZE): StatusModel {
   const counts: Counts = { total: 0, health: { healthy: 0, unhealthy: 0, unknown: 0, pending: 0, missing: 0 }, available: 0, unavailable: 0, maintenance: 0, warnings: 0 };
   const kinds = new Set<string>();
   const labelKeys = new Set<string>();
-  const windows = maintenance.current(now);
+  const open = maintenance.openAt(now);
   const needle = query.q.toLowerCase();
   const rows: Row[] = [];
   const brokenPerGroup = new Map<string, number>();
 
   for (const subject of state.subjects.values()) {
-    const window = windows.length > 0 ? maintenance.openFor(subject.spec, now) : undefined;
+    const window = open.length > 0 ? maintenance.openFor(subject.spec, now, open) : undefined;
     counts.total++;
     counts.health[subject.health]++;
     if (subject.connectivity === 'available') counts.available++;
@@ -142,24 +153,24 @@ export function buildStatus(state: EngineState, maintenance: Maintenance, query:
     if (query.kind !== '' && subject.spec.kind !== query.kind) continue;
     if (query.label !== '' && !passesLabel(subject, query.label)) continue;
     const rank = rankOf(subject, window !== undefined);
-    const row: Row = { subject, group: groupOf(subject, query.group), rank, broken: rank <= BROKEN_RANK, maintenance: window, failing: failingChecks(subject) };
+    const row: Row = { subject, id: subject.spec.id, order: 0, group: groupOf(subject, query.group), rank, broken: rank <= BROKEN_RANK, maintenance: window, failing: [] };
     if (!passesState(row, query.state) || (needle !== '' && !passesSearch(row, needle))) continue;
     rows.push(row);
     if (row.broken) brokenPerGroup.set(row.group, (brokenPerGroup.get(row.group) ?? 0) + 1);
   }
 
   // Groups with broken subjects first (most broken first), then by name; inside a group, worst first, then by id.
-  const brokenIn = (group: string) => brokenPerGroup.get(group) ?? 0;
-  rows.sort(
-    (a, b) =>
-      (a.group === b.group ? 0 : brokenIn(b.group) - brokenIn(a.group) || (a.group < b.group ? -1 : 1)) ||
-      a.rank - b.rank ||
-      (a.subject.spec.id < b.subject.spec.id ? -1 : a.subject.spec.id > b.subject.spec.id ? 1 : 0),
-  );
+  const groupNames = [...new Set(rows.map((row) => row.group))];
+  groupNames.sort((a, b) => (brokenPerGroup.get(b) ?? 0) - (brokenPerGroup.get(a) ?? 0) || (a < b ? -1 : 1));
+  const groupOrder = new Map(groupNames.map((name, index) => [name, index]));
+  // One number per row (group, then rank) so the comparator does no lookups; ids break ties.
+  for (const row of rows) row.order = groupOrder.get(row.group)! * 16 + row.rank;
+  rows.sort(byOrderThenId);
   const pages = Math.max(1, Math.ceil(rows.length / pageSize));
   const page = Math.min(query.page, pages);
   const groups: { name: string; rows: Row[] }[] = [];
   for (const row of rows.slice((page - 1) * pageSize, page * pageSize)) {
+    row.failing = failingChecks(row.subject);
     const last = groups[groups.length - 1];
     if (last?.name === row.group) last.rows.push(row);
     else groups.push({ name: row.group, rows: [row] });

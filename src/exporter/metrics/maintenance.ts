@@ -12,10 +12,11 @@ const HEADER =
 export function renderMaintenance(state: EngineState, maintenance: Maintenance, now: number): string {
   const windows = maintenance.current(now);
   if (windows.length === 0) return '';
+  const openWindows = maintenance.openAt(now);
   let text = '';
   for (const subject of state.subjects.values()) {
     if (!maintenance.covers(subject.spec, now, windows)) continue;
-    const open = maintenance.openFor(subject.spec, now) !== undefined;
+    const open = maintenance.openFor(subject.spec, now, openWindows) !== undefined;
     text += `vigil_subject_maintenance{subject="${escapeLabelValue(subject.spec.id)}",kind="${escapeLabelValue(subject.spec.kind)}"} ${open ? 1 : 0}\n`;
   }
   return text === '' ? '' : HEADER + text;
