@@ -2,8 +2,8 @@
 // a download target that fails inside a window sends nothing, though vigil keeps recording its failures; once the
 // window ends the generated alert fires and exactly one notification is sent.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { test } from 'node:test';
+import { startStatusServer } from './helpers/status-server.js';
 import { assertQuiet, waitForNotifications, whenCheckCounterReaches } from './helpers/expect.js';
 import { EXTERNAL_URL, TOKEN, withStack, type Sinks } from './helpers/stack.js';
 
@@ -27,13 +27,9 @@ alerting:
 `;
 
 test('e2e: a target failing inside a maintenance window notifies nobody; after the window it notifies once', { timeout: 120_000 }, async () => {
-  let status = 200;
-  const server: Server = createServer((_request, response) => response.writeHead(status).end(status === 200 ? 'ok' : 'broken'));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const target = await startStatusServer();
   try {
-    await withStack('maintenance', config(port), async (stack) => {
+    await withStack('maintenance', config(target.port), async (stack) => {
       await stack.waitForQuery('vigil_check_consecutive_successes{subject="web",check="download"}', (v) => (v ?? 0) >= 1);
       const now = Date.now();
       const created = await fetch(`${stack.vigilBase}/api/v1/maintenance`, {
@@ -45,7 +41,7 @@ test('e2e: a target failing inside a maintenance window notifies nobody; after t
       const window = (await created.json()) as { id: string; ends_at: string };
       await stack.waitForQuery('vigil_subject_maintenance{subject="web"}', (v) => v === 1);
 
-      status = 500;
+      target.status = 500;
       const failing = await whenCheckCounterReaches(stack, { subject: 'web', check: 'download', path: '/probes' }, 'consecutive_failures', 3);
       assert.equal(failing.notificationsSoFar, 0);
       const endsAt = Date.parse(window.ends_at);
@@ -64,7 +60,6 @@ test('e2e: a target failing inside a maintenance window notifies nobody; after t
       assert.equal(stack.webhook.notifications.length, 1, stack.webhook.describe());
     });
   } finally {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await target.close();
   }
 });
