@@ -1,8 +1,10 @@
 // The document around every page: stylesheet and script served by vigil itself (no inline script or style, no
 // third-party origin), a skip link, and the region the live script refreshes.
+import { VERSION } from '../version.js';
 import { html, type Html } from './html.js';
 
-export const ASSET_VERSION = 'v1';
+/** In the asset URLs, so a new release is never served last release's cached script. */
+export const ASSET_VERSION = encodeURIComponent(VERSION);
 
 export function page(title: string, body: Html, options: { live?: boolean } = {}): string {
   return html`<!DOCTYPE html>

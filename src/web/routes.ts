@@ -25,14 +25,22 @@ function assetDir(): string {
   return found;
 }
 
+/** Headers of everything this router answers (and only of that: the API and /metrics are left alone). */
+function secure(res: Response): Response {
+  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'same-origin');
+  return res;
+}
+
 function sendPage(res: Response, status: number, body: string): void {
-  res.status(status).setHeader('Cache-Control', 'no-store').type('html').send(body);
+  secure(res).status(status).setHeader('Cache-Control', 'no-store').type('html').send(body);
 }
 
 function sendBadge(req: Request, res: Response, badge: BadgeState, status = 200): void {
   const svg = renderBadge(badge);
   const etag = badgeEtag(svg);
-  res.setHeader('Cache-Control', BADGE_CACHE);
+  secure(res).setHeader('Cache-Control', BADGE_CACHE);
   res.setHeader('ETag', etag);
   if (status === 200 && req.get('if-none-match')?.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
     res.status(304).end();
@@ -45,13 +53,6 @@ export function webRoutes(vigil: Vigil): Router {
   const router = Router();
   const dir = assetDir();
   const assets = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { type, body: readFileSync(`${dir}${name}`) }]));
-
-  router.use((_req, res, next) => {
-    res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'same-origin');
-    next();
-  });
 
   router.get('/', (req, res) => {
     const now = vigil.clock();
@@ -91,7 +92,7 @@ export function webRoutes(vigil: Vigil): Router {
   router.get('/static/:name', (req, res, next) => {
     const asset = assets.get(req.params.name);
     if (!asset) return next();
-    res.setHeader('Cache-Control', 'public, max-age=3600');
+    secure(res).setHeader('Cache-Control', 'public, max-age=3600');
     res.type(asset.type).send(asset.body);
   });
   return router;

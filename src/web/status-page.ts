@@ -102,9 +102,9 @@ export function statusBody(state: EngineState, maintenance: Maintenance, model: 
   const heading = model.matched === model.counts.total ? `${model.counts.total} subjects` : `${model.matched} of ${model.counts.total} subjects match`;
   const healthWords = HEALTH_STATES.filter((h) => model.counts.health[h] > 0).map((h) => `${model.counts.health[h]} ${h}`).join(', ');
   return html`<h1>Status</h1>
-<p class="summary">${model.counts.health.unhealthy + model.counts.health.missing + model.counts.unavailable > 0 ? html`<strong class="s-bad-text">Something is broken.</strong>` : html`<strong class="s-ok-text">Nothing is broken.</strong>`} ${healthWords}</p>
+<p class="summary" id="summary" data-live>${model.counts.health.unhealthy + model.counts.health.missing + model.counts.unavailable > 0 ? html`<strong class="s-bad-text">Something is broken.</strong>` : html`<strong class="s-ok-text">Nothing is broken.</strong>`} ${healthWords}</p>
 ${filtersView(model, query)}
-<div id="live">
+<div id="live" data-live>
 ${countsView(model, query)}
 ${maintenanceListView(maintenance, now)}
 <section aria-labelledby="subjects-h"><h2 id="subjects-h">${heading}</h2>

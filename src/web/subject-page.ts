@@ -55,7 +55,7 @@ export function subjectBody(state: EngineState, subject: SubjectState, window: M
   const id = encodeURIComponent(spec.id);
   return html`<p><a href="/">← all subjects</a></p>
 <h1 class="id">${spec.id}</h1>
-<div id="live">
+<div id="live" data-live>
 <p class="summary">${pill(subject.health, HEALTH_TONE[subject.health])} since ${when(subject.healthChangedAt, now)}${subject.healthReason ? html` <span class="msg">(${subject.healthReason})</span>` : ''}
 ${window ? html`<br>${pill('maintenance', 'info')} <span class="msg">${window.reason}</span> <span class="muted">(${window.id})</span>` : ''}</p>
 <dl class="facts wide">

@@ -1,12 +1,12 @@
-// vigil status page: keeps the #live region current without reloading. It listens to vigil's Server-Sent Events
-// stream; each event (debounced) re-fetches this same URL and swaps the region in. The browser's EventSource
+// vigil status page: keeps the regions marked data-live current without reloading. It listens to vigil's Server-Sent Events
+// stream; each event (debounced) re-fetches this same URL and swaps those regions in. The browser's EventSource
 // reconnects on its own and sends Last-Event-ID, so vigil replays what was missed; a reconnect also refreshes.
 // Served by vigil as a file (the Content-Security-Policy forbids inline script); no build step, no dependencies.
 (function () {
   'use strict';
-  var region = document.getElementById('live');
+  var regions = Array.prototype.slice.call(document.querySelectorAll('[data-live][id]'));
   var status = document.getElementById('live-status');
-  if (!region || !status || typeof EventSource === 'undefined') return;
+  if (regions.length === 0 || !status || typeof EventSource === 'undefined') return;
 
   var EVENT_TYPES = ['health', 'connectivity', 'availability', 'warnings', 'message'];
   var DEBOUNCE_MS = 150;
@@ -20,20 +20,18 @@
     status.setAttribute('data-state', state);
   }
 
-  function focusedHref() {
-    var active = document.activeElement;
-    return active && region.contains(active) && active.getAttribute ? active.getAttribute('href') : null;
-  }
-
+  // Keyboard users keep their place: a focused link inside a refreshed region is focused again afterwards.
   function swap(markup) {
-    var fresh = new DOMParser().parseFromString(markup, 'text/html').getElementById('live');
-    if (!fresh) return;
-    var href = focusedHref();
-    region.replaceChildren.apply(region, Array.prototype.slice.call(fresh.childNodes));
-    if (href) {
-      var again = region.querySelector('[href="' + CSS.escape(href) + '"]');
+    var fresh = new DOMParser().parseFromString(markup, 'text/html');
+    regions.forEach(function (region) {
+      var replacement = fresh.getElementById(region.id);
+      if (!replacement) return;
+      var active = document.activeElement;
+      var href = active && region.contains(active) ? active.getAttribute('href') : null;
+      region.replaceChildren.apply(region, Array.prototype.slice.call(replacement.childNodes));
+      var again = href && region.querySelector('[href="' + CSS.escape(href) + '"]');
       if (again) again.focus();
-    }
+    });
     document.body.setAttribute('data-refreshed', String(Date.now()));
   }
 
