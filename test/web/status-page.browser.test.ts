@@ -206,4 +206,27 @@ describe('status page in Chromium', () => {
     await browser.screenshot(page, SHOTS, 'phone-dark-subject');
     await page.close();
   });
+
+  it('shows a subject in a maintenance window as "maintenance", the window, and the sources with their errors', async () => {
+    const now = Date.now();
+    const created = await vigil.request('POST', '/api/v1/maintenance', {
+      token: ADMIN,
+      body: { match: { subject: 'web-1' }, starts_at: new Date(now - 1_000).toISOString(), ends_at: new Date(now + 3_600_000).toISOString(), reason: 'replacing the PSU' },
+    });
+    assert.equal(created.status, 201);
+    vigil.vigil.sink().sourceStatus('targets', false, 'connect ECONNREFUSED 10.0.0.7:443');
+    const page = await open('/');
+    const row = page.locator('li.subject[data-subject="web-1"]');
+    assert.deepEqual(await row.locator('.pill').allTextContents(), ['healthy', 'maintenance', 'available']);
+    assert.match((await page.locator('.windows').textContent()) ?? '', /in progress\s+replacing the PSU.*subject=web-1.*ends in 60 min/s);
+    assert.equal((await page.locator('.count', { hasText: 'in maintenance' }).locator('.n').textContent())?.trim(), '1');
+    const sources = (await page.locator('.sources').textContent()) ?? '';
+    assert.match(sources, /down\s+targets/);
+    assert.match(sources, /connect ECONNREFUSED 10\.0\.0\.7:443/);
+    await browser.screenshot(page, SHOTS, 'maintenance-and-sources');
+    await page.locator('a.id', { hasText: 'web-1' }).click();
+    await page.waitForURL(`${vigil.base}/subjects/web-1`);
+    assert.match((await page.locator('.summary').textContent()) ?? '', /maintenance\s+replacing the PSU/);
+    await page.close();
+  });
 });
