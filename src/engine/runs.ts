@@ -2,7 +2,6 @@
 // each outcome. Alert rules derive any "consecutive runs whose outcome is one of …" count from them exactly:
 // runs_total − (number of the latest run whose outcome is not in the list). The result counters of CheckState
 // (consecutiveFailures/Successes) stay as they were: results only, unreached runs are not results.
-import { dependencyGateOf } from './evaluate.js';
 import type { EngineState, RunOutcome, RunRecord, SubjectState } from './types.js';
 
 export function recordRun(subject: SubjectState, check: string, outcome: RunOutcome): void {
@@ -19,7 +18,13 @@ export function recordRun(subject: SubjectState, check: string, outcome: RunOutc
  * the host, so it neither starts nor extends a streak: one outage, one alert (the switch's).
  */
 export function unreachedOutcome(state: EngineState, subject: SubjectState, now: number): RunOutcome {
-  return dependencyDown(state, subject) || dependencyGateOf(state, subject, now).blocked ? 'unknown' : 'unreachable';
+  if (dependencyDown(state, subject)) return 'unknown';
+  // Still settling after a recovery (the dependency lag of docs/health-model.md): its dependants' silence may be its own.
+  for (const dependency of subject.spec.dependsOn) {
+    const other = state.subjects.get(dependency.id);
+    if (other !== undefined && now - other.healthChangedAt <= dependency.lag) return 'unknown';
+  }
+  return 'unreachable';
 }
 
 /** Whether a dependency of `subject` is missing, not healthy, or cannot be reached (or is about to be declared so). */

@@ -3,7 +3,7 @@
 // They carry `policy="builtin"` and go to `alerting.default_receiver` (the watchdog to `alerting.watchdog_receiver`).
 import type { PolicyConfig } from '../config/alerting.js';
 import { coveredBuiltins, UNLESS_DEPENDENCY_DOWN, type CoveredBuiltin } from './conditions.js';
-import { annotations, BUILTIN_POLICY, orderedRule, withDependants, type AlertingRule, type RuleContext, type RuleGroup } from './rule-context.js';
+import { aboutSubject, annotations, BUILTIN_POLICY, orderedRule, withDependants, type AlertingRule, type RuleContext, type RuleGroup } from './rule-context.js';
 import { held, joinSubjectInfo, selector } from './promql.js';
 
 export const BUILTIN_ALERTS = {
@@ -62,6 +62,9 @@ export function coveredBy(policies: readonly PolicyConfig[], builtin: CoveredBui
   return [...new Set(clauses)].map((clause) => `\n${clause}`).join('');
 }
 
+const subjectRule = (spec: BuiltinSpec, context: RuleContext): AlertingRule =>
+  spec.alert === BUILTIN_ALERTS.sourceDown ? rule(spec, context) : aboutSubject(rule(spec, context), context);
+
 export function builtinRuleGroups(context: RuleContext, policies: readonly PolicyConfig[] = []): RuleGroup[] {
   const join = (lhs: string, builtin: CoveredBuiltin) => `${joinSubjectInfo(lhs, context.dependencyLabels, {}, context.gap)}${coveredBy(policies, builtin)}`;
   const subjectState = (state: string) => `(max by (subject, kind) (${held(selector('vigil_subject_health', { state }), context.gap)}) == 1)`;
@@ -115,7 +118,8 @@ ${UNLESS_DEPENDENCY_DOWN}${coveredBy(policies, 'stale')}`,
     { alert: BUILTIN_ALERTS.watchdog, expr: 'vector(1)', for: '0s', severity: 'none', template: 'watchdog' },
   ];
   return [
-    { name: 'vigil-subjects', interval: context.interval, rules: subjects.map((spec) => rule(spec, context)) },
+    // Alerts about one subject: muted in its maintenance windows, linked to its page.
+    { name: 'vigil-subjects', interval: context.interval, rules: subjects.map((spec) => subjectRule(spec, context)) },
     { name: 'vigil-meta', interval: context.interval, rules: meta.map((spec) => rule(spec, context)) },
   ];
 }
