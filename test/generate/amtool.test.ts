@@ -110,6 +110,8 @@ describe('amtool', () => {
     const html = render('vigil.email.html', 'html');
     assert.match(html, /<a href="https:\/\/status\.example\.org">/);
     assert.match(html, /4 dependent subjects behind it/);
+    assert.match(render('vigil.slack.text'), /lab-1 camera is broken.*\(4 dependent subjects behind it\)/);
+    assert.match(render('vigil.msteams.text'), /lab-1 camera is broken.*\(4 dependent subjects behind it\)/);
     assert.match(render('vigil.slack.text'), /lab-2 camera is broken/);
     assert.match(render('vigil.msteams.text'), /\[Status page\]\(https:\/\/status\.example\.org\)/);
   });
