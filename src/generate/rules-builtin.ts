@@ -47,12 +47,14 @@ function rule(spec: BuiltinSpec, context: RuleContext): AlertingRule {
  * `unless` clauses that leave to the policies the subjects (or checks) they cover for a condition: a subject matched
  * by a policy for `unavailable` gets that policy's alert, not also VigilSubjectUnavailable to default_receiver.
  */
-export function coveredBy(policies: readonly PolicyConfig[], builtin: CoveredBuiltin): string {
+export function coveredBy(policies: readonly PolicyConfig[], builtin: CoveredBuiltin, gap?: string): string {
   const clauses: string[] = [];
   for (const policy of policies) {
     if (!coveredBuiltins(policy).includes(builtin)) continue;
     const { check, ...subjectMatch } = policy.match;
-    const info = selector('vigil_subject_info', subjectMatch);
+    // Held like the alert's own data: through a gap in vigil's series the subject stays covered (else the built-in
+    // would fire for it once the gap outlasts its `for`).
+    const info = held(selector('vigil_subject_info', subjectMatch), gap);
     clauses.push(
       check === undefined
         ? `unless on (subject) ${info}`
@@ -66,7 +68,8 @@ const subjectRule = (spec: BuiltinSpec, context: RuleContext): AlertingRule =>
   spec.alert === BUILTIN_ALERTS.sourceDown ? rule(spec, context) : aboutSubject(rule(spec, context), context);
 
 export function builtinRuleGroups(context: RuleContext, policies: readonly PolicyConfig[] = []): RuleGroup[] {
-  const join = (lhs: string, builtin: CoveredBuiltin) => `${joinSubjectInfo(lhs, context.dependencyLabels, {}, context.gap)}${coveredBy(policies, builtin)}`;
+  const join = (lhs: string, builtin: CoveredBuiltin) =>
+    `${joinSubjectInfo(lhs, context.dependencyLabels, {}, context.gap)}${coveredBy(policies, builtin, context.gap)}`;
   const subjectState = (state: string) => `(max by (subject, kind) (${held(selector('vigil_subject_health', { state }), context.gap)}) == 1)`;
   const up = selector('up', { job: context.scrapeJob });
 

@@ -92,9 +92,10 @@ describe('generate()', () => {
     assert.doesNotMatch(heartbeats.expr, /ALERTS/, 'no runs to count: a fresh result resolves it');
     assert.equal(ruleNamed('VigilMachinesSubjectFailing').expr.split('or on (subject)').length, 2, 'one alert per subject for all its conditions');
     // built-ins: each condition a policy covers is left to it, for the subjects it matches
-    assert.match(ruleNamed('VigilSubjectUnavailable').expr, /unless on \(subject\) vigil_subject_info\{kind="server"\}/);
-    assert.match(ruleNamed('VigilSubjectUnavailable').expr, /unless on \(subject\) vigil_subject_info\{kind="machine"\}/);
-    assert.match(ruleNamed('VigilSubjectMissing').expr, /unless on \(subject\) vigil_subject_info\{owner="alice"\}/);
+    // (held through data gaps like the alert's own series: a gap must not hand a covered subject back to the built-in)
+    assert.match(ruleNamed('VigilSubjectUnavailable').expr, /unless on \(subject\) last_over_time\(vigil_subject_info\{kind="server"\}\[5m\]\)/);
+    assert.match(ruleNamed('VigilSubjectUnavailable').expr, /unless on \(subject\) last_over_time\(vigil_subject_info\{kind="machine"\}\[5m\]\)/);
+    assert.match(ruleNamed('VigilSubjectMissing').expr, /unless on \(subject\) last_over_time\(vigil_subject_info\{owner="alice"\}\[5m\]\)/);
     assert.match(ruleNamed('VigilCheckStale').expr, /unless on \(subject\) vigil_subject_info\{kind="push"\}/);
     // a policy for some checks only does not take over a subject-wide built-in, but does take over their staleness
     const someChecks: GenerateInput = {
@@ -102,7 +103,7 @@ describe('generate()', () => {
       alerting: { ...input.alerting, policies: [{ ...input.alerting.policies[0]!, match: { kind: 'target', check: 'http' }, on: ['crit', 'stale'] }] },
     };
     const some = (parse(generate(someChecks, { format: 'prometheus' }).get('rules/vigil.rules.yml')!) as RuleFile).groups.flatMap((group) => group.rules);
-    assert.doesNotMatch(some.find((rule) => rule.alert === 'VigilSubjectUnhealthy')!.expr, /unless on \(subject\) vigil_subject_info/);
+    assert.doesNotMatch(some.find((rule) => rule.alert === 'VigilSubjectUnhealthy')!.expr, /unless on \(subject\) last_over_time\(vigil_subject_info/);
     assert.match(
       some.find((rule) => rule.alert === 'VigilCheckStale')!.expr,
       /unless on \(subject, check\) \(vigil_check_expiry_timestamp_seconds\{check="http"\} and on \(subject\) vigil_subject_info\{kind="target"\}\)/,
