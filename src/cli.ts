@@ -43,10 +43,11 @@ program
   .addOption(configOption())
   .option('--listen <addr>', 'listen address host:port, overrides the config (e.g. 127.0.0.1:9977, [::1]:9977)')
   .option('--state <file>', 'SQLite state file, overrides the config')
+  .option('--web.config.file <file>', 'exporter-toolkit web config (TLS, client certificates, basic auth), overrides web_config_file; re-read on SIGHUP')
   .action(
-    run(async (options: { config?: string; listen?: string; state?: string }) => {
+    run(async (options: { config?: string; listen?: string; state?: string; 'web.config.file'?: string }) => {
       const { serve } = await import('./serve.js');
-      await serve({ configPath: options.config, listen: options.listen, state: options.state });
+      await serve({ configPath: options.config, listen: options.listen, state: options.state, webConfigFile: options['web.config.file'] });
     }),
   );
 

@@ -26,6 +26,10 @@ export interface ApiTokenConfig {
 
 export interface VigilConfig {
   listen: ListenAddress;
+  /** Absolute path of the exporter-toolkit web config (TLS, basic auth), when one is configured. */
+  webConfigFile?: string;
+  /** With basic auth on: badges stay reachable without credentials. */
+  publicBadges: boolean;
   /** Absolute path of the SQLite state file. */
   statePath: string;
   flushInterval: number;
@@ -94,6 +98,7 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
 
   const config: VigilConfig = {
     listen: parseListen(raw.listen),
+    publicBadges: raw.public_badges,
     statePath: resolve(baseDir, raw.state),
     flushInterval: durationMs(raw.store.flush_interval),
     logLevel: raw.log.level,
@@ -103,6 +108,7 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
     subjects,
     targets: resolveTargetFiles(raw.targets, { baseDir, secrets }),
   };
+  if (raw.web_config_file !== undefined) config.webConfigFile = resolve(baseDir, raw.web_config_file);
   if (raw.alerting !== undefined) config.alerting = raw.alerting;
   if (raw.kubernetes !== undefined) config.kubernetes = normalizeKubernetes(raw.kubernetes, (path) => resolve(baseDir, path), secrets);
   if (raw.practable !== undefined) config.practable = normalizePractable(raw.practable, secrets);
