@@ -99,8 +99,12 @@ program
   .option('--check-interval <duration>', 'how often to run the check script', '30s')
   .option('--check-name <name>', 'check name of the script result', 'script')
   .option('--heartbeat-interval <duration>', 'how often to send a heartbeat', '30s')
+  .option('--ca-file <file>', "PEM file of the CA(s) that signed vigil's certificate (default: the system roots)")
+  .option('--cert-file <file>', 'client certificate (PEM) to present, when vigil requires one')
+  .option('--key-file <file>', 'key (PEM) of --cert-file')
+  .option('--insecure', 'allow plain ws:// (http://) to a host other than loopback: the token travels unencrypted')
   .action(
-    run(async (options: { server: string; id: string; tokenFile: string; checkScript?: string; checkInterval: string; checkName: string; heartbeatInterval: string }) => {
+    run(async (options: { server: string; id: string; tokenFile: string; checkScript?: string; checkInterval: string; checkName: string; heartbeatInterval: string; caFile?: string; certFile?: string; keyFile?: string; insecure?: boolean }) => {
       const { runAgent } = await import('./agent/index.js');
       await runAgent(options);
     }),
