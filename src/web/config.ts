@@ -76,22 +76,24 @@ const headersSchema = z
       }
     }
     const frame = headers['X-Frame-Options'];
-    if (frame !== undefined && !['deny', 'sameorigin'].includes(frame.toLowerCase())) {
+    if (frame !== undefined && frame !== '' && !['deny', 'sameorigin'].includes(frame.toLowerCase())) {
       ctx.addIssue({ code: 'custom', path: ['X-Frame-Options'], message: 'X-Frame-Options must be deny or sameorigin' });
     }
     const sniff = headers['X-Content-Type-Options'];
-    if (sniff !== undefined && sniff.toLowerCase() !== 'nosniff') {
+    if (sniff !== undefined && sniff !== '' && sniff.toLowerCase() !== 'nosniff') {
       ctx.addIssue({ code: 'custom', path: ['X-Content-Type-Options'], message: 'X-Content-Type-Options must be nosniff' });
     }
   });
 
+// A section written with nothing under it (`basic_auth_users:`) is null in YAML; Go reads it as empty, and so do we.
 export const webConfigSchema = z.strictObject({
-  tls_server_config: tlsServerSchema.optional(),
+  tls_server_config: tlsServerSchema.nullable().optional(),
   http_server_config: z
     .strictObject({
       http2: z.boolean().default(true),
-      headers: headersSchema.optional(),
+      headers: headersSchema.nullable().optional(),
     })
+    .nullable()
     .optional(),
   basic_auth_users: z
     .record(z.string(), z.string())
@@ -106,12 +108,14 @@ export const webConfigSchema = z.strictObject({
         }
       }
     })
+    .nullable()
     .optional(),
   rate_limit: z
     .strictObject({
       interval: durationSchema.default('0s'),
       burst: z.number().int().min(0).default(0),
     })
+    .nullable()
     .optional(),
 });
 type RawWebConfig = z.output<typeof webConfigSchema>;

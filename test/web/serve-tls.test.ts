@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { connect, createSecureContext } from 'node:tls';
+import { CIPHER_SUITES } from '../../src/web/tls-names.js';
 import { issueCert } from '../helpers/certs.js';
 import { READ_TOKEN, WRITE_TOKEN, basic, handshake, hash, httpsRequest, makeTlsWorld, startWithWebConfig, type TlsWorld } from './helpers.js';
 
@@ -121,5 +123,47 @@ describe('certificate rotation', () => {
     const afterRotation = await handshake(vigil.address.port, { ca });
     assert.equal(afterRotation.subject.CN, 'rotated');
     assert.notEqual(afterRotation.serialNumber, before.serialNumber);
+  });
+});
+
+describe('the other documented TLS settings', () => {
+  it('cipher_suites, curve_preferences and a TLS 1.2 ceiling become what the handshake negotiates', async (t) => {
+    const vigil = await startWithWebConfig(
+      world.dir,
+      tlsBlock([
+        'max_version: TLS12',
+        'cipher_suites: [TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256]',
+        'curve_preferences: [CurveP384, X25519]',
+      ]),
+    );
+    t.after(() => vigil.stop());
+    const answer = await new Promise<{ protocol: string | null; cipher: string }>((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port: vigil.address.port, ca: readFileSync(world.ca.cert, 'utf8') });
+      socket.once('secureConnect', () => {
+        resolve({ protocol: socket.getProtocol(), cipher: socket.getCipher().name });
+        socket.end();
+      });
+      socket.once('error', reject);
+    });
+    assert.deepEqual(answer, { protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES256-GCM-SHA384' });
+  });
+
+  it('every Go cipher suite name maps to a suite OpenSSL knows', () => {
+    for (const [go, openssl] of Object.entries(CIPHER_SUITES)) {
+      assert.doesNotThrow(() => createSecureContext({ ciphers: openssl }), go);
+    }
+  });
+
+  it('client_allowed_sans drops a verified client whose certificate names another host', async (t) => {
+    const vigil = await startWithWebConfig(
+      world.dir,
+      tlsBlock(['client_auth_type: RequireAndVerifyClientCert', `client_ca_file: ${world.ca.cert}`, 'client_allowed_sans: [prometheus.example.org]']),
+    );
+    t.after(() => vigil.stop());
+    const ca = readFileSync(world.ca.cert, 'utf8');
+    const allowed = issueCert(world.dir, world.ca, 'prometheus', { sans: ['DNS:prometheus.example.org'] });
+    const pem = (files: { cert: string; key: string }) => ({ cert: readFileSync(files.cert, 'utf8'), key: readFileSync(files.key, 'utf8') });
+    await assert.rejects(handshake(vigil.address.port, { ca, ...pem(world.client) }));
+    assert.equal((await handshake(vigil.address.port, { ca, ...pem(allowed) })).subject.CN, 'server');
   });
 });
