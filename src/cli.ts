@@ -81,11 +81,17 @@ program
   .addOption(
     new Option('--format <format>', 'rule file format').choices(['prometheus', 'prometheus-operator']).default('prometheus'),
   )
+  .option('--web.config.file <file>', "vigil serve's web config, for the scrape snippet (https, tls_config, basic_auth); overrides web_config_file")
   .action(
-    run(async (options: { config?: string; out: string; format: 'prometheus' | 'prometheus-operator' }) => {
+    run(async (options: { config?: string; out: string; format: 'prometheus' | 'prometheus-operator'; 'web.config.file'?: string }) => {
       const { generateRulesCommand } = await import('./generate/index.js');
       // It reports its own problems and answers with the exit code.
-      process.exitCode = await generateRulesCommand({ configPath: options.config, out: options.out, format: options.format });
+      process.exitCode = await generateRulesCommand({
+        configPath: options.config,
+        out: options.out,
+        format: options.format,
+        webConfigFile: options['web.config.file'],
+      });
     }),
   );
 
