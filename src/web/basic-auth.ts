@@ -31,7 +31,10 @@ export class BasicAuthUsers {
   private readonly cacheKey = randomBytes(32);
   private readonly cache = new Map<string, Promise<boolean>>();
 
-  constructor(users: ReadonlyMap<string, string>) {
+  constructor(
+    users: ReadonlyMap<string, string>,
+    private readonly compare: (password: string, hash: string) => Promise<boolean> = bcrypt.compare,
+  ) {
     this.users = [...users].map(([user, hash]) => ({ digest: sha256(user), hash }));
   }
 
@@ -51,7 +54,7 @@ export class BasicAuthUsers {
     if (!outcome) {
       if (this.cache.size >= MAX_CACHED) this.cache.clear();
       // The promise is cached, so concurrent requests with the same credentials share one comparison.
-      outcome = bcrypt.compare(password, compareWith).then((match) => match && known);
+      outcome = this.compare(password, compareWith).then((match) => match && known);
       this.cache.set(key, outcome);
     }
     return outcome;
