@@ -55,10 +55,17 @@ program
   .command('check-config')
   .description('validate the config; exit 0 when valid, 2 with file:line:col: path: message lines when not')
   .addOption(configOption())
+  .option('--web.config.file <file>', 'also validate this web config (default: the config key web_config_file)')
   .action(
-    run(async (options: { config?: string }) => {
+    run(async (options: { config?: string; 'web.config.file'?: string }) => {
       const { loadConfig } = await import('./config/load.js');
-      const { file, raw } = await loadConfig(options.config);
+      const { file, raw, config } = await loadConfig(options.config);
+      const webConfigFile = options['web.config.file'] ?? config.webConfigFile;
+      if (webConfigFile !== undefined) {
+        const { loadWebConfig } = await import('./web/config.js');
+        await loadWebConfig(webConfigFile);
+        process.stdout.write(`${webConfigFile}: OK\n`);
+      }
       process.stdout.write(`${file}: OK (${raw.subjects.length} subjects, ${raw.targets.length} targets)\n`);
     }),
   );

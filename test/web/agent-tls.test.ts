@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startAgent } from '../../src/agent/index.js';
 import { AgentConnection, assertSafeTransport, isLoopbackHost, type AgentLogEvent } from '../../src/agent/client.js';
+import { selfTargets } from '../../src/runtime/self-targets.js';
 import { AGENT_TOKEN, basic, hash, httpsRequest, makeTlsWorld, startWithWebConfig, type TlsWorld } from './helpers.js';
 
 let world: TlsWorld;
@@ -81,5 +82,16 @@ describe('plain ws://', () => {
       () => new AgentConnection({ server: 'http://192.0.2.7:9977', id: 'm1', token: 't', heartbeatInterval: 0 }),
       /refusing plain ws:\/\/ to 192\.0\.2\.7/,
     );
+  });
+});
+
+describe('the embedded default behind TLS', () => {
+  it('probes its own /-/healthy over https (loopback, certificate not checked: it names the public host)', () => {
+    const targets = selfTargets({ host: '0.0.0.0', port: 9977 }, '/var/lib/vigil/vigil.db', true) as unknown as { name: string; url?: string; insecure_skip_verify?: boolean }[];
+    const health = targets.find((target) => target.name === 'vigil-health')!;
+    assert.equal(health.url, 'https://127.0.0.1:9977/-/healthy');
+    assert.equal(health.insecure_skip_verify, true);
+    const plain = (selfTargets({ host: '::', port: 9977 }, '/tmp/v.db') as unknown as { name: string; url?: string }[]).find((t) => t.name === 'vigil-health')!;
+    assert.equal(plain.url, 'http://[::1]:9977/-/healthy');
   });
 });
