@@ -16,7 +16,10 @@ export interface ListenerLog {
 export interface WebListener {
   server: Server;
   tls: boolean;
-  /** Takes a re-read web config's TLS settings; the next handshake uses them. Plain HTTP and HTTPS cannot swap. */
+  /**
+   * Takes a re-read web config's TLS settings; the next handshake uses them. Throws, changing nothing, when its files
+   * cannot be loaded or it would swap plain HTTP and HTTPS.
+   */
   update(config: WebConfig): void;
 }
 
@@ -115,9 +118,10 @@ export function createWebListener(config: WebConfig, log: ListenerLog): WebListe
     tls: true,
     update(next) {
       if (!next.tls) throw new Error('the web config no longer has tls_server_config, but vigil started with TLS: restart vigil to switch');
+      const nextSignature = sourcesSignature(next.tls); // before reading, so a change while reading is seen next time
+      server.setSecureContext(tlsOptions(next.tls));
       settings = next.tls;
-      signature = '';
-      refresh();
+      signature = nextSignature;
     },
   };
 }

@@ -87,6 +87,10 @@ describe('TLS with basic auth', () => {
     writeFileSync(join(world.dir, 'web.yml'), `${web('third')}unknown_key: 1\n`);
     await vigil.reloadWebConfig();
     assert.equal((await scrape('second')).status, 200, 'an invalid web config is not taken');
+
+    writeFileSync(join(world.dir, 'web.yml'), web('fourth').replace(world.server.cert, join(world.dir, 'missing.crt')));
+    await vigil.reloadWebConfig();
+    assert.equal((await scrape('second')).status, 200, 'a web config whose certificate cannot be read is not taken');
   });
 });
 
