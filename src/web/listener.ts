@@ -91,11 +91,16 @@ export function createWebListener(config: WebConfig, log: ListenerLog): WebListe
   // Read once up front: a start with unreadable or mismatched files fails loudly instead of serving nothing.
   const server: HttpsServer = createHttpsServer(tlsOptions(settings));
 
+  const apply = (options: ServerTlsOptions): void => {
+    server.setSecureContext(options);
+    // setSecureContext leaves these two alone; each new connection reads them from the server.
+    Object.assign(server, { requestCert: options.requestCert, rejectUnauthorized: options.rejectUnauthorized });
+  };
   const refresh = (): void => {
     const current = sourcesSignature(settings);
     if (current === signature) return;
     try {
-      server.setSecureContext(tlsOptions(settings));
+      apply(tlsOptions(settings));
       signature = current;
       log.info({ cert: describe(settings.cert), key: describe(settings.key) }, 'TLS certificate and key (re)loaded');
     } catch (error) {
@@ -119,7 +124,7 @@ export function createWebListener(config: WebConfig, log: ListenerLog): WebListe
     update(next) {
       if (!next.tls) throw new Error('the web config no longer has tls_server_config, but vigil started with TLS: restart vigil to switch');
       const nextSignature = sourcesSignature(next.tls); // before reading, so a change while reading is seen next time
-      server.setSecureContext(tlsOptions(next.tls));
+      apply(tlsOptions(next.tls));
       settings = next.tls;
       signature = nextSignature;
     },

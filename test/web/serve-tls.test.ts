@@ -106,6 +106,17 @@ describe('client certificates', () => {
     assert.equal(peer.subject.CN, 'server');
   });
 
+  it('a reload that starts requiring client certificates applies to the next handshake', async (t) => {
+    const vigil = await startWithWebConfig(world.dir, tlsBlock());
+    t.after(() => vigil.stop());
+    const ca = readFileSync(world.ca.cert, 'utf8');
+    await handshake(vigil.address.port, { ca });
+    writeFileSync(join(world.dir, 'web.yml'), tlsBlock(['client_auth_type: RequireAndVerifyClientCert', `client_ca_file: ${world.ca.cert}`]));
+    await vigil.reloadWebConfig();
+    await assert.rejects(handshake(vigil.address.port, { ca }), 'no client certificate after the reload');
+    await handshake(vigil.address.port, { ca, cert: readFileSync(world.client.cert, 'utf8'), key: readFileSync(world.client.key, 'utf8') });
+  });
+
   it('a server certificate from an unknown CA is refused by the client', async (t) => {
     const vigil = await startWithWebConfig(world.dir, tlsBlock());
     t.after(() => vigil.stop());
