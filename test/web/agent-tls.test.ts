@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { CLI } from '../helpers/serve-process.js';
 import { after, before, describe, it } from 'node:test';
 import { startAgent } from '../../src/agent/index.js';
 import { AgentConnection, assertSafeTransport, isLoopbackHost, type AgentLogEvent } from '../../src/agent/client.js';
@@ -82,6 +84,13 @@ describe('plain ws://', () => {
       () => new AgentConnection({ server: 'http://192.0.2.7:9977', id: 'm1', token: 't', heartbeatInterval: 0 }),
       /refusing plain ws:\/\/ to 192\.0\.2\.7/,
     );
+  });
+
+  it('vigil agent, the command, exits 1 and says why', () => {
+    const result = spawnSync(process.execPath, [CLI, 'agent', '--server', 'http://192.0.2.7:9977', '--id', 'm1', '--token-file', tokenFile], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stderr, /refusing plain ws:\/\/ to 192\.0\.2\.7.*--insecure/);
+    assert.doesNotMatch(result.stderr, new RegExp(AGENT_TOKEN));
   });
 });
 
