@@ -15,6 +15,9 @@ export const BADGE_PATH_RE = /^\/badge\//;
 
 export const CHALLENGES = ['Basic realm="vigil", charset="UTF-8"', 'Bearer realm="vigil"'];
 
+/** Whether this response answers a request that needed and had credentials: it must stay out of shared caches. */
+export const isAuthenticated = (res: Response): boolean => res.locals['authenticated'] === true;
+
 export interface GuardOptions {
   auth: Authorizer;
   publicBadges: boolean;
@@ -56,7 +59,10 @@ export class WebGuard {
       }
       if (!this.needsCredentials(req)) return next();
       this.authenticate(req).then(
-        () => next(),
+        () => {
+          res.locals['authenticated'] = true;
+          next();
+        },
         (error: unknown) => {
           if (error instanceof HttpProblem && error.status === 401) res.setHeader('WWW-Authenticate', CHALLENGES);
           next(error);

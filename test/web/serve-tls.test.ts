@@ -25,7 +25,7 @@ describe('TLS with basic auth', () => {
     const ca = { ca: readFileSync(world.ca.cert, 'utf8') };
     assert.equal(vigil.tls, true);
 
-    for (const path of ['/metrics', '/api/v1/health', '/api/v1/subjects', '/', '/badge/x.svg', '/status/anything']) {
+    for (const path of ['/metrics', '/api/v1/health', '/api/v1/subjects', '/', '/subjects/h1', '/badge/h1.svg', '/badge/h1/disk.svg', '/unknown/page']) {
       const anonymous = await httpsRequest(vigil.base + path, ca);
       assert.equal(anonymous.status, 401, path);
       assert.match(String(anonymous.headers['www-authenticate']), /Basic realm="vigil"/, path);
@@ -57,14 +57,26 @@ describe('TLS with basic auth', () => {
     assert.equal((await push(`Bearer ${WRITE_TOKEN}`)).status, 200);
     const health = await httpsRequest(`${vigil.base}/api/v1/subjects/h1/health`, ca, { headers: { authorization: basic('prometheus', 's3cret') } });
     assert.equal(JSON.parse(health.body).checks.disk.status, 'ok', 'the rejected writes changed nothing, the accepted one landed');
+
+    // The status page and badges answer a login; a badge seen with credentials stays out of shared caches.
+    const login = { headers: { authorization: basic('prometheus', 's3cret') } };
+    assert.equal((await httpsRequest(`${vigil.base}/`, ca, login)).status, 200);
+    assert.equal((await httpsRequest(`${vigil.base}/subjects/h1`, ca, login)).status, 200);
+    const badge = await httpsRequest(`${vigil.base}/badge/h1/disk.svg`, ca, login);
+    assert.equal(badge.status, 200);
+    assert.match(String(badge.headers['cache-control']), /^private,/);
   });
 
   it('leaves badges open when public_badges is set', async (t) => {
     const vigil = await startWithWebConfig(world.dir, tlsBlock() + users(), ['public_badges: true']);
     t.after(() => vigil.stop());
     const ca = { ca: readFileSync(world.ca.cert, 'utf8') };
-    assert.notEqual((await httpsRequest(`${vigil.base}/badge/h1.svg`, ca)).status, 401, 'past the guard (the route itself may not exist yet)');
+    const badge = await httpsRequest(`${vigil.base}/badge/h1.svg`, ca);
+    assert.equal(badge.status, 404, 'past the guard: an unknown subject has a "not found" badge');
+    assert.match(String(badge.headers['content-type']), /image\/svg\+xml/);
+    assert.match(String(badge.headers['cache-control']), /^public,/);
     assert.equal((await httpsRequest(`${vigil.base}/metrics`, ca)).status, 401);
+    assert.equal((await httpsRequest(`${vigil.base}/`, ca)).status, 401, 'the status page is not a badge');
   });
 
   it('sets the configured response headers and re-reads users on reload; a broken file changes nothing', async (t) => {
