@@ -62,7 +62,7 @@ program
       const { file, raw, config } = await loadConfig(options.config);
       const webConfigFile = options['web.config.file'] ?? config.webConfigFile;
       if (webConfigFile !== undefined) {
-        const { loadWebConfig } = await import('./web/config.js');
+        const { loadWebConfig } = await import('./web/web-config.js');
         await loadWebConfig(webConfigFile);
         process.stdout.write(`${webConfigFile}: OK\n`);
       }

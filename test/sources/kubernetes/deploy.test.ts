@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
 import { KubeClient } from '../../../src/sources/kubernetes/client/api.js';
 import { EventMeshSource } from '../../../src/sources/kubernetes/mesh/source.js';
-import { parseWebConfig } from '../../../src/web/config.js';
+import { parseWebConfig } from '../../../src/web/web-config.js';
 import { kubeConfig } from './helpers.js';
 
 const file = (name: string) => readFileSync(new URL(`../../../../deploy/kubernetes/${name}`, import.meta.url), 'utf8');
