@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { targetsSchema, type TargetsConfig } from '../config/targets.js';
 import { SELF_SUBJECT } from './self-monitor.js';
 
-export function selfTargets(address: { host: string; port: number }, statePath: string): TargetsConfig {
+export function selfTargets(address: { host: string; port: number }, statePath: string, tls = false): TargetsConfig {
   // A wildcard bind is reached over loopback; IPv6 literals need brackets in URLs.
   const host = address.host === '0.0.0.0' ? '127.0.0.1' : address.host === '::' ? '::1' : address.host;
   const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -15,7 +15,9 @@ export function selfTargets(address: { host: string; port: number }, statePath: 
       name: 'vigil-health',
       type: 'download',
       subject: SELF_SUBJECT,
-      url: `http://${urlHost}:${address.port}/-/healthy`,
+      url: `${tls ? 'https' : 'http'}://${urlHost}:${address.port}/-/healthy`,
+      // Over loopback: the certificate names the public host, not 127.0.0.1, and /-/healthy is open.
+      insecure_skip_verify: tls,
       interval: '30s',
       timeout: '5s',
     },
