@@ -6,7 +6,9 @@
 //  - not reached (timeout, DNS, unreachable) → health untouched: connectivity `unavailable` (only when no
 //    other target of the same subject reached it on its latest run), and the failed attempt recorded as metadata
 //    `probe:<check>` (level info, value = attempt duration in seconds, message = what happened), removed again on
-//    the next reached result, and the run as an observation with `reached: false` (it only counts the run). So the `vigil_probe_*` families always describe the last answer really received;
+//    the next reached result; and the run itself as an observation with `reached: false` (it only counts the run,
+//    for policies with `on: [unreachable]`). So the `vigil_probe_*` families always describe the last answer really
+//    received;
 //  - `internal` (vigil could not run the probe at all) → the source reports itself down; the subject is untouched.
 import type { TargetConfig, TargetsConfig } from '../../config/targets.js';
 import { targetCheck, targetSubject } from '../../config/targets.js';
