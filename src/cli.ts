@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// vigil's command line (DESIGN §6). Each command loads only what it needs, so `check-config` and
+// vigil's command line (the README's command table). Each command loads only what it needs, so `check-config` and
 // `config-schema` start fast and work without the server's or the generator's modules.
 import { Command, Option } from 'commander';
 import { ConfigError } from './config/errors.js';

@@ -1,4 +1,4 @@
-// Per-check rules of DESIGN §3: freshness, effective timestamp, and whether a check counts toward health.
+// Per-check rules of docs/health-model.md: freshness, effective timestamp, and whether a check counts toward health.
 import type { CheckState, EngineSettings, Timing } from './types.js';
 
 /** Why a check does not count, in the order the gates are tried (the first that applies is reported). */

@@ -1,0 +1,83 @@
+// The repository stands alone: no source, test, script or doc refers to a document it does not contain, no code
+// builds a path that leaves the repository, and `npm test` runs every test under the run-time guard
+// (test/helpers/root-guard.ts) that refuses to open such a path.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { OutsideRootError, outsideRoot, rootGuardInstalled } from '../helpers/root-guard.js';
+import { REPO_ROOT } from '../helpers/repo-root.js';
+
+const ROOT = REPO_ROOT.replace(/\/$/, '');
+const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', 'data']);
+const TEXT = /\.(ts|js|mjs|md|yml|yaml|json|sh|tmpl|hbs|txt)$|^(Dockerfile|run|\.dockerignore|\.gitignore)$/;
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return SKIP_DIRS.has(entry.name) ? [] : filesUnder(path);
+    return TEXT.test(entry.name) && statSync(path).size < 2_000_000 ? [path] : [];
+  });
+}
+
+// This file names the forbidden patterns, and its guard test climbs out on purpose: it is not scanned.
+const SELF = join(ROOT, 'test', 'repository', 'self-contained.test.ts');
+const files = filesUnder(ROOT).filter((path) => !path.endsWith('package-lock.json') && path !== SELF);
+const rel = (path: string) => relative(ROOT, path);
+const ts = files.filter((path) => path.endsWith('.ts'));
+
+describe('the repository stands alone', () => {
+  it('cites no document outside itself (a design file, shared research, a sibling folder)', () => {
+    const forbidden = [/DESIGN(\.md| ?§)/, /\.\.\/shared\b/, /'\.\.', 'shared'/, /\/work\/(shared|main|wt)\b/, /\breference\/[a-z-]+\.md\b/];
+    const found = files.flatMap((path) => {
+      const lines = readFileSync(path, 'utf8').split('\n');
+      return lines.flatMap((line, index) => (forbidden.some((re) => re.test(line)) ? [`${rel(path)}:${index + 1}: ${line.trim()}`] : []));
+    });
+    assert.deepEqual(found, []);
+  });
+
+  it('builds no path that climbs out of the repository', () => {
+    const found: string[] = [];
+    for (const path of ts) {
+      const text = readFileSync(path, 'utf8');
+      // `new URL('../x', import.meta.url)` resolves against the compiled file in dist/, one level deeper.
+      const compiled = join(ROOT, 'dist', rel(path));
+      for (const match of text.matchAll(/new URL\('([^']+)', import\.meta\.url\)/g)) {
+        const target = resolve(dirname(compiled), match[1]!);
+        if (relative(ROOT, target).startsWith('..')) found.push(`${rel(path)}: ${match[0]}`);
+      }
+      for (const match of text.matchAll(/join\(\s*[A-Z_]*ROOT[A-Z_]*\s*,\s*'\.\.'/g)) found.push(`${rel(path)}: ${match[0]}`);
+    }
+    assert.deepEqual(found, []);
+  });
+
+  it('links only to files it contains from its Markdown', () => {
+    const broken: string[] = [];
+    for (const path of files.filter((p) => p.endsWith('.md'))) {
+      for (const match of readFileSync(path, 'utf8').matchAll(/\]\(([^)\s]+)\)/g)) {
+        const link = match[1]!.split('#')[0]!;
+        if (link === '' || /^[a-z]+:/.test(link)) continue;
+        if (!existsSync(resolve(dirname(path), link))) broken.push(`${rel(path)}: ${match[1]}`);
+      }
+    }
+    assert.deepEqual(broken, []);
+  });
+
+  it('runs every test under the root guard (npm test loads it first)', () => {
+    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    assert.match(scripts.test!, /^node --import \.\/dist\/test\/helpers\/root-guard\.js --test /);
+    assert.ok(rootGuardInstalled());
+  });
+
+  it('the guard refuses paths beside or above the repository, and allows the repository and the temporary directory', () => {
+    const sibling = join(ROOT, '..', 'shared', 'DESIGN.md');
+    assert.throws(() => readFileSync(sibling), OutsideRootError);
+    assert.throws(() => existsSync(join(ROOT, '..')), OutsideRootError);
+    assert.equal(outsideRoot(join(ROOT, '..', 'anything')), resolve(ROOT, '..', 'anything'));
+    assert.equal(outsideRoot(join(ROOT, 'package.json')), undefined);
+    assert.equal(outsideRoot(mkdtempSync(join(tmpdir(), 'vigil-guard-'))), undefined);
+    assert.equal(outsideRoot('/usr/bin/promtool'), undefined);
+    assert.ok(readFileSync(join(ROOT, 'package.json')).length > 0);
+  });
+});
