@@ -36,6 +36,9 @@ const program = new Command('vigil')
 
 const configOption = (): Option =>
   new Option('-c, --config <file>', 'config file (default: ./vigil.yml if it exists, else the embedded default)');
+const demoOption = (what: string): Option => new Option('--demo', what).conflicts('config');
+const demoTimingOption = (): Option =>
+  new Option('--demo-timing <spec>', 'story timing of the demo, e.g. tick=1s,fail=15s,silence=75s,gap=12s (default tick=5s,fail=40s,silence=1m30s,gap=1m)');
 
 program
   .command('serve')
@@ -43,10 +46,13 @@ program
   .addOption(configOption())
   .option('--listen <addr>', 'listen address host:port, overrides the config (e.g. 127.0.0.1:9977, [::1]:9977)')
   .option('--state <file>', 'SQLite state file, overrides the config')
+  .addOption(demoOption('run a simulated fleet (labelled demo: simulated) and its scripted story instead of a config'))
+  .addOption(demoTimingOption())
   .action(
-    run(async (options: { config?: string; listen?: string; state?: string }) => {
+    run(async (options: { config?: string; listen?: string; state?: string; demo?: boolean; demoTiming?: string }) => {
       const { serve } = await import('./serve.js');
-      await serve({ configPath: options.config, listen: options.listen, state: options.state });
+      const demo = options.demo ? { timing: (await import('./demo/story.js')).parseTiming(options.demoTiming) } : undefined;
+      await serve({ configPath: options.config, listen: options.listen, state: options.state, demo });
     }),
   );
 
@@ -80,11 +86,15 @@ program
   .addOption(
     new Option('--format <format>', 'rule file format').choices(['prometheus', 'prometheus-operator']).default('prometheus'),
   )
+  .addOption(demoOption("generate for the demo fleet of `vigil serve --demo` instead of a config"))
+  .addOption(demoTimingOption())
+  .option('--demo-webhook <url>', "with --demo: the webhook receiving the demo's notifications", 'http://127.0.0.1:5001/vigil-demo')
   .action(
-    run(async (options: { config?: string; out: string; format: 'prometheus' | 'prometheus-operator' }) => {
+    run(async (options: { config?: string; out: string; format: 'prometheus' | 'prometheus-operator'; demo?: boolean; demoTiming?: string; demoWebhook: string }) => {
       const { generateRulesCommand } = await import('./generate/index.js');
+      const demo = options.demo ? { timing: (await import('./demo/story.js')).parseTiming(options.demoTiming), webhookUrl: options.demoWebhook } : undefined;
       // It reports its own problems and answers with the exit code.
-      process.exitCode = await generateRulesCommand({ configPath: options.config, out: options.out, format: options.format });
+      process.exitCode = await generateRulesCommand({ configPath: options.config, out: options.out, format: options.format, demo });
     }),
   );
 

@@ -2,9 +2,10 @@
 import { createServer, type Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { parseListen, type ListenAddress } from './config/listen.js';
-import { EMBEDDED_FILE, loadConfig } from './config/load.js';
+import { EMBEDDED_FILE, loadConfig, parseConfig, type LoadedConfig } from './config/load.js';
 import type { VigilConfig } from './config/normalize.js';
 import { Authorizer } from './exporter/auth.js';
+import { DEMO_BUILD_LABELS, DEMO_FILE, demoStatePath, startDemoFleet, type DemoFleet, type StoryTiming } from './demo/index.js';
 import { createApp } from './exporter/server.js';
 import { EXTENSIONS, type Extension } from './extensions.js';
 import { startSelfMonitor } from './runtime/self-monitor.js';
@@ -17,6 +18,8 @@ export interface ServeOptions {
   configPath?: string;
   listen?: string;
   state?: string;
+  /** `--demo`: run the simulated fleet and its story instead of a config file. */
+  demo?: { timing: StoryTiming };
 }
 
 export interface RunningVigil {
@@ -29,7 +32,17 @@ export interface RunningVigil {
 
 /** Starts everything and resolves once the HTTP server listens. Used by the CLI and by tests. */
 export async function startVigil(options: ServeOptions): Promise<RunningVigil> {
-  const { config, file } = await loadConfig(options.configPath);
+  const demo = options.demo ? await startDemoFleet(options.demo.timing) : undefined;
+  try {
+    return await startWith(options, demo);
+  } catch (error) {
+    await demo?.stop();
+    throw error;
+  }
+}
+
+async function startWith(options: ServeOptions, demo: DemoFleet | undefined): Promise<RunningVigil> {
+  const { config, file } = demo ? await demoConfig(demo, options) : await loadConfig(options.configPath);
   const log = pino({ level: config.logLevel, base: { app: 'vigil' } });
   const statePath = options.state ?? config.statePath;
 
@@ -38,16 +51,26 @@ export async function startVigil(options: ServeOptions): Promise<RunningVigil> {
   const address = await bind(server, options.listen ? parseListen(options.listen) : config.listen);
   if (file === EMBEDDED_FILE) config.targets = selfTargets(address, statePath);
   try {
-    const running = startOnBoundServer(server, address, config, statePath, log);
+    const running = startOnBoundServer(server, address, config, statePath, log, demo);
     log.info(
       { config: file, extensions: running.extensions, listen: `${address.host}:${address.port}`, state: statePath, subjects: running.vigil.state.subjects.size },
       'vigil serving',
     );
+    if (demo) {
+      const host = address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host.includes(':') ? `[${address.host}]` : address.host;
+      demo.drive(`http://${host}:${address.port}`, (message) => log.info({ demo: DEMO_BUILD_LABELS.demo }, message));
+    }
     return running;
   } catch (error) {
     server.close(); // a failed start must not leave the port held and the process running
     throw error;
   }
+}
+
+/** The demo's config, for its fleet's ports; its state is a fresh temporary file unless --state says otherwise. */
+async function demoConfig(demo: DemoFleet, options: ServeOptions): Promise<LoadedConfig> {
+  const statePath = options.state ?? demoStatePath();
+  return parseConfig(demo.configText({ statePath, listen: options.listen }), { file: DEMO_FILE, baseDir: process.cwd() });
 }
 
 function bind(server: Server, listen: ListenAddress): Promise<ListenAddress> {
@@ -66,6 +89,7 @@ function startOnBoundServer(
   config: VigilConfig,
   statePath: string,
   log: Logger,
+  demo: DemoFleet | undefined,
 ): RunningVigil & { extensions: string[] } {
   const store = Store.open(statePath, {
     flushIntervalMs: config.flushInterval,
@@ -85,6 +109,7 @@ function startOnBoundServer(
     metrics: extensions.flatMap((extension) => (extension.metrics ? [() => extension.metrics!()] : [])),
     maxBodyBytes: config.api.maxBodyBytes,
     version: VERSION,
+    ...(demo && { buildLabels: DEMO_BUILD_LABELS }),
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
   });
   server.on('request', web.app);
@@ -103,6 +128,8 @@ function startOnBoundServer(
       server.closeIdleConnections();
       selfMonitor.stop();
       await Promise.allSettled(sources.map((source) => source.stop()));
+      // After the probes stopped, so closing the demo's servers is not recorded as an outage.
+      await demo?.stop();
       await Promise.allSettled(extensions.map((extension) => extension.stop?.()));
       vigil.stop();
       await closed;

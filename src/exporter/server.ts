@@ -14,6 +14,8 @@ export interface ServerOptions {
   /** Extra routers mounted under /api/v1 (extensions: practable, heartbeats, agents, ...). */
   routes?: express.Router[];
   version: string;
+  /** Further labels of vigil_build_info (`demo="simulated"` while the demo runs). */
+  buildLabels?: Readonly<Record<string, string>>;
   /** Extra /metrics families (text exposition) from extensions, appended to each scrape. */
   metrics?: (() => string)[];
   logError: (error: unknown) => void;
@@ -36,6 +38,7 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     state: () => vigil.state,
     storeStats: () => vigil.store.stats(),
     version: options.version,
+    ...(options.buildLabels && { buildLabels: options.buildLabels }),
     extra: options.metrics ?? [],
   });
   app.get('/metrics', async (req: Request, res: Response) => {

@@ -3,7 +3,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, parseConfig } from '../config/load.js';
+import { DEMO_FILE, demoConfigForRules } from '../demo/config.js';
+import type { StoryTiming } from '../demo/story.js';
 import { VERSION } from '../version.js';
 import { alertmanagerConfig } from './alertmanager.js';
 import { dashboards, grafanaProvisioning } from './grafana/index.js';
@@ -63,6 +65,8 @@ export interface GenerateRulesOptions {
   configPath?: string;
   out?: string;
   format?: string;
+  /** `--demo`: generate for the demo fleet instead of a config file. */
+  demo?: { timing: StoryTiming; webhookUrl: string };
 }
 
 /** Loads the config, generates, writes under `out` (default `.`). Returns the process exit code. */
@@ -74,7 +78,9 @@ export async function generateRulesCommand(options: GenerateRulesOptions = {}): 
   }
   let input: GenerateInput;
   try {
-    const { raw, baseDir } = await loadConfig(options.configPath);
+    const { raw, baseDir } = options.demo
+      ? await parseConfig(demoConfigForRules(options.demo.timing, options.demo.webhookUrl), { file: DEMO_FILE, baseDir: process.cwd() })
+      : await loadConfig(options.configPath);
     const overrides = raw.alerting?.templates_dir;
     // Like every path in the config, templates_dir is relative to the config file.
     const templatesDir = overrides === undefined ? undefined : resolve(baseDir, overrides);

@@ -1,5 +1,5 @@
-// The embedded default's probes of vigil itself (docs/design.md, contracts: commands): its own port, a file write in its state directory and
-// its own health endpoint. Built once the server is bound, because `--listen :0` only then knows its port.
+// The embedded default's probes of vigil itself (docs/design.md, contracts: commands): its own port, a file
+// write in its state directory and its own health endpoint. Built once the server is bound, because `--listen :0` only then knows its port.
 import { dirname } from 'node:path';
 import { targetsSchema, type TargetsConfig } from '../config/targets.js';
 import { SELF_SUBJECT } from './self-monitor.js';
