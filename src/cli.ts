@@ -88,9 +88,9 @@ program
   )
   .addOption(demoOption("generate for the demo fleet of `vigil serve --demo` instead of a config"))
   .addOption(demoTimingOption())
-  .option('--demo-webhook <url>', "with --demo: the webhook receiving the demo's notifications", 'http://127.0.0.1:5001/vigil-demo')
+  .option('--demo-webhook <url>', "with --demo: the webhook receiving the demo's notifications (default http://127.0.0.1:5001/vigil-demo)")
   .action(
-    run(async (options: { config?: string; out: string; format: 'prometheus' | 'prometheus-operator'; demo?: boolean; demoTiming?: string; demoWebhook: string }) => {
+    run(async (options: { config?: string; out: string; format: 'prometheus' | 'prometheus-operator'; demo?: boolean; demoTiming?: string; demoWebhook?: string }) => {
       const { generateRulesCommand } = await import('./generate/index.js');
       const demo = options.demo ? { timing: (await import('./demo/story.js')).parseTiming(options.demoTiming), webhookUrl: options.demoWebhook } : undefined;
       // It reports its own problems and answers with the exit code.

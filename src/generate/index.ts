@@ -66,7 +66,7 @@ export interface GenerateRulesOptions {
   out?: string;
   format?: string;
   /** `--demo`: generate for the demo fleet instead of a config file. */
-  demo?: { timing: StoryTiming; webhookUrl: string };
+  demo?: { timing: StoryTiming; webhookUrl?: string };
 }
 
 /** Loads the config, generates, writes under `out` (default `.`). Returns the process exit code. */

@@ -2,10 +2,11 @@
 // scripted outage shows in /metrics and the API and is over again, the hosts behind the switch are suppressed and
 // never unhealthy, and everything the demo shows is labelled as simulated.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { DEMO_SUBJECTS } from '../../src/demo/config.js';
 import { cycleMs, parseTiming, sceneAt, slowAnswerMs } from '../../src/demo/story.js';
-import { spawnServe, type ServeProcess } from '../helpers/serve-process.js';
+import { CLI, spawnServe, type ServeProcess } from '../helpers/serve-process.js';
 import { demoOutages } from './outages.js';
 import { sample, watchOutages, type OutageRecord, type Snapshot } from './watch.js';
 
@@ -35,6 +36,12 @@ describe('the demo story (pure)', () => {
     assert.deepEqual([...seen].sort(), ['heartbeat', 'hosts', 'machine', 'switch', 'video', 'web failing', 'web slow']);
     assert.throws(() => parseTiming('tick=10ms'), /at least 100ms/);
     assert.throws(() => parseTiming('speed=2'), /expected key=duration/);
+  });
+
+  it('is a mode of its own: --demo refuses --config', () => {
+    const result = spawnSync(process.execPath, [CLI, 'serve', '--demo', '--config', 'vigil.yml'], { encoding: 'utf8' });
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /'--demo' cannot be used with option '-c, --config/);
   });
 });
 
