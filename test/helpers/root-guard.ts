@@ -4,12 +4,13 @@
 //
 // Allowed: the repository (and the real place of its node_modules, a symlink in worktrees), the temporary
 // directory, the system directories where .ci/run's Debian packages live, and dot-directories of $HOME (tool
-// caches). Refused: anything else that exists, and anything beside the repository whether it exists or not (a
-// sibling folder is exactly what a fresh clone does not have). A nonexistent path elsewhere is left to the OS.
+// caches). Refused: anything else that exists, such as a folder beside the repository or the one it sits in. A
+// path that does not exist is left to the OS: nothing is read (npm's PATH names node_modules/.bin of every folder
+// above the repository, and a PATH lookup probes them).
 import fs, { realpathSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const GUARD_URL = import.meta.url;
@@ -46,7 +47,6 @@ export function outsideRoot(path: string): string | undefined {
   const absolute = resolve(path);
   if (allowedDirs.some((dir) => within(absolute, dir))) return undefined;
   if (within(absolute, home) && absolute !== home && relative(home, absolute).split(sep)[0]!.startsWith('.')) return undefined;
-  if (within(absolute, dirname(ROOT))) return absolute; // beside the repository: never, existing or not
   return rawExistsSync(absolute) ? absolute : undefined;
 }
 

@@ -82,11 +82,12 @@ describe('the repository stands alone', () => {
     assert.ok(rootGuardInstalled());
   });
 
-  it('the guard refuses paths beside or above the repository, and allows the repository and the temporary directory', () => {
-    const sibling = join(ROOT, '..', 'shared', 'DESIGN.md');
-    assert.throws(() => readFileSync(sibling), OutsideRootError);
-    assert.throws(() => existsSync(join(ROOT, '..')), OutsideRootError);
-    assert.equal(outsideRoot(join(ROOT, '..', 'anything')), resolve(ROOT, '..', 'anything'));
+  it('the guard refuses what exists outside the repository, and allows the repository and the temporary directory', () => {
+    const parent = resolve(ROOT, '..');
+    assert.throws(() => existsSync(parent), OutsideRootError);
+    assert.throws(() => readdirSync(parent), OutsideRootError);
+    assert.equal(outsideRoot(join(ROOT, '..')), parent);
+    assert.equal(outsideRoot(join(ROOT, '..', 'no-such-sibling-0f3a')), undefined, 'nothing to read: left to the OS (ENOENT)');
     assert.equal(outsideRoot(join(ROOT, 'package.json')), undefined);
     assert.equal(outsideRoot(mkdtempSync(join(tmpdir(), 'vigil-guard-'))), undefined);
     assert.equal(outsideRoot('/usr/bin/promtool'), undefined);
