@@ -38,6 +38,18 @@ describe('the repository stands alone', () => {
     assert.deepEqual(found, []);
   });
 
+  it('names only documents it contains (docs/…, examples/…, bench/… in any file)', () => {
+    let named = 0;
+    const missing = files.flatMap((path) =>
+      [...readFileSync(path, 'utf8').matchAll(/(?<![\w./-])((?:docs|examples|bench)\/[\w.-]+\.(?:md|yml))\b/g)]
+        .map((match) => (named++, match[1]!))
+        .filter((doc) => !existsSync(join(ROOT, doc)) && !existsSync(resolve(dirname(path), doc)))
+        .map((doc) => `${rel(path)}: ${doc}`),
+    );
+    assert.deepEqual(missing, []);
+    assert.ok(named > 30, `found ${named} mentions (the scan reads the files)`);
+  });
+
   it('builds no path that climbs out of the repository', () => {
     const found: string[] = [];
     for (const path of ts) {
