@@ -1,7 +1,7 @@
 // `vigil serve`: load the config, restore state, start the engine loop, the sources and the HTTP server; stop gracefully.
 import { createServer, type Server } from 'node:http';
 import { pino, type Logger } from 'pino';
-import { parseListen, type ListenAddress } from './config/listen.js';
+import { localBaseUrl, parseListen, type ListenAddress } from './config/listen.js';
 import { EMBEDDED_FILE, loadConfig, parseConfig, type LoadedConfig } from './config/load.js';
 import type { VigilConfig } from './config/normalize.js';
 import { Authorizer } from './exporter/auth.js';
@@ -57,8 +57,7 @@ async function startWith(options: ServeOptions, demo: DemoFleet | undefined): Pr
       'vigil serving',
     );
     if (demo) {
-      const host = address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host.includes(':') ? `[${address.host}]` : address.host;
-      demo.drive(`http://${host}:${address.port}`, (message) => log.info({ demo: DEMO_BUILD_LABELS.demo }, message));
+      demo.drive(localBaseUrl(address), (message) => log.info({ demo: DEMO_BUILD_LABELS.demo }, message));
     }
     return running;
   } catch (error) {
