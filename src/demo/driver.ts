@@ -3,6 +3,7 @@
 // with a bearer token, and holds the lab PCs' websockets with the reference agent's client. It never touches the
 // engine: vigil sees only what any installation would see.
 import { AgentConnection } from '../agent/client.js';
+import { formatDuration } from '../util/duration.js';
 import { DEMO_SUBJECTS } from './config.js';
 import type { DemoPort, DemoWebServer } from './servers.js';
 import { episodes, sceneAt, type DemoScene, type StoryTiming } from './story.js';
@@ -59,12 +60,11 @@ export class DemoDriver {
     await Promise.all([switchPort.set(scene.switchUp), ...hostPorts.map((port) => port.set(scene.hostsUp))]);
 
     for (const id of DEMO_SUBJECTS.machines) this.holdAgent(id, id !== DEMO_SUBJECTS.roamingMachine || scene.machineConnected);
-    const seconds = (ms: number) => Math.round(ms / 1000);
     await Promise.allSettled([
       scene.heartbeat ? this.push(DEMO_SUBJECTS.heartbeat, 'heartbeat', 'ok', 'nightly backup alive (simulated)') : undefined,
       this.push(DEMO_SUBJECTS.experiment, 'stream-data', 'ok', 'data stream transmitting (simulated)'),
       scene.videoQuiet
-        ? this.push(DEMO_SUBJECTS.experiment, 'stream-video', 'crit', `video stream has not transmitted for over ${seconds(this.options.timing.tickMs)}s (simulated)`)
+        ? this.push(DEMO_SUBJECTS.experiment, 'stream-video', 'crit', `video stream has not transmitted for over ${formatDuration(this.options.timing.tickMs)} (simulated)`)
         : this.push(DEMO_SUBJECTS.experiment, 'stream-video', 'ok', 'video stream transmitting (simulated)'),
     ]);
   }
