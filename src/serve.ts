@@ -96,7 +96,7 @@ function startOnBoundServer(
     onError: (error) => log.error({ err: error.message }, 'state flush failed; retrying'),
   });
   const vigil = new Vigil(store, config.settings);
-  vigil.syncConfiguredSubjects(config.subjects);
+  vigil.syncConfiguredSubjects(config.subjects, config.renames);
   const selfMonitor = startSelfMonitor(vigil);
 
   const auth = new Authorizer(config.api.tokens);
@@ -107,6 +107,7 @@ function startOnBoundServer(
     routes: extensions.flatMap((extension) => (extension.routes ? [extension.routes] : [])),
     metrics: extensions.flatMap((extension) => (extension.metrics ? [() => extension.metrics!()] : [])),
     maxBodyBytes: config.api.maxBodyBytes,
+    probe: config.probe,
     version: VERSION,
     ...(demo && { buildLabels: DEMO_BUILD_LABELS }),
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),

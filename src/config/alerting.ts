@@ -3,6 +3,7 @@
 // Secrets are only ever file paths (`*_file`): Alertmanager reads them on its own machine, so no secret value
 // is ever written into a generated file.
 import { z } from 'zod';
+import { isMailbox, MAILBOX_HINT } from '../util/mailbox.js';
 import { durationSchema, LABEL_NAME_RE } from './fields.js';
 
 export const NOTIFY_MODES = ['failure', 'change', 'always'] as const;
@@ -22,11 +23,14 @@ const urlSchema = z.url({ protocol: /^https?$/, error: 'expected an http:// or h
   return url.username === '' && url.password === '';
 }, 'must not contain credentials (user:password@); Alertmanager would print them in its configuration');
 
+/** An address with or without a display name (`Ops <ops@example.org>`): Alertmanager accepts both. */
+const mailboxSchema = z.string().refine(isMailbox, MAILBOX_HINT);
+
 const emailSchema = z.strictObject({
   to: z
-    .union([z.email(), z.array(z.email()).min(1)], { error: 'expected an e-mail address or a list of them' })
-    .meta({ description: 'Recipient address, or a list of them.' }),
-  from: z.email().meta({ description: 'Sender address.' }),
+    .union([mailboxSchema, z.array(mailboxSchema).min(1)], { error: 'expected an e-mail address or a list of them' })
+    .meta({ description: 'Recipient address (display name allowed: "Ops <ops@example.org>"), or a list of them.' }),
+  from: mailboxSchema.meta({ description: 'Sender address, display name allowed: "vigil <vigil@example.org>".' }),
   smarthost: z
     .string()
     .regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, e.g. smtp.example.org:587')

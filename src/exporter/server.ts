@@ -7,6 +7,8 @@ import { readRoutes } from './api/reads.js';
 import { writeRoutes } from './api/writes.js';
 import { createMetricsEndpoint, maybeGzipAsync } from './metrics/self.js';
 import { HttpProblem, problemHandler, sendProblem } from './problem.js';
+import { probeRoutes } from './probe-endpoint.js';
+import type { ProbeEndpointConfig } from '../config/probe-modules.js';
 
 export interface ServerOptions {
   auth: Authorizer;
@@ -19,6 +21,8 @@ export interface ServerOptions {
   /** Extra /metrics families (text exposition) from extensions, appended to each scrape. */
   metrics?: (() => string)[];
   logError: (error: unknown) => void;
+  /** The blackbox-compatible /probe endpoint; absent = disabled. */
+  probe?: ProbeEndpointConfig;
 }
 
 export interface VigilApp {
@@ -58,6 +62,8 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     res.type('html').send('<html><head><title>vigil</title></head><body><h1>vigil</h1><p><a href="/metrics">Metrics</a> · <a href="/api/v1/health">Health</a> · <a href="/api/v1/subjects">Subjects</a></p></body></html>\n'),
   );
 
+  if (options.probe) app.use(probeRoutes(options.probe, metrics.registry));
+
   const { auth } = options;
   const events = eventRoutes(vigil);
   const api = express.Router();
@@ -88,6 +94,7 @@ const ROUTE_METHODS: [RegExp, string][] = [
   [/^\/api\/v1\/subjects\/[^/]+\/connectivity$/, 'PUT'],
   [/^\/api\/v1\/subjects\/[^/]+\/metadata\/[^/]+$/, 'PUT, DELETE'],
   [/^\/api\/v1\/subjects\/[^/]+\/manipulations$/, 'POST'],
+  [/^\/api\/v1\/subjects\/[^/]+\/rename$/, 'POST'],
   [/^\/api\/v1\/subjects\/[^/]+\/health$/, 'GET'],
   [/^\/api\/v1\/subjects\/[^/]+$/, 'GET, PUT, DELETE'],
   [/^\/api\/v1\/(subjects|health|events|events\/stream)$/, 'GET'],
@@ -95,7 +102,7 @@ const ROUTE_METHODS: [RegExp, string][] = [
   [/^\/api\/v1\/heartbeats$/, 'POST'],
   [/^\/api\/v1\/practable\/experiments(\/[^/]+\/events|\/events\/[^/]+)?$/, 'GET'],
   [/^\/api\/v1\/agents\/connect$/, 'GET'],
-  [/^\/(metrics|-\/healthy|-\/ready)$/, 'GET'],
+  [/^\/(metrics|probe|-\/healthy|-\/ready)$/, 'GET'],
 ];
 
 function knownPathMethods(path: string): string | undefined {

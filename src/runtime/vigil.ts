@@ -47,8 +47,15 @@ export class Vigil {
     return result;
   }
 
-  /** Brings configured subjects in line with the config: upsert the listed ones, remove configured ones no longer listed. */
-  syncConfiguredSubjects(specs: SubjectSpec[]): void {
+  /**
+   * Brings configured subjects in line with the config: first the renames (`renamed_from`) of subjects that still
+   * have their old id, so their history, events and manipulations follow; then upsert the listed ones and remove
+   * configured ones no longer listed. A rename whose new id already exists has happened before and is skipped.
+   */
+  syncConfiguredSubjects(specs: SubjectSpec[], renames: readonly { from: string; to: string }[] = []): void {
+    for (const { from, to } of renames) {
+      if (this.state.subjects.has(from) && !this.state.subjects.has(to)) this.apply((s, now) => engine.renameSubject(s, from, to, now));
+    }
     const wanted = new Set(specs.map((spec) => spec.id));
     for (const [id, subject] of this.state.subjects) {
       if (subject.spec.source === 'config' && !wanted.has(id)) this.apply((s, now) => engine.removeSubject(s, id, now));

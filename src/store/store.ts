@@ -61,6 +61,7 @@ export class Store {
   private dirtySubjects = new Set<string>();
   private dirtySources = new Set<string>();
   private queuedEvents: EngineEvent[] = [];
+  private queuedRenames: NonNullable<EngineResult['renamed']> = [];
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -126,6 +127,7 @@ export class Store {
     for (const id of result.changed) this.dirtySubjects.add(id);
     for (const name of result.changedSources ?? []) this.dirtySources.add(name);
     for (const event of result.events) this.queuedEvents.push(event);
+    for (const rename of result.renamed ?? []) this.queuedRenames.push(rename);
     if (this.hasPending()) this.schedule();
   }
 
@@ -206,6 +208,7 @@ export class Store {
       subjects: [...this.dirtySubjects].map((id) => ({ id, state: state?.subjects.get(id) })),
       sources: [...this.dirtySources].map((name) => ({ name, state: state?.sources.get(name) })),
       events: this.queuedEvents,
+      renames: this.queuedRenames,
       seq: this.queuedEvents.reduce((highest, event) => Math.max(highest, event.seq), state?.seq ?? 0),
       eventsPerSubject: this.options.eventsPerSubject,
     };
@@ -229,6 +232,7 @@ export class Store {
     this.dirtySubjects = new Set();
     this.dirtySources = new Set();
     this.queuedEvents = [];
+    this.queuedRenames = [];
     this.transactions += 1;
     this.lastFlushError = undefined;
     this.lastFlushAt = (this.options.now ?? Date.now)();

@@ -24,6 +24,8 @@ export interface FlushBatch {
   subjects: { id: string; state: SubjectState | undefined }[];
   sources: { name: string; state: SourceState | undefined }[];
   events: EngineEvent[];
+  /** Subject renames, in order: events up to `seq` move from the old id to the new one. */
+  renames: { from: string; to: string; seq: number }[];
   seq: number;
   eventsPerSubject: number;
 }
@@ -36,6 +38,7 @@ export class Tables {
   private readonly deleteSource;
   private readonly insertEvent;
   private readonly pruneSubjectEvents;
+  private readonly renameSubjectEvents;
   private readonly raiseSeq;
   private readonly selectEventsAfter;
   private readonly selectSubjectEventsAfter;
@@ -63,6 +66,9 @@ export class Tables {
       `DELETE FROM events WHERE subject = @subject AND seq < (
          SELECT seq FROM events WHERE subject = @subject ORDER BY seq DESC LIMIT 1 OFFSET @keep - 1)`,
     );
+    this.renameSubjectEvents = db.prepare<{ from: string; to: string; seq: number }>(
+      'UPDATE events SET subject = @to WHERE subject = @from AND seq <= @seq',
+    );
     // max(): the global sequence never goes backwards, whatever a caller hands in.
     this.raiseSeq = db.prepare<[number]>("UPDATE meta SET value = max(value, ?) WHERE key = 'seq'");
     this.selectEventsAfter = db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
@@ -85,6 +91,8 @@ export class Tables {
     for (const event of batch.events) {
       rows += this.insertEvent.run(event.seq, event.at, event.subject, event.type, event.from, event.to, event.reason ?? null).changes;
     }
+    // History follows a renamed subject; after the events above, before the old id's row (and events) are deleted.
+    for (const rename of batch.renames) rows += this.renameSubjectEvents.run(rename).changes;
     for (const { id, state } of batch.subjects) {
       if (state) {
         rows += this.upsertSubject.run(id, JSON.stringify(state)).changes;
@@ -94,7 +102,7 @@ export class Tables {
       }
     }
     const deleted = new Set(batch.subjects.filter((subject) => !subject.state).map((subject) => subject.id));
-    const withNewEvents = new Set(batch.events.map((event) => event.subject));
+    const withNewEvents = new Set([...batch.events.map((event) => event.subject), ...batch.renames.map((rename) => rename.to)]);
     for (const subject of withNewEvents) {
       if (deleted.has(subject)) continue;
       rows += this.pruneSubjectEvents.run({ subject, keep: Math.max(1, batch.eventsPerSubject) }).changes;

@@ -6,19 +6,24 @@ import { join } from 'node:path';
 import { renderAgentMetrics } from '../../../src/exporter/metrics/agents.js';
 import { renderKubernetesMetrics } from '../../../src/exporter/metrics/kubernetes.js';
 import { renderPractableMetrics } from '../../../src/exporter/metrics/practable.js';
+import { probeSchema } from '../../../src/config/probe-modules.js';
 import { createMetricsEndpoint } from '../../../src/exporter/metrics/self.js';
+import { probeRoutes } from '../../../src/exporter/probe-endpoint.js';
 import { REPO_ROOT } from '../../helpers/repo-root.js';
 import { parseExposition } from './exposition-parser.js';
-import { realisticState, T0 } from './factory.js';
+import { makeCheck, realisticState, T0 } from './factory.js';
 
 /** Every family of every renderer, fully populated: core (subjects, checks, probes, sources, self) and each source's. */
 export async function renderEveryFamily(): Promise<string> {
   const state = realisticState();
+  // A target that presented a TLS certificate (download over https).
+  state.subjects.get('lab-1')!.checks['https'] = makeCheck('https', { metrics: { duration_seconds: 0.2, tls_cert_expiry_timestamp_seconds: T0 / 1000 + 86_400 } });
   const endpoint = createMetricsEndpoint({
     state: () => state,
     storeStats: () => ({ transactions: 1, rowsWritten: 2, lastFlushDurationMs: 3, pendingSubjects: 0, sizeBytes: 4096 }),
     version: '0.0.0-test',
   });
+  probeRoutes(probeSchema.parse({}), endpoint.registry); // the blackbox-compatible /probe adds its counter family
   await endpoint.render(); // the scrape self-metrics appear from the second scrape on
   const core = (await endpoint.render()).body;
   const practable = renderPractableMetrics({
