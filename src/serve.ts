@@ -96,6 +96,7 @@ function startOnBoundServer(
     onError: (error) => log.error({ err: error.message }, 'state flush failed; retrying'),
   });
   const vigil = new Vigil(store, config.settings);
+  vigil.maintenance.configure(config.maintenance); // before the subjects, so their first events already say so
   vigil.syncConfiguredSubjects(config.subjects, config.renames);
   const selfMonitor = startSelfMonitor(vigil);
 

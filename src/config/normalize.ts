@@ -7,6 +7,8 @@ import type { AlertingConfig } from './alerting.js';
 import { formatKeyPath } from './errors.js';
 import { durationMs, labelsToStrings, parseByteSize } from './fields.js';
 import { parseListen, type ListenAddress } from './listen.js';
+import { normalizeMaintenance } from './maintenance.js';
+import type { MaintenanceWindow } from '../maintenance/windows.js';
 import { normalizePractable, type PractableConfig } from './practable.js';
 import { normalizeOctopus, type OctopusConfig } from './octopus.js';
 import type { ProbeEndpointConfig } from './probe-modules.js';
@@ -38,6 +40,7 @@ export interface VigilConfig {
   /** Config `renamed_from`: existing subjects to rename before the configured ones are applied. */
   renames: SubjectRename[];
   targets: TargetsConfig;
+  maintenance: MaintenanceWindow[];
   /** The blackbox-compatible /probe endpoint and its modules (built-in ones not included). */
   probe: ProbeEndpointConfig;
   alerting?: AlertingConfig;
@@ -116,6 +119,7 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
     subjects,
     renames,
     targets: resolveTargetFiles(raw.targets, { baseDir, secrets }),
+    maintenance: normalizeMaintenance(raw.maintenance),
     probe: raw.probe,
   };
   if (raw.alerting !== undefined) config.alerting = raw.alerting;

@@ -203,6 +203,8 @@ export interface EngineEvent {
   from: string | null;
   to: string;
   reason?: string;
+  /** Id of the maintenance window the subject was in when this happened (set by the runtime, not the engine). */
+  maintenance?: string;
 }
 
 export interface SourceState {

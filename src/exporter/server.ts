@@ -2,9 +2,12 @@
 import express, { type Request, type Response } from 'express';
 import type { Vigil } from '../runtime/vigil.js';
 import type { Authorizer } from './auth.js';
+import { webRoutes } from '../web/routes.js';
 import { eventRoutes, type EventStreams } from './api/events.js';
+import { maintenanceRoutes } from './api/maintenance.js';
 import { readRoutes } from './api/reads.js';
 import { writeRoutes } from './api/writes.js';
+import { renderMaintenance } from './metrics/maintenance.js';
 import { createMetricsEndpoint, maybeGzipAsync } from './metrics/self.js';
 import { HttpProblem, problemHandler, sendProblem } from './problem.js';
 import { probeRoutes } from './probe-endpoint.js';
@@ -43,7 +46,7 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     storeStats: () => vigil.store.stats(),
     version: options.version,
     ...(options.buildLabels && { buildLabels: options.buildLabels }),
-    extra: options.metrics ?? [],
+    extra: [() => renderMaintenance(vigil.state, vigil.maintenance, vigil.clock()), ...(options.metrics ?? [])],
   });
   app.get('/metrics', async (req: Request, res: Response) => {
     // Bytes straight from the renderer, compressed off the event loop (see bench/RESULTS.md, scrape).
@@ -58,9 +61,8 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   app.get('/-/ready', (_req, res) => {
     res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'vigil is ready.\n' : 'vigil is not ready.\n');
   });
-  app.get('/', (_req, res) =>
-    res.type('html').send('<html><head><title>vigil</title></head><body><h1>vigil</h1><p><a href="/metrics">Metrics</a> · <a href="/api/v1/health">Health</a> · <a href="/api/v1/subjects">Subjects</a></p></body></html>\n'),
-  );
+  // The status page, subject pages and badges (src/web): another reader of the engine state beside /metrics and the API.
+  app.use(webRoutes(vigil));
 
   if (options.probe) app.use(probeRoutes(options.probe, metrics.registry));
 
@@ -70,6 +72,7 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   api.use(readRoutes(vigil));
   api.use(events.router);
   for (const router of options.routes ?? []) api.use(router);
+  api.use(maintenanceRoutes(vigil, auth, options.maxBodyBytes));
   api.use(writeRoutes(vigil, auth, options.maxBodyBytes));
   app.use('/api/v1', api);
 
@@ -99,6 +102,9 @@ const ROUTE_METHODS: [RegExp, string][] = [
   [/^\/api\/v1\/subjects\/[^/]+$/, 'GET, PUT, DELETE'],
   [/^\/api\/v1\/(subjects|health|events|events\/stream)$/, 'GET'],
   [/^\/api\/v1\/observations$/, 'POST'],
+  [/^\/api\/v1\/maintenance$/, 'GET, POST'],
+  [/^\/api\/v1\/maintenance\/[^/]+$/, 'GET, DELETE'],
+  [/^\/(subjects\/[^/]+|badge\/[^/]+(\/[^/]+)?\.svg|static\/[^/]+)?$/, 'GET'],
   [/^\/api\/v1\/heartbeats$/, 'POST'],
   [/^\/api\/v1\/practable\/experiments(\/[^/]+\/events|\/events\/[^/]+)?$/, 'GET'],
   [/^\/api\/v1\/agents\/connect$/, 'GET'],

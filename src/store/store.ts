@@ -12,6 +12,8 @@ import type { EngineEvent, EngineResult, EngineState, SourceState, SubjectState 
 import { StoreError, describeOpenFailure, errorMessage } from './errors.js';
 import { checkDatabaseIdentity, checkIntegrity, migrate } from './migrations.js';
 import { Tables, type FlushBatch } from './tables.js';
+import { MaintenanceTable } from './maintenance-table.js';
+import type { MaintenanceWindow } from '../maintenance/windows.js';
 
 export { StoreError } from './errors.js';
 
@@ -70,13 +72,16 @@ export class Store {
   private lastFlushDurationMs = 0;
   private lastFlushAt: number | undefined;
   private lastFlushError: string | undefined;
+  private readonly maintenance: MaintenanceTable;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly tables: Tables,
     readonly path: string,
     private readonly options: StoreOptions,
-  ) {}
+  ) {
+    this.maintenance = new MaintenanceTable(db, path);
+  }
 
   /** Opens (creating if absent) and migrates the database; throws StoreError on a corrupt, foreign or too-new file. */
   static open(path: string, options: StoreOptions): Store {
@@ -113,6 +118,22 @@ export class Store {
     } catch (error) {
       throw describeOpenFailure(this.path, error);
     }
+  }
+
+  loadMaintenance(): MaintenanceWindow[] {
+    this.assertOpen();
+    return this.maintenance.load();
+  }
+
+  /** Stores an API maintenance window at once, outside the group commit. */
+  saveMaintenance(window: MaintenanceWindow): void {
+    this.assertOpen();
+    this.maintenance.save(window);
+  }
+
+  deleteMaintenance(id: string): void {
+    this.assertOpen();
+    this.maintenance.delete(id);
   }
 
   /** The state the flush reads current subject and source rows from. */

@@ -11,7 +11,7 @@ export const DEFAULT_PUSH_PERIOD_MS = 60_000;
 // Ids follow the config's rules, so anything the config can name the API can address, and the other way round.
 export const idSchema = subjectIdSchema;
 
-const time = z.union([z.string(), z.number()]).transform((value, ctx) => {
+export const time = z.union([z.string(), z.number()]).transform((value, ctx) => {
   try {
     return parseTime(value);
   } catch (error) {

@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderAgentMetrics } from '../../../src/exporter/metrics/agents.js';
 import { renderKubernetesMetrics } from '../../../src/exporter/metrics/kubernetes.js';
+import { renderMaintenance } from '../../../src/exporter/metrics/maintenance.js';
+import { Maintenance } from '../../../src/maintenance/registry.js';
 import { renderPractableMetrics } from '../../../src/exporter/metrics/practable.js';
 import { probeSchema } from '../../../src/config/probe-modules.js';
 import { createMetricsEndpoint } from '../../../src/exporter/metrics/self.js';
@@ -13,7 +15,7 @@ import { REPO_ROOT } from '../../helpers/repo-root.js';
 import { parseExposition } from './exposition-parser.js';
 import { makeCheck, realisticState, T0 } from './factory.js';
 
-/** Every family of every renderer, fully populated: core (subjects, checks, probes, sources, self) and each source's. */
+/** Every family of every renderer, fully populated: core (subjects, checks, probes, sources, self), maintenance, each source's. */
 export async function renderEveryFamily(): Promise<string> {
   const state = realisticState();
   // A target that presented a TLS certificate (download over https).
@@ -37,8 +39,12 @@ export async function renderEveryFamily(): Promise<string> {
     objects: [{ group: 'eventing.knative.dev', kind: 'Trigger', namespace: 'default', name: 't', ready: 'true' }],
     heartbeats: [{ application: 'app', namespace: 'default', sent: 2, sendErrors: 0, received: 1, receivedAt: T0, latencyMs: 40 }],
   });
+  // A maintenance window open now over every subject (vigil_subject_maintenance).
+  const maintenance = new Maintenance({ loadMaintenance: () => [], saveMaintenance: () => undefined, deleteMaintenance: () => undefined });
+  maintenance.add({ match: {}, reason: 'contract', startsAt: T0 - 60_000, endsAt: T0 + 60_000 });
+  const windows = renderMaintenance(state, maintenance, T0);
   const agents = renderAgentMetrics({ connected: 1, connectionsTotal: 2, webhook: { delivered: 1, failed: 0, dropped: 0, queued: 0 } });
-  return core + practable + kubernetes + agents;
+  return core + windows + practable + kubernetes + agents;
 }
 
 /** vigil_* family names the renderers write (the contract). */
