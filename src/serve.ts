@@ -5,7 +5,7 @@ import { localBaseUrl, parseListen, type ListenAddress } from './config/listen.j
 import { EMBEDDED_FILE, loadConfig, parseConfig, type LoadedConfig } from './config/load.js';
 import type { VigilConfig } from './config/normalize.js';
 import { Authorizer } from './exporter/auth.js';
-import { DEMO_BUILD_LABELS, DEMO_FILE, demoStatePath, startDemoFleet, type DemoFleet, type StoryTiming } from './demo/index.js';
+import { DEMO_BUILD_LABELS, DEMO_FILE, DEMO_NOTICE, demoStatePath, startDemoFleet, type DemoFleet, type StoryTiming } from './demo/index.js';
 import { createApp } from './exporter/server.js';
 import { EXTENSIONS, type Extension } from './extensions.js';
 import { startSelfMonitor } from './runtime/self-monitor.js';
@@ -110,7 +110,7 @@ function startOnBoundServer(
     maxBodyBytes: config.api.maxBodyBytes,
     probe: config.probe,
     version: VERSION,
-    ...(demo && { buildLabels: DEMO_BUILD_LABELS }),
+    ...(demo && { buildLabels: DEMO_BUILD_LABELS, pageNotice: DEMO_NOTICE }),
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
   });
   server.on('request', web.app);

@@ -12,6 +12,8 @@ import { slowAnswerMs, type StoryTiming } from './story.js';
 export { DEFAULT_TIMING, formatTiming, parseTiming, type StoryTiming } from './story.js';
 
 export { DEMO_FILE } from './config.js';
+/** What every page of the status page says while the demo runs. */
+export const DEMO_NOTICE = 'Demo: every demo-… subject here is simulated (vigil serve --demo); its outages are scripted and repeat.';
 /** The value of the `demo` label on vigil_build_info while the demo runs. */
 export const DEMO_BUILD_LABELS = { demo: 'simulated' } as const;
 

@@ -10,7 +10,7 @@ import { CLI, spawnServe, type ServeProcess } from '../helpers/serve-process.js'
 import { demoOutages } from './outages.js';
 import { sample, watchOutages, type OutageRecord, type Snapshot } from './watch.js';
 
-const TIMING_SPEC = 'tick=250ms,fail=2s,silence=2500ms,gap=1500ms';
+const TIMING_SPEC = 'tick=400ms,fail=3s,silence=4s,gap=2s';
 const timing = parseTiming(TIMING_SPEC);
 
 describe('the demo story (pure)', () => {
@@ -61,7 +61,7 @@ describe('vigil serve --demo', () => {
     let first: Snapshot | undefined;
     let looks = 0;
     const records = await watchOutages(vigil.base, demoOutages(slowAnswerMs(timing) / 1000), {
-      deadline: started + cycleMs(timing) + 2 * timing.tickMs,
+      deadline: started + cycleMs(timing) + 4 * timing.tickMs,
       intervalMs: 50,
       each: (snap) => {
         first ??= snap;
@@ -82,5 +82,13 @@ describe('vigil serve --demo', () => {
     const infos = first!.samples.filter((s) => s.name === 'vigil_subject_info' && s.labels['subject']!.startsWith('demo-'));
     assert.ok(infos.length >= 9, `demo subjects: ${infos.map((s) => s.labels['subject']).join(', ')}`);
     for (const info of infos) assert.equal(info.labels['demo'], 'simulated', info.labels['subject']);
+
+    // The status page says so on every page, and shows the demo subjects with their label.
+    const statusPage = await (await fetch(`${vigil.base}/`)).text();
+    assert.match(statusPage, /<p class="notice" role="note">Demo: every demo-… subject here is simulated/);
+    assert.match(statusPage, new RegExp(DEMO_SUBJECTS.switch));
+    const subjectPage = await (await fetch(`${vigil.base}/subjects/${DEMO_SUBJECTS.switch}`)).text();
+    assert.match(subjectPage, /class="notice"/);
+    assert.match(subjectPage, /<code>demo=simulated<\/code>/);
   });
 });
