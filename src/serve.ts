@@ -1,5 +1,5 @@
 // `vigil serve`: load the config, restore state, start the engine loop, the sources and the HTTP server; stop gracefully.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { localBaseUrl, parseListen, type ListenAddress } from './config/listen.js';
 import { EMBEDDED_FILE, loadConfig, parseConfig, type LoadedConfig } from './config/load.js';
@@ -13,6 +13,9 @@ import { selfTargets } from './runtime/self-targets.js';
 import { Vigil } from './runtime/vigil.js';
 import { Store } from './store/store.js';
 import { VERSION } from './version.js';
+import { loadWebConfig, PLAIN_WEB_CONFIG, type WebConfig } from './web/web-config.js';
+import { WebGuard } from './web/guard.js';
+import { createWebListener, type WebListener } from './web/listener.js';
 
 export interface ServeOptions {
   configPath?: string;
@@ -20,6 +23,8 @@ export interface ServeOptions {
   state?: string;
   /** `--demo`: run the simulated fleet and its story instead of a config file. */
   demo?: { timing: StoryTiming };
+  /** exporter-toolkit web config; overrides the config key `web_config_file`. */
+  webConfigFile?: string;
 }
 
 export interface RunningVigil {
@@ -27,6 +32,10 @@ export interface RunningVigil {
   server: Server;
   address: ListenAddress;
   log: Logger;
+  /** Whether the listener speaks TLS. */
+  tls: boolean;
+  /** Re-reads the web config (SIGHUP): users, headers, rate limit and TLS settings; a broken file changes nothing. */
+  reloadWebConfig(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -46,14 +55,26 @@ async function startWith(options: ServeOptions, demo: DemoFleet | undefined): Pr
   const log = pino({ level: config.logLevel, base: { app: 'vigil' } });
   const statePath = options.state ?? config.statePath;
 
+  const webConfigFile = options.webConfigFile ?? config.webConfigFile;
+  const webConfig = webConfigFile === undefined ? PLAIN_WEB_CONFIG : await loadWebConfig(webConfigFile);
+  const listener = createWebListener(webConfig, log);
+  const server = listener.server;
+
   // Bind first: the embedded default's self-probes need the real port (`--listen :0` picks one).
-  const server = createServer();
   const address = await bind(server, options.listen ? parseListen(options.listen) : config.listen);
-  if (file === EMBEDDED_FILE) config.targets = selfTargets(address, statePath);
+  if (file === EMBEDDED_FILE) config.targets = selfTargets(address, statePath, listener.tls);
   try {
-    const running = startOnBoundServer(server, address, config, statePath, log, demo);
+    const running = startOnBoundServer(server, address, config, statePath, log, { listener, webConfig, webConfigFile }, demo);
     log.info(
-      { config: file, extensions: running.extensions, listen: `${address.host}:${address.port}`, state: statePath, subjects: running.vigil.state.subjects.size },
+      {
+        config: file,
+        extensions: running.extensions,
+        listen: `${address.host}:${address.port}`,
+        scheme: listener.tls ? 'https' : 'http',
+        basic_auth: webConfig.basicAuthUsers.size > 0,
+        state: statePath,
+        subjects: running.vigil.state.subjects.size,
+      },
       'vigil serving',
     );
     if (demo) {
@@ -88,6 +109,7 @@ function startOnBoundServer(
   config: VigilConfig,
   statePath: string,
   log: Logger,
+  web: { listener: WebListener; webConfig: WebConfig; webConfigFile: string | undefined },
   demo: DemoFleet | undefined,
 ): RunningVigil & { extensions: string[] } {
   const store = Store.open(statePath, {
@@ -101,10 +123,12 @@ function startOnBoundServer(
   const selfMonitor = startSelfMonitor(vigil);
 
   const auth = new Authorizer(config.api.tokens);
+  const guard = new WebGuard(web.webConfig, { auth, publicBadges: config.publicBadges });
   const extensions = EXTENSIONS.map((factory) => factory({ config, vigil, auth, log })).filter((e): e is Extension => e !== undefined);
   const sources = extensions.flatMap((extension) => extension.sources ?? []);
-  const web = createApp(vigil, {
+  const app = createApp(vigil, {
     auth,
+    guard: guard.middleware(),
     routes: extensions.flatMap((extension) => (extension.routes ? [extension.routes] : [])),
     metrics: extensions.flatMap((extension) => (extension.metrics ? [() => extension.metrics!()] : [])),
     maxBodyBytes: config.api.maxBodyBytes,
@@ -113,19 +137,31 @@ function startOnBoundServer(
     ...(demo && { buildLabels: DEMO_BUILD_LABELS, pageNotice: DEMO_NOTICE }),
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
   });
-  server.on('request', web.app);
+  server.on('request', app.app);
   for (const extension of extensions) extension.attach?.(server);
   const sink = vigil.sink();
   for (const source of sources) source.start(sink);
   vigil.start();
-  web.setReady(true);
+  app.setReady(true);
+
+  const reloadWebConfig = async (): Promise<void> => {
+    if (web.webConfigFile === undefined) return;
+    try {
+      const next = await loadWebConfig(web.webConfigFile);
+      web.listener.update(next);
+      guard.update(next);
+      log.info({ file: web.webConfigFile, basic_auth: next.basicAuthUsers.size > 0 }, 'web config re-read');
+    } catch (error) {
+      log.error({ file: web.webConfigFile, err: (error as Error).message }, 'web config not re-read: it is invalid; keeping the previous one');
+    }
+  };
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      web.setReady(false);
+      app.setReady(false);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      web.streams.closeAll();
+      app.streams.closeAll();
       server.closeIdleConnections();
       selfMonitor.stop();
       await Promise.allSettled(sources.map((source) => source.stop()));
@@ -137,7 +173,7 @@ function startOnBoundServer(
       store.close();
       log.info('vigil stopped; state flushed');
     })());
-  return { vigil, server, address, log, stop, extensions: extensions.map((e) => e.name) };
+  return { vigil, server, address, log, tls: web.listener.tls, reloadWebConfig, stop, extensions: extensions.map((e) => e.name) };
 }
 
 /** The CLI entry: runs until SIGTERM/SIGINT, then shuts down gracefully. */
@@ -155,4 +191,6 @@ export async function serve(options: ServeOptions): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  // As Prometheus and its exporters do: SIGHUP re-reads the web config (certificate files are also watched).
+  process.on('SIGHUP', () => void running.reloadWebConfig());
 }

@@ -46,8 +46,8 @@ export function reachableHost(address: ListenAddress): string {
   return address.host === '0.0.0.0' ? '127.0.0.1' : address.host === '::' ? '::1' : address.host;
 }
 
-/** `http://host:port` of a bound address, from this machine (IPv6 literals in brackets). */
-export function localBaseUrl(address: ListenAddress): string {
+/** `http(s)://host:port` of a bound address, from this machine (IPv6 literals in brackets). */
+export function localBaseUrl(address: ListenAddress, tls = false): string {
   const host = reachableHost(address);
-  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  return `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }

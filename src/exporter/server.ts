@@ -1,5 +1,5 @@
 // The HTTP face of vigil: /metrics, the lifecycle probes and the /api/v1 push API, on one express app.
-import express, { type Request, type Response } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Vigil } from '../runtime/vigil.js';
 import type { Authorizer } from './auth.js';
 import { webRoutes } from '../web/routes.js';
@@ -26,6 +26,8 @@ export interface ServerOptions {
   /** Extra /metrics families (text exposition) from extensions, appended to each scrape. */
   metrics?: (() => string)[];
   logError: (error: unknown) => void;
+  /** Runs before every route (the web config's headers, rate limit and read authentication). */
+  guard?: RequestHandler;
   /** The blackbox-compatible /probe endpoint; absent = disabled. */
   probe?: ProbeEndpointConfig;
 }
@@ -42,6 +44,8 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   app.disable('x-powered-by');
   app.set('etag', false); // our ETags are semantic (configuration vs health), never body hashes
   let ready = false;
+  // First, so every route, including ones added later (status page, badges), is behind it.
+  if (options.guard) app.use(options.guard);
 
   const metrics = createMetricsEndpoint({
     state: () => vigil.state,

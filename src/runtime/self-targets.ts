@@ -5,7 +5,7 @@ import { localBaseUrl, reachableHost, type ListenAddress } from '../config/liste
 import { targetsSchema, type TargetsConfig } from '../config/targets.js';
 import { SELF_SUBJECT } from './self-monitor.js';
 
-export function selfTargets(address: ListenAddress, statePath: string): TargetsConfig {
+export function selfTargets(address: ListenAddress, statePath: string, tls = false): TargetsConfig {
   const host = reachableHost(address);
   return targetsSchema.parse([
     { name: 'vigil-port', type: 'hostport', subject: SELF_SUBJECT, host, port: address.port, interval: '30s', timeout: '5s' },
@@ -14,7 +14,9 @@ export function selfTargets(address: ListenAddress, statePath: string): TargetsC
       name: 'vigil-health',
       type: 'download',
       subject: SELF_SUBJECT,
-      url: `${localBaseUrl(address)}/-/healthy`,
+      url: `${localBaseUrl(address, tls)}/-/healthy`,
+      // Over loopback: the certificate names the public host, not 127.0.0.1, and /-/healthy is open.
+      insecure_skip_verify: tls,
       interval: '30s',
       timeout: '5s',
     },

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Router, type Request, type Response } from 'express';
 import type { Vigil } from '../runtime/vigil.js';
+import { isAuthenticated } from './guard.js';
 import { badgeEtag, checkBadge, notFoundBadge, renderBadge, subjectBadge, type BadgeState } from './badge.js';
 import { html } from './html.js';
 import { page } from './layout.js';
@@ -17,7 +18,7 @@ export const CONTENT_SECURITY_POLICY =
 const ASSETS: Record<string, string> = { 'vigil.css': 'text/css; charset=utf-8', 'live.js': 'text/javascript; charset=utf-8', 'favicon.svg': 'image/svg+xml' };
 // Compiled code runs from dist/src/web; the files stay in src/web/assets (the Dockerfile copies them beside dist).
 const ASSET_DIR_CANDIDATES = [new URL('./assets/', import.meta.url), new URL('../../../src/web/assets/', import.meta.url)];
-const BADGE_CACHE = 'public, max-age=30, must-revalidate';
+const BADGE_CACHE = 'max-age=30, must-revalidate';
 
 function assetDir(): string {
   const found = ASSET_DIR_CANDIDATES.map((url) => fileURLToPath(url)).find((dir) => existsSync(`${dir}live.js`));
@@ -40,7 +41,8 @@ function sendPage(res: Response, status: number, body: string): void {
 function sendBadge(req: Request, res: Response, badge: BadgeState, status = 200): void {
   const svg = renderBadge(badge);
   const etag = badgeEtag(svg);
-  secure(res).setHeader('Cache-Control', BADGE_CACHE);
+  // A badge fetched with credentials (the web guard let it through) must not land in a shared cache.
+  secure(res).setHeader('Cache-Control', `${isAuthenticated(res) ? 'private' : 'public'}, ${BADGE_CACHE}`);
   res.setHeader('ETag', etag);
   if (status === 200 && req.get('if-none-match')?.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
     res.status(304).end();
