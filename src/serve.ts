@@ -5,7 +5,7 @@ import { localBaseUrl, parseListen, type ListenAddress } from './config/listen.j
 import { EMBEDDED_FILE, loadConfig, parseConfig, type LoadedConfig } from './config/load.js';
 import type { VigilConfig } from './config/normalize.js';
 import { Authorizer } from './exporter/auth.js';
-import { DEMO_BUILD_LABELS, DEMO_FILE, DEMO_NOTICE, demoStatePath, startDemoFleet, type DemoFleet, type StoryTiming } from './demo/index.js';
+import { DEMO_BUILD_LABELS, DEMO_FILE, DEMO_NOTICE, startDemoFleet, type DemoFleet, type StoryTiming } from './demo/index.js';
 import { createApp } from './exporter/server.js';
 import { EXTENSIONS, type Extension } from './extensions.js';
 import { startSelfMonitor } from './runtime/self-monitor.js';
@@ -46,6 +46,7 @@ export async function startVigil(options: ServeOptions): Promise<RunningVigil> {
     return await startWith(options, demo);
   } catch (error) {
     await demo?.stop();
+    demo?.discardState();
     throw error;
   }
 }
@@ -89,7 +90,7 @@ async function startWith(options: ServeOptions, demo: DemoFleet | undefined): Pr
 
 /** The demo's config, for its fleet's ports; its state is a fresh temporary file unless --state says otherwise. */
 async function demoConfig(demo: DemoFleet, options: ServeOptions): Promise<LoadedConfig> {
-  const statePath = options.state ?? demoStatePath();
+  const statePath = demo.statePath(options.state);
   return parseConfig(demo.configText({ statePath, listen: options.listen }), { file: DEMO_FILE, baseDir: process.cwd() });
 }
 
@@ -171,6 +172,7 @@ function startOnBoundServer(
       vigil.stop();
       await closed;
       store.close();
+      demo?.discardState();
       log.info('vigil stopped; state flushed');
     })());
   return { vigil, server, address, log, tls: web.listener.tls, reloadWebConfig, stop, extensions: extensions.map((e) => e.name) };

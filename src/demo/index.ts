@@ -1,7 +1,7 @@
 // `vigil serve --demo`: starts the simulated fleet's loopback servers, hands `vigil serve` the demo config that
 // points at them, and, once vigil listens, plays the story against it. Nothing of this runs without --demo.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoConfigText } from './config.js';
@@ -20,14 +20,13 @@ export const DEMO_BUILD_LABELS = { demo: 'simulated' } as const;
 export interface DemoFleet {
   /** The demo config for this fleet's ports. */
   configText(options: { statePath: string; listen?: string }): string;
+  /** `--state` when given, else a fresh temporary file, so every demo starts from nothing. */
+  statePath(given: string | undefined): string;
+  /** Removes the temporary state (not a given one) once vigil has closed it. */
+  discardState(): void;
   /** Plays the story against vigil at `base` (http://host:port). */
   drive(base: string, log: (message: string) => void): void;
   stop(): Promise<void>;
-}
-
-/** A fresh state file per demo run, so the story always starts from nothing. */
-export function demoStatePath(): string {
-  return join(mkdtempSync(join(tmpdir(), 'vigil-demo-')), 'vigil.db');
 }
 
 export async function startDemoFleet(timing: StoryTiming): Promise<DemoFleet> {
@@ -38,7 +37,16 @@ export async function startDemoFleet(timing: StoryTiming): Promise<DemoFleet> {
   await web.start();
   await Promise.all([switchPort, ...hostPorts].map((port) => port.open()));
   let driver: DemoDriver | undefined;
+  let stateDir: string | undefined;
   return {
+    statePath(given) {
+      if (given !== undefined) return given;
+      stateDir ??= mkdtempSync(join(tmpdir(), 'vigil-demo-'));
+      return join(stateDir, 'vigil.db');
+    },
+    discardState() {
+      if (stateDir !== undefined) rmSync(stateDir, { recursive: true, force: true });
+    },
     configText: ({ statePath, listen }) =>
       demoConfigText({ timing, token, statePath, listen, ports: { web: web.port, switch: switchPort.port, hosts: hostPorts.map((p) => p.port) } }),
     drive(base, log) {

@@ -3,6 +3,8 @@
 // never unhealthy, and everything the demo shows is labelled as simulated.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEMO_SUBJECTS } from '../../src/demo/config.js';
 import { cycleMs, parseTiming, sceneAt, slowAnswerMs } from '../../src/demo/story.js';
@@ -53,6 +55,10 @@ describe('vigil serve --demo', () => {
   after(async () => {
     vigil.child.kill('SIGTERM');
     await vigil.exited;
+    // Without --state the demo keeps its state in a temporary directory of its own and removes it when it stops.
+    const serving = JSON.parse(vigil.logs().split('\n').find((line) => line.includes('"vigil serving"'))!) as { state: string };
+    assert.match(serving.state, /vigil-demo-[^/]+\/vigil\.db$/);
+    assert.ok(!existsSync(dirname(serving.state)), `${serving.state} removed at stop`);
   });
 
   it('shows each scripted outage appear and recover within the first cycle, through /metrics and the API', async () => {
