@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// vigil's command line (DESIGN §6). Each command loads only what it needs, so `check-config` and
+// vigil's command line (the README's command table). Each command loads only what it needs, so `check-config` and
 // `config-schema` start fast and work without the server's or the generator's modules.
 import { Command, Option } from 'commander';
 import { ConfigError } from './config/errors.js';
@@ -36,6 +36,10 @@ const program = new Command('vigil')
 
 const configOption = (): Option =>
   new Option('-c, --config <file>', 'config file (default: ./vigil.yml if it exists, else the embedded default)');
+// The demo drives vigil over plain HTTP on loopback with a config of its own: no --config, no web config.
+const demoOption = (what: string): Option => new Option('--demo', what).conflicts(['config', 'web.config.file']);
+const demoTimingOption = (): Option =>
+  new Option('--demo-timing <spec>', 'story timing of the demo, e.g. tick=1s,fail=15s,silence=75s,gap=12s (default tick=5s,fail=40s,silence=1m30s,gap=1m)');
 
 program
   .command('serve')
@@ -44,10 +48,13 @@ program
   .option('--listen <addr>', 'listen address host:port, overrides the config (e.g. 127.0.0.1:9977, [::1]:9977)')
   .option('--state <file>', 'SQLite state file, overrides the config')
   .option('--web.config.file <file>', 'exporter-toolkit web config (TLS, client certificates, basic auth), overrides web_config_file; re-read on SIGHUP')
+  .addOption(demoOption('run a simulated fleet (labelled demo: simulated) and its scripted story instead of a config'))
+  .addOption(demoTimingOption())
   .action(
-    run(async (options: { config?: string; listen?: string; state?: string; 'web.config.file'?: string }) => {
+    run(async (options: { config?: string; listen?: string; state?: string; 'web.config.file'?: string; demo?: boolean; demoTiming?: string }) => {
       const { serve } = await import('./serve.js');
-      await serve({ configPath: options.config, listen: options.listen, state: options.state, webConfigFile: options['web.config.file'] });
+      const demo = options.demo ? { timing: (await import('./demo/story.js')).parseTiming(options.demoTiming) } : undefined;
+      await serve({ configPath: options.config, listen: options.listen, state: options.state, webConfigFile: options['web.config.file'], demo });
     }),
   );
 
@@ -89,15 +96,20 @@ program
     new Option('--format <format>', 'rule file format').choices(['prometheus', 'prometheus-operator']).default('prometheus'),
   )
   .option('--web.config.file <file>', "vigil serve's web config, for the scrape snippet (https, tls_config, basic_auth); overrides web_config_file")
+  .addOption(demoOption("generate for the demo fleet of `vigil serve --demo` instead of a config"))
+  .addOption(demoTimingOption())
+  .option('--demo-webhook <url>', "with --demo: the webhook receiving the demo's notifications (default http://127.0.0.1:5001/vigil-demo)")
   .action(
-    run(async (options: { config?: string; out: string; format: 'prometheus' | 'prometheus-operator'; 'web.config.file'?: string }) => {
+    run(async (options: { config?: string; out: string; format: 'prometheus' | 'prometheus-operator'; 'web.config.file'?: string; demo?: boolean; demoTiming?: string; demoWebhook?: string }) => {
       const { generateRulesCommand } = await import('./generate/index.js');
+      const demo = options.demo ? { timing: (await import('./demo/story.js')).parseTiming(options.demoTiming), webhookUrl: options.demoWebhook } : undefined;
       // It reports its own problems and answers with the exit code.
       process.exitCode = await generateRulesCommand({
         configPath: options.config,
         out: options.out,
         format: options.format,
         webConfigFile: options['web.config.file'],
+        demo,
       });
     }),
   );

@@ -1,10 +1,11 @@
 // `vigil serve`: load the config, restore state, start the engine loop, the sources and the HTTP server; stop gracefully.
 import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
-import { parseListen, type ListenAddress } from './config/listen.js';
-import { EMBEDDED_FILE, loadConfig } from './config/load.js';
+import { localBaseUrl, parseListen, type ListenAddress } from './config/listen.js';
+import { EMBEDDED_FILE, loadConfig, parseConfig, type LoadedConfig } from './config/load.js';
 import type { VigilConfig } from './config/normalize.js';
 import { Authorizer } from './exporter/auth.js';
+import { DEMO_BUILD_LABELS, DEMO_FILE, DEMO_NOTICE, startDemoFleet, type DemoFleet, type StoryTiming } from './demo/index.js';
 import { createApp } from './exporter/server.js';
 import { EXTENSIONS, type Extension } from './extensions.js';
 import { startSelfMonitor } from './runtime/self-monitor.js';
@@ -20,6 +21,8 @@ export interface ServeOptions {
   configPath?: string;
   listen?: string;
   state?: string;
+  /** `--demo`: run the simulated fleet and its story instead of a config file. */
+  demo?: { timing: StoryTiming };
   /** exporter-toolkit web config; overrides the config key `web_config_file`. */
   webConfigFile?: string;
 }
@@ -38,7 +41,18 @@ export interface RunningVigil {
 
 /** Starts everything and resolves once the HTTP server listens. Used by the CLI and by tests. */
 export async function startVigil(options: ServeOptions): Promise<RunningVigil> {
-  const { config, file } = await loadConfig(options.configPath);
+  const demo = options.demo ? await startDemoFleet(options.demo.timing) : undefined;
+  try {
+    return await startWith(options, demo);
+  } catch (error) {
+    await demo?.stop();
+    demo?.discardState();
+    throw error;
+  }
+}
+
+async function startWith(options: ServeOptions, demo: DemoFleet | undefined): Promise<RunningVigil> {
+  const { config, file } = demo ? await demoConfig(demo, options) : await loadConfig(options.configPath);
   const log = pino({ level: config.logLevel, base: { app: 'vigil' } });
   const statePath = options.state ?? config.statePath;
 
@@ -51,7 +65,7 @@ export async function startVigil(options: ServeOptions): Promise<RunningVigil> {
   const address = await bind(server, options.listen ? parseListen(options.listen) : config.listen);
   if (file === EMBEDDED_FILE) config.targets = selfTargets(address, statePath, listener.tls);
   try {
-    const running = startOnBoundServer(server, address, config, statePath, log, { listener, webConfig, webConfigFile });
+    const running = startOnBoundServer(server, address, config, statePath, log, { listener, webConfig, webConfigFile }, demo);
     log.info(
       {
         config: file,
@@ -64,11 +78,20 @@ export async function startVigil(options: ServeOptions): Promise<RunningVigil> {
       },
       'vigil serving',
     );
+    if (demo) {
+      demo.drive(localBaseUrl(address), (message) => log.info({ demo: DEMO_BUILD_LABELS.demo }, message));
+    }
     return running;
   } catch (error) {
     server.close(); // a failed start must not leave the port held and the process running
     throw error;
   }
+}
+
+/** The demo's config, for its fleet's ports; its state is a fresh temporary file unless --state says otherwise. */
+async function demoConfig(demo: DemoFleet, options: ServeOptions): Promise<LoadedConfig> {
+  const statePath = demo.statePath(options.state);
+  return parseConfig(demo.configText({ statePath, listen: options.listen }), { file: DEMO_FILE, baseDir: process.cwd() });
 }
 
 function bind(server: Server, listen: ListenAddress): Promise<ListenAddress> {
@@ -88,6 +111,7 @@ function startOnBoundServer(
   statePath: string,
   log: Logger,
   web: { listener: WebListener; webConfig: WebConfig; webConfigFile: string | undefined },
+  demo: DemoFleet | undefined,
 ): RunningVigil & { extensions: string[] } {
   const store = Store.open(statePath, {
     flushIntervalMs: config.flushInterval,
@@ -111,6 +135,7 @@ function startOnBoundServer(
     maxBodyBytes: config.api.maxBodyBytes,
     probe: config.probe,
     version: VERSION,
+    ...(demo && { buildLabels: DEMO_BUILD_LABELS, pageNotice: DEMO_NOTICE }),
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
   });
   server.on('request', app.app);
@@ -141,10 +166,13 @@ function startOnBoundServer(
       server.closeIdleConnections();
       selfMonitor.stop();
       await Promise.allSettled(sources.map((source) => source.stop()));
+      // After the probes stopped, so closing the demo's servers is not recorded as an outage.
+      await demo?.stop();
       await Promise.allSettled(extensions.map((extension) => extension.stop?.()));
       vigil.stop();
       await closed;
       store.close();
+      demo?.discardState();
       log.info('vigil stopped; state flushed');
     })());
   return { vigil, server, address, log, tls: web.listener.tls, reloadWebConfig, stop, extensions: extensions.map((e) => e.name) };

@@ -1,4 +1,4 @@
-// The YAML config (DESIGN §5) as a strict zod schema: an unknown key is an error at every level we own.
+// The YAML config (docs/config.md) as a strict zod schema: an unknown key is an error at every level we own.
 // The parsed value keeps the file's snake_case keys and duration strings; normalize.ts turns it into VigilConfig.
 import { z } from 'zod';
 import { agentsSchema } from './agents.js';

@@ -19,6 +19,10 @@ export interface ServerOptions {
   /** Extra routers mounted under /api/v1 (extensions: practable, heartbeats, agents, ...). */
   routes?: express.Router[];
   version: string;
+  /** Further labels of vigil_build_info (`demo="simulated"` while the demo runs). */
+  buildLabels?: Readonly<Record<string, string>>;
+  /** A line on every page of the status page (the demo says its fleet is simulated). */
+  pageNotice?: string;
   /** Extra /metrics families (text exposition) from extensions, appended to each scrape. */
   metrics?: (() => string)[];
   logError: (error: unknown) => void;
@@ -47,6 +51,7 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     state: () => vigil.state,
     storeStats: () => vigil.store.stats(),
     version: options.version,
+    ...(options.buildLabels && { buildLabels: options.buildLabels }),
     extra: [() => renderMaintenance(vigil.state, vigil.maintenance, vigil.clock()), ...(options.metrics ?? [])],
   });
   app.get('/metrics', async (req: Request, res: Response) => {
@@ -63,7 +68,7 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'vigil is ready.\n' : 'vigil is not ready.\n');
   });
   // The status page, subject pages and badges (src/web): another reader of the engine state beside /metrics and the API.
-  app.use(webRoutes(vigil));
+  app.use(webRoutes(vigil, options.pageNotice === undefined ? {} : { notice: options.pageNotice }));
 
   if (options.probe) app.use(probeRoutes(options.probe, metrics.registry));
 

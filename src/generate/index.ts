@@ -3,7 +3,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, parseConfig } from '../config/load.js';
+import { DEMO_FILE, demoConfigForRules } from '../demo/config.js';
+import type { StoryTiming } from '../demo/story.js';
 import { VERSION } from '../version.js';
 import { loadWebConfig } from '../web/web-config.js';
 import { alertmanagerConfig } from './alertmanager.js';
@@ -67,6 +69,8 @@ export interface GenerateRulesOptions {
   configPath?: string;
   out?: string;
   format?: string;
+  /** `--demo`: generate for the demo fleet instead of a config file. */
+  demo?: { timing: StoryTiming; webhookUrl?: string };
   /** exporter-toolkit web config; overrides the config key `web_config_file`. */
   webConfigFile?: string;
 }
@@ -80,7 +84,9 @@ export async function generateRulesCommand(options: GenerateRulesOptions = {}): 
   }
   let input: GenerateInput;
   try {
-    const { raw, baseDir, config } = await loadConfig(options.configPath);
+    const { raw, baseDir, config } = options.demo
+      ? await parseConfig(demoConfigForRules(options.demo.timing, options.demo.webhookUrl), { file: DEMO_FILE, baseDir: process.cwd() })
+      : await loadConfig(options.configPath);
     const webConfigFile = options.webConfigFile ?? config.webConfigFile;
     const web = webConfigFile === undefined ? undefined : await loadWebConfig(webConfigFile);
     const overrides = raw.alerting?.templates_dir;

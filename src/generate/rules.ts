@@ -1,7 +1,7 @@
 // Prometheus alerting rules: one group per policy (notify failure | change | always) and the built-in alerts.
 //
-// Check-scoped policies use the exporter's exact consecutive counters, so `threshold` and `recovery` count check
-// runs, not evaluations or scrapes (conditions.ts says how for each `on:` condition):
+// Check-scoped policies use the exporter's exact run counters (docs/metrics.md), so `threshold` and `recovery` count
+// check runs, not evaluations or scrapes (conditions.ts says how for each `on:` condition):
 //   fires    when the failing streak >= threshold and the check is not held back (dependency, manipulation, ...),
 //   resolves when the passing streak >= recovery   (hysteresis through the alert's own ALERTS series).
 // failure and change policies share this expression; they differ in Alertmanager (send_resolved, repeat).

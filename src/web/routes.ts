@@ -51,7 +51,8 @@ function sendBadge(req: Request, res: Response, badge: BadgeState, status = 200)
   res.status(status).type('image/svg+xml').send(svg);
 }
 
-export function webRoutes(vigil: Vigil): Router {
+/** `notice`: shown on every page (see layout.ts). */
+export function webRoutes(vigil: Vigil, options: { notice?: string } = {}): Router {
   const router = Router();
   const dir = assetDir();
   const assets = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { type, body: readFileSync(`${dir}${name}`) }]));
@@ -60,18 +61,18 @@ export function webRoutes(vigil: Vigil): Router {
     const now = vigil.clock();
     const query = parseStatusQuery(req.query as Record<string, unknown>);
     const model = buildStatus(vigil.state, vigil.maintenance, query, now);
-    sendPage(res, 200, page('Status', statusBody(vigil.state, vigil.maintenance, model, query, now)));
+    sendPage(res, 200, page('Status', statusBody(vigil.state, vigil.maintenance, model, query, now), options));
   });
 
   router.get('/subjects/:id', (req, res) => {
     const subject = vigil.state.subjects.get(req.params.id);
     if (!subject) {
-      sendPage(res, 404, page('Not found', html`<h1>No subject “${req.params.id}”</h1><p><a href="/">Back to all subjects</a></p>`, { live: false }));
+      sendPage(res, 404, page('Not found', html`<h1>No subject “${req.params.id}”</h1><p><a href="/">Back to all subjects</a></p>`, { live: false, ...options }));
       return;
     }
     const now = vigil.clock();
     const events = (vigil.state.history.get(subject.spec.id) ?? []).filter((event) => event.seq <= vigil.committedSeq);
-    sendPage(res, 200, page(subject.spec.id, subjectBody(vigil.state, subject, vigil.maintenance.openFor(subject.spec, now), events, now)));
+    sendPage(res, 200, page(subject.spec.id, subjectBody(vigil.state, subject, vigil.maintenance.openFor(subject.spec, now), events, now), options));
   });
 
   router.get('/badge/:file', (req, res, next) => {

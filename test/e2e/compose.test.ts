@@ -108,11 +108,11 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives vigil the example config and a writable volume where its relative state file goes', () => {
-    assert.equal(hostPathOf('vigil', '/etc/vigil/vigil.yml'), join(ROOT, 'vigil.yml'));
-    const state = yamlAt<{ state: string }>('vigil.yml').state;
+    assert.equal(hostPathOf('vigil', '/etc/vigil/vigil.yml'), join(ROOT, 'examples', 'vigil.yml'));
+    const state = yamlAt<{ state: string }>('examples/vigil.yml').state;
     const stateDir = resolve('/etc/vigil', state, '..');
     assert.ok(mounts(compose.services['vigil']!).some((m) => m.type === 'volume' && m.target === stateDir), `a volume at ${stateDir}`);
-    const listen = yamlAt<{ listen: string }>('vigil.yml').listen;
+    const listen = yamlAt<{ listen: string }>('examples/vigil.yml').listen;
     assert.equal(listen.split(':').pop(), '9977', 'the healthcheck and Prometheus use port 9977');
   });
 
@@ -126,7 +126,7 @@ describe('docker-compose.yml', () => {
     };
     assert.deepEqual(config.rule_files.map((file) => hostPathOf('prometheus', file)), [join(ROOT, 'rules', 'vigil.rules.yml')]);
     assert.deepEqual(config.alerting.alertmanagers[0]!.static_configs[0]!.targets, ['alertmanager:9093']);
-    const scrapeJob = yamlAt<{ alerting: { scrape_job?: string } }>('vigil.yml').alerting.scrape_job ?? 'vigil';
+    const scrapeJob = yamlAt<{ alerting: { scrape_job?: string } }>('examples/vigil.yml').alerting.scrape_job ?? 'vigil';
     const job = config.scrape_configs.find((c) => c.job_name === scrapeJob);
     assert.deepEqual(job?.static_configs[0]!.targets, ['vigil:9977'], `job ${scrapeJob} scrapes vigil`);
   });
@@ -241,7 +241,7 @@ describe('Dockerfile', () => {
         else cpSync(join(ROOT, from), join(dir, to), { recursive: true });
       }
       const generateWith = (cli: string, out: string) => {
-        const result = spawnSync(process.execPath, [cli, 'generate-rules', '--config', join(ROOT, 'vigil.yml'), '--out', out], { encoding: 'utf8', cwd: dir });
+        const result = spawnSync(process.execPath, [cli, 'generate-rules', '--config', join(ROOT, 'examples', 'vigil.yml'), '--out', out], { encoding: 'utf8', cwd: dir });
         assert.equal(result.status, 0, `${cli}: ${result.stdout}${result.stderr}`);
       };
       generateWith(join(dir, 'dist', 'src', 'cli.js'), join(dir, 'image-out'));
