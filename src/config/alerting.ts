@@ -1,4 +1,4 @@
-// The `alerting:` section (DESIGN §5): receivers, notification policies and the knobs of `vigil generate-rules`.
+// The `alerting:` section (docs/config.md, docs/alerting.md): receivers, notification policies and the knobs of `vigil generate-rules`.
 // Keys are snake_case and mirror Alertmanager's own field names where a field ends up in its configuration.
 // Secrets are only ever file paths (`*_file`): Alertmanager reads them on its own machine, so no secret value
 // is ever written into a generated file.
@@ -10,6 +10,13 @@ export const NOTIFY_MODES = ['failure', 'change', 'always'] as const;
 export type NotifyMode = (typeof NOTIFY_MODES)[number];
 export const POLICY_SCOPES = ['check', 'subject'] as const;
 export const SEVERITIES = ['critical', 'warning', 'info'] as const;
+
+/** What counts as failing (`on:`), per scope; the first of each list is the default. */
+export const CHECK_CONDITIONS = ['crit', 'warn', 'unreachable', 'stale'] as const;
+export const SUBJECT_CONDITIONS = ['unhealthy', 'unavailable', 'missing', 'warnings'] as const;
+export type CheckCondition = (typeof CHECK_CONDITIONS)[number];
+export type SubjectCondition = (typeof SUBJECT_CONDITIONS)[number];
+export type PolicyCondition = CheckCondition | SubjectCondition;
 
 const NAME_RE = /^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/;
 const nameSchema = (what: string) =>
@@ -73,12 +80,12 @@ const receiverSchema = z
   });
 
 /** A match value is one label value or a list of values (any of them). */
-const matchValueSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+export const matchValueSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
   error: 'expected a label value or a list of values',
 });
 
 /** Labels of vigil's series or alerts that say nothing about which subjects a policy is for. */
-const UNMATCHABLE_KEYS: readonly string[] = ['policy', 'severity', 'state', 'status', 'job', 'instance', 'alertname'];
+export const UNMATCHABLE_KEYS: readonly string[] = ['policy', 'severity', 'state', 'status', 'job', 'instance', 'alertname'];
 
 const policySchema = z
   .strictObject({
@@ -90,6 +97,14 @@ const policySchema = z
     scope: z.enum(POLICY_SCOPES).default('check').meta({
       description: 'check: each check result counts (exact consecutive counters); subject: subject health, counted in evaluations.',
     }),
+    on: z
+      .array(z.enum([...CHECK_CONDITIONS, ...SUBJECT_CONDITIONS]))
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          'What counts as failing. Check scope: crit, warn, unreachable, stale (default [crit]); subject scope: unhealthy, unavailable, missing, warnings (default [unhealthy]).',
+      }),
     notify: z.enum(NOTIFY_MODES).meta({
       description: 'failure: notify when failing; change: notify when failing and when recovered; always: every result.',
     }),
@@ -116,6 +131,21 @@ const policySchema = z
         ctx.addIssue({ code: 'custom', path: ['match', key], message: `cannot match on "${key}": match on kind, subject, check, source or a subject label` });
       }
     }
+    if (policy.on !== undefined) {
+      const allowed: readonly string[] = policy.scope === 'subject' ? SUBJECT_CONDITIONS : CHECK_CONDITIONS;
+      const seen = new Set<string>();
+      policy.on.forEach((condition, index) => {
+        if (!allowed.includes(condition)) {
+          ctx.addIssue({ code: 'custom', path: ['on', index], message: `"${condition}" is not a ${policy.scope}-scope condition (expected ${allowed.join(', ')})` });
+        } else if (seen.has(condition)) {
+          ctx.addIssue({ code: 'custom', path: ['on', index], message: `"${condition}" is listed twice` });
+        }
+        seen.add(condition);
+      });
+      if (policy.notify === 'always') {
+        ctx.addIssue({ code: 'custom', path: ['on'], message: 'notify: always sends every result; on does not apply' });
+      }
+    }
     if (policy.scope === 'subject' && 'check' in policy.match) {
       ctx.addIssue({ code: 'custom', path: ['match', 'check'], message: 'a subject-scoped policy cannot match on check' });
     }
@@ -125,6 +155,10 @@ export const alertingSchema = z
   .strictObject({
     evaluation_interval: durationSchema.default('15s').meta({ description: 'Evaluation interval of the generated rule groups.' }),
     external_url: urlSchema.optional().meta({ description: 'Link put into notifications (your vigil status page or Grafana).' }),
+    subject_links: z.boolean().default(true).meta({
+      description:
+        "external_url is vigil's own address (its status page): notifications link each alert to <external_url>/subjects/<id>. Set false when external_url points elsewhere (Grafana).",
+    }),
     runbook_url: z.string().min(1).default('docs/runbook.md').meta({
       description: 'Base of the runbook_url annotations; each alert appends #its-name. Point it at your hosted copy of docs/runbook.md.',
     }),
@@ -195,6 +229,11 @@ export type AlertingConfig = z.output<typeof alertingSchema>;
 export type AlertingInput = z.input<typeof alertingSchema>;
 export type PolicyConfig = AlertingConfig['policies'][number];
 export type ReceiverConfig = AlertingConfig['receivers'][string];
+
+/** A policy's conditions: as configured, else the scope's default ([crit] or [unhealthy]). */
+export function policyConditions(policy: Pick<PolicyConfig, 'on' | 'scope'>): PolicyCondition[] {
+  return policy.on ?? [policy.scope === 'subject' ? SUBJECT_CONDITIONS[0] : CHECK_CONDITIONS[0]];
+}
 
 /** `web-probes` → `WebProbes`: alert names are CamelCase (mixin style guide). */
 export function camelCase(name: string): string {

@@ -8,6 +8,8 @@ import type { MetricsSelectionConfig } from '../exporter/metrics/selection.js';
 import { formatKeyPath } from './errors.js';
 import { durationMs, labelsToStrings, parseByteSize } from './fields.js';
 import { parseListen, type ListenAddress } from './listen.js';
+import { normalizeMaintenance } from './maintenance.js';
+import type { MaintenanceWindow } from '../maintenance/windows.js';
 import { normalizePractable, type PractableConfig } from './practable.js';
 import { normalizeOctopus, type OctopusConfig } from './octopus.js';
 import type { ProbeEndpointConfig } from './probe-modules.js';
@@ -28,6 +30,10 @@ export interface ApiTokenConfig {
 
 export interface VigilConfig {
   listen: ListenAddress;
+  /** Absolute path of the exporter-toolkit web config (TLS, basic auth), when one is configured. */
+  webConfigFile?: string;
+  /** With basic auth on: badges stay reachable without credentials. */
+  publicBadges: boolean;
   /** Absolute path of the SQLite state file. */
   statePath: string;
   flushInterval: number;
@@ -41,6 +47,7 @@ export interface VigilConfig {
   /** Config `renamed_from`: existing subjects to rename before the configured ones are applied. */
   renames: SubjectRename[];
   targets: TargetsConfig;
+  maintenance: MaintenanceWindow[];
   /** The blackbox-compatible /probe endpoint and its modules (built-in ones not included). */
   probe: ProbeEndpointConfig;
   alerting?: AlertingConfig;
@@ -111,6 +118,7 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
 
   const config: VigilConfig = {
     listen: parseListen(raw.listen),
+    publicBadges: raw.public_badges,
     statePath: resolve(baseDir, raw.state),
     flushInterval: durationMs(raw.store.flush_interval),
     logLevel: raw.log.level,
@@ -120,8 +128,10 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
     subjects,
     renames,
     targets: resolveTargetFiles(raw.targets, { baseDir, secrets }),
+    maintenance: normalizeMaintenance(raw.maintenance),
     probe: raw.probe,
   };
+  if (raw.web_config_file !== undefined) config.webConfigFile = resolve(baseDir, raw.web_config_file);
   if (raw.alerting !== undefined) config.alerting = raw.alerting;
   if (raw.kubernetes !== undefined) config.kubernetes = normalizeKubernetes(raw.kubernetes, (path) => resolve(baseDir, path), secrets);
   if (raw.practable !== undefined) config.practable = normalizePractable(raw.practable, secrets);

@@ -1,6 +1,9 @@
 // What the generator needs from a config, as plain data, so `generate()` is a pure function of it.
 import { alertingSchema, type AlertingConfig } from '../config/alerting.js';
 import type { MetricsSelectionConfig } from '../exporter/metrics/selection.js';
+import { scrapeSchema, type ScrapeSettings } from '../config/scrape.js';
+import type { WebConfig } from '../web/web-config.js';
+import { scrapeInput, type ScrapeInput } from './scrape.js';
 import type { TemplateSources } from './templates.js';
 
 export interface GenerateSubject {
@@ -20,6 +23,8 @@ export interface GenerateInput {
   templates: TemplateSources;
   /** `metrics: {include, exclude}`: rules may only read families it exposes; dashboards show only those. */
   metrics: MetricsSelectionConfig;
+  /** How Prometheus scrapes vigil; absent: no scrape snippet. */
+  scrape?: ScrapeInput;
 }
 
 /** The parts of the validated snake_case config the generator reads. */
@@ -32,10 +37,12 @@ export interface RawGenerateConfig {
   }[];
   alerting?: unknown;
   metrics?: { include?: readonly string[]; exclude?: readonly string[] };
+  listen?: string;
+  scrape?: ScrapeSettings;
 }
 
 /** Turns the loader's validated `raw` config into generator input. A config without `alerting:` gets the defaults. */
-export function generateInputFromRaw(raw: RawGenerateConfig, version: string, templates: TemplateSources): GenerateInput {
+export function generateInputFromRaw(raw: RawGenerateConfig, version: string, templates: TemplateSources, web?: WebConfig): GenerateInput {
   const subjects = (raw.subjects ?? []).map((subject) => ({
     id: subject.id,
     kind: subject.kind,
@@ -45,5 +52,7 @@ export function generateInputFromRaw(raw: RawGenerateConfig, version: string, te
   // The loader has validated `alerting` already; parsing again only fills defaults when the section is absent.
   const alerting = alertingSchema.parse(raw.alerting ?? {});
   const metrics: MetricsSelectionConfig = { include: [...(raw.metrics?.include ?? [])], exclude: [...(raw.metrics?.exclude ?? [])] };
-  return { version, subjects, alerting, templates, metrics };
+  const input: GenerateInput = { version, subjects, alerting, templates, metrics };
+  if (raw.listen !== undefined) input.scrape = scrapeInput(raw.scrape ?? scrapeSchema.parse({}), raw.listen, web);
+  return input;
 }

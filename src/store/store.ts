@@ -1,4 +1,4 @@
-// Persistence of the engine state in SQLite with group commit (DESIGN §2).
+// Persistence of the engine state in SQLite with group commit (docs/store.md).
 //
 // The engine mutates its in-memory state; `record()` only notes which subjects changed and which events happened.
 // A timer, armed only while something is dirty, writes all of it in ONE transaction every flush interval and then
@@ -13,6 +13,8 @@ import type { EngineEvent, EngineResult, EngineState, SourceState, SubjectState 
 import { StoreError, describeOpenFailure, errorMessage } from './errors.js';
 import { checkDatabaseIdentity, checkIntegrity, migrate } from './migrations.js';
 import { Tables, type FlushBatch } from './tables.js';
+import { MaintenanceTable } from './maintenance-table.js';
+import type { MaintenanceWindow } from '../maintenance/windows.js';
 
 export { StoreError } from './errors.js';
 
@@ -73,13 +75,16 @@ export class Store {
   private lastFlushDurationMs = 0;
   private lastFlushAt: number | undefined;
   private lastFlushError: string | undefined;
+  private readonly maintenance: MaintenanceTable;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly tables: Tables,
     readonly path: string,
     private readonly options: StoreOptions,
-  ) {}
+  ) {
+    this.maintenance = new MaintenanceTable(db, path);
+  }
 
   /** Opens (creating if absent) and migrates the database; throws StoreError on a corrupt, foreign or too-new file. */
   static open(path: string, options: StoreOptions): Store {
@@ -116,6 +121,22 @@ export class Store {
     } catch (error) {
       throw describeOpenFailure(this.path, error);
     }
+  }
+
+  loadMaintenance(): MaintenanceWindow[] {
+    this.assertOpen();
+    return this.maintenance.load();
+  }
+
+  /** Stores an API maintenance window at once, outside the group commit. */
+  saveMaintenance(window: MaintenanceWindow): void {
+    this.assertOpen();
+    this.maintenance.save(window);
+  }
+
+  deleteMaintenance(id: string): void {
+    this.assertOpen();
+    this.maintenance.delete(id);
   }
 
   /** The state the flush reads current subject and source rows from. */

@@ -12,6 +12,7 @@ interface EventRow {
   from_state: string | null;
   to_state: string;
   reason: string | null;
+  maintenance: string | null;
 }
 
 interface StateRow {
@@ -63,8 +64,8 @@ export class Tables {
     );
     this.deleteSource = db.prepare<[string]>('DELETE FROM sources WHERE name = ?');
     // OR REPLACE: an event seq seen twice must not wedge every later flush; the newer copy wins.
-    this.insertEvent = db.prepare<[number, number, string, string, string | null, string, string | null]>(
-      'INSERT OR REPLACE INTO events (seq, at, subject, type, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    this.insertEvent = db.prepare<[number, number, string, string, string | null, string, string | null, string | null]>(
+      'INSERT OR REPLACE INTO events (seq, at, subject, type, from_state, to_state, reason, maintenance) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     // Keeps the newest `limit` events of a subject: everything older than the limit-th newest goes.
     this.pruneSubjectEvents = db.prepare<{ subject: string; keep: number }>(
@@ -94,7 +95,8 @@ export class Tables {
       rows += state ? this.upsertSource.run(name, JSON.stringify(state)).changes : this.deleteSource.run(name).changes;
     }
     for (const event of batch.events) {
-      rows += this.insertEvent.run(event.seq, event.at, event.subject, event.type, event.from, event.to, event.reason ?? null).changes;
+      rows += this.insertEvent.run(event.seq, event.at, event.subject, event.type, event.from, event.to, event.reason ?? null, event.maintenance ?? null)
+        .changes;
     }
     // History follows a renamed subject; after the events above, before the old id's row (and events) are deleted.
     for (const rename of batch.renames) rows += this.renameSubjectEvents.run(rename).changes;
@@ -162,5 +164,6 @@ export class Tables {
 function toEvent(row: EventRow): EngineEvent {
   const event: EngineEvent = { seq: row.seq, at: row.at, subject: row.subject, type: row.type as EventType, from: row.from_state, to: row.to_state };
   if (row.reason !== null) event.reason = row.reason;
+  if (row.maintenance !== null) event.maintenance = row.maintenance;
   return event;
 }

@@ -30,6 +30,7 @@ export interface Harness {
   base: string;
   vigil: Vigil;
   web: VigilApp;
+  server: Server;
   dir: string;
   request(method: string, path: string, options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Response>;
   close(): Promise<void>;
@@ -65,6 +66,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     base,
     vigil,
     web,
+    server,
     dir,
     request(method, path, { token, body, raw, headers = {} } = {}) {
       const allHeaders: Record<string, string> = { ...headers };

@@ -1,4 +1,4 @@
-// Request bodies of the push API (DESIGN §6), validated strictly: an unknown field is a mistake worth reporting.
+// Request bodies of the push API (the README's Push API), validated strictly: an unknown field is a mistake worth reporting.
 import { z } from 'zod';
 import { CHECK_STATUSES, type Observation, type Timing } from '../../engine/types.js';
 import { labelsSchema, labelsToStrings } from '../../config/fields.js';
@@ -11,7 +11,7 @@ export const DEFAULT_PUSH_PERIOD_MS = 60_000;
 // Ids follow the config's rules, so anything the config can name the API can address, and the other way round.
 export const idSchema = subjectIdSchema;
 
-const time = z.union([z.string(), z.number()]).transform((value, ctx) => {
+export const time = z.union([z.string(), z.number()]).transform((value, ctx) => {
   try {
     return parseTime(value);
   } catch (error) {
@@ -56,7 +56,8 @@ const metrics = z
 
 export const checkBody = z
   .strictObject({
-    status: z.enum(CHECK_STATUSES as [string, ...string[]]),
+    // `unreachable`: this run did not reach what the check watches (timeout, no route): a run, not a result.
+    status: z.enum(['unreachable', ...CHECK_STATUSES] as [string, ...string[]]),
     message: z.string().max(1024).optional(),
     observed_at: time.optional(),
     period: duration.refine((ms) => ms > 0, 'period must be positive').optional(),

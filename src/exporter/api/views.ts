@@ -109,6 +109,7 @@ export function eventView(event: EngineEvent) {
     from: event.from,
     to: event.to,
     reason: event.reason ?? null,
+    maintenance: event.maintenance ?? null,
   };
 }
 

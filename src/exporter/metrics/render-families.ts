@@ -1,8 +1,18 @@
 // One emitter per large family, writing the series of ONE subject (its own, or those of its checks): the
 // incremental renderer (render.ts) runs each over a chunk of subjects and keeps the bytes until one of them
-// changes. Source families are few and written whole, every scrape.
-import { CHECK_STATUSES, HEALTH_STATES, type CheckState, type EngineState, type SubjectState } from '../../engine/types.js';
-import { CHECK_FAMILIES, ICMP_RTT_KEYS, PROBE_FAMILIES, PROBE_METRIC_KEYS, SOURCE_FAMILIES, SUBJECT_FAMILIES, type FamilyDef } from './families.js';
+// changes. Families that read other subjects (dependencies) or none (sources) are written whole, every scrape.
+import { dependencyDown } from '../../engine/runs.js';
+import { CHECK_STATUSES, HEALTH_STATES, RUN_OUTCOMES, type CheckState, type EngineState, type RunRecord, type SubjectState } from '../../engine/types.js';
+import {
+  CHECK_FAMILIES,
+  ICMP_RTT_KEYS,
+  PROBE_FAMILIES,
+  PROBE_METRIC_KEYS,
+  RUN_FAMILIES,
+  SOURCE_FAMILIES,
+  SUBJECT_FAMILIES,
+  type FamilyDef,
+} from './families.js';
 import type { LabelCache, SubjectLabels } from './label-cache.js';
 import { escapeLabelValue, formatSecondsFromMs, formatValue } from './text-format.js';
 import { piece, type ExpositionWriter, type Piece } from './writer.js';
@@ -35,6 +45,20 @@ function forChecks(subject: SubjectState, labels: SubjectLabels, cache: LabelCac
     const check = checks[name]!;
     if (check.dropped) continue; // a lost source's checks disappear until they report again
     written += each(check, cache.check(labels, name));
+  }
+  return written;
+}
+
+const RUN_OUTCOME_TAILS = RUN_OUTCOMES.map((outcome) => `,outcome="${outcome}"} `);
+
+/** Runs `each` over the run records of a subject's visible checks. */
+function forRuns(subject: SubjectState, labels: SubjectLabels, cache: LabelCache, each: (checkLabels: Piece, record: RunRecord) => number): number {
+  const runs = subject.runs;
+  if (runs === undefined) return 0;
+  let written = 0;
+  for (const name in runs) {
+    if (subject.checks[name]?.dropped) continue;
+    written += each(cache.check(labels, name), runs[name]!);
   }
   return written;
 }
@@ -134,6 +158,23 @@ export const LARGE_FAMILIES: readonly LargeFamily[] = [
   checkFamily(C.expiry, (w, check, labels) => (w.sampleSeconds(C.expiry.open, labels, check.expiresAt), 1)),
   checkFamily(C.consecutiveFailures, (w, check, labels) => (w.sampleValue(C.consecutiveFailures.open, labels, check.consecutiveFailures), 1)),
   checkFamily(C.consecutiveSuccesses, (w, check, labels) => (w.sampleValue(C.consecutiveSuccesses.open, labels, check.consecutiveSuccesses), 1)),
+  // Run records (unreached runs included): what rules count "consecutive runs in on:" from. Checks that never
+  // answered have runs too; a dropped check's are hidden with the rest of its series.
+  { def: RUN_FAMILIES.total, emit: (s, l, cache, w) => forRuns(s, l, cache, (labels, record) => (w.sampleValue(RUN_FAMILIES.total.open, labels, record.total), 1)) },
+  {
+    def: RUN_FAMILIES.last,
+    emit: (s, l, cache, w) =>
+      forRuns(s, l, cache, (labels, record) => {
+        let written = 0;
+        for (let k = 0; k < RUN_OUTCOMES.length; k++) {
+          const last = record.last[RUN_OUTCOMES[k]!];
+          if (last === undefined) continue;
+          w.sampleRest(RUN_FAMILIES.last.open, labels, `${RUN_OUTCOME_TAILS[k]}${formatValue(last)}\n`);
+          written++;
+        }
+        return written;
+      }),
+  },
   probeFamily(P.duration, PROBE_METRIC_KEYS.duration),
   probeFamily(P.responseBytes, PROBE_METRIC_KEYS.responseBytes),
   probeFamily(P.httpStatusCode, PROBE_METRIC_KEYS.httpStatusCode),
@@ -160,6 +201,54 @@ function optionalFamily(w: ExpositionWriter, family: FamilyDef, body: () => numb
   const written = body();
   if (written === 0) w.rewind(mark);
   return written;
+}
+
+/** Direct and transitive dependants of `id` (the engine refuses cycles; `seen` keeps an old one finite). */
+function dependantCount(dependents: ReadonlyMap<string, ReadonlySet<string>>, id: string): number {
+  const direct = dependents.get(id);
+  if (direct === undefined || direct.size === 0) return 0;
+  const seen = new Set<string>();
+  const queue = [...direct];
+  for (let i = 0; i < queue.length; i++) {
+    const next = queue[i]!;
+    if (next === id || seen.has(next)) continue;
+    seen.add(next);
+    for (const further of dependents.get(next) ?? []) queue.push(further);
+  }
+  return seen.size;
+}
+
+/**
+ * vigil_subject_dependency_down and vigil_subject_dependants, whole: their values follow other subjects (a
+ * dependency's health, the dependants map), so a subject's kept bytes could not know when they change. Only
+ * subjects with dependencies (or dependants) have series; the rest cost a check of two fields.
+ */
+export function renderDependencies(state: EngineState, cache: LabelCache, w: ExpositionWriter, enabled: (name: string) => boolean): number {
+  let series = 0;
+  if (enabled(S.dependencyDown.name)) {
+    series += optionalFamily(w, S.dependencyDown, () => {
+      let written = 0;
+      for (const subject of state.subjects.values()) {
+        if (subject.spec.dependsOn.length === 0) continue;
+        w.sample(S.dependencyDown.open, cache.subject(subject).subjectKind, dependencyDown(state, subject) ? TAIL_1 : TAIL_0);
+        written++;
+      }
+      return written;
+    });
+  }
+  if (enabled(S.dependants.name) && state.dependents.size > 0) {
+    series += optionalFamily(w, S.dependants, () => {
+      let written = 0;
+      for (const subject of state.subjects.values()) {
+        const count = dependantCount(state.dependents, subject.spec.id);
+        if (count === 0) continue;
+        w.sampleValue(S.dependants.open, cache.subject(subject).subjectKind, count);
+        written++;
+      }
+      return written;
+    });
+  }
+  return series;
 }
 
 /** The per-source families, whole (a handful of series); `enabled` filters by family name. */

@@ -6,13 +6,13 @@
 // allows several members; Go's gzip.Reader, which Prometheus uses, reads them as one stream).
 import type { EngineState, SubjectState } from '../../engine/types.js';
 import { LabelCache, type SubjectLabels } from './label-cache.js';
-import { LARGE_FAMILIES, renderSources, type LargeFamily } from './render-families.js';
+import { LARGE_FAMILIES, renderDependencies, renderSources, type LargeFamily } from './render-families.js';
 import { BackgroundCompressor, gzipMember, storedMember } from './gzip-members.js';
 import { DEFAULT_SELECTION, MetricsSelection } from './selection.js';
 import { BufferWriter } from './writer.js';
 
 /**
- * Subjects per chunk. With a random 1% of subjects changed between scrapes, a chunk of 16 is clean with
+ * Subjects per chunk. With a random 1% of subjects changed between scrapes, a chunk of 8 is clean with
  * probability 0.99^8 ≈ 92%; smaller chunks re-render less but make more, smaller gzip members (bench/RESULTS.md).
  */
 export const CHUNK_SUBJECTS = 8;
@@ -287,7 +287,8 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
     const parts = [...large.parts];
     let { bytes, series } = large;
     sourceWriter.reset();
-    const sourceSeries = renderSources(state, cache, sourceWriter, (name) => selection.enabled(name));
+    const enabled = (name: string): boolean => selection.enabled(name);
+    const sourceSeries = renderDependencies(state, cache, sourceWriter, enabled) + renderSources(state, cache, sourceWriter, enabled);
     if (sourceSeries > 0) {
       series += sourceSeries;
       const sources = copyOut(sourceWriter.bytes());

@@ -8,6 +8,7 @@ import { createSubjectRenderer } from '../../../src/exporter/metrics/render.js';
 import { FAMILY_TABLE, MetricsSelection } from '../../../src/exporter/metrics/selection.js';
 import { generate } from '../../../src/generate/index.js';
 import { fixtureInput, REPO_ROOT } from '../../generate/helpers.js';
+import { exposedFamilies } from './contract.js';
 import { parseExposition } from './exposition-parser.js';
 import { T0, makeCheck, makeState, makeSubject } from './factory.js';
 
@@ -58,10 +59,18 @@ describe('default exposition budget', () => {
     const docsDir = join(REPO_ROOT, 'docs');
     const docs = readdirSync(docsDir).map((name) => readFileSync(join(docsDir, name), 'utf8')).join('\n');
     for (const row of FAMILY_TABLE) assert.ok(docs.includes(`\`${row.name}\``) || docs.includes(`\`${row.name}{`), `docs/ never names ${row.name}`);
-    // The fixture's policies minus `always` (which reads opt-in families) must generate on the lean default.
+    // The fixture's classic policies (failure and change on crit, subject on unhealthy) must generate on the lean
+    // default; `notify: always`, `on: [stale]` and `on:` run conditions read opt-in families.
     const input = fixtureInput('policies');
-    const lean = { ...input, metrics: {}, alerting: { ...input.alerting, policies: input.alerting.policies.filter((p) => p.notify !== 'always') } };
+    const classic = input.alerting.policies.filter((p) => p.notify !== 'always' && (p.on === undefined || p.on.every((c) => c === 'crit' || c === 'unhealthy')));
+    assert.ok(classic.length >= 3);
+    const lean = { ...input, metrics: {}, alerting: { ...input.alerting, policies: classic } };
     assert.doesNotThrow(() => generate(lean, { format: 'prometheus' }));
+  });
+
+  it('has a row in the family table for every family the renderers write', async () => {
+    const rowFor = (name: string) => FAMILY_TABLE.some((row) => (row.name.endsWith('*') ? name.startsWith(row.name.slice(0, -1)) : row.name === name));
+    for (const name of await exposedFamilies()) assert.ok(rowFor(name), `${name} has no row in FAMILY_TABLE (src/exporter/metrics/selection.ts)`);
   });
 
   it('makes generate-rules refuse a policy whose family is switched off, naming policy and family', () => {
