@@ -66,6 +66,8 @@ export function demoConfigText(options: DemoConfigOptions): string {
       ...DEMO_SUBJECTS.hosts.map((id, index) => hostport(`${id}-ssh`, id, 'ssh', ports.hosts[index]!)),
     ],
     agents: { kind: 'machine', labels, disconnect_grace: ms(2 * timing.tickMs) },
+    // Every check's status on the dashboards (opt-in: docs/metrics.md, choosing families).
+    metrics: { include: ['vigil_check_status'] },
     alerting: {
       evaluation_interval: evaluation,
       external_url: `http://${options.listen ?? DEFAULT_DEMO_LISTEN}/`,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Document, isMap, isScalar, isSeq, parse } from 'yaml';
 import { formatDuration } from '../util/duration.js';
 import { isMailbox } from '../util/mailbox.js';
+import { optInFamiliesFor } from '../exporter/metrics/selection.js';
 
 type Plain = Record<string, unknown>;
 
@@ -61,6 +62,8 @@ export function importClowder(yamlText: string): string {
       receivers: alerting.receivers,
       policies: alerting.policies,
     };
+    const include = optInFamiliesFor(alerting.policies);
+    if (include.length > 0) config.metrics = { include };
   }
   const doc = new Document(config);
   doc.commentBefore = [

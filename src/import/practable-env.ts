@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Document, isMap } from 'yaml';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { parseGoDuration } from '../sources/practable/go-format.js';
+import { optInFamiliesFor, type PolicyShape } from '../exporter/metrics/selection.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -101,6 +102,7 @@ export function importPractableEnv(env: Env): string {
     };
     if (get('EMAIL_LINK')) alerting['external_url'] = get('EMAIL_LINK');
     config['alerting'] = alerting;
+    config['metrics'] = { include: optInFamiliesFor(alerting['policies'] as PolicyShape[]) }; // on: [crit, warn] reads run records
     if (cc.length > 0) notes.push('STATUS_EMAIL_CC recipients are added to "to" (Alertmanager has no Cc).');
     if (get('EMAIL_SUBJECT')) notes.push(`STATUS_EMAIL_SUBJECT "${get('EMAIL_SUBJECT')}" has no equivalent: the subject comes from the notification template.`);
   } else if (from || host || to.length > 0) {

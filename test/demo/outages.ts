@@ -26,7 +26,7 @@ export function demoOutages(slowSeconds: number): OutageProbe[] {
       bad: (s) =>
         health(s, sw) === 'unhealthy' &&
         hosts.every((h) => check(s, h, 'ssh')?.reported_status === 'crit' && check(s, h, 'ssh')?.not_counted_reason === 'dependency') &&
-        hosts.every((h) => sample(s, 'vigil_check_counted', { subject: h, check: 'ssh' }) === 0),
+        hosts.every((h) => sample(s, 'vigil_check_not_counted', { subject: h, check: 'ssh', reason: 'dependency' }) === 1),
       good: (s) => [sw, ...hosts].every((id) => health(s, id) === 'healthy'),
     },
     {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { EngineSettings, SubjectSpec } from '../../src/engine/types.js';
 import { Authorizer, type ApiToken } from '../../src/exporter/auth.js';
 import { createApp, type VigilApp } from '../../src/exporter/server.js';
+import type { MetricsSelection } from '../../src/exporter/metrics/selection.js';
 import { Vigil, type Clock } from '../../src/runtime/vigil.js';
 import { Store } from '../../src/store/store.js';
 
@@ -37,6 +38,8 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
+  /** `metrics:` of the config: which families /metrics exposes (the lean default without it). */
+  selection?: MetricsSelection;
   subjects?: SubjectSpec[];
   /** Config `renamed_from` entries applied at start. */
   renames?: { from: string; to: string }[];
@@ -53,7 +56,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const store = Store.open(join(dir, 'vigil.db'), { flushIntervalMs: 5, eventsPerSubject: 100 });
   const vigil = new Vigil(store, { ...TEST_SETTINGS, ...options.settings }, options.clock);
   vigil.syncConfiguredSubjects(options.subjects ?? [], options.renames);
-  const web = createApp(vigil, { auth: new Authorizer(TOKENS), maxBodyBytes: options.maxBodyBytes ?? 64 * 1024, version: 'test', logError: () => undefined });
+  const web = createApp(vigil, {
+    auth: new Authorizer(TOKENS),
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+    version: 'test',
+    logError: () => undefined,
+    ...(options.selection ? { selection: options.selection } : {}),
+  });
   web.setReady(true);
   const server = await new Promise<Server>((resolve) => {
     const s = web.app.listen(0, '127.0.0.1', () => resolve(s));

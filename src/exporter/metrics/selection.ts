@@ -159,6 +159,35 @@ export class MetricsSelection {
   }
 }
 
+/** A policy as a config file spells it (only what decides the families its rule reads). */
+export interface PolicyShape {
+  notify?: string;
+  on?: readonly string[];
+}
+
+/**
+ * The opt-in families the generated rule of these policies reads, for writers of configs (the importers):
+ * `notify: always` the status and receive time, `on:` with warn or unreachable the run records, `on: [stale]`
+ * the expiry. generate-rules checks the real expressions; this only saves a user the round trip.
+ */
+export function optInFamiliesFor(policies: readonly PolicyShape[]): string[] {
+  const families = new Set<string>();
+  for (const policy of policies) {
+    if (policy.notify === 'always') {
+      families.add('vigil_check_status');
+      families.add('vigil_check_received_timestamp_seconds');
+      continue;
+    }
+    const on = policy.on ?? [];
+    if (on.includes('warn') || on.includes('unreachable')) {
+      families.add('vigil_check_runs_total');
+      families.add('vigil_check_last_run');
+    }
+    if (on.includes('stale')) families.add('vigil_check_expiry_timestamp_seconds');
+  }
+  return [...families].sort();
+}
+
 /** The lean default: what every config without `metrics:` gets. */
 export const DEFAULT_SELECTION = new MetricsSelection();
 
