@@ -1,6 +1,6 @@
 // One emitter per large family, writing the series of ONE subject (its own, or those of its checks): the
 // incremental renderer (render.ts) runs each over a chunk of subjects and keeps the bytes until one of them
-// changes. Families that read other subjects (dependencies) or none (sources) are written whole, every scrape.
+// changes (or one it depends on: render.ts says which). The per-source families are few and written whole.
 import { dependencyDown } from '../../engine/runs.js';
 import { CHECK_STATUSES, HEALTH_STATES, RUN_OUTCOMES, type CheckState, type EngineState, type RunRecord, type SubjectState } from '../../engine/types.js';
 import {
@@ -30,7 +30,7 @@ const TAIL_0 = piece('} 0\n');
 const TAIL_1 = piece('} 1\n');
 
 /** Writes the series of one subject for one family; returns how many. */
-export type SubjectEmitter = (subject: SubjectState, labels: SubjectLabels, cache: LabelCache, w: ExpositionWriter) => number;
+export type SubjectEmitter = (subject: SubjectState, labels: SubjectLabels, cache: LabelCache, w: ExpositionWriter, state: EngineState) => number;
 
 export interface LargeFamily {
   def: FamilyDef;
@@ -61,6 +61,21 @@ function forRuns(subject: SubjectState, labels: SubjectLabels, cache: LabelCache
     written += each(cache.check(labels, name), runs[name]!);
   }
   return written;
+}
+
+/** Direct and transitive dependants of `id` (the engine refuses cycles; `seen` keeps an old one finite). */
+function dependantCount(dependents: ReadonlyMap<string, ReadonlySet<string>>, id: string): number {
+  const direct = dependents.get(id);
+  if (direct === undefined || direct.size === 0) return 0;
+  const seen = new Set<string>();
+  const queue = [...direct];
+  for (let i = 0; i < queue.length; i++) {
+    const next = queue[i]!;
+    if (next === id || seen.has(next)) continue;
+    seen.add(next);
+    for (const further of dependents.get(next) ?? []) queue.push(further);
+  }
+  return seen.size;
 }
 
 const S = SUBJECT_FAMILIES;
@@ -136,6 +151,24 @@ export const LARGE_FAMILIES: readonly LargeFamily[] = [
       return written;
     },
   },
+  {
+    // Follows the subject's dependencies: the renderer re-renders a subject whose dependency changed.
+    def: S.dependencyDown,
+    emit: (s, l, _c, w, state) => {
+      if (s.spec.dependsOn.length === 0) return 0; // absent without dependencies
+      w.sample(S.dependencyDown.open, l.subjectKind, dependencyDown(state, s) ? TAIL_1 : TAIL_0);
+      return 1;
+    },
+  },
+  {
+    def: S.dependants,
+    emit: (s, l, _c, w, state) => {
+      const count = dependantCount(state.dependents, s.spec.id);
+      if (count === 0) return 0;
+      w.sampleValue(S.dependants.open, l.subjectKind, count);
+      return 1;
+    },
+  },
   checkFamily(C.status, (w, check, labels) => {
     for (let k = 0; k < CHECK_STATUSES.length; k++) {
       w.sample(C.status.open, labels, check.status === CHECK_STATUSES[k] ? STATUS_TAILS.on[k]! : STATUS_TAILS.off[k]!);
@@ -201,54 +234,6 @@ function optionalFamily(w: ExpositionWriter, family: FamilyDef, body: () => numb
   const written = body();
   if (written === 0) w.rewind(mark);
   return written;
-}
-
-/** Direct and transitive dependants of `id` (the engine refuses cycles; `seen` keeps an old one finite). */
-function dependantCount(dependents: ReadonlyMap<string, ReadonlySet<string>>, id: string): number {
-  const direct = dependents.get(id);
-  if (direct === undefined || direct.size === 0) return 0;
-  const seen = new Set<string>();
-  const queue = [...direct];
-  for (let i = 0; i < queue.length; i++) {
-    const next = queue[i]!;
-    if (next === id || seen.has(next)) continue;
-    seen.add(next);
-    for (const further of dependents.get(next) ?? []) queue.push(further);
-  }
-  return seen.size;
-}
-
-/**
- * vigil_subject_dependency_down and vigil_subject_dependants, whole: their values follow other subjects (a
- * dependency's health, the dependants map), so a subject's kept bytes could not know when they change. Only
- * subjects with dependencies (or dependants) have series; the rest cost a check of two fields.
- */
-export function renderDependencies(state: EngineState, cache: LabelCache, w: ExpositionWriter, enabled: (name: string) => boolean): number {
-  let series = 0;
-  if (enabled(S.dependencyDown.name)) {
-    series += optionalFamily(w, S.dependencyDown, () => {
-      let written = 0;
-      for (const subject of state.subjects.values()) {
-        if (subject.spec.dependsOn.length === 0) continue;
-        w.sample(S.dependencyDown.open, cache.subject(subject).subjectKind, dependencyDown(state, subject) ? TAIL_1 : TAIL_0);
-        written++;
-      }
-      return written;
-    });
-  }
-  if (enabled(S.dependants.name) && state.dependents.size > 0) {
-    series += optionalFamily(w, S.dependants, () => {
-      let written = 0;
-      for (const subject of state.subjects.values()) {
-        const count = dependantCount(state.dependents, subject.spec.id);
-        if (count === 0) continue;
-        w.sampleValue(S.dependants.open, cache.subject(subject).subjectKind, count);
-        written++;
-      }
-      return written;
-    });
-  }
-  return series;
 }
 
 /** The per-source families, whole (a handful of series); `enabled` filters by family name. */

@@ -6,7 +6,7 @@
 // allows several members; Go's gzip.Reader, which Prometheus uses, reads them as one stream).
 import type { EngineState, SubjectState } from '../../engine/types.js';
 import { LabelCache, type SubjectLabels } from './label-cache.js';
-import { LARGE_FAMILIES, renderDependencies, renderSources, type LargeFamily } from './render-families.js';
+import { LARGE_FAMILIES, renderSources, type LargeFamily } from './render-families.js';
 import { BackgroundCompressor, gzipMember, storedMember } from './gzip-members.js';
 import { DEFAULT_SELECTION, MetricsSelection } from './selection.js';
 import { BufferWriter } from './writer.js';
@@ -63,6 +63,8 @@ interface Member {
   specVersion: number;
   /** Scrape number at which the walk last saw this subject. */
   seen: number;
+  /** Ids it depended on when last seen: a change of them changes the dependants count of those. */
+  dependsOn: readonly string[];
 }
 
 interface Chunk {
@@ -103,6 +105,8 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
   let gzipWanted = false;
   const queued = new WeakSet<Buffer>();
   let warming: Promise<void> | undefined;
+  /** The state of the last walk: families that read other subjects render against it. */
+  let currentState: EngineState | undefined;
   let warmedOnce = false;
   /** Bumped whenever a piece or a member changes: an assembled body of the same generation is still right. */
   let generation = 0;
@@ -136,31 +140,71 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
     return chunk;
   };
 
-  /** Finds what changed since the last scrape; marks those chunks dirty. */
+  const dependencyIds = (subject: SubjectState): readonly string[] => subject.spec.dependsOn.map((dependency) => dependency.id);
+
+  /** Marks the chunks of `ids` and, transitively, of what they depend on (their dependants counts changed). */
+  const markUpwards = (state: EngineState, ids: readonly string[], visited: Set<string>): void => {
+    for (const id of ids) {
+      if (visited.has(id)) continue;
+      visited.add(id);
+      const member = where.get(id);
+      if (member) member.chunk.dirty = true;
+      const subject = state.subjects.get(id);
+      if (subject) markUpwards(state, dependencyIds(subject), visited);
+    }
+  };
+
+  /**
+   * Finds what changed since the last scrape; marks those chunks dirty. Two families read other subjects: a
+   * subject's vigil_subject_dependency_down follows its dependencies (so a changed subject dirties its direct
+   * dependants), and vigil_subject_dependants counts dependants transitively (so a subject that appears, goes or
+   * changes its depends_on dirties everything it depends on, up the chain).
+   */
   const walk = (state: EngineState): void => {
     scrape++;
-    let removed = false;
+    currentState = state;
+    const changed: string[] = [];
+    const rewired: string[] = [];
     for (const subject of state.subjects.values()) {
       const id = subject.spec.id;
       const member = where.get(id);
       if (member === undefined) {
         let tail = chunks[chunks.length - 1];
         if (tail === undefined || tail.members.length >= CHUNK_SUBJECTS) tail = newChunk();
-        const added: Member = { chunk: tail, subject, stateVersion: subject.stateVersion, specVersion: subject.specVersion, seen: scrape };
+        const dependsOn = dependencyIds(subject);
+        const added: Member = { chunk: tail, subject, stateVersion: subject.stateVersion, specVersion: subject.specVersion, seen: scrape, dependsOn };
         tail.members.push(added);
         tail.dirty = true;
         where.set(id, added);
+        changed.push(id);
+        rewired.push(...dependsOn);
         continue;
       }
       member.seen = scrape;
       if (member.subject !== subject || member.stateVersion !== subject.stateVersion || member.specVersion !== subject.specVersion) {
+        if (member.specVersion !== subject.specVersion || member.subject !== subject) {
+          const dependsOn = dependencyIds(subject);
+          rewired.push(...member.dependsOn, ...dependsOn);
+          member.dependsOn = dependsOn;
+        }
         member.subject = subject;
         member.stateVersion = subject.stateVersion;
         member.specVersion = subject.specVersion;
         member.chunk.dirty = true;
+        changed.push(id);
       }
     }
-    if (where.size > state.subjects.size) removed = true;
+    const removed = where.size > state.subjects.size;
+    if (removed) {
+      for (const [id, member] of where) if (member.seen !== scrape) rewired.push(...member.dependsOn, id);
+    }
+    if (state.dependents.size > 0 || rewired.length > 0) {
+      for (const id of changed) for (const dependant of state.dependents.get(id) ?? []) {
+        const member = where.get(dependant);
+        if (member) member.chunk.dirty = true;
+      }
+      markUpwards(state, rewired, new Set());
+    }
     if (!removed) return;
     for (const chunk of chunks) {
       const kept = chunk.members.filter((member) => member.seen === scrape);
@@ -176,11 +220,12 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
 
   /** The chunk's plain pieces and series, family by family. */
   const renderPieces = (chunk: Chunk): void => {
+    const state = currentState!;
     const labels: SubjectLabels[] = chunk.members.map((member) => cache.subject(member.subject));
     for (let f = 0; f < families.length; f++) {
       scratch.reset();
       let series = 0;
-      for (let i = 0; i < chunk.members.length; i++) series += families[f]!.emit(chunk.members[i]!.subject, labels[i]!, cache, scratch);
+      for (let i = 0; i < chunk.members.length; i++) series += families[f]!.emit(chunk.members[i]!.subject, labels[i]!, cache, scratch, state);
       chunk.pieces[f] = copyOut(scratch.bytes());
       chunk.series[f] = series;
     }
@@ -288,7 +333,7 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
     let { bytes, series } = large;
     sourceWriter.reset();
     const enabled = (name: string): boolean => selection.enabled(name);
-    const sourceSeries = renderDependencies(state, cache, sourceWriter, enabled) + renderSources(state, cache, sourceWriter, enabled);
+    const sourceSeries = renderSources(state, cache, sourceWriter, enabled);
     if (sourceSeries > 0) {
       series += sourceSeries;
       const sources = copyOut(sourceWriter.bytes());

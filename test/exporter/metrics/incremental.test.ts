@@ -59,6 +59,30 @@ describe('incremental renderer', () => {
     }
   });
 
+  it('follows a dependency: a dependant is rendered again when what it depends on changes, and so is the count of dependants', () => {
+    const state = fleet(CHUNK_SUBJECTS * 3);
+    const sw = state.subjects.get('host-0')!;
+    const host = state.subjects.get(`host-${CHUNK_SUBJECTS * 2}`)!; // another chunk
+    host.spec.dependsOn = [{ id: 'host-0', lag: 0 }];
+    state.dependents.set('host-0', new Set([host.spec.id]));
+    const renderer = createSubjectRenderer();
+    assert.match(plainOf(renderer, state), new RegExp(`^vigil_subject_dependency_down\\{subject="${host.spec.id}",kind="host"\\} 0$`, 'm'));
+    sw.health = 'unhealthy'; // the switch changes; the host's own versions do not
+    sw.stateVersion++;
+    const text = plainOf(renderer, state);
+    assert.match(text, new RegExp(`^vigil_subject_dependency_down\\{subject="${host.spec.id}",kind="host"\\} 1$`, 'm'));
+    assert.match(text, /^vigil_subject_dependants\{subject="host-0",kind="host"\} 1$/m);
+    assert.equal(text, plainOf(createSubjectRenderer(), state));
+
+    // The host stops depending on the switch (its spec changes): the switch's count goes with it.
+    host.spec = { ...host.spec, dependsOn: [] };
+    host.specVersion++;
+    state.dependents.delete('host-0');
+    const after = plainOf(renderer, state);
+    assert.ok(!after.includes('vigil_subject_dependants{subject="host-0"'));
+    assert.equal(after, plainOf(createSubjectRenderer(), state));
+  });
+
   it('leaves a warmed-up scrape nothing to render', async () => {
     const state = fleet(CHUNK_SUBJECTS * 3);
     const renderer = createSubjectRenderer();
