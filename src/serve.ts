@@ -5,6 +5,7 @@ import { parseListen, type ListenAddress } from './config/listen.js';
 import { EMBEDDED_FILE, loadConfig } from './config/load.js';
 import type { VigilConfig } from './config/normalize.js';
 import { Authorizer } from './exporter/auth.js';
+import { guardConnections, httpServerOptions, type ConnectionGuard } from './exporter/connections.js';
 import { createApp } from './exporter/server.js';
 import { EXTENSIONS, type Extension } from './extensions.js';
 import { startSelfMonitor } from './runtime/self-monitor.js';
@@ -34,13 +35,24 @@ export async function startVigil(options: ServeOptions): Promise<RunningVigil> {
   const statePath = options.state ?? config.statePath;
 
   // Bind first: the embedded default's self-probes need the real port (`--listen :0` picks one).
-  const server = createServer();
+  const server = createServer(httpServerOptions(config.http));
+  const connections = guardConnections(server, config.http);
   const address = await bind(server, options.listen ? parseListen(options.listen) : config.listen);
   if (file === EMBEDDED_FILE) config.targets = selfTargets(address, statePath);
   try {
-    const running = startOnBoundServer(server, address, config, statePath, log);
+    const running = startOnBoundServer(server, connections, address, config, statePath, log);
+    if (running.vigil.repairedAtStart.size > 0) {
+      log.warn({ subjects: [...running.vigil.repairedAtStart].slice(0, 20), count: running.vigil.repairedAtStart.size }, 'stored times or durations out of bounds were clamped (see docs/store.md)');
+    }
     log.info(
-      { config: file, extensions: running.extensions, listen: `${address.host}:${address.port}`, state: statePath, subjects: running.vigil.state.subjects.size },
+      {
+        config: file,
+        extensions: running.extensions,
+        listen: `${address.host}:${address.port}`,
+        state: statePath,
+        subjects: running.vigil.state.subjects.size,
+        max_connections: connections.cap,
+      },
       'vigil serving',
     );
     return running;
@@ -62,19 +74,27 @@ function bind(server: Server, listen: ListenAddress): Promise<ListenAddress> {
 
 function startOnBoundServer(
   server: Server,
+  connections: ConnectionGuard,
   address: ListenAddress,
   config: VigilConfig,
   statePath: string,
   log: Logger,
 ): RunningVigil & { extensions: string[] } {
+  // The self `store` check turns crit with the first failed flush and ok with the first good one, not a period later.
+  let reportStore = (): void => undefined;
   const store = Store.open(statePath, {
     flushIntervalMs: config.flushInterval,
     eventsPerSubject: config.settings.eventsPerSubject,
-    onError: (error) => log.error({ err: error.message }, 'state flush failed; retrying'),
+    onError: (error) => {
+      log.error({ err: error.message }, 'state flush failed; retrying');
+      reportStore();
+    },
+    onRecovered: () => reportStore(),
   });
   const vigil = new Vigil(store, config.settings);
   vigil.syncConfiguredSubjects(config.subjects);
   const selfMonitor = startSelfMonitor(vigil);
+  reportStore = () => setImmediate(() => selfMonitor.reportNow());
 
   const auth = new Authorizer(config.api.tokens);
   const extensions = EXTENSIONS.map((factory) => factory({ config, vigil, auth, log })).filter((e): e is Extension => e !== undefined);
@@ -84,8 +104,10 @@ function startOnBoundServer(
     routes: extensions.flatMap((extension) => (extension.routes ? [extension.routes] : [])),
     metrics: extensions.flatMap((extension) => (extension.metrics ? [() => extension.metrics!()] : [])),
     maxBodyBytes: config.api.maxBodyBytes,
+    limits: config.api.limits,
     version: VERSION,
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
+    logRejected: (fields, message) => log.warn(fields, message),
   });
   server.on('request', web.app);
   for (const extension of extensions) extension.attach?.(server);
@@ -98,9 +120,9 @@ function startOnBoundServer(
   const stop = () =>
     (stopping ??= (async () => {
       web.setReady(false);
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Idle and half-sent connections go at once; requests being answered get http.shutdown_timeout.
+      const closed = connections.close();
       web.streams.closeAll();
-      server.closeIdleConnections();
       selfMonitor.stop();
       await Promise.allSettled(sources.map((source) => source.stop()));
       await Promise.allSettled(extensions.map((extension) => extension.stop?.()));
@@ -112,11 +134,19 @@ function startOnBoundServer(
   return { vigil, server, address, log, stop, extensions: extensions.map((e) => e.name) };
 }
 
+/** Longest a shutdown may take in all: the longest http.shutdown_timeout allowed by its docs plus the final flush. */
+const SHUTDOWN_WATCHDOG_MS = 9_000;
+
 /** The CLI entry: runs until SIGTERM/SIGINT, then shuts down gracefully. */
 export async function serve(options: ServeOptions): Promise<void> {
   const running = await startVigil(options);
   const shutdown = (signal: string) => {
     running.log.info({ signal }, 'shutting down');
+    // Whatever hangs (a source that does not stop, a disk that does not answer), the process ends in bounded time.
+    setTimeout(() => {
+      running.log.error({ signal }, `shutdown did not finish within ${SHUTDOWN_WATCHDOG_MS} ms; exiting`);
+      process.exit(1);
+    }, SHUTDOWN_WATCHDOG_MS).unref();
     running.stop().then(
       () => process.exit(0),
       (error: unknown) => {

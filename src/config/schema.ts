@@ -62,7 +62,31 @@ const apiSchema = z.strictObject({
     .default([])
     .meta({ description: 'Bearer tokens for API writes. Without tokens every write is refused.' }),
   max_body: byteSizeSchema.default('1mb'),
+  max_subjects: z.int().min(1).max(10_000_000).default(10_000).meta({ description: 'Subjects in total; an API or agent write that would create one more is refused (409).' }),
+  max_checks_per_subject: z.int().min(1).max(100_000).default(200).meta({ description: 'Checks per subject that API and agent writes may create.' }),
+  max_metadata_per_subject: z.int().min(1).max(100_000).default(100).meta({ description: 'Metadata keys per subject that API and agent writes may create.' }),
+  max_streams: z.int().min(1).max(100_000).default(256).meta({ description: 'Open event streams (SSE) and waiting long-polls together; more answer 503.' }),
+  stream_buffer: byteSizeSchema
+    .default('1mb')
+    .meta({ description: 'Unsent bytes an event stream may hold for a client that does not read; past it the stream is closed (the client resumes with Last-Event-ID).' }),
 });
+
+const httpSchema = z
+  .strictObject({
+    max_connections: z
+      .int()
+      .min(16)
+      .max(10_000_000)
+      .default(4096)
+      .meta({ description: 'Open client connections at most (capped at the open-file limit minus 256); past it the oldest idle one is closed.' }),
+    header_timeout: durationSchema.default('10s').meta({ description: 'A request\'s headers must arrive within this.' }),
+    request_timeout: durationSchema.default('30s').meta({ description: 'A whole request, headers and body, must arrive within this.' }),
+    idle_timeout: durationSchema.default('5s').meta({ description: 'A keep-alive connection without a request is closed after this.' }),
+    shutdown_timeout: durationSchema
+      .default('5s')
+      .meta({ description: 'At shutdown, requests being answered get this long; then every connection is closed.' }),
+  })
+  .meta({ description: 'Bounds on the HTTP listener.' });
 
 const defaultsSchema = z.strictObject({
   freshness: freshnessSchema.default(2),
@@ -100,6 +124,7 @@ export const configSchema = z
       .prefault({}),
     log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
     api: apiSchema.prefault({}),
+    http: httpSchema.prefault({}),
     defaults: defaultsSchema.prefault({}).meta({ description: 'Engine-wide defaults; subjects and sources may override some.' }),
     subjects: subjectsSchema,
     targets: targetsSchema.default([]).meta({ description: 'Active probes (hostport, download, ping, filewrite, ...).' }),

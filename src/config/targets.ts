@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { formatKeyPath } from './errors.js';
-import { durationMs, durationSchema as durationInput, labelsSchema, labelsToStrings } from './fields.js';
+import { byteSizeSchema, durationMs, durationSchema as durationInput, labelsSchema, labelsToStrings, parseByteSize } from './fields.js';
+import { parseDuration } from '../util/duration.js';
 import type { Secrets } from './secrets.js';
 
 /** A duration as the shared field schema accepts it (`10s`, `1m30s`), parsed to milliseconds. */
@@ -88,6 +89,10 @@ const downloadSchema = z.strictObject({
   max_redirects: z.int().min(0).max(20).default(5).meta({ description: 'Redirects followed; 0 = the 3xx is the final answer.' }),
   ca_file: z.string().min(1).optional().meta({ description: 'PEM file of the CA certificates to verify against (replaces the system roots).' }),
   insecure_skip_verify: z.boolean().default(false).meta({ description: 'Do not verify the TLS certificate (prefer ca_file).' }),
+  max_body_bytes: byteSizeSchema
+    .default('4mb')
+    .transform(parseByteSize)
+    .meta({ description: 'Bytes of the body read at most; the rest is not downloaded (body_contains looks only at these).' }),
 });
 
 const targetSchema = z
@@ -96,9 +101,7 @@ const targetSchema = z
     const timeout = target.timeout ?? Math.min(DEFAULT_TIMEOUT_MS, target.interval);
     if (target.interval <= 0) ctx.addIssue({ code: 'custom', path: ['interval'], message: 'interval must be greater than 0' });
     if (timeout <= 0) ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'timeout must be greater than 0' });
-    if (timeout > target.interval) {
-      ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'timeout must not exceed interval (a probe never overlaps itself)' });
-    }
+    // timeout > interval is checked on the whole list (crossFieldProblems), where it shows beside per-field errors.
     if (target.type === 'ping') {
       if (target.packet_interval < 200) {
         ctx.addIssue({ code: 'custom', path: ['packet_interval'], message: 'packet_interval below 200ms needs root; use 200ms or more' });
@@ -122,27 +125,59 @@ const targetSchema = z
     return { ...target, timeout };
   });
 
-export const targetsSchema = z.array(targetSchema).superRefine((targets, ctx) => {
-  const names = new Map<string, number>();
+/** A duration as written or as already parsed (entries that failed elsewhere keep their input); undefined if unusable. */
+function leniently(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return undefined;
+  try {
+    return parseDuration(value);
+  } catch {
+    return undefined;
+  }
+}
+
+interface LenientTarget {
+  name?: unknown;
+  subject?: unknown;
+  check?: unknown;
+  type?: unknown;
+  interval?: unknown;
+  timeout?: unknown;
+}
+
+export const targetsSchema = z.array(targetSchema).superRefine(
+  (entries, ctx) => {
+  // Entries may be malformed here (see `when`): read them leniently, so cross-field problems show in the same run
+  // as per-field ones instead of only once those are fixed.
+  const targets = (entries as readonly unknown[]).map((entry) => (typeof entry === 'object' && entry !== null ? (entry as LenientTarget) : {}));
+  const names = new Map<unknown, number>();
   const checks = new Map<string, number>();
   targets.forEach((target, index) => {
+    const interval = leniently(target.interval ?? '60s');
+    const timeout = leniently(target.timeout);
+    if (interval !== undefined && timeout !== undefined && timeout > interval) {
+      ctx.addIssue({ code: 'custom', path: [index, 'timeout'], message: 'timeout must not exceed interval (a probe never overlaps itself)' });
+    }
+    if (typeof target.name !== 'string') return;
     const earlier = names.get(target.name);
     if (earlier !== undefined) {
       ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate target name (also targets[${earlier}])` });
     }
     names.set(target.name, index);
-    const key = `${target.subject ?? target.name}\u0000${target.check ?? target.type}`;
+    const key = `${String(target.subject ?? target.name)}\u0000${String(target.check ?? target.type)}`;
     const clash = checks.get(key);
     if (clash !== undefined && earlier === undefined) {
       ctx.addIssue({
         code: 'custom',
         path: [index, 'check'],
-        message: `targets[${clash}] already reports check "${target.check ?? target.type}" on subject "${target.subject ?? target.name}"; set a distinct check:`,
+        message: `targets[${clash}] already reports check "${String(target.check ?? target.type)}" on subject "${String(target.subject ?? target.name)}"; set a distinct check:`,
       });
     }
     checks.set(key, index);
   });
-});
+  },
+  { when: (payload) => Array.isArray(payload.value) },
+);
 
 export type TargetsConfig = z.output<typeof targetsSchema>;
 export type TargetConfig = TargetsConfig[number];

@@ -1,4 +1,5 @@
 // Input checks shared by the engine calls. They run before any mutation, so a refused input changes nothing.
+import { MAX_FUTURE_MS, durationProblem } from '../util/bounds.js';
 import { EngineError } from './types.js';
 import type { Timing } from './types.js';
 
@@ -7,8 +8,10 @@ export function requireName(value: unknown, what: string): string {
   return value;
 }
 
-export function requireTime(value: unknown, what: string): number {
+/** A reported time: finite and at most a day ahead of `now` (a result from year 9999 would pin its check forever). */
+export function requireTime(value: unknown, what: string, now: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new EngineError('invalid', `${what} must be a finite time in epoch ms`);
+  if (value > now + MAX_FUTURE_MS) throw new EngineError('invalid', `${what} is more than a day ahead of vigil's clock`);
   return value;
 }
 
@@ -16,6 +19,8 @@ export function requireDuration(value: unknown, what: string, { positive = false
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (positive && value === 0)) {
     throw new EngineError('invalid', `${what} must be a finite number ${positive ? '> 0' : '>= 0'}`);
   }
+  const problem = durationProblem(value);
+  if (problem) throw new EngineError('invalid', `${what} ${problem}`);
   return value;
 }
 

@@ -1,6 +1,8 @@
 // The HTTP face of vigil: /metrics, the lifecycle probes and the /api/v1 push API, on one express app.
 import express, { type Request, type Response } from 'express';
+import { DEFAULT_LIMITS, type Limits } from '../runtime/limits.js';
 import type { Vigil } from '../runtime/vigil.js';
+import { Throttle } from '../util/throttle.js';
 import type { Authorizer } from './auth.js';
 import { eventRoutes, type EventStreams } from './api/events.js';
 import { readRoutes } from './api/reads.js';
@@ -17,7 +19,14 @@ export interface ServerOptions {
   /** Extra /metrics families (text exposition) from extensions, appended to each scrape. */
   metrics?: (() => string)[];
   logError: (error: unknown) => void;
+  /** Malformed requests (bad escapes, encodings, bodies), at most a few lines per minute; the caller picks the level. */
+  logRejected?: (fields: Record<string, unknown>, message: string) => void;
+  /** Subjects, checks, metadata keys and streams clients may create; defaults: DEFAULT_LIMITS. */
+  limits?: Partial<Limits>;
 }
+
+/** Lines about malformed requests per minute; the next line says how many were held back. */
+const REJECTED_LOG_LINES_PER_MINUTE = 10;
 
 export interface VigilApp {
   app: express.Express;
@@ -31,6 +40,7 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   app.disable('x-powered-by');
   app.set('etag', false); // our ETags are semantic (configuration vs health), never body hashes
   let ready = false;
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
 
   const metrics = createMetricsEndpoint({
     state: () => vigil.state,
@@ -49,19 +59,24 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   });
   app.get('/-/healthy', (_req, res) => res.type('text/plain').send('vigil is healthy.\n'));
   app.get('/-/ready', (_req, res) => {
-    res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'vigil is ready.\n' : 'vigil is not ready.\n');
+    // A store whose flushes fail cannot acknowledge writes: not ready, so load balancers send them elsewhere.
+    const storeError = vigil.store.stats().lastFlushError;
+    if (!ready || storeError !== undefined) {
+      return res.status(503).type('text/plain').send(storeError === undefined ? 'vigil is not ready.\n' : `vigil is not ready: ${storeError}\n`);
+    }
+    res.type('text/plain').send('vigil is ready.\n');
   });
   app.get('/', (_req, res) =>
     res.type('html').send('<html><head><title>vigil</title></head><body><h1>vigil</h1><p><a href="/metrics">Metrics</a> · <a href="/api/v1/health">Health</a> · <a href="/api/v1/subjects">Subjects</a></p></body></html>\n'),
   );
 
   const { auth } = options;
-  const events = eventRoutes(vigil);
+  const events = eventRoutes(vigil, limits);
   const api = express.Router();
   api.use(readRoutes(vigil));
   api.use(events.router);
   for (const router of options.routes ?? []) api.use(router);
-  api.use(writeRoutes(vigil, auth, options.maxBodyBytes));
+  api.use(writeRoutes(vigil, auth, options.maxBodyBytes, limits));
   app.use('/api/v1', api);
 
   app.use((req: Request, res: Response) => {
@@ -76,7 +91,14 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     }
     sendProblem(res, new HttpProblem(404, 'Not Found', `no endpoint ${req.method} ${req.path}; see the README for the API`), req.path);
   });
-  app.use(problemHandler(options.logError));
+  const rejectedLog = new Throttle(REJECTED_LOG_LINES_PER_MINUTE, 60_000);
+  app.use(
+    problemHandler(options.logError, (problem, req) => {
+      const heldBack = rejectedLog.pass();
+      if (heldBack === undefined) return;
+      options.logRejected?.({ status: problem.status, path: req.path, remote: req.socket.remoteAddress, held_back: heldBack }, `request refused: ${problem.detail}`);
+    }),
+  );
   return { app, streams: events.streams, setReady: (value) => (ready = value) };
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CHECK_STATUSES } from '../../engine/types.js';
 import { labelsSchema, labelsToStrings } from '../../config/fields.js';
 import { kindSchema, subjectIdSchema } from '../../config/subjects.js';
+import { timeWindowProblem } from '../../util/bounds.js';
 import { parseDuration, parseTime } from '../../util/duration.js';
 
 /** Push results default to a one-minute period when they do not say. */
@@ -11,16 +12,24 @@ export const DEFAULT_PUSH_PERIOD_MS = 60_000;
 // Ids follow the config's rules, so anything the config can name the API can address, and the other way round.
 export const idSchema = subjectIdSchema;
 
-const time = z.union([z.string(), z.number()]).transform((value, ctx) => {
+/** A reported time, refused outside the sane window (before 2000, more than a day ahead): see util/bounds.ts. */
+export const timeSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  let ms: number;
   try {
-    return parseTime(value);
+    ms = parseTime(value);
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: (error as Error).message });
     return z.NEVER;
   }
+  const problem = timeWindowProblem(ms, Date.now());
+  if (problem === undefined) return ms;
+  ctx.addIssue({ code: 'custom', message: `time ${JSON.stringify(value)} ${problem}` });
+  return z.NEVER;
 });
+const time = timeSchema;
 
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+/** A duration, at most 366 days (parseDuration's bound). */
+export const durationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
   try {
     return parseDuration(value);
   } catch (error) {
@@ -34,7 +43,7 @@ const labels = labelsSchema.transform(labelsToStrings);
 export const subjectBody = z.strictObject({
   kind: kindSchema,
   labels: labels.optional(),
-  depends_on: z.array(z.union([idSchema, z.strictObject({ id: idSchema, lag: duration })])).max(32).optional(),
+  depends_on: z.array(z.union([idSchema, z.strictObject({ id: idSchema, lag: durationSchema })])).max(32).optional(),
 });
 
 const metrics = z
@@ -45,7 +54,7 @@ export const checkBody = z.strictObject({
   status: z.enum(CHECK_STATUSES as [string, ...string[]]),
   message: z.string().max(1024).optional(),
   observed_at: time.optional(),
-  period: duration.refine((ms) => ms > 0, 'period must be positive').optional(),
+  period: durationSchema.refine((ms) => ms > 0, 'period must be positive').optional(),
   metrics: metrics.optional(),
 });
 

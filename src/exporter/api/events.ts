@@ -1,17 +1,27 @@
 // Event delivery: long-poll (`after` + `wait`) and an SSE stream. Only committed events are served, in seq order,
 // so a consumer resuming with `after=SEQ` (or Last-Event-ID) sees no gap and no duplicate.
+//
+// Both are bounded (see runtime/limits.ts): at most `maxStreams` open together (503 past it), and a stream writes
+// its backlog one page at a time, waiting for the client to read each; a client whose unsent data passes
+// `streamBufferBytes` is cut off and resumes with Last-Event-ID, so a client that does not read costs a bounded buffer.
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { EngineEvent } from '../../engine/types.js';
+import type { Limits } from '../../runtime/limits.js';
 import type { Vigil } from '../../runtime/vigil.js';
 import { parseDuration } from '../../util/duration.js';
+import { HttpProblem } from '../problem.js';
 import { idSchema } from './bodies.js';
 import { parseParam } from './parse.js';
 import { eventView } from './views.js';
 
 const MAX_WAIT_MS = 60_000;
 const MAX_LIMIT = 1_000;
+/** Backlog events read from the store per page of a stream. */
+const STREAM_PAGE = 200;
 const SSE_HEARTBEAT_MS = 15_000;
+/** A stream whose client reads nothing of its backlog for this long is closed. */
+const STREAM_STALL_MS = 60_000;
 
 const seqParam = z.coerce.number().int().min(0);
 const limitParam = z.coerce.number().int().min(1).max(MAX_LIMIT);
@@ -25,16 +35,26 @@ const waitParam = z.string().transform((value, ctx) => {
 });
 
 export interface EventStreams {
+  /** Open streams and waiting long-polls. */
+  readonly open: number;
+  /** Streams cut off because their client stopped reading, since start. */
+  readonly dropped: number;
   /** Ends every open long-poll and stream (graceful shutdown). */
   closeAll(): void;
 }
 
-export function eventRoutes(vigil: Vigil): { router: Router; streams: EventStreams } {
+export function eventRoutes(vigil: Vigil, limits: Pick<Limits, 'maxStreams' | 'streamBufferBytes'>): { router: Router; streams: EventStreams } {
   const router = Router();
   const open = new Set<() => void>();
+  let dropped = 0;
   const subjectFilter = (value: unknown) => (value === undefined ? undefined : parseParam(idSchema, value, 'subject'));
   const committedAfter = (after: number, limit: number, subject?: string): EngineEvent[] =>
     vigil.store.eventsAfter(after, limit, subject).filter((e) => e.seq <= vigil.committedSeq);
+  const admit = () => {
+    if (open.size >= limits.maxStreams) {
+      throw new HttpProblem(503, 'Service Unavailable', `vigil holds its limit of ${limits.maxStreams} open event streams and long-polls (api.max_streams); retry later`);
+    }
+  };
 
   router.get('/events', (req, res) => {
     const after = req.query['after'] === undefined ? 0 : parseParam(seqParam, req.query['after'], 'after');
@@ -46,6 +66,7 @@ export function eventRoutes(vigil: Vigil): { router: Router; streams: EventStrea
 
     const ready = committedAfter(after, limit, subject);
     if (ready.length > 0 || wait === 0) return answer(ready);
+    admit();
 
     let finish: (events?: EngineEvent[]) => void = () => undefined;
     const timer = setTimeout(() => finish(), wait);
@@ -67,25 +88,48 @@ export function eventRoutes(vigil: Vigil): { router: Router; streams: EventStrea
     const fromHeader = req.get('last-event-id');
     const after = parseParam(seqParam, req.query['after'] ?? fromHeader ?? vigil.committedSeq, 'after');
     const subject = subjectFilter(req.query['subject']);
+    admit();
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
     res.flushHeaders();
 
     let sent = after;
-    const send = (events: EngineEvent[]) => {
+    let live = false;
+    let closed = false;
+    /** Writes; cuts the client off once its unsent data passes the bound (it resumes from the last id it got). */
+    const write = (text: string): boolean => {
+      if (closed) return false;
+      const flowing = res.write(text);
+      if (res.writableLength > limits.streamBufferBytes) {
+        drop();
+        return false;
+      }
+      return flowing;
+    };
+    const send = (events: EngineEvent[]): boolean => {
+      let flowing = true;
       for (const event of events) {
         if (event.seq <= sent || (subject !== undefined && event.subject !== subject)) continue;
-        writeEvent(res, event);
+        flowing = write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(eventView(event))}\n\n`);
+        if (closed) return false;
         sent = event.seq;
       }
+      return flowing;
     };
-    // Subscribe before reading the backlog; `sent` drops anything delivered twice across the seam.
-    const unsubscribe = vigil.onCommittedEvents(send);
-    for (let batch = committedAfter(sent, MAX_LIMIT, subject); batch.length > 0; batch = committedAfter(sent, MAX_LIMIT, subject)) {
-      send(batch);
-    }
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
+    // Live events are delivered once the backlog is done; until then the backlog pages pick them up from the store.
+    const unsubscribe = vigil.onCommittedEvents((events) => {
+      if (live) send(events);
+    });
+    const heartbeat = setInterval(() => write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
     heartbeat.unref();
+    const drop = () => {
+      if (closed) return;
+      dropped++;
+      close();
+      res.destroy();
+    };
     const close = () => {
+      if (closed) return;
+      closed = true;
       clearInterval(heartbeat);
       unsubscribe();
       open.delete(close);
@@ -93,11 +137,39 @@ export function eventRoutes(vigil: Vigil): { router: Router; streams: EventStrea
     };
     open.add(close);
     res.on('close', close);
+
+    // One page at a time, the next only once the client has read the last: memory stays at about a page per stream.
+    const replay = (): void => {
+      while (!closed) {
+        const page = committedAfter(sent, STREAM_PAGE, subject);
+        if (page.length === 0) {
+          live = true;
+          return;
+        }
+        if (!send(page)) {
+          // A client that reads nothing for a whole stall period is cut off too, so it cannot hold a slot forever.
+          const stalled = setTimeout(() => drop(), STREAM_STALL_MS);
+          res.once('drain', () => {
+            clearTimeout(stalled);
+            replay();
+          });
+          return;
+        }
+      }
+    };
+    replay();
   });
 
-  return { router, streams: { closeAll: () => [...open].forEach((close) => close()) } };
-}
-
-function writeEvent(res: Response, event: EngineEvent): void {
-  res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(eventView(event))}\n\n`);
+  return {
+    router,
+    streams: {
+      get open() {
+        return open.size;
+      },
+      get dropped() {
+        return dropped;
+      },
+      closeAll: () => [...open].forEach((close) => close()),
+    },
+  };
 }

@@ -11,7 +11,7 @@ import { AvailableWebhook } from './webhook.js';
 export const agentsExtension: ExtensionFactory = ({ config, vigil, auth, log }) => {
   const agents = config.agents;
   if (!agents?.enabled) return undefined;
-  const hub = new AgentHub(vigil, agents);
+  const hub = new AgentHub(vigil, agents, config.api.limits);
   hub.adoptAfterRestart();
 
   const webhook = agents.onAvailable

@@ -17,6 +17,8 @@ export interface PreparedDownload {
   headers: Record<string, string>;
   acceptsStatus: (code: number) => boolean;
   bodyContains?: string;
+  /** Body bytes read at most; the rest is left on the wire (the connection is dropped). */
+  maxBodyBytes: number;
   maxRedirects: number;
   dispatcher: Dispatcher;
 }
@@ -62,7 +64,8 @@ export class AgentPool {
 
 /** Reads `ca_file` and `header_files` once, at source creation; a missing file is a start-up error naming the key. */
 export function prepareDownload(
-  target: Pick<DownloadTarget, 'name' | 'url' | 'method' | 'headers' | 'header_files' | 'expected_status' | 'body_contains' | 'max_redirects' | 'ca_file' | 'insecure_skip_verify'>,
+  target: Pick<DownloadTarget, 'name' | 'url' | 'method' | 'headers' | 'header_files' | 'expected_status' | 'body_contains' | 'max_redirects' | 'ca_file' | 'insecure_skip_verify'> &
+    Partial<Pick<DownloadTarget, 'max_body_bytes'>>,
   agents: AgentPool,
   readFile: (file: string) => string = (file) => readFileSync(file, 'utf8'),
 ): PreparedDownload {
@@ -85,6 +88,7 @@ export function prepareDownload(
     headers,
     acceptsStatus: statusMatcher(target.expected_status),
     maxRedirects: target.max_redirects,
+    maxBodyBytes: target.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
     dispatcher: agents.get(ca, target.insecure_skip_verify),
   };
   if (target.body_contains !== undefined) prepared.bodyContains = target.body_contains;
@@ -92,6 +96,8 @@ export function prepareDownload(
 }
 
 const DEFAULT_USER_AGENT = `vigil/${VERSION} (probe)`;
+/** The config's default `max_body_bytes` (4 MiB): a probe answers "is it served", it is not a download manager. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 
 /** The configured User-Agent (header names are case-insensitive), the one header safe to carry across origins. */
@@ -146,10 +152,11 @@ export async function probeDownload(target: PreparedDownload, signal: AbortSigna
         continue;
       }
       bytes = 0;
-      const found = await readBody(response.body, target.bodyContains, (count) => (bytes += count));
+      const found = await readBody(response.body, target.bodyContains, target.maxBodyBytes, (count) => (bytes += count));
       const seconds = secondsSince(startedAt);
       const after = redirects > 0 ? ` after ${redirects} redirect${redirects > 1 ? 's' : ''}` : '';
-      const summary = `HTTP ${statusCode}, ${bytes} bytes in ${formatSeconds(seconds)}${after}`;
+      const cut = bytes >= target.maxBodyBytes ? ` (stopped at max_body_bytes)` : '';
+      const summary = `HTTP ${statusCode}, ${bytes} bytes${cut} in ${formatSeconds(seconds)}${after}`;
       if (!target.acceptsStatus(statusCode)) return crit('status', `${summary}: status not expected`);
       if (found === false) return crit('body', `${summary}: body does not contain the expected text`);
       return { reached: true, status: 'ok', message: summary, metrics: metrics() };
@@ -172,23 +179,25 @@ export async function probeDownload(target: PreparedDownload, signal: AbortSigna
 }
 
 /**
- * Counts the body and looks for `needle` across chunk boundaries without holding the body in memory.
+ * Counts the body and looks for `needle` across chunk boundaries without holding the body in memory, reading at
+ * most `limit` bytes (leaving the loop destroys the body, so the rest is never downloaded).
  * Returns true/false when there was a needle, undefined otherwise.
  */
-async function readBody(body: AsyncIterable<Buffer>, needle: string | undefined, count: (bytes: number) => void): Promise<boolean | undefined> {
-  if (needle === undefined) {
-    for await (const chunk of body) count(chunk.length);
-    return undefined;
-  }
-  const wanted = Buffer.from(needle, 'utf8');
+async function readBody(body: AsyncIterable<Buffer>, needle: string | undefined, limit: number, count: (bytes: number) => void): Promise<boolean | undefined> {
+  const wanted = needle === undefined ? undefined : Buffer.from(needle, 'utf8');
   let found = false;
+  let read = 0;
   let tail: Buffer = Buffer.alloc(0);
-  for await (const chunk of body) {
+  for await (const whole of body) {
+    const chunk = read + whole.length > limit ? whole.subarray(0, limit - read) : whole;
+    read += chunk.length;
     count(chunk.length);
-    if (found) continue;
-    const window = tail.length ? Buffer.concat([tail, chunk]) : chunk;
-    if (window.indexOf(wanted) !== -1) found = true;
-    else tail = window.subarray(Math.max(0, window.length - (wanted.length - 1)));
+    if (wanted && !found) {
+      const window = tail.length ? Buffer.concat([tail, chunk]) : chunk;
+      if (window.indexOf(wanted) !== -1) found = true;
+      else tail = window.subarray(Math.max(0, window.length - (wanted.length - 1)));
+    }
+    if (read >= limit) break;
   }
-  return found;
+  return wanted ? found : undefined;
 }
