@@ -57,8 +57,8 @@ export function recordManipulation(
   const ctx = beginCall(state, now);
   if (typeof input !== 'object' || input === null) throw new EngineError('invalid', 'manipulation must be an object');
   const name = requireName(input.manipulation, 'manipulation');
-  const startedAt = input.startedAt === undefined ? now : requireTime(input.startedAt, `manipulation ${name}: startedAt`, now);
-  const endedAt = input.endedAt === undefined ? Math.max(now, startedAt) : requireTime(input.endedAt, `manipulation ${name}: endedAt`, now);
+  const startedAt = input.startedAt === undefined ? now : requireTime(input.startedAt, `manipulation ${name}: startedAt`);
+  const endedAt = input.endedAt === undefined ? Math.max(now, startedAt) : requireTime(input.endedAt, `manipulation ${name}: endedAt`);
   if (endedAt < startedAt) throw new EngineError('invalid', `manipulation ${name}: endedAt is before startedAt`);
   const subject = state.subjects.get(subjectId);
   if (!subject) throw notFound('subject', subjectId);

@@ -8,7 +8,7 @@ import { optionalDuration, requireDuration, requireName, requireTime, validateTi
 import { CHECK_STATUSES, EngineError } from './types.js';
 import type { CheckState, EngineResult, EngineState, Observation, SubjectState } from './types.js';
 
-function validateObservation(obs: Observation, now: number): void {
+function validateObservation(obs: Observation): void {
   if (typeof obs !== 'object' || obs === null) throw new EngineError('invalid', 'observation must be an object');
   const subject = requireName(obs.subject, 'observation subject');
   const check = requireName(obs.check, `observation ${subject}: check`);
@@ -17,7 +17,7 @@ function validateObservation(obs: Observation, now: number): void {
     throw new EngineError('invalid', `${what}: status must be one of ${CHECK_STATUSES.join(', ')}`);
   }
   requireDuration(obs.period, `${what}: period`, { positive: true });
-  if (obs.observedAt !== undefined) requireTime(obs.observedAt, `${what}: observedAt`, now);
+  if (obs.observedAt !== undefined) requireTime(obs.observedAt, `${what}: observedAt`);
   optionalDuration(obs.maxAge, `${what}: maxAge`);
   if (obs.message !== undefined && typeof obs.message !== 'string') throw new EngineError('invalid', `${what}: message must be a string`);
   if (obs.source !== undefined) requireName(obs.source, `${what}: source`);
@@ -34,7 +34,7 @@ function validateObservation(obs: Observation, now: number): void {
 
 export function applyObservation(state: EngineState, obs: Observation, now: number): EngineResult {
   const ctx = beginCall(state, now);
-  validateObservation(obs, now);
+  validateObservation(obs);
   let subject = state.subjects.get(obs.subject);
   if (!subject) {
     const spec = normaliseSpec({ id: obs.subject, kind: obs.kind ?? 'push', labels: {}, dependsOn: [], source: obs.source ?? 'api' });
