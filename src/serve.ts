@@ -105,6 +105,7 @@ function startOnBoundServer(
     metrics: extensions.flatMap((extension) => (extension.metrics ? [() => extension.metrics!()] : [])),
     maxBodyBytes: config.api.maxBodyBytes,
     limits: config.api.limits,
+    connections,
     version: VERSION,
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
     logRejected: (fields, message) => log.warn(fields, message),

@@ -109,6 +109,7 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
         maxMetadataPerSubject: raw.api.max_metadata_per_subject,
         maxStreams: raw.api.max_streams,
         streamBufferBytes: parseByteSize(raw.api.stream_buffer),
+        streamStallMs: durationMs(raw.api.stream_stall_timeout),
       },
     },
     http: {

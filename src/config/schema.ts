@@ -69,6 +69,9 @@ const apiSchema = z.strictObject({
   stream_buffer: byteSizeSchema
     .default('1mb')
     .meta({ description: 'Unsent bytes an event stream may hold for a client that does not read; past it the stream is closed (the client resumes with Last-Event-ID).' }),
+  stream_stall_timeout: durationSchema
+    .default('30s')
+    .meta({ description: 'An event stream whose client reads nothing of its backlog for this long is closed (it resumes with Last-Event-ID).' }),
 });
 
 const httpSchema = z

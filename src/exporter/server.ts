@@ -7,6 +7,8 @@ import type { Authorizer } from './auth.js';
 import { eventRoutes, type EventStreams } from './api/events.js';
 import { readRoutes } from './api/reads.js';
 import { writeRoutes } from './api/writes.js';
+import type { ConnectionGuard } from './connections.js';
+import { renderBoundsMetrics } from './metrics/bounds.js';
 import { createMetricsEndpoint, maybeGzipAsync } from './metrics/self.js';
 import { HttpProblem, problemHandler, sendProblem } from './problem.js';
 
@@ -23,6 +25,8 @@ export interface ServerOptions {
   logRejected?: (fields: Record<string, unknown>, message: string) => void;
   /** Subjects, checks, metadata keys and streams clients may create; defaults: DEFAULT_LIMITS. */
   limits?: Partial<Limits>;
+  /** The listener's connection guard, when vigil owns the listener: its counts go to /metrics. */
+  connections?: ConnectionGuard;
 }
 
 /** Lines about malformed requests per minute; the next line says how many were held back. */
@@ -42,11 +46,20 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   let ready = false;
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
 
+  const events = eventRoutes(vigil, limits);
   const metrics = createMetricsEndpoint({
     state: () => vigil.state,
     storeStats: () => vigil.store.stats(),
     version: options.version,
-    extra: options.metrics ?? [],
+    extra: [
+      ...(options.metrics ?? []),
+      () =>
+        renderBoundsMetrics({
+          streamsOpen: events.streams.open,
+          streamsDropped: events.streams.dropped,
+          ...(options.connections && { connections: options.connections }),
+        }),
+    ],
   });
   app.get('/metrics', async (req: Request, res: Response) => {
     // Bytes straight from the renderer, compressed off the event loop (see bench/RESULTS.md, scrape).
@@ -71,7 +84,6 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   );
 
   const { auth } = options;
-  const events = eventRoutes(vigil, limits);
   const api = express.Router();
   api.use(readRoutes(vigil));
   api.use(events.router);

@@ -12,6 +12,8 @@ export interface Limits {
   maxStreams: number;
   /** Bytes a stream may have unsent (a client not reading); past it the stream is closed and the client resumes. */
   streamBufferBytes: number;
+  /** A stream whose client reads nothing of its backlog for this long is closed (it resumes with Last-Event-ID). */
+  streamStallMs: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -20,6 +22,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxMetadataPerSubject: 100,
   maxStreams: 256,
   streamBufferBytes: 1024 * 1024,
+  streamStallMs: 30_000,
 };
 
 /** What a write would add: a subject, a check of it, a metadata key of it. */

@@ -22,6 +22,7 @@ describe('config defaults', () => {
       max_metadata_per_subject: 100,
       max_streams: 256,
       stream_buffer: '1mb',
+      stream_stall_timeout: '30s',
     });
     assert.deepEqual(raw.http, { max_connections: 4096, header_timeout: '10s', request_timeout: '30s', idle_timeout: '5s', shutdown_timeout: '5s' });
     assert.deepEqual(raw.defaults, {

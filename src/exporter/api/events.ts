@@ -20,8 +20,33 @@ const MAX_LIMIT = 1_000;
 /** Backlog events read from the store per page of a stream. */
 const STREAM_PAGE = 200;
 const SSE_HEARTBEAT_MS = 15_000;
-/** A stream whose client reads nothing of its backlog for this long is closed. */
-const STREAM_STALL_MS = 60_000;
+/** Backlog pages written per turn of the event loop, over all streams together. */
+const PAGES_PER_TURN = 4;
+
+/** Runs queued steps in order, at most `perTurn` per turn of the event loop. */
+class Pump {
+  private readonly queue: (() => void)[] = [];
+  private scheduled = false;
+
+  constructor(private readonly perTurn: number) {}
+
+  enqueue(step: () => void): void {
+    this.queue.push(step);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.run());
+    }
+  }
+
+  private run(): void {
+    this.scheduled = false;
+    for (let done = 0; done < this.perTurn && this.queue.length > 0; done++) this.queue.shift()!();
+    if (this.queue.length > 0 && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.run());
+    }
+  }
+}
 
 const seqParam = z.coerce.number().int().min(0);
 const limitParam = z.coerce.number().int().min(1).max(MAX_LIMIT);
@@ -43,9 +68,10 @@ export interface EventStreams {
   closeAll(): void;
 }
 
-export function eventRoutes(vigil: Vigil, limits: Pick<Limits, 'maxStreams' | 'streamBufferBytes'>): { router: Router; streams: EventStreams } {
+export function eventRoutes(vigil: Vigil, limits: Pick<Limits, 'maxStreams' | 'streamBufferBytes' | 'streamStallMs'>): { router: Router; streams: EventStreams } {
   const router = Router();
   const open = new Set<() => void>();
+  const backlog = new Pump(PAGES_PER_TURN);
   let dropped = 0;
   const subjectFilter = (value: unknown) => (value === undefined ? undefined : parseParam(idSchema, value, 'subject'));
   const committedAfter = (after: number, limit: number, subject?: string): EngineEvent[] =>
@@ -105,19 +131,21 @@ export function eventRoutes(vigil: Vigil, limits: Pick<Limits, 'maxStreams' | 's
       }
       return flowing;
     };
+    /** Writes events after `sent` until the client stops keeping up; returns whether it kept up with all of them. */
     const send = (events: EngineEvent[]): boolean => {
-      let flowing = true;
       for (const event of events) {
         if (event.seq <= sent || (subject !== undefined && event.subject !== subject)) continue;
-        flowing = write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(eventView(event))}\n\n`);
+        const flowing = write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(eventView(event))}\n\n`);
         if (closed) return false;
         sent = event.seq;
+        if (!flowing) return false;
       }
-      return flowing;
+      return true;
     };
-    // Live events are delivered once the backlog is done; until then the backlog pages pick them up from the store.
+    // Live events go straight out while the client keeps up. Once it lags, the rest are not buffered here: the stream
+    // falls back to paging from the store (they are committed there) as the client reads.
     const unsubscribe = vigil.onCommittedEvents((events) => {
-      if (live) send(events);
+      if (live && !send(events)) awaitDrain();
     });
     const heartbeat = setInterval(() => write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
     heartbeat.unref();
@@ -138,26 +166,29 @@ export function eventRoutes(vigil: Vigil, limits: Pick<Limits, 'maxStreams' | 's
     open.add(close);
     res.on('close', close);
 
-    // One page at a time, the next only once the client has read the last: memory stays at about a page per stream.
-    const replay = (): void => {
-      while (!closed) {
-        const page = committedAfter(sent, STREAM_PAGE, subject);
-        if (page.length === 0) {
-          live = true;
-          return;
-        }
-        if (!send(page)) {
-          // A client that reads nothing for a whole stall period is cut off too, so it cannot hold a slot forever.
-          const stalled = setTimeout(() => drop(), STREAM_STALL_MS);
-          res.once('drain', () => {
-            clearTimeout(stalled);
-            replay();
-          });
-          return;
-        }
+    // One page per step, the next only once the client has read the last: memory stays at about a page per stream.
+    // Steps of all streams share one pump, a few pages per turn of the event loop, so fifty clients replaying long
+    // histories at once cost the same per turn as one and scrapes and writes get their turn between pages.
+    const step = (): void => {
+      if (closed) return;
+      const page = committedAfter(sent, STREAM_PAGE, subject);
+      if (page.length === 0) {
+        live = true;
+        return;
       }
+      if (send(page)) return backlog.enqueue(step);
+      awaitDrain();
     };
-    replay();
+    /** Back to paging once the client has read what it holds; a client that reads nothing for a stall period is cut off. */
+    const awaitDrain = (): void => {
+      live = false;
+      const stalled = setTimeout(() => drop(), limits.streamStallMs);
+      res.once('drain', () => {
+        clearTimeout(stalled);
+        backlog.enqueue(step);
+      });
+    };
+    backlog.enqueue(step);
   });
 
   return {
