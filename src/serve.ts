@@ -25,6 +25,8 @@ export interface RunningVigil {
   server: Server;
   address: ListenAddress;
   log: Logger;
+  /** Longest a stop may take before the CLI gives up on it: http.shutdown_timeout plus the final flush. */
+  stopBudgetMs: number;
   stop(): Promise<void>;
 }
 
@@ -132,11 +134,11 @@ function startOnBoundServer(
       store.close();
       log.info('vigil stopped; state flushed');
     })());
-  return { vigil, server, address, log, stop, extensions: extensions.map((e) => e.name) };
+  return { vigil, server, address, log, stop, stopBudgetMs: config.http.shutdownTimeoutMs + STOP_MARGIN_MS, extensions: extensions.map((e) => e.name) };
 }
 
-/** Longest a shutdown may take in all: the longest http.shutdown_timeout allowed by its docs plus the final flush. */
-const SHUTDOWN_WATCHDOG_MS = 9_000;
+/** Time a stop may take beyond http.shutdown_timeout: sources stopping and the final flush. */
+const STOP_MARGIN_MS = 4_000;
 
 /** The CLI entry: runs until SIGTERM/SIGINT, then shuts down gracefully. */
 export async function serve(options: ServeOptions): Promise<void> {
@@ -145,9 +147,9 @@ export async function serve(options: ServeOptions): Promise<void> {
     running.log.info({ signal }, 'shutting down');
     // Whatever hangs (a source that does not stop, a disk that does not answer), the process ends in bounded time.
     setTimeout(() => {
-      running.log.error({ signal }, `shutdown did not finish within ${SHUTDOWN_WATCHDOG_MS} ms; exiting`);
+      running.log.error({ signal }, `shutdown did not finish within ${running.stopBudgetMs} ms; exiting`);
       process.exit(1);
-    }, SHUTDOWN_WATCHDOG_MS).unref();
+    }, running.stopBudgetMs).unref();
     running.stop().then(
       () => process.exit(0),
       (error: unknown) => {

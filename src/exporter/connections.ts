@@ -1,9 +1,10 @@
 // Bounds on the HTTP listener: header, request and idle timeouts that hold in every state, a cap on open connections
 // below the process's file-descriptor limit (so accept() never fails and /metrics keeps answering), and a shutdown
-// that does not wait for clients. Past the cap the oldest connection with no request being answered (idle keep-alive,
-// or a request whose headers never finished) is closed to make room; connections answering a request are never cut.
+// that does not wait for clients. Past the cap a connection with no request being answered is closed to make room:
+// the oldest that never sent a whole request head first (half-sent junk), else the oldest idle keep-alive one;
+// connections answering a request are never cut.
 import { readFileSync } from 'node:fs';
-import type { Server, ServerOptions } from 'node:http';
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 export interface HttpLimits {
@@ -68,34 +69,59 @@ export interface ConnectionGuard {
   close(): Promise<void>;
 }
 
+/** What the guard knows of one connection. */
+interface Tracked {
+  /** Requests being answered on it (an upgraded socket keeps one forever). */
+  active: number;
+  /** The request being received or answered, if any. */
+  request?: IncomingMessage;
+  /** Whether a request ever completed its headers on it: a connection that never sent one is the first to go. */
+  served: boolean;
+}
+
 export function guardConnections(server: Server, limits: HttpLimits, fdLimit?: number): ConnectionGuard {
   const cap = effectiveConnectionCap(limits, fdLimit);
-  // Insertion order is age order; the value counts requests being answered (an upgraded socket counts forever).
-  const sockets = new Map<Socket, number>();
+  const sockets = new Map<Socket, Tracked>(); // insertion order is age order
   let evicted = 0;
-  const busy = (socket: Socket, delta: number) => sockets.has(socket) && sockets.set(socket, sockets.get(socket)! + delta);
-  const destroyIdle = () => {
-    for (const [socket, active] of sockets) if (active === 0) socket.destroy();
+  let closing = false;
+  /** The oldest connection that never sent a whole request head, else the oldest idle one. */
+  const victim = (except: Socket): Socket | undefined => {
+    let idle: Socket | undefined;
+    for (const [socket, tracked] of sockets) {
+      if (socket === except || tracked.active > 0) continue;
+      if (!tracked.served) return socket;
+      idle ??= socket;
+    }
+    return idle;
   };
 
   server.on('connection', (socket: Socket) => {
-    sockets.set(socket, 0);
+    sockets.set(socket, { active: 0, served: false });
     socket.once('close', () => sockets.delete(socket));
     if (sockets.size <= cap) return;
-    for (const [candidate, active] of sockets) {
-      if (active > 0 || candidate === socket) continue;
-      evicted++;
-      candidate.destroy();
-      return;
-    }
     evicted++;
-    socket.destroy(); // every other connection is answering a request: refuse the newcomer instead
+    // Every other connection is answering a request: refuse the newcomer instead.
+    (victim(socket) ?? socket).destroy();
   });
-  server.on('request', (req, res) => {
-    busy(req.socket, 1);
-    res.once('close', () => busy(req.socket, -1));
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const tracked = sockets.get(req.socket);
+    if (!tracked) return;
+    tracked.active++;
+    tracked.served = true;
+    tracked.request = req;
+    res.once('close', () => {
+      tracked.active--;
+      if (tracked.request === req) delete tracked.request;
+      if (closing && tracked.active === 0) req.socket.destroy(); // answered during shutdown: no next request
+    });
   });
-  server.on('upgrade', (req) => busy(req.socket, 1));
+  server.on('upgrade', (req: IncomingMessage) => {
+    const tracked = sockets.get(req.socket);
+    if (tracked) {
+      tracked.active++;
+      tracked.served = true;
+    }
+  });
 
   return {
     cap,
@@ -107,8 +133,13 @@ export function guardConnections(server: Server, limits: HttpLimits, fdLimit?: n
     },
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
         server.close(() => resolve());
-        destroyIdle();
+        // Idle connections and requests still arriving (their body half-sent: nothing of them is applied yet) go now;
+        // requests being answered get the shutdown timeout.
+        for (const [socket, tracked] of sockets) {
+          if (tracked.active === 0 || (tracked.request !== undefined && !tracked.request.complete)) socket.destroy();
+        }
         server.closeIdleConnections();
         const cut = setTimeout(() => {
           for (const socket of sockets.keys()) socket.destroy();
