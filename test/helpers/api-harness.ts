@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineSettings, SubjectSpec } from '../../src/engine/types.js';
 import { Authorizer, type ApiToken } from '../../src/exporter/auth.js';
-import { createApp, type VigilApp } from '../../src/exporter/server.js';
+import { createApp, type ServerOptions, type VigilApp } from '../../src/exporter/server.js';
 import type { Limits } from '../../src/runtime/limits.js';
 import { Vigil } from '../../src/runtime/vigil.js';
 import { Store } from '../../src/store/store.js';
@@ -36,12 +36,21 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { subjects?: SubjectSpec[]; maxBodyBytes?: number; limits?: Partial<Limits> } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { subjects?: SubjectSpec[]; maxBodyBytes?: number; limits?: Partial<Limits>; logRejected?: ServerOptions['logRejected']; logError?: ServerOptions['logError'] } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-api-'));
   const store = Store.open(join(dir, 'vigil.db'), { flushIntervalMs: 5, eventsPerSubject: 100 });
   const vigil = new Vigil(store, TEST_SETTINGS);
   vigil.syncConfiguredSubjects(options.subjects ?? []);
-  const web = createApp(vigil, { auth: new Authorizer(TOKENS), maxBodyBytes: options.maxBodyBytes ?? 64 * 1024, version: 'test', logError: () => undefined, ...(options.limits && { limits: options.limits }) });
+  const web = createApp(vigil, {
+    auth: new Authorizer(TOKENS),
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+    version: 'test',
+    logError: options.logError ?? (() => undefined),
+    ...(options.limits && { limits: options.limits }),
+    ...(options.logRejected && { logRejected: options.logRejected }),
+  });
   web.setReady(true);
   const server = await new Promise<Server>((resolve) => {
     const s = web.app.listen(0, '127.0.0.1', () => resolve(s));
