@@ -94,7 +94,7 @@ program
   .requiredOption('--server <url>', "vigil's URL, e.g. https://vigil.example.org:9977")
   .requiredOption('--id <id>', 'machine id (the subject id in vigil)')
   .requiredOption('--token-file <file>', 'file holding a bearer token with the agent scope')
-  .option('--check-script <path>', 'script run every --check-interval: exit 0 ok, 1 warn, 2 crit, else unknown; first output line is the message')
+  .option('--check-script <path>', 'script run every --check-interval: exit 0 ok, 1 warn, 2 crit, else unknown; first output line is the message; lines "metadata: Key=value" (or "metadata[warning]: Key=value") set metadata')
   .option('--check-interval <duration>', 'how often to run the check script', '30s')
   .option('--check-name <name>', 'check name of the script result', 'script')
   .option('--heartbeat-interval <duration>', 'how often to send a heartbeat', '30s')
@@ -113,6 +113,15 @@ importCommand
     run(async (file: string) => {
       const { importClowderCommand } = await import('./import/clowder.js');
       process.exitCode = await importClowderCommand(file);
+    }),
+  );
+importCommand
+  .command('blackbox <file>')
+  .description('convert a blackbox_exporter modules file into vigil probe modules for GET /probe')
+  .action(
+    run(async (file: string) => {
+      const { importBlackboxCommand } = await import('./import/blackbox.js');
+      process.exitCode = await importBlackboxCommand(file);
     }),
   );
 importCommand

@@ -94,7 +94,8 @@ function startOnBoundServer(
     onRecovered: () => reportStore(),
   });
   const vigil = new Vigil(store, config.settings);
-  vigil.syncConfiguredSubjects(config.subjects);
+  vigil.maintenance.configure(config.maintenance); // before the subjects, so their first events already say so
+  vigil.syncConfiguredSubjects(config.subjects, config.renames);
   const selfMonitor = startSelfMonitor(vigil);
   reportStore = () => setImmediate(() => selfMonitor.reportNow());
 
@@ -108,6 +109,7 @@ function startOnBoundServer(
     maxBodyBytes: config.api.maxBodyBytes,
     limits: config.api.limits,
     connections,
+    probe: config.probe,
     version: VERSION,
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
     logRejected: (fields, message) => log.warn(fields, message),

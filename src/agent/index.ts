@@ -1,5 +1,6 @@
 // `vigil agent`: the small reference agent for occasionally connected machines. It holds the websocket to vigil
-// (machine id = subject id), sends heartbeats, and, with --check-script, that script's result every --check-interval.
+// (machine id = subject id), sends heartbeats, and, with --check-script, that script's result (and the metadata
+// lines it prints) every --check-interval.
 import { readFile } from 'node:fs/promises';
 import { parseDuration } from '../util/duration.js';
 import { AgentConnection, type AgentLogEvent } from './client.js';
@@ -39,6 +40,8 @@ export async function startAgent(options: AgentOptions, log: (event: AgentLogEve
       running = true;
       try {
         const result = await runCheckScript(script, checkInterval);
+        // Metadata first, so the result arrives with the facts it was measured beside.
+        for (const entry of result.metadata) connection.send({ type: 'metadata', ...entry });
         connection.send({ type: 'check', check, status: result.status, message: result.message, period: `${checkInterval}ms`, observed_at: Date.now() / 1000 });
       } finally {
         running = false;

@@ -3,6 +3,7 @@
 // Secrets are only ever file paths (`*_file`): Alertmanager reads them on its own machine, so no secret value
 // is ever written into a generated file.
 import { z } from 'zod';
+import { isMailbox, MAILBOX_HINT } from '../util/mailbox.js';
 import { durationSchema, LABEL_NAME_RE } from './fields.js';
 
 export const NOTIFY_MODES = ['failure', 'change', 'always'] as const;
@@ -22,11 +23,14 @@ const urlSchema = z.url({ protocol: /^https?$/, error: 'expected an http:// or h
   return url.username === '' && url.password === '';
 }, 'must not contain credentials (user:password@); Alertmanager would print them in its configuration');
 
+/** An address with or without a display name (`Ops <ops@example.org>`): Alertmanager accepts both. */
+const mailboxSchema = z.string().refine(isMailbox, MAILBOX_HINT);
+
 const emailSchema = z.strictObject({
   to: z
-    .union([z.email(), z.array(z.email()).min(1)], { error: 'expected an e-mail address or a list of them' })
-    .meta({ description: 'Recipient address, or a list of them.' }),
-  from: z.email().meta({ description: 'Sender address.' }),
+    .union([mailboxSchema, z.array(mailboxSchema).min(1)], { error: 'expected an e-mail address or a list of them' })
+    .meta({ description: 'Recipient address (display name allowed: "Ops <ops@example.org>"), or a list of them.' }),
+  from: mailboxSchema.meta({ description: 'Sender address, display name allowed: "vigil <vigil@example.org>".' }),
   smarthost: z
     .string()
     .regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, e.g. smtp.example.org:587')
@@ -69,12 +73,12 @@ const receiverSchema = z
   });
 
 /** A match value is one label value or a list of values (any of them). */
-const matchValueSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+export const matchValueSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
   error: 'expected a label value or a list of values',
 });
 
 /** Labels of vigil's series or alerts that say nothing about which subjects a policy is for. */
-const UNMATCHABLE_KEYS: readonly string[] = ['policy', 'severity', 'state', 'status', 'job', 'instance', 'alertname'];
+export const UNMATCHABLE_KEYS: readonly string[] = ['policy', 'severity', 'state', 'status', 'job', 'instance', 'alertname'];
 
 const policySchema = z
   .strictObject({
@@ -121,6 +125,10 @@ export const alertingSchema = z
   .strictObject({
     evaluation_interval: durationSchema.default('15s').meta({ description: 'Evaluation interval of the generated rule groups.' }),
     external_url: urlSchema.optional().meta({ description: 'Link put into notifications (your vigil status page or Grafana).' }),
+    subject_links: z.boolean().default(true).meta({
+      description:
+        "external_url is vigil's own address (its status page): notifications link each alert to <external_url>/subjects/<id>. Set false when external_url points elsewhere (Grafana).",
+    }),
     runbook_url: z.string().min(1).default('docs/runbook.md').meta({
       description: 'Base of the runbook_url annotations; each alert appends #its-name. Point it at your hosted copy of docs/runbook.md.',
     }),

@@ -9,8 +9,11 @@ import type { AlertingConfig } from './alerting.js';
 import { formatKeyPath } from './errors.js';
 import { durationMs, labelsToStrings, parseByteSize } from './fields.js';
 import { parseListen, type ListenAddress } from './listen.js';
+import { normalizeMaintenance } from './maintenance.js';
+import type { MaintenanceWindow } from '../maintenance/windows.js';
 import { normalizePractable, type PractableConfig } from './practable.js';
 import { normalizeOctopus, type OctopusConfig } from './octopus.js';
+import type { ProbeEndpointConfig } from './probe-modules.js';
 import type { LOG_LEVELS, RawConfig, SCOPES } from './schema.js';
 import type { Secrets } from './secrets.js';
 import { dependencyId } from './subjects.js';
@@ -34,16 +37,25 @@ export interface VigilConfig {
   logLevel: LogLevel;
   api: { tokens: ApiTokenConfig[]; maxBodyBytes: number; limits: Limits };
   http: HttpLimits;
+  /** Engine defaults, including the default timing of checks (subjects, targets and pushed results override it). */
   settings: EngineSettings;
-  /** Default timing of checks; sources and subjects override parts of it. */
-  timing: Timing;
   subjects: SubjectSpec[];
+  /** Config `renamed_from`: existing subjects to rename before the configured ones are applied. */
+  renames: SubjectRename[];
   targets: TargetsConfig;
+  maintenance: MaintenanceWindow[];
+  /** The blackbox-compatible /probe endpoint and its modules (built-in ones not included). */
+  probe: ProbeEndpointConfig;
   alerting?: AlertingConfig;
   practable?: PractableConfig;
   kubernetes?: KubernetesConfig;
   agents?: AgentsConfig;
   octopus?: OctopusConfig;
+}
+
+export interface SubjectRename {
+  from: string;
+  to: string;
 }
 
 export interface NormalizeContext {
@@ -63,9 +75,6 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
     disconnectGrace: durationMs(defaults.disconnect_grace),
     eventsPerSubject: defaults.events_per_subject,
     dependencyLag: durationMs(defaults.dependency_lag),
-  };
-  const timing: Timing = {
-    freshness: defaults.freshness,
     overhead: durationMs(defaults.overhead),
     accuracy: durationMs(defaults.accuracy),
     pushPeriod: durationMs(defaults.push_period),
@@ -91,9 +100,17 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
     };
     if (subject.startup_grace !== undefined) spec.startupGrace = durationMs(subject.startup_grace);
     if (subject.appearance_timeout !== undefined) spec.appearanceTimeout = durationMs(subject.appearance_timeout);
-    if (subject.freshness !== undefined) spec.timing = { freshness: subject.freshness };
+    const timing: Partial<Timing> = {};
+    if (subject.freshness !== undefined) timing.freshness = subject.freshness;
+    if (subject.overhead !== undefined) timing.overhead = durationMs(subject.overhead);
+    if (subject.accuracy !== undefined) timing.accuracy = durationMs(subject.accuracy);
+    if (subject.push_period !== undefined) timing.pushPeriod = durationMs(subject.push_period);
+    if (Object.keys(timing).length > 0) spec.timing = timing;
     return spec;
   });
+  const renames = raw.subjects.flatMap((subject): SubjectRename[] =>
+    subject.renamed_from === undefined ? [] : [{ from: subject.renamed_from, to: subject.id }],
+  );
 
   const config: VigilConfig = {
     listen: parseListen(raw.listen),
@@ -120,9 +137,11 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
       shutdownTimeoutMs: durationMs(raw.http.shutdown_timeout),
     },
     settings,
-    timing,
     subjects,
+    renames,
     targets: resolveTargetFiles(raw.targets, { baseDir, secrets }),
+    maintenance: normalizeMaintenance(raw.maintenance),
+    probe: raw.probe,
   };
   if (raw.alerting !== undefined) config.alerting = raw.alerting;
   if (raw.kubernetes !== undefined) config.kubernetes = normalizeKubernetes(raw.kubernetes, (path) => resolve(baseDir, path), secrets);

@@ -16,9 +16,13 @@ export const octopusSchema = z
     api_key_file: z.string().min(1).meta({ description: 'File holding the API key (sent as X-Octopus-ApiKey).' }),
     space: z
       .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a space id such as Spaces-1')
-      .default('Spaces-1')
-      .meta({ description: 'Space id whose machines are read.' }),
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a space id such as Spaces-1, or none for a server without Spaces')
+      .optional()
+      .meta({
+        description:
+          'Space id whose machines are read (/api/{space}/machines); none for a server without Spaces (/api/machines). ' +
+          'Absent: Spaces-1, or /api/machines when the server has no Spaces.',
+      }),
     interval: ms.prefault('1m').meta({ description: 'How often the machines are read.' }),
     timeout: ms.prefault('30s').meta({ description: 'Timeout of one poll (all pages).' }),
     workers: z.boolean().default(false).meta({ description: 'Read /workers as well as /machines (deployment targets).' }),
@@ -31,13 +35,18 @@ export const octopusSchema = z
   })
   .meta({ description: 'Octopus Deploy machine health: HealthStatus to health, warnings and connectivity.' });
 
+const DEFAULT_SPACE = 'Spaces-1';
+
 export type RawOctopusConfig = z.output<typeof octopusSchema>;
 
 export interface OctopusConfig {
   /** Base URL without a trailing slash. */
   url: string;
   apiKey: string;
-  space: string;
+  /** null: a server without Spaces (`/api/machines`). */
+  space: string | null;
+  /** `space` was not configured: a 404 on the default space means a server without Spaces. */
+  detectSpaces: boolean;
   interval: number;
   timeout: number;
   workers: boolean;
@@ -52,7 +61,8 @@ export function normalizeOctopus(raw: RawOctopusConfig, secrets: Secrets): Octop
   return {
     url: raw.url.replace(/\/+$/, ''),
     apiKey,
-    space: raw.space,
+    space: raw.space === undefined ? DEFAULT_SPACE : raw.space === 'none' ? null : raw.space,
+    detectSpaces: raw.space === undefined,
     interval: raw.interval,
     timeout: raw.timeout,
     workers: raw.workers,

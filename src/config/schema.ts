@@ -5,7 +5,9 @@ import { agentsSchema } from './agents.js';
 import { alertingSchema } from './alerting.js';
 import { byteSizeSchema, durationSchema } from './fields.js';
 import { listenSchema } from './listen.js';
+import { maintenanceSchema } from './maintenance.js';
 import { practableSchema } from './practable.js';
+import { probeSchema } from './probe-modules.js';
 import { octopusSchema } from './octopus.js';
 import { freshnessSchema, subjectsSchema } from './subjects.js';
 import { targetsSchema } from './targets.js';
@@ -130,7 +132,9 @@ export const configSchema = z
     http: httpSchema.prefault({}),
     defaults: defaultsSchema.prefault({}).meta({ description: 'Engine-wide defaults; subjects and sources may override some.' }),
     subjects: subjectsSchema,
-    targets: targetsSchema.default([]).meta({ description: 'Active probes (hostport, download, ping, filewrite, ...).' }),
+    targets: targetsSchema.default([]).meta({ description: 'Active probes (hostport, download, tcp, dns, grpc, ping, filewrite).' }),
+    probe: probeSchema.prefault({}),
+    maintenance: maintenanceSchema,
     alerting: alertingSchema.optional().meta({ description: 'Alerting policies and receivers for generate-rules.' }),
     practable: practableSchema.optional(),
     kubernetes: kubernetesSchema.optional().meta({ description: 'Kubernetes objects, the Kyma event mesh and its heartbeats.' }),

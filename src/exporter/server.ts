@@ -4,13 +4,18 @@ import { DEFAULT_LIMITS, type Limits } from '../runtime/limits.js';
 import type { Vigil } from '../runtime/vigil.js';
 import { Throttle } from '../util/throttle.js';
 import type { Authorizer } from './auth.js';
+import { webRoutes } from '../web/routes.js';
 import { eventRoutes, type EventStreams } from './api/events.js';
+import { maintenanceRoutes } from './api/maintenance.js';
 import { readRoutes } from './api/reads.js';
 import { writeRoutes } from './api/writes.js';
 import type { ConnectionGuard } from './connections.js';
 import { renderBoundsMetrics } from './metrics/bounds.js';
+import { renderMaintenance } from './metrics/maintenance.js';
 import { createMetricsEndpoint, maybeGzipAsync } from './metrics/self.js';
 import { HttpProblem, problemHandler, sendProblem } from './problem.js';
+import { probeRoutes } from './probe-endpoint.js';
+import type { ProbeEndpointConfig } from '../config/probe-modules.js';
 
 export interface ServerOptions {
   auth: Authorizer;
@@ -27,6 +32,8 @@ export interface ServerOptions {
   limits?: Partial<Limits>;
   /** The listener's connection guard, when vigil owns the listener: its counts go to /metrics. */
   connections?: ConnectionGuard;
+  /** The blackbox-compatible /probe endpoint; absent = disabled. */
+  probe?: ProbeEndpointConfig;
 }
 
 /** Lines about malformed requests per minute; the next line says how many were held back. */
@@ -52,6 +59,7 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     storeStats: () => vigil.store.stats(),
     version: options.version,
     extra: [
+      () => renderMaintenance(vigil.state, vigil.maintenance, vigil.clock()),
       ...(options.metrics ?? []),
       () =>
         renderBoundsMetrics({
@@ -79,15 +87,17 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     }
     res.type('text/plain').send('vigil is ready.\n');
   });
-  app.get('/', (_req, res) =>
-    res.type('html').send('<html><head><title>vigil</title></head><body><h1>vigil</h1><p><a href="/metrics">Metrics</a> · <a href="/api/v1/health">Health</a> · <a href="/api/v1/subjects">Subjects</a></p></body></html>\n'),
-  );
+  // The status page, subject pages and badges (src/web): another reader of the engine state beside /metrics and the API.
+  app.use(webRoutes(vigil));
+
+  if (options.probe) app.use(probeRoutes(options.probe, metrics.registry));
 
   const { auth } = options;
   const api = express.Router();
   api.use(readRoutes(vigil));
   api.use(events.router);
   for (const router of options.routes ?? []) api.use(router);
+  api.use(maintenanceRoutes(vigil, auth, options.maxBodyBytes));
   api.use(writeRoutes(vigil, auth, options.maxBodyBytes, limits));
   app.use('/api/v1', api);
 
@@ -119,14 +129,18 @@ const ROUTE_METHODS: [RegExp, string][] = [
   [/^\/api\/v1\/subjects\/[^/]+\/connectivity$/, 'PUT'],
   [/^\/api\/v1\/subjects\/[^/]+\/metadata\/[^/]+$/, 'PUT, DELETE'],
   [/^\/api\/v1\/subjects\/[^/]+\/manipulations$/, 'POST'],
+  [/^\/api\/v1\/subjects\/[^/]+\/rename$/, 'POST'],
   [/^\/api\/v1\/subjects\/[^/]+\/health$/, 'GET'],
   [/^\/api\/v1\/subjects\/[^/]+$/, 'GET, PUT, DELETE'],
   [/^\/api\/v1\/(subjects|health|events|events\/stream)$/, 'GET'],
   [/^\/api\/v1\/observations$/, 'POST'],
+  [/^\/api\/v1\/maintenance$/, 'GET, POST'],
+  [/^\/api\/v1\/maintenance\/[^/]+$/, 'GET, DELETE'],
+  [/^\/(subjects\/[^/]+|badge\/[^/]+(\/[^/]+)?\.svg|static\/[^/]+)?$/, 'GET'],
   [/^\/api\/v1\/heartbeats$/, 'POST'],
   [/^\/api\/v1\/practable\/experiments(\/[^/]+\/events|\/events\/[^/]+)?$/, 'GET'],
   [/^\/api\/v1\/agents\/connect$/, 'GET'],
-  [/^\/(metrics|-\/healthy|-\/ready)$/, 'GET'],
+  [/^\/(metrics|probe|-\/healthy|-\/ready)$/, 'GET'],
 ];
 
 function knownPathMethods(path: string): string | undefined {

@@ -9,7 +9,7 @@ import { camelCase, type PolicyConfig } from '../config/alerting.js';
 import { formatDuration } from '../util/duration.js';
 import type { GenerateInput } from './input.js';
 import { held, joinSubjectInfo, quote, selector, type Matchers } from './promql.js';
-import { annotations, orderedRule, ruleContext, type AlertingRule, type RuleContext, type RuleGroup } from './rule-context.js';
+import { aboutSubject, annotations, orderedRule, ruleContext, type AlertingRule, type RuleContext, type RuleGroup } from './rule-context.js';
 import { builtinRuleGroups } from './rules-builtin.js';
 
 export { BUILTIN_POLICY, type AlertingRule, type RuleFile, type RuleGroup } from './rule-context.js';
@@ -110,7 +110,7 @@ export function ruleGroups(input: GenerateInput, context: RuleContext = ruleCont
   const policyGroups = input.alerting.policies.map((policy) => ({
     name: policyGroupName(policy),
     interval: context.interval,
-    rules: [orderedRule(policyRule(policy, context))],
+    rules: [aboutSubject(orderedRule(policyRule(policy, context)), context)],
   }));
   return [...builtinRuleGroups(context), ...policyGroups];
 }

@@ -12,6 +12,8 @@ import type { EngineEvent, EngineResult, EngineState, SourceState, SubjectState 
 import { StoreError, describeOpenFailure, errorMessage } from './errors.js';
 import { checkDatabaseIdentity, checkIntegrity, migrate } from './migrations.js';
 import { Tables, type FlushBatch } from './tables.js';
+import { MaintenanceTable } from './maintenance-table.js';
+import type { MaintenanceWindow } from '../maintenance/windows.js';
 
 export { StoreError } from './errors.js';
 
@@ -63,6 +65,7 @@ export class Store {
   private dirtySubjects = new Set<string>();
   private dirtySources = new Set<string>();
   private queuedEvents: EngineEvent[] = [];
+  private queuedRenames: NonNullable<EngineResult['renamed']> = [];
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -71,6 +74,7 @@ export class Store {
   private lastFlushDurationMs = 0;
   private lastFlushAt: number | undefined;
   private lastFlushError: string | undefined;
+  private readonly maintenance: MaintenanceTable;
 
   private constructor(
     private readonly db: Database.Database,
@@ -78,7 +82,9 @@ export class Store {
     private readonly tables: Tables,
     readonly path: string,
     private readonly options: StoreOptions,
-  ) {}
+  ) {
+    this.maintenance = new MaintenanceTable(db, path);
+  }
 
   /**
    * Opens (creating if absent) and migrates the database. Throws StoreError, leaving the file as it was, on a
@@ -127,6 +133,31 @@ export class Store {
     }
   }
 
+  loadMaintenance(): MaintenanceWindow[] {
+    this.assertOpen();
+    return this.maintenance.load();
+  }
+
+  /** Stores an API maintenance window at once, outside the group commit. */
+  saveMaintenance(window: MaintenanceWindow): void {
+    this.assertOpen();
+    this.writeNow('store maintenance window', () => this.maintenance.save(window));
+  }
+
+  deleteMaintenance(id: string): void {
+    this.assertOpen();
+    this.writeNow('delete maintenance window', () => this.maintenance.delete(id));
+  }
+
+  /** A write outside the group commit: its failure is a StoreError (the API answers 503, nothing changed). */
+  private writeNow(what: string, write: () => void): void {
+    try {
+      write();
+    } catch (cause) {
+      throw new StoreError(`could not ${what} in ${this.path} (${errorMessage(cause)})`, { cause });
+    }
+  }
+
   /** The state the flush reads current subject and source rows from. */
   attach(state: EngineState): void {
     this.state = state;
@@ -139,6 +170,7 @@ export class Store {
     for (const id of result.changed) this.dirtySubjects.add(id);
     for (const name of result.changedSources ?? []) this.dirtySources.add(name);
     for (const event of result.events) this.queuedEvents.push(event);
+    for (const rename of result.renamed ?? []) this.queuedRenames.push(rename);
     if (this.hasPending()) this.schedule();
   }
 
@@ -227,6 +259,7 @@ export class Store {
       subjects: [...this.dirtySubjects].map((id) => ({ id, state: state?.subjects.get(id) })),
       sources: [...this.dirtySources].map((name) => ({ name, state: state?.sources.get(name) })),
       events: this.queuedEvents,
+      renames: this.queuedRenames,
       seq: this.queuedEvents.reduce((highest, event) => Math.max(highest, event.seq), state?.seq ?? 0),
       eventsPerSubject: this.options.eventsPerSubject,
     };
@@ -250,6 +283,7 @@ export class Store {
     this.dirtySubjects = new Set();
     this.dirtySources = new Set();
     this.queuedEvents = [];
+    this.queuedRenames = [];
     this.transactions += 1;
     if (this.lastFlushError !== undefined) this.options.onRecovered?.();
     this.lastFlushError = undefined;

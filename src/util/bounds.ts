@@ -19,6 +19,14 @@ export function timeWindowProblem(ms: number, now: number): string | undefined {
   return undefined;
 }
 
+/** Why `ms` is not a usable time for something scheduled (a maintenance window): up to 366 days ahead, not before 2000. */
+export function scheduleWindowProblem(ms: number, now: number): string | undefined {
+  if (!Number.isFinite(ms)) return 'must be a finite time';
+  if (ms < EARLIEST_TIME_MS) return `is before ${iso(EARLIEST_TIME_MS)}; send RFC 3339 or Unix seconds (not milliseconds)`;
+  if (ms > now + MAX_DURATION_MS) return `is more than 366 days ahead of vigil's clock (${iso(now)})`;
+  return undefined;
+}
+
 /** Why `ms` is not a usable duration, or undefined when it is. */
 export function durationProblem(ms: number): string | undefined {
   if (!Number.isFinite(ms) || ms < 0) return 'must be a finite, non-negative duration';

@@ -222,6 +222,8 @@ describe('Dockerfile', () => {
       for (const file of ['rules/vigil.rules.yml', 'rules/alertmanager.yml', 'rules/templates/email.tmpl']) {
         assert.equal(readFileSync(join(dir, 'image-out', file), 'utf8'), readFileSync(join(dir, 'checkout-out', file), 'utf8'), file);
       }
+      // The status page's files, where src/web/routes.ts looks for them from dist/src/web.
+      for (const asset of ['live.js', 'vigil.css', 'favicon.svg']) assert.ok(existsSync(join(dir, 'src', 'web', 'assets', asset)), asset);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -116,7 +116,9 @@ export function eventRoutes(vigil: Vigil, limits: Pick<Limits, 'maxStreams' | 's
     const subject = subjectFilter(req.query['subject']);
     admit();
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
-    res.flushHeaders();
+    // Browsers: reconnect after 1 s (not their default 3 s), and resume after `after` even if no event came before
+    // the drop (an `id:` without data sets EventSource's Last-Event-ID and dispatches nothing).
+    res.write(`retry: 1000\nid: ${after}\n\n`);
 
     let sent = after;
     let live = false;

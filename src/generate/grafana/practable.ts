@@ -9,7 +9,7 @@ export function practableDashboard(header: string): Dashboard {
     about: 'practable experiments: health, availability and relay streams',
     variables: [queryVariable('experiment', 'Experiment', 'label_values(vigil_practable_experiment_available, experiment)')],
     panels: [
-      stateTimeline('Experiment health', 'Health of each experiment (from its streams and jump connection).',
+      stateTimeline('Experiment health', 'Health of each experiment (from its streams; a missing jump is a warning).',
         [target(healthExpr('kind="experiment", subject=~"$experiment"'), '{{subject}}')], valueMappings(HEALTH_CODES)),
       stateTimeline('Availability', 'Whether each experiment is available for booking: all required streams healthy.',
         [target('vigil_practable_experiment_available{experiment=~"$experiment"}', '{{experiment}}')],

@@ -4,7 +4,11 @@
 //    is ready; Unknown is not (knative/specs error-signalling: Unknown = reconciliation not complete).
 //  - Application: status.installationStatus.status is a Helm release status, UPPERCASE with Helm 2 (Kyma <= 1.13)
 //    and lower-case with Helm 3, so it is compared case-insensitively with `_` and `-` treated alike.
-//  - ServiceInstance: the conditions rule plus Failed=True and provisionStatus=Provisioned.
+//  - ServiceInstance: the conditions rule plus Failed=True and provisionStatus=Provisioned (judged by Ready alone
+//    on service-catalog versions that write no provisionStatus).
+//  - Conditions have a polarity: most are healthy when True (Ready, Succeeded, BrokerReady), some when False
+//    (a Node's MemoryPressure, NetworkUnavailable; Failed, Degraded, Stalled). Only a condition in its unhealthy
+//    polarity is named as the cause of not-ready.
 import type { KubeObject } from './client/api.js';
 
 export type ReadyState = 'true' | 'false' | 'unknown';
@@ -22,6 +26,15 @@ interface Condition {
   reason?: string;
   message?: string;
   severity?: string;
+}
+
+/** Condition types that are healthy when False ("abnormal-true"): Node pressures, Failed, Degraded, Stalled, … */
+const ABNORMAL_TRUE = /(Pressure|Unavailable|Failed|Failure|Degraded|Stalled|Error|Errors)$/;
+
+/** Whether a condition reports a problem: True for the abnormal-true types, False for every other type. */
+export function conditionUnhealthy(condition: Condition): boolean {
+  const type = condition.type ?? '';
+  return ABNORMAL_TRUE.test(type) ? condition.status === 'True' : condition.status === 'False';
 }
 
 const conditionsOf = (object: KubeObject): Condition[] => {
@@ -48,10 +61,17 @@ export function conditionReadiness(object: KubeObject, conditionType = 'Ready'):
   if (!ready) return { ready: 'unknown', reason: 'NotReconciled', message: `no ${conditionType} condition yet` };
   if (ready.status === 'True') return withMessage({ ready: 'true', reason: ready.reason || conditionType }, ready.message);
   const state: ReadyState = ready.status === 'False' ? 'false' : 'unknown';
-  // Ready copies its reason from the failing dependent; when it has none, name the first dependent that is not True.
-  const culprit = ready.reason ? undefined : conditions.find((c) => c !== ready && c.status !== 'True' && (c.severity ?? '') === '');
+  // knative's Ready copies reason and message from the failing dependent. Other controllers leave them out (a
+  // Node) or keep the cause elsewhere (SAP btp-operator: Ready=False NotProvisioned, the error in Failed=True or
+  // Succeeded=False): then name a condition that is in its unhealthy polarity, a terminal Failed first.
+  const culprit =
+    ready.reason && ready.message
+      ? undefined
+      : (conditions.find((c) => c !== ready && c.type === 'Failed' && c.status === 'True') ??
+        conditions.find((c) => c !== ready && c.type !== conditionType && (c.severity ?? '') === '' && conditionUnhealthy(c)));
   const result: Readiness = { ready: state, reason: ready.reason || culprit?.reason || (state === 'false' ? 'NotReady' : 'Unknown') };
-  return withMessage(result, ready.message || culprit?.message);
+  const cause = culprit?.message ? `${culprit.type}: ${culprit.message}` : undefined;
+  return withMessage(result, ready.message || cause);
 }
 
 const withMessage = (readiness: Readiness, message: string | undefined): Readiness =>
@@ -93,8 +113,12 @@ export function serviceInstanceReadiness(object: KubeObject): Readiness {
   if (failed) return withMessage({ ready: 'false', reason: failed.reason || 'Failed' }, failed.message);
   const ready = conditions.find((c) => c.type === 'Ready');
   if (ready?.status === 'True') {
-    if (status['provisionStatus'] === 'Provisioned') return withMessage({ ready: 'true', reason: ready.reason || 'Ready' }, ready.message);
-    return { ready: 'unknown', reason: 'NotProvisioned', message: `provisionStatus is ${String(status['provisionStatus'] ?? 'not set')}` };
+    // Older service-catalog versions write no provisionStatus: Ready=True is the whole verdict there.
+    const provision = status['provisionStatus'];
+    if (provision === undefined || provision === null || provision === '' || provision === 'Provisioned') {
+      return withMessage({ ready: 'true', reason: ready.reason || 'Ready' }, ready.message);
+    }
+    return { ready: 'unknown', reason: 'NotProvisioned', message: `provisionStatus is ${String(provision)}` };
   }
   const operation = typeof status['currentOperation'] === 'string' ? status['currentOperation'] : '';
   if (status['asyncOpInProgress'] === true || operation !== '') {

@@ -1,7 +1,11 @@
-// Reads machines from the Octopus REST API: GET /api/{space}/machines (and /workers), paged with skip/take,
-// authenticated with the X-Octopus-ApiKey header. Only the fields vigil maps are typed; the rest is ignored.
+// Reads machines from the Octopus REST API: GET /api/{space}/machines (and /workers) — or /api/machines on a server
+// without Spaces (before 2019.1) — paged with skip/take, authenticated with the X-Octopus-ApiKey header. Only the
+// fields vigil maps are typed; the rest is ignored (OctopusClients Model/MachineBasedResource.cs,
+// Model/Endpoints/TentacleEndpointResource.cs and TentacleDetailsResource.cs).
 
 export type OctopusHealthStatus = 'Healthy' | 'HasWarnings' | 'Unhealthy' | 'Unavailable' | 'Unknown';
+
+export type MachineCollection = 'machines' | 'workers';
 
 export interface OctopusMachine {
   Id: string;
@@ -10,6 +14,16 @@ export interface OctopusMachine {
   StatusSummary?: string | null;
   HasLatestCalamari?: boolean;
   IsDisabled?: boolean;
+  OperatingSystem?: string | null;
+  OperatingSystemVersion?: string | null;
+  ShellName?: string | null;
+  ShellVersion?: string | null;
+  Endpoint?: {
+    CommunicationStyle?: string;
+    TentacleVersionDetails?: { Version?: string | null; UpgradeRequired?: boolean; UpgradeSuggested?: boolean; UpgradeLocked?: boolean } | null;
+  } | null;
+  /** Where it was listed: deployment targets (`machines`) or `workers`. Set by the client. */
+  collection: MachineCollection;
 }
 
 interface Page {
@@ -34,18 +48,20 @@ const MAX_PAGES = 500;
 export interface OctopusClientOptions {
   url: string;
   apiKey: string;
-  space: string;
+  /** null: a server without Spaces (`/api/machines`). */
+  space: string | null;
   fetch?: typeof fetch;
 }
 
-export async function listMachines(options: OctopusClientOptions, collection: 'machines' | 'workers', signal: AbortSignal): Promise<OctopusMachine[]> {
+export async function listMachines(options: OctopusClientOptions, collection: MachineCollection, signal: AbortSignal): Promise<OctopusMachine[]> {
   const machines: OctopusMachine[] = [];
+  const base = options.space === null ? `${options.url}/api` : `${options.url}/api/${encodeURIComponent(options.space)}`;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const url = `${options.url}/api/${encodeURIComponent(options.space)}/${collection}?skip=${page * PAGE_SIZE}&take=${PAGE_SIZE}`;
+    const url = `${base}/${collection}?skip=${page * PAGE_SIZE}&take=${PAGE_SIZE}`;
     const body = await getJson(options, url, signal);
     const items = Array.isArray(body.Items) ? body.Items : undefined;
     if (!items) throw new OctopusError('bad_response', `${collection}: the answer has no Items list`);
-    for (const item of items) if (isMachine(item)) machines.push(item);
+    for (const item of items) if (isMachine(item)) machines.push({ ...item, collection });
     const total = typeof body.TotalResults === 'number' ? body.TotalResults : machines.length;
     if (items.length < PAGE_SIZE || (page + 1) * PAGE_SIZE >= total) return machines;
   }
@@ -61,7 +77,7 @@ async function getJson(options: OctopusClientOptions, url: string, signal: Abort
   }
   if (!response.ok) {
     await response.body?.cancel();
-    const hint = response.status === 401 || response.status === 403 ? ' (check octopus.api_key_file)' : response.status === 404 ? ' (check octopus.space)' : '';
+    const hint = response.status === 401 || response.status === 403 ? ' (check octopus.api_key_file)' : response.status === 404 ? ' (check octopus.space; a server without Spaces needs space: none)' : '';
     throw new OctopusError(`http_${response.status}`, `Octopus answered HTTP ${response.status}${hint}`);
   }
   try {
@@ -80,7 +96,7 @@ function networkError(error: unknown): OctopusError {
   return new OctopusError('network', `cannot reach Octopus${code ? ` (${code})` : ''}`);
 }
 
-function isMachine(value: unknown): value is OctopusMachine {
+function isMachine(value: unknown): value is Omit<OctopusMachine, 'collection'> {
   if (typeof value !== 'object' || value === null) return false;
   const machine = value as Record<string, unknown>;
   return typeof machine['Id'] === 'string' && typeof machine['Name'] === 'string';

@@ -4,7 +4,7 @@ import type { OctopusConfig } from '../../config/octopus.js';
 import type { SubjectState } from '../../engine/types.js';
 import type { Source, SourceSink } from '../types.js';
 import { OctopusError, listMachines, type OctopusMachine } from './client.js';
-import { CALAMARI_KEY, HEALTH_CHECK, SOURCE, mapMachine, machineSubjectId } from './map.js';
+import { HEALTH_CHECK, SOURCE, mapMachine, machineSubjectId } from './map.js';
 
 export interface OctopusSourceOptions {
   /** Reads a subject's current state: ownership and the last known health check. */
@@ -21,11 +21,15 @@ export class OctopusSource implements Source {
   private stopped = false;
   /** Polls completed, successful or not (tests wait on it). */
   polls = 0;
+  /** The space in use: the configured one, or null once the server turned out to have no Spaces. */
+  private space: string | null;
 
   constructor(
     private readonly config: OctopusConfig,
     private readonly options: OctopusSourceOptions,
-  ) {}
+  ) {
+    this.space = config.space;
+  }
 
   start(sink: SourceSink): void {
     const loop = () => {
@@ -47,10 +51,19 @@ export class OctopusSource implements Source {
   /** One poll: read everything first, then report, so a failed page reports nothing half-way. */
   async poll(sink: SourceSink): Promise<void> {
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.config.timeout)]);
-    const client = { url: this.config.url, apiKey: this.config.apiKey, space: this.config.space, ...(this.options.fetch && { fetch: this.options.fetch }) };
+    const client = { url: this.config.url, apiKey: this.config.apiKey, space: this.space, ...(this.options.fetch && { fetch: this.options.fetch }) };
     let machines: OctopusMachine[];
     try {
-      machines = await listMachines(client, 'machines', signal);
+      try {
+        machines = await listMachines(client, 'machines', signal);
+      } catch (error) {
+        // A server older than Spaces (2019.1) answers 404 for /api/Spaces-1/…: with no space configured, use /api/….
+        if (!(this.config.detectSpaces && this.space !== null && error instanceof OctopusError && error.reason === 'http_404')) throw error;
+        client.space = null;
+        machines = await listMachines(client, 'machines', signal);
+        this.space = null;
+        this.options.warn?.({ url: this.config.url }, 'octopus: the server has no Spaces, reading /api/machines');
+      }
       if (this.config.workers) machines.push(...(await listMachines(client, 'workers', signal)));
     } catch (error) {
       if (this.stopped) return;
@@ -65,7 +78,8 @@ export class OctopusSource implements Source {
     const seen = new Set<string>();
     for (const machine of machines) {
       const id = machineSubjectId(machine, this.config);
-      if (seen.has(id)) continue; // two machines with one name: the first wins, the other is reachable with subject_id: id
+      // Two targets (or two workers) with one name: the first wins, the other is reachable with subject_id: id.
+      if (seen.has(id)) continue;
       seen.add(id);
       this.report(sink, machine);
     }
@@ -82,6 +96,10 @@ export class OctopusSource implements Source {
     if (!existing || existing.spec.source === SOURCE) sink.defineSubject(report.spec);
     if (report.observation) sink.observe(report.observation);
     if (report.connectivity) sink.connectivity(report.connectivity);
-    if (report.calamari) sink.metadata(id, CALAMARI_KEY, report.calamari);
+    for (const { key, entry } of report.metadata) {
+      // Deleting what is not there is a no-op; skip the call for subjects that never had it.
+      if (entry === null && existing?.metadata[key] === undefined) continue;
+      sink.metadata(id, key, entry);
+    }
   }
 }

@@ -63,21 +63,29 @@ export interface Experiment {
 export interface CheckResult {
   experiment: string;
   check: string;
-  status: 'ok' | 'warn' | 'crit';
+  /** `unknown` for a stream that is not required and no longer on the relay: it no longer counts. */
+  status: 'ok' | 'crit' | 'unknown';
   message: string;
 }
+
+/** Why an experiment that book does not list is never available (upstream never sets it either). */
+export const NOT_IN_MANIFEST = 'not in the booking manifest';
 
 export interface BookResource {
   topicStub: string;
   streams: string[];
 }
 
-export const JUMP_CHECK = 'jump';
+/** Metadata keys the source sets on each experiment: jump is a warning that never changes health. */
+export const JUMP_METADATA = 'jump';
+export const MANIFEST_METADATA = 'manifest';
 
 export class PractableModel {
   readonly experiments = new Map<string, Experiment>();
   lastRelayFrameAt?: number;
   lastJumpFrameAt?: number;
+  /** When the latest manifest was read; undefined until book first answered. */
+  manifestAt?: number;
 
   constructor(readonly settings: ModelSettings) {}
 
@@ -105,7 +113,14 @@ export class PractableModel {
       experiment.required = [...new Set(resource.streams.map((stream) => `${resource.topicStub}-${stream}`))].sort();
       experiment.lastFoundInManifestAt = now;
     }
+    this.manifestAt = now;
     return changed;
+  }
+
+  /** In the latest manifest; undefined until book first answered. */
+  inManifest(experiment: Experiment): boolean | undefined {
+    if (this.manifestAt === undefined) return undefined;
+    return experiment.lastFoundInManifestAt === this.manifestAt;
   }
 
   /** A relay frame: one report per connected client. Returns new experiments and the stream checks to report. */
@@ -154,6 +169,13 @@ export class PractableModel {
         const verdict = stream ? { status: stream.ok ? ('ok' as const) : ('crit' as const), message: stream.message } : { status: 'crit' as const, message: 'missing: never seen on the relay' };
         results.push({ experiment: experiment.key, check: topic, ...verdict });
       }
+      // Health needs every stream, required or not (upstream's rule); one that is not required stops counting
+      // once it leaves the relay, as nothing says it should come back.
+      for (const stream of experiment.streams.values()) {
+        if (experiment.required.includes(stream.topic)) continue;
+        const status = !stream.present ? ('unknown' as const) : stream.ok ? ('ok' as const) : ('crit' as const);
+        results.push({ experiment: experiment.key, check: stream.topic, status, message: stream.present ? stream.message : 'disconnected (not a required stream)' });
+      }
     }
     return { created, results, present };
   }
@@ -168,8 +190,8 @@ export class PractableModel {
     return { status: 'crit', message: stream.present ? `not transmitted within ${window}` : `disconnected, not transmitted within ${window}` };
   }
 
-  /** A jump frame. Returns new experiments and the jump check of every experiment. */
-  applyJumpFrame(reports: JumpReport[], now: number): { created: string[]; results: CheckResult[] } {
+  /** A jump frame. Returns new experiments; jump is judged by `jumpOk` (a warning, never health). */
+  applyJumpFrame(reports: JumpReport[], now: number): { created: string[] } {
     const created: string[] = [];
     for (const report of reports) {
       if (!isJumpHost(report) || report.topic === '') continue;
@@ -179,21 +201,25 @@ export class PractableModel {
       experiment.jumpReport = report;
     }
     this.lastJumpFrameAt = now;
-    const results: CheckResult[] = [];
-    for (const experiment of this.experiments.values()) {
-      const ok = this.jumpOk(experiment, now);
-      results.push({
-        experiment: experiment.key,
-        check: JUMP_CHECK,
-        status: ok ? 'ok' : 'warn',
-        message: ok ? 'jump host connected' : `missing jump: no host connection within ${formatDuration(this.settings.healthLastChecked)}`,
-      });
-    }
-    return { created, results };
+    return { created };
   }
 
   jumpOk(experiment: Experiment, now: number): boolean {
     return experiment.jumpSeenAt !== undefined && now - experiment.jumpSeenAt < this.settings.healthLastChecked;
+  }
+
+  jumpFresh(now: number): boolean {
+    return this.lastJumpFrameAt !== undefined && now - this.lastJumpFrameAt < this.settings.healthLastChecked;
+  }
+
+  /**
+   * The jump verdict as metadata, or undefined while jump itself has no fresh reports: a jump outage changes no
+   * verdict (it neither raises nor clears a warning; vigil_source_up says jump is lost).
+   */
+  jumpWarning(experiment: Experiment, now: number): { level: 'info' | 'warning'; message: string } | undefined {
+    if (!this.jumpFresh(now)) return undefined;
+    if (this.jumpOk(experiment, now)) return { level: 'info', message: 'jump host connected' };
+    return { level: 'warning', message: `missing jump: no host connection within ${formatDuration(this.settings.healthLastChecked)}` };
   }
 
   relayFresh(now: number): boolean {
@@ -208,18 +234,25 @@ export class PractableModel {
     return ok;
   }
 
-  /** Status-style summary as of now: healthy = every required stream seen and healthy on fresh relay data. */
+  /**
+   * Status-style summary as of now. Healthy = every stream healthy on fresh relay data: the required ones (seen)
+   * and any other stream on the relay (upstream's rule). Available looks at the required streams only.
+   */
   summary(experiment: Experiment, now: number) {
     const streamOk = this.streamOk(experiment, now);
     const jumpOk = this.jumpOk(experiment, now);
     const issues: string[] = [];
     if (!jumpOk) issues.push('missing jump');
     const missing = experiment.required.filter((topic) => !experiment.streams.has(topic));
-    const unhealthy = experiment.required.filter((topic) => experiment.streams.has(topic) && !streamOk[topic]);
+    const unhealthyRequired = experiment.required.filter((topic) => experiment.streams.has(topic) && !streamOk[topic]);
+    const unhealthyOther = [...experiment.streams.values()]
+      .filter((stream) => stream.present && !experiment.required.includes(stream.topic) && !streamOk[stream.topic])
+      .map((stream) => stream.topic);
+    const unhealthy = [...unhealthyRequired, ...unhealthyOther];
     for (const topic of missing) issues.push(`missing required ${topic}`);
     for (const topic of unhealthy) issues.push(`unhealthy ${topic}`);
     const healthy = missing.length === 0 && unhealthy.length === 0 && this.relayFresh(now);
-    return { streamOk, jumpOk, issues, healthy, missing, unhealthy };
+    return { streamOk, jumpOk, issues, healthy, missing, unhealthyRequired };
   }
 
   /**
@@ -227,7 +260,7 @@ export class PractableModel {
    * or jump changed. Returns the availability change, if any, for the caller to report and apply.
    */
   evaluate(experiment: Experiment, now: number): { from: boolean | undefined; to: boolean } | undefined {
-    const { streamOk, jumpOk, issues, healthy, missing, unhealthy } = this.summary(experiment, now);
+    const { streamOk, jumpOk, issues, healthy, missing, unhealthyRequired } = this.summary(experiment, now);
     experiment.issues = issues;
     // Before the relay's first report nothing is known about the streams: no verdict, no event.
     if (this.inGrace(experiment, now) || this.lastRelayFrameAt === undefined) return undefined;
@@ -240,12 +273,20 @@ export class PractableModel {
     experiment.healthy = healthy;
     experiment.jumpOk = jumpOk;
 
-    // Availability needs fresh relay data: a monitoring outage must not take every experiment off the booking system.
-    if (!this.relayFresh(now)) return undefined;
-    const available = missing.length === 0 && unhealthy.length === 0;
-    const reason = available
-      ? 'all required streams healthy'
-      : [...missing.map((t) => `${t} missing`), ...unhealthy.map((t) => `${t} ${experiment.streams.get(t)?.message ?? 'unhealthy'}`)].join('; ');
+    let available: boolean;
+    let reason: string;
+    if (this.inManifest(experiment) === false) {
+      // Upstream never sets availability of what book does not list; vigil says so instead of staying silent.
+      available = false;
+      reason = NOT_IN_MANIFEST;
+    } else {
+      // Availability needs fresh relay data: a monitoring outage must not take every experiment off the booking system.
+      if (!this.relayFresh(now)) return undefined;
+      available = missing.length === 0 && unhealthyRequired.length === 0;
+      reason = available
+        ? 'all required streams healthy'
+        : [...missing.map((t) => `${t} missing`), ...unhealthyRequired.map((t) => `${t} ${experiment.streams.get(t)?.message ?? 'unhealthy'}`)].join('; ');
+    }
     experiment.availabilityReason = reason;
     if (experiment.available === available) return undefined;
     const from = experiment.available;

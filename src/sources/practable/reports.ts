@@ -39,17 +39,34 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A key as Go's encoding/json finds a struct field: an exact or case-insensitive match (`Tx`, `Last`, `FPS`), and
+ * when several keys match, the last one in the object wins (each is decoded into the same field in turn).
+ */
+function field(entry: Record<string, unknown>, name: string): unknown {
+  const wanted = name.toLowerCase();
+  let found: unknown;
+  for (const key of Object.keys(entry)) if (key.toLowerCase() === wanted) found = entry[key];
+  return found;
+}
+
 const optionalString = (value: unknown): string | undefined | null => (value === undefined ? undefined : typeof value === 'string' ? value : null);
 const optionalBoolean = (value: unknown): boolean | undefined | null => (value === undefined ? undefined : typeof value === 'boolean' ? value : null);
 const optionalNumber = (value: unknown): number | undefined | null =>
   value === undefined ? undefined : typeof value === 'number' && Number.isFinite(value) ? value : null;
 
-/** relay `pkg/status` Statistics.UnmarshalJSON: "never"/"" → never; a Go duration; a number of nanoseconds. */
+/**
+ * relay `pkg/status` Statistics.UnmarshalJSON (v0.7.0): `last` is decoded into a string first, so a missing or
+ * null `last` — and a null stat — leave it "" and mean never; "never" too; else a Go duration, or a number of
+ * nanoseconds.
+ */
 function decodeStat(value: unknown): StreamStat | null {
+  if (value === null) return { never: true };
   if (!isObject(value)) return null;
-  const last = value['last'];
+  const last = field(value, 'last');
   const stat: StreamStat = { never: false };
-  if (typeof last === 'string') {
+  if (last === undefined || last === null) stat.never = true;
+  else if (typeof last === 'string') {
     const text = last.trim().toLowerCase();
     if (text === 'never' || text === '') stat.never = true;
     else {
@@ -59,13 +76,12 @@ function decodeStat(value: unknown): StreamStat | null {
     }
   } else if (typeof last === 'number' && Number.isFinite(last) && last >= 0) {
     stat.lastMs = last / 1e6;
-  } else if (last !== undefined) {
-    return null;
   } else {
-    stat.lastMs = 0;
+    return null;
   }
-  const size = optionalNumber(value['size']);
-  const fps = optionalNumber(value['fps']);
+  // A null number is left at zero by Go's decoder.
+  const size = optionalNumber(field(value, 'size') ?? undefined);
+  const fps = optionalNumber(field(value, 'fps') ?? undefined);
   if (size === null || fps === null) return null;
   if (size !== undefined) stat.size = size;
   if (fps !== undefined) stat.fps = fps;
@@ -73,8 +89,8 @@ function decodeStat(value: unknown): StreamStat | null {
 }
 
 function decodeCommon(entry: Record<string, unknown>): { topic: string; scopes: string[] } | null {
-  const topic = entry['topic'];
-  const scopes = entry['scopes'] ?? [];
+  const topic = field(entry, 'topic');
+  const scopes = field(entry, 'scopes') ?? [];
   if (typeof topic !== 'string' || !Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) return null;
   return { topic, scopes: scopes as string[] };
 }
@@ -102,24 +118,25 @@ export function decodeRelayFrame(text: string): Decoded<RelayReport> {
     const common = decodeCommon(entry);
     if (!common) return null;
     const report: RelayReport = { ...common };
-    const canRead = optionalBoolean(entry['canRead']);
-    const canWrite = optionalBoolean(entry['canWrite']);
-    const connected = optionalString(entry['connected']);
-    const expiresAt = optionalString(entry['expiresAt']);
-    const userAgent = optionalString(entry['userAgent']);
+    const canRead = optionalBoolean(field(entry, 'canRead'));
+    const canWrite = optionalBoolean(field(entry, 'canWrite'));
+    const connected = optionalString(field(entry, 'connected'));
+    const expiresAt = optionalString(field(entry, 'expiresAt'));
+    const userAgent = optionalString(field(entry, 'userAgent'));
     if (canRead === null || canWrite === null || connected === null || expiresAt === null || userAgent === null) return null;
     if (canRead !== undefined) report.canRead = canRead;
     if (canWrite !== undefined) report.canWrite = canWrite;
     if (connected !== undefined) report.connected = connected;
     if (expiresAt !== undefined) report.expiresAt = expiresAt;
     if (userAgent !== undefined) report.userAgent = userAgent;
-    const stats = entry['stats'];
+    const stats = field(entry, 'stats');
     if (stats !== undefined && stats !== null) {
       if (!isObject(stats)) return null;
       report.stats = {};
       for (const direction of ['tx', 'rx'] as const) {
-        if (stats[direction] === undefined) continue;
-        const stat = decodeStat(stats[direction]);
+        const value = field(stats, direction);
+        if (value === undefined) continue;
+        const stat = decodeStat(value);
         if (stat === null) return null;
         report.stats[direction] = stat;
       }

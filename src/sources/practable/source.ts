@@ -8,7 +8,7 @@ import type { Source, SourceSink } from '../types.js';
 import { AvailabilitySync } from './availability.js';
 import { BookClient } from './book.js';
 import { networkReason, PeerError } from './http.js';
-import { PractableModel, type CheckResult, type Experiment } from './model.js';
+import { JUMP_METADATA, MANIFEST_METADATA, NOT_IN_MANIFEST, PractableModel, type CheckResult, type Experiment } from './model.js';
 import { decodeJumpFrame, decodeRelayFrame } from './reports.js';
 import { StatsClient } from './stats-client.js';
 import { jumpStatsToken, relayStatsToken } from './tokens.js';
@@ -183,11 +183,24 @@ export class PractableSource implements Source {
     const decoded = decodeJumpFrame(text);
     if (!decoded.ok) return this.countMalformed(JUMP_SOURCE, decoded.reason);
     this.countFrame(JUMP_SOURCE);
-    const { created, results } = this.model.applyJumpFrame(decoded.reports, this.clock());
+    const { created } = this.model.applyJumpFrame(decoded.reports, this.clock());
     this.defineSubjects(created);
-    // A jump report is about the experiment, not contact with it: connectivity comes from relay streams only.
-    for (const result of results) this.sink?.observe(this.observation(result, JUMP_SOURCE, false));
+    // Jump is not a check: a check that counts would make an experiment healthy while the relay (its only
+    // evidence of health) is lost. It is metadata (a warning when missing), set by evaluateAll.
     this.evaluateAll();
+  }
+
+  /** Jump and manifest facts as metadata: warnings that never change health. */
+  private annotate(experiment: Experiment, now: number): void {
+    const sink = this.sink;
+    if (!sink) return;
+    try {
+      const jump = this.model.jumpWarning(experiment, now);
+      if (jump) sink.metadata(experiment.key, JUMP_METADATA, jump);
+      sink.metadata(experiment.key, MANIFEST_METADATA, this.model.inManifest(experiment) === false ? { level: 'warning', message: NOT_IN_MANIFEST } : null);
+    } catch {
+      // The subject was removed through the API; the next relay frame brings it back and annotates it again.
+    }
   }
 
   private observation(result: CheckResult, source: string, contact: boolean): Observation {
@@ -228,6 +241,7 @@ export class PractableSource implements Source {
   evaluateAll(): void {
     const now = this.clock();
     for (const experiment of this.model.experiments.values()) {
+      this.annotate(experiment, now);
       const change = this.model.evaluate(experiment, now);
       if (change) {
         this.options.onAvailability?.(experiment.key, change.from, change.to, experiment.availabilityReason ?? '');

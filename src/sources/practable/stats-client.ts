@@ -25,7 +25,7 @@ export interface StatsClientOptions {
   backoff: Backoff;
   clock: () => number;
   onFrame(text: string): void;
-  /** up=true on each frame and on connect; up=false with a bounded reason on each failure. */
+  /** up=true on each frame (an open but silent socket is not up); up=false with a bounded reason on each failure. */
   onStatus(up: boolean, reason?: string): void;
   /** Frames that are not text. */
   onMalformed(reason: string): void;
@@ -92,7 +92,8 @@ export class StatsClient {
     socket.on('open', () => {
       opened = true;
       options.backoff.reset();
-      options.onStatus(true);
+      // Not "up" yet: a relay that accepts the socket but never reports is down (the silence limit says so).
+      // The first frame reports it up.
       options.log.info({ source: options.source, url: redact(uri) }, 'practable stats connected');
       this.renewTimer = setTimeout(() => {
         renewing = true;

@@ -74,10 +74,10 @@ test('check scripts: exit 0/1/2/other → ok/warn/crit/unknown, first output lin
     chmodSync(path, 0o755);
     return path;
   };
-  assert.deepEqual(await runCheckScript(script('ok.sh', 'echo "all good"; echo second'), 5_000), { status: 'ok', message: 'all good' });
-  assert.deepEqual(await runCheckScript(script('warn.sh', 'echo "disk 91% full"; exit 1'), 5_000), { status: 'warn', message: 'disk 91% full' });
-  assert.deepEqual(await runCheckScript(script('crit.sh', 'echo "no space" >&2; exit 2'), 5_000), { status: 'crit', message: 'no space' });
-  assert.deepEqual(await runCheckScript(script('odd.sh', 'exit 7'), 5_000), { status: 'unknown', message: 'check script exited 7' });
+  assert.deepEqual(await runCheckScript(script('ok.sh', 'echo "all good"; echo second'), 5_000), { status: 'ok', message: 'all good', metadata: [] });
+  assert.deepEqual(await runCheckScript(script('warn.sh', 'echo "disk 91% full"; exit 1'), 5_000), { status: 'warn', message: 'disk 91% full', metadata: [] });
+  assert.deepEqual(await runCheckScript(script('crit.sh', 'echo "no space" >&2; exit 2'), 5_000), { status: 'crit', message: 'no space', metadata: [] });
+  assert.deepEqual(await runCheckScript(script('odd.sh', 'exit 7'), 5_000), { status: 'unknown', message: 'check script exited 7', metadata: [] });
   assert.equal((await runCheckScript(script('slow.sh', 'exec sleep 5'), 50)).status, 'unknown');
   assert.match((await runCheckScript(join(h.dir, 'missing.sh'), 1_000)).message, /could not run: ENOENT/);
 });
@@ -87,7 +87,7 @@ test('`vigil agent` as a process: connects, sends its script result, and on SIGT
   t.after(() => h.close());
   writeFileSync(join(h.dir, 'token'), `${AGENT_TOKEN}\n`);
   const script = join(h.dir, 'check.sh');
-  writeFileSync(script, '#!/bin/sh\necho "load 0.4"\n');
+  writeFileSync(script, '#!/bin/sh\necho "metadata: OperatingSystem=Debian GNU/Linux 12"\necho "load 0.4"\necho "metadata[warning]: DiskReallocatedSectors=12"\n');
   chmodSync(script, 0o755);
   const child = spawn(process.execPath, [CLI, 'agent', '--server', h.base, '--id', 'edge-7', '--token-file', join(h.dir, 'token'), '--check-script', script, '--check-interval', '1h', '--check-name', 'load'], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -103,6 +103,10 @@ test('`vigil agent` as a process: connects, sends its script result, and on SIGT
   assert.equal(edge.checks['load']!.reported, 'ok');
   assert.equal(edge.checks['load']!.message, 'load 0.4');
   assert.equal(edge.checks['load']!.period, 3_600_000);
+  // Metadata lines of the script are sent first, never taken as the message.
+  assert.deepEqual({ ...edge.metadata['OperatingSystem'], updatedAt: 0 }, { level: 'info', message: 'Debian GNU/Linux 12', updatedAt: 0 });
+  assert.deepEqual({ ...edge.metadata['DiskReallocatedSectors'], updatedAt: 0 }, { level: 'warning', message: '12', value: 12, updatedAt: 0 });
+  assert.equal(edge.warnings, 1);
   assert.match(stderr, /"event":"connected","subject":"edge-7"/);
   assert.doesNotMatch(stderr, new RegExp(AGENT_TOKEN));
 

@@ -13,6 +13,7 @@ import { Vigil } from '../../../src/runtime/vigil.js';
 import { HEALTH_CHECK } from '../../../src/sources/octopus/map.js';
 import { OctopusSource } from '../../../src/sources/octopus/source.js';
 import { Store } from '../../../src/store/store.js';
+import { renderSubjectFamilies } from '../../../src/exporter/metrics/render.js';
 import { API_KEY, startFakeOctopus, type FakeOctopus } from './fake-octopus.js';
 
 const MINUTE = 60_000;
@@ -27,8 +28,8 @@ interface Setup {
   close(): Promise<void>;
 }
 
-async function setup(options: { key?: string; extra?: string; subjects?: string } = {}): Promise<Setup> {
-  const octopus = await startFakeOctopus();
+async function setup(options: { key?: string; extra?: string; subjects?: string; space?: string | null } = {}): Promise<Setup> {
+  const octopus = await startFakeOctopus(options.space);
   const dir = mkdtempSync(join(tmpdir(), 'vigil-octopus-'));
   writeFileSync(join(dir, 'octopus-key'), `${options.key ?? API_KEY}\n`);
   const { config } = await parseConfig(
@@ -76,7 +77,7 @@ test('HealthStatus maps to health plus a warning; Unavailable is connectivity, w
   s.octopus.machines.push({ Id: 'Machines-1', Name: 'web-01', HealthStatus: 'Healthy', StatusSummary: 'Octopus was able to successfully establish a connection with this machine on Mon, 01 Jan 2026' });
   await s.poll();
   const web = s.vigil.state.subjects.get('web-01')!;
-  assert.deepEqual(web.spec, { id: 'web-01', kind: 'machine', labels: { team: 'ops', disabled: 'false' }, dependsOn: [], source: 'octopus' });
+  assert.deepEqual(web.spec, { id: 'web-01', kind: 'machine', labels: { team: 'ops', disabled: 'false', machine_type: 'deployment-target' }, dependsOn: [], source: 'octopus' });
   assert.equal(web.health, 'healthy');
   assert.equal(web.connectivity, 'available');
   assert.equal(web.checks[HEALTH_CHECK]!.reported, 'ok');
@@ -132,6 +133,7 @@ test('HasLatestCalamari is metadata (never a warning) and IsDisabled a label', a
   assert.equal(db.metadata['HasLatestCalamari']?.value, 0);
   assert.equal(db.warnings, 0, 'an outdated Calamari is not a warning (Octopus issue #4374)');
   assert.equal(db.spec.labels['disabled'], 'true');
+  assert.equal(db.spec.labels['machine_type'], 'deployment-target');
   s.octopus.machines[0]!.IsDisabled = false;
   s.octopus.machines[0]!.HasLatestCalamari = true;
   s.advance(MINUTE);
@@ -153,7 +155,7 @@ test('pages are followed with skip/take; workers are read when asked; Unknown is
     '/api/Spaces-1/machines?skip=400&take=200',
     '/api/Spaces-1/workers?skip=0&take=200',
   ]);
-  const worker = s.vigil.state.subjects.get('worker-1')!;
+  const worker = s.vigil.state.subjects.get('worker:worker-1')!;
   assert.equal(worker.checks[HEALTH_CHECK]!.reported, 'unknown');
   assert.equal(worker.connectivity, undefined);
 });
@@ -205,4 +207,99 @@ test('config: api_key_file is required and credentials in the URL are refused, w
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// The cases below come from Octopus's own resource shapes (OctopusClients `Model/MachineBasedResource.cs`,
+// `Model/Endpoints/TentacleDetailsResource.cs`) and its API layout before Spaces (2019.1: `/api/machines`).
+
+const metricLine = (s: Setup, pattern: RegExp): boolean => pattern.test(renderSubjectFamilies(s.vigil.state));
+
+test('a disabled machine is reported as disabled, not failing: no crit, no alert, and it resumes when re-enabled', async (t) => {
+  const s = await setup();
+  t.after(() => s.close());
+  s.octopus.machines.push({ Id: 'Machines-3', Name: 'web-03', HealthStatus: 'Unhealthy', StatusSummary: 'The machine is offline for maintenance', IsDisabled: true });
+  await s.poll();
+  const web = s.vigil.state.subjects.get('web-03')!;
+  assert.equal(web.checks[HEALTH_CHECK]!.reported, 'unknown');
+  assert.match(web.checks[HEALTH_CHECK]!.message!, /^disabled in Octopus/);
+  assert.equal(web.health, 'unknown');
+  assert.equal(web.connectivity, undefined, 'no connectivity claim about a disabled machine');
+  assert.equal(web.metadata['IsDisabled']?.message, 'disabled in Octopus: not judged');
+  // Long after the appearance timeout it is still not "missing" (VigilSubjectMissing would alert).
+  s.advance(24 * 60 * MINUTE);
+  await s.poll();
+  assert.equal(web.health, 'unknown');
+  assert.ok(metricLine(s, /^vigil_subject_health\{subject="web-03",kind="machine",state="unhealthy"\} 0$/m));
+  assert.deepEqual(s.events.filter((e) => e.subject === 'web-03' && e.type === 'health').map((e) => e.to), ['unknown']);
+
+  s.octopus.machines[0]!.IsDisabled = false;
+  s.advance(MINUTE);
+  await s.poll();
+  assert.equal(web.health, 'unhealthy', 're-enabled: judged again');
+  assert.equal(web.metadata['IsDisabled'], undefined);
+  assert.equal(web.spec.labels['disabled'], 'false');
+  s.octopus.machines[0]!.HealthStatus = 'Healthy';
+  s.advance(MINUTE);
+  await s.poll();
+  assert.equal(web.health, 'healthy');
+});
+
+test('a deployment target and a worker with the same name are two subjects', async (t) => {
+  const s = await setup({ extra: ', workers: true' });
+  t.after(() => s.close());
+  s.octopus.machines.push({ Id: 'Machines-9', Name: 'build-agent', HealthStatus: 'Healthy' });
+  s.octopus.workers.push({ Id: 'Workers-9', Name: 'build-agent', HealthStatus: 'Unhealthy', StatusSummary: 'Disk full' });
+  await s.poll();
+  const target = s.vigil.state.subjects.get('build-agent')!;
+  const worker = s.vigil.state.subjects.get('worker:build-agent')!;
+  assert.equal(target.health, 'healthy');
+  assert.equal(worker.health, 'unhealthy');
+  assert.equal(target.spec.labels['machine_type'], 'deployment-target');
+  assert.equal(worker.spec.labels['machine_type'], 'worker');
+  assert.ok(metricLine(s, /^vigil_subject_health\{subject="worker:build-agent",kind="machine",state="unhealthy"\} 1$/m));
+});
+
+test('a server without Spaces: found by a 404 on the default space, or configured with space: none', async (t) => {
+  const detected = await setup({ space: null });
+  t.after(() => detected.close());
+  detected.octopus.machines.push({ Id: 'Machines-1', Name: 'legacy-01', HealthStatus: 'Healthy' });
+  await detected.poll();
+  assert.equal(detected.vigil.state.subjects.get('legacy-01')?.health, 'healthy');
+  assert.equal(detected.vigil.state.sources.get('octopus')?.up, true);
+  detected.advance(MINUTE);
+  await detected.poll();
+  assert.deepEqual(detected.octopus.requests, ['/api/Spaces-1/machines?skip=0&take=200', '/api/machines?skip=0&take=200', '/api/machines?skip=0&take=200']);
+
+  const configured = await setup({ space: null, extra: ', space: none' });
+  t.after(() => configured.close());
+  configured.octopus.machines.push({ Id: 'Machines-1', Name: 'legacy-02', HealthStatus: 'Healthy' });
+  await configured.poll();
+  assert.deepEqual(configured.octopus.requests, ['/api/machines?skip=0&take=200']);
+  assert.equal(configured.vigil.state.subjects.get('legacy-02')?.health, 'healthy');
+
+  // A configured space that does not exist stays an error: no silent fallback.
+  const wrong = await setup({ extra: ', space: Spaces-7' });
+  t.after(() => wrong.close());
+  await wrong.poll();
+  assert.equal(wrong.vigil.state.sources.get('octopus')?.errors['http_404'], 1);
+});
+
+test('machine details are metadata: Tentacle version and upgrade, OS, shell, endpoint type', async (t) => {
+  const s = await setup();
+  t.after(() => s.close());
+  s.octopus.machines.push({ Id: 'Machines-4', Name: 'app-04', HealthStatus: 'Healthy', TentacleVersion: '6.3.417', UpgradeRequired: true });
+  await s.poll();
+  const app = s.vigil.state.subjects.get('app-04')!;
+  const meta = Object.fromEntries(Object.entries(app.metadata).map(([key, entry]) => [key, [entry.level, entry.message, entry.value]]));
+  assert.deepEqual(meta, {
+    HasLatestCalamari: ['info', 'Calamari is the latest version', 1],
+    TentacleVersion: ['info', '6.3.417', undefined],
+    TentacleUpgradeRequired: ['warning', 'Tentacle upgrade required', 1],
+    OperatingSystem: ['info', 'Linux Debian GNU/Linux 12 (bookworm)', undefined],
+    Shell: ['info', 'Bash 5.2', undefined],
+    EndpointType: ['info', 'TentacleActive (polling Tentacle)', undefined],
+  });
+  assert.equal(app.warnings, 1, 'a required Tentacle upgrade is a warning');
+  assert.equal(app.health, 'healthy');
+  assert.ok(metricLine(s, /^vigil_subject_metadata_value\{subject="app-04",kind="machine",key="TentacleUpgradeRequired"\} 1$/m));
 });

@@ -34,7 +34,8 @@ export class EngineSink implements SourceSink {
   defineSubject: SourceSink['defineSubject'] = (spec) => this.record(engine.upsertSubject(this.state, spec, this.clock.now));
   observe: SourceSink['observe'] = (obs) => this.record(engine.applyObservation(this.state, obs, this.clock.now));
   connectivity: SourceSink['connectivity'] = (signal) => this.record(engine.applyConnectivity(this.state, signal, this.clock.now));
-  metadata: SourceSink['metadata'] = () => undefined;
+  metadata: SourceSink['metadata'] = (subject, key, entry) =>
+    this.record(entry === null ? engine.deleteMetadata(this.state, subject, key, this.clock.now) : engine.setMetadata(this.state, subject, key, entry, this.clock.now));
   sourceStatus: SourceSink['sourceStatus'] = (source, up, reason) =>
     this.record(engine.applySourceStatus(this.state, source, { up, ...(reason !== undefined && { reason }) }, this.clock.now));
   tick(): void {
@@ -83,10 +84,10 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(overrides: Partial<PractableConfig> = {}, options: { secret?: string; waitConnected?: boolean } = {}): Promise<Rig> {
+export async function startRig(overrides: Partial<PractableConfig> = {}, options: { secret?: string; waitConnected?: boolean; manifest?: Record<string, BookResourceFixture> } = {}): Promise<Rig> {
   const relay = await FakeStatsPeer.start({ kind: 'relay' });
   const jump = await FakeStatsPeer.start({ kind: 'jump' });
-  const book = await FakeBook.start(structuredClone(MANIFEST));
+  const book = await FakeBook.start(structuredClone(options.manifest ?? MANIFEST));
   const clock = { now: Date.now() };
   const secret = options.secret ?? SECRET;
   const config: PractableConfig = {

@@ -57,20 +57,21 @@ test('jump disappears → a warning and an event; health and availability unchan
   await rig.relayFrame(healthyFrame());
   await rig.jumpFrame([jumpHost('pend00'), { topic: 'stats', scopes: ['stats', 'read', 'write'], user_agent: 'internal' }]);
   const experiment = sink.subject('pend00');
-  assert.equal(experiment.checks['jump']!.status, 'ok');
+  assert.equal(experiment.checks['jump'], undefined, 'jump is not a check: it must never make an experiment healthy');
+  assert.deepEqual({ ...experiment.metadata['jump'], updatedAt: 0 }, { level: 'info', message: 'jump host connected', updatedAt: 0 });
   assert.equal(experiment.warnings, 0);
   const putsBefore = book.puts.length;
 
   clock.now += 30 * S;
   await rig.relayFrame(healthyFrame());
   await rig.jumpFrame([]);
-  assert.equal(experiment.checks['jump']!.status, 'ok', 'jump loss is judged over health_last_checked, like status');
+  assert.equal(experiment.metadata['jump']!.level, 'info', 'jump loss is judged over health_last_checked, like status');
 
   clock.now += 31 * S;
   await rig.relayFrame(healthyFrame());
   await rig.jumpFrame([]);
-  assert.equal(experiment.checks['jump']!.status, 'warn');
-  assert.match(experiment.checks['jump']!.message!, /^missing jump/);
+  assert.equal(experiment.metadata['jump']!.level, 'warning');
+  assert.match(experiment.metadata['jump']!.message, /^missing jump/);
   assert.equal(experiment.warnings, 1);
   assert.equal(experiment.health, 'healthy', 'a warning never changes health');
   assert.deepEqual(sink.ofType('warnings', 'pend00').map((e) => [e.from, e.to]), [['0', '1']]);
@@ -103,8 +104,10 @@ test('relay down → source_up 0 with errors counted; after source_drop_after th
 
   // It comes back: the client reconnects by itself and reports up again.
   await relay.restart();
-  await until(() => sink.state.sources.get(RELAY_SOURCE)!.up === true && relay.open === 1, 'relay reconnected');
+  await until(() => relay.open === 1, 'relay reconnected');
+  assert.equal(sink.state.sources.get(RELAY_SOURCE)!.up, false, 'an open socket is not up until it reports');
   await rig.relayFrame(healthyFrame());
+  assert.equal(sink.state.sources.get(RELAY_SOURCE)!.up, true);
   assert.equal(experiment.health, 'healthy');
 });
 
@@ -165,11 +168,8 @@ test('required stream never seen → crit "missing"; connection drops reconnect 
   assert.equal(source.bookAvailable.get('pend00'), false);
 
   relay.dropAll();
-  // The fake counts the socket open before the client's open handler has reported the source up: wait for both.
-  await until(
-    () => relay.connections === 2 && relay.open === 1 && sink.state.sources.get(RELAY_SOURCE)?.up === true,
-    'reconnected after a drop and reported up',
-  );
+  await until(() => relay.connections === 2 && relay.open === 1 && sink.state.sources.get(RELAY_SOURCE)?.up === false, 'reconnected after a drop');
+  await rig.relayFrame([...relayHousekeeping, relayStream('pend00-st-data', '10ms')]);
   assert.ok((sink.state.sources.get(RELAY_SOURCE)!.errors['disconnected'] ?? 0) >= 1);
   assert.equal(sink.state.sources.get(RELAY_SOURCE)!.up, true);
 });
@@ -204,7 +204,7 @@ test('tokens are renewed and the connection recycled every reconnect_every, with
   const rig = await startRig({ reconnectEvery: 150 });
   t.after(() => rig.close());
   await until(() => rig.relay.tokens.length >= 3 && rig.jump.tokens.length >= 3, 'three relay and jump connections');
-  assert.deepEqual(rig.sink.state.sources.get(RELAY_SOURCE)!.errors, {});
+  assert.deepEqual(rig.sink.state.sources.get(RELAY_SOURCE)?.errors ?? {}, {});
   assert.deepEqual(rig.relay.rejections, []);
   const claims = rig.relay.tokens[0]!;
   assert.equal((claims['exp'] as number) - (claims['iat'] as number) <= 2 + 61, true, 'lifetime is reconnect_every plus a minute');

@@ -72,10 +72,25 @@ function indexView(view: KindView): IndexedView {
   return { state: 'known', byNamespace };
 }
 
+/** What an ApplicationMapping enables: every service (`spec.services` absent) or the listed service ids only. */
+export type EnabledServices = 'all' | ReadonlySet<string>;
+
+/** One service of an Application (`spec.services[]`): the application registry names its class after it. */
+export interface ApplicationService {
+  application: string;
+  id: string;
+  /** OSB service name = the class's external name, e.g. `sap-commerce-cloud-events-12367`. */
+  name?: string;
+  displayName?: string;
+}
+
 interface Indexed {
   integrationNamespace: string;
-  /** Application name → namespaces it is bound to; undefined while mappings are not followed. */
-  bindings: Map<string, Set<string>> | undefined;
+  /** Application name → namespace → services it enables there; undefined while mappings are not followed. */
+  bindings: Map<string, Map<string, EnabledServices>> | undefined;
+  /** Service id, and service name, → the application service; from every Application's `spec.services`. */
+  services: Map<string, ApplicationService>;
+  applications: Set<string>;
   instances: IndexedView;
   triggers: IndexedView;
   brokers: IndexedView;
@@ -85,19 +100,28 @@ interface Indexed {
 /** Returns undefined while the applications themselves are not known yet: the caller then reports nothing. */
 export function evaluateChains(input: MeshInput): ApplicationChain[] | undefined {
   if (input.applications.state !== 'known') return undefined;
-  let bindings: Map<string, Set<string>> | undefined;
+  let bindings: Map<string, Map<string, EnabledServices>> | undefined;
   if (input.mappings.state === 'known') {
     bindings = new Map();
     for (const mapping of input.mappings.objects) {
       if (!mapping.metadata.namespace) continue;
-      const set = bindings.get(mapping.metadata.name) ?? new Set<string>();
-      set.add(mapping.metadata.namespace);
-      bindings.set(mapping.metadata.name, set);
+      const byNamespace = bindings.get(mapping.metadata.name) ?? new Map<string, EnabledServices>();
+      byNamespace.set(mapping.metadata.namespace, enabledServices(mapping));
+      bindings.set(mapping.metadata.name, byNamespace);
+    }
+  }
+  const services = new Map<string, ApplicationService>();
+  for (const application of input.applications.objects) {
+    for (const service of applicationServices(application)) {
+      services.set(service.id, service);
+      if (service.name) services.set(service.name, service);
     }
   }
   const indexed: Indexed = {
     integrationNamespace: input.integrationNamespace,
     bindings,
+    services,
+    applications: new Set(input.applications.objects.map((application) => application.metadata.name)),
     instances: indexView(input.instances),
     triggers: indexView(input.triggers),
     brokers: indexView(input.brokers),
@@ -131,11 +155,30 @@ function evaluateChain(application: KubeObject, input: Indexed): ApplicationChai
     if (httpsource) checks.push(httpsource);
   }
 
-  const namespaces = [...(input.bindings?.get(name) ?? [])].sort();
+  const bound = input.bindings?.get(name) ?? new Map<string, EnabledServices>();
+  const namespaces = [...bound.keys()].sort();
   for (const ns of namespaces) {
-    checks.push({ check: linkCheck.mapping(ns), status: 'ok', message: `ApplicationMapping ${ns}/${name} binds the application to ${ns}` });
+    const enabled = bound.get(ns)!;
+    checks.push(mappingCheck(name, ns, enabled, input.services));
+    let apiAccessOnly = false;
+    const instances = linkFor(input.instances, ns, linkCheck.serviceInstance(ns), 'ServiceInstance', (objects) => {
+      const mine = objects.flatMap((o) => {
+        const join = instanceApplication(o, input.services, input.applications);
+        return join?.application === name ? [{ instance: o, service: join.service }] : [];
+      });
+      apiAccessOnly = mine.length === 0;
+      return instancesCheck(name, ns, mine, enabled);
+    });
+    if (instances) checks.push(instances);
+    // Without a ServiceInstance the namespace has API access only (a legitimate state): the application broker
+    // makes no Broker and no event reaches the namespace, so Broker and Triggers are not expected there. They are
+    // still reported (ok, saying why), so checks from before an instance was deprovisioned do not go stale.
+    if (apiAccessOnly) {
+      const notExpected = `not expected: ${ns} has API access only (no ServiceInstance of ${name})`;
+      checks.push({ check: linkCheck.broker(ns), status: 'ok', message: notExpected }, { check: linkCheck.trigger(ns), status: 'ok', message: notExpected });
+      continue;
+    }
     const links = [
-      linkFor(input.instances, ns, linkCheck.serviceInstance(ns), 'ServiceInstance', (objects) => instancesCheck(name, ns, objects)),
       linkFor(input.brokers, ns, linkCheck.broker(ns), 'Broker', (objects) => {
         const broker = objects.find((o) => o.metadata.name === BROKER_NAME);
         if (!broker) {
@@ -163,15 +206,36 @@ function fromReadiness(check: string, what: string, readiness: Readiness): LinkC
   return { check, status: readiness.ready === 'true' ? 'ok' : 'crit', message: `${what} ${describeReadiness(readiness)}` };
 }
 
-function instancesCheck(application: string, ns: string, objects: readonly KubeObject[]): LinkCheck {
+function mappingCheck(application: string, ns: string, enabled: EnabledServices, services: ReadonlyMap<string, ApplicationService>): LinkCheck {
+  const check = linkCheck.mapping(ns);
+  const what = `ApplicationMapping ${ns}/${application}`;
+  if (enabled === 'all') return { check, status: 'ok', message: `${what} binds the application to ${ns} (all services)` };
+  if (enabled.size === 0) return { check, status: 'warn', message: `${what} lists no service: nothing of the application is enabled in ${ns}` };
+  const names = [...enabled].map((id) => services.get(id)?.name ?? id).sort();
+  return { check, status: 'ok', message: `${what} binds the application to ${ns}, services: ${names.join(', ')}` };
+}
+
+function instancesCheck(
+  application: string,
+  ns: string,
+  mine: readonly { instance: KubeObject; service: ApplicationService | undefined }[],
+  enabled: EnabledServices,
+): LinkCheck {
   const check = linkCheck.serviceInstance(ns);
-  const mine = objects.filter((o) => o.metadata.namespace === ns && instanceBelongsTo(o, application));
   if (mine.length === 0) {
-    return crit(check, `no ServiceInstance of ${application} in ${ns}: events do not reach the namespace until one is provisioned`);
+    return { check, status: 'ok', message: `no ServiceInstance of ${application} in ${ns}: API access only, events are not delivered to ${ns}` };
   }
-  const failing = mine.map((o) => ({ o, r: serviceInstanceReadiness(o) })).filter(({ r }) => r.ready !== 'true');
-  if (failing.length === 0) return { check, status: 'ok', message: `${mine.length} ServiceInstance(s) provisioned and ready` };
-  return crit(check, failing.map(({ o, r }) => `ServiceInstance ${ns}/${o.metadata.name} ${describeReadiness(r)}`).join('; '));
+  const problems: string[] = [];
+  for (const { instance: o, service } of mine) {
+    if (service && enabled !== 'all' && !enabled.has(service.id)) {
+      problems.push(`ServiceInstance ${ns}/${o.metadata.name} uses service ${service.name ?? service.id}, which ApplicationMapping ${ns}/${application} does not enable`);
+      continue;
+    }
+    const readiness = serviceInstanceReadiness(o);
+    if (readiness.ready !== 'true') problems.push(`ServiceInstance ${ns}/${o.metadata.name} ${describeReadiness(readiness)}`);
+  }
+  if (problems.length === 0) return { check, status: 'ok', message: `${mine.length} ServiceInstance(s) provisioned and ready` };
+  return crit(check, problems.join('; '));
 }
 
 function triggersCheck(application: string, ns: string, objects: readonly KubeObject[]): LinkCheck {
@@ -196,24 +260,79 @@ export function triggerSubscriber(trigger: KubeObject): string | undefined {
   return typeof uri === 'string' ? uri : undefined;
 }
 
-/**
- * Whether a ServiceInstance provisions a class of `application`. The robust join (the knative Subscription the
- * application broker labels) is not watched, so: an explicit label or annotation `application-name` /
- * `vigil.io/application` first, else a service class whose name is the application's or starts with
- * `app-<application>-` or `<application>-` (the application broker's naming).
- */
-export function instanceBelongsTo(instance: KubeObject, application: string): boolean {
-  const marks = [instance.metadata.labels?.['application-name'], instance.metadata.annotations?.[APPLICATION_ANNOTATION], instance.metadata.labels?.[APPLICATION_ANNOTATION]];
-  if (marks.some((mark) => mark !== undefined)) return marks.includes(application);
+/** `spec.services[]` of an Application (application-operator `v1alpha1.Service`: id, name, displayName, …). */
+export function applicationServices(application: KubeObject): ApplicationService[] {
+  const list = application.spec?.['services'];
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((entry: unknown) => {
+    const service = entry as { id?: unknown; name?: unknown; displayName?: unknown } | null;
+    if (typeof service?.id !== 'string' || service.id === '') return [];
+    const found: ApplicationService = { application: application.metadata.name, id: service.id };
+    if (typeof service.name === 'string' && service.name !== '') found.name = service.name;
+    if (typeof service.displayName === 'string' && service.displayName !== '') found.displayName = service.displayName;
+    return [found];
+  });
+}
+
+/** `spec.services` absent (Go nil) enables every service; a list, even empty, enables only the ids it names. */
+function enabledServices(mapping: KubeObject): EnabledServices {
+  const list = mapping.spec?.['services'];
+  if (!Array.isArray(list)) return 'all';
+  return new Set(list.flatMap((entry: unknown) => {
+    const id = (entry as { id?: unknown } | null)?.id;
+    return typeof id === 'string' && id !== '' ? [id] : [];
+  }));
+}
+
+/** Every name by which a ServiceInstance refers to its class: external name or id, class ref, the user's class. */
+function instanceClassNames(instance: KubeObject): string[] {
   const spec = instance.spec ?? {};
   const ref = (value: unknown) => (value as { name?: unknown } | undefined)?.name;
   const userClass = instance.status?.['userSpecifiedClassName'];
-  const names = [
+  return [
     spec['serviceClassExternalName'],
     spec['clusterServiceClassExternalName'],
+    spec['serviceClassExternalID'],
+    spec['clusterServiceClassExternalID'],
     ref(spec['serviceClassRef']),
     ref(spec['clusterServiceClassRef']),
     typeof userClass === 'string' ? userClass.replace(/^(Cluster)?ServiceClass\//, '') : undefined,
   ].filter((value): value is string => typeof value === 'string' && value !== '');
-  return names.some((name) => name === application || name.startsWith(`app-${application}-`) || name.startsWith(`${application}-`));
+}
+
+/**
+ * The application (and, when known, its service) a ServiceInstance provisions:
+ * 1. an explicit label or annotation `application-name` / `vigil.io/application` (the override);
+ * 2. the class it refers to is one of an Application's services: the application broker (v1) publishes each
+ *    service as a class whose external name is the service's `name` (display name + hash of its id, e.g.
+ *    `sap-commerce-cloud-events-12367`) and whose id (the class's metadata.name) is the service's `id`;
+ * 3. a class named like the application itself (`<app>`, `app-<app>-…`, `<app>-…`: the broker's v2 mode, which
+ *    publishes one class per application).
+ */
+export function instanceApplication(
+  instance: KubeObject,
+  services: ReadonlyMap<string, ApplicationService>,
+  applications: ReadonlySet<string>,
+): { application: string; service: ApplicationService | undefined } | undefined {
+  const marks = [instance.metadata.labels?.['application-name'], instance.metadata.annotations?.[APPLICATION_ANNOTATION], instance.metadata.labels?.[APPLICATION_ANNOTATION]];
+  const mark = marks.find((value): value is string => typeof value === 'string' && value !== '');
+  const names = instanceClassNames(instance);
+  const service = names.map((name) => services.get(name)).find((found) => found !== undefined);
+  if (mark !== undefined) return { application: mark, service: service?.application === mark ? service : undefined };
+  if (service) return { application: service.application, service };
+  // The longest application name that fits wins (`shop-eu-…` belongs to `shop-eu`, not `shop`).
+  let best: string | undefined;
+  for (const name of names) {
+    for (const application of applications) {
+      const fits = name === application || name.startsWith(`app-${application}-`) || name.startsWith(`${application}-`);
+      if (fits && (best === undefined || application.length > best.length)) best = application;
+    }
+  }
+  return best === undefined ? undefined : { application: best, service: undefined };
+}
+
+/** Whether a ServiceInstance provisions a class of `application` (see instanceApplication). */
+export function instanceBelongsTo(instance: KubeObject, application: string, services: ReadonlyMap<string, ApplicationService> = new Map()): boolean {
+  const applications = new Set([application, ...[...services.values()].map((s) => s.application)]);
+  return instanceApplication(instance, services, applications)?.application === application;
 }
