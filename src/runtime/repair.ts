@@ -6,8 +6,11 @@ import { MAX_DURATION_MS, clampTime } from '../util/bounds.js';
 
 /** Field names holding epoch-ms times in stored subjects, checks, metadata, manipulations and events. */
 const TIME_KEY = /(At|Since|^at|^nextDeadline)$/;
-/** Field names holding durations (ms). */
-const DURATION_KEYS = new Set(['period', 'maxAge', 'lag', 'overhead', 'accuracy', 'pushPeriod', 'startupGrace', 'appearanceTimeout']);
+/**
+ * Field names holding durations (ms) that clients set (a pushed period, a lag). Not the subject's own timeouts:
+ * sources may set those beyond the client bound on purpose (Octopus keeps a disabled machine from "appearing").
+ */
+const DURATION_KEYS = new Set(['period', 'maxAge', 'lag', 'overhead', 'accuracy', 'pushPeriod']);
 
 /** Clamps every out-of-bounds time to `now` and every over-long duration to the maximum; returns the repaired subject ids. */
 export function repairStoredState(subjects: SubjectState[], history: EngineEvent[], now: number): Set<string> {
