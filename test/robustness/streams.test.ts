@@ -98,9 +98,11 @@ describe('a stalled stream is cut off and resumes with Last-Event-ID', () => {
       const response = await fetch(`${h.base}/api/v1/events/stream`, { headers: { 'last-event-id': String(resumeFrom) }, signal: controller.signal });
       const reader = response.body!.getReader();
       let text = '';
-      while ((text.match(/^id: /gm) ?? []).length < 3) text += new TextDecoder().decode((await reader.read()).value);
+      // Events only: the stream opens with a bare `id:` naming where it resumes from.
+      const eventIds = () => [...text.matchAll(/^id: (\d+)\nevent:/gm)].map((m) => Number(m[1]));
+      while (eventIds().length < 3) text += new TextDecoder().decode((await reader.read()).value);
       controller.abort();
-      const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+      const ids = eventIds();
       assert.deepEqual(ids, [resumeFrom + 1, resumeFrom + 2, resumeFrom + 3]);
     } finally {
       await h.close();
