@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { agentsSchema } from './agents.js';
 import { alertingSchema } from './alerting.js';
-import { byteSizeSchema, durationSchema } from './fields.js';
+import { byteSizeSchema, durationMs, durationSchema, type DurationInput } from './fields.js';
 import { listenSchema } from './listen.js';
 import { maintenanceSchema } from './maintenance.js';
 import { practableSchema } from './practable.js';
@@ -90,6 +90,20 @@ const httpSchema = z
     shutdown_timeout: durationSchema
       .default('5s')
       .meta({ description: 'At shutdown, requests being answered get this long; then every connection is closed.' }),
+  })
+  .superRefine((http, ctx) => {
+    // Node refuses a header timeout longer than the request timeout (the headers are part of the request).
+    // Either may be malformed here (its own issue says so): compare only what parses.
+    const ms = (value: DurationInput): number => {
+      try {
+        return durationMs(value);
+      } catch {
+        return Number.NaN;
+      }
+    };
+    if (ms(http.header_timeout) > ms(http.request_timeout)) {
+      ctx.addIssue({ code: 'custom', path: ['header_timeout'], message: 'header_timeout must not exceed request_timeout' });
+    }
   })
   .meta({ description: 'Bounds on the HTTP listener.' });
 

@@ -149,6 +149,12 @@ describe('config validation (problem 6)', () => {
     assert.ok(paths.includes('targets[2].timeout'), error.message);
   });
 
+  it('refuses an http.header_timeout longer than http.request_timeout beside other errors (Node would refuse to start)', async () => {
+    const error = await refused('http: { header_timeout: 60s, request_timeout: 30s, idle_timeout: lots }\nsubjects: []');
+    const paths = error.problems.map((problem) => problem.path).sort();
+    assert.deepEqual(paths, ['http.header_timeout', 'http.idle_timeout']);
+  });
+
   it('trims surrounding whitespace from token files, so such a token authenticates', async () => {
     const dir = tempDir({ token: '  s3cret-token \n\n' });
     const { config } = await parse('api: { tokens: [{ name: ci, token_file: token, scopes: [observe] }] }\nsubjects: []', {}, dir);
