@@ -123,6 +123,7 @@ export function eventRoutes(vigil: Vigil, limits: Pick<Limits, 'maxStreams' | 's
     let sent = after;
     let live = false;
     let closed = false;
+    let stalled: NodeJS.Timeout | undefined;
     /** Writes; cuts the client off once its unsent data passes the bound (it resumes from the last id it got). */
     const write = (text: string): boolean => {
       if (closed) return false;
@@ -161,6 +162,7 @@ export function eventRoutes(vigil: Vigil, limits: Pick<Limits, 'maxStreams' | 's
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
+      clearTimeout(stalled);
       unsubscribe();
       open.delete(close);
       if (!res.writableEnded) res.end();
@@ -184,7 +186,7 @@ export function eventRoutes(vigil: Vigil, limits: Pick<Limits, 'maxStreams' | 's
     /** Back to paging once the client has read what it holds; a client that reads nothing for a stall period is cut off. */
     const awaitDrain = (): void => {
       live = false;
-      const stalled = setTimeout(() => drop(), limits.streamStallMs);
+      stalled = setTimeout(() => drop(), limits.streamStallMs);
       res.once('drain', () => {
         clearTimeout(stalled);
         backlog.enqueue(step);
