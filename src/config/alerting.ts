@@ -1,4 +1,4 @@
-// The `alerting:` section (DESIGN §5): receivers, notification policies and the knobs of `vigil generate-rules`.
+// The `alerting:` section (docs/config.md, docs/alerting.md): receivers, notification policies and the knobs of `vigil generate-rules`.
 // Keys are snake_case and mirror Alertmanager's own field names where a field ends up in its configuration.
 // Secrets are only ever file paths (`*_file`): Alertmanager reads them on its own machine, so no secret value
 // is ever written into a generated file.

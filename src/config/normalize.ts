@@ -31,6 +31,10 @@ export interface ApiTokenConfig {
 
 export interface VigilConfig {
   listen: ListenAddress;
+  /** Absolute path of the exporter-toolkit web config (TLS, basic auth), when one is configured. */
+  webConfigFile?: string;
+  /** With basic auth on: badges stay reachable without credentials. */
+  publicBadges: boolean;
   /** Absolute path of the SQLite state file. */
   statePath: string;
   flushInterval: number;
@@ -114,6 +118,7 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
 
   const config: VigilConfig = {
     listen: parseListen(raw.listen),
+    publicBadges: raw.public_badges,
     statePath: resolve(baseDir, raw.state),
     flushInterval: durationMs(raw.store.flush_interval),
     logLevel: raw.log.level,
@@ -143,6 +148,7 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
     maintenance: normalizeMaintenance(raw.maintenance),
     probe: raw.probe,
   };
+  if (raw.web_config_file !== undefined) config.webConfigFile = resolve(baseDir, raw.web_config_file);
   if (raw.alerting !== undefined) config.alerting = raw.alerting;
   if (raw.kubernetes !== undefined) config.kubernetes = normalizeKubernetes(raw.kubernetes, (path) => resolve(baseDir, path), secrets);
   if (raw.practable !== undefined) config.practable = normalizePractable(raw.practable, secrets);

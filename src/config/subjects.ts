@@ -1,4 +1,4 @@
-// The `subjects:` section: configured subjects and their dependency graph (DESIGN §3).
+// The `subjects:` section: configured subjects and their dependency graph (docs/health-model.md).
 import { z } from 'zod';
 import { durationSchema, labelsSchema } from './fields.js';
 

@@ -1,4 +1,4 @@
-// The `targets:` section of the config (DESIGN §5, issue 3): active probes vigil runs itself.
+// The `targets:` section of the config (docs/targets.md): active probes vigil runs itself.
 // Keys are snake_case and strict (a typo is an error, not a silently ignored key). Durations are parsed here,
 // so the output carries milliseconds and the probes never see a duration string.
 import { readFileSync } from 'node:fs';

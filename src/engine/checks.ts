@@ -1,4 +1,4 @@
-// Per-check rules of DESIGN §3: freshness, effective timestamp, and whether a check counts toward health.
+// Per-check rules of docs/health-model.md: freshness, effective timestamp, and whether a check counts toward health.
 import type { CheckState, EngineSettings, Health, NotCounted, SourceState, Timing } from './types.js';
 
 /** What a check needs to know about one dependency of its subject. */

@@ -1,4 +1,4 @@
-// Subject evaluation (DESIGN §3): derive every check, then health, warnings and the next deadline, emit the
+// Subject evaluation (docs/health-model.md): derive every check, then health, warnings and the next deadline, emit the
 // events, and re-evaluate dependants whose gate may have moved.
 import { deriveCheck, type CountingGate, type DependencyFact } from './checks.js';
 import { applyDueUnavailability } from './connectivity-state.js';

@@ -1,4 +1,4 @@
-// The health model's vocabulary (DESIGN §3). Every time is epoch milliseconds; every duration is milliseconds.
+// The health model's vocabulary (docs/health-model.md). Every time is epoch milliseconds; every duration is milliseconds.
 // State objects are plain JSON-serialisable data so the store can persist them as they are.
 
 export type CheckStatus = 'ok' | 'warn' | 'crit' | 'unknown';
@@ -11,7 +11,7 @@ export type Connectivity = 'available' | 'unavailable';
 
 export type MetadataLevel = 'info' | 'warning' | 'error';
 
-/** Timing settings of a source or check (DESIGN §3, effective timestamp). */
+/** Timing settings of a source or check (docs/health-model.md, effective timestamp). */
 export interface Timing {
   /** Multiples of the period a result stays fresh. */
   freshness: number;

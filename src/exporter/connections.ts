@@ -79,6 +79,7 @@ interface Tracked {
   served: boolean;
 }
 
+/** Works on an `http` or `https` server (both emit these events; `https` adds `secureConnection`). */
 export function guardConnections(server: Server, limits: HttpLimits, fdLimit?: number): ConnectionGuard {
   const cap = effectiveConnectionCap(limits, fdLimit);
   const sockets = new Map<Socket, Tracked>(); // insertion order is age order
@@ -103,8 +104,17 @@ export function guardConnections(server: Server, limits: HttpLimits, fdLimit?: n
     // Every other connection is answering a request: refuse the newcomer instead.
     (victim(socket) ?? socket).destroy();
   });
+  // Under HTTPS requests arrive on a TLSSocket wrapping the tracked TCP socket: find that one by its address.
+  const wrapped = new WeakMap<Socket, Socket>();
+  server.on('secureConnection', (tlsSocket: Socket) => {
+    for (const socket of sockets.keys()) {
+      if (socket.remotePort === tlsSocket.remotePort && socket.remoteAddress === tlsSocket.remoteAddress) wrapped.set(tlsSocket, socket);
+    }
+  });
+  const trackedOf = (socket: Socket): Tracked | undefined => sockets.get(wrapped.get(socket) ?? socket);
+
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const tracked = sockets.get(req.socket);
+    const tracked = trackedOf(req.socket);
     if (!tracked) return;
     tracked.active++;
     tracked.served = true;
@@ -116,7 +126,7 @@ export function guardConnections(server: Server, limits: HttpLimits, fdLimit?: n
     });
   });
   server.on('upgrade', (req: IncomingMessage) => {
-    const tracked = sockets.get(req.socket);
+    const tracked = trackedOf(req.socket);
     if (tracked) {
       tracked.active++;
       tracked.served = true;

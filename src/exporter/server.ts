@@ -1,5 +1,5 @@
 // The HTTP face of vigil: /metrics, the lifecycle probes and the /api/v1 push API, on one express app.
-import express, { type Request, type Response } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import { DEFAULT_LIMITS, type Limits } from '../runtime/limits.js';
 import type { Vigil } from '../runtime/vigil.js';
 import { Throttle } from '../util/throttle.js';
@@ -23,6 +23,10 @@ export interface ServerOptions {
   /** Extra routers mounted under /api/v1 (extensions: practable, heartbeats, agents, ...). */
   routes?: express.Router[];
   version: string;
+  /** Further labels of vigil_build_info (`demo="simulated"` while the demo runs). */
+  buildLabels?: Readonly<Record<string, string>>;
+  /** A line on every page of the status page (the demo says its fleet is simulated). */
+  pageNotice?: string;
   /** Extra /metrics families (text exposition) from extensions, appended to each scrape. */
   metrics?: (() => string)[];
   logError: (error: unknown) => void;
@@ -32,6 +36,8 @@ export interface ServerOptions {
   limits?: Partial<Limits>;
   /** The listener's connection guard, when vigil owns the listener: its counts go to /metrics. */
   connections?: ConnectionGuard;
+  /** Runs before every route (the web config's headers, rate limit and read authentication). */
+  guard?: RequestHandler;
   /** The blackbox-compatible /probe endpoint; absent = disabled. */
   probe?: ProbeEndpointConfig;
 }
@@ -52,12 +58,15 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   app.set('etag', false); // our ETags are semantic (configuration vs health), never body hashes
   let ready = false;
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  // First, so every route, including ones added later (status page, badges), is behind it.
+  if (options.guard) app.use(options.guard);
 
   const events = eventRoutes(vigil, limits);
   const metrics = createMetricsEndpoint({
     state: () => vigil.state,
     storeStats: () => vigil.store.stats(),
     version: options.version,
+    ...(options.buildLabels && { buildLabels: options.buildLabels }),
     extra: [
       () => renderMaintenance(vigil.state, vigil.maintenance, vigil.clock()),
       ...(options.metrics ?? []),
@@ -88,7 +97,7 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     res.type('text/plain').send('vigil is ready.\n');
   });
   // The status page, subject pages and badges (src/web): another reader of the engine state beside /metrics and the API.
-  app.use(webRoutes(vigil));
+  app.use(webRoutes(vigil, options.pageNotice === undefined ? {} : { notice: options.pageNotice }));
 
   if (options.probe) app.use(probeRoutes(options.probe, metrics.registry));
 

@@ -1,6 +1,6 @@
 // Prometheus alerting rules: one group per policy (notify failure | change | always) and the built-in alerts.
 //
-// Check-scoped policies use the exporter's exact consecutive counters (DESIGN §4), so `threshold` and `recovery`
+// Check-scoped policies use the exporter's exact consecutive counters (docs/metrics.md), so `threshold` and `recovery`
 // count check results, not evaluations or scrapes:
 //   fires    when vigil_check_consecutive_failures >= threshold and the check counts toward health,
 //   resolves when vigil_check_consecutive_successes >= recovery   (hysteresis through the alert's own ALERTS series).

@@ -1,4 +1,4 @@
-// Persistence of the engine state in SQLite with group commit (DESIGN §2).
+// Persistence of the engine state in SQLite with group commit (docs/store.md).
 //
 // The engine mutates its in-memory state; `record()` only notes which subjects changed and which events happened.
 // A timer, armed only while something is dirty, writes all of it in ONE transaction every flush interval and then

@@ -6,7 +6,8 @@ import { html, type Html } from './html.js';
 /** In the asset URLs, so a new release is never served last release's cached script. */
 export const ASSET_VERSION = encodeURIComponent(VERSION);
 
-export function page(title: string, body: Html, options: { live?: boolean } = {}): string {
+/** `notice`: a line shown on every page under the header (the demo says its fleet is simulated). */
+export function page(title: string, body: Html, options: { live?: boolean; notice?: string } = {}): string {
   return html`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -21,6 +22,7 @@ ${options.live === false ? '' : html`<script src="/static/live.js?${ASSET_VERSIO
 <body>
 <a class="skip" href="#content">Skip to content</a>
 <header class="top"><a class="brand" href="/">vigil</a><span id="live-status" class="live" role="status" aria-live="polite">static</span></header>
+${options.notice === undefined ? '' : html`<p class="notice" role="note">${options.notice}</p>`}
 <main id="content">
 ${body}
 </main>

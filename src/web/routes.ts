@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Router, type Request, type Response } from 'express';
 import type { Vigil } from '../runtime/vigil.js';
+import { isAuthenticated } from './guard.js';
 import { badgeEtag, checkBadge, notFoundBadge, renderBadge, subjectBadge, type BadgeState } from './badge.js';
 import { html } from './html.js';
 import { page } from './layout.js';
@@ -17,7 +18,7 @@ export const CONTENT_SECURITY_POLICY =
 const ASSETS: Record<string, string> = { 'vigil.css': 'text/css; charset=utf-8', 'live.js': 'text/javascript; charset=utf-8', 'favicon.svg': 'image/svg+xml' };
 // Compiled code runs from dist/src/web; the files stay in src/web/assets (the Dockerfile copies them beside dist).
 const ASSET_DIR_CANDIDATES = [new URL('./assets/', import.meta.url), new URL('../../../src/web/assets/', import.meta.url)];
-const BADGE_CACHE = 'public, max-age=30, must-revalidate';
+const BADGE_CACHE = 'max-age=30, must-revalidate';
 
 function assetDir(): string {
   const found = ASSET_DIR_CANDIDATES.map((url) => fileURLToPath(url)).find((dir) => existsSync(`${dir}live.js`));
@@ -40,7 +41,8 @@ function sendPage(res: Response, status: number, body: string): void {
 function sendBadge(req: Request, res: Response, badge: BadgeState, status = 200): void {
   const svg = renderBadge(badge);
   const etag = badgeEtag(svg);
-  secure(res).setHeader('Cache-Control', BADGE_CACHE);
+  // A badge fetched with credentials (the web guard let it through) must not land in a shared cache.
+  secure(res).setHeader('Cache-Control', `${isAuthenticated(res) ? 'private' : 'public'}, ${BADGE_CACHE}`);
   res.setHeader('ETag', etag);
   if (status === 200 && req.get('if-none-match')?.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
     res.status(304).end();
@@ -49,7 +51,8 @@ function sendBadge(req: Request, res: Response, badge: BadgeState, status = 200)
   res.status(status).type('image/svg+xml').send(svg);
 }
 
-export function webRoutes(vigil: Vigil): Router {
+/** `notice`: shown on every page (see layout.ts). */
+export function webRoutes(vigil: Vigil, options: { notice?: string } = {}): Router {
   const router = Router();
   const dir = assetDir();
   const assets = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { type, body: readFileSync(`${dir}${name}`) }]));
@@ -58,18 +61,18 @@ export function webRoutes(vigil: Vigil): Router {
     const now = vigil.clock();
     const query = parseStatusQuery(req.query as Record<string, unknown>);
     const model = buildStatus(vigil.state, vigil.maintenance, query, now);
-    sendPage(res, 200, page('Status', statusBody(vigil.state, vigil.maintenance, model, query, now)));
+    sendPage(res, 200, page('Status', statusBody(vigil.state, vigil.maintenance, model, query, now), options));
   });
 
   router.get('/subjects/:id', (req, res) => {
     const subject = vigil.state.subjects.get(req.params.id);
     if (!subject) {
-      sendPage(res, 404, page('Not found', html`<h1>No subject “${req.params.id}”</h1><p><a href="/">Back to all subjects</a></p>`, { live: false }));
+      sendPage(res, 404, page('Not found', html`<h1>No subject “${req.params.id}”</h1><p><a href="/">Back to all subjects</a></p>`, { live: false, ...options }));
       return;
     }
     const now = vigil.clock();
     const events = (vigil.state.history.get(subject.spec.id) ?? []).filter((event) => event.seq <= vigil.committedSeq);
-    sendPage(res, 200, page(subject.spec.id, subjectBody(vigil.state, subject, vigil.maintenance.openFor(subject.spec, now), events, now)));
+    sendPage(res, 200, page(subject.spec.id, subjectBody(vigil.state, subject, vigil.maintenance.openFor(subject.spec, now), events, now), options));
   });
 
   router.get('/badge/:file', (req, res, next) => {

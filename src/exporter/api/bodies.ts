@@ -1,4 +1,4 @@
-// Request bodies of the push API (DESIGN §6), validated strictly: an unknown field is a mistake worth reporting.
+// Request bodies of the push API (the README's Push API), validated strictly: an unknown field is a mistake worth reporting.
 import { z } from 'zod';
 import { CHECK_STATUSES, type Observation, type Timing } from '../../engine/types.js';
 import { labelsSchema, labelsToStrings } from '../../config/fields.js';

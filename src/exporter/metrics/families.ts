@@ -1,4 +1,4 @@
-// The per-subject, per-check and per-source families of DESIGN §4 that the fast renderer writes, in output
+// The per-subject, per-check and per-source families of docs/metrics.md that the fast renderer writes, in output
 // order. Names, types and HELP live here once; docs/metrics.md describes the same list for people.
 import type { ProbeMetric } from '../../sources/targets/probe.js';
 import { familyHeader } from './text-format.js';

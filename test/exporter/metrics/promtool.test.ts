@@ -1,4 +1,4 @@
-// DESIGN §4: "The exposition must pass `promtool check metrics` with no findings." This runs the real linter
+// docs/metrics.md: the exposition passes `promtool check metrics` with no findings. This runs the real linter
 // (Debian's prometheus package) on a realistic /metrics body, self-metrics included.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
