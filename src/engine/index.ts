@@ -10,5 +10,6 @@ export { recordSourceEvent } from './events.js';
 export { tick, nextDeadline } from './tick.js';
 export { emptyResult, mergeResult } from './results.js';
 export { restoreSnapshot, snapshotSubjects, type Snapshot } from './snapshot.js';
-export { CHECK_STATUSES, EngineError, HEALTH_STATES } from './types.js';
+export { dependencyDown } from './runs.js';
+export { CHECK_STATUSES, EngineError, HEALTH_STATES, RUN_OUTCOMES } from './types.js';
 export type * from './types.js';

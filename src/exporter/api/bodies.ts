@@ -71,7 +71,8 @@ const metrics = z
 
 export const checkBody = z
   .strictObject({
-    status: z.enum(CHECK_STATUSES as [string, ...string[]]),
+    // `unreachable`: this run did not reach what the check watches (timeout, no route): a run, not a result.
+    status: z.enum(['unreachable', ...CHECK_STATUSES] as [string, ...string[]]),
     message: z.string().max(1024).optional(),
     observed_at: time.optional(),
     period: duration.refine((ms) => ms > 0, 'period must be positive').optional(),

@@ -31,10 +31,12 @@ const metadataKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'metadata
 type CheckBody = z.output<typeof checkBody>;
 
 function toObservation(subject: string, check: string, body: CheckBody): Observation {
+  // An unreachable run only counts as a run (policies with on: [unreachable]); status and freshness stay as they were.
+  const status = body.status === 'unreachable' ? { status: 'unknown' as const, reached: false } : { status: body.status as CheckStatus };
   return {
     subject,
     check,
-    status: body.status as CheckStatus,
+    ...status,
     period: body.period ?? DEFAULT_PUSH_PERIOD_MS,
     source: 'api',
     ...(body.message !== undefined && { message: body.message }),
