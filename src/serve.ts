@@ -6,6 +6,7 @@ import { EMBEDDED_FILE, loadConfig, parseConfig, type LoadedConfig } from './con
 import type { VigilConfig } from './config/normalize.js';
 import { Authorizer } from './exporter/auth.js';
 import { DEMO_BUILD_LABELS, DEMO_FILE, DEMO_NOTICE, startDemoFleet, type DemoFleet, type StoryTiming } from './demo/index.js';
+import { guardConnections, httpServerOptions, type ConnectionGuard } from './exporter/connections.js';
 import { createApp } from './exporter/server.js';
 import { MetricsSelection } from './exporter/metrics/selection.js';
 import { EXTENSIONS, type Extension } from './extensions.js';
@@ -33,6 +34,8 @@ export interface RunningVigil {
   server: Server;
   address: ListenAddress;
   log: Logger;
+  /** Longest a stop may take before the CLI gives up on it: http.shutdown_timeout plus the final flush. */
+  stopBudgetMs: number;
   /** Whether the listener speaks TLS. */
   tls: boolean;
   /** Re-reads the web config (SIGHUP): users, headers, rate limit and TLS settings; a broken file changes nothing. */
@@ -59,14 +62,18 @@ async function startWith(options: ServeOptions, demo: DemoFleet | undefined): Pr
 
   const webConfigFile = options.webConfigFile ?? config.webConfigFile;
   const webConfig = webConfigFile === undefined ? PLAIN_WEB_CONFIG : await loadWebConfig(webConfigFile);
-  const listener = createWebListener(webConfig, log);
+  const listener = createWebListener(webConfig, log, httpServerOptions(config.http));
   const server = listener.server;
+  const connections = guardConnections(server, config.http);
 
   // Bind first: the embedded default's self-probes need the real port (`--listen :0` picks one).
   const address = await bind(server, options.listen ? parseListen(options.listen) : config.listen);
   if (file === EMBEDDED_FILE) config.targets = selfTargets(address, statePath, listener.tls);
   try {
-    const running = startOnBoundServer(server, address, config, statePath, log, { listener, webConfig, webConfigFile }, demo);
+    const running = startOnBoundServer(server, connections, address, config, statePath, log, { listener, webConfig, webConfigFile }, demo);
+    if (running.vigil.repairedAtStart.size > 0) {
+      log.warn({ subjects: [...running.vigil.repairedAtStart].slice(0, 20), count: running.vigil.repairedAtStart.size }, 'stored times or durations out of bounds were clamped (see docs/store.md)');
+    }
     log.info(
       {
         config: file,
@@ -76,6 +83,7 @@ async function startWith(options: ServeOptions, demo: DemoFleet | undefined): Pr
         basic_auth: webConfig.basicAuthUsers.size > 0,
         state: statePath,
         subjects: running.vigil.state.subjects.size,
+        max_connections: connections.cap,
       },
       'vigil serving',
     );
@@ -107,6 +115,7 @@ function bind(server: Server, listen: ListenAddress): Promise<ListenAddress> {
 
 function startOnBoundServer(
   server: Server,
+  connections: ConnectionGuard,
   address: ListenAddress,
   config: VigilConfig,
   statePath: string,
@@ -114,15 +123,22 @@ function startOnBoundServer(
   web: { listener: WebListener; webConfig: WebConfig; webConfigFile: string | undefined },
   demo: DemoFleet | undefined,
 ): RunningVigil & { extensions: string[] } {
+  // The self `store` check turns crit with the first failed flush and ok with the first good one, not a period later.
+  let reportStore = (): void => undefined;
   const store = Store.open(statePath, {
     flushIntervalMs: config.flushInterval,
     eventsPerSubject: config.settings.eventsPerSubject,
-    onError: (error) => log.error({ err: error.message }, 'state flush failed; retrying'),
+    onError: (error) => {
+      log.error({ err: error.message }, 'state flush failed; retrying');
+      reportStore();
+    },
+    onRecovered: () => reportStore(),
   });
   const vigil = new Vigil(store, config.settings);
   vigil.maintenance.configure(config.maintenance); // before the subjects, so their first events already say so
   vigil.syncConfiguredSubjects(config.subjects, config.renames);
   const selfMonitor = startSelfMonitor(vigil);
+  reportStore = () => setImmediate(() => selfMonitor.reportNow());
 
   const auth = new Authorizer(config.api.tokens);
   const guard = new WebGuard(web.webConfig, { auth, publicBadges: config.publicBadges });
@@ -135,10 +151,13 @@ function startOnBoundServer(
     metrics: extensions.flatMap((extension) => (extension.metrics ? [() => extension.metrics!()] : [])),
     maxBodyBytes: config.api.maxBodyBytes,
     selection: new MetricsSelection(config.metrics),
+    limits: config.api.limits,
+    connections,
     probe: config.probe,
     version: VERSION,
     ...(demo && { buildLabels: DEMO_BUILD_LABELS, pageNotice: DEMO_NOTICE }),
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
+    logRejected: (fields, message) => log.warn(fields, message),
   });
   server.on('request', app.app);
   for (const extension of extensions) extension.attach?.(server);
@@ -163,9 +182,9 @@ function startOnBoundServer(
   const stop = () =>
     (stopping ??= (async () => {
       app.setReady(false);
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Idle and half-sent connections go at once; requests being answered get http.shutdown_timeout.
+      const closed = connections.close();
       app.streams.closeAll();
-      server.closeIdleConnections();
       selfMonitor.stop();
       await Promise.allSettled(sources.map((source) => source.stop()));
       // After the probes stopped, so closing the demo's servers is not recorded as an outage.
@@ -177,14 +196,32 @@ function startOnBoundServer(
       demo?.discardState();
       log.info('vigil stopped; state flushed');
     })());
-  return { vigil, server, address, log, tls: web.listener.tls, reloadWebConfig, stop, extensions: extensions.map((e) => e.name) };
+  return {
+    vigil,
+    server,
+    address,
+    log,
+    tls: web.listener.tls,
+    reloadWebConfig,
+    stop,
+    stopBudgetMs: config.http.shutdownTimeoutMs + STOP_MARGIN_MS,
+    extensions: extensions.map((e) => e.name),
+  };
 }
+
+/** Time a stop may take beyond http.shutdown_timeout: sources stopping and the final flush. */
+const STOP_MARGIN_MS = 4_000;
 
 /** The CLI entry: runs until SIGTERM/SIGINT, then shuts down gracefully. */
 export async function serve(options: ServeOptions): Promise<void> {
   const running = await startVigil(options);
   const shutdown = (signal: string) => {
     running.log.info({ signal }, 'shutting down');
+    // Whatever hangs (a source that does not stop, a disk that does not answer), the process ends in bounded time.
+    setTimeout(() => {
+      running.log.error({ signal }, `shutdown did not finish within ${running.stopBudgetMs} ms; exiting`);
+      process.exit(1);
+    }, running.stopBudgetMs).unref();
     running.stop().then(
       () => process.exit(0),
       (error: unknown) => {

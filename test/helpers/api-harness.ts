@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineSettings, SubjectSpec } from '../../src/engine/types.js';
 import { Authorizer, type ApiToken } from '../../src/exporter/auth.js';
-import { createApp, type VigilApp } from '../../src/exporter/server.js';
+import { createApp, type ServerOptions, type VigilApp } from '../../src/exporter/server.js';
 import type { MetricsSelection } from '../../src/exporter/metrics/selection.js';
+import type { Limits } from '../../src/runtime/limits.js';
 import { Vigil, type Clock } from '../../src/runtime/vigil.js';
 import { Store } from '../../src/store/store.js';
 
@@ -49,6 +50,9 @@ export interface HarnessOptions {
   clock?: Clock;
   /** Reuse this directory's state file (a restart); it is then left in place on close. */
   dir?: string;
+  limits?: Partial<Limits>;
+  logRejected?: ServerOptions['logRejected'];
+  logError?: ServerOptions['logError'];
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -60,7 +64,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     auth: new Authorizer(TOKENS),
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
     version: 'test',
-    logError: () => undefined,
+    logError: options.logError ?? (() => undefined),
+    ...(options.limits && { limits: options.limits }),
+    ...(options.logRejected && { logRejected: options.logRejected }),
     ...(options.selection ? { selection: options.selection } : {}),
   });
   web.setReady(true);

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderAgentMetrics } from '../../../src/exporter/metrics/agents.js';
+import { renderBoundsMetrics } from '../../../src/exporter/metrics/bounds.js';
 import { renderKubernetesMetrics } from '../../../src/exporter/metrics/kubernetes.js';
 import { renderMaintenance } from '../../../src/exporter/metrics/maintenance.js';
 import { Maintenance } from '../../../src/maintenance/registry.js';
@@ -53,7 +54,8 @@ export async function renderEveryFamily(): Promise<string> {
   maintenance.add({ match: {}, reason: 'contract', startsAt: T0 - 60_000, endsAt: T0 + 60_000 });
   const windows = renderMaintenance(state, maintenance, T0);
   const agents = renderAgentMetrics({ connected: 1, connectionsTotal: 2, webhook: { delivered: 1, failed: 0, dropped: 0, queued: 0 } });
-  return core + windows + practable + kubernetes + agents;
+  const bounds = renderBoundsMetrics({ streamsOpen: 1, streamsDropped: 0, connections: { open: 3, cap: 4096, evicted: 0 } });
+  return core + windows + practable + kubernetes + agents + bounds;
 }
 
 /** vigil_* family names the renderers write (the contract). */

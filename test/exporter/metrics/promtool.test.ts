@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { renderAgentMetrics } from '../../../src/exporter/metrics/agents.js';
+import { renderBoundsMetrics } from '../../../src/exporter/metrics/bounds.js';
 import { renderMaintenance } from '../../../src/exporter/metrics/maintenance.js';
 import { createMetricsEndpoint } from '../../../src/exporter/metrics/self.js';
 import { Maintenance } from '../../../src/maintenance/registry.js';
@@ -51,6 +53,16 @@ describe('promtool check metrics', () => {
     assert.match(body, /^vigil_subject_maintenance\{subject="host-0",kind="[^"]+"\} 0$/m);
     const result = spawnSync(PROMTOOL, ['check', 'metrics'], { input: body, encoding: 'utf8', timeout: 30_000 });
     assert.equal(result.error, undefined, `promtool did not run: ${String(result.error)}`);
+    assert.equal(`${result.stdout}${result.stderr}`.trim(), '', 'promtool findings');
+    assert.equal(result.status, 0);
+  });
+
+  it('finds nothing to report on the bounds and agents families', () => {
+    assert.ok(existsSync(PROMTOOL), "promtool not found: install Debian's prometheus package: apt-get install prometheus");
+    const body =
+      renderBoundsMetrics({ streamsOpen: 3, streamsDropped: 1, connections: { open: 12, cap: 4096, evicted: 5 } }) +
+      renderAgentMetrics({ connected: 2, connectionsTotal: 9, connectionsCut: 1 });
+    const result = spawnSync(PROMTOOL, ['check', 'metrics'], { input: body, encoding: 'utf8', timeout: 30_000 });
     assert.equal(`${result.stdout}${result.stderr}`.trim(), '', 'promtool findings');
     assert.equal(result.status, 0);
   });
