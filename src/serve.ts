@@ -10,7 +10,8 @@ import { EXTENSIONS, type Extension } from './extensions.js';
 import { startSelfMonitor } from './runtime/self-monitor.js';
 import { selfTargets } from './runtime/self-targets.js';
 import { Vigil } from './runtime/vigil.js';
-import { Store } from './store/store.js';
+import { openStateStore } from './store/open.js';
+import { redactUrl } from './store/postgres/connection.js';
 import { VERSION } from './version.js';
 
 export interface ServeOptions {
@@ -38,9 +39,9 @@ export async function startVigil(options: ServeOptions): Promise<RunningVigil> {
   const address = await bind(server, options.listen ? parseListen(options.listen) : config.listen);
   if (file === EMBEDDED_FILE) config.targets = selfTargets(address, statePath);
   try {
-    const running = startOnBoundServer(server, address, config, statePath, log);
+    const running = await startOnBoundServer(server, address, config, statePath, log);
     log.info(
-      { config: file, extensions: running.extensions, listen: `${address.host}:${address.port}`, state: statePath, subjects: running.vigil.state.subjects.size },
+      { config: file, extensions: running.extensions, listen: `${address.host}:${address.port}`, state: redactUrl(statePath), subjects: running.vigil.state.subjects.size },
       'vigil serving',
     );
     return running;
@@ -60,17 +61,18 @@ function bind(server: Server, listen: ListenAddress): Promise<ListenAddress> {
   });
 }
 
-function startOnBoundServer(
+async function startOnBoundServer(
   server: Server,
   address: ListenAddress,
   config: VigilConfig,
   statePath: string,
   log: Logger,
-): RunningVigil & { extensions: string[] } {
-  const store = Store.open(statePath, {
+): Promise<RunningVigil & { extensions: string[] }> {
+  const store = await openStateStore(statePath, {
     flushIntervalMs: config.flushInterval,
     eventsPerSubject: config.settings.eventsPerSubject,
     onError: (error) => log.error({ err: error.message }, 'state flush failed; retrying'),
+    ...(config.statePassword === undefined ? {} : { password: config.statePassword }),
   });
   const vigil = new Vigil(store, config.settings);
   vigil.syncConfiguredSubjects(config.subjects);
@@ -106,7 +108,7 @@ function startOnBoundServer(
       await Promise.allSettled(extensions.map((extension) => extension.stop?.()));
       vigil.stop();
       await closed;
-      store.close();
+      await store.close();
       log.info('vigil stopped; state flushed');
     })());
   return { vigil, server, address, log, stop, extensions: extensions.map((e) => e.name) };

@@ -11,6 +11,7 @@ import { normalizePractable, type PractableConfig } from './practable.js';
 import { normalizeOctopus, type OctopusConfig } from './octopus.js';
 import type { LOG_LEVELS, RawConfig, SCOPES } from './schema.js';
 import type { Secrets } from './secrets.js';
+import { isPostgresUrl } from '../store/state-store.js';
 import { dependencyId } from './subjects.js';
 import { resolveTargetFiles, type TargetsConfig } from './targets.js';
 import { normalizeKubernetes, type KubernetesConfig } from './kubernetes.js';
@@ -26,8 +27,10 @@ export interface ApiTokenConfig {
 
 export interface VigilConfig {
   listen: ListenAddress;
-  /** Absolute path of the SQLite state file. */
+  /** Absolute path of the SQLite state file, or the PostgreSQL URL as written. */
   statePath: string;
+  /** PostgreSQL password from `store.password_file`. */
+  statePassword?: string;
   flushInterval: number;
   logLevel: LogLevel;
   api: { tokens: ApiTokenConfig[]; maxBodyBytes: number };
@@ -94,7 +97,7 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
 
   const config: VigilConfig = {
     listen: parseListen(raw.listen),
-    statePath: resolve(baseDir, raw.state),
+    statePath: isPostgresUrl(raw.state) ? raw.state : resolve(baseDir, raw.state),
     flushInterval: durationMs(raw.store.flush_interval),
     logLevel: raw.log.level,
     api: { tokens, maxBodyBytes: parseByteSize(raw.api.max_body) },
@@ -106,6 +109,8 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
   if (raw.alerting !== undefined) config.alerting = raw.alerting;
   if (raw.kubernetes !== undefined) config.kubernetes = normalizeKubernetes(raw.kubernetes, (path) => resolve(baseDir, path), secrets);
   if (raw.practable !== undefined) config.practable = normalizePractable(raw.practable, secrets);
+  const statePassword = secrets.get(formatKeyPath(['store', 'password_file']));
+  if (statePassword !== undefined) config.statePassword = statePassword;
   if (raw.agents !== undefined) config.agents = normalizeAgents(raw.agents, secrets, settings.disconnectGrace);
   if (raw.octopus !== undefined) config.octopus = normalizeOctopus(raw.octopus, secrets);
   return config;

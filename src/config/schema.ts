@@ -90,12 +90,20 @@ export const configSchema = z
       .string()
       .min(1)
       .default(DEFAULT_STATE)
-      .meta({ description: 'SQLite file holding the state, relative to this config file.' }),
+      .meta({
+        description:
+          'Where the state lives: a SQLite file relative to this config file (the default), or a PostgreSQL URL postgres://user@host:port/db?sslmode=… shared by replicas.',
+      }),
     store: z
       .strictObject({
         flush_interval: durationSchema
           .default('200ms')
           .meta({ description: 'Group commit: dirty state is written in one transaction this often.' }),
+        password_file: z
+          .string()
+          .min(1)
+          .optional()
+          .meta({ description: 'File holding the PostgreSQL password (a Docker/Kubernetes secret); overrides one in the state URL.' }),
       })
       .prefault({}),
     log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),

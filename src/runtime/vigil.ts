@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import * as engine from '../engine/index.js';
 import type { EngineEvent, EngineResult, EngineSettings, EngineState, SubjectSpec } from '../engine/types.js';
 import type { SourceSink } from '../sources/types.js';
-import type { Store } from '../store/store.js';
+import type { StateStore } from '../store/state-store.js';
 
 export type Clock = () => number;
 
@@ -22,7 +22,7 @@ export class Vigil {
   private closed = false;
 
   constructor(
-    readonly store: Store,
+    readonly store: StateStore,
     settings: EngineSettings,
     readonly clock: Clock = Date.now,
   ) {

@@ -33,10 +33,11 @@ export function eventRoutes(vigil: Vigil): { router: Router; streams: EventStrea
   const router = Router();
   const open = new Set<() => void>();
   const subjectFilter = (value: unknown) => (value === undefined ? undefined : parseParam(idSchema, value, 'subject'));
-  const committedAfter = (after: number, limit: number, subject?: string): EngineEvent[] =>
-    vigil.store.eventsAfter(after, limit, subject).filter((e) => e.seq <= vigil.committedSeq);
+  // The PostgreSQL store answers asynchronously, the SQLite one at once; both are awaited alike.
+  const committedAfter = async (after: number, limit: number, subject?: string): Promise<EngineEvent[]> =>
+    (await vigil.store.eventsAfter(after, limit, subject)).filter((e) => e.seq <= vigil.committedSeq);
 
-  router.get('/events', (req, res) => {
+  router.get('/events', async (req, res) => {
     const after = req.query['after'] === undefined ? 0 : parseParam(seqParam, req.query['after'], 'after');
     const limit = req.query['limit'] === undefined ? MAX_LIMIT : parseParam(limitParam, req.query['limit'], 'limit');
     const wait = req.query['wait'] === undefined ? 0 : parseParam(waitParam, req.query['wait'], 'wait');
@@ -44,14 +45,18 @@ export function eventRoutes(vigil: Vigil): { router: Router; streams: EventStrea
     const answer = (events: EngineEvent[]) =>
       res.json({ events: events.map(eventView), last_seq: events.length ? events[events.length - 1]!.seq : after });
 
-    const ready = committedAfter(after, limit, subject);
+    const ready = await committedAfter(after, limit, subject);
     if (ready.length > 0 || wait === 0) return answer(ready);
 
     let finish: (events?: EngineEvent[]) => void = () => undefined;
     const timer = setTimeout(() => finish(), wait);
     const unsubscribe = vigil.onCommittedEvents(() => {
-      const fresh = committedAfter(after, limit, subject);
-      if (fresh.length > 0) finish(fresh);
+      void committedAfter(after, limit, subject).then(
+        (fresh) => {
+          if (fresh.length > 0) finish(fresh);
+        },
+        () => finish(),
+      );
     });
     finish = (events: EngineEvent[] = []) => {
       clearTimeout(timer);
@@ -63,7 +68,7 @@ export function eventRoutes(vigil: Vigil): { router: Router; streams: EventStrea
     res.on('close', () => finish());
   });
 
-  router.get('/events/stream', (req, res) => {
+  router.get('/events/stream', async (req, res) => {
     const fromHeader = req.get('last-event-id');
     const after = parseParam(seqParam, req.query['after'] ?? fromHeader ?? vigil.committedSeq, 'after');
     const subject = subjectFilter(req.query['subject']);
@@ -78,11 +83,21 @@ export function eventRoutes(vigil: Vigil): { router: Router; streams: EventStrea
         sent = event.seq;
       }
     };
-    // Subscribe before reading the backlog; `sent` drops anything delivered twice across the seam.
-    const unsubscribe = vigil.onCommittedEvents(send);
-    for (let batch = committedAfter(sent, MAX_LIMIT, subject); batch.length > 0; batch = committedAfter(sent, MAX_LIMIT, subject)) {
-      send(batch);
+    // Subscribe before reading the backlog, but hold live events until the backlog is out: sent in seq order, `sent`
+    // drops anything delivered twice across the seam.
+    let held: EngineEvent[] | undefined = [];
+    const unsubscribe = vigil.onCommittedEvents((events) => (held ? held.push(...events) : send(events)));
+    try {
+      for (let batch = await committedAfter(sent, MAX_LIMIT, subject); batch.length > 0; batch = await committedAfter(sent, MAX_LIMIT, subject)) {
+        send(batch);
+      }
+    } catch {
+      unsubscribe(); // the store is unreachable: end the stream, the client reconnects with Last-Event-ID
+      res.end();
+      return;
     }
+    send(held);
+    held = undefined;
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
     heartbeat.unref();
     const close = () => {

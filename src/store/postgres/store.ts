@@ -1,0 +1,238 @@
+// Persistence of the engine state in PostgreSQL with group commit: the same contract as the SQLite `Store`.
+//
+// `record()` only notes what changed. A timer, armed only while something is dirty, serialises the dirty rows and
+// writes them in ONE transaction; the `commit()` promises waiting when that flush started resolve once PostgreSQL
+// has committed it (synchronous_commit as the server sets it, `on` by default: flushed to its WAL). Unlike SQLite the
+// write is asynchronous, so records made while a flush is in flight wait for the next one, and a failed flush puts
+// its rows back so the next interval retries them.
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import type { EngineEvent, EngineResult, EngineState } from '../../engine/types.js';
+import { StoreError, errorMessage } from '../errors.js';
+import type { LoadedState, StateStore, StoreOptions, StoreStats } from '../state-store.js';
+import { describeConnectFailure, poolConfig, redactUrl, type PostgresConnectOptions } from './connection.js';
+import { migratePostgres } from './migrations.js';
+import { loadAll, selectEventsAfter, selectSizeBytes, writeBatch, type SerializedBatch } from './tables.js';
+
+export type { PostgresConnectOptions } from './connection.js';
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/** Size queries are cheap but not free: at most one per this interval. */
+const SIZE_REFRESH_MS = 10_000;
+
+export class PostgresStore implements StateStore {
+  private state: EngineState | undefined;
+  private dirtySubjects = new Set<string>();
+  private dirtySources = new Set<string>();
+  private queuedEvents: EngineEvent[] = [];
+  private waiters: Waiter[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private closed = false;
+  private transactions = 0;
+  private rowsWritten = 0;
+  private lastFlushDurationMs = 0;
+  private lastFlushAt: number | undefined;
+  private lastFlushError: string | undefined;
+  private sizeBytes = 0;
+  private sizeCheckedAt = -Infinity;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    /** The URL without its password. */
+    readonly location: string,
+    private readonly loaded: LoadedState,
+    private readonly options: StoreOptions,
+  ) {}
+
+  /** Connects, checks and migrates the schema, and loads the state; rejects with StoreError on any failure. */
+  static async open(url: string, options: StoreOptions & PostgresConnectOptions): Promise<PostgresStore> {
+    const location = redactUrl(url);
+    const pool = new pg.Pool(poolConfig(url, options));
+    // An idle connection dropped by the server must not crash the process; the next query reconnects.
+    pool.on('error', (error) => options.onError?.(new StoreError(`PostgreSQL connection to ${location} lost: ${error.message}`, { cause: error })));
+    try {
+      const client = await pool.connect();
+      try {
+        await migratePostgres(client, location);
+        const loaded = await loadAll(client, location);
+        return new PostgresStore(pool, location, loaded, options);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw describeConnectFailure(location, error);
+    }
+  }
+
+  load(): LoadedState {
+    this.assertOpen();
+    return this.loaded;
+  }
+
+  attach(state: EngineState): void {
+    this.state = state;
+  }
+
+  record(result: EngineResult): void {
+    this.assertOpen();
+    if (result.changed.size > 0 && !this.state) throw new StoreError('Store.attach(state) must be called before recording changes');
+    for (const id of result.changed) this.dirtySubjects.add(id);
+    for (const name of result.changedSources ?? []) this.dirtySources.add(name);
+    for (const event of result.events) this.queuedEvents.push(event);
+    if (this.hasPending()) this.schedule();
+  }
+
+  markSourceDirty(name: string): void {
+    this.assertOpen();
+    if (!this.state) throw new StoreError('Store.attach(state) must be called before recording changes');
+    this.dirtySources.add(name);
+    this.schedule();
+  }
+
+  commit(): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreError(`state database ${this.location} is closed`));
+    // Nothing new: what was recorded before is either committed or in the flush now running.
+    if (!this.hasPending()) return this.inFlight ?? Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.schedule();
+    });
+  }
+
+  async eventsAfter(seq: number, limit: number, subject?: string): Promise<EngineEvent[]> {
+    this.assertOpen();
+    return selectEventsAfter(this.pool, seq, Math.max(0, Math.floor(limit)), subject);
+  }
+
+  stats(): StoreStats {
+    const stats: StoreStats = {
+      transactions: this.transactions,
+      rowsWritten: this.rowsWritten,
+      lastFlushDurationMs: this.lastFlushDurationMs,
+      pendingSubjects: this.dirtySubjects.size,
+      sizeBytes: this.sizeBytes,
+    };
+    if (this.lastFlushAt !== undefined) stats.lastFlushAt = this.lastFlushAt;
+    if (this.lastFlushError !== undefined) stats.lastFlushError = this.lastFlushError;
+    return stats;
+  }
+
+  /** Waits for a running flush, writes what is left, then disconnects. Rejects if that last flush failed. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.closed = true;
+    let failure: unknown;
+    await this.inFlight?.catch(() => undefined);
+    if (this.hasPending()) await this.flush().catch((error: unknown) => (failure = error));
+    await this.pool.end();
+    if (failure) throw failure;
+  }
+
+  private hasPending(): boolean {
+    return this.dirtySubjects.size > 0 || this.dirtySources.size > 0 || this.queuedEvents.length > 0;
+  }
+
+  /** Arms the flush timer; ref'd only while someone awaits commit(), as in the SQLite store. */
+  private schedule(): void {
+    if (this.closed) return;
+    if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        if (this.inFlight) {
+          this.schedule(); // one flush at a time; this one runs when the current one is done
+          return;
+        }
+        this.flush()
+          .catch(() => undefined) // reported through onError and the waiters
+          .finally(() => {
+            if (this.hasPending()) this.schedule();
+          });
+      }, this.options.flushIntervalMs);
+    }
+    if (this.waiters.length > 0) this.timer.ref();
+    else this.timer.unref();
+  }
+
+  /** Takes everything pending, writes it in one transaction and settles the waiters taken with it. */
+  private flush(): Promise<void> {
+    const waiters = this.waiters;
+    const subjectIds = [...this.dirtySubjects];
+    const sourceNames = [...this.dirtySources];
+    const events = this.queuedEvents;
+    this.waiters = [];
+    this.dirtySubjects = new Set();
+    this.dirtySources = new Set();
+    this.queuedEvents = [];
+    const state = this.state;
+    // Serialised now, not when the query is sent: later engine changes belong to the next flush.
+    const batch: SerializedBatch = {
+      subjects: subjectIds.map((id) => ({ id, json: jsonOf(state?.subjects.get(id)) })),
+      sources: sourceNames.map((name) => ({ name, json: jsonOf(state?.sources.get(name)) })),
+      events,
+      seq: events.reduce((highest, event) => Math.max(highest, event.seq), state?.seq ?? 0),
+      eventsPerSubject: this.options.eventsPerSubject,
+    };
+    const flushing = this.write(batch).then(
+      () => {
+        for (const waiter of waiters) waiter.resolve();
+      },
+      (cause: unknown) => {
+        // Put the rows back (their current state is re-read next time) and the events in front of newer ones.
+        for (const id of subjectIds) this.dirtySubjects.add(id);
+        for (const name of sourceNames) this.dirtySources.add(name);
+        this.queuedEvents = [...events, ...this.queuedEvents];
+        const error = new StoreError(
+          `flush of ${subjectIds.length} subjects, ${sourceNames.length} sources and ${events.length} events to ${this.location} failed (${errorMessage(cause)}); retrying every ${this.options.flushIntervalMs} ms`,
+          { cause },
+        );
+        this.lastFlushError = error.message;
+        for (const waiter of waiters) waiter.reject(error);
+        this.options.onError?.(error);
+        throw error;
+      },
+    );
+    this.inFlight = flushing;
+    const clear = () => {
+      if (this.inFlight === flushing) this.inFlight = undefined;
+    };
+    flushing.then(clear, clear);
+    return flushing;
+  }
+
+  private async write(batch: SerializedBatch): Promise<void> {
+    const started = performance.now();
+    try {
+      const client = await this.pool.connect();
+      try {
+        this.rowsWritten += await writeBatch(client, batch);
+      } finally {
+        client.release();
+      }
+      this.transactions += 1;
+      this.lastFlushError = undefined;
+      this.lastFlushAt = (this.options.now ?? Date.now)();
+      if (started - this.sizeCheckedAt >= SIZE_REFRESH_MS) {
+        this.sizeCheckedAt = started;
+        this.sizeBytes = await selectSizeBytes(this.pool).catch(() => this.sizeBytes);
+      }
+    } finally {
+      this.lastFlushDurationMs = performance.now() - started;
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError(`state database ${this.location} is closed`);
+  }
+}
+
+function jsonOf(value: object | undefined): string | undefined {
+  return value === undefined ? undefined : JSON.stringify(value);
+}
