@@ -12,6 +12,7 @@ import { StoreError, errorMessage } from '../errors.js';
 import type { LoadedState, StateStore, StoreOptions, StoreStats } from '../state-store.js';
 import { describeConnectFailure, poolConfig, redactUrl, type PostgresConnectOptions } from './connection.js';
 import { migratePostgres } from './migrations.js';
+import { WriterLock } from './writer-lock.js';
 import { loadAll, selectEventsAfter, selectSizeBytes, writeBatch, type SerializedBatch } from './tables.js';
 
 export type { PostgresConnectOptions } from './connection.js';
@@ -43,6 +44,7 @@ export class PostgresStore implements StateStore {
 
   private constructor(
     private readonly pool: pg.Pool,
+    private readonly writer: WriterLock,
     /** The URL without its password. */
     readonly location: string,
     private readonly loaded: LoadedState,
@@ -52,19 +54,23 @@ export class PostgresStore implements StateStore {
   /** Connects, checks and migrates the schema, and loads the state; rejects with StoreError on any failure. */
   static async open(url: string, options: StoreOptions & PostgresConnectOptions): Promise<PostgresStore> {
     const location = redactUrl(url);
-    const pool = new pg.Pool(poolConfig(url, options));
+    const config = poolConfig(url, options);
+    const pool = new pg.Pool(config);
+    const writer = new WriterLock(config, location);
     // An idle connection dropped by the server must not crash the process; the next query reconnects.
     pool.on('error', (error) => options.onError?.(new StoreError(`PostgreSQL connection to ${location} lost: ${error.message}`, { cause: error })));
     try {
+      await writer.ensure();
       const client = await pool.connect();
       try {
         await migratePostgres(client, location);
         const loaded = await loadAll(client, location);
-        return new PostgresStore(pool, location, loaded, options);
+        return new PostgresStore(pool, writer, location, loaded, options);
       } finally {
         client.release();
       }
     } catch (error) {
+      await writer.release();
       await pool.end().catch(() => undefined);
       throw describeConnectFailure(location, error);
     }
@@ -133,6 +139,7 @@ export class PostgresStore implements StateStore {
     await this.inFlight?.catch(() => undefined);
     if (this.hasPending()) await this.flush().catch((error: unknown) => (failure = error));
     await this.pool.end();
+    await this.writer.release();
     if (failure) throw failure;
   }
 
@@ -210,6 +217,7 @@ export class PostgresStore implements StateStore {
   private async write(batch: SerializedBatch): Promise<void> {
     const started = performance.now();
     try {
+      await this.writer.ensure(); // never write without the lock, e.g. after the server restarted
       const client = await this.pool.connect();
       try {
         this.rowsWritten += await writeBatch(client, batch);
