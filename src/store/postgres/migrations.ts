@@ -4,6 +4,7 @@
 // so tables of another program there are refused rather than "migrated", and a newer schema is refused too.
 // Replicas starting together serialise on an advisory lock, so exactly one of them migrates.
 import type pg from 'pg';
+import { SHARD_COUNT } from '../../cluster/shards.js';
 import { StoreError } from '../errors.js';
 
 export const SCHEMA = 'vigil';
@@ -39,6 +40,25 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         reason TEXT
       );
       CREATE INDEX events_by_subject ON ${SCHEMA}.events (subject, seq);
+    `,
+  },
+  {
+    version: 2,
+    description: 'replicas and shard holds (leases with a deadline in database time)',
+    sql: `
+      CREATE TABLE ${SCHEMA}.replicas (
+        id TEXT PRIMARY KEY,
+        address TEXT NOT NULL,
+        started_at TIMESTAMPTZ NOT NULL,
+        heartbeat_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE TABLE ${SCHEMA}.shard_holds (
+        shard INTEGER PRIMARY KEY,
+        replica TEXT,
+        deadline TIMESTAMPTZ,
+        epoch BIGINT NOT NULL DEFAULT 0
+      );
+      INSERT INTO ${SCHEMA}.shard_holds (shard) SELECT generate_series(0, ${SHARD_COUNT - 1});
     `,
   },
 ];
