@@ -10,7 +10,10 @@ import { EXTENSIONS, type Extension } from './extensions.js';
 import { startSelfMonitor } from './runtime/self-monitor.js';
 import { selfTargets } from './runtime/self-targets.js';
 import { Vigil } from './runtime/vigil.js';
+import { defaultAdvertise, startCluster, type RunningCluster } from './cluster/index.js';
 import { openStateStore } from './store/open.js';
+import { PostgresStore } from './store/postgres/store.js';
+import { isPostgresUrl } from './store/state-store.js';
 import { redactUrl } from './store/postgres/connection.js';
 import { VERSION } from './version.js';
 
@@ -22,6 +25,8 @@ export interface ServeOptions {
 
 export interface RunningVigil {
   vigil: Vigil;
+  /** Present when this process is one replica of several. */
+  cluster?: RunningCluster;
   server: Server;
   address: ListenAddress;
   log: Logger;
@@ -41,7 +46,14 @@ export async function startVigil(options: ServeOptions): Promise<RunningVigil> {
   try {
     const running = await startOnBoundServer(server, address, config, statePath, log);
     log.info(
-      { config: file, extensions: running.extensions, listen: `${address.host}:${address.port}`, state: redactUrl(statePath), subjects: running.vigil.state.subjects.size },
+      {
+        config: file,
+        extensions: running.extensions,
+        listen: `${address.host}:${address.port}`,
+        state: redactUrl(statePath),
+        subjects: running.vigil.state.subjects.size,
+        ...(running.cluster && { replica: running.cluster.replicaId, shards: running.cluster.coordinator.readyShards().size }),
+      },
       'vigil serving',
     );
     return running;
@@ -68,23 +80,53 @@ async function startOnBoundServer(
   statePath: string,
   log: Logger,
 ): Promise<RunningVigil & { extensions: string[] }> {
-  const store = await openStateStore(statePath, {
+  const storeOptions = {
     flushIntervalMs: config.flushInterval,
     eventsPerSubject: config.settings.eventsPerSubject,
-    onError: (error) => log.error({ err: error.message }, 'state flush failed; retrying'),
+    onError: (error: Error) => log.error({ err: error.message }, 'state flush failed; retrying'),
     ...(config.statePassword === undefined ? {} : { password: config.statePassword }),
-  });
+  };
+  if (config.cluster && !isPostgresUrl(statePath)) {
+    throw new Error('cluster: replicas share their state through PostgreSQL; set state: postgres://… (a SQLite file serves one process)');
+  }
+  if (config.cluster && config.cluster.renewIntervalMs * 2 > config.cluster.holdTtlMs) {
+    throw new Error('cluster.renew_interval must be at most half of cluster.hold_ttl, or holds lapse between renewals');
+  }
+  const replicaId = config.cluster ? (config.cluster.advertise ?? defaultAdvertise(address)) : undefined;
+  const store = replicaId ? await PostgresStore.open(statePath, { ...storeOptions, replicaId }) : await openStateStore(statePath, storeOptions);
   const vigil = new Vigil(store, config.settings);
-  vigil.syncConfiguredSubjects(config.subjects);
-  const selfMonitor = startSelfMonitor(vigil);
+  let cluster: RunningCluster | undefined;
+  let selfMonitor: { stop(): void } | undefined;
+  if (config.cluster && store instanceof PostgresStore && replicaId) {
+    // Subjects, including the configured ones, arrive shard by shard as this replica takes them. The self check is
+    // left out: the subject "vigil" lives in one shard, and every replica reports itself through vigil_cluster_*.
+    cluster = await startCluster({
+      url: statePath,
+      ...(config.statePassword !== undefined && { password: config.statePassword }),
+      settings: config.cluster,
+      replicaId,
+      vigil,
+      store,
+      configured: config.subjects,
+      maxBodyBytes: config.api.maxBodyBytes,
+      log,
+    });
+  } else {
+    vigil.syncConfiguredSubjects(config.subjects);
+    selfMonitor = startSelfMonitor(vigil);
+  }
 
   const auth = new Authorizer(config.api.tokens);
   const extensions = EXTENSIONS.map((factory) => factory({ config, vigil, auth, log })).filter((e): e is Extension => e !== undefined);
   const sources = extensions.flatMap((extension) => extension.sources ?? []);
   const web = createApp(vigil, {
     auth,
+    before: cluster ? [cluster.router] : [],
     routes: extensions.flatMap((extension) => (extension.routes ? [extension.routes] : [])),
-    metrics: extensions.flatMap((extension) => (extension.metrics ? [() => extension.metrics!()] : [])),
+    metrics: [
+      ...(cluster ? [cluster.metrics] : []),
+      ...extensions.flatMap((extension) => (extension.metrics ? [() => extension.metrics!()] : [])),
+    ],
     maxBodyBytes: config.api.maxBodyBytes,
     version: VERSION,
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
@@ -103,15 +145,17 @@ async function startOnBoundServer(
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       web.streams.closeAll();
       server.closeIdleConnections();
-      selfMonitor.stop();
+      selfMonitor?.stop();
       await Promise.allSettled(sources.map((source) => source.stop()));
       await Promise.allSettled(extensions.map((extension) => extension.stop?.()));
+      // Hands the shards over (flushed first), so the other replicas take them at once instead of after the TTL.
+      await cluster?.stop().catch((error: unknown) => log.warn({ err: String(error) }, 'leaving the cluster failed'));
       vigil.stop();
       await closed;
       await store.close();
       log.info('vigil stopped; state flushed');
     })());
-  return { vigil, server, address, log, stop, extensions: extensions.map((e) => e.name) };
+  return { vigil, server, address, log, stop, extensions: extensions.map((e) => e.name), ...(cluster && { cluster }) };
 }
 
 /** The CLI entry: runs until SIGTERM/SIGINT, then shuts down gracefully. */

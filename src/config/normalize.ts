@@ -11,6 +11,7 @@ import { normalizePractable, type PractableConfig } from './practable.js';
 import { normalizeOctopus, type OctopusConfig } from './octopus.js';
 import type { LOG_LEVELS, RawConfig, SCOPES } from './schema.js';
 import type { Secrets } from './secrets.js';
+import type { ClusterSettings } from '../cluster/index.js';
 import { isPostgresUrl } from '../store/state-store.js';
 import { dependencyId } from './subjects.js';
 import { resolveTargetFiles, type TargetsConfig } from './targets.js';
@@ -31,6 +32,8 @@ export interface VigilConfig {
   statePath: string;
   /** PostgreSQL password from `store.password_file`. */
   statePassword?: string;
+  /** Present when this process is one of several replicas (state in PostgreSQL). */
+  cluster?: ClusterSettings;
   flushInterval: number;
   logLevel: LogLevel;
   api: { tokens: ApiTokenConfig[]; maxBodyBytes: number };
@@ -109,6 +112,10 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
   if (raw.alerting !== undefined) config.alerting = raw.alerting;
   if (raw.kubernetes !== undefined) config.kubernetes = normalizeKubernetes(raw.kubernetes, (path) => resolve(baseDir, path), secrets);
   if (raw.practable !== undefined) config.practable = normalizePractable(raw.practable, secrets);
+  if (raw.cluster !== undefined) {
+    config.cluster = { holdTtlMs: durationMs(raw.cluster.hold_ttl), renewIntervalMs: durationMs(raw.cluster.renew_interval) };
+    if (raw.cluster.advertise !== undefined) config.cluster.advertise = raw.cluster.advertise;
+  }
   const statePassword = secrets.get(formatKeyPath(['store', 'password_file']));
   if (statePassword !== undefined) config.statePassword = statePassword;
   if (raw.agents !== undefined) config.agents = normalizeAgents(raw.agents, secrets, settings.disconnectGrace);

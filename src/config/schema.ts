@@ -107,6 +107,17 @@ export const configSchema = z
       })
       .prefault({}),
     log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+    cluster: z
+      .strictObject({
+        advertise: z
+          .url({ protocol: /^https?$/ })
+          .optional()
+          .meta({ description: 'URL the other replicas reach this one at (requests about its subjects are forwarded there); default http://<listen address>.' }),
+        hold_ttl: durationSchema.default('10s').meta({ description: 'How long a shard hold lasts without renewal: the bound on handover after a replica dies.' }),
+        renew_interval: durationSchema.default('2s').meta({ description: 'How often a replica renews its holds and rebalances shards.' }),
+      })
+      .optional()
+      .meta({ description: 'Run as one of several replicas sharing the PostgreSQL state database (needs state: postgres://…).' }),
     api: apiSchema.prefault({}),
     defaults: defaultsSchema.prefault({}).meta({ description: 'Engine-wide defaults; subjects and sources may override some.' }),
     subjects: subjectsSchema,

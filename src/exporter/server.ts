@@ -14,6 +14,8 @@ export interface ServerOptions {
   /** Extra routers mounted under /api/v1 (extensions: practable, heartbeats, agents, ...). */
   routes?: express.Router[];
   version: string;
+  /** Routers mounted under /api/v1 before every other route (a replica forwarding requests about others' subjects). */
+  before?: express.Router[];
   /** Extra /metrics families (text exposition) from extensions, appended to each scrape. */
   metrics?: (() => string)[];
   logError: (error: unknown) => void;
@@ -58,6 +60,7 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   const { auth } = options;
   const events = eventRoutes(vigil);
   const api = express.Router();
+  for (const router of options.before ?? []) api.use(router);
   api.use(readRoutes(vigil));
   api.use(events.router);
   for (const router of options.routes ?? []) api.use(router);
@@ -89,6 +92,7 @@ const ROUTE_METHODS: [RegExp, string][] = [
   [/^\/api\/v1\/subjects\/[^/]+$/, 'GET, PUT, DELETE'],
   [/^\/api\/v1\/(subjects|health|events|events\/stream)$/, 'GET'],
   [/^\/api\/v1\/observations$/, 'POST'],
+  [/^\/api\/v1\/cluster$/, 'GET'],
   [/^\/api\/v1\/heartbeats$/, 'POST'],
   [/^\/api\/v1\/practable\/experiments(\/[^/]+\/events|\/events\/[^/]+)?$/, 'GET'],
   [/^\/api\/v1\/agents\/connect$/, 'GET'],

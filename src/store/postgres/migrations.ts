@@ -4,7 +4,7 @@
 // so tables of another program there are refused rather than "migrated", and a newer schema is refused too.
 // Replicas starting together serialise on an advisory lock, so exactly one of them migrates.
 import type pg from 'pg';
-import { SHARD_COUNT } from '../../cluster/shards.js';
+import { SHARD_COUNT, shardOf } from '../../cluster/shards.js';
 import { StoreError } from '../errors.js';
 
 export const SCHEMA = 'vigil';
@@ -61,6 +61,17 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       INSERT INTO ${SCHEMA}.shard_holds (shard) SELECT generate_series(0, ${SHARD_COUNT - 1});
     `,
   },
+  {
+    version: 3,
+    description: 'shard column on subjects and events (filled by vigil, which owns the hash), event seq blocks per replica',
+    sql: `
+      ALTER TABLE ${SCHEMA}.subjects ADD COLUMN shard INTEGER;
+      ALTER TABLE ${SCHEMA}.events ADD COLUMN shard INTEGER;
+      CREATE INDEX subjects_by_shard ON ${SCHEMA}.subjects (shard);
+      CREATE INDEX events_by_shard ON ${SCHEMA}.events (shard);
+      CREATE SEQUENCE ${SCHEMA}.seq_blocks START 1;
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]!.version;
@@ -114,8 +125,21 @@ export async function migratePostgres(client: pg.ClientBase, location: string): 
         throw error;
       }
     }
+    await fillShardColumns(client);
     return Math.max(version, LATEST_POSTGRES_SCHEMA_VERSION);
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+  }
+}
+
+/** Rows written before the shard column existed get it here: the hash lives in vigil, not in SQL. */
+async function fillShardColumns(client: pg.ClientBase): Promise<void> {
+  for (const [table, key] of [['subjects', 'id'], ['events', 'subject']] as const) {
+    const ids = (await client.query<{ id: string }>(`SELECT DISTINCT ${key} AS id FROM ${SCHEMA}.${table} WHERE shard IS NULL`)).rows.map((row) => row.id);
+    if (ids.length === 0) continue;
+    await client.query(
+      `UPDATE ${SCHEMA}.${table} t SET shard = v.shard FROM unnest($1::text[], $2::int[]) AS v(id, shard) WHERE t.${key} = v.id`,
+      [ids, ids.map((id) => shardOf(id))],
+    );
   }
 }

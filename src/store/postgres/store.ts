@@ -7,15 +7,24 @@
 // its rows back so the next interval retries them.
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import type { EngineEvent, EngineResult, EngineState } from '../../engine/types.js';
+import type { EngineEvent, EngineResult, EngineState, SubjectState } from '../../engine/types.js';
 import { StoreError, errorMessage } from '../errors.js';
 import type { LoadedState, StateStore, StoreOptions, StoreStats } from '../state-store.js';
 import { describeConnectFailure, poolConfig, redactUrl, type PostgresConnectOptions } from './connection.js';
 import { migratePostgres } from './migrations.js';
 import { WriterLock } from './writer-lock.js';
-import { loadAll, selectEventsAfter, selectSizeBytes, writeBatch, type SerializedBatch } from './tables.js';
+import { loadAll, loadShards, reserveSeqBlock, selectEventsAfter, selectSizeBytes, writeBatch, type SerializedBatch } from './tables.js';
 
 export type { PostgresConnectOptions } from './connection.js';
+
+export interface PostgresStoreOptions extends StoreOptions, PostgresConnectOptions {
+  /**
+   * Replica id when running as one of several replicas: nothing is loaded at open (shards are loaded as they are
+   * taken, with loadShards), no single-writer lock is taken, and every flush writes only subjects of shards this
+   * replica holds at that moment.
+   */
+  replicaId?: string;
+}
 
 interface Waiter {
   resolve: () => void;
@@ -44,33 +53,36 @@ export class PostgresStore implements StateStore {
 
   private constructor(
     private readonly pool: pg.Pool,
-    private readonly writer: WriterLock,
+    private readonly writer: WriterLock | undefined,
     /** The URL without its password. */
     readonly location: string,
     private readonly loaded: LoadedState,
-    private readonly options: StoreOptions,
+    private readonly options: PostgresStoreOptions,
   ) {}
 
   /** Connects, checks and migrates the schema, and loads the state; rejects with StoreError on any failure. */
-  static async open(url: string, options: StoreOptions & PostgresConnectOptions): Promise<PostgresStore> {
+  static async open(url: string, options: PostgresStoreOptions): Promise<PostgresStore> {
     const location = redactUrl(url);
     const config = poolConfig(url, options);
     const pool = new pg.Pool(config);
-    const writer = new WriterLock(config, location);
+    const writer = options.replicaId === undefined ? new WriterLock(config, location) : undefined;
     // An idle connection dropped by the server must not crash the process; the next query reconnects.
     pool.on('error', (error) => options.onError?.(new StoreError(`PostgreSQL connection to ${location} lost: ${error.message}`, { cause: error })));
     try {
-      await writer.ensure();
+      await writer?.ensure();
       const client = await pool.connect();
       try {
         await migratePostgres(client, location);
-        const loaded = await loadAll(client, location);
+        const loaded =
+          options.replicaId === undefined
+            ? await loadAll(client, location)
+            : { subjects: [], sources: [], history: [], seq: await reserveSeqBlock(pool) };
         return new PostgresStore(pool, writer, location, loaded, options);
       } finally {
         client.release();
       }
     } catch (error) {
-      await writer.release();
+      await writer?.release();
       await pool.end().catch(() => undefined);
       throw describeConnectFailure(location, error);
     }
@@ -116,6 +128,31 @@ export class PostgresStore implements StateStore {
     return selectEventsAfter(this.pool, seq, Math.max(0, Math.floor(limit)), subject);
   }
 
+  /** Subjects of `shards` and their events, for a replica that has just taken them. */
+  loadShards(shards: readonly number[]): Promise<{ subjects: SubjectState[]; history: EngineEvent[] }> {
+    this.assertOpen();
+    return loadShards(this.pool, this.location, shards);
+  }
+
+  /** Drops pending changes of subjects this replica gave up: they must not be written over their new owner's. */
+  forget(subjectIds: Iterable<string>): void {
+    const gone = new Set(subjectIds);
+    let dropped = false;
+    for (const id of gone) dropped = this.dirtySubjects.delete(id) || dropped;
+    const events = this.queuedEvents.filter((event) => !gone.has(event.subject));
+    dropped ||= events.length !== this.queuedEvents.length;
+    this.queuedEvents = events;
+    if (!dropped) return;
+    // Someone may be waiting for exactly these changes: they will never be written here, so never acknowledge them.
+    const error = new StoreError(`changes to ${gone.size} subjects were dropped: their shards moved to another replica`);
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+  }
+
+  /** A new block of event sequence numbers for this replica (its first number minus one). */
+  reserveSeqBlock(): Promise<number> {
+    return reserveSeqBlock(this.pool);
+  }
+
   stats(): StoreStats {
     const stats: StoreStats = {
       transactions: this.transactions,
@@ -139,7 +176,7 @@ export class PostgresStore implements StateStore {
     await this.inFlight?.catch(() => undefined);
     if (this.hasPending()) await this.flush().catch((error: unknown) => (failure = error));
     await this.pool.end();
-    await this.writer.release();
+    await this.writer?.release();
     if (failure) throw failure;
   }
 
@@ -187,9 +224,19 @@ export class PostgresStore implements StateStore {
       seq: events.reduce((highest, event) => Math.max(highest, event.seq), state?.seq ?? 0),
       eventsPerSubject: this.options.eventsPerSubject,
     };
+    if (this.options.replicaId !== undefined) batch.fence = this.options.replicaId;
     const flushing = this.write(batch).then(
-      () => {
-        for (const waiter of waiters) waiter.resolve();
+      (fenced) => {
+        if (fenced.length === 0) {
+          for (const waiter of waiters) waiter.resolve();
+          return;
+        }
+        // Another replica holds these now and has the last durable state; ours is dropped, never acknowledged.
+        const error = new StoreError(
+          `${fenced.length} subjects (${fenced.slice(0, 3).join(', ')}…) were not written: their shards are held by another replica now`,
+        );
+        for (const waiter of waiters) waiter.reject(error);
+        this.options.onError?.(error);
       },
       (cause: unknown) => {
         // Put the rows back (their current state is re-read next time) and the events in front of newer ones.
@@ -214,13 +261,17 @@ export class PostgresStore implements StateStore {
     return flushing;
   }
 
-  private async write(batch: SerializedBatch): Promise<void> {
+  /** Writes the batch; resolves with the subjects left out because their shard is no longer held. */
+  private async write(batch: SerializedBatch): Promise<string[]> {
     const started = performance.now();
+    let fenced: string[] = [];
     try {
-      await this.writer.ensure(); // never write without the lock, e.g. after the server restarted
+      await this.writer?.ensure(); // never write without the lock, e.g. after the server restarted
       const client = await this.pool.connect();
       try {
-        this.rowsWritten += await writeBatch(client, batch);
+        const { rows, fencedOut } = await writeBatch(client, batch);
+        this.rowsWritten += rows;
+        if (fencedOut.length > 0) fenced = fencedOut;
       } finally {
         client.release();
       }
@@ -231,6 +282,7 @@ export class PostgresStore implements StateStore {
         this.sizeCheckedAt = started;
         this.sizeBytes = await selectSizeBytes(this.pool).catch(() => this.sizeBytes);
       }
+      return fenced;
     } finally {
       this.lastFlushDurationMs = performance.now() - started;
     }

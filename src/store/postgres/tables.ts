@@ -4,6 +4,7 @@
 import type pg from 'pg';
 import type { EngineEvent, EventType, SourceState, SubjectState } from '../../engine/types.js';
 import { corruptDatabase } from '../errors.js';
+import { shardOf } from '../../cluster/shards.js';
 import { SCHEMA } from './migrations.js';
 
 /** One flush, already serialised: rows to upsert or delete, events to append. */
@@ -13,6 +14,8 @@ export interface SerializedBatch {
   events: EngineEvent[];
   seq: number;
   eventsPerSubject: number;
+  /** Replica id in a cluster: only subjects of shards it holds are written (see lockHeldShards). */
+  fence?: string;
 }
 
 interface EventRow {
@@ -37,14 +40,28 @@ const T = {
   events: `${SCHEMA}.events`,
 };
 
-/** Writes the batch in one transaction on `client`; returns the rows written or deleted. */
-export async function writeBatch(client: pg.ClientBase, batch: SerializedBatch): Promise<number> {
+/**
+ * Writes the batch in one transaction on `client`; returns the rows written or deleted, and the subjects left out
+ * because the replica no longer holds their shard.
+ */
+export async function writeBatch(client: pg.ClientBase, fullBatch: SerializedBatch): Promise<{ rows: number; fencedOut: string[] }> {
   let rows = 0;
   const run = async (sql: string, params: unknown[]) => {
     rows += (await client.query(sql, params)).rowCount ?? 0;
   };
   await client.query('BEGIN');
+  let batch = fullBatch;
+  const fencedOut = new Set<string>();
   try {
+    if (fullBatch.fence !== undefined) {
+      const held = await lockHeldShards(client, fullBatch.fence);
+      const mine = (id: string) => {
+        if (held.has(shardOf(id))) return true;
+        fencedOut.add(id);
+        return false;
+      };
+      batch = { ...fullBatch, subjects: fullBatch.subjects.filter((row) => mine(row.id)), events: fullBatch.events.filter((event) => mine(event.subject)) };
+    }
     const keptSources = batch.sources.filter((row) => row.json !== undefined);
     const goneSources = batch.sources.filter((row) => row.json === undefined).map((row) => row.name);
     if (keptSources.length > 0) {
@@ -59,10 +76,10 @@ export async function writeBatch(client: pg.ClientBase, batch: SerializedBatch):
     const events = [...new Map(batch.events.map((event) => [event.seq, event])).values()];
     if (events.length > 0) {
       await run(
-        `INSERT INTO ${T.events} (seq, at, subject, type, from_state, to_state, reason)
-         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+        `INSERT INTO ${T.events} (seq, at, subject, type, from_state, to_state, reason, shard)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
          ON CONFLICT (seq) DO UPDATE SET at = excluded.at, subject = excluded.subject, type = excluded.type,
-           from_state = excluded.from_state, to_state = excluded.to_state, reason = excluded.reason`,
+           from_state = excluded.from_state, to_state = excluded.to_state, reason = excluded.reason, shard = excluded.shard`,
         [
           events.map((e) => e.seq),
           events.map((e) => e.at),
@@ -71,6 +88,7 @@ export async function writeBatch(client: pg.ClientBase, batch: SerializedBatch):
           events.map((e) => e.from),
           events.map((e) => e.to),
           events.map((e) => e.reason ?? null),
+          events.map((e) => shardOf(e.subject)),
         ],
       );
     }
@@ -79,8 +97,9 @@ export async function writeBatch(client: pg.ClientBase, batch: SerializedBatch):
     const goneSubjects = batch.subjects.filter((row) => row.json === undefined).map((row) => row.id);
     if (keptSubjects.length > 0) {
       await run(
-        `INSERT INTO ${T.subjects} (id, state) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (id) DO UPDATE SET state = excluded.state`,
-        [keptSubjects.map((row) => row.id), keptSubjects.map((row) => row.json)],
+        `INSERT INTO ${T.subjects} (id, state, shard) SELECT * FROM unnest($1::text[], $2::text[], $3::int[])
+         ON CONFLICT (id) DO UPDATE SET state = excluded.state, shard = excluded.shard`,
+        [keptSubjects.map((row) => row.id), keptSubjects.map((row) => row.json), keptSubjects.map((row) => shardOf(row.id))],
       );
     }
     if (goneSubjects.length > 0) {
@@ -110,7 +129,7 @@ export async function writeBatch(client: pg.ClientBase, batch: SerializedBatch):
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
-  return rows;
+  return { rows, fencedOut: [...fencedOut] };
 }
 
 export async function loadAll(
@@ -174,4 +193,45 @@ function toEvent(row: EventRow): EngineEvent {
   const event: EngineEvent = { seq: row.seq, at: row.at, subject: row.subject, type: row.type as EventType, from: row.from_state, to: row.to_state };
   if (row.reason !== null) event.reason = row.reason;
   return event;
+}
+
+/** Subjects of `shards` and their retained events: what a replica loads when it takes those shards. */
+export async function loadShards(
+  pool: pg.Pool,
+  location: string,
+  shards: readonly number[],
+): Promise<{ subjects: SubjectState[]; history: EngineEvent[] }> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const subjects = (await client.query<StateRow>(`SELECT id AS key, state FROM ${T.subjects} WHERE shard = ANY($1::int[]) ORDER BY id`, [shards])).rows.map(
+      (row) => parseState<SubjectState>(row, 'subject', location),
+    );
+    const history = (await client.query<EventRow>(`SELECT * FROM ${T.events} WHERE shard = ANY($1::int[]) ORDER BY seq`, [shards])).rows.map(toEvent);
+    await client.query('COMMIT');
+    return { subjects, history };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Shards `replica` holds right now, share-locked until the end of the transaction: a replica taking one over
+ * waits for this flush to commit, so a flush never writes a shard that someone else already holds (fencing).
+ */
+export async function lockHeldShards(client: pg.ClientBase, replica: string): Promise<Set<number>> {
+  const rows = await client.query<{ shard: number }>(`SELECT shard FROM ${SCHEMA}.shard_holds WHERE replica = $1 AND deadline > now() FOR SHARE`, [replica]);
+  return new Set(rows.rows.map((row) => row.shard));
+}
+
+/** Width of a replica's block of event sequence numbers: far more events than a replica makes between restarts. */
+export const SEQ_BLOCK = 1_000_000_000;
+
+/** A fresh block of event sequence numbers, disjoint from every other replica's; returns its first number minus one. */
+export async function reserveSeqBlock(pool: pg.Pool): Promise<number> {
+  const block = (await pool.query<{ block: number }>(`SELECT nextval('${SCHEMA}.seq_blocks') AS block`)).rows[0]!.block;
+  return block * SEQ_BLOCK;
 }
