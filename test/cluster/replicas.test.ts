@@ -3,6 +3,8 @@
 // no acknowledged write while its shards move within the bound.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { startCluster, type ClusterHarness } from './harness.js';
 
 const SUBJECTS = 3_000;
@@ -51,6 +53,9 @@ describe('replicas', () => {
     const metrics = await (await fetch(`${bases[2]}/metrics`)).text();
     assert.match(metrics, /^vigil_cluster_shards_held (2[12])$/m);
     assert.match(metrics, /^vigil_cluster_replicas 3$/m);
+    assert.ok(existsSync('/usr/bin/promtool'), "promtool not found: install Debian's prometheus package: apt-get install prometheus");
+    const lint = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(`${lint.stdout}${lint.stderr}`.trim(), '', 'promtool findings');
   });
 
   it('keeps every acknowledged write when a replica is killed during a push storm, and hands over within 15 s', async (t) => {
