@@ -11,6 +11,7 @@ import { startSelfMonitor } from './runtime/self-monitor.js';
 import { selfTargets } from './runtime/self-targets.js';
 import { Vigil } from './runtime/vigil.js';
 import { defaultAdvertise, startCluster, type RunningCluster } from './cluster/index.js';
+import { setShardGroups } from './cluster/shards.js';
 import { openStateStore } from './store/open.js';
 import { PostgresStore } from './store/postgres/store.js';
 import { isPostgresUrl } from './store/state-store.js';
@@ -93,6 +94,7 @@ async function startOnBoundServer(
     throw new Error('cluster.renew_interval must be at most half of cluster.hold_ttl, or holds lapse between renewals');
   }
   const replicaId = config.cluster ? (config.cluster.advertise ?? defaultAdvertise(address)) : undefined;
+  if (replicaId) setShardGroups(config.subjects);
   const store = replicaId ? await PostgresStore.open(statePath, { ...storeOptions, replicaId }) : await openStateStore(statePath, storeOptions);
   const vigil = new Vigil(store, config.settings);
   let cluster: RunningCluster | undefined;

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { ShardHolder, type HolderOptions } from '../../src/cluster/holder.js';
-import { SHARD_COUNT, fairShare, shardOf } from '../../src/cluster/shards.js';
+import { SHARD_COUNT, fairShare, setShardGroups, shardOf } from '../../src/cluster/shards.js';
 import { PostgresStore } from '../../src/store/postgres/store.js';
 import { poolConfig } from '../../src/store/postgres/connection.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
@@ -47,6 +47,22 @@ describe('shards', () => {
     const counts = new Array<number>(SHARD_COUNT).fill(0);
     for (let i = 0; i < 64_000; i++) counts[shardOf(`host-${i}`)]! += 1;
     assert.ok(Math.min(...counts) > 800 && Math.max(...counts) < 1_200, `${Math.min(...counts)}..${Math.max(...counts)}`);
+  });
+
+  it('puts subjects linked by dependencies into one shard, so a dependant is evaluated with its dependencies', () => {
+    const ids = Array.from({ length: 50 }, (_, i) => `host-${i}`);
+    try {
+      setShardGroups([
+        { id: 'core', dependsOn: [] },
+        { id: 'sw1', dependsOn: [{ id: 'core' }] },
+        ...ids.map((id, i) => ({ id, dependsOn: [{ id: i % 2 ? 'sw1' : 'sw2' }] })),
+        { id: 'sw2', dependsOn: [{ id: 'core' }] },
+      ]);
+      assert.deepEqual(new Set([...ids, 'sw1', 'sw2'].map((id) => shardOf(id))), new Set([shardOf('core')]));
+    } finally {
+      setShardGroups([]);
+    }
+    assert.ok(new Set(ids.map((id) => shardOf(id))).size > 20, 'without the config, ids spread again');
   });
 
   it('gives every replica its fair share, the remainder to the first in id order', () => {

@@ -132,14 +132,18 @@ export async function migratePostgres(client: pg.ClientBase, location: string): 
   }
 }
 
-/** Rows written before the shard column existed get it here: the hash lives in vigil, not in SQL. */
+/**
+ * Rows written before the shard column existed, or under other dependency groups (the config changed), get the
+ * shard this vigil computes: the hash lives in vigil, not in SQL.
+ */
 async function fillShardColumns(client: pg.ClientBase): Promise<void> {
   for (const [table, key] of [['subjects', 'id'], ['events', 'subject']] as const) {
-    const ids = (await client.query<{ id: string }>(`SELECT DISTINCT ${key} AS id FROM ${SCHEMA}.${table} WHERE shard IS NULL`)).rows.map((row) => row.id);
-    if (ids.length === 0) continue;
+    const rows = (await client.query<{ id: string; shard: number | null }>(`SELECT DISTINCT ${key} AS id, shard FROM ${SCHEMA}.${table}`)).rows;
+    const stale = rows.filter((row) => row.shard !== shardOf(row.id)).map((row) => row.id);
+    if (stale.length === 0) continue;
     await client.query(
       `UPDATE ${SCHEMA}.${table} t SET shard = v.shard FROM unnest($1::text[], $2::int[]) AS v(id, shard) WHERE t.${key} = v.id`,
-      [ids, ids.map((id) => shardOf(id))],
+      [stale, stale.map((id) => shardOf(id))],
     );
   }
 }
