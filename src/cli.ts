@@ -80,6 +80,12 @@ program
   .addOption(
     new Option('--format <format>', 'rule file format').choices(['prometheus', 'prometheus-operator']).default('prometheus'),
   )
+  .addHelpText(
+    'after',
+    '\nReplicas: scrape every vigil replica under one job (alerting.scrape_job), never a load-balanced address, and run\n' +
+      'Alertmanager as a gossiping pair (--cluster.peer) that Prometheus sends to directly; the rules work unchanged\n' +
+      '(they aggregate by subject, not instance). Scrape and HA examples: docs/alerting.md and docs/scaling.md.\n',
+  )
   .action(
     run(async (options: { config?: string; out: string; format: 'prometheus' | 'prometheus-operator' }) => {
       const { generateRulesCommand } = await import('./generate/index.js');
