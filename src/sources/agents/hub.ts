@@ -13,6 +13,8 @@ export const CLOSE_REPLACED = 4000;
 export const CLOSE_SHUTDOWN = 1001;
 /** Close code when the subject vanished between the upgrade and the connect (auto_register off). */
 export const CLOSE_NO_SUBJECT = 4004;
+/** The machine's subject is owned by another replica now (its shard moved): reconnect, possibly elsewhere. */
+export const CLOSE_MOVED = 4009;
 /** Calls per storm window applied at once before the rest of the window is gathered. */
 const STORM_THRESHOLD = 200;
 
@@ -28,7 +30,7 @@ export class AgentHub {
   connectionsTotal = 0;
 
   constructor(
-    private readonly vigil: Applier & { readonly state: EngineState },
+    private readonly vigil: Applier & { readonly state: EngineState; readonly admits?: (subjectId: string) => boolean },
     private readonly settings: HubSettings,
   ) {
     this.batch = new BatchApplier(vigil, { stormWindow: settings.stormWindow, stormThreshold: STORM_THRESHOLD });
@@ -41,6 +43,11 @@ export class AgentHub {
   /** Machines with an open connection (vigil_agents_connected). */
   get connected(): number {
     return this.sockets.size;
+  }
+
+  /** Whether this process evaluates machine `id` (always, unless it is one of several replicas). */
+  owns(id: string): boolean {
+    return this.vigil.admits?.(id) ?? true;
   }
 
   /** Whether `id` may connect: an existing subject, or a new one when auto-registration is on. */
@@ -132,6 +139,12 @@ export class AgentHub {
   }
 
   private handle(id: string, socket: WebSocket, text: string): void {
+    if (!this.owns(id)) {
+      // Its shard moved to another replica: nothing may change it here. Its reconnect finds the owner (or waits).
+      this.sockets.delete(id);
+      socket.close(CLOSE_MOVED, 'this machine is now served by another vigil replica; reconnect');
+      return;
+    }
     let message: AgentMessage;
     try {
       message = parseAgentMessage(text);

@@ -56,6 +56,9 @@ function admit(req: IncomingMessage, url: URL, options: UpgradeOptions): string 
   if (options.hub.connected >= options.maxConnections) {
     throw new HttpProblem(503, 'Service Unavailable', `vigil holds its limit of ${options.maxConnections} agent connections (agents.max_connections)`);
   }
+  if (!options.hub.owns(parsed.data)) {
+    throw new HttpProblem(503, 'Service Unavailable', `machine "${parsed.data}" is served by another vigil replica; retry (through a load balancer another replica may answer)`);
+  }
   if (!options.hub.mayConnect(parsed.data)) {
     throw new HttpProblem(404, 'Not Found', `no subject "${parsed.data}", and agents.auto_register is off`);
   }
