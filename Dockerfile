@@ -25,6 +25,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 # The generator reads its Handlebars templates at run time from src/generate/templates (relative to dist/).
 COPY --from=build /app/src/generate/templates ./src/generate/templates
+# The status page's stylesheet and script, served by vigil itself from src/web/assets.
+COPY --from=build /app/src/web/assets ./src/web/assets
 USER vigil
 # A relative `state:` in the config (the example's ./data/vigil.db) lands in /etc/vigil/data: mount a volume there.
 VOLUME ["/etc/vigil/data"]

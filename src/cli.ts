@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// vigil's command line (DESIGN §6). Each command loads only what it needs, so `check-config` and
+// vigil's command line (the README's command table). Each command loads only what it needs, so `check-config` and
 // `config-schema` start fast and work without the server's or the generator's modules.
 import { Command, Option } from 'commander';
 import { ConfigError } from './config/errors.js';
@@ -36,6 +36,10 @@ const program = new Command('vigil')
 
 const configOption = (): Option =>
   new Option('-c, --config <file>', 'config file (default: ./vigil.yml if it exists, else the embedded default)');
+// The demo drives vigil over plain HTTP on loopback with a config of its own: no --config, no web config.
+const demoOption = (what: string): Option => new Option('--demo', what).conflicts(['config', 'web.config.file']);
+const demoTimingOption = (): Option =>
+  new Option('--demo-timing <spec>', 'story timing of the demo, e.g. tick=1s,fail=15s,silence=75s,gap=12s (default tick=5s,fail=40s,silence=1m30s,gap=1m)');
 
 program
   .command('serve')
@@ -43,10 +47,14 @@ program
   .addOption(configOption())
   .option('--listen <addr>', 'listen address host:port, overrides the config (e.g. 127.0.0.1:9977, [::1]:9977)')
   .option('--state <file>', 'SQLite state file, overrides the config')
+  .option('--web.config.file <file>', 'exporter-toolkit web config (TLS, client certificates, basic auth), overrides web_config_file; re-read on SIGHUP')
+  .addOption(demoOption('run a simulated fleet (labelled demo: simulated) and its scripted story instead of a config'))
+  .addOption(demoTimingOption())
   .action(
-    run(async (options: { config?: string; listen?: string; state?: string }) => {
+    run(async (options: { config?: string; listen?: string; state?: string; 'web.config.file'?: string; demo?: boolean; demoTiming?: string }) => {
       const { serve } = await import('./serve.js');
-      await serve({ configPath: options.config, listen: options.listen, state: options.state });
+      const demo = options.demo ? { timing: (await import('./demo/story.js')).parseTiming(options.demoTiming) } : undefined;
+      await serve({ configPath: options.config, listen: options.listen, state: options.state, webConfigFile: options['web.config.file'], demo });
     }),
   );
 
@@ -54,10 +62,17 @@ program
   .command('check-config')
   .description('validate the config; exit 0 when valid, 2 with file:line:col: path: message lines when not')
   .addOption(configOption())
+  .option('--web.config.file <file>', 'also validate this web config (default: the config key web_config_file)')
   .action(
-    run(async (options: { config?: string }) => {
+    run(async (options: { config?: string; 'web.config.file'?: string }) => {
       const { loadConfig } = await import('./config/load.js');
-      const { file, raw } = await loadConfig(options.config);
+      const { file, raw, config } = await loadConfig(options.config);
+      const webConfigFile = options['web.config.file'] ?? config.webConfigFile;
+      if (webConfigFile !== undefined) {
+        const { loadWebConfig } = await import('./web/web-config.js');
+        await loadWebConfig(webConfigFile);
+        process.stdout.write(`${webConfigFile}: OK\n`);
+      }
       process.stdout.write(`${file}: OK (${raw.subjects.length} subjects, ${raw.targets.length} targets)\n`);
     }),
   );
@@ -80,6 +95,10 @@ program
   .addOption(
     new Option('--format <format>', 'rule file format').choices(['prometheus', 'prometheus-operator']).default('prometheus'),
   )
+  .option('--web.config.file <file>', "vigil serve's web config, for the scrape snippet (https, tls_config, basic_auth); overrides web_config_file")
+  .addOption(demoOption("generate for the demo fleet of `vigil serve --demo` instead of a config"))
+  .addOption(demoTimingOption())
+  .option('--demo-webhook <url>', "with --demo: the webhook receiving the demo's notifications (default http://127.0.0.1:5001/vigil-demo)")
   .addHelpText(
     'after',
     '\nReplicas: scrape every vigil replica under one job (alerting.scrape_job), never a load-balanced address, and run\n' +
@@ -87,10 +106,17 @@ program
       '(they aggregate by subject, not instance). Scrape and HA examples: docs/alerting.md and docs/scaling.md.\n',
   )
   .action(
-    run(async (options: { config?: string; out: string; format: 'prometheus' | 'prometheus-operator' }) => {
+    run(async (options: { config?: string; out: string; format: 'prometheus' | 'prometheus-operator'; 'web.config.file'?: string; demo?: boolean; demoTiming?: string; demoWebhook?: string }) => {
       const { generateRulesCommand } = await import('./generate/index.js');
+      const demo = options.demo ? { timing: (await import('./demo/story.js')).parseTiming(options.demoTiming), webhookUrl: options.demoWebhook } : undefined;
       // It reports its own problems and answers with the exit code.
-      process.exitCode = await generateRulesCommand({ configPath: options.config, out: options.out, format: options.format });
+      process.exitCode = await generateRulesCommand({
+        configPath: options.config,
+        out: options.out,
+        format: options.format,
+        webConfigFile: options['web.config.file'],
+        demo,
+      });
     }),
   );
 
@@ -104,8 +130,12 @@ program
   .option('--check-interval <duration>', 'how often to run the check script', '30s')
   .option('--check-name <name>', 'check name of the script result', 'script')
   .option('--heartbeat-interval <duration>', 'how often to send a heartbeat', '30s')
+  .option('--ca-file <file>', "PEM file of the CA(s) that signed vigil's certificate (default: the system roots)")
+  .option('--cert-file <file>', 'client certificate (PEM) to present, when vigil requires one')
+  .option('--key-file <file>', 'key (PEM) of --cert-file')
+  .option('--insecure', 'allow plain ws:// (http://) to a host other than loopback: the token travels unencrypted')
   .action(
-    run(async (options: { server: string; id: string; tokenFile: string; checkScript?: string; checkInterval: string; checkName: string; heartbeatInterval: string }) => {
+    run(async (options: { server: string; id: string; tokenFile: string; checkScript?: string; checkInterval: string; checkName: string; heartbeatInterval: string; caFile?: string; certFile?: string; keyFile?: string; insecure?: boolean }) => {
       const { runAgent } = await import('./agent/index.js');
       await runAgent(options);
     }),
@@ -119,6 +149,15 @@ importCommand
     run(async (file: string) => {
       const { importClowderCommand } = await import('./import/clowder.js');
       process.exitCode = await importClowderCommand(file);
+    }),
+  );
+importCommand
+  .command('blackbox <file>')
+  .description('convert a blackbox_exporter modules file into vigil probe modules for GET /probe')
+  .action(
+    run(async (file: string) => {
+      const { importBlackboxCommand } = await import('./import/blackbox.js');
+      process.exitCode = await importBlackboxCommand(file);
     }),
   );
 importCommand

@@ -1,10 +1,11 @@
 // `vigil serve`: load the config, restore state, start the engine loop, the sources and the HTTP server; stop gracefully.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
-import { parseListen, type ListenAddress } from './config/listen.js';
-import { EMBEDDED_FILE, loadConfig } from './config/load.js';
+import { localBaseUrl, parseListen, type ListenAddress } from './config/listen.js';
+import { EMBEDDED_FILE, loadConfig, parseConfig, type LoadedConfig } from './config/load.js';
 import type { VigilConfig } from './config/normalize.js';
 import { Authorizer } from './exporter/auth.js';
+import { DEMO_BUILD_LABELS, DEMO_FILE, DEMO_NOTICE, startDemoFleet, type DemoFleet, type StoryTiming } from './demo/index.js';
 import { createApp } from './exporter/server.js';
 import { EXTENSIONS, type Extension } from './extensions.js';
 import { startSelfMonitor } from './runtime/self-monitor.js';
@@ -17,11 +18,18 @@ import { PostgresStore } from './store/postgres/store.js';
 import { isPostgresUrl } from './store/state-store.js';
 import { redactUrl } from './store/postgres/connection.js';
 import { VERSION } from './version.js';
+import { loadWebConfig, PLAIN_WEB_CONFIG, type WebConfig } from './web/web-config.js';
+import { WebGuard } from './web/guard.js';
+import { createWebListener, type WebListener } from './web/listener.js';
 
 export interface ServeOptions {
   configPath?: string;
   listen?: string;
   state?: string;
+  /** `--demo`: run the simulated fleet and its story instead of a config file. */
+  demo?: { timing: StoryTiming };
+  /** exporter-toolkit web config; overrides the config key `web_config_file`. */
+  webConfigFile?: string;
 }
 
 export interface RunningVigil {
@@ -31,37 +39,67 @@ export interface RunningVigil {
   server: Server;
   address: ListenAddress;
   log: Logger;
+  /** Whether the listener speaks TLS. */
+  tls: boolean;
+  /** Re-reads the web config (SIGHUP): users, headers, rate limit and TLS settings; a broken file changes nothing. */
+  reloadWebConfig(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Starts everything and resolves once the HTTP server listens. Used by the CLI and by tests. */
 export async function startVigil(options: ServeOptions): Promise<RunningVigil> {
-  const { config, file } = await loadConfig(options.configPath);
+  const demo = options.demo ? await startDemoFleet(options.demo.timing) : undefined;
+  try {
+    return await startWith(options, demo);
+  } catch (error) {
+    await demo?.stop();
+    demo?.discardState();
+    throw error;
+  }
+}
+
+async function startWith(options: ServeOptions, demo: DemoFleet | undefined): Promise<RunningVigil> {
+  const { config, file } = demo ? await demoConfig(demo, options) : await loadConfig(options.configPath);
   const log = pino({ level: config.logLevel, base: { app: 'vigil' } });
   const statePath = options.state ?? config.statePath;
 
+  const webConfigFile = options.webConfigFile ?? config.webConfigFile;
+  const webConfig = webConfigFile === undefined ? PLAIN_WEB_CONFIG : await loadWebConfig(webConfigFile);
+  const listener = createWebListener(webConfig, log);
+  const server = listener.server;
+
   // Bind first: the embedded default's self-probes need the real port (`--listen :0` picks one).
-  const server = createServer();
   const address = await bind(server, options.listen ? parseListen(options.listen) : config.listen);
-  if (file === EMBEDDED_FILE) config.targets = selfTargets(address, statePath);
+  if (file === EMBEDDED_FILE) config.targets = selfTargets(address, statePath, listener.tls);
   try {
-    const running = await startOnBoundServer(server, address, config, statePath, log);
+    const running = await startOnBoundServer(server, address, config, statePath, log, { listener, webConfig, webConfigFile }, demo);
     log.info(
       {
         config: file,
         extensions: running.extensions,
         listen: `${address.host}:${address.port}`,
+        scheme: listener.tls ? 'https' : 'http',
+        basic_auth: webConfig.basicAuthUsers.size > 0,
         state: redactUrl(statePath),
         subjects: running.vigil.state.subjects.size,
         ...(running.cluster && { replica: running.cluster.replicaId, shards: running.cluster.coordinator.readyShards().size }),
       },
       'vigil serving',
     );
+    if (demo) {
+      demo.drive(localBaseUrl(address), (message) => log.info({ demo: DEMO_BUILD_LABELS.demo }, message));
+    }
     return running;
   } catch (error) {
     server.close(); // a failed start must not leave the port held and the process running
     throw error;
   }
+}
+
+/** The demo's config, for its fleet's ports; its state is a fresh temporary file unless --state says otherwise. */
+async function demoConfig(demo: DemoFleet, options: ServeOptions): Promise<LoadedConfig> {
+  const statePath = demo.statePath(options.state);
+  return parseConfig(demo.configText({ statePath, listen: options.listen }), { file: DEMO_FILE, baseDir: process.cwd() });
 }
 
 function bind(server: Server, listen: ListenAddress): Promise<ListenAddress> {
@@ -80,6 +118,8 @@ async function startOnBoundServer(
   config: VigilConfig,
   statePath: string,
   log: Logger,
+  web: { listener: WebListener; webConfig: WebConfig; webConfigFile: string | undefined },
+  demo: DemoFleet | undefined,
 ): Promise<RunningVigil & { extensions: string[] }> {
   const storeOptions = {
     flushIntervalMs: config.flushInterval,
@@ -99,6 +139,7 @@ async function startOnBoundServer(
   const vigil = new Vigil(store, config.settings);
   let cluster: RunningCluster | undefined;
   let selfMonitor: { stop(): void } | undefined;
+  vigil.maintenance.configure(config.maintenance); // before the subjects, so their first events already say so
   if (config.cluster && store instanceof PostgresStore && replicaId) {
     // Subjects, including the configured ones, arrive shard by shard as this replica takes them. The self check is
     // left out: the subject "vigil" lives in one shard, and every replica reports itself through vigil_cluster_*.
@@ -114,15 +155,17 @@ async function startOnBoundServer(
       log,
     });
   } else {
-    vigil.syncConfiguredSubjects(config.subjects);
+    vigil.syncConfiguredSubjects(config.subjects, config.renames);
     selfMonitor = startSelfMonitor(vigil);
   }
 
   const auth = new Authorizer(config.api.tokens);
+  const guard = new WebGuard(web.webConfig, { auth, publicBadges: config.publicBadges });
   const extensions = EXTENSIONS.map((factory) => factory({ config, vigil, auth, log })).filter((e): e is Extension => e !== undefined);
   const sources = extensions.flatMap((extension) => extension.sources ?? []);
-  const web = createApp(vigil, {
+  const app = createApp(vigil, {
     auth,
+    guard: guard.middleware(),
     before: cluster ? [cluster.router] : [],
     routes: extensions.flatMap((extension) => (extension.routes ? [extension.routes] : [])),
     metrics: [
@@ -130,34 +173,61 @@ async function startOnBoundServer(
       ...extensions.flatMap((extension) => (extension.metrics ? [() => extension.metrics!()] : [])),
     ],
     maxBodyBytes: config.api.maxBodyBytes,
+    probe: config.probe,
     version: VERSION,
+    ...(demo && { buildLabels: DEMO_BUILD_LABELS, pageNotice: DEMO_NOTICE }),
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
   });
-  server.on('request', web.app);
+  server.on('request', app.app);
   for (const extension of extensions) extension.attach?.(server);
   const sink = vigil.sink();
   for (const source of sources) source.start(sink);
   vigil.start();
-  web.setReady(true);
+  app.setReady(true);
+
+  const reloadWebConfig = async (): Promise<void> => {
+    if (web.webConfigFile === undefined) return;
+    try {
+      const next = await loadWebConfig(web.webConfigFile);
+      web.listener.update(next);
+      guard.update(next);
+      log.info({ file: web.webConfigFile, basic_auth: next.basicAuthUsers.size > 0 }, 'web config re-read');
+    } catch (error) {
+      log.error({ file: web.webConfigFile, err: (error as Error).message }, 'web config not re-read: it is invalid; keeping the previous one');
+    }
+  };
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      web.setReady(false);
+      app.setReady(false);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      web.streams.closeAll();
+      app.streams.closeAll();
       server.closeIdleConnections();
       selfMonitor?.stop();
       await Promise.allSettled(sources.map((source) => source.stop()));
+      // After the probes stopped, so closing the demo's servers is not recorded as an outage.
+      await demo?.stop();
       await Promise.allSettled(extensions.map((extension) => extension.stop?.()));
       // Hands the shards over (flushed first), so the other replicas take them at once instead of after the TTL.
       await cluster?.stop().catch((error: unknown) => log.warn({ err: String(error) }, 'leaving the cluster failed'));
       vigil.stop();
       await closed;
       await store.close();
+      demo?.discardState();
       log.info('vigil stopped; state flushed');
     })());
-  return { vigil, server, address, log, stop, extensions: extensions.map((e) => e.name), ...(cluster && { cluster }) };
+  return {
+    vigil,
+    server,
+    address,
+    log,
+    tls: web.listener.tls,
+    reloadWebConfig,
+    stop,
+    extensions: extensions.map((e) => e.name),
+    ...(cluster && { cluster }),
+  };
 }
 
 /** The CLI entry: runs until SIGTERM/SIGINT, then shuts down gracefully. */
@@ -175,4 +245,6 @@ export async function serve(options: ServeOptions): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  // As Prometheus and its exporters do: SIGHUP re-reads the web config (certificate files are also watched).
+  process.on('SIGHUP', () => void running.reloadWebConfig());
 }

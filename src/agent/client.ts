@@ -1,5 +1,6 @@
 // The reference agent's connection: holds the websocket to vigil, says hello with heartbeats, reconnects with
 // exponential backoff and jitter after any loss, and sends whatever check results it is handed while connected.
+import { isIP } from 'node:net';
 import { WebSocket } from 'ws';
 import { Backoff } from '../util/backoff.js';
 
@@ -16,6 +17,16 @@ export interface AgentClientOptions {
   random?: () => number;
   /** Told about connects, losses and refusals (never the token). */
   log?: (event: AgentLogEvent) => void;
+  /** For wss://: CAs to verify vigil against (default: the system roots) and a client certificate to present. */
+  tls?: AgentTls;
+  /** Allow plain ws:// to a host other than loopback (the token would travel in clear text). */
+  insecure?: boolean;
+}
+
+export interface AgentTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
 }
 
 export type AgentLogEvent =
@@ -23,6 +34,24 @@ export type AgentLogEvent =
   | { event: 'disconnected'; code: number; retryInMs: number }
   | { event: 'refused'; status: number; detail: string; retryInMs: number }
   | { event: 'error'; detail: string };
+
+/** localhost, 127.0.0.0/8 and ::1: traffic that never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+/** Refuses to send a bearer token in clear text across a network, unless the operator said --insecure. */
+export function assertSafeTransport(url: string, insecure: boolean): void {
+  const parsed = new URL(url);
+  if (parsed.protocol === 'ws:' && !insecure && !isLoopbackHost(parsed.hostname)) {
+    throw new Error(
+      `refusing plain ws:// to ${parsed.hostname}: the token would cross the network unencrypted; use https:// (wss://) or pass --insecure`,
+    );
+  }
+}
 
 /** The websocket URL of the connect endpoint for `server` and machine `id`. */
 export function connectUrl(server: string, id: string): string {
@@ -50,6 +79,7 @@ export class AgentConnection {
 
   constructor(private readonly options: AgentClientOptions) {
     this.url = connectUrl(options.server, options.id);
+    assertSafeTransport(this.url, options.insecure ?? false);
     this.backoff = new Backoff({ min: options.minBackoff ?? 1_000, max: options.maxBackoff ?? 60_000, ...(options.random && { random: options.random }) });
   }
 
@@ -93,7 +123,14 @@ export class AgentConnection {
 
   private open(): void {
     if (this.stopped) return;
-    const socket = new WebSocket(this.url, { headers: { authorization: `Bearer ${this.options.token}` }, perMessageDeflate: false });
+    const tls = this.options.tls ?? {};
+    const socket = new WebSocket(this.url, {
+      headers: { authorization: `Bearer ${this.options.token}` },
+      perMessageDeflate: false,
+      ...(tls.ca !== undefined && { ca: tls.ca }),
+      ...(tls.cert !== undefined && { cert: tls.cert }),
+      ...(tls.key !== undefined && { key: tls.key }),
+    });
     this.socket = socket;
     let refused = false;
     socket.on('unexpected-response', (_req, res) => {
@@ -131,7 +168,8 @@ export class AgentConnection {
       const retryInMs = this.scheduleReconnect();
       this.options.log?.({ event: 'disconnected', code, retryInMs });
     });
-    socket.on('error', () => undefined); // 'close' follows and schedules the reconnect
+    // 'close' follows and schedules the reconnect; the reason (a certificate vigil's CA did not sign, ...) is worth a line.
+    socket.on('error', (error: Error) => this.options.log?.({ event: 'error', detail: error.message }));
   }
 
   private scheduleReconnect(): number {

@@ -3,7 +3,7 @@
 // lines it prints) every --check-interval.
 import { readFile } from 'node:fs/promises';
 import { parseDuration } from '../util/duration.js';
-import { AgentConnection, type AgentLogEvent } from './client.js';
+import { AgentConnection, type AgentLogEvent, type AgentTls } from './client.js';
 import { runCheckScript } from './check.js';
 
 export interface AgentOptions {
@@ -14,6 +14,13 @@ export interface AgentOptions {
   checkInterval?: string;
   checkName?: string;
   heartbeatInterval?: string;
+  /** PEM file of the CAs that may sign vigil's certificate; default: the system roots. */
+  caFile?: string;
+  /** Client certificate and key (PEM files), for a vigil whose web config asks for one. */
+  certFile?: string;
+  keyFile?: string;
+  /** Allow plain ws:// to a non-loopback host. */
+  insecure?: boolean;
 }
 
 export interface RunningAgent {
@@ -27,7 +34,13 @@ export async function startAgent(options: AgentOptions, log: (event: AgentLogEve
   const heartbeatInterval = parseDuration(options.heartbeatInterval ?? '30s');
   const checkInterval = parseDuration(options.checkInterval ?? '30s');
   if (options.checkScript !== undefined && checkInterval <= 0) throw new Error('--check-interval must be positive');
-  const connection = new AgentConnection({ server: options.server, id: options.id, token, heartbeatInterval, log });
+  if ((options.certFile === undefined) !== (options.keyFile === undefined)) throw new Error('--cert-file and --key-file go together');
+  const tls: AgentTls = {
+    ...(options.caFile !== undefined && { ca: await readFile(options.caFile, 'utf8') }),
+    ...(options.certFile !== undefined && { cert: await readFile(options.certFile, 'utf8') }),
+    ...(options.keyFile !== undefined && { key: await readFile(options.keyFile, 'utf8') }),
+  };
+  const connection = new AgentConnection({ server: options.server, id: options.id, token, heartbeatInterval, log, tls, insecure: options.insecure ?? false });
   connection.start();
 
   let checkTimer: NodeJS.Timeout | undefined;

@@ -1,4 +1,4 @@
-// The `agents:` section (DESIGN §5, issue 6): machines that hold a websocket to vigil and are available while they do.
+// The `agents:` section (docs/agents.md): machines that hold a websocket to vigil and are available while they do.
 // Durations come out in milliseconds; the webhook secret is read by the loader (`secret_file`) and joined in here.
 import { z } from 'zod';
 import { formatKeyPath } from './errors.js';

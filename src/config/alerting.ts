@@ -1,4 +1,4 @@
-// The `alerting:` section (DESIGN §5): receivers, notification policies and the knobs of `vigil generate-rules`.
+// The `alerting:` section (docs/config.md, docs/alerting.md): receivers, notification policies and the knobs of `vigil generate-rules`.
 // Keys are snake_case and mirror Alertmanager's own field names where a field ends up in its configuration.
 // Secrets are only ever file paths (`*_file`): Alertmanager reads them on its own machine, so no secret value
 // is ever written into a generated file.
@@ -73,12 +73,12 @@ const receiverSchema = z
   });
 
 /** A match value is one label value or a list of values (any of them). */
-const matchValueSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+export const matchValueSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
   error: 'expected a label value or a list of values',
 });
 
 /** Labels of vigil's series or alerts that say nothing about which subjects a policy is for. */
-const UNMATCHABLE_KEYS: readonly string[] = ['policy', 'severity', 'state', 'status', 'job', 'instance', 'alertname'];
+export const UNMATCHABLE_KEYS: readonly string[] = ['policy', 'severity', 'state', 'status', 'job', 'instance', 'alertname'];
 
 const policySchema = z
   .strictObject({
@@ -125,6 +125,10 @@ export const alertingSchema = z
   .strictObject({
     evaluation_interval: durationSchema.default('15s').meta({ description: 'Evaluation interval of the generated rule groups.' }),
     external_url: urlSchema.optional().meta({ description: 'Link put into notifications (your vigil status page or Grafana).' }),
+    subject_links: z.boolean().default(true).meta({
+      description:
+        "external_url is vigil's own address (its status page): notifications link each alert to <external_url>/subjects/<id>. Set false when external_url points elsewhere (Grafana).",
+    }),
     runbook_url: z.string().min(1).default('docs/runbook.md').meta({
       description: 'Base of the runbook_url annotations; each alert appends #its-name. Point it at your hosted copy of docs/runbook.md.',
     }),

@@ -1,5 +1,5 @@
 // The configuration `vigil serve` runs when given no --config and there is no ./vigil.yml:
-// vigil watching itself, so `npm start` shows live data at once (DESIGN §6).
+// vigil watching itself, so `npm start` shows live data at once (docs/design.md, contracts: commands).
 // `vigil serve` adds three probes of vigil itself once it has bound its port (src/runtime/self-targets.ts):
 // its own port (hostport), a file write in its state directory (filewrite) and its own /-/healthy (download).
 

@@ -60,7 +60,7 @@ export const byteSizeSchema = z
 export const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
- * Label names vigil itself puts on its series and alerts (DESIGN §4, §5); a configured label of the same name
+ * Label names vigil itself puts on its series and alerts (docs/metrics.md); a configured label of the same name
  * would clash in a join. `job`/`instance` are Prometheus's target labels (they would be renamed `exported_*`);
  * names starting with `__` are Prometheus's own.
  */

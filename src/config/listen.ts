@@ -40,3 +40,14 @@ export const listenSchema = z
     }
   })
   .meta({ description: 'Address of the HTTP server, host:port; IPv6 in brackets ([::1]:9977); :9977 means every interface.' });
+
+/** The host to reach a bound address from this machine: a wildcard bind is reached over loopback. */
+export function reachableHost(address: ListenAddress): string {
+  return address.host === '0.0.0.0' ? '127.0.0.1' : address.host === '::' ? '::1' : address.host;
+}
+
+/** `http(s)://host:port` of a bound address, from this machine (IPv6 literals in brackets). */
+export function localBaseUrl(address: ListenAddress, tls = false): string {
+  const host = reachableHost(address);
+  return `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+}

@@ -7,8 +7,11 @@ import type { AlertingConfig } from './alerting.js';
 import { formatKeyPath } from './errors.js';
 import { durationMs, labelsToStrings, parseByteSize } from './fields.js';
 import { parseListen, type ListenAddress } from './listen.js';
+import { normalizeMaintenance } from './maintenance.js';
+import type { MaintenanceWindow } from '../maintenance/windows.js';
 import { normalizePractable, type PractableConfig } from './practable.js';
 import { normalizeOctopus, type OctopusConfig } from './octopus.js';
+import type { ProbeEndpointConfig } from './probe-modules.js';
 import type { LOG_LEVELS, RawConfig, SCOPES } from './schema.js';
 import type { Secrets } from './secrets.js';
 import type { ClusterSettings } from '../cluster/index.js';
@@ -28,6 +31,10 @@ export interface ApiTokenConfig {
 
 export interface VigilConfig {
   listen: ListenAddress;
+  /** Absolute path of the exporter-toolkit web config (TLS, basic auth), when one is configured. */
+  webConfigFile?: string;
+  /** With basic auth on: badges stay reachable without credentials. */
+  publicBadges: boolean;
   /** Absolute path of the SQLite state file, or the PostgreSQL URL as written. */
   statePath: string;
   /** PostgreSQL password from `store.password_file`. */
@@ -37,16 +44,25 @@ export interface VigilConfig {
   flushInterval: number;
   logLevel: LogLevel;
   api: { tokens: ApiTokenConfig[]; maxBodyBytes: number };
+  /** Engine defaults, including the default timing of checks (subjects, targets and pushed results override it). */
   settings: EngineSettings;
-  /** Default timing of checks; sources and subjects override parts of it. */
-  timing: Timing;
   subjects: SubjectSpec[];
+  /** Config `renamed_from`: existing subjects to rename before the configured ones are applied. */
+  renames: SubjectRename[];
   targets: TargetsConfig;
+  maintenance: MaintenanceWindow[];
+  /** The blackbox-compatible /probe endpoint and its modules (built-in ones not included). */
+  probe: ProbeEndpointConfig;
   alerting?: AlertingConfig;
   practable?: PractableConfig;
   kubernetes?: KubernetesConfig;
   agents?: AgentsConfig;
   octopus?: OctopusConfig;
+}
+
+export interface SubjectRename {
+  from: string;
+  to: string;
 }
 
 export interface NormalizeContext {
@@ -66,9 +82,6 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
     disconnectGrace: durationMs(defaults.disconnect_grace),
     eventsPerSubject: defaults.events_per_subject,
     dependencyLag: durationMs(defaults.dependency_lag),
-  };
-  const timing: Timing = {
-    freshness: defaults.freshness,
     overhead: durationMs(defaults.overhead),
     accuracy: durationMs(defaults.accuracy),
     pushPeriod: durationMs(defaults.push_period),
@@ -94,21 +107,33 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
     };
     if (subject.startup_grace !== undefined) spec.startupGrace = durationMs(subject.startup_grace);
     if (subject.appearance_timeout !== undefined) spec.appearanceTimeout = durationMs(subject.appearance_timeout);
-    if (subject.freshness !== undefined) spec.timing = { freshness: subject.freshness };
+    const timing: Partial<Timing> = {};
+    if (subject.freshness !== undefined) timing.freshness = subject.freshness;
+    if (subject.overhead !== undefined) timing.overhead = durationMs(subject.overhead);
+    if (subject.accuracy !== undefined) timing.accuracy = durationMs(subject.accuracy);
+    if (subject.push_period !== undefined) timing.pushPeriod = durationMs(subject.push_period);
+    if (Object.keys(timing).length > 0) spec.timing = timing;
     return spec;
   });
+  const renames = raw.subjects.flatMap((subject): SubjectRename[] =>
+    subject.renamed_from === undefined ? [] : [{ from: subject.renamed_from, to: subject.id }],
+  );
 
   const config: VigilConfig = {
     listen: parseListen(raw.listen),
+    publicBadges: raw.public_badges,
     statePath: isPostgresUrl(raw.state) ? raw.state : resolve(baseDir, raw.state),
     flushInterval: durationMs(raw.store.flush_interval),
     logLevel: raw.log.level,
     api: { tokens, maxBodyBytes: parseByteSize(raw.api.max_body) },
     settings,
-    timing,
     subjects,
+    renames,
     targets: resolveTargetFiles(raw.targets, { baseDir, secrets }),
+    maintenance: normalizeMaintenance(raw.maintenance),
+    probe: raw.probe,
   };
+  if (raw.web_config_file !== undefined) config.webConfigFile = resolve(baseDir, raw.web_config_file);
   if (raw.alerting !== undefined) config.alerting = raw.alerting;
   if (raw.kubernetes !== undefined) config.kubernetes = normalizeKubernetes(raw.kubernetes, (path) => resolve(baseDir, path), secrets);
   if (raw.practable !== undefined) config.practable = normalizePractable(raw.practable, secrets);

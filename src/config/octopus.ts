@@ -1,4 +1,4 @@
-// The `octopus:` section (DESIGN §5, issue 6): poll an Octopus Deploy server's machines and map them onto subjects.
+// The `octopus:` section (docs/octopus.md): poll an Octopus Deploy server's machines and map them onto subjects.
 import { z } from 'zod';
 import { formatKeyPath } from './errors.js';
 import { durationMs, durationSchema, labelsSchema, labelsToStrings } from './fields.js';

@@ -1,4 +1,4 @@
-// The `practable:` section (DESIGN §5, issue 4): where practable's relay, jump and book services are and how
+// The `practable:` section (docs/config.md § practable): where practable's relay, jump and book services are and how
 // vigil judges the experiments they carry. URLs are written the way upstream builds them (scheme, host and base
 // path); vigil appends the API paths. Secrets come from `secret_file` (or `${ENV}` interpolated into `secret`).
 import { z } from 'zod';

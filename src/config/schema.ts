@@ -1,17 +1,20 @@
-// The YAML config (DESIGN §5) as a strict zod schema: an unknown key is an error at every level we own.
+// The YAML config (docs/config.md) as a strict zod schema: an unknown key is an error at every level we own.
 // The parsed value keeps the file's snake_case keys and duration strings; normalize.ts turns it into VigilConfig.
 import { z } from 'zod';
 import { agentsSchema } from './agents.js';
 import { alertingSchema } from './alerting.js';
 import { byteSizeSchema, durationSchema } from './fields.js';
 import { listenSchema } from './listen.js';
+import { maintenanceSchema } from './maintenance.js';
+import { scrapeSchema } from './scrape.js';
 import { practableSchema } from './practable.js';
+import { probeSchema } from './probe-modules.js';
 import { octopusSchema } from './octopus.js';
 import { freshnessSchema, subjectsSchema } from './subjects.js';
 import { targetsSchema } from './targets.js';
 import { kubernetesSchema } from './kubernetes.js';
 
-export const SCOPES = ['observe', 'connectivity', 'metadata', 'manipulate', 'admin', 'agent'] as const;
+export const SCOPES = ['observe', 'connectivity', 'metadata', 'manipulate', 'admin', 'agent', 'read'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 export const DEFAULT_LISTEN = '0.0.0.0:9977';
@@ -86,6 +89,16 @@ export const configSchema = z
   .strictObject({
     $schema: z.string().optional().meta({ description: 'JSON Schema reference for editors; ignored by vigil.' }),
     listen: listenSchema.default(DEFAULT_LISTEN),
+    web_config_file: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'exporter-toolkit web config (TLS, client certificates, basic auth), relative to this file; --web.config.file overrides it.' }),
+    public_badges: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'With basic_auth_users in the web config: serve /badge/… without credentials.' }),
+    scrape: scrapeSchema.optional().meta({ description: "How Prometheus reaches vigil: generate-rules writes the matching scrape config snippet." }),
     state: z
       .string()
       .min(1)
@@ -121,7 +134,9 @@ export const configSchema = z
     api: apiSchema.prefault({}),
     defaults: defaultsSchema.prefault({}).meta({ description: 'Engine-wide defaults; subjects and sources may override some.' }),
     subjects: subjectsSchema,
-    targets: targetsSchema.default([]).meta({ description: 'Active probes (hostport, download, ping, filewrite, ...).' }),
+    targets: targetsSchema.default([]).meta({ description: 'Active probes (hostport, download, tcp, dns, grpc, ping, filewrite).' }),
+    probe: probeSchema.prefault({}),
+    maintenance: maintenanceSchema,
     alerting: alertingSchema.optional().meta({ description: 'Alerting policies and receivers for generate-rules.' }),
     practable: practableSchema.optional(),
     kubernetes: kubernetesSchema.optional().meta({ description: 'Kubernetes objects, the Kyma event mesh and its heartbeats.' }),

@@ -7,10 +7,11 @@ import { formatKeyPath } from './errors.js';
 import type { NodeProblem } from './interpolate.js';
 
 /**
- * Top-level sections whose `*_file` keys are not read by vigil: Alertmanager reads them itself at the path
- * written into its generated configuration, on its own machine.
+ * Top-level sections whose `*_file` keys are not read as secrets: Alertmanager and Prometheus read them
+ * themselves at the path written into their generated configuration, on their own machine; the web config
+ * file is read (and re-read on SIGHUP) by `vigil serve`.
  */
-const PASSED_THROUGH_SECTIONS = new Set(['alerting']);
+const PASSED_THROUGH_SECTIONS = new Set(['alerting', 'scrape', 'web_config_file']);
 
 /** Secret file contents by key path (`api.tokens[0].token_file`, `targets[2].header_files.Authorization`). */
 export type Secrets = ReadonlyMap<string, string>;

@@ -1,4 +1,4 @@
-// The `subjects:` section: configured subjects and their dependency graph (DESIGN §3).
+// The `subjects:` section: configured subjects and their dependency graph (docs/health-model.md).
 import { z } from 'zod';
 import { durationSchema, labelsSchema } from './fields.js';
 
@@ -40,6 +40,12 @@ export const subjectSchema = z.strictObject({
   startup_grace: durationSchema.optional().meta({ description: 'Overrides defaults.startup_grace.' }),
   appearance_timeout: durationSchema.optional().meta({ description: 'Overrides defaults.appearance_timeout.' }),
   freshness: freshnessSchema.optional().meta({ description: 'Overrides defaults.freshness.' }),
+  overhead: durationSchema.optional().meta({ description: 'Overrides defaults.overhead for every check of this subject.' }),
+  accuracy: durationSchema.optional().meta({ description: 'Overrides defaults.accuracy for every check of this subject.' }),
+  push_period: durationSchema.optional().meta({ description: 'Overrides defaults.push_period for every check of this subject.' }),
+  renamed_from: subjectIdSchema.optional().meta({
+    description: 'The id this subject had before: at start the existing subject is renamed, keeping its history, events and manipulations.',
+  }),
 });
 
 export type SubjectInput = z.output<typeof subjectSchema>;
@@ -58,6 +64,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 /** What the graph checks need from one entry, read leniently: entries with other problems still take part. */
 interface GraphEntry {
   id?: string;
+  renamedFrom?: string;
   dependencies: { id: string; path: IssuePath }[];
 }
 
@@ -71,10 +78,30 @@ function graphEntry(entry: unknown, index: number): GraphEntry {
       dependencies.push({ id: dependency['id'], path: [index, 'depends_on', position, 'id'] });
     }
   });
-  return { id: typeof entry['id'] === 'string' ? entry['id'] : undefined, dependencies };
+  const graph: GraphEntry = { dependencies };
+  if (typeof entry['id'] === 'string') graph.id = entry['id'];
+  if (typeof entry['renamed_from'] === 'string') graph.renamedFrom = entry['renamed_from'];
+  return graph;
 }
 
-/** Duplicate ids, dependencies on unknown subjects or on themselves, and cycles. */
+/** A `renamed_from` must name an id no configured subject has now, and only one subject may claim it. */
+function renameIssues(entries: GraphEntry[], indexById: Map<string, number>): Issue[] {
+  const issues: Issue[] = [];
+  const claimedBy = new Map<string, number>();
+  entries.forEach(({ id, renamedFrom }, index) => {
+    if (renamedFrom === undefined) return;
+    const path = [index, 'renamed_from'];
+    const current = indexById.get(renamedFrom);
+    if (renamedFrom === id) issues.push({ path, message: 'a subject cannot be renamed from its own id' });
+    else if (current !== undefined) issues.push({ path, message: `"${renamedFrom}" is still a configured subject (subjects[${current}]); remove it or drop renamed_from` });
+    const first = claimedBy.get(renamedFrom);
+    if (first === undefined) claimedBy.set(renamedFrom, index);
+    else issues.push({ path, message: `subjects[${first}] is already renamed from "${renamedFrom}"` });
+  });
+  return issues;
+}
+
+/** Duplicate ids, dependencies on unknown subjects or on themselves, cycles, and conflicting renames. */
 export function subjectGraphIssues(subjects: readonly unknown[]): Issue[] {
   const entries = subjects.map(graphEntry);
   const issues: Issue[] = [];
@@ -117,7 +144,7 @@ export function subjectGraphIssues(subjects: readonly unknown[]): Issue[] {
     done.add(id);
   };
   for (const id of indexById.keys()) if (!done.has(id)) visit(id);
-  return issues;
+  return [...issues, ...renameIssues(entries, indexById)];
 }
 
 export const subjectsSchema = z

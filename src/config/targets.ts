@@ -1,4 +1,4 @@
-// The `targets:` section of the config (DESIGN §5, issue 3): active probes vigil runs itself.
+// The `targets:` section of the config (docs/targets.md): active probes vigil runs itself.
 // Keys are snake_case and strict (a typo is an error, not a silently ignored key). Durations are parsed here,
 // so the output carries milliseconds and the probes never see a duration string.
 import { readFileSync } from 'node:fs';
@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { formatKeyPath } from './errors.js';
 import { durationMs, durationSchema as durationInput, labelsSchema, labelsToStrings } from './fields.js';
+import { bodyConditionSchema, certFields, checkSharedOptions, headerConditionSchema, regexSchema, textConditionSchema, timingFields, tlsClientFields } from './probe-options.js';
 import type { Secrets } from './secrets.js';
 
 /** A duration as the shared field schema accepts it (`10s`, `1m30s`), parsed to milliseconds. */
@@ -37,7 +38,13 @@ const common = {
   labels: labelsSchema.optional().transform((labels) => (labels === undefined ? undefined : labelsToStrings(labels))),
   interval: durationSchema.prefault('60s').meta({ description: 'Fixed period of the probe (no drift).' }),
   timeout: durationSchema.optional().meta({ description: 'Run is cut here; default min(10s, interval); at most interval.' }),
+  ...timingFields,
+  accuracy: durationSchema.optional().meta({
+    description: 'Uncertainty of the probe: its result is effective from the run start minus this (default: the subject\'s, else defaults.accuracy).',
+  }),
 };
+
+const portSchema = z.int().min(1).max(65535).meta({ description: 'TCP port.' });
 
 const pingSchema = z.strictObject({
   ...common,
@@ -55,7 +62,61 @@ const hostportSchema = z.strictObject({
   ...common,
   type: z.literal('hostport'),
   host: hostSchema,
-  port: z.int().min(1).max(65535).meta({ description: 'TCP port.' }),
+  port: portSchema,
+});
+
+/** One step of a tcp exchange: send a line, or wait for text matching a regular expression. */
+const exchangeStepSchema = z
+  .strictObject({
+    send: z.string().max(4096).optional().meta({ description: 'Text to send; a newline (\\n) is appended, as blackbox_exporter does.' }),
+    expect: regexSchema.optional().meta({ description: 'Wait until what the peer sent (since the last match) matches this.' }),
+  })
+  .refine((step) => (step.send === undefined) !== (step.expect === undefined), 'give exactly one of send or expect');
+
+const tcpSchema = z.strictObject({
+  ...common,
+  type: z.literal('tcp'),
+  host: hostSchema,
+  port: portSchema,
+  tls: z.boolean().default(false).meta({ description: 'Speak TLS right after connecting (certificate checks apply).' }),
+  ...tlsClientFields,
+  ...certFields,
+  query_response: z.array(exchangeStepSchema).max(32).default([]).meta({ description: 'Steps run in order: send a line or expect a regex.' }),
+});
+
+export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'NS', 'PTR', 'SOA', 'SRV', 'TXT', 'CAA'] as const;
+export const DNS_RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'] as const;
+
+const dnsSchema = z.strictObject({
+  ...common,
+  type: z.literal('dns'),
+  server: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s/:]+)(:\d{1,5})?$/, 'host, host:port or [v6]:port')
+    .optional()
+    .meta({ description: 'DNS server to ask (port 53 by default); default the system resolver.' }),
+  query_name: z.string().min(1).max(253).meta({ description: 'Name to look up.' }),
+  query_type: z.enum(DNS_RECORD_TYPES).default('A'),
+  valid_rcodes: z.array(z.enum(DNS_RCODES)).min(1).default(['NOERROR']).meta({ description: 'Response codes that count as an answer.' }),
+  expect_answers: z.array(textConditionSchema).default([]).meta({
+    description: 'Each condition must hold for at least one answer value (with not: true, for none).',
+  }),
+  expect_all_answers: z.array(textConditionSchema).default([]).meta({ description: 'Each condition must hold for every answer value.' }),
+  answer_count: z
+    .strictObject({ min: z.int().min(0).optional(), max: z.int().min(0).optional() })
+    .optional()
+    .meta({ description: 'Bounds on the number of answers.' }),
+});
+
+const grpcSchema = z.strictObject({
+  ...common,
+  type: z.literal('grpc'),
+  host: hostSchema,
+  port: portSchema,
+  service: z.string().max(256).default('').meta({ description: 'Service name for grpc.health.v1.Health/Check; empty = the whole server.' }),
+  tls: z.boolean().default(false).meta({ description: 'Use TLS (h2); otherwise plain HTTP/2 (h2c).' }),
+  ...tlsClientFields,
+  ...certFields,
 });
 
 const filewriteSchema = z.strictObject({
@@ -78,26 +139,35 @@ const downloadSchema = z.strictObject({
   ...common,
   type: z.literal('download'),
   url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).meta({ description: 'What to request.' }),
-  method: z.enum(['GET', 'HEAD']).default('GET'),
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
+  body: z.string().max(1024 * 1024).optional().meta({ description: 'Request body (with POST, PUT, PATCH).' }),
   headers: keyedRecord(z.string(), headerName).optional().meta({
     description: 'Request headers. Values may be secrets: vigil never echoes them. Prefer ${ENV} or header_files.',
   }),
   header_files: keyedRecord(z.string().min(1), headerName).optional().meta({ description: 'Header name to a file holding its value.' }),
   expected_status: z.array(statusSpecSchema).min(1).default(['2xx']).meta({ description: 'Accepted final status: codes, classes (2xx), ranges (200-299).' }),
-  body_contains: z.string().min(1).optional().meta({ description: 'Text the body must contain.' }),
+  body_contains: z.string().min(1).optional().meta({ description: 'Text the body must contain (shorthand for expect_body: [{contains}]).' }),
+  expect_body: z.array(bodyConditionSchema).max(32).default([]).meta({ description: 'Conditions on the body (text, regex, JSON path).' }),
+  expect_headers: z.array(headerConditionSchema).max(32).default([]).meta({ description: 'Conditions on response headers.' }),
+  follow_redirects: z.boolean().default(true).meta({ description: 'Follow redirects (up to max_redirects); false = the 3xx is the answer.' }),
   max_redirects: z.int().min(0).max(20).default(5).meta({ description: 'Redirects followed; 0 = the 3xx is the final answer.' }),
-  ca_file: z.string().min(1).optional().meta({ description: 'PEM file of the CA certificates to verify against (replaces the system roots).' }),
-  insecure_skip_verify: z.boolean().default(false).meta({ description: 'Do not verify the TLS certificate (prefer ca_file).' }),
+  ip_family: z.enum(['any', '4', '6']).default('any').meta({ description: 'Connect over IPv4 or IPv6 only, or either (any).' }),
+  ...tlsClientFields,
+  ...certFields,
 });
 
-const targetSchema = z
-  .discriminatedUnion('type', [pingSchema, hostportSchema, filewriteSchema, downloadSchema])
+export const targetSchema = z
+  .discriminatedUnion('type', [pingSchema, hostportSchema, filewriteSchema, downloadSchema, tcpSchema, dnsSchema, grpcSchema])
   .transform((target, ctx) => {
     const timeout = target.timeout ?? Math.min(DEFAULT_TIMEOUT_MS, target.interval);
     if (target.interval <= 0) ctx.addIssue({ code: 'custom', path: ['interval'], message: 'interval must be greater than 0' });
     if (timeout <= 0) ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'timeout must be greater than 0' });
     if (timeout > target.interval) {
       ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'timeout must not exceed interval (a probe never overlaps itself)' });
+    }
+    checkSharedOptions({ ...target, timeout }, ctx);
+    if (target.type === 'download' && target.body !== undefined && ['GET', 'HEAD'].includes(target.method)) {
+      ctx.addIssue({ code: 'custom', path: ['body'], message: `a request body needs a method that carries one (POST, PUT, PATCH), not ${target.method}` });
     }
     if (target.type === 'ping') {
       if (target.packet_interval < 200) {
@@ -150,6 +220,9 @@ export type PingTarget = Extract<TargetConfig, { type: 'ping' }>;
 export type HostportTarget = Extract<TargetConfig, { type: 'hostport' }>;
 export type FilewriteTarget = Extract<TargetConfig, { type: 'filewrite' }>;
 export type DownloadTarget = Extract<TargetConfig, { type: 'download' }>;
+export type TcpTarget = Extract<TargetConfig, { type: 'tcp' }>;
+export type DnsTarget = Extract<TargetConfig, { type: 'dns' }>;
+export type GrpcTarget = Extract<TargetConfig, { type: 'grpc' }>;
 export type TargetType = TargetConfig['type'];
 
 /** The subject a target reports on. */
@@ -176,9 +249,9 @@ export interface TargetFileContext {
 export function resolveTargetFiles(targets: TargetsConfig, { baseDir, secrets }: TargetFileContext): TargetsConfig {
   return targets.map((target, index): TargetConfig => {
     if (target.type === 'filewrite') return { ...target, directory: resolve(baseDir, target.directory) };
+    if (target.type === 'tcp' || target.type === 'grpc') return resolveTlsFiles(target, baseDir);
     if (target.type !== 'download') return target;
-    const resolved: DownloadTarget = { ...target };
-    if (target.ca_file !== undefined) resolved.ca_file = resolve(baseDir, target.ca_file);
+    const resolved: DownloadTarget = resolveTlsFiles(target, baseDir);
     if (target.header_files !== undefined) {
       const headers = { ...target.headers };
       for (const [name, file] of Object.entries(target.header_files)) {
@@ -190,4 +263,14 @@ export function resolveTargetFiles(targets: TargetsConfig, { baseDir, secrets }:
     }
     return resolved;
   });
+}
+
+/** Makes a target's TLS files absolute (they are read when the source starts). */
+function resolveTlsFiles<T extends { ca_file?: string | undefined; cert_file?: string | undefined; key_file?: string | undefined }>(target: T, baseDir: string): T {
+  const resolved = { ...target };
+  for (const key of ['ca_file', 'cert_file', 'key_file'] as const) {
+    const file = target[key];
+    if (file !== undefined) resolved[key] = resolve(baseDir, file);
+  }
+  return resolved;
 }

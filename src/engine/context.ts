@@ -13,6 +13,8 @@ export interface Context {
   readonly bumped: Set<string>;
   /** Subjects created in this call and not evaluated yet: their first health is an event from null. */
   readonly created: Set<SubjectState>;
+  /** Renames in this call, for the store (EngineResult.renamed). */
+  renamed?: { from: string; to: string; seq: number }[];
 }
 
 export function beginCall(state: EngineState, now: number): Context {
@@ -21,7 +23,9 @@ export function beginCall(state: EngineState, now: number): Context {
 }
 
 export function finish(ctx: Context): EngineResult {
-  return { events: ctx.events, changed: ctx.changed, changedSources: ctx.changedSources };
+  const result: EngineResult = { events: ctx.events, changed: ctx.changed, changedSources: ctx.changedSources };
+  if (ctx.renamed) result.renamed = ctx.renamed;
+  return result;
 }
 
 /** Records a volatile change of `subject` (health ETag): bumps stateVersion once per call. */

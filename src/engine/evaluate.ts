@@ -1,6 +1,6 @@
-// Subject evaluation (DESIGN §3): derive every check, then health, warnings and the next deadline, emit the
+// Subject evaluation (docs/health-model.md): derive every check, then health, warnings and the next deadline, emit the
 // events, and re-evaluate dependants whose gate may have moved.
-import { deriveCheck, type CountingGate } from './checks.js';
+import { deriveCheck, type CountingGate, type DependencyFact } from './checks.js';
 import { applyDueUnavailability } from './connectivity-state.js';
 import { emitEvent, markVolatileChange, type Context } from './context.js';
 import { setSubjectDeadline } from './deadlines.js';
@@ -35,45 +35,19 @@ export function reevaluate(ctx: Context, ids: Iterable<string>): void {
   }
 }
 
-interface DependencyGate {
-  blocked: boolean;
-  blocker?: string;
-  latestChange?: number;
-  /** When the earliest still-settling dependency finishes settling. */
-  settledAt?: number;
+/** The facts about each dependency that its dependants' checks are judged against. */
+function dependencyFactsOf(state: EngineState, subject: SubjectState): DependencyFact[] {
+  return subject.spec.dependsOn.map(({ id, lag }) => {
+    const other = state.subjects.get(id);
+    return other ? { id, lag, health: other.health, healthChangedAt: other.healthChangedAt } : { id, lag };
+  });
 }
 
-export function dependencyGateOf(state: EngineState, subject: SubjectState, now: number): DependencyGate {
-  const gate: DependencyGate = { blocked: false };
-  const block = (why: string): void => {
-    gate.blocked = true;
-    gate.blocker ??= why;
-  };
-  for (const dependency of subject.spec.dependsOn) {
-    const other = state.subjects.get(dependency.id);
-    if (!other) {
-      block(`${dependency.id} does not exist`);
-      continue;
-    }
-    if (other.health !== 'healthy') {
-      block(`${dependency.id} is ${other.health}`);
-      continue;
-    }
-    gate.latestChange = Math.max(gate.latestChange ?? -Infinity, other.healthChangedAt);
-    // The settle lag is strict ("exceeds"): counting resumes 1 ms after healthChangedAt + lag.
-    if (now - other.healthChangedAt <= dependency.lag) {
-      block(`${dependency.id} settling after recovery`);
-      const settledAt = other.healthChangedAt + dependency.lag + 1;
-      gate.settledAt = Math.min(gate.settledAt ?? Infinity, settledAt);
-    }
-  }
-  return gate;
-}
-
-function lastManipulationEnd(subject: SubjectState): number | undefined {
-  let latest: number | undefined;
+/** The manipulation that ended last: results must be effective after it. */
+function lastManipulationOf(subject: SubjectState): CountingGate['lastManipulation'] {
+  let latest: CountingGate['lastManipulation'];
   for (const manipulation of Object.values(subject.manipulations)) {
-    if (latest === undefined || manipulation.endedAt > latest) latest = manipulation.endedAt;
+    if (latest === undefined || manipulation.endedAt > latest.endedAt) latest = { name: manipulation.manipulation, endedAt: manipulation.endedAt };
   }
   return latest;
 }
@@ -85,12 +59,15 @@ export function evaluateSubject(ctx: Context, subject: SubjectState): boolean {
   const initial = ctx.created.delete(subject);
   applyDueUnavailability(ctx, subject);
 
-  const dependencies = dependencyGateOf(state, subject, now);
-  const gate: CountingGate = { now, renameLag: settings.renameLag, dependencyBlocked: dependencies.blocked };
-  const manipulationEnd = lastManipulationEnd(subject);
-  if (manipulationEnd !== undefined) gate.lastManipulationEnd = manipulationEnd;
+  const gate: CountingGate = {
+    now,
+    renameLag: settings.renameLag,
+    dependencies: dependencyFactsOf(state, subject),
+    sources: state.sources,
+  };
+  const lastManipulation = lastManipulationOf(subject);
+  if (lastManipulation !== undefined) gate.lastManipulation = lastManipulation;
   if (subject.renamedAt !== undefined) gate.renamedAt = subject.renamedAt;
-  if (dependencies.latestChange !== undefined) gate.latestDependencyChange = dependencies.latestChange;
 
   let changed = initial;
   const checks: CheckState[] = Object.values(subject.checks);
@@ -120,11 +97,7 @@ export function evaluateSubject(ctx: Context, subject: SubjectState): boolean {
   else if (!subject.appeared && now >= appearanceEnd) health = 'missing';
   else health = 'unknown';
 
-  const reasonInputs = { subject, checks, startupGrace, appearanceTimeout };
-  const reason = healthReasonOf(
-    health,
-    dependencies.blocker === undefined ? reasonInputs : { ...reasonInputs, dependencyBlocker: dependencies.blocker },
-  );
+  const reason = healthReasonOf(health, { subject, checks, startupGrace, appearanceTimeout });
   const healthChanged = initial || subject.health !== health;
   if (healthChanged) {
     const from = initial ? null : subject.health;
@@ -150,10 +123,14 @@ export function evaluateSubject(ctx: Context, subject: SubjectState): boolean {
   if (changed) markVolatileChange(ctx, subject);
 
   let deadline = Infinity;
-  for (const check of checks) if (!check.dropped && check.expiresAt > now) deadline = Math.min(deadline, check.expiresAt);
+  for (const check of checks) {
+    if (!check.dropped && check.expiresAt > now) deadline = Math.min(deadline, check.expiresAt);
+    // The end of a dependency wait (either clock): the check counts then without a new result.
+    const countsFrom = check.notCounted?.countsFrom;
+    if (countsFrom !== undefined && countsFrom > now) deadline = Math.min(deadline, countsFrom);
+  }
   if (graceEnd > now) deadline = Math.min(deadline, graceEnd);
   if (!subject.appeared && appearanceEnd > now) deadline = Math.min(deadline, appearanceEnd);
-  if (dependencies.settledAt !== undefined) deadline = Math.min(deadline, dependencies.settledAt);
   if (subject.pendingUnavailable) deadline = Math.min(deadline, subject.pendingUnavailable.at);
   setSubjectDeadline(state, subject, Number.isFinite(deadline) ? deadline : undefined);
   return healthChanged;

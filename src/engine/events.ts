@@ -1,5 +1,5 @@
 // Events a source reports about a subject that the engine does not derive itself: practable's booking
-// availability (DESIGN §3, Events). They get a global seq and join the subject's bounded history like any other.
+// availability (docs/health-model.md, events). They get a global seq and join the subject's bounded history like any other.
 import { beginCall, emitEvent, finish } from './context.js';
 import { notFound, requireName } from './validate.js';
 import { EngineError } from './types.js';

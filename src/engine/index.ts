@@ -1,4 +1,4 @@
-// The health engine (DESIGN §3): pure and synchronous. Every call takes `now`, updates the state in place and
+// The health engine (docs/health-model.md): pure and synchronous. Every call takes `now`, updates the state in place and
 // returns the events it caused and the subjects it changed; a refused input throws EngineError and changes nothing.
 export { createState, restoreState } from './state.js';
 export { upsertSubject, removeSubject, renameSubject } from './subjects.js';

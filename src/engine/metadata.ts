@@ -60,6 +60,13 @@ export function recordManipulation(
   const startedAt = input.startedAt === undefined ? now : requireTime(input.startedAt, `manipulation ${name}: startedAt`);
   const endedAt = input.endedAt === undefined ? Math.max(now, startedAt) : requireTime(input.endedAt, `manipulation ${name}: endedAt`);
   if (endedAt < startedAt) throw new EngineError('invalid', `manipulation ${name}: endedAt is before startedAt`);
+  // A manipulation is reported once it has ended: an end in the future would hide every result until then.
+  if (endedAt > now) {
+    throw new EngineError(
+      'invalid',
+      `manipulation ${name}: ${input.endedAt === undefined ? 'startedAt' : 'endedAt'} ${new Date(endedAt).toISOString()} is in the future (now ${new Date(now).toISOString()}); report a manipulation when it has ended`,
+    );
+  }
   const subject = state.subjects.get(subjectId);
   if (!subject) throw notFound('subject', subjectId);
   // One record per manipulation name (the latest one reported); counting uses the latest end over all of them.

@@ -70,6 +70,7 @@ function recordResult(state: EngineState, subject: SubjectState, obs: Observatio
     dropped: false,
   };
   if (previous?.notCountedReason !== undefined) check.notCountedReason = previous.notCountedReason;
+  if (previous?.notCounted !== undefined) check.notCounted = previous.notCounted;
   if (obs.message !== undefined) check.message = obs.message;
   if (obs.maxAge !== undefined) check.maxAge = obs.maxAge;
   if (obs.observedAt !== undefined) check.observedAt = obs.observedAt;

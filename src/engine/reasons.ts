@@ -1,6 +1,7 @@
 // Short human text for `healthReason`: which checks are crit, or why nothing counts. Bounded in length.
 import { formatDuration } from '../util/duration.js';
-import type { CheckState, Health, MetadataEntry, SubjectState } from './types.js';
+import { RULES } from './checks.js';
+import type { CheckState, Health, MetadataEntry, NotCounted, SubjectState } from './types.js';
 
 const MAX_REASON = 240;
 const MAX_MESSAGE = 80;
@@ -11,8 +12,6 @@ export interface ReasonInputs {
   checks: CheckState[];
   startupGrace: number;
   appearanceTimeout: number;
-  /** Why dependencies suppress the checks, when they do. */
-  dependencyBlocker?: string;
 }
 
 export function healthReasonOf(health: Health, inputs: ReasonInputs): string {
@@ -30,7 +29,7 @@ export function healthReasonOf(health: Health, inputs: ReasonInputs): string {
     }
     case 'unknown':
       if (checks.length === 0) return 'no checks reported';
-      return bound(`no counting check: ${listed(checks.map((c) => `${c.name} ${describeNotCounted(c, inputs.dependencyBlocker)}`))}`);
+      return bound(`no counting check: ${listed(checks.map((c) => `${c.name} ${describeNotCounted(c)}`))}`);
   }
 }
 
@@ -60,7 +59,8 @@ function truncate(message: string): string {
   return message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 1)}…` : message;
 }
 
-function describeNotCounted(check: CheckState, dependencyBlocker: string | undefined): string {
+function describeNotCounted(check: CheckState): string {
+  const detail = check.notCounted;
   switch (check.notCountedReason) {
     case 'dropped':
       return `dropped (source ${check.source} lost)`;
@@ -71,9 +71,28 @@ function describeNotCounted(check: CheckState, dependencyBlocker: string | undef
     case 'rename':
       return 'not observed since the rename';
     case 'dependency':
-      return `suppressed (${dependencyBlocker ?? 'observed before a dependency changed'})`;
+      return `suppressed (${detail ? describeDependencyWait(check, detail) : 'by a dependency'})`;
     default:
       return check.notCountedReason ?? 'not counted';
+  }
+}
+
+function describeDependencyWait(check: CheckState, detail: NotCounted): string {
+  const id = detail.dependency ?? 'a dependency';
+  const lag = detail.lag === undefined ? '' : ` ${formatDuration(detail.lag)}`;
+  switch (detail.rule) {
+    case RULES.dependencyExists:
+      return `${id} does not exist`;
+    case RULES.dependencyHealthy:
+      return `${id} is ${detail.dependencyHealth ?? 'not healthy'}`;
+    case RULES.dependencyChange:
+      return `observed before ${id} changed`;
+    case RULES.dependencySettled:
+      return `${id} settling after recovery, lag${lag}`;
+    case RULES.ownStatusSettled:
+      return `${check.reported} for less than ${id}'s lag${lag}`;
+    default:
+      return detail.rule;
   }
 }
 

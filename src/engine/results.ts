@@ -11,4 +11,5 @@ export function mergeResult(into: EngineResult, from: EngineResult): void {
     into.changedSources ??= new Set();
     for (const name of from.changedSources) into.changedSources.add(name);
   }
+  if (from.renamed?.length) (into.renamed ??= []).push(...from.renamed);
 }

@@ -1,5 +1,5 @@
 // Subject lifecycle: create or update from a spec, remove, rename.
-import { beginCall, finish, markVolatileChange } from './context.js';
+import { beginCall, emitEvent, finish, markVolatileChange } from './context.js';
 import { reevaluate } from './evaluate.js';
 import {
   addDependencyEdges,
@@ -73,16 +73,20 @@ export function renameSubject(state: EngineState, oldId: string, newId: string, 
   subject.specVersion += 1;
   state.subjects.set(newId, subject);
   addDependencyEdges(state, subject.spec);
+  // History follows the subject: its events now name the new id (copies, so events already handed out keep theirs).
   const history = state.history.get(oldId);
   state.history.delete(oldId);
-  if (history) state.history.set(newId, history);
+  if (history) state.history.set(newId, history.map((event) => ({ ...event, subject: newId })));
+  (ctx.renamed ??= []).push({ from: oldId, to: newId, seq: state.seq });
 
   subject.renamedAt = now;
+  subject.renamedFrom = oldId;
   subject.appearanceSince = now;
   subject.appeared = false;
   // The old id's deadline entry is dead now; forget the deadline so evaluation schedules it under the new id.
   delete subject.nextDeadline;
   markVolatileChange(ctx, subject);
+  emitEvent(ctx, newId, 'rename', oldId, newId);
   ctx.changed.add(oldId);
   reevaluate(ctx, [newId, ...(state.dependents.get(oldId) ?? []), ...(state.dependents.get(newId) ?? [])]);
   return finish(ctx);

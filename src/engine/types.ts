@@ -1,4 +1,4 @@
-// The health model's vocabulary (DESIGN §3). Every time is epoch milliseconds; every duration is milliseconds.
+// The health model's vocabulary (docs/health-model.md). Every time is epoch milliseconds; every duration is milliseconds.
 // State objects are plain JSON-serialisable data so the store can persist them as they are.
 
 export type CheckStatus = 'ok' | 'warn' | 'crit' | 'unknown';
@@ -11,7 +11,7 @@ export type Connectivity = 'available' | 'unavailable';
 
 export type MetadataLevel = 'info' | 'warning' | 'error';
 
-/** Timing settings of a source or check (DESIGN §3, effective timestamp). */
+/** Timing settings of a source or check (docs/health-model.md, effective timestamp). */
 export interface Timing {
   /** Multiples of the period a result stays fresh. */
   freshness: number;
@@ -31,11 +31,18 @@ export interface EngineSettings {
   eventsPerSubject: number;
   /** Settle lag of a dependency when its `depends_on` entry names none. */
   dependencyLag: number;
+  /** Default timing of every check (config `defaults.overhead`, `accuracy`, `push_period`); 0 when absent. */
+  overhead?: number;
+  accuracy?: number;
+  pushPeriod?: number;
 }
 
 export interface Dependency {
   id: string;
-  /** After the dependency's last health change, dependants' checks stay suppressed this long. */
+  /**
+   * Dependants' checks wait this long on two clocks: after the dependency's last health change, and after the
+   * check's own last status change.
+   */
   lag: number;
 }
 
@@ -100,6 +107,28 @@ export interface Manipulation {
   endedAt: number;
 }
 
+/** Why a check does not count, in the order the gates are tried (the first that applies is reported). */
+export type NotCountedReason = 'dropped' | 'stale' | 'unknown' | 'manipulation' | 'rename' | 'dependency';
+
+/** Which rule kept a check from counting, with the times it compared, so an operator can see why. */
+export interface NotCounted {
+  reason: NotCountedReason;
+  /** The rule that failed, as the formula that must hold for the check to count. */
+  rule: string;
+  /** The times the rule compared (epoch ms), by snake_case name. */
+  times: Record<string, number>;
+  /** The dependency the rule is about (reason `dependency`). */
+  dependency?: string;
+  /** Its health when it is not healthy, or `missing`. */
+  dependencyHealth?: string;
+  /** The manipulation whose end the result predates (reason `manipulation`). */
+  manipulation?: string;
+  /** The lag of the rule: the dependency's lag, or the rename lag. */
+  lag?: number;
+  /** When the check counts without a new result, unless something else changes. Absent when only a new result helps. */
+  countsFrom?: number;
+}
+
 export interface CheckState {
   name: string;
   source: string;
@@ -123,6 +152,8 @@ export interface CheckState {
   counted: boolean;
   /** Why it does not count: `stale`, `manipulation`, `rename`, `dependency`, `dropped`; absent when counted. */
   notCountedReason?: string;
+  /** The rule behind `notCountedReason` and the times involved; absent when counted. */
+  notCounted?: NotCounted;
   /** Set when the source was lost for `sourceDropAfter`: the check is hidden until it reports again. */
   dropped: boolean;
 }
@@ -132,6 +163,8 @@ export interface SubjectState {
   createdAt: number;
   firstSeenAt: number;
   renamedAt?: number;
+  /** The id the subject had before its latest rename. */
+  renamedFrom?: string;
   /** When the appearance timeout starts counting (creation, rename). */
   appearanceSince: number;
   /** True once a check has counted since `appearanceSince`. */
@@ -159,7 +192,8 @@ export interface SubjectState {
   stateVersion: number;
 }
 
-export type EventType = 'health' | 'connectivity' | 'availability' | 'warnings';
+/** `rename` events carry the old id in `from` and the new one in `to`; `subject` is the new id. */
+export type EventType = 'health' | 'connectivity' | 'availability' | 'warnings' | 'rename';
 
 export interface EngineEvent {
   seq: number;
@@ -169,6 +203,8 @@ export interface EngineEvent {
   from: string | null;
   to: string;
   reason?: string;
+  /** Id of the maintenance window the subject was in when this happened (set by the runtime, not the engine). */
+  maintenance?: string;
 }
 
 export interface SourceState {
@@ -208,6 +244,8 @@ export interface EngineResult {
   changed: Set<string>;
   /** Names of sources whose `SourceState` changed (status, errors, drop). */
   changedSources?: Set<string>;
+  /** Renames in this call, in order: the store moves events up to `seq` from the old id to the new one. */
+  renamed?: { from: string; to: string; seq: number }[];
 }
 
 /** A refusal: the input was not applied and nothing changed. */

@@ -1,9 +1,9 @@
-// Bearer-token authorisation for API writes. 401: no or unknown token; 403: a known token without the needed scope.
+// Bearer-token authorisation for API writes (and reads, scope `read`, when the web config protects them). 401: no or unknown token; 403: a known token without the needed scope.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { HttpProblem } from './problem.js';
 
-export type Scope = 'observe' | 'connectivity' | 'metadata' | 'manipulate' | 'admin' | 'agent';
+export type Scope = 'observe' | 'connectivity' | 'metadata' | 'manipulate' | 'admin' | 'agent' | 'read';
 
 export interface ApiToken {
   name: string;

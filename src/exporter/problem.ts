@@ -14,7 +14,8 @@ export class HttpProblem extends Error {
 }
 
 export function sendProblem(res: Response, problem: HttpProblem, instance?: string): void {
-  if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="vigil"');
+  // A caller offering several schemes (the web guard: Basic and Bearer) has set its own challenge.
+  if (problem.status === 401 && !res.hasHeader('WWW-Authenticate')) res.setHeader('WWW-Authenticate', 'Bearer realm="vigil"');
   res
     .status(problem.status)
     .type('application/problem+json')

@@ -1,12 +1,17 @@
 // The HTTP face of vigil: /metrics, the lifecycle probes and the /api/v1 push API, on one express app.
-import express, { type Request, type Response } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Vigil } from '../runtime/vigil.js';
 import type { Authorizer } from './auth.js';
+import { webRoutes } from '../web/routes.js';
 import { eventRoutes, type EventStreams } from './api/events.js';
+import { maintenanceRoutes } from './api/maintenance.js';
 import { readRoutes } from './api/reads.js';
 import { writeRoutes } from './api/writes.js';
+import { renderMaintenance } from './metrics/maintenance.js';
 import { createMetricsEndpoint, maybeGzipAsync } from './metrics/self.js';
 import { HttpProblem, problemHandler, sendProblem } from './problem.js';
+import { probeRoutes } from './probe-endpoint.js';
+import type { ProbeEndpointConfig } from '../config/probe-modules.js';
 
 export interface ServerOptions {
   auth: Authorizer;
@@ -16,9 +21,17 @@ export interface ServerOptions {
   version: string;
   /** Routers mounted under /api/v1 before every other route (a replica forwarding requests about others' subjects). */
   before?: express.Router[];
+  /** Further labels of vigil_build_info (`demo="simulated"` while the demo runs). */
+  buildLabels?: Readonly<Record<string, string>>;
+  /** A line on every page of the status page (the demo says its fleet is simulated). */
+  pageNotice?: string;
   /** Extra /metrics families (text exposition) from extensions, appended to each scrape. */
   metrics?: (() => string)[];
   logError: (error: unknown) => void;
+  /** Runs before every route (the web config's headers, rate limit and read authentication). */
+  guard?: RequestHandler;
+  /** The blackbox-compatible /probe endpoint; absent = disabled. */
+  probe?: ProbeEndpointConfig;
 }
 
 export interface VigilApp {
@@ -33,12 +46,15 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   app.disable('x-powered-by');
   app.set('etag', false); // our ETags are semantic (configuration vs health), never body hashes
   let ready = false;
+  // First, so every route, including ones added later (status page, badges), is behind it.
+  if (options.guard) app.use(options.guard);
 
   const metrics = createMetricsEndpoint({
     state: () => vigil.state,
     storeStats: () => vigil.store.stats(),
     version: options.version,
-    extra: options.metrics ?? [],
+    ...(options.buildLabels && { buildLabels: options.buildLabels }),
+    extra: [() => renderMaintenance(vigil.state, vigil.maintenance, vigil.clock()), ...(options.metrics ?? [])],
   });
   app.get('/metrics', async (req: Request, res: Response) => {
     // Bytes straight from the renderer, compressed off the event loop (see bench/RESULTS.md, scrape).
@@ -53,9 +69,10 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   app.get('/-/ready', (_req, res) => {
     res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'vigil is ready.\n' : 'vigil is not ready.\n');
   });
-  app.get('/', (_req, res) =>
-    res.type('html').send('<html><head><title>vigil</title></head><body><h1>vigil</h1><p><a href="/metrics">Metrics</a> · <a href="/api/v1/health">Health</a> · <a href="/api/v1/subjects">Subjects</a></p></body></html>\n'),
-  );
+  // The status page, subject pages and badges (src/web): another reader of the engine state beside /metrics and the API.
+  app.use(webRoutes(vigil, options.pageNotice === undefined ? {} : { notice: options.pageNotice }));
+
+  if (options.probe) app.use(probeRoutes(options.probe, metrics.registry));
 
   const { auth } = options;
   const events = eventRoutes(vigil);
@@ -64,6 +81,7 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   api.use(readRoutes(vigil));
   api.use(events.router);
   for (const router of options.routes ?? []) api.use(router);
+  api.use(maintenanceRoutes(vigil, auth, options.maxBodyBytes));
   api.use(writeRoutes(vigil, auth, options.maxBodyBytes));
   app.use('/api/v1', api);
 
@@ -88,15 +106,19 @@ const ROUTE_METHODS: [RegExp, string][] = [
   [/^\/api\/v1\/subjects\/[^/]+\/connectivity$/, 'PUT'],
   [/^\/api\/v1\/subjects\/[^/]+\/metadata\/[^/]+$/, 'PUT, DELETE'],
   [/^\/api\/v1\/subjects\/[^/]+\/manipulations$/, 'POST'],
+  [/^\/api\/v1\/subjects\/[^/]+\/rename$/, 'POST'],
   [/^\/api\/v1\/subjects\/[^/]+\/health$/, 'GET'],
   [/^\/api\/v1\/subjects\/[^/]+$/, 'GET, PUT, DELETE'],
   [/^\/api\/v1\/(subjects|health|events|events\/stream)$/, 'GET'],
   [/^\/api\/v1\/observations$/, 'POST'],
   [/^\/api\/v1\/cluster$/, 'GET'],
+  [/^\/api\/v1\/maintenance$/, 'GET, POST'],
+  [/^\/api\/v1\/maintenance\/[^/]+$/, 'GET, DELETE'],
+  [/^\/(subjects\/[^/]+|badge\/[^/]+(\/[^/]+)?\.svg|static\/[^/]+)?$/, 'GET'],
   [/^\/api\/v1\/heartbeats$/, 'POST'],
   [/^\/api\/v1\/practable\/experiments(\/[^/]+\/events|\/events\/[^/]+)?$/, 'GET'],
   [/^\/api\/v1\/agents\/connect$/, 'GET'],
-  [/^\/(metrics|-\/healthy|-\/ready)$/, 'GET'],
+  [/^\/(metrics|probe|-\/healthy|-\/ready)$/, 'GET'],
 ];
 
 function knownPathMethods(path: string): string | undefined {

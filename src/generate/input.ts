@@ -1,5 +1,8 @@
 // What the generator needs from a config, as plain data, so `generate()` is a pure function of it.
 import { alertingSchema, type AlertingConfig } from '../config/alerting.js';
+import { scrapeSchema, type ScrapeSettings } from '../config/scrape.js';
+import type { WebConfig } from '../web/web-config.js';
+import { scrapeInput, type ScrapeInput } from './scrape.js';
 import type { TemplateSources } from './templates.js';
 
 export interface GenerateSubject {
@@ -17,6 +20,8 @@ export interface GenerateInput {
   alerting: AlertingConfig;
   /** Handlebars sources by file name (`annotations.hbs`, `email.tmpl.hbs`, ...): built-ins merged with overrides. */
   templates: TemplateSources;
+  /** How Prometheus scrapes vigil; absent: no scrape snippet. */
+  scrape?: ScrapeInput;
 }
 
 /** The parts of the validated snake_case config the generator reads. */
@@ -28,10 +33,12 @@ export interface RawGenerateConfig {
     depends_on?: readonly (string | { id: string })[];
   }[];
   alerting?: unknown;
+  listen?: string;
+  scrape?: ScrapeSettings;
 }
 
 /** Turns the loader's validated `raw` config into generator input. A config without `alerting:` gets the defaults. */
-export function generateInputFromRaw(raw: RawGenerateConfig, version: string, templates: TemplateSources): GenerateInput {
+export function generateInputFromRaw(raw: RawGenerateConfig, version: string, templates: TemplateSources, web?: WebConfig): GenerateInput {
   const subjects = (raw.subjects ?? []).map((subject) => ({
     id: subject.id,
     kind: subject.kind,
@@ -40,5 +47,7 @@ export function generateInputFromRaw(raw: RawGenerateConfig, version: string, te
   }));
   // The loader has validated `alerting` already; parsing again only fills defaults when the section is absent.
   const alerting = alertingSchema.parse(raw.alerting ?? {});
-  return { version, subjects, alerting, templates };
+  const input: GenerateInput = { version, subjects, alerting, templates };
+  if (raw.listen !== undefined) input.scrape = scrapeInput(raw.scrape ?? scrapeSchema.parse({}), raw.listen, web);
+  return input;
 }

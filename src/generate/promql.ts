@@ -43,3 +43,10 @@ export function joinSubjectInfo(lhs: string, labels: readonly string[], infoMatc
   const rhs = gap ? `topk by (subject) (1, ${held(info, gap)})` : info;
   return `${lhs}\n* on (subject) group_left${labelList(labels)} ${rhs}`;
 }
+
+/**
+ * Mutes a per-subject alert while the subject is in a maintenance window (vigil_subject_maintenance is 1). Not held
+ * through gaps: an alert held back by a window that has closed must fire at once. `unless` binds looser than the
+ * `*` joins and the `unless` clauses the builders end with, so no parentheses are needed.
+ */
+export const unlessInMaintenance = (expr: string): string => `${expr}\nunless on (subject) (vigil_subject_maintenance == 1)`;

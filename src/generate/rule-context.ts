@@ -2,6 +2,7 @@
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { dependencyLabelNames } from './dependencies.js';
 import type { GenerateInput } from './input.js';
+import { unlessInMaintenance } from './promql.js';
 import { AnnotationRenderer } from './templates.js';
 
 export interface AlertingRule {
@@ -34,6 +35,8 @@ export interface RuleContext {
   scrapeJob: string;
   /** How long alerts hold their last known data through gaps (`5m`); undefined when disabled. */
   gap: string | undefined;
+  /** vigil's own address (external_url with subject_links), under which /subjects/<id> is a subject's page. */
+  statusPage: string | undefined;
 }
 
 /** The `policy` label value of built-in alerts. */
@@ -52,6 +55,7 @@ export function ruleContext(input: GenerateInput): RuleContext {
     runbookBase: input.alerting.runbook_url,
     scrapeJob: input.alerting.scrape_job,
     gap: gapMs > 0 ? formatDuration(gapMs) : undefined,
+    statusPage: input.alerting.external_url && input.alerting.subject_links ? input.alerting.external_url.replace(/\/+$/, '') : undefined,
   };
 }
 
@@ -72,4 +76,15 @@ export function orderedRule(rule: AlertingRule): AlertingRule {
     labels,
     annotations,
   };
+}
+
+/**
+ * A rule about one subject: muted while the subject is in a maintenance window, and, when external_url is vigil's
+ * status page, annotated with the subject's page (`subject_url`) for the notification templates to link.
+ */
+export function aboutSubject(rule: AlertingRule, context: RuleContext): AlertingRule {
+  const annotations = context.statusPage
+    ? { ...rule.annotations, subject_url: `${context.statusPage}/subjects/{{ $labels.subject | urlquery }}` }
+    : rule.annotations;
+  return { ...rule, expr: unlessInMaintenance(rule.expr), annotations };
 }

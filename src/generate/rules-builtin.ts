@@ -1,7 +1,7 @@
 // Built-in alerts every vigil user needs, whatever their policies: subject health and connectivity, subjects that
 // never reported, stale checks, lost sources, vigil itself down or gone, and an always-firing watchdog.
 // They carry `policy="builtin"` and go to `alerting.default_receiver` (the watchdog to `alerting.watchdog_receiver`).
-import { annotations, BUILTIN_POLICY, orderedRule, type AlertingRule, type RuleContext, type RuleGroup } from './rule-context.js';
+import { aboutSubject, annotations, BUILTIN_POLICY, orderedRule, type AlertingRule, type RuleContext, type RuleGroup } from './rule-context.js';
 import { held, joinSubjectInfo, selector } from './promql.js';
 
 export const BUILTIN_ALERTS = {
@@ -37,6 +37,9 @@ function rule(spec: BuiltinSpec, context: RuleContext): AlertingRule {
   if (spec.for !== '0s') out.for = spec.for;
   return orderedRule(out);
 }
+
+const subjectRule = (spec: BuiltinSpec, context: RuleContext): AlertingRule =>
+  spec.alert === BUILTIN_ALERTS.sourceDown ? rule(spec, context) : aboutSubject(rule(spec, context), context);
 
 export function builtinRuleGroups(context: RuleContext): RuleGroup[] {
   const join = (lhs: string) => joinSubjectInfo(lhs, context.dependencyLabels, {}, context.gap);
@@ -75,7 +78,8 @@ unless on (subject) (vigil_subject_connectivity == 0)`,
     { alert: BUILTIN_ALERTS.watchdog, expr: 'vector(1)', for: '0s', severity: 'none', template: 'watchdog' },
   ];
   return [
-    { name: 'vigil-subjects', interval: context.interval, rules: subjects.map((spec) => rule(spec, context)) },
+    // Alerts about one subject: muted in its maintenance windows, linked to its page.
+    { name: 'vigil-subjects', interval: context.interval, rules: subjects.map((spec) => subjectRule(spec, context)) },
     { name: 'vigil-meta', interval: context.interval, rules: meta.map((spec) => rule(spec, context)) },
   ];
 }

@@ -1,6 +1,6 @@
 // Prometheus alerting rules: one group per policy (notify failure | change | always) and the built-in alerts.
 //
-// Check-scoped policies use the exporter's exact consecutive counters (DESIGN §4), so `threshold` and `recovery`
+// Check-scoped policies use the exporter's exact consecutive counters (docs/metrics.md), so `threshold` and `recovery`
 // count check results, not evaluations or scrapes:
 //   fires    when vigil_check_consecutive_failures >= threshold and the check counts toward health,
 //   resolves when vigil_check_consecutive_successes >= recovery   (hysteresis through the alert's own ALERTS series).
@@ -9,7 +9,7 @@ import { camelCase, type PolicyConfig } from '../config/alerting.js';
 import { formatDuration } from '../util/duration.js';
 import type { GenerateInput } from './input.js';
 import { held, joinSubjectInfo, quote, selector, type Matchers } from './promql.js';
-import { annotations, orderedRule, ruleContext, type AlertingRule, type RuleContext, type RuleGroup } from './rule-context.js';
+import { aboutSubject, annotations, orderedRule, ruleContext, type AlertingRule, type RuleContext, type RuleGroup } from './rule-context.js';
 import { builtinRuleGroups } from './rules-builtin.js';
 
 export { BUILTIN_POLICY, type AlertingRule, type RuleFile, type RuleGroup } from './rule-context.js';
@@ -110,7 +110,7 @@ export function ruleGroups(input: GenerateInput, context: RuleContext = ruleCont
   const policyGroups = input.alerting.policies.map((policy) => ({
     name: policyGroupName(policy),
     interval: context.interval,
-    rules: [orderedRule(policyRule(policy, context))],
+    rules: [aboutSubject(orderedRule(policyRule(policy, context)), context)],
   }));
   return [...builtinRuleGroups(context), ...policyGroups];
 }

@@ -1,6 +1,6 @@
 // `vigil import clowder FILE`: converts a Clowder healthmonitor config (checks: {type: {label: config}},
 // notifiers: {type: config}) into a vigil config on stdout, with a comment for everything that has no equivalent.
-// Clowder's semantics and bugs: /work/shared/reference/clowder-octopus-walle-peers.md §A. The output is built as
+// Clowder's semantics and bugs: clowder-framework/healthmonitor checks/*.py, notifiers/*.py. The output is built as
 // a YAML document (never by string concatenation), and no secret from the Clowder file is copied into it:
 // secret-looking header values become `${ENV}` references, webhook URLs become `*_file` paths.
 import { readFile } from 'node:fs/promises';

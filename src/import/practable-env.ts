@@ -1,5 +1,5 @@
-// `vigil import practable-env`: reads practable status's STATUS_* environment variables (reference/practable.md
-// §7) and prints the equivalent vigil config. Secrets are never printed: the config refers to the same variables
+// `vigil import practable-env`: reads practable status's STATUS_* environment variables (practable/status
+// cmd/status/cmd/serve.go) and prints the equivalent vigil config. Secrets are never printed: the config refers to the same variables
 // as `${STATUS_SECRET_*}`, which vigil interpolates at load time, and the SMTP password becomes a *_file path.
 // The output is built as a YAML document, with a comment for everything that changed meaning or has no equivalent.
 import path from 'node:path';

@@ -4,6 +4,8 @@ import { EventEmitter } from 'node:events';
 import * as engine from '../engine/index.js';
 import type { EngineEvent, EngineResult, EngineSettings, EngineState, SubjectSpec } from '../engine/types.js';
 import type { SourceSink } from '../sources/types.js';
+import { Maintenance } from '../maintenance/registry.js';
+import type { MaintenanceWindow } from '../maintenance/windows.js';
 import type { StateStore } from '../store/state-store.js';
 
 export type Clock = () => number;
@@ -23,6 +25,8 @@ export class Vigil {
   admits: (subjectId: string) => boolean = () => true;
   /** Highest event seq known to be durably stored: API readers never see past it. */
   committedSeq: number;
+  /** Maintenance windows: read by the page, badges and gauge; events of a subject inside one name the window. */
+  readonly maintenance: Maintenance;
   private readonly bus = new EventEmitter();
   private tickTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -36,6 +40,7 @@ export class Vigil {
     this.state = engine.restoreState(settings, loaded.subjects, loaded.sources, loaded.seq, loaded.history);
     this.committedSeq = loaded.seq;
     store.attach(this.state);
+    this.maintenance = new Maintenance(store);
     this.bus.setMaxListeners(0);
   }
 
@@ -53,8 +58,15 @@ export class Vigil {
     return result;
   }
 
-  /** Brings configured subjects in line with the config: upsert the listed ones, remove configured ones no longer listed. */
-  syncConfiguredSubjects(specs: SubjectSpec[]): void {
+  /**
+   * Brings configured subjects in line with the config: first the renames (`renamed_from`) of subjects that still
+   * have their old id, so their history, events and manipulations follow; then upsert the listed ones and remove
+   * configured ones no longer listed. A rename whose new id already exists has happened before and is skipped.
+   */
+  syncConfiguredSubjects(specs: SubjectSpec[], renames: readonly { from: string; to: string }[] = []): void {
+    for (const { from, to } of renames) {
+      if (this.state.subjects.has(from) && !this.state.subjects.has(to)) this.apply((s, now) => engine.renameSubject(s, from, to, now));
+    }
     const wanted = new Set(specs.map((spec) => spec.id));
     for (const [id, subject] of this.state.subjects) {
       if (subject.spec.source === 'config' && !wanted.has(id)) this.apply((s, now) => engine.removeSubject(s, id, now));
@@ -104,11 +116,25 @@ export class Vigil {
 
   private record(result: EngineResult): void {
     if (result.changed.size === 0 && result.events.length === 0 && !result.changedSources?.size) return;
+    this.noteMaintenance(result.events);
     this.store.record(result);
     if (result.events.length > 0) {
       void this.publishWhenDurable(result.events);
     }
     this.scheduleTick();
+  }
+
+  /** Health keeps being recorded during maintenance; its events only say that they happened inside a window. */
+  private noteMaintenance(events: EngineEvent[]): void {
+    if (events.length === 0 || this.maintenance.list().length === 0) return;
+    let openAt = Number.NaN;
+    let open: MaintenanceWindow[] = [];
+    for (const event of events) {
+      if (event.at !== openAt) [openAt, open] = [event.at, this.maintenance.openAt(event.at)]; // a batch shares its time
+      const subject = this.state.subjects.get(event.subject);
+      const window = subject && open.length > 0 ? this.maintenance.openFor(subject.spec, event.at, open) : undefined;
+      if (window) event.maintenance = window.id;
+    }
   }
 
   private async publishWhenDurable(events: EngineEvent[]): Promise<void> {

@@ -1,4 +1,4 @@
-// The one interface between a source and the rest of vigil (DESIGN §2, §8).
+// The one interface between a source and the rest of vigil (docs/design.md, architecture).
 // A source knows its protocol; it reports what it saw through the sink and nothing else.
 import type { ConnectivitySignal, MetadataLevel, Observation, SubjectSpec } from '../engine/types.js';
 

@@ -39,6 +39,16 @@ export const MIGRATIONS: readonly Migration[] = [
       db.pragma(`application_id = ${VIGIL_APPLICATION_ID}`);
     },
   },
+  {
+    version: 2,
+    description: 'maintenance windows added through the API; events say which window they happened in',
+    up(db) {
+      db.exec(`
+        CREATE TABLE maintenance (id TEXT PRIMARY KEY, window TEXT NOT NULL) WITHOUT ROWID;
+        ALTER TABLE events ADD COLUMN maintenance TEXT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -3,6 +3,7 @@
 // `Store` (SQLite, the embedded default) and `PostgresStore` (shared by replicas) both satisfy this shape; the
 // runtime, the API and the self-monitor code against it and never against one of them.
 import type { EngineEvent, EngineResult, EngineState } from '../engine/types.js';
+import type { MaintenanceWindow } from '../maintenance/windows.js';
 import type { LoadedState, StoreOptions, StoreStats } from './store.js';
 
 export type { LoadedState, StoreOptions, StoreStats } from './store.js';
@@ -20,6 +21,11 @@ export interface StateStore {
   /** Flushed events with seq > `seq`, ascending. */
   eventsAfter(seq: number, limit: number, subject?: string): EngineEvent[] | Promise<EngineEvent[]>;
   stats(): StoreStats;
+  /** API-added maintenance windows as they were when the store was opened. */
+  loadMaintenance(): MaintenanceWindow[];
+  /** Stores a window outside the group commit; durable once it returns (SQLite) or resolves (PostgreSQL). */
+  saveMaintenance(window: MaintenanceWindow): void | Promise<void>;
+  deleteMaintenance(id: string): void | Promise<void>;
   /** Final flush, then closes; throws (or rejects) if that flush failed. */
   close(): void | Promise<void>;
 }

@@ -1,4 +1,4 @@
-// Persistence of the engine state in SQLite with group commit (DESIGN §2).
+// Persistence of the engine state in SQLite with group commit (docs/store.md).
 //
 // The engine mutates its in-memory state; `record()` only notes which subjects changed and which events happened.
 // A timer, armed only while something is dirty, writes all of it in ONE transaction every flush interval and then
@@ -12,6 +12,8 @@ import type { EngineEvent, EngineResult, EngineState, SourceState, SubjectState 
 import { StoreError, describeOpenFailure, errorMessage } from './errors.js';
 import { checkDatabaseIdentity, checkIntegrity, migrate } from './migrations.js';
 import { Tables, type FlushBatch } from './tables.js';
+import { MaintenanceTable } from './maintenance-table.js';
+import type { MaintenanceWindow } from '../maintenance/windows.js';
 
 export { StoreError } from './errors.js';
 
@@ -61,6 +63,7 @@ export class Store {
   private dirtySubjects = new Set<string>();
   private dirtySources = new Set<string>();
   private queuedEvents: EngineEvent[] = [];
+  private queuedRenames: NonNullable<EngineResult['renamed']> = [];
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -69,13 +72,16 @@ export class Store {
   private lastFlushDurationMs = 0;
   private lastFlushAt: number | undefined;
   private lastFlushError: string | undefined;
+  private readonly maintenance: MaintenanceTable;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly tables: Tables,
     readonly path: string,
     private readonly options: StoreOptions,
-  ) {}
+  ) {
+    this.maintenance = new MaintenanceTable(db, path);
+  }
 
   /** Opens (creating if absent) and migrates the database; throws StoreError on a corrupt, foreign or too-new file. */
   static open(path: string, options: StoreOptions): Store {
@@ -114,6 +120,22 @@ export class Store {
     }
   }
 
+  loadMaintenance(): MaintenanceWindow[] {
+    this.assertOpen();
+    return this.maintenance.load();
+  }
+
+  /** Stores an API maintenance window at once, outside the group commit. */
+  saveMaintenance(window: MaintenanceWindow): void {
+    this.assertOpen();
+    this.maintenance.save(window);
+  }
+
+  deleteMaintenance(id: string): void {
+    this.assertOpen();
+    this.maintenance.delete(id);
+  }
+
   /** The state the flush reads current subject and source rows from. */
   attach(state: EngineState): void {
     this.state = state;
@@ -126,6 +148,7 @@ export class Store {
     for (const id of result.changed) this.dirtySubjects.add(id);
     for (const name of result.changedSources ?? []) this.dirtySources.add(name);
     for (const event of result.events) this.queuedEvents.push(event);
+    for (const rename of result.renamed ?? []) this.queuedRenames.push(rename);
     if (this.hasPending()) this.schedule();
   }
 
@@ -206,6 +229,7 @@ export class Store {
       subjects: [...this.dirtySubjects].map((id) => ({ id, state: state?.subjects.get(id) })),
       sources: [...this.dirtySources].map((name) => ({ name, state: state?.sources.get(name) })),
       events: this.queuedEvents,
+      renames: this.queuedRenames,
       seq: this.queuedEvents.reduce((highest, event) => Math.max(highest, event.seq), state?.seq ?? 0),
       eventsPerSubject: this.options.eventsPerSubject,
     };
@@ -229,6 +253,7 @@ export class Store {
     this.dirtySubjects = new Set();
     this.dirtySources = new Set();
     this.queuedEvents = [];
+    this.queuedRenames = [];
     this.transactions += 1;
     this.lastFlushError = undefined;
     this.lastFlushAt = (this.options.now ?? Date.now)();

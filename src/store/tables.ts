@@ -12,6 +12,7 @@ interface EventRow {
   from_state: string | null;
   to_state: string;
   reason: string | null;
+  maintenance: string | null;
 }
 
 interface StateRow {
@@ -24,6 +25,8 @@ export interface FlushBatch {
   subjects: { id: string; state: SubjectState | undefined }[];
   sources: { name: string; state: SourceState | undefined }[];
   events: EngineEvent[];
+  /** Subject renames, in order: events up to `seq` move from the old id to the new one. */
+  renames: { from: string; to: string; seq: number }[];
   seq: number;
   eventsPerSubject: number;
 }
@@ -36,6 +39,7 @@ export class Tables {
   private readonly deleteSource;
   private readonly insertEvent;
   private readonly pruneSubjectEvents;
+  private readonly renameSubjectEvents;
   private readonly raiseSeq;
   private readonly selectEventsAfter;
   private readonly selectSubjectEventsAfter;
@@ -55,13 +59,16 @@ export class Tables {
     );
     this.deleteSource = db.prepare<[string]>('DELETE FROM sources WHERE name = ?');
     // OR REPLACE: an event seq seen twice must not wedge every later flush; the newer copy wins.
-    this.insertEvent = db.prepare<[number, number, string, string, string | null, string, string | null]>(
-      'INSERT OR REPLACE INTO events (seq, at, subject, type, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    this.insertEvent = db.prepare<[number, number, string, string, string | null, string, string | null, string | null]>(
+      'INSERT OR REPLACE INTO events (seq, at, subject, type, from_state, to_state, reason, maintenance) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     // Keeps the newest `limit` events of a subject: everything older than the limit-th newest goes.
     this.pruneSubjectEvents = db.prepare<{ subject: string; keep: number }>(
       `DELETE FROM events WHERE subject = @subject AND seq < (
          SELECT seq FROM events WHERE subject = @subject ORDER BY seq DESC LIMIT 1 OFFSET @keep - 1)`,
+    );
+    this.renameSubjectEvents = db.prepare<{ from: string; to: string; seq: number }>(
+      'UPDATE events SET subject = @to WHERE subject = @from AND seq <= @seq',
     );
     // max(): the global sequence never goes backwards, whatever a caller hands in.
     this.raiseSeq = db.prepare<[number]>("UPDATE meta SET value = max(value, ?) WHERE key = 'seq'");
@@ -83,8 +90,11 @@ export class Tables {
       rows += state ? this.upsertSource.run(name, JSON.stringify(state)).changes : this.deleteSource.run(name).changes;
     }
     for (const event of batch.events) {
-      rows += this.insertEvent.run(event.seq, event.at, event.subject, event.type, event.from, event.to, event.reason ?? null).changes;
+      rows += this.insertEvent.run(event.seq, event.at, event.subject, event.type, event.from, event.to, event.reason ?? null, event.maintenance ?? null)
+        .changes;
     }
+    // History follows a renamed subject; after the events above, before the old id's row (and events) are deleted.
+    for (const rename of batch.renames) rows += this.renameSubjectEvents.run(rename).changes;
     for (const { id, state } of batch.subjects) {
       if (state) {
         rows += this.upsertSubject.run(id, JSON.stringify(state)).changes;
@@ -94,7 +104,7 @@ export class Tables {
       }
     }
     const deleted = new Set(batch.subjects.filter((subject) => !subject.state).map((subject) => subject.id));
-    const withNewEvents = new Set(batch.events.map((event) => event.subject));
+    const withNewEvents = new Set([...batch.events.map((event) => event.subject), ...batch.renames.map((rename) => rename.to)]);
     for (const subject of withNewEvents) {
       if (deleted.has(subject)) continue;
       rows += this.pruneSubjectEvents.run({ subject, keep: Math.max(1, batch.eventsPerSubject) }).changes;
@@ -149,5 +159,6 @@ export class Tables {
 function toEvent(row: EventRow): EngineEvent {
   const event: EngineEvent = { seq: row.seq, at: row.at, subject: row.subject, type: row.type as EventType, from: row.from_state, to: row.to_state };
   if (row.reason !== null) event.reason = row.reason;
+  if (row.maintenance !== null) event.maintenance = row.maintenance;
   return event;
 }

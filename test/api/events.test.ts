@@ -70,6 +70,7 @@ describe('events API', () => {
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
+    const dataless: string[] = [];
     const nextFrame = async (): Promise<{ id: number; event: string; data: { subject: string } }> => {
       for (let reads = 0; reads < 100; reads++) {
         const end = buffer.indexOf('\n\n');
@@ -77,6 +78,11 @@ describe('events API', () => {
           const frame = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
           if (frame.startsWith(':')) continue;
+          // A frame without data dispatches nothing in a browser; it only sets the retry delay or the last id.
+          if (!frame.split('\n').some((line) => line.startsWith('data: '))) {
+            dataless.push(frame);
+            continue;
+          }
           const field = (name: string) => frame.split('\n').find((line) => line.startsWith(`${name}: `))!.slice(name.length + 2);
           return { id: Number(field('id')), event: field('event'), data: JSON.parse(field('data')) };
         }
@@ -88,6 +94,8 @@ describe('events API', () => {
     };
     const replayed = await nextFrame();
     assert.equal(replayed.id, last_seq);
+    // The prelude gives a browser its resume point even if the stream drops before any event arrives.
+    assert.deepEqual(dataless, [`retry: 1000\nid: ${last_seq - 1}`]);
     await push('ev-sse', 'crit');
     // The push causes a connectivity and a health event; both arrive, with consecutive ids.
     let expected = last_seq + 1;

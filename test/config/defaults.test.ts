@@ -48,8 +48,11 @@ describe('config defaults', () => {
       disconnectGrace: 30_000,
       eventsPerSubject: 100,
       dependencyLag: 300_000,
+      overhead: 0,
+      accuracy: 0,
+      pushPeriod: 0,
     });
-    assert.deepEqual(config.timing, { freshness: 2, overhead: 0, accuracy: 0, pushPeriod: 0 });
+    assert.deepEqual(config.renames, []);
     assert.deepEqual(config.subjects, []);
     assert.deepEqual(config.targets, []);
   });
@@ -82,7 +85,11 @@ describe('config defaults', () => {
     assert.deepEqual(config.api, { tokens: [{ name: 'ci', token: 'abc', scopes: ['observe', 'metadata'] }], maxBodyBytes: 512 * 1024 });
     assert.equal(config.settings.freshness, 3);
     assert.equal(config.settings.dependencyLag, 120_000);
-    assert.deepEqual(config.timing, { freshness: 3, overhead: 1000, accuracy: 500, pushPeriod: 10_000 });
+    assert.deepEqual(
+      [config.settings.overhead, config.settings.accuracy, config.settings.pushPeriod],
+      [1000, 500, 10_000],
+      'defaults.overhead, accuracy and push_period reach the engine settings',
+    );
     assert.deepEqual(config.subjects[1], { id: 'sw3', kind: 'switch', labels: {}, dependsOn: [{ id: 'r7', lag: 120_000 }], source: 'config' });
     assert.deepEqual(config.subjects[2], {
       id: 'host-17',

@@ -1,6 +1,6 @@
 // Scenario 3: a `change` policy on an experiment-like subject whose checks are pushed through the API: one
 // notification per change, both ways (firing, and resolved after the recovery count), none in between; the e-mail
-// of each lists every current problem and the status link.
+// of each lists every current problem and the status link, and links each problem to its subject's page.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { alertsNamed, assertQuiet, waitForNotifications } from './helpers/expect.js';
@@ -58,6 +58,9 @@ test('e2e: change policy notifies once per change both ways; the e-mail lists ev
     assert.match(mail.text, /Current problems \(1\):\n {2}- experiment pend-01: check camera failed 2 consecutive times/);
     assert.ok(mail.text.includes(`Status: ${EXTERNAL_URL}`), mail.text);
     assert.ok(mail.html.includes(`href="${EXTERNAL_URL}"`), mail.html);
+    // external_url is vigil (subject_links defaults to true): each problem links to its subject's page.
+    assert.ok(mail.text.includes(`subject: ${EXTERNAL_URL}/subjects/pend-01`), mail.text);
+    assert.ok(mail.html.includes(`href="${EXTERNAL_URL}/subjects/pend-01"`), mail.html);
     await assertQuiet(stack, '/oncall', {}, 3_000, 'one notification per change');
 
     // stream fails twice too: one notification, whose e-mail lists both current problems.

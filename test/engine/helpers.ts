@@ -7,7 +7,7 @@ export const M = 60 * S;
 export const H = 60 * M;
 export const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 
-/** Defaults as in DESIGN §5, but without start-up grace so most tests see real health at once. */
+/** Defaults as in docs/config.md, but without start-up grace so most tests see real health at once. */
 export function settings(overrides: Partial<EngineSettings> = {}): EngineSettings {
   return {
     freshness: 2,

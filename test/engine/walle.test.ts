@@ -79,17 +79,22 @@ test('Wall-E: a host behind a switch that just recovered is suppressed until the
 
   // The host reports ok, observed after the recovery, but the switch is still settling.
   clock.advance(1 * M);
+  const hostOkAt = clock.now;
   recorder.record(engine.applyObservation(state, observation('host-17', 'ssh', 'ok', { ...slow, observedAt: clock.now }), clock.now));
   assert.equal(host.checks.ssh!.notCountedReason, 'dependency');
   assert.equal(host.health, 'unknown');
-  assert.match(host.healthReason!, /sw3 settling/);
-  assert.equal(engine.nextDeadline(state), switchRecoveredAt + 5 * M + 1, 'the end of the settle lag is a deadline');
+  // Two clocks: the switch settles at recovery + 5 m, but the host's own ok is only 1 m old then: its lag ends later.
+  assert.match(host.healthReason!, /ok for less than sw3's lag 5m/);
+  assert.equal(engine.nextDeadline(state), hostOkAt + 5 * M + 1, 'the end of the wait is a deadline');
 
-  clock.now = switchRecoveredAt + 5 * M; // lag not yet exceeded
+  clock.now = switchRecoveredAt + 5 * M + 1; // the switch has settled; the host's ok has not
+  recorder.record(engine.tick(state, clock.now));
+  assert.equal(host.health, 'unknown');
+  clock.now = hostOkAt + 5 * M; // lag not yet exceeded
   recorder.record(engine.tick(state, clock.now));
   assert.equal(host.health, 'unknown');
 
-  clock.now = switchRecoveredAt + 5 * M + 1;
+  clock.now = hostOkAt + 5 * M + 1;
   recorder.record(engine.tick(state, clock.now));
   assert.equal(host.checks.ssh!.counted, true);
   assert.equal(host.health, 'healthy');
@@ -160,6 +165,7 @@ test("Wall-E: an unreachable source's checks are dropped after source_drop_after
     assert.equal(check.status, 'unknown');
     assert.equal(check.counted, false);
     assert.equal(check.notCountedReason, 'dropped');
+    assert.deepEqual(check.notCounted?.times, { received_at: T0, dropped_at: T0 + 16 * M });
   }
   assert.equal(host.health, 'unknown');
   assert.ok(dropped.changed.has('host-9'));

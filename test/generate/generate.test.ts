@@ -19,7 +19,7 @@ const ruleNamed = (name: string) => allRules.find((rule) => rule.alert === name)
 const am = parse(files.get('rules/alertmanager.yml')!) as AlertmanagerConfig;
 
 describe('generate()', () => {
-  it('writes the files of DESIGN §6', () => {
+  it('writes the files docs/alerting.md lists', () => {
     assert.deepEqual([...files.keys()], [
       'grafana/dashboards/vigil-agents.json',
       'grafana/dashboards/vigil-eventmesh.json',

@@ -1,5 +1,5 @@
-// The committed rules/ and grafana/ are exactly what `vigil generate-rules` makes of the example vigil.yml.
-// On failure: run `npm run build && node dist/src/cli.js generate-rules` at the top level and commit the result.
+// The committed rules/ and grafana/ are exactly what `vigil generate-rules` makes of examples/vigil.yml.
+// On failure: run `npm run generate-example` at the top level and commit the result.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,13 +19,13 @@ const tree = (root: string) =>
   new Map(['rules', 'grafana'].flatMap((top) => listFiles(join(root, top)).map((path) => [relative(root, path), readFileSync(path, 'utf8')] as const)));
 
 describe('committed output', () => {
-  it('rules/ and grafana/ equal a fresh generate-rules of vigil.yml', async () => {
+  it('rules/ and grafana/ equal a fresh generate-rules of examples/vigil.yml', async () => {
     const out = mkdtempSync(join(tmpdir(), 'vigil-golden-'));
-    const code = await generateRulesCommand({ configPath: join(REPO_ROOT, 'vigil.yml'), out });
+    const code = await generateRulesCommand({ configPath: join(REPO_ROOT, 'examples', 'vigil.yml'), out });
     assert.equal(code, 0);
     const fresh = tree(out);
     const committed = tree(REPO_ROOT);
-    const hint = 'regenerate with `node dist/src/cli.js generate-rules` at the top level and commit';
+    const hint = 'regenerate with `npm run generate-example` at the top level and commit';
     assert.deepEqual([...committed.keys()].sort(), [...fresh.keys()].sort(), `files differ: ${hint}`);
     for (const [path, content] of fresh) assert.equal(committed.get(path), content, `${path} differs: ${hint}`);
   });

@@ -1,13 +1,15 @@
 // The dashboards parse as classic Grafana dashboard JSON (a structural schema of the fields Grafana needs to load
-// and lay them out) and query only metrics that vigil exposes (DESIGN §4), as do the alert rules.
+// and lay them out) and query only metrics that vigil exposes (the families its renderers write, which
+// test/exporter/metrics/contract.test.ts keeps in step with docs/metrics.md), as do the alert rules.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { generate } from '../../src/generate/index.js';
 import type { RuleFile } from '../../src/generate/rules.js';
+import { exposedFamilies } from '../exporter/metrics/contract.js';
 import { fixtureInput, REPO_ROOT } from './helpers.js';
 
 const DATASOURCE_REF = z.strictObject({ type: z.literal('prometheus'), uid: z.literal('${datasource}') });
@@ -56,15 +58,8 @@ const dashboards = readdirSync(dashboardsDir)
   .sort()
   .map((name) => ({ name, dashboard: dashboardSchema.parse(JSON.parse(readFileSync(join(dashboardsDir, name), 'utf8'))) as DashboardJson }));
 
-/** Metric names of DESIGN §4 (the contract), read from the design document itself. */
-function contractMetrics(): Set<string> {
-  const candidates = [join(REPO_ROOT, '..', 'shared', 'DESIGN.md'), join(REPO_ROOT, 'DESIGN.md')];
-  const file = candidates.find((path) => existsSync(path));
-  assert.ok(file, `DESIGN.md (the metric contract) not found in ${candidates.join(' or ')}`);
-  const text = readFileSync(file, 'utf8');
-  const section = text.slice(text.indexOf('## 4. Metrics'), text.indexOf('## 5.'));
-  return new Set([...section.matchAll(/`(vigil_[a-z_]+)(?:\{[^`]*\})?`/g)].map((match) => match[1]!));
-}
+/** The metric contract: every family vigil's renderers write (see test/exporter/metrics/contract.ts). */
+const contractMetrics = exposedFamilies;
 
 const PROMQL_WORDS = new Set([
   // aggregations, functions and keywords used by the generator; anything else that looks like a name is a metric
@@ -126,9 +121,9 @@ describe('Grafana dashboards', () => {
     }
   });
 
-  it('query only metrics of DESIGN §4, and the overview covers health, connectivity, warnings and changes', () => {
-    const contract = contractMetrics();
-    assert.ok(contract.size > 30, 'DESIGN §4 parsed');
+  it('query only metrics vigil exposes, and the overview covers health, connectivity, warnings and changes', async () => {
+    const contract = await contractMetrics();
+    assert.ok(contract.size > 30, 'the renderers wrote the contract');
     const used = new Set<string>();
     for (const { dashboard } of dashboards) {
       for (const panel of dashboard.panels) {
@@ -169,8 +164,8 @@ describe('Grafana dashboards', () => {
 });
 
 describe('alert rules', () => {
-  it('select only metrics of DESIGN §4, ALERTS and up', () => {
-    const contract = contractMetrics();
+  it('select only metrics vigil exposes, ALERTS and up', async () => {
+    const contract = await contractMetrics();
     const rules = parse(generate(fixtureInput('policies'), { format: 'prometheus' }).get('rules/vigil.rules.yml')!) as RuleFile;
     for (const rule of rules.groups.flatMap((group) => group.rules)) {
       for (const name of metricNames(rule.expr)) {

@@ -4,13 +4,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { generate, generateInputFromRaw, loadTemplates, type GenerateInput } from '../../src/generate/index.js';
 import type { RawGenerateConfig } from '../../src/generate/input.js';
+import { REPO_ROOT } from '../helpers/repo-root.js';
 
-/** Tests run from dist/test/generate/: the sources are three levels up. */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export { REPO_ROOT };
 export const TEST_DIR = join(REPO_ROOT, 'test', 'generate');
 export const TEST_VERSION = '0.0.0-test';
 

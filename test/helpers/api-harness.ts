@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { EngineSettings, SubjectSpec } from '../../src/engine/types.js';
 import { Authorizer, type ApiToken } from '../../src/exporter/auth.js';
 import { createApp, type VigilApp } from '../../src/exporter/server.js';
-import { Vigil } from '../../src/runtime/vigil.js';
+import { Vigil, type Clock } from '../../src/runtime/vigil.js';
 import { Store } from '../../src/store/store.js';
 
 export const TEST_SETTINGS: EngineSettings = {
@@ -30,16 +30,29 @@ export interface Harness {
   base: string;
   vigil: Vigil;
   web: VigilApp;
+  server: Server;
   dir: string;
   request(method: string, path: string, options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Response>;
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { subjects?: SubjectSpec[]; maxBodyBytes?: number } = {}): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-api-'));
+export interface HarnessOptions {
+  subjects?: SubjectSpec[];
+  /** Config `renamed_from` entries applied at start. */
+  renames?: { from: string; to: string }[];
+  maxBodyBytes?: number;
+  settings?: Partial<EngineSettings>;
+  /** An injected clock for the engine (the store and the HTTP server keep real time). */
+  clock?: Clock;
+  /** Reuse this directory's state file (a restart); it is then left in place on close. */
+  dir?: string;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'vigil-api-'));
   const store = Store.open(join(dir, 'vigil.db'), { flushIntervalMs: 5, eventsPerSubject: 100 });
-  const vigil = new Vigil(store, TEST_SETTINGS);
-  vigil.syncConfiguredSubjects(options.subjects ?? []);
+  const vigil = new Vigil(store, { ...TEST_SETTINGS, ...options.settings }, options.clock);
+  vigil.syncConfiguredSubjects(options.subjects ?? [], options.renames);
   const web = createApp(vigil, { auth: new Authorizer(TOKENS), maxBodyBytes: options.maxBodyBytes ?? 64 * 1024, version: 'test', logError: () => undefined });
   web.setReady(true);
   const server = await new Promise<Server>((resolve) => {
@@ -53,6 +66,7 @@ export async function startHarness(options: { subjects?: SubjectSpec[]; maxBodyB
     base,
     vigil,
     web,
+    server,
     dir,
     request(method, path, { token, body, raw, headers = {} } = {}) {
       const allHeaders: Record<string, string> = { ...headers };
@@ -66,7 +80,7 @@ export async function startHarness(options: { subjects?: SubjectSpec[]; maxBodyB
       await new Promise<void>((resolve) => server.close(() => resolve()));
       vigil.stop();
       store.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -26,9 +26,9 @@ export async function spawnServe(args: string[], options: { cwd?: string; timeou
       if (!line) return;
       clearTimeout(timer);
       child.stdout!.off('data', look);
-      const listen = (JSON.parse(line) as { listen: string }).listen;
+      const { listen, scheme = 'http' } = JSON.parse(line) as { listen: string; scheme?: string };
       const port = listen.slice(listen.lastIndexOf(':') + 1);
-      resolve(`http://127.0.0.1:${port}`);
+      resolve(`${scheme}://127.0.0.1:${port}`);
     };
     child.stdout!.on('data', look);
     void exited.then(({ code }) => {

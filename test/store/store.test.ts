@@ -2,7 +2,9 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import * as engine from '../../src/engine/index.js';
 import { Store } from '../../src/store/store.js';
+import { TEST_SETTINGS } from '../helpers/api-harness.js';
 import { makeEvent, makeSource, makeState, makeSubject, tempDir, upsert } from './fixtures/factory.js';
 
 const temp = tempDir();
@@ -119,6 +121,35 @@ describe('Store', () => {
     assert.deepEqual(loaded.history.map((event) => event.subject), ['keep']);
     assert.equal(loaded.seq, 2);
     store.close();
+  });
+
+  it('moves the events of a renamed subject to its new id, also when the old id is reused in the same flush', async () => {
+    const path = freshPath();
+    const store = Store.open(path, OPTIONS);
+    const state = engine.createState({ ...TEST_SETTINGS, startupGrace: 0 });
+    store.attach(state);
+    const T = Date.UTC(2026, 0, 1);
+    store.record(engine.applyObservation(state, { subject: 'db1', check: 'ssh', status: 'ok', period: 60_000 }, T));
+    await store.commit();
+    // In one flush interval: rename db1 → db2, then a new db1 appears and reports.
+    store.record(engine.renameSubject(state, 'db1', 'db2', T + 1000));
+    store.record(engine.applyObservation(state, { subject: 'db1', check: 'ssh', status: 'crit', period: 60_000 }, T + 2000));
+    await store.commit();
+    store.close();
+
+    const reopened = Store.open(path, OPTIONS);
+    const loaded = reopened.load();
+    const restored = engine.restoreState(TEST_SETTINGS, loaded.subjects, loaded.sources, loaded.seq, loaded.history);
+    const summary = (id: string) => restored.history.get(id)?.filter((e) => e.type !== 'connectivity').map((e) => [e.type, e.from, e.to]);
+    assert.deepEqual(
+      summary('db2'),
+      [['health', null, 'healthy'], ['rename', 'db1', 'db2'], ['health', 'healthy', 'unknown']],
+      'the old history follows, then the rename (after which old results wait out the rename lag)',
+    );
+    assert.deepEqual(summary('db1'), [['health', null, 'unhealthy']], 'the new db1 keeps only its own events');
+    assert.equal(restored.subjects.get('db2')!.renamedFrom, 'db1');
+    assert.deepEqual(reopened.eventsAfter(0, 10, 'db2').map((e) => e.type), ['connectivity', 'health', 'rename', 'health']);
+    reopened.close();
   });
 
   it('prunes each subject to eventsPerSubject, oldest first, in the same transaction', async () => {

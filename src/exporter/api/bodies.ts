@@ -1,6 +1,6 @@
-// Request bodies of the push API (DESIGN §6), validated strictly: an unknown field is a mistake worth reporting.
+// Request bodies of the push API (the README's Push API), validated strictly: an unknown field is a mistake worth reporting.
 import { z } from 'zod';
-import { CHECK_STATUSES } from '../../engine/types.js';
+import { CHECK_STATUSES, type Observation, type Timing } from '../../engine/types.js';
 import { labelsSchema, labelsToStrings } from '../../config/fields.js';
 import { kindSchema, subjectIdSchema } from '../../config/subjects.js';
 import { parseDuration, parseTime } from '../../util/duration.js';
@@ -11,7 +11,7 @@ export const DEFAULT_PUSH_PERIOD_MS = 60_000;
 // Ids follow the config's rules, so anything the config can name the API can address, and the other way round.
 export const idSchema = subjectIdSchema;
 
-const time = z.union([z.string(), z.number()]).transform((value, ctx) => {
+export const time = z.union([z.string(), z.number()]).transform((value, ctx) => {
   try {
     return parseTime(value);
   } catch (error) {
@@ -35,22 +35,54 @@ export const subjectBody = z.strictObject({
   kind: kindSchema,
   labels: labels.optional(),
   depends_on: z.array(z.union([idSchema, z.strictObject({ id: idSchema, lag: duration })])).max(32).optional(),
+  // Timing of every check of the subject, as config subjects have it (defaults come from config `defaults:`).
+  overhead: duration.optional(),
+  accuracy: duration.optional(),
+  push_period: duration.optional(),
 });
+
+/** The engine's view of a subject body's timing overrides; undefined when it gives none. */
+export function subjectTiming(body: { overhead?: number | undefined; accuracy?: number | undefined; push_period?: number | undefined }): Partial<Timing> | undefined {
+  const timing: Partial<Timing> = {};
+  if (body.overhead !== undefined) timing.overhead = body.overhead;
+  if (body.accuracy !== undefined) timing.accuracy = body.accuracy;
+  if (body.push_period !== undefined) timing.pushPeriod = body.push_period;
+  return Object.keys(timing).length > 0 ? timing : undefined;
+}
 
 const metrics = z
   .record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'metric keys are lower-case snake_case'), z.number().refine(Number.isFinite, 'must be finite'))
   .refine((value) => Object.keys(value).length <= 32, 'at most 32 metrics per check');
 
-export const checkBody = z.strictObject({
-  status: z.enum(CHECK_STATUSES as [string, ...string[]]),
-  message: z.string().max(1024).optional(),
-  observed_at: time.optional(),
-  period: duration.refine((ms) => ms > 0, 'period must be positive').optional(),
-  metrics: metrics.optional(),
-});
+export const checkBody = z
+  .strictObject({
+    status: z.enum(CHECK_STATUSES as [string, ...string[]]),
+    message: z.string().max(1024).optional(),
+    observed_at: time.optional(),
+    period: duration.refine((ms) => ms > 0, 'period must be positive').optional(),
+    // The hw-watcher rule: the result expires at the earlier of observed_at + max_age and received_at + freshness × period.
+    max_age: duration.refine((ms) => ms > 0, 'max_age must be positive').optional(),
+    // The result is effective from observed_at − accuracy (or, without observed_at, accuracy earlier than otherwise).
+    accuracy: duration.optional(),
+    metrics: metrics.optional(),
+  })
+  .refine((body) => body.max_age === undefined || body.observed_at !== undefined, {
+    message: 'max_age bounds the age of observed_at: give observed_at too',
+    path: ['max_age'],
+  });
+
+/** The engine's view of a pushed result's timing fields (API bodies and agent messages alike). */
+export function pushedTiming(body: { max_age?: number | undefined; accuracy?: number | undefined }): Pick<Observation, 'maxAge' | 'timing'> {
+  const fields: Pick<Observation, 'maxAge' | 'timing'> = {};
+  if (body.max_age !== undefined) fields.maxAge = body.max_age;
+  if (body.accuracy !== undefined) fields.timing = { accuracy: body.accuracy };
+  return fields;
+}
 
 export const observationBody = checkBody.extend({ subject: idSchema, check: idSchema });
 export const observationsBody = z.array(observationBody).min(1).max(10_000);
+
+export const renameBody = z.strictObject({ to: idSchema });
 
 export const connectivityBody = z.strictObject({
   state: z.enum(['available', 'unavailable']),

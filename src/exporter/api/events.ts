@@ -73,7 +73,9 @@ export function eventRoutes(vigil: Vigil): { router: Router; streams: EventStrea
     const after = parseParam(seqParam, req.query['after'] ?? fromHeader ?? vigil.committedSeq, 'after');
     const subject = subjectFilter(req.query['subject']);
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
-    res.flushHeaders();
+    // Browsers: reconnect after 1 s (not their default 3 s), and resume after `after` even if no event came before
+    // the drop (an `id:` without data sets EventSource's Last-Event-ID and dispatches nothing).
+    res.write(`retry: 1000\nid: ${after}\n\n`);
 
     let sent = after;
     const send = (events: EngineEvent[]) => {

@@ -1,19 +1,46 @@
 // JSON shapes the API answers with: configuration and volatile health kept apart so their ETags move independently.
 import { createHash } from 'node:crypto';
-import type { CheckState, EngineEvent, SubjectState } from '../../engine/types.js';
+import type { CheckState, EngineEvent, NotCounted, SubjectState } from '../../engine/types.js';
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+const seconds = (ms: number | undefined): number | null => (ms === undefined ? null : ms / 1000);
 
 export function subjectConfigView(subject: SubjectState) {
   const { spec } = subject;
+  const timing = spec.timing ?? {};
   return {
     id: spec.id,
     kind: spec.kind,
     labels: spec.labels,
     depends_on: spec.dependsOn.map((d) => ({ id: d.id, lag_seconds: d.lag / 1000 })),
+    // The subject's own timing overrides (null: the config defaults apply).
+    timing: {
+      freshness: timing.freshness ?? null,
+      overhead_seconds: seconds(timing.overhead),
+      accuracy_seconds: seconds(timing.accuracy),
+      push_period_seconds: seconds(timing.pushPeriod),
+    },
     source: spec.source,
     created_at: iso(subject.createdAt),
     renamed_at: iso(subject.renamedAt),
+    renamed_from: subject.renamedFrom ?? null,
+  };
+}
+
+/** Which rule kept the check from counting, with the times it compared (ISO) and its lag, when it has one. */
+function notCountedView(detail: NotCounted | undefined) {
+  if (detail === undefined) return null;
+  const times: Record<string, string | null> = {};
+  for (const [name, at] of Object.entries(detail.times)) times[name] = iso(at);
+  return {
+    reason: detail.reason,
+    rule: detail.rule,
+    ...(detail.dependency !== undefined && { dependency: detail.dependency }),
+    ...(detail.dependencyHealth !== undefined && { dependency_health: detail.dependencyHealth }),
+    ...(detail.manipulation !== undefined && { manipulation: detail.manipulation }),
+    ...(detail.lag !== undefined && { lag_seconds: seconds(detail.lag) }),
+    ...times,
+    counts_from: iso(detail.countsFrom),
   };
 }
 
@@ -23,9 +50,17 @@ function checkView(check: CheckState) {
     reported_status: check.reported,
     counted: check.counted,
     not_counted_reason: check.notCountedReason ?? null,
+    not_counted: notCountedView(check.notCounted),
     message: check.message ?? null,
     source: check.source,
     period_seconds: check.period / 1000,
+    max_age_seconds: seconds(check.maxAge),
+    timing: {
+      freshness: check.timing.freshness,
+      overhead_seconds: seconds(check.timing.overhead),
+      accuracy_seconds: seconds(check.timing.accuracy),
+      push_period_seconds: seconds(check.timing.pushPeriod),
+    },
     observed_at: iso(check.observedAt),
     received_at: iso(check.receivedAt),
     status_changed_at: iso(check.statusChangedAt),
@@ -74,6 +109,7 @@ export function eventView(event: EngineEvent) {
     from: event.from,
     to: event.to,
     reason: event.reason ?? null,
+    maintenance: event.maintenance ?? null,
   };
 }
 

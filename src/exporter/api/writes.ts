@@ -15,7 +15,10 @@ import {
   manipulationBody,
   metadataBody,
   observationsBody,
+  pushedTiming,
+  renameBody,
   subjectBody,
+  subjectTiming,
 } from './bodies.js';
 import { parseBody, parseParam } from './parse.js';
 import { subjectConfigView, subjectHealthView } from './views.js';
@@ -36,6 +39,7 @@ function toObservation(subject: string, check: string, body: CheckBody): Observa
     ...(body.message !== undefined && { message: body.message }),
     ...(body.observed_at !== undefined && { observedAt: body.observed_at }),
     ...(body.metrics !== undefined && { metrics: body.metrics }),
+    ...pushedTiming(body),
   };
 }
 
@@ -63,6 +67,8 @@ export function writeRoutes(vigil: Vigil, auth: Authorizer, maxBodyBytes: number
       existing(dependency.id);
     }
     const spec: SubjectSpec = { id, kind: body.kind, labels: body.labels ?? {}, dependsOn, source: before?.spec.source ?? 'api' };
+    const timing = subjectTiming(body);
+    if (timing !== undefined) spec.timing = timing;
     await vigil.applyDurably((s, now) => engine.upsertSubject(s, spec, now));
     res.status(before ? 200 : 201).json(subjectConfigView(existing(id)));
   });
@@ -72,6 +78,22 @@ export function writeRoutes(vigil: Vigil, auth: Authorizer, maxBodyBytes: number
     if (subject.spec.source === 'config') throw conflict(`subject "${subject.spec.id}" is defined in the config file; remove it there`);
     await vigil.applyDurably((s, now) => engine.removeSubject(s, subject.spec.id, now));
     res.status(204).end();
+  });
+
+  // Only subjects the API owns: config-owned ones are renamed with `renamed_from` in the file, and a source that owns
+  // a subject would recreate it under the old id on its next report.
+  router.post('/subjects/:id/rename', auth.require('admin'), async (req, res) => {
+    const subject = existing(parseParam(subjectId, req.params.id, 'subject id'));
+    const body = parseBody(renameBody, req.body, 'rename');
+    const from = subject.spec.id;
+    if (subject.spec.source === 'config') {
+      throw conflict(`subject "${from}" is defined in the config file; rename it there (id: ${body.to}, renamed_from: ${from})`);
+    }
+    if (subject.spec.source !== 'api') throw conflict(`subject "${from}" is owned by source "${subject.spec.source}", which names it; rename it there`);
+    if (vigil.state.subjects.has(body.to)) throw conflict(`subject "${body.to}" already exists`);
+    await vigil.applyDurably((s, now) => engine.renameSubject(s, from, body.to, now));
+    res.setHeader('Location', `/api/v1/subjects/${encodeURIComponent(body.to)}`);
+    res.json(subjectConfigView(existing(body.to)));
   });
 
   router.post('/observations', auth.require('observe'), async (req, res) => {

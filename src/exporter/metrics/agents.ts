@@ -1,4 +1,4 @@
-// The agents' own families (DESIGN §4): open connections, connections accepted, and the on_available webhook.
+// The agents' own families (docs/metrics.md): open connections, connections accepted, and the on_available webhook.
 // Small and unlabelled (the webhook result is a fixed set), rendered from counters the agents extension keeps.
 import { formatValue } from './text-format.js';
 

@@ -1,5 +1,6 @@
-// The per-subject, per-check and per-source families of DESIGN §4 that the fast renderer writes, in output
+// The per-subject, per-check and per-source families of docs/metrics.md that the fast renderer writes, in output
 // order. Names, types and HELP live here once; docs/metrics.md describes the same list for people.
+import type { ProbeMetric } from '../../sources/targets/probe.js';
 import { familyHeader } from './text-format.js';
 import { piece, type Piece } from './writer.js';
 
@@ -48,6 +49,7 @@ export const PROBE_FAMILIES = {
   httpStatusCode: family('vigil_probe_http_status_code', 'gauge', 'HTTP status code of the last probe response.'),
   icmpPacketLoss: family('vigil_probe_icmp_packet_loss_ratio', 'gauge', 'Fraction of ICMP echo requests of the last probe that got no reply.'),
   icmpRtt: family('vigil_probe_icmp_rtt_seconds', 'gauge', 'ICMP round-trip time of the last probe by statistic (min, avg, max).'),
+  tlsCertExpiry: family('vigil_probe_tls_cert_expiry_timestamp_seconds', 'gauge', 'Unix time the earliest certificate of the chain presented to the last probe expires.'),
 } as const;
 
 /** Check `metrics` keys → probe family; the rtt keys share one family and differ by `stat`. */
@@ -56,12 +58,13 @@ export const PROBE_METRIC_KEYS = {
   responseBytes: 'response_bytes',
   httpStatusCode: 'http_status_code',
   icmpPacketLoss: 'icmp_packet_loss_ratio',
-} as const;
+  tlsCertExpiry: 'tls_cert_expiry_timestamp_seconds',
+} as const satisfies Record<string, ProbeMetric>;
 export const ICMP_RTT_KEYS: readonly (readonly [stat: string, key: string])[] = [
   ['min', 'icmp_rtt_min_seconds'],
   ['avg', 'icmp_rtt_avg_seconds'],
   ['max', 'icmp_rtt_max_seconds'],
-];
+] satisfies (readonly [string, ProbeMetric])[];
 
 export const SOURCE_FAMILIES = {
   up: family('vigil_source_up', 'gauge', '1 when the source instance can reach what it watches, else 0.'),

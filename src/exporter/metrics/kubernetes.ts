@@ -1,4 +1,4 @@
-// The Kubernetes families of DESIGN §4, rendered at scrape time from the state the kubernetes sources keep:
+// The Kubernetes families of docs/metrics.md, rendered at scrape time from the state the kubernetes sources keep:
 // vigil_kube_object_ready (StateSet true/false/unknown per watched object) and the vigil_eventmesh_heartbeat_*
 // families per application and namespace. Labels are object names only: never a message, URL or secret.
 import { escapeLabelValue, familyHeader, formatSecondsFromMs, formatValue } from './text-format.js';

@@ -1,4 +1,4 @@
-// The practable families of DESIGN §4, rendered at scrape time from the state the practable source keeps:
+// The practable families of docs/metrics.md, rendered at scrape time from the state the practable source keeps:
 // per stream the estimated time of its last transmission and its frame rate, per experiment its availability,
 // and counters of stats frames and of availability updates. Labels are experiment and stream names only.
 import { escapeLabelValue, familyHeader, formatSecondsFromMs, formatValue } from './text-format.js';

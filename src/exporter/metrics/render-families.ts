@@ -168,6 +168,7 @@ export function renderProbes(v: Visible, w: ExpositionWriter): number {
   series += probeFamily(v, w, p.responseBytes, PROBE_METRIC_KEYS.responseBytes);
   series += probeFamily(v, w, p.httpStatusCode, PROBE_METRIC_KEYS.httpStatusCode);
   series += probeFamily(v, w, p.icmpPacketLoss, PROBE_METRIC_KEYS.icmpPacketLoss);
+  series += probeFamily(v, w, p.tlsCertExpiry, PROBE_METRIC_KEYS.tlsCertExpiry);
   series += optionalFamily(w, p.icmpRtt, () => {
     const { checks, checkLabels: labels } = v;
     let written = 0;

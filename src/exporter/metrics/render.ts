@@ -1,4 +1,4 @@
-// The fast renderer of the large families of DESIGN §4: one walk over the engine state gathers the visible
+// The fast renderer of the large families of docs/metrics.md: one walk over the engine state gathers the visible
 // subjects and checks with their cached label sets, then each family is written in one contiguous block
 // (render-families.ts). Hot loops copy cached bytes and print numbers; escaping happens only when a subject's
 // spec changes.

@@ -21,6 +21,8 @@ export interface MetricsEndpointOptions {
   state: () => EngineState;
   storeStats: () => StoreStatsLike;
   version: string;
+  /** Further labels of vigil_build_info, e.g. `{ demo: 'simulated' }` while `vigil serve --demo` runs. */
+  buildLabels?: Readonly<Record<string, string>>;
   /** Further complete families (text exposition with HELP and TYPE) appended to every scrape: extensions. */
   extra?: ReadonlyArray<() => string>;
   /** Clock for vigil_scrape_duration_seconds, in milliseconds; tests inject one. */
@@ -64,10 +66,8 @@ export function createMetricsEndpoint(opts: MetricsEndpointOptions): MetricsEndp
     return snapshot;
   };
 
-  new Gauge({ name: 'vigil_build_info', help: 'Always 1; the version of vigil that is running.', labelNames: ['version'], registers }).set(
-    { version: opts.version },
-    1,
-  );
+  const buildLabels = { ...opts.buildLabels, version: opts.version };
+  new Gauge({ name: 'vigil_build_info', help: 'Always 1; the version of vigil that is running.', labelNames: Object.keys(buildLabels), registers }).set(buildLabels, 1);
 
   const storeCounter = (name: string, help: string, read: (s: StoreStatsLike) => number): void => {
     new Counter({

@@ -2,7 +2,7 @@
 // Agent → vigil: heartbeat, check, metadata, metadata_delete. vigil → agent: welcome, error.
 import { z } from 'zod';
 import type { CheckStatus, Observation } from '../../engine/types.js';
-import { DEFAULT_PUSH_PERIOD_MS, checkBody, idSchema, metadataBody } from '../../exporter/api/bodies.js';
+import { DEFAULT_PUSH_PERIOD_MS, checkBody, idSchema, metadataBody, pushedTiming } from '../../exporter/api/bodies.js';
 
 const metadataKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'metadata keys are 1-64 letters, digits and _ . -');
 
@@ -46,6 +46,8 @@ export function checkObservation(subject: string, message: CheckMessage, freshne
   if (message.message !== undefined) observation.message = message.message;
   if (message.observed_at !== undefined) observation.observedAt = message.observed_at;
   if (message.metrics !== undefined) observation.metrics = message.metrics;
-  if (freshness !== undefined) observation.timing = { freshness };
+  const { maxAge, timing } = pushedTiming(message);
+  if (maxAge !== undefined) observation.maxAge = maxAge;
+  if (timing !== undefined || freshness !== undefined) observation.timing = { ...timing, ...(freshness !== undefined && { freshness }) };
   return observation;
 }

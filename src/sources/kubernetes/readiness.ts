@@ -1,4 +1,4 @@
-// Is an object ready? One rule per object family (reference/kubernetes-kyma.md §1, §3, §4.6):
+// Is an object ready? One rule per object family (docs/kubernetes.md; knative/pkg apis/condition_set.go):
 //  - knative-style conditions (Trigger, Broker, HTTPSource, any custom resource): a deleting object is not ready,
 //    conditions are trusted only when status.observedGeneration equals metadata.generation, and only Ready=True
 //    is ready; Unknown is not (knative/specs error-signalling: Unknown = reconciliation not complete).

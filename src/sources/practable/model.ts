@@ -1,4 +1,5 @@
-// practable experiments as vigil judges them (DESIGN §3 mapped from status's model, reference §6): pure state that
+// practable experiments as vigil judges them (docs/health-model.md mapped from practable/status
+// v0.1.3 internal/status/status.go): pure state that
 // relay frames, jump frames and the book manifest update, and that answers with check results. No I/O, no clock:
 // every call takes `now`. Differences from upstream status are deliberate and listed in docs/practable.md.
 import { formatDuration } from '../../util/duration.js';

@@ -1,5 +1,5 @@
-// Decoding of the stats frames relay and jump send on their `stats` websocket (reference/practable.md §3.3–3.5,
-// §4.3). A frame is a JSON array with one report per connected client. Anything else is malformed: the whole
+// Decoding of the stats frames relay and jump send on their `stats` websocket (practable/relay v0.7.0
+// internal/crossbar/crossbar.go, practable/jump v0.4.0 internal/crossbar/crossbar.go ClientReport). A frame is a JSON array with one report per connected client. Anything else is malformed: the whole
 // frame is refused (a partial snapshot would make the missing clients look disconnected) and nothing changes.
 import { parseGoDuration } from './go-format.js';
 

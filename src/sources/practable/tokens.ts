@@ -1,4 +1,5 @@
-// The tokens status presents to relay, jump and book, claim for claim (reference/practable.md §3.2, §4.2, §5.1).
+// The tokens status presents to relay, jump and book, claim for claim (practable/relay v0.7.0 and jump v0.4.0
+// internal/permission/models.go, book pkg/resource/resource.go).
 // All HS256 with the shared secret; sent as the bare JWT in the Authorization header (no `Bearer `).
 import { numericDate, signJwt } from '../../util/jwt.js';
 

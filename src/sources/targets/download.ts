@@ -1,24 +1,34 @@
-// download: HTTP(S) request with undici — status, bytes, time to the last byte, expected status codes,
-// optional body substring, TLS verification with a per-target CA, bounded redirects. A refused connection is a
+// download: HTTP(S) request with undici — any method and body, status, bytes, time to the last byte, expected status
+// codes, body and header conditions (conditions.ts), TLS verification with a per-target CA and client certificate,
+// certificate expiry, bounded redirects. A refused connection is a
 // reached `crit` like a 500 (the host answered; see connectionFailed in probe.ts); timeout, DNS and no route are not
 // reached.
 // Header values may be secrets: they are sent, never echoed. Messages carry no URL (it can hold credentials or
 // tokens in its query); the subject and check already say what was probed.
-import { readFileSync } from 'node:fs';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { TLSSocket } from 'node:tls';
+import { Agent, buildConnector, request, type Dispatcher } from 'undici';
+import type { BodyCondition, HeaderCondition } from '../../config/probe-options.js';
 import type { DownloadTarget } from '../../config/targets.js';
 import { VERSION } from '../../version.js';
+import { failedBodyCondition, failedHeaderCondition } from './conditions.js';
 import { connectionFailed, errorCode, formatSeconds, networkReason, secondsSince, unreached, type ProbeReason, type ProbeResult } from './probe.js';
+import { earliestCertExpiry, isTlsError, readTargetFile, readUtf8, tlsClientOptions, type ReadFile } from './tls.js';
 
 /** A download target with its files read: what the probe needs at run time. */
 export interface PreparedDownload {
   url: string;
-  method: 'GET' | 'HEAD';
+  method: DownloadTarget['method'];
   headers: Record<string, string>;
-  acceptsStatus: (code: number) => boolean;
+  body?: string;
+  /** Never echoed in messages (it may be a token a page must show); expect_body conditions name themselves. */
   bodyContains?: string;
+  acceptsStatus: (code: number) => boolean;
+  expectBody: BodyCondition[];
+  expectHeaders: HeaderCondition[];
   maxRedirects: number;
   dispatcher: Dispatcher;
+  /** Expiry of the certificate chain the last TLS connection of this target presented (set by its connector). */
+  lastCert: { expiry?: number | undefined };
 }
 
 /** Turns `expected_status` entries (200, "2xx", "200-204") into one predicate. */
@@ -35,64 +45,68 @@ export function statusMatcher(specs: ReadonlyArray<number | string>): (code: num
   return (code) => ranges.some(([low, high]) => code >= low && code <= high);
 }
 
-/** undici Agents per distinct TLS setting, shared by the targets of one source and closed with it. */
+/**
+ * One undici Agent per download target, closed with the source. Per target because its connector records the
+ * certificate chain each TLS connection presents: a target never overlaps itself, so the last connection's chain
+ * is the one of its current run (the final one after redirects).
+ */
 export class AgentPool {
-  private readonly agents = new Map<string, Agent>();
+  private readonly agents: Agent[] = [];
 
-  get(ca: string | undefined, insecure: boolean): Agent {
-    const key = `${insecure}\u0000${ca ?? ''}`;
-    let agent = this.agents.get(key);
-    if (!agent) {
-      agent = new Agent({
-        connect: { ca, rejectUnauthorized: !insecure, timeout: 600_000 },
-        // Probes open a fresh connection each time (reset: true), so each one measures connect + TLS like a new client.
-        keepAliveTimeout: 1_000,
-      });
-      this.agents.set(key, agent);
-    }
+  create(connect: Record<string, unknown>, lastCert: PreparedDownload['lastCert']): Agent {
+    // A full handshake per run, like a new client: no TLS session reuse, so a rotated certificate shows at once.
+    const connector = buildConnector({ ...connect, timeout: 600_000, maxCachedSessions: 0 });
+    const agent = new Agent({
+      connect: (options, callback) =>
+        connector(options, (error, socket) => {
+          if (!error && options.protocol === 'https:') lastCert.expiry = earliestCertExpiry(socket as TLSSocket);
+          (callback as (error: Error | null, socket: unknown) => void)(error, socket);
+        }),
+      // Probes open a fresh connection each time (reset: true), so each one measures connect + TLS like a new client.
+      keepAliveTimeout: 1_000,
+    });
+    this.agents.push(agent);
     return agent;
   }
 
   async close(): Promise<void> {
-    const all = [...this.agents.values()];
-    this.agents.clear();
+    const all = this.agents.splice(0);
     await Promise.all(all.map((agent) => agent.destroy().catch(() => {})));
   }
 }
 
-/** Reads `ca_file` and `header_files` once, at source creation; a missing file is a start-up error naming the key. */
-export function prepareDownload(
-  target: Pick<DownloadTarget, 'name' | 'url' | 'method' | 'headers' | 'header_files' | 'expected_status' | 'body_contains' | 'max_redirects' | 'ca_file' | 'insecure_skip_verify'>,
-  agents: AgentPool,
-  readFile: (file: string) => string = (file) => readFileSync(file, 'utf8'),
-): PreparedDownload {
-  const read = (file: string, key: string): string => {
-    try {
-      return readFile(file);
-    } catch (error) {
-      throw new Error(`target ${target.name}: cannot read ${key} ${file}: ${errorCode(error) ?? (error as Error).message}`);
-    }
-  };
+/** Reads the TLS and header files once, at source creation; a missing file is a start-up error naming the key. */
+export function prepareDownload(target: DownloadTarget, agents: AgentPool, readFile: ReadFile = readUtf8): PreparedDownload {
   const headers: Record<string, string> = { ...target.headers };
   for (const [name, file] of Object.entries(target.header_files ?? {})) {
-    headers[name] = read(file, `header_files.${name}`).replace(/\r?\n$/, '');
+    headers[name] = readTargetFile(target, `header_files.${name}`, file, readFile).replace(/\r?\n$/, '');
   }
   if (!Object.keys(headers).some((name) => name.toLowerCase() === 'user-agent')) headers['user-agent'] = DEFAULT_USER_AGENT;
-  const ca = target.ca_file ? read(target.ca_file, 'ca_file') : undefined;
+  const connect: Record<string, unknown> = { ...tlsClientOptions(target, readFile) };
+  if (target.ip_family !== 'any') connect['family'] = Number(target.ip_family);
+  const lastCert: PreparedDownload['lastCert'] = {};
   const prepared: PreparedDownload = {
     url: target.url,
     method: target.method,
     headers,
     acceptsStatus: statusMatcher(target.expected_status),
-    maxRedirects: target.max_redirects,
-    dispatcher: agents.get(ca, target.insecure_skip_verify),
+    expectBody: target.expect_body,
+    expectHeaders: target.expect_headers,
+    maxRedirects: target.follow_redirects ? target.max_redirects : 0,
+    dispatcher: agents.create(connect, lastCert),
+    lastCert,
   };
+  if (target.body !== undefined) prepared.body = target.body;
   if (target.body_contains !== undefined) prepared.bodyContains = target.body_contains;
   return prepared;
 }
 
 const DEFAULT_USER_AGENT = `vigil/${VERSION} (probe)`;
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
+/** Redirects that repeat the method and body (RFC 9110 §15.4); the others continue with GET. */
+const KEEPS_METHOD = new Set([307, 308]);
+/** The most of a body kept for expect_body; bytes past it are counted, not inspected. */
+export const INSPECTED_BODY_BYTES = 1024 * 1024;
 
 /** The configured User-Agent (header names are case-insensitive), the one header safe to carry across origins. */
 function userAgent(headers: Record<string, string>): string {
@@ -103,10 +117,6 @@ function userAgent(headers: Record<string, string>): string {
 /** Words for the connection failures whose error code says little to a reader. */
 const CONNECT_FAILURES: Partial<Record<ProbeReason, string>> = { dns: 'host name did not resolve', refused: 'connection refused' };
 
-function isTlsError(code: string | undefined): boolean {
-  return code !== undefined && (/^ERR_(SSL|TLS)_/.test(code) || /CERT|SELF_SIGNED|UNABLE_TO_|^EPROTO$/.test(code));
-}
-
 export async function probeDownload(target: PreparedDownload, signal: AbortSignal): Promise<ProbeResult> {
   const startedAt = performance.now();
   let url = new URL(target.url);
@@ -115,17 +125,20 @@ export async function probeDownload(target: PreparedDownload, signal: AbortSigna
   let answered = false; // a status line came back: from here on a failure is a bad answer, not unreachability
   let bytes = 0;
   let statusCode = 0;
+  target.lastCert.expiry = undefined;
   const metrics = (): ProbeResult['metrics'] => {
     const out: ProbeResult['metrics'] = { duration_seconds: secondsSince(startedAt), response_bytes: bytes };
     if (statusCode) out.http_status_code = statusCode;
+    if (target.lastCert.expiry !== undefined) out.tls_cert_expiry_timestamp_seconds = target.lastCert.expiry;
     return out;
   };
   const crit = (reason: ProbeResult['reason'], message: string): ProbeResult => ({ reached: true, status: 'crit', reason, message, metrics: metrics() });
   try {
     for (;;) {
       const response = await request(url, {
-        method: target.method,
+        method: redirects > 0 && !KEEPS_METHOD.has(statusCode) ? 'GET' : target.method,
         headers,
+        ...(target.body !== undefined && (redirects === 0 || KEEPS_METHOD.has(statusCode)) ? { body: target.body } : {}),
         signal,
         dispatcher: target.dispatcher,
         reset: true,
@@ -146,12 +159,22 @@ export async function probeDownload(target: PreparedDownload, signal: AbortSigna
         continue;
       }
       bytes = 0;
-      const found = await readBody(response.body, target.bodyContains, (count) => (bytes += count));
+      const body = await readBody(response.body, target.expectBody.length > 0 || target.bodyContains !== undefined, (count) => (bytes += count));
       const seconds = secondsSince(startedAt);
       const after = redirects > 0 ? ` after ${redirects} redirect${redirects > 1 ? 's' : ''}` : '';
       const summary = `HTTP ${statusCode}, ${bytes} bytes in ${formatSeconds(seconds)}${after}`;
       if (!target.acceptsStatus(statusCode)) return crit('status', `${summary}: status not expected`);
-      if (found === false) return crit('body', `${summary}: body does not contain the expected text`);
+      const header = (name: string): string | undefined => {
+        const value = response.headers[name.toLowerCase()];
+        return Array.isArray(value) ? value.join(', ') : value;
+      };
+      const failedHeader = failedHeaderCondition(target.expectHeaders, header);
+      if (failedHeader) return crit('header', `${summary}: failed: ${failedHeader}`);
+      if (body !== undefined && target.bodyContains !== undefined && !body.includes(target.bodyContains)) {
+        return crit('body', `${summary}: body does not contain the expected text`);
+      }
+      const failedBody = body === undefined ? undefined : failedBodyCondition(target.expectBody, body);
+      if (failedBody) return crit('body', `${summary}: failed: ${failedBody}`);
       return { reached: true, status: 'ok', message: summary, metrics: metrics() };
     }
   } catch (error) {
@@ -171,24 +194,16 @@ export async function probeDownload(target: PreparedDownload, signal: AbortSigna
   }
 }
 
-/**
- * Counts the body and looks for `needle` across chunk boundaries without holding the body in memory.
- * Returns true/false when there was a needle, undefined otherwise.
- */
-async function readBody(body: AsyncIterable<Buffer>, needle: string | undefined, count: (bytes: number) => void): Promise<boolean | undefined> {
-  if (needle === undefined) {
-    for await (const chunk of body) count(chunk.length);
-    return undefined;
-  }
-  const wanted = Buffer.from(needle, 'utf8');
-  let found = false;
-  let tail: Buffer = Buffer.alloc(0);
+/** Counts the body; keeps its first INSPECTED_BODY_BYTES as text when conditions need it (undefined otherwise). */
+async function readBody(body: AsyncIterable<Buffer>, keep: boolean, count: (bytes: number) => void): Promise<string | undefined> {
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
   for await (const chunk of body) {
     count(chunk.length);
-    if (found) continue;
-    const window = tail.length ? Buffer.concat([tail, chunk]) : chunk;
-    if (window.indexOf(wanted) !== -1) found = true;
-    else tail = window.subarray(Math.max(0, window.length - (wanted.length - 1)));
+    if (!keep || keptBytes >= INSPECTED_BODY_BYTES) continue;
+    const part = chunk.subarray(0, INSPECTED_BODY_BYTES - keptBytes);
+    kept.push(part);
+    keptBytes += part.length;
   }
-  return found;
+  return keep ? Buffer.concat(kept).toString('utf8') : undefined;
 }

@@ -10,7 +10,8 @@ export type ProbeMetric =
   | 'icmp_packet_loss_ratio'
   | 'icmp_rtt_min_seconds'
   | 'icmp_rtt_avg_seconds'
-  | 'icmp_rtt_max_seconds';
+  | 'icmp_rtt_max_seconds'
+  | 'tls_cert_expiry_timestamp_seconds';
 
 /**
  * `reached`: the peer answered at all. Not reached (timeout, DNS, unreachable) is a connectivity failure and leaves
@@ -18,7 +19,8 @@ export type ProbeMetric =
  */
 export interface ProbeResult {
   reached: boolean;
-  status: 'ok' | 'crit';
+  /** `warn` only for limits a reached answer came close to (warn_duration, cert_expiry_warn). */
+  status: 'ok' | 'warn' | 'crit';
   /** Human text. Never contains header values, URL credentials or query strings. */
   message: string;
   /** Short bounded word saying why it failed (see REASONS); absent on success. */
@@ -37,7 +39,14 @@ export const REASONS = [
   'reset', // connection dropped before an answer
   'tls', // TLS handshake or certificate verification failed
   'status', // HTTP status not in expected_status
-  'body', // body_contains not found
+  'body', // body_contains or a body condition failed
+  'header', // a response header condition failed
+  'expect', // a tcp query_response step did not see its expected answer
+  'rcode', // a DNS answer's response code is not in valid_rcodes
+  'answer', // a DNS answer condition (values, count) failed
+  'not_serving', // gRPC health status is not SERVING
+  'slow', // reached, but slower than max_duration (crit) or warn_duration (warn)
+  'cert_expiry', // the earliest certificate of the chain expires within cert_expiry_crit (crit) or _warn (warn)
   'redirects', // more redirects than max_redirects
   'loss', // ICMP loss above max_loss_ratio
   'mismatch', // file read back differs from what was written

@@ -10,13 +10,13 @@
 //  - `internal` (vigil could not run the probe at all) → the source reports itself down; the subject is untouched.
 import type { TargetConfig, TargetsConfig } from '../../config/targets.js';
 import { targetCheck, targetSubject } from '../../config/targets.js';
-import type { SubjectSpec } from '../../engine/types.js';
+import type { Observation, SubjectSpec } from '../../engine/types.js';
 import type { Source, SourceSink } from '../types.js';
-import { AgentPool, prepareDownload, probeDownload } from './download.js';
-import { createFilewriteProbe, type FilewriteFs } from './filewrite.js';
-import { probeHostport } from './hostport.js';
-import { assertPingUsable, createPingProbe } from './ping.js';
+import { AgentPool } from './download.js';
+import type { FilewriteFs } from './filewrite.js';
+import { assertPingUsable } from './ping.js';
 import { formatSeconds, type ProbeResult } from './probe.js';
+import { createProbeRunner, type RunProbe } from './registry.js';
 import { Scheduler, type SchedulerOptions, type Timers } from './scheduler.js';
 
 export interface TargetsSourceOptions {
@@ -46,35 +46,15 @@ export interface TargetsSource extends Source {
   readonly scheduler: Scheduler;
 }
 
-type RunProbe = (signal: AbortSignal) => Promise<ProbeResult>;
-
 /** Builds the source; throws at once when a probe cannot work here (no ping binary, unreadable ca_file, ...). */
 export function createTargetsSource(targets: TargetsConfig, options: TargetsSourceOptions = {}): TargetsSource {
   const name = options.name ?? 'targets';
   const timers = options.timers;
   const agents = new AgentPool();
   if (!options.skipPingCheck && targets.some((target) => target.type === 'ping')) assertPingUsable(options.pingCommand);
-  const pingProbe = createPingProbe(options.pingCommand);
-  const filewriteProbe = createFilewriteProbe(options.filewriteFs);
-  const runners = new Map<string, RunProbe>();
-  for (const target of targets) {
-    switch (target.type) {
-      case 'ping':
-        runners.set(target.name, (signal) => pingProbe(target, signal));
-        break;
-      case 'hostport':
-        runners.set(target.name, (signal) => probeHostport(target, signal));
-        break;
-      case 'filewrite':
-        runners.set(target.name, (signal) => filewriteProbe(target, signal));
-        break;
-      case 'download': {
-        const prepared = prepareDownload(target, agents, options.readFile);
-        runners.set(target.name, (signal) => probeDownload(prepared, signal));
-        break;
-      }
-    }
-  }
+  const context = { agents, readFile: options.readFile, pingCommand: options.pingCommand, filewriteFs: options.filewriteFs };
+  const now = (): number => (timers ? timers.now() : Date.now());
+  const runners = new Map<string, RunProbe>(targets.map((target) => [target.name, createProbeRunner(target, context, now)]));
 
   const schedulerOptions: SchedulerOptions = {};
   if (timers) schedulerOptions.timers = timers;
@@ -82,7 +62,6 @@ export function createTargetsSource(targets: TargetsConfig, options: TargetsSour
   if (options.concurrency !== undefined) schedulerOptions.concurrency = options.concurrency;
   if (options.onStart) schedulerOptions.onStart = options.onStart;
   const scheduler = new Scheduler(schedulerOptions);
-  const now = (): number => (timers ? timers.now() : Date.now());
 
   /** Latest "reached" per target, to decide a subject's connectivity from all of its targets. */
   const reachedLatest = new Map<string, boolean>();
@@ -108,7 +87,9 @@ export function createTargetsSource(targets: TargetsConfig, options: TargetsSour
     reachedLatest.set(target.name, result.reached);
     const metadataKey = `probe:${check}`;
     if (result.reached) {
-      sink.observe({ subject, check, status: result.status, message: result.message, observedAt, period: target.interval, metrics: definedMetrics(result), source: name });
+      const observation: Observation = { subject, check, status: result.status, message: result.message, observedAt, period: target.interval, metrics: definedMetrics(result), source: name };
+      if (target.accuracy !== undefined) observation.timing = { accuracy: target.accuracy };
+      sink.observe(observation);
       sink.connectivity({ subject, state: 'available', source: name });
       if (withFailureMetadata.delete(target.name)) sink.metadata(subject, metadataKey, null);
       return;

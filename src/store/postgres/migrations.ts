@@ -72,6 +72,14 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE SEQUENCE ${SCHEMA}.seq_blocks START 1;
     `,
   },
+  {
+    version: 4,
+    description: 'maintenance windows added through the API; events say which window they happened in',
+    sql: `
+      CREATE TABLE ${SCHEMA}.maintenance (id TEXT PRIMARY KEY, "window" TEXT NOT NULL);
+      ALTER TABLE ${SCHEMA}.events ADD COLUMN maintenance TEXT;
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]!.version;

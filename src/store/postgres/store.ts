@@ -13,7 +13,19 @@ import type { LoadedState, StateStore, StoreOptions, StoreStats } from '../state
 import { describeConnectFailure, poolConfig, redactUrl, type PostgresConnectOptions } from './connection.js';
 import { migratePostgres } from './migrations.js';
 import { WriterLock } from './writer-lock.js';
-import { loadAll, loadShards, reserveSeqBlock, selectEventsAfter, selectSizeBytes, writeBatch, type SerializedBatch } from './tables.js';
+import {
+  deleteMaintenance,
+  loadAll,
+  loadMaintenance,
+  loadShards,
+  reserveSeqBlock,
+  saveMaintenance,
+  selectEventsAfter,
+  selectSizeBytes,
+  writeBatch,
+  type SerializedBatch,
+} from './tables.js';
+import type { MaintenanceWindow } from '../../maintenance/windows.js';
 
 export type { PostgresConnectOptions } from './connection.js';
 
@@ -39,6 +51,7 @@ export class PostgresStore implements StateStore {
   private dirtySubjects = new Set<string>();
   private dirtySources = new Set<string>();
   private queuedEvents: EngineEvent[] = [];
+  private queuedRenames: NonNullable<EngineResult['renamed']> = [];
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
@@ -57,6 +70,7 @@ export class PostgresStore implements StateStore {
     /** The URL without its password. */
     readonly location: string,
     private readonly loaded: LoadedState,
+    private readonly maintenance: MaintenanceWindow[],
     private readonly options: PostgresStoreOptions,
   ) {}
 
@@ -77,7 +91,7 @@ export class PostgresStore implements StateStore {
           options.replicaId === undefined
             ? await loadAll(client, location)
             : { subjects: [], sources: [], history: [], seq: await reserveSeqBlock(pool) };
-        return new PostgresStore(pool, writer, location, loaded, options);
+        return new PostgresStore(pool, writer, location, loaded, await loadMaintenance(client, location), options);
       } finally {
         client.release();
       }
@@ -103,6 +117,7 @@ export class PostgresStore implements StateStore {
     for (const id of result.changed) this.dirtySubjects.add(id);
     for (const name of result.changedSources ?? []) this.dirtySources.add(name);
     for (const event of result.events) this.queuedEvents.push(event);
+    for (const rename of result.renamed ?? []) this.queuedRenames.push(rename);
     if (this.hasPending()) this.schedule();
   }
 
@@ -126,6 +141,22 @@ export class PostgresStore implements StateStore {
   async eventsAfter(seq: number, limit: number, subject?: string): Promise<EngineEvent[]> {
     this.assertOpen();
     return selectEventsAfter(this.pool, seq, Math.max(0, Math.floor(limit)), subject);
+  }
+
+  loadMaintenance(): MaintenanceWindow[] {
+    this.assertOpen();
+    return this.maintenance;
+  }
+
+  /** Stores an API maintenance window outside the group commit; resolves once it is committed. */
+  saveMaintenance(window: MaintenanceWindow): Promise<void> {
+    this.assertOpen();
+    return saveMaintenance(this.pool, window);
+  }
+
+  deleteMaintenance(id: string): Promise<void> {
+    this.assertOpen();
+    return deleteMaintenance(this.pool, id);
   }
 
   /** Subjects of `shards` and their events, for a replica that has just taken them. */
@@ -181,7 +212,7 @@ export class PostgresStore implements StateStore {
   }
 
   private hasPending(): boolean {
-    return this.dirtySubjects.size > 0 || this.dirtySources.size > 0 || this.queuedEvents.length > 0;
+    return this.dirtySubjects.size > 0 || this.dirtySources.size > 0 || this.queuedEvents.length > 0 || this.queuedRenames.length > 0;
   }
 
   /** Arms the flush timer; ref'd only while someone awaits commit(), as in the SQLite store. */
@@ -211,6 +242,8 @@ export class PostgresStore implements StateStore {
     const subjectIds = [...this.dirtySubjects];
     const sourceNames = [...this.dirtySources];
     const events = this.queuedEvents;
+    const renames = this.queuedRenames;
+    this.queuedRenames = [];
     this.waiters = [];
     this.dirtySubjects = new Set();
     this.dirtySources = new Set();
@@ -221,6 +254,7 @@ export class PostgresStore implements StateStore {
       subjects: subjectIds.map((id) => ({ id, json: jsonOf(state?.subjects.get(id)) })),
       sources: sourceNames.map((name) => ({ name, json: jsonOf(state?.sources.get(name)) })),
       events,
+      renames,
       seq: events.reduce((highest, event) => Math.max(highest, event.seq), state?.seq ?? 0),
       eventsPerSubject: this.options.eventsPerSubject,
     };
@@ -243,6 +277,7 @@ export class PostgresStore implements StateStore {
         for (const id of subjectIds) this.dirtySubjects.add(id);
         for (const name of sourceNames) this.dirtySources.add(name);
         this.queuedEvents = [...events, ...this.queuedEvents];
+        this.queuedRenames = [...renames, ...this.queuedRenames];
         const error = new StoreError(
           `flush of ${subjectIds.length} subjects, ${sourceNames.length} sources and ${events.length} events to ${this.location} failed (${errorMessage(cause)}); retrying every ${this.options.flushIntervalMs} ms`,
           { cause },

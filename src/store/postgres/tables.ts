@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { EngineEvent, EventType, SourceState, SubjectState } from '../../engine/types.js';
 import { corruptDatabase } from '../errors.js';
 import { shardOf } from '../../cluster/shards.js';
+import type { MaintenanceWindow } from '../../maintenance/windows.js';
 import { SCHEMA } from './migrations.js';
 
 /** One flush, already serialised: rows to upsert or delete, events to append. */
@@ -12,6 +13,8 @@ export interface SerializedBatch {
   subjects: { id: string; json: string | undefined }[];
   sources: { name: string; json: string | undefined }[];
   events: EngineEvent[];
+  /** Subject renames, in order: events up to `seq` move from the old id to the new one. */
+  renames: { from: string; to: string; seq: number }[];
   seq: number;
   eventsPerSubject: number;
   /** Replica id in a cluster: only subjects of shards it holds are written (see lockHeldShards). */
@@ -26,6 +29,7 @@ interface EventRow {
   from_state: string | null;
   to_state: string;
   reason: string | null;
+  maintenance: string | null;
 }
 
 interface StateRow {
@@ -76,10 +80,11 @@ export async function writeBatch(client: pg.ClientBase, fullBatch: SerializedBat
     const events = [...new Map(batch.events.map((event) => [event.seq, event])).values()];
     if (events.length > 0) {
       await run(
-        `INSERT INTO ${T.events} (seq, at, subject, type, from_state, to_state, reason, shard)
-         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
+        `INSERT INTO ${T.events} (seq, at, subject, type, from_state, to_state, reason, shard, maintenance)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[])
          ON CONFLICT (seq) DO UPDATE SET at = excluded.at, subject = excluded.subject, type = excluded.type,
-           from_state = excluded.from_state, to_state = excluded.to_state, reason = excluded.reason, shard = excluded.shard`,
+           from_state = excluded.from_state, to_state = excluded.to_state, reason = excluded.reason, shard = excluded.shard,
+           maintenance = excluded.maintenance`,
         [
           events.map((e) => e.seq),
           events.map((e) => e.at),
@@ -89,8 +94,13 @@ export async function writeBatch(client: pg.ClientBase, fullBatch: SerializedBat
           events.map((e) => e.to),
           events.map((e) => e.reason ?? null),
           events.map((e) => shardOf(e.subject)),
+          events.map((e) => e.maintenance ?? null),
         ],
       );
+    }
+    // History follows a renamed subject; after the events above, before the old id's row (and events) are deleted.
+    for (const rename of batch.renames) {
+      await run(`UPDATE ${T.events} SET subject = $2, shard = $4 WHERE subject = $1 AND seq <= $3`, [rename.from, rename.to, rename.seq, shardOf(rename.to)]);
     }
 
     const keptSubjects = batch.subjects.filter((row) => row.json !== undefined);
@@ -109,7 +119,9 @@ export async function writeBatch(client: pg.ClientBase, fullBatch: SerializedBat
     }
 
     const gone = new Set(goneSubjects);
-    const withNewEvents = [...new Set(events.map((event) => event.subject))].filter((subject) => !gone.has(subject));
+    const withNewEvents = [...new Set([...events.map((event) => event.subject), ...batch.renames.map((rename) => rename.to)])].filter(
+      (subject) => !gone.has(subject),
+    );
     if (withNewEvents.length > 0) {
       // Keeps the newest `eventsPerSubject` events of each subject that got new ones.
       await run(
@@ -192,6 +204,7 @@ function parseState<T extends object>(row: StateRow, what: string, location: str
 function toEvent(row: EventRow): EngineEvent {
   const event: EngineEvent = { seq: row.seq, at: row.at, subject: row.subject, type: row.type as EventType, from: row.from_state, to: row.to_state };
   if (row.reason !== null) event.reason = row.reason;
+  if (row.maintenance !== null) event.maintenance = row.maintenance;
   return event;
 }
 
@@ -234,4 +247,21 @@ export const SEQ_BLOCK = 1_000_000_000;
 export async function reserveSeqBlock(pool: pg.Pool): Promise<number> {
   const block = (await pool.query<{ block: number }>(`SELECT nextval('${SCHEMA}.seq_blocks') AS block`)).rows[0]!.block;
   return block * SEQ_BLOCK;
+}
+
+/** API-added maintenance windows (one JSON row each), read at open. */
+export async function loadMaintenance(client: pg.ClientBase, location: string): Promise<MaintenanceWindow[]> {
+  const rows = (await client.query<StateRow>(`SELECT id AS key, "window" AS state FROM ${SCHEMA}.maintenance ORDER BY id`)).rows;
+  return rows.map((row) => ({ ...parseState<MaintenanceWindow>(row, 'maintenance window', location), id: row.key }));
+}
+
+export async function saveMaintenance(pool: pg.Pool, window: MaintenanceWindow): Promise<void> {
+  await pool.query(`INSERT INTO ${SCHEMA}.maintenance (id, "window") VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET "window" = excluded."window"`, [
+    window.id,
+    JSON.stringify(window),
+  ]);
+}
+
+export async function deleteMaintenance(pool: pg.Pool, id: string): Promise<void> {
+  await pool.query(`DELETE FROM ${SCHEMA}.maintenance WHERE id = $1`, [id]);
 }

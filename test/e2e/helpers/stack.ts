@@ -1,4 +1,4 @@
-// The real stack on loopback: vigil (child process, test config), `vigil generate-rules` output in a temp dir,
+// The real stack on loopback: vigil (child process, a test config or the demo fleet), `vigil generate-rules` output in a temp dir,
 // Debian's prometheus (1s scrape/eval, short resend delay) and prometheus-alertmanager (the generated config, its
 // receivers pointed at a webhook sink and an SMTP sink). Logs are kept per process; `withStack` prints them and
 // keeps the directory when a scenario fails, and removes everything when it passes.
@@ -25,6 +25,9 @@ export interface Sinks {
   smarthost: string;
 }
 
+/** What vigil runs: a scenario's config, or the demo fleet with its story timing (`vigil serve --demo`). */
+export type StackSetup = ((sinks: Sinks) => string) | { demoTiming: string };
+
 export interface PushOptions {
   message?: string;
   period?: string;
@@ -38,7 +41,7 @@ export class Stack {
   prometheusBase = '';
   alertmanagerBase = '';
   private vigilPort = 0;
-  private configFile = '';
+  private serveArgs: string[] = [];
 
   constructor(readonly dir: string) {}
 
@@ -46,7 +49,7 @@ export class Stack {
     return join(this.dir, 'logs', `${name}.log`);
   }
 
-  async start(configBody: (sinks: Sinks) => string): Promise<void> {
+  async start(setup: StackSetup): Promise<void> {
     mkdirSync(join(this.dir, 'logs'));
     const prometheusBin = requireTool('prometheus');
     const alertmanagerBin = requireTool('prometheus-alertmanager');
@@ -59,25 +62,11 @@ export class Stack {
     this.alertmanagerBase = `http://127.0.0.1:${alertmanagerPort}`;
     this.prometheusBase = `http://127.0.0.1:${prometheusPort}`;
 
-    writeFileSync(join(this.dir, 'token'), `${TOKEN}\n`);
-    this.configFile = join(this.dir, 'vigil.yml');
-    const header = [
-      `listen: 127.0.0.1:${this.vigilPort}`,
-      `state: ${join(this.dir, 'vigil.db')}`,
-      'store: { flush_interval: 20ms }',
-      'api:',
-      '  tokens:',
-      '    - { name: e2e, token_file: token, scopes: [admin] }',
-      '',
-    ].join('\n');
-    writeFileSync(
-      this.configFile,
-      header + configBody({ hook: (path) => this.webhook.url(path), smarthost: `127.0.0.1:${this.smtp.port}` }),
-    );
+    const generateArgs = this.vigilArgs(setup);
 
     // Generated exactly as a user would: the CLI, into a directory of its own.
     const out = join(this.dir, 'generated');
-    const generated = spawnSync(process.execPath, [CLI, 'generate-rules', '--config', this.configFile, '--out', out], { encoding: 'utf8' });
+    const generated = spawnSync(process.execPath, [CLI, 'generate-rules', ...generateArgs, '--out', out], { encoding: 'utf8' });
     assert.equal(generated.status, 0, `vigil generate-rules failed:\n${generated.stdout}${generated.stderr}`);
 
     const prometheusConfig = join(this.dir, 'prometheus.yml');
@@ -136,6 +125,29 @@ export class Stack {
     });
   }
 
+  /** Writes the scenario's config, or picks the demo; sets the serve arguments and returns generate-rules'. */
+  private vigilArgs(setup: StackSetup): string[] {
+    if (typeof setup !== 'function') {
+      const demo = ['--demo', '--demo-timing', setup.demoTiming];
+      this.serveArgs = [...demo, '--listen', `127.0.0.1:${this.vigilPort}`, '--state', join(this.dir, 'vigil.db')];
+      return [...demo, '--demo-webhook', this.webhook.url('/demo')];
+    }
+    writeFileSync(join(this.dir, 'token'), `${TOKEN}\n`);
+    const configFile = join(this.dir, 'vigil.yml');
+    const header = [
+      `listen: 127.0.0.1:${this.vigilPort}`,
+      `state: ${join(this.dir, 'vigil.db')}`,
+      'store: { flush_interval: 20ms }',
+      'api:',
+      '  tokens:',
+      '    - { name: e2e, token_file: token, scopes: [admin] }',
+      '',
+    ].join('\n');
+    writeFileSync(configFile, header + setup({ hook: (path) => this.webhook.url(path), smarthost: `127.0.0.1:${this.smtp.port}` }));
+    this.serveArgs = ['--config', configFile];
+    return this.serveArgs;
+  }
+
   private async waitReady(process: ManagedProcess, url: string): Promise<void> {
     await waitFor(
       async () => {
@@ -147,7 +159,7 @@ export class Stack {
   }
 
   async startVigil(): Promise<void> {
-    const vigil = startProcess('vigil', process.execPath, [CLI, 'serve', '--config', this.configFile], this.log('vigil'), this.dir);
+    const vigil = startProcess('vigil', process.execPath, [CLI, 'serve', ...this.serveArgs], this.log('vigil'), this.dir);
     this.processes.set('vigil', vigil);
     await this.waitReady(vigil, `${this.vigilBase}/-/ready`);
   }
@@ -208,11 +220,11 @@ export class Stack {
  * Runs one scenario on a fresh stack. On failure the logs of every process are printed and the directory with them
  * is kept (its path is in the error); on success it is removed.
  */
-export async function withStack(name: string, configBody: (sinks: Sinks) => string, scenario: (stack: Stack) => Promise<void>): Promise<void> {
+export async function withStack(name: string, setup: StackSetup, scenario: (stack: Stack) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), `vigil-e2e-${name}-`));
   const stack = new Stack(dir);
   try {
-    await stack.start(configBody);
+    await stack.start(setup);
     await scenario(stack);
   } catch (error) {
     await stack.stop().catch(() => {});

@@ -1,10 +1,12 @@
-// DESIGN §4: "The exposition must pass `promtool check metrics` with no findings." This runs the real linter
+// docs/metrics.md: the exposition passes `promtool check metrics` with no findings. This runs the real linter
 // (Debian's prometheus package) on a realistic /metrics body, self-metrics included.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { renderMaintenance } from '../../../src/exporter/metrics/maintenance.js';
 import { createMetricsEndpoint } from '../../../src/exporter/metrics/self.js';
+import { Maintenance } from '../../../src/maintenance/registry.js';
 import { makeCheck, makeSubject, realisticState } from './factory.js';
 
 const PROMTOOL = '/usr/bin/promtool';
@@ -16,13 +18,25 @@ describe('promtool check metrics', () => {
     for (let i = 0; i < 20; i++) {
       state.subjects.set(`host-${i}`, makeSubject(`host-${i}`, { connectivity: i % 2 ? 'available' : 'unavailable', lastSeenAt: 1_763_760_000_000 + i }, [makeCheck('disk'), makeCheck('ssh', { metrics: { duration_seconds: 0.01 * i } })]));
     }
+    // One window open for the odd hosts, one later for the even ones: vigil_subject_maintenance with 1s and 0s.
+    const now = 1_763_760_000_000;
+    const maintenance = new Maintenance({ loadMaintenance: () => [], saveMaintenance: () => undefined, deleteMaintenance: () => undefined });
+    const odd = Array.from({ length: 10 }, (_, i) => `host-${2 * i + 1}`);
+    const even = Array.from({ length: 10 }, (_, i) => `host-${2 * i}`);
+    maintenance.configure([
+      { id: 'now', match: { subject: odd }, reason: 'r', source: 'config', startsAt: now - 1_000, endsAt: now + 60_000 },
+      { id: 'later', match: { subject: even }, reason: 'r', source: 'config', startsAt: now + 60_000, endsAt: now + 120_000 },
+    ]);
     const endpoint = createMetricsEndpoint({
       state: () => state,
       storeStats: () => ({ transactions: 1, rowsWritten: 2, lastFlushDurationMs: 3, pendingSubjects: 0, sizeBytes: 4096 }),
       version: '0.1.0',
+      extra: [() => renderMaintenance(state, maintenance, now)],
     });
     await endpoint.render(); // the second body carries the scrape self-metrics of the first
     const { body } = await endpoint.render();
+    assert.match(body, /^vigil_subject_maintenance\{subject="host-1",kind="[^"]+"\} 1$/m);
+    assert.match(body, /^vigil_subject_maintenance\{subject="host-0",kind="[^"]+"\} 0$/m);
     const result = spawnSync(PROMTOOL, ['check', 'metrics'], { input: body, encoding: 'utf8', timeout: 30_000 });
     assert.equal(result.error, undefined, `promtool did not run: ${String(result.error)}`);
     assert.equal(`${result.stdout}${result.stderr}`.trim(), '', 'promtool findings');

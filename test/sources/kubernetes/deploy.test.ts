@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
 import { KubeClient } from '../../../src/sources/kubernetes/client/api.js';
 import { EventMeshSource } from '../../../src/sources/kubernetes/mesh/source.js';
+import { parseWebConfig } from '../../../src/web/web-config.js';
 import { kubeConfig } from './helpers.js';
 
 const file = (name: string) => readFileSync(new URL(`../../../../deploy/kubernetes/${name}`, import.meta.url), 'utf8');
@@ -26,6 +27,28 @@ describe('deploy/kubernetes', () => {
     assert.deepEqual(granted, watched);
     for (const rule of role.rules) assert.deepEqual(rule.verbs, ['list', 'watch']);
     await client.close();
+  });
+
+  it('serves TLS from the vigil-tls Secret through the web config in the ConfigMap, probes over HTTPS', () => {
+    const configMap = parse(file('configmap.yaml')) as { data: Record<string, string> };
+    type Container = { volumeMounts: { name: string; mountPath: string }[]; readinessProbe: { httpGet: { scheme: string } } };
+    type Volume = { name: string; secret?: { secretName: string }; configMap?: { items?: { key: string; path: string }[] } };
+    const deployment = parse(file('deployment.yaml')) as { spec: { template: { spec: { containers: Container[]; volumes: Volume[] } } } };
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0]!;
+    const mountOf = (path: string) => container.volumeMounts.find((m) => path.startsWith(`${m.mountPath}/`));
+    const webConfigFile = (parse(configMap.data['vigil.yml']!) as { web_config_file: string }).web_config_file;
+    const webMount = mountOf(webConfigFile)!;
+    assert.deepEqual(pod.volumes.find((v) => v.name === webMount.name)?.configMap?.items, [{ key: 'web.yml', path: 'web.yml' }]);
+    const web = parseWebConfig(configMap.data['web.yml']!, 'web.yml', '/etc/vigil');
+    assert.ok(web.tls && 'file' in web.tls.cert && 'file' in web.tls.key);
+    for (const path of [web.tls.cert.file, web.tls.key.file]) {
+      assert.equal(pod.volumes.find((v) => v.name === mountOf(path)?.name)?.secret?.secretName, 'vigil-tls', path);
+    }
+    assert.equal(container.readinessProbe.httpGet.scheme, 'HTTPS');
+    const service = parse(file('service.yaml')) as { metadata: { annotations: Record<string, string> } };
+    assert.equal(service.metadata.annotations['prometheus.io/scheme'], 'https');
+    assert.equal((parse(file('certificate.yaml')) as { spec: { secretName: string } }).spec.secretName, 'vigil-tls');
   });
 
   it('renders with kustomize, with scrape annotations and the heartbeat example Trigger', () => {

@@ -1,5 +1,6 @@
-// A fake kube-apiserver on 127.0.0.1 speaking the real list/watch wire format (reference/kubernetes-kyma.md §5.1,
-// §8): paginated LIST with resourceVersion/limit/continue, chunked WATCH with ADDED/MODIFIED/DELETED/BOOKMARK,
+// A fake kube-apiserver on 127.0.0.1 speaking the real list/watch wire format (kubernetes/website
+// content/en/docs/reference/using-api/api-concepts.md): paginated LIST with resourceVersion/limit/continue,
+// chunked WATCH with ADDED/MODIFIED/DELETED/BOOKMARK,
 // 410 Gone as an HTTP answer or in-stream ERROR, server-side stream close, Status objects for 401/404/410,
 // bearer-token auth and an optional TLS listener.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

@@ -1,4 +1,5 @@
-// Fake relay, jump and book servers on 127.0.0.1 that speak the real wire formats (reference/practable.md) and
+// Fake relay, jump and book servers on 127.0.0.1 that speak the real wire formats (practable/relay v0.7.0,
+// jump v0.4.0, book: see docs/design.md, upstream references) and
 // validate tokens the way the real ones do: the bare JWT in Authorization (a `Bearer ` prefix fails to parse),
 // HS256 with the shared secret, exp/nbf/iat with zero leeway, an exact audience, and each service's claims.
 import { randomUUID } from 'node:crypto';

@@ -17,7 +17,7 @@ test('defaults: interval 60s, timeout min(10s, interval), probe-specific default
   ]);
   assert.deepEqual(download, {
     name: 'web', type: 'download', url: 'https://example.org/', interval: 60_000, timeout: 10_000, method: 'GET',
-    expected_status: ['2xx'], max_redirects: 5, insecure_skip_verify: false,
+    expected_status: ['2xx'], max_redirects: 5, insecure_skip_verify: false, expect_body: [], expect_headers: [], follow_redirects: true, ip_family: 'any',
   });
   assert.deepEqual(ping, { name: 'gw', type: 'ping', host: '10.0.0.1', interval: 5_000, timeout: 5_000, count: 3, packet_interval: 1_000, packet_timeout: 1_000, max_loss_ratio: 0.5 });
   assert.equal(hostport?.interval, 30_000);
@@ -28,7 +28,7 @@ test('defaults: interval 60s, timeout min(10s, interval), probe-specific default
 
 test('unknown keys, unknown types and bad durations are rejected with their path', () => {
   assert.deepEqual(issues([{ name: 'db', type: 'hostport', host: 'db', port: 1, prot: 2 }]), ['0: Unrecognized key: "prot"']);
-  assert.match(issues([{ name: 'x', type: 'dns', host: 'a' }])[0]!, /^0\.type: /);
+  assert.match(issues([{ name: 'x', type: 'smtp', host: 'a' }])[0]!, /^0\.type: /);
   assert.match(issues([{ name: 'db', type: 'hostport', host: 'db', port: 1, interval: '10 seconds' }])[0]!, /^0\.interval: invalid duration "10 seconds"/);
   assert.match(issues([{ name: 'db', type: 'hostport', host: 'db', port: 1, interval: 30 }])[0]!, /^0\.interval: a duration needs a unit/);
 });

@@ -228,3 +228,20 @@ test('after stop nothing more is reported', async () => {
   await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(sink.observations.length, 0);
 });
+
+test("a target's accuracy goes with its observations (effective from the run start minus it); without it the subject's applies", async () => {
+  const timers = new FakeTimers(T0);
+  const sink = new RecordingSink();
+  const targets = targetsSchema.parse([
+    { name: 'unreach', type: 'hostport', host: '127.0.0.1', port: openPort, interval: '10s', accuracy: '60s' },
+    { name: 'plain', type: 'hostport', host: '127.0.0.1', port: openPort, interval: '10s' },
+  ]);
+  const source = createTargetsSource(targets, { timers, random: () => 0.5 });
+  source.start(sink);
+  await timers.advance(5_000);
+  await until(() => sink.observations.length === 2);
+  const bySubject = new Map(sink.observations.map((o) => [o.subject, o]));
+  assert.deepEqual(bySubject.get('unreach')?.timing, { accuracy: 60_000 });
+  assert.equal(bySubject.get('plain')?.timing, undefined);
+  await source.stop();
+});

@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StateStore, StoreOptions } from '../../../src/store/state-store.js';
 import { StoreError } from '../../../src/store/errors.js';
-import { makeEvent, makeSource, makeState, makeSubject, upsert } from '../fixtures/factory.js';
+import * as engine from '../../../src/engine/index.js';
+import { SETTINGS, makeEvent, makeSource, makeState, makeSubject, upsert } from '../fixtures/factory.js';
 
 export type Table = 'subjects' | 'sources' | 'events';
 
@@ -132,6 +133,45 @@ export function storeContract(target: ContractTarget): void {
       assert.deepEqual(loaded.sources, []);
       assert.deepEqual(loaded.history.map((event) => event.subject), ['keep']);
       assert.equal(loaded.seq, 2);
+    });
+
+    it('moves the events of a renamed subject to its new id, also when the old id is reused in the same flush', async () => {
+      const location = await target.fresh();
+      const store = await target.open(location, OPTIONS);
+      const state = engine.createState({ ...SETTINGS, startupGrace: 0 });
+      store.attach(state);
+      const T = Date.UTC(2026, 0, 1);
+      store.record(engine.applyObservation(state, { subject: 'db1', check: 'ssh', status: 'ok', period: 60_000 }, T));
+      await store.commit();
+      store.record(engine.renameSubject(state, 'db1', 'db2', T + 1000));
+      store.record(engine.applyObservation(state, { subject: 'db1', check: 'ssh', status: 'crit', period: 60_000 }, T + 2000));
+      await store.commit();
+      await store.close();
+      const loaded = await reload(location);
+      const restored = engine.restoreState(SETTINGS, loaded.subjects, loaded.sources, loaded.seq, loaded.history);
+      const summary = (id: string) => restored.history.get(id)?.filter((e) => e.type !== 'connectivity').map((e) => [e.type, e.from, e.to]);
+      assert.deepEqual(summary('db2'), [['health', null, 'healthy'], ['rename', 'db1', 'db2'], ['health', 'healthy', 'unknown']]);
+      assert.deepEqual(summary('db1'), [['health', null, 'unhealthy']]);
+      assert.equal(restored.subjects.get('db2')!.renamedFrom, 'db1');
+    });
+
+    it('keeps API maintenance windows and the window an event happened in', async () => {
+      const location = await target.fresh();
+      const store = await target.open(location, OPTIONS);
+      assert.deepEqual(store.loadMaintenance(), []);
+      const window = { id: 'mw-1', source: 'api' as const, match: { subject: ['host-1'] }, reason: 'rack move', startsAt: 1, endsAt: 2 };
+      await store.saveMaintenance(window);
+      await store.saveMaintenance({ ...window, id: 'mw-2' });
+      await store.deleteMaintenance('mw-2');
+      const state = makeState();
+      store.attach(state);
+      const event = { ...makeEvent(state, 'host-1'), maintenance: 'mw-1' };
+      store.record(upsert(state, [makeSubject('host-1')], [event]));
+      await store.close();
+      const reopened = await target.open(location, OPTIONS);
+      assert.deepEqual(reopened.loadMaintenance(), [window]);
+      assert.deepEqual(reopened.load().history, [event]);
+      await reopened.close();
     });
 
     it('prunes each subject to eventsPerSubject, oldest first', async () => {

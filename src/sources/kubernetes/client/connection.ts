@@ -1,5 +1,5 @@
 // Where the API server is and how to authenticate: `kubernetes.kubeconfig`, else $KUBECONFIG, else the in-cluster
-// service account (reference/kubernetes-kyma.md §5.2, §5.3). Only what a watcher needs: bearer tokens (inline,
+// service account (kubernetes/website: access-api-from-pod.md). Only what a watcher needs: bearer tokens (inline,
 // from a file re-read on rotation), client certificates and basic auth. exec and auth-provider users run
 // programs or OAuth flows this small client does not carry, so they are refused with a message saying what to do.
 import { readFileSync } from 'node:fs';

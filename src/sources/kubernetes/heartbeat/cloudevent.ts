@@ -1,4 +1,4 @@
-// CloudEvents 1.0 over HTTP (reference/kubernetes-kyma.md §7.3), the two modes a knative broker delivers:
+// CloudEvents 1.0 over HTTP (cloudevents/spec: bindings/http-protocol-binding.md), the two modes a knative broker delivers:
 // binary (attributes in percent-encoded `ce-*` headers, Content-Type = datacontenttype, body = data) and
 // structured (`application/cloudevents+json`, everything in the JSON body). Batched mode is refused: it must
 // not be sent unsolicited. No dependency: four required attributes and a JSON body are all a heartbeat needs.

@@ -1,4 +1,4 @@
-// The Kyma 1.x event-mesh chain per application (reference/kubernetes-kyma.md §0): Application installed →
+// The Kyma 1.x event-mesh chain per application (Kyma 1.x, docs/kubernetes.md): Application installed →
 // HTTPSource ready → per bound namespace: ApplicationMapping → ServiceInstance provisioned → Broker `default`
 // ready → Triggers ready. One check per link; a pure function of the watched objects, so tests need no cluster.
 import type { CheckStatus } from '../../../engine/types.js';
