@@ -5,7 +5,8 @@ import { Router, json, type Request, type Response } from 'express';
 import { HttpProblem, sendProblem } from '../exporter/problem.js';
 import type { ShardCoordinator } from './coordinator.js';
 import type { ClusterView, ShardHolder } from './holder.js';
-import { SHARD_COUNT, shardOf } from './shards.js';
+import { renderClusterMetrics } from '../exporter/metrics/cluster.js';
+import { shardOf } from './shards.js';
 
 /** Set on forwarded requests: a replica never forwards one again (no loops while a shard moves). */
 const FORWARDED_HEADER = 'x-vigil-forwarded-by';
@@ -114,31 +115,15 @@ export function clusterRoutes({ holder, coordinator, maxBodyBytes }: ClusterRout
 
   const metrics = (): string => {
     const stats = holder.stats();
-    const lines = [
-      '# HELP vigil_cluster_shards Shards the subjects are split into (fixed).',
-      '# TYPE vigil_cluster_shards gauge',
-      `vigil_cluster_shards ${SHARD_COUNT}`,
-      '# HELP vigil_cluster_shards_held Shards this replica holds and evaluates now.',
-      '# TYPE vigil_cluster_shards_held gauge',
-      `vigil_cluster_shards_held ${coordinator.readyShards().size}`,
-      '# HELP vigil_cluster_replicas Replicas with a heartbeat within the hold TTL, as this replica last saw them.',
-      '# TYPE vigil_cluster_replicas gauge',
-      `vigil_cluster_replicas ${stats.liveReplicas}`,
-      '# HELP vigil_cluster_hold_valid_seconds How long this replica may still use its shards without another renewal.',
-      '# TYPE vigil_cluster_hold_valid_seconds gauge',
-      `vigil_cluster_hold_valid_seconds ${(stats.validForMs / 1000).toFixed(3)}`,
-      '# HELP vigil_cluster_last_heartbeat_timestamp_seconds When this replica last renewed its holds and heartbeat.',
-      '# TYPE vigil_cluster_last_heartbeat_timestamp_seconds gauge',
-      `vigil_cluster_last_heartbeat_timestamp_seconds ${((stats.lastRenewalAt ?? 0) / 1000).toFixed(3)}`,
-      '# HELP vigil_cluster_renewals_total Hold renewals by result.',
-      '# TYPE vigil_cluster_renewals_total counter',
-      `vigil_cluster_renewals_total{result="ok"} ${stats.renewals}`,
-      `vigil_cluster_renewals_total{result="failed"} ${stats.renewalFailures}`,
-      '# HELP vigil_cluster_forwarded_requests_total Requests about subjects another replica owns, by result.',
-      '# TYPE vigil_cluster_forwarded_requests_total counter',
-      ...Object.entries(forwarded).map(([result, count]) => `vigil_cluster_forwarded_requests_total{result="${result}"} ${count}`),
-    ];
-    return `${lines.join('\n')}\n`;
+    return renderClusterMetrics({
+      shardsHeld: coordinator.readyShards().size,
+      liveReplicas: stats.liveReplicas,
+      validForMs: stats.validForMs,
+      lastRenewalAt: stats.lastRenewalAt,
+      renewals: stats.renewals,
+      renewalFailures: stats.renewalFailures,
+      forwarded,
+    });
   };
 
   return { router, metrics };
