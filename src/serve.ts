@@ -1,5 +1,5 @@
 // `vigil serve`: load the config, restore state, start the engine loop, the sources and the HTTP server; stop gracefully.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { localBaseUrl, parseListen, type ListenAddress } from './config/listen.js';
 import { EMBEDDED_FILE, loadConfig, parseConfig, type LoadedConfig } from './config/load.js';
@@ -112,6 +112,18 @@ function bind(server: Server, listen: ListenAddress): Promise<ListenAddress> {
   });
 }
 
+/**
+ * Answers 503 while vigil starts on a port it already holds (a replica waits for its shards), so probes and clients
+ * get an answer instead of a request that hangs; removed once the app takes over.
+ */
+function answerStarting(server: Server): () => void {
+  const starting = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' }).end('vigil is starting.\n');
+  };
+  server.on('request', starting);
+  return () => server.off('request', starting);
+}
+
 async function startOnBoundServer(
   server: Server,
   address: ListenAddress,
@@ -121,6 +133,7 @@ async function startOnBoundServer(
   web: { listener: WebListener; webConfig: WebConfig; webConfigFile: string | undefined },
   demo: DemoFleet | undefined,
 ): Promise<RunningVigil & { extensions: string[] }> {
+  const started = answerStarting(server);
   const storeOptions = {
     flushIntervalMs: config.flushInterval,
     eventsPerSubject: config.settings.eventsPerSubject,
@@ -178,6 +191,7 @@ async function startOnBoundServer(
     ...(demo && { buildLabels: DEMO_BUILD_LABELS, pageNotice: DEMO_NOTICE }),
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
   });
+  started();
   server.on('request', app.app);
   for (const extension of extensions) extension.attach?.(server);
   const sink = vigil.sink();
