@@ -147,7 +147,8 @@ async function startOnBoundServer(
     throw new Error('cluster.renew_interval must be at most half of cluster.hold_ttl, or holds lapse between renewals');
   }
   const replicaId = config.cluster ? (config.cluster.advertise ?? defaultAdvertise(address)) : undefined;
-  if (replicaId) setShardGroups(config.subjects);
+  // A renamed subject lives in the shard of its old id too, so the rename happens where its history is.
+  if (replicaId) setShardGroups([...config.subjects, ...config.renames.map((rename) => ({ id: rename.to, dependsOn: [{ id: rename.from }] }))]);
   const store = replicaId ? await PostgresStore.open(statePath, { ...storeOptions, replicaId }) : await openStateStore(statePath, storeOptions);
   const vigil = new Vigil(store, config.settings);
   let cluster: RunningCluster | undefined;
@@ -164,6 +165,7 @@ async function startOnBoundServer(
       vigil,
       store,
       configured: config.subjects,
+      renames: config.renames,
       maxBodyBytes: config.api.maxBodyBytes,
       log,
     });

@@ -19,6 +19,8 @@ export class ShardCoordinator {
     private readonly store: PostgresStore,
     /** Subjects of the config file: each replica defines those of its shards. */
     private readonly configured: readonly SubjectSpec[],
+    /** Renames of the config file; applied where both ids are in this replica's shards. */
+    private readonly renames: readonly { from: string; to: string }[],
     private readonly log: Logger,
   ) {
     vigil.admits = (subjectId) => this.owns(subjectId);
@@ -81,8 +83,11 @@ export class ShardCoordinator {
       [...this.history(), ...loaded.history.filter((event) => keep.has(shardOf(event.subject)))],
     );
     for (const shard of still) this.ready.add(shard);
-    const ownedConfig = this.configured.filter((spec) => this.ready.has(shardOf(spec.id)));
-    this.vigil.syncConfiguredSubjects(ownedConfig);
+    const owned = (id: string) => this.ready.has(shardOf(id));
+    this.vigil.syncConfiguredSubjects(
+      this.configured.filter((spec) => owned(spec.id)),
+      this.renames.filter((rename) => owned(rename.from) && owned(rename.to)),
+    );
     this.log.info({ shards: still.length, subjects: loaded.subjects.length }, 'took shards');
   }
 

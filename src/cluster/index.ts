@@ -46,11 +46,12 @@ export async function startCluster(options: {
   vigil: Vigil;
   store: PostgresStore;
   configured: readonly SubjectSpec[];
+  renames: readonly { from: string; to: string }[];
   maxBodyBytes: number;
   log: Logger;
 }): Promise<RunningCluster> {
   const { settings, log } = options;
-  const coordinator = new ShardCoordinator(options.vigil, options.store, options.configured, log);
+  const coordinator = new ShardCoordinator(options.vigil, options.store, options.configured, options.renames, log);
   const pool = new pg.Pool(poolConfig(options.url, { ...(options.password !== undefined && { password: options.password }), poolSize: 2 }));
   pool.on('error', (error) => log.warn({ err: error.message }, 'cluster database connection lost'));
   const holder = new ShardHolder(pool, {
