@@ -176,7 +176,8 @@ async function startOnBoundServer(
 
   const auth = new Authorizer(config.api.tokens);
   const guard = new WebGuard(web.webConfig, { auth, publicBadges: config.publicBadges });
-  const extensions = EXTENSIONS.map((factory) => factory({ config, vigil, auth, log })).filter((e): e is Extension => e !== undefined);
+  const extensionContext = { config, vigil, auth, log, ...(cluster && { cluster: { replicaId: cluster.replicaId, ownerOf: cluster.ownerOf } }) };
+  const extensions = EXTENSIONS.map((factory) => factory(extensionContext)).filter((e): e is Extension => e !== undefined);
   const sources = extensions.flatMap((extension) => extension.sources ?? []);
   const app = createApp(vigil, {
     auth,

@@ -27,6 +27,7 @@ export interface RunningCluster {
   /** Mounted under /api/v1 before the core routes. */
   router: Router;
   metrics(): string;
+  ownerOf(subjectId: string): Promise<string | undefined>;
   /** Hands every shard over (after flushing it) and leaves the cluster. */
   stop(): Promise<void>;
 }
@@ -71,6 +72,7 @@ export async function startCluster(options: {
     holder,
     router: routes.router,
     metrics: routes.metrics,
+    ownerOf: routes.ownerOf,
     async stop() {
       await holder.stop();
       await coordinator.settled();

@@ -23,6 +23,8 @@ export interface ClusterRoutesOptions {
 export interface ClusterRoutes {
   router: Router;
   metrics(): string;
+  /** Advertised address of the replica holding the subject's shard, from a map at most a second old. */
+  ownerOf(subjectId: string): Promise<string | undefined>;
 }
 
 export function clusterRoutes({ holder, coordinator, maxBodyBytes }: ClusterRoutesOptions): ClusterRoutes {
@@ -126,7 +128,7 @@ export function clusterRoutes({ holder, coordinator, maxBodyBytes }: ClusterRout
     });
   };
 
-  return { router, metrics };
+  return { router, metrics, ownerOf: (subjectId) => ownerOf(shardOf(subjectId)) };
 }
 
 function clusterView(view: ClusterView) {

@@ -25,7 +25,7 @@ export interface ClusterHarness {
   cleanup(): Promise<void>;
 }
 
-export async function startCluster(options: { holdTtl: string; renewInterval: string; flushInterval?: string }): Promise<ClusterHarness> {
+export async function startCluster(options: { holdTtl: string; renewInterval: string; flushInterval?: string; extra?: string }): Promise<ClusterHarness> {
   const server = await startPostgres();
   const database = await server.createDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'vigil-cluster-'));
@@ -41,8 +41,9 @@ export async function startCluster(options: { holdTtl: string; renewInterval: st
       `cluster: { hold_ttl: ${options.holdTtl}, renew_interval: ${options.renewInterval} }`,
       'api:',
       '  tokens:',
-      '    - { name: tester, token_file: token, scopes: [observe, admin] }',
+      '    - { name: tester, token_file: token, scopes: [observe, admin, agent] }',
       'defaults: { startup_grace: 0s }',
+      options.extra ?? '',
       '',
     ].join('\n'),
   );
