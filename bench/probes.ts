@@ -2,6 +2,7 @@
 // run by vigil's targets source and by Debian's prometheus-blackbox-exporter driven at the same rate.
 // Reports CPU seconds per 1,000 probes of the prober process alone (peers and driver run in other processes)
 // and the p99 lateness of probe starts. Usage: npm run build && node dist/bench/probes.js [--seconds 60]
+// VIGIL_BENCH_TCP_TYPE=tcp runs the connect targets with the `tcp` probe instead of `hostport`.
 //
 // Modes (one file, several processes): no argument = orchestrate; `peers` = loopback TCP/HTTP servers;
 // `vigil` = the vigil prober; `driver` = requests blackbox's /probe for each target on the same schedule.
@@ -17,8 +18,9 @@ import { targetsSchema } from '../src/config/targets.js';
 import { createTargetsSource } from '../src/sources/targets/source.js';
 import type { SourceSink } from '../src/sources/types.js';
 
-const HOSTPORT_TARGETS = 2_000;
-const DOWNLOAD_TARGETS = 500;
+/** Target counts; VIGIL_BENCH_TCP_TARGETS / VIGIL_BENCH_HTTP_TARGETS measure one probe type alone. */
+const HOSTPORT_TARGETS = Number(process.env['VIGIL_BENCH_TCP_TARGETS'] ?? 2_000);
+const DOWNLOAD_TARGETS = Number(process.env['VIGIL_BENCH_HTTP_TARGETS'] ?? 500);
 const INTERVAL_MS = 10_000;
 const TCP_PORTS = 8;
 const HTTP_PORTS = 4;
@@ -67,10 +69,13 @@ async function runPeers(): Promise<void> {
   process.stdin.on('end', () => process.exit(0));
 }
 
+/** vigil's TCP probe type for the connect targets: `hostport` (default) or `tcp` (VIGIL_BENCH_TCP_TYPE=tcp). */
+const TCP_TYPE = process.env['VIGIL_BENCH_TCP_TYPE'] === 'tcp' ? 'tcp' : 'hostport';
+
 function targetList(peers: Peers) {
   const targets: Record<string, unknown>[] = [];
   for (let i = 0; i < HOSTPORT_TARGETS; i++) {
-    targets.push({ name: `tcp-${i}`, type: 'hostport', host: '127.0.0.1', port: peers.tcp[i % peers.tcp.length], interval: '10s', timeout: '5s' });
+    targets.push({ name: `tcp-${i}`, type: TCP_TYPE, host: '127.0.0.1', port: peers.tcp[i % peers.tcp.length], interval: '10s', timeout: '5s' });
   }
   for (let i = 0; i < DOWNLOAD_TARGETS; i++) {
     targets.push({ name: `http-${i}`, type: 'download', url: `http://127.0.0.1:${peers.http[i % peers.http.length]}/t/${i}`, interval: '10s', timeout: '5s' });
@@ -221,7 +226,7 @@ async function orchestrate(): Promise<void> {
     const blackbox = await runBlackbox(ports, seconds);
     const ratio = vigil.cpuSeconds / vigil.probes / (blackbox.cpuSeconds / blackbox.probes);
     const lines = [
-      `${HOSTPORT_TARGETS} hostport + ${DOWNLOAD_TARGETS} download targets on loopback, every 10 s, for ${seconds} s; timeout 5 s.`,
+      `${HOSTPORT_TARGETS} ${TCP_TYPE} + ${DOWNLOAD_TARGETS} download targets on loopback, every 10 s, for ${seconds} s; timeout 5 s.`,
       '',
       '| prober | probes | CPU s | CPU s / 1000 probes | p50 lateness ms | p99 lateness ms | max lateness ms | failures |',
       '|---|---|---|---|---|---|---|---|',

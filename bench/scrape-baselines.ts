@@ -3,8 +3,18 @@
 //      then registry.metrics()), and
 //  (c) a naive hand-written build of the same bytes: template literals, escaping every value every time, no cache.
 import { Counter, Gauge, Registry } from 'prom-client';
-import { CHECK_STATUSES, HEALTH_STATES, type CheckState, type EngineState, type SubjectState } from '../src/engine/types.js';
-import { CHECK_FAMILIES as C, ICMP_RTT_KEYS, PROBE_FAMILIES as P, PROBE_METRIC_KEYS, SOURCE_FAMILIES as S, SUBJECT_FAMILIES as F, type FamilyDef } from '../src/exporter/metrics/families.js';
+import { dependencyDown } from '../src/engine/runs.js';
+import { CHECK_STATUSES, HEALTH_STATES, RUN_OUTCOMES, type CheckState, type EngineState, type RunRecord, type SubjectState } from '../src/engine/types.js';
+import {
+  CHECK_FAMILIES as C,
+  ICMP_RTT_KEYS,
+  PROBE_FAMILIES as P,
+  PROBE_METRIC_KEYS,
+  RUN_FAMILIES as R,
+  SOURCE_FAMILIES as S,
+  SUBJECT_FAMILIES as F,
+  type FamilyDef,
+} from '../src/exporter/metrics/families.js';
 import { escapeLabelValue as esc, formatValue, sanitizeLabelName } from '../src/exporter/metrics/text-format.js';
 
 const INFO_OWN = new Set(['subject', 'kind', 'source']);
@@ -20,6 +30,23 @@ function infoLabels(spec: SubjectState['spec']): Record<string, string> {
 
 function visibleChecks(s: SubjectState): CheckState[] {
   return Object.values(s.checks).filter((c) => !c.dropped);
+}
+
+function visibleRuns(s: SubjectState): [string, RunRecord][] {
+  return Object.entries(s.runs ?? {}).filter(([name]) => !s.checks[name]?.dropped);
+}
+
+/** Direct and transitive dependants, counted plainly. */
+function dependantsOf(state: EngineState, id: string): number {
+  const seen = new Set<string>();
+  const queue = [...(state.dependents.get(id) ?? [])];
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    if (next === id || seen.has(next)) continue;
+    seen.add(next);
+    queue.push(...(state.dependents.get(next) ?? []));
+  }
+  return seen.size;
 }
 
 // ---- (c) naive ------------------------------------------------------------------------------------------
@@ -54,6 +81,11 @@ export function renderNaive(state: EngineState): string {
       .map(([key, e]) => `${F.metadata.name}{${sk(s)},key="${esc(key)}"} ${formatValue(e.value!)}\n`)
       .join(''),
   );
+  perSubject(F.dependencyDown, (s) => (s.spec.dependsOn.length === 0 ? '' : `${F.dependencyDown.name}{${sk(s)}} ${dependencyDown(state, s) ? 1 : 0}\n`));
+  perSubject(F.dependants, (s) => {
+    const count = dependantsOf(state, s.spec.id);
+    return count === 0 ? '' : `${F.dependants.name}{${sk(s)}} ${count}\n`;
+  });
 
   perCheck(C.status, (s, c) => CHECK_STATUSES.map((st) => `${C.status.name}{${ck(s, c)},status="${st}"} ${c.status === st ? 1 : 0}\n`).join(''));
   perCheck(C.counted, (s, c) => `${C.counted.name}{${ck(s, c)}} ${c.counted ? 1 : 0}\n`);
@@ -63,6 +95,13 @@ export function renderNaive(state: EngineState): string {
   perCheck(C.expiry, (s, c) => `${C.expiry.name}{${ck(s, c)}} ${c.expiresAt / 1000}\n`);
   perCheck(C.consecutiveFailures, (s, c) => `${C.consecutiveFailures.name}{${ck(s, c)}} ${c.consecutiveFailures}\n`);
   perCheck(C.consecutiveSuccesses, (s, c) => `${C.consecutiveSuccesses.name}{${ck(s, c)}} ${c.consecutiveSuccesses}\n`);
+  const rk = (s: SubjectState, name: string): string => `subject="${esc(s.spec.id)}",check="${esc(name)}"`;
+  perSubject(R.total, (s) => visibleRuns(s).map(([name, r]) => `${R.total.name}{${rk(s, name)}} ${r.total}\n`).join(''));
+  perSubject(R.last, (s) =>
+    visibleRuns(s)
+      .map(([name, r]) => RUN_OUTCOMES.map((o) => (r.last[o] === undefined ? '' : `${R.last.name}{${rk(s, name)},outcome="${o}"} ${r.last[o]}\n`)).join(''))
+      .join(''),
+  );
   const probe = (def: FamilyDef, key: string): void =>
     perCheck(def, (s, c) => (c.metrics?.[key] === undefined ? '' : `${def.name}{${ck(s, c)}} ${formatValue(c.metrics[key])}\n`));
   probe(P.duration, PROBE_METRIC_KEYS.duration);
@@ -113,6 +152,10 @@ export function createPromClientBaseline(): PromClientBaseline {
   const expiry = gauge(C.expiry, chk);
   const failures = gauge(C.consecutiveFailures, chk);
   const successes = gauge(C.consecutiveSuccesses, chk);
+  const dependencyIsDown = gauge(F.dependencyDown, subj);
+  const dependants = gauge(F.dependants, subj);
+  const runsTotal = counter(R.total, chk);
+  const lastRun = gauge(R.last, [...chk, 'outcome']);
   const probes: [Gauge, string][] = [
     [gauge(P.duration, chk), PROBE_METRIC_KEYS.duration],
     [gauge(P.responseBytes, chk), PROBE_METRIC_KEYS.responseBytes],
@@ -146,6 +189,13 @@ export function createPromClientBaseline(): PromClientBaseline {
         connectivityChanges.inc(sl, s.connectivityChanges);
         for (const [name, m] of Object.entries(s.manipulations)) manipulation.set({ ...sl, manipulation: name }, m.endedAt / 1000);
         for (const [key, e] of Object.entries(s.metadata)) if (typeof e.value === 'number') metadata.set({ ...sl, key }, e.value);
+        if (s.spec.dependsOn.length > 0) dependencyIsDown.set(sl, dependencyDown(state, s) ? 1 : 0);
+        const dependantCount = dependantsOf(state, s.spec.id);
+        if (dependantCount > 0) dependants.set(sl, dependantCount);
+        for (const [name, r] of visibleRuns(s)) {
+          runsTotal.inc({ subject: s.spec.id, check: name }, r.total);
+          for (const o of RUN_OUTCOMES) if (r.last[o] !== undefined) lastRun.set({ subject: s.spec.id, check: name, outcome: o }, r.last[o]);
+        }
         for (const c of visibleChecks(s)) {
           const cl = { subject: s.spec.id, check: c.name };
           for (const st of CHECK_STATUSES) status.set({ ...cl, status: st }, c.status === st ? 1 : 0);

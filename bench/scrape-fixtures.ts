@@ -1,5 +1,5 @@
 // A large, realistic engine state for the scrape benchmark, built by hand (no engine code) and deterministic.
-import type { CheckState, CheckStatus, EngineState, Health, SourceState, SubjectState } from '../src/engine/types.js';
+import type { CheckState, CheckStatus, EngineState, Health, RunRecord, SourceState, SubjectState } from '../src/engine/types.js';
 
 const NOW = 1_763_760_000_000;
 const HEALTHS: Health[] = ['healthy', 'healthy', 'healthy', 'unhealthy', 'unknown', 'pending', 'missing'];
@@ -45,6 +45,17 @@ function check(name: string, source: string, rand: () => number, i: number): Che
   };
 }
 
+/** A run record consistent with the check's counters; every 7th check also had an unreached run lately. */
+function runRecord(c: CheckState, i: number): RunRecord {
+  const total = 10 + c.consecutiveFailures + c.consecutiveSuccesses + (i % 7 === 0 ? 1 : 0);
+  const last: RunRecord['last'] = { ok: c.status === 'ok' ? total : total - c.consecutiveFailures - 1 };
+  if (c.status !== 'ok') last[c.status] = total;
+  if (i % 7 === 0) last.unreachable = total - 1;
+  return { total, last };
+}
+
+const subjectId = (i: number): string => `${KINDS[i % KINDS.length]!}-${String(i).padStart(5, '0')}.lab.example.org`;
+
 function subject(i: number, checksPerSubject: number, rand: () => number): SubjectState {
   const kind = KINDS[i % KINDS.length]!;
   const source = SOURCES[i % SOURCES.length]!;
@@ -54,12 +65,15 @@ function subject(i: number, checksPerSubject: number, rand: () => number): Subje
     checks[name] = check(name, source, rand, i);
   }
   const health = HEALTHS[i % HEALTHS.length]!;
+  const runs: Record<string, RunRecord> = {};
+  for (const [name, c] of Object.entries(checks)) runs[name] = runRecord(c, i);
   return {
     spec: {
-      id: `${kind}-${String(i).padStart(5, '0')}.lab.example.org`,
+      id: subjectId(i),
       kind,
       labels: { rack: `r${i % 40}`, switch: `sw${i % 200}`, team: i % 3 === 0 ? 'platform' : 'labs' },
-      dependsOn: [],
+      // every 40th subject is a switch the next 39 depend on
+      dependsOn: i % 40 === 0 ? [] : [{ id: subjectId(i - (i % 40)), lag: 0 }],
       source,
     },
     createdAt: NOW - 86_400_000,
@@ -68,6 +82,7 @@ function subject(i: number, checksPerSubject: number, rand: () => number): Subje
     appeared: true,
     manipulations: i % 10 === 0 ? { reboot: { manipulation: 'reboot', startedAt: NOW - 7_260_000, endedAt: NOW - 7_200_000 } } : {},
     checks,
+    runs,
     health,
     healthChangedAt: NOW - Math.floor(rand() * 86_400_000),
     healthChanges: Math.floor(rand() * 40),
@@ -94,7 +109,7 @@ export function buildLargeState(subjectCount: number, checksPerSubject: number):
       { name, up: k !== 3, ...(k !== 4 ? { lastSuccessAt: NOW - 1_000 } : {}), errors: k === 3 ? { timeout: 12, refused: 3 } : {} },
     ]),
   );
-  return {
+  const state: EngineState = {
     settings: { freshness: 2, startupGrace: 60_000, appearanceTimeout: 1_800_000, sourceDropAfter: 900_000, renameLag: 10_800_000, disconnectGrace: 30_000, eventsPerSubject: 100, dependencyLag: 0 },
     subjects,
     sources,
@@ -102,4 +117,12 @@ export function buildLargeState(subjectCount: number, checksPerSubject: number):
     history: new Map(),
     dependents: new Map(),
   };
+  for (const s of subjects.values()) {
+    for (const dependency of s.spec.dependsOn) {
+      const set = state.dependents.get(dependency.id) ?? new Set<string>();
+      set.add(s.spec.id);
+      state.dependents.set(dependency.id, set);
+    }
+  }
+  return state;
 }

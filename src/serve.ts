@@ -6,6 +6,7 @@ import { EMBEDDED_FILE, loadConfig, parseConfig, type LoadedConfig } from './con
 import type { VigilConfig } from './config/normalize.js';
 import { Authorizer } from './exporter/auth.js';
 import { DEMO_BUILD_LABELS, DEMO_FILE, DEMO_NOTICE, startDemoFleet, type DemoFleet, type StoryTiming } from './demo/index.js';
+import { guardConnections, httpServerOptions, type ConnectionGuard } from './exporter/connections.js';
 import { createApp } from './exporter/server.js';
 import { EXTENSIONS, type Extension } from './extensions.js';
 import { startSelfMonitor } from './runtime/self-monitor.js';
@@ -39,6 +40,8 @@ export interface RunningVigil {
   server: Server;
   address: ListenAddress;
   log: Logger;
+  /** Longest a stop may take before the CLI gives up on it: http.shutdown_timeout plus the final flush. */
+  stopBudgetMs: number;
   /** Whether the listener speaks TLS. */
   tls: boolean;
   /** Re-reads the web config (SIGHUP): users, headers, rate limit and TLS settings; a broken file changes nothing. */
@@ -65,14 +68,18 @@ async function startWith(options: ServeOptions, demo: DemoFleet | undefined): Pr
 
   const webConfigFile = options.webConfigFile ?? config.webConfigFile;
   const webConfig = webConfigFile === undefined ? PLAIN_WEB_CONFIG : await loadWebConfig(webConfigFile);
-  const listener = createWebListener(webConfig, log);
+  const listener = createWebListener(webConfig, log, httpServerOptions(config.http));
   const server = listener.server;
+  const connections = guardConnections(server, config.http);
 
   // Bind first: the embedded default's self-probes need the real port (`--listen :0` picks one).
   const address = await bind(server, options.listen ? parseListen(options.listen) : config.listen);
   if (file === EMBEDDED_FILE) config.targets = selfTargets(address, statePath, listener.tls);
   try {
-    const running = await startOnBoundServer(server, address, config, statePath, log, { listener, webConfig, webConfigFile }, demo);
+    const running = await startOnBoundServer(server, connections, address, config, statePath, log, { listener, webConfig, webConfigFile }, demo);
+    if (running.vigil.repairedAtStart.size > 0) {
+      log.warn({ subjects: [...running.vigil.repairedAtStart].slice(0, 20), count: running.vigil.repairedAtStart.size }, 'stored times or durations out of bounds were clamped (see docs/store.md)');
+    }
     log.info(
       {
         config: file,
@@ -82,6 +89,7 @@ async function startWith(options: ServeOptions, demo: DemoFleet | undefined): Pr
         basic_auth: webConfig.basicAuthUsers.size > 0,
         state: redactUrl(statePath),
         subjects: running.vigil.state.subjects.size,
+        max_connections: connections.cap,
         ...(running.cluster && { replica: running.cluster.replicaId, shards: running.cluster.coordinator.readyShards().size }),
       },
       'vigil serving',
@@ -126,6 +134,7 @@ function answerStarting(server: Server): () => void {
 
 async function startOnBoundServer(
   server: Server,
+  connections: ConnectionGuard,
   address: ListenAddress,
   config: VigilConfig,
   statePath: string,
@@ -134,10 +143,16 @@ async function startOnBoundServer(
   demo: DemoFleet | undefined,
 ): Promise<RunningVigil & { extensions: string[] }> {
   const started = answerStarting(server);
+  // The self `store` check turns crit with the first failed flush and ok with the first good one, not a period later.
+  let reportStore = (): void => undefined;
   const storeOptions = {
     flushIntervalMs: config.flushInterval,
     eventsPerSubject: config.settings.eventsPerSubject,
-    onError: (error: Error) => log.error({ err: error.message }, 'state flush failed; retrying'),
+    onError: (error: Error) => {
+      log.error({ err: error.message }, 'state flush failed; retrying');
+      reportStore();
+    },
+    onRecovered: () => reportStore(),
     ...(config.statePassword === undefined ? {} : { password: config.statePassword }),
   };
   if (config.cluster && !isPostgresUrl(statePath)) {
@@ -152,7 +167,7 @@ async function startOnBoundServer(
   const store = replicaId ? await PostgresStore.open(statePath, { ...storeOptions, replicaId }) : await openStateStore(statePath, storeOptions);
   const vigil = new Vigil(store, config.settings);
   let cluster: RunningCluster | undefined;
-  let selfMonitor: { stop(): void } | undefined;
+  let selfMonitor: ReturnType<typeof startSelfMonitor> | undefined;
   vigil.maintenance.configure(config.maintenance); // before the subjects, so their first events already say so
   if (config.cluster && store instanceof PostgresStore && replicaId) {
     // Subjects, including the configured ones, arrive shard by shard as this replica takes them. The self check is
@@ -171,7 +186,9 @@ async function startOnBoundServer(
     });
   } else {
     vigil.syncConfiguredSubjects(config.subjects, config.renames);
-    selfMonitor = startSelfMonitor(vigil);
+    const monitor = startSelfMonitor(vigil);
+    selfMonitor = monitor;
+    reportStore = () => setImmediate(() => monitor.reportNow());
   }
 
   const auth = new Authorizer(config.api.tokens);
@@ -189,10 +206,13 @@ async function startOnBoundServer(
       ...extensions.flatMap((extension) => (extension.metrics ? [() => extension.metrics!()] : [])),
     ],
     maxBodyBytes: config.api.maxBodyBytes,
+    limits: config.api.limits,
+    connections,
     probe: config.probe,
     version: VERSION,
     ...(demo && { buildLabels: DEMO_BUILD_LABELS, pageNotice: DEMO_NOTICE }),
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
+    logRejected: (fields, message) => log.warn(fields, message),
   });
   started();
   server.on('request', app.app);
@@ -218,9 +238,9 @@ async function startOnBoundServer(
   const stop = () =>
     (stopping ??= (async () => {
       app.setReady(false);
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Idle and half-sent connections go at once; requests being answered get http.shutdown_timeout.
+      const closed = connections.close();
       app.streams.closeAll();
-      server.closeIdleConnections();
       selfMonitor?.stop();
       await Promise.allSettled(sources.map((source) => source.stop()));
       // After the probes stopped, so closing the demo's servers is not recorded as an outage.
@@ -242,16 +262,25 @@ async function startOnBoundServer(
     tls: web.listener.tls,
     reloadWebConfig,
     stop,
+    stopBudgetMs: config.http.shutdownTimeoutMs + STOP_MARGIN_MS,
     extensions: extensions.map((e) => e.name),
     ...(cluster && { cluster }),
   };
 }
+
+/** Time a stop may take beyond http.shutdown_timeout: sources stopping and the final flush. */
+const STOP_MARGIN_MS = 4_000;
 
 /** The CLI entry: runs until SIGTERM/SIGINT, then shuts down gracefully. */
 export async function serve(options: ServeOptions): Promise<void> {
   const running = await startVigil(options);
   const shutdown = (signal: string) => {
     running.log.info({ signal }, 'shutting down');
+    // Whatever hangs (a source that does not stop, a disk that does not answer), the process ends in bounded time.
+    setTimeout(() => {
+      running.log.error({ signal }, `shutdown did not finish within ${running.stopBudgetMs} ms; exiting`);
+      process.exit(1);
+    }, running.stopBudgetMs).unref();
     running.stop().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -69,6 +69,16 @@ export const agentsSchema = z
       .meta({ description: 'Under a connection storm agents\' changes are applied once per this window (fewer store transactions); 0s: always at once.' }),
     max_connections: z.int().min(1).max(1_000_000).default(50_000).meta({ description: 'Open agent connections at most.' }),
     max_message: byteSizeSchema.default('64kb').meta({ description: 'Largest message an agent may send.' }),
+    max_messages_per_second: z
+      .number()
+      .positive()
+      .max(100_000)
+      .default(20)
+      .meta({ description: 'Sustained messages per second per connection; beyond the burst a connection is closed (1008).' }),
+    message_burst: z.int().min(1).max(1_000_000).default(200).meta({ description: 'Messages a connection may send at once above the sustained rate.' }),
+    send_buffer: byteSizeSchema
+      .default('256kb')
+      .meta({ description: 'Unsent reply bytes per connection; an agent that does not read its replies past this is closed.' }),
     on_available: onAvailableSchema.optional(),
   })
   .meta({ description: 'Occasionally connected machines holding a websocket (vigil agent): connectivity apart from health.' });
@@ -103,6 +113,9 @@ export interface AgentsConfig {
   stormWindow: number;
   maxConnections: number;
   maxMessageBytes: number;
+  maxMessagesPerSecond: number;
+  messageBurst: number;
+  sendBufferBytes: number;
   onAvailable?: OnAvailableConfig;
 }
 
@@ -118,6 +131,9 @@ export function normalizeAgents(raw: RawAgentsConfig, secrets: Secrets, disconne
     stormWindow: durationMs(raw.storm_window),
     maxConnections: raw.max_connections,
     maxMessageBytes: parseByteSize(raw.max_message),
+    maxMessagesPerSecond: raw.max_messages_per_second,
+    messageBurst: raw.message_burst,
+    sendBufferBytes: parseByteSize(raw.send_buffer),
   };
   if (raw.appearance_timeout !== undefined) config.appearanceTimeout = durationMs(raw.appearance_timeout);
   if (raw.freshness !== undefined) config.freshness = raw.freshness;

@@ -11,6 +11,13 @@ export type NotifyMode = (typeof NOTIFY_MODES)[number];
 export const POLICY_SCOPES = ['check', 'subject'] as const;
 export const SEVERITIES = ['critical', 'warning', 'info'] as const;
 
+/** What counts as failing (`on:`), per scope; the first of each list is the default. */
+export const CHECK_CONDITIONS = ['crit', 'warn', 'unreachable', 'stale'] as const;
+export const SUBJECT_CONDITIONS = ['unhealthy', 'unavailable', 'missing', 'warnings'] as const;
+export type CheckCondition = (typeof CHECK_CONDITIONS)[number];
+export type SubjectCondition = (typeof SUBJECT_CONDITIONS)[number];
+export type PolicyCondition = CheckCondition | SubjectCondition;
+
 const NAME_RE = /^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/;
 const nameSchema = (what: string) =>
   z.string().regex(NAME_RE, `a ${what} name is lower-case letters and digits, words joined by - or _ (e.g. web-probes)`);
@@ -90,6 +97,14 @@ const policySchema = z
     scope: z.enum(POLICY_SCOPES).default('check').meta({
       description: 'check: each check result counts (exact consecutive counters); subject: subject health, counted in evaluations.',
     }),
+    on: z
+      .array(z.enum([...CHECK_CONDITIONS, ...SUBJECT_CONDITIONS]))
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          'What counts as failing. Check scope: crit, warn, unreachable, stale (default [crit]); subject scope: unhealthy, unavailable, missing, warnings (default [unhealthy]).',
+      }),
     notify: z.enum(NOTIFY_MODES).meta({
       description: 'failure: notify when failing; change: notify when failing and when recovered; always: every result.',
     }),
@@ -114,6 +129,21 @@ const policySchema = z
     for (const key of Object.keys(policy.match)) {
       if (UNMATCHABLE_KEYS.includes(key)) {
         ctx.addIssue({ code: 'custom', path: ['match', key], message: `cannot match on "${key}": match on kind, subject, check, source or a subject label` });
+      }
+    }
+    if (policy.on !== undefined) {
+      const allowed: readonly string[] = policy.scope === 'subject' ? SUBJECT_CONDITIONS : CHECK_CONDITIONS;
+      const seen = new Set<string>();
+      policy.on.forEach((condition, index) => {
+        if (!allowed.includes(condition)) {
+          ctx.addIssue({ code: 'custom', path: ['on', index], message: `"${condition}" is not a ${policy.scope}-scope condition (expected ${allowed.join(', ')})` });
+        } else if (seen.has(condition)) {
+          ctx.addIssue({ code: 'custom', path: ['on', index], message: `"${condition}" is listed twice` });
+        }
+        seen.add(condition);
+      });
+      if (policy.notify === 'always') {
+        ctx.addIssue({ code: 'custom', path: ['on'], message: 'notify: always sends every result; on does not apply' });
       }
     }
     if (policy.scope === 'subject' && 'check' in policy.match) {
@@ -199,6 +229,11 @@ export type AlertingConfig = z.output<typeof alertingSchema>;
 export type AlertingInput = z.input<typeof alertingSchema>;
 export type PolicyConfig = AlertingConfig['policies'][number];
 export type ReceiverConfig = AlertingConfig['receivers'][string];
+
+/** A policy's conditions: as configured, else the scope's default ([crit] or [unhealthy]). */
+export function policyConditions(policy: Pick<PolicyConfig, 'on' | 'scope'>): PolicyCondition[] {
+  return policy.on ?? [policy.scope === 'subject' ? SUBJECT_CONDITIONS[0] : CHECK_CONDITIONS[0]];
+}
 
 /** `web-probes` → `WebProbes`: alert names are CamelCase (mixin style guide). */
 export function camelCase(name: string): string {

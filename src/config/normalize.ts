@@ -2,6 +2,8 @@
 // (camelCase, milliseconds, engine types).
 import { resolve } from 'node:path';
 import type { EngineSettings, SubjectSpec, Timing } from '../engine/types.js';
+import type { HttpLimits } from '../exporter/connections.js';
+import type { Limits } from '../runtime/limits.js';
 import { normalizeAgents, type AgentsConfig } from './agents.js';
 import type { AlertingConfig } from './alerting.js';
 import { formatKeyPath } from './errors.js';
@@ -43,7 +45,8 @@ export interface VigilConfig {
   cluster?: ClusterSettings;
   flushInterval: number;
   logLevel: LogLevel;
-  api: { tokens: ApiTokenConfig[]; maxBodyBytes: number };
+  api: { tokens: ApiTokenConfig[]; maxBodyBytes: number; limits: Limits };
+  http: HttpLimits;
   /** Engine defaults, including the default timing of checks (subjects, targets and pushed results override it). */
   settings: EngineSettings;
   subjects: SubjectSpec[];
@@ -125,7 +128,25 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
     statePath: isPostgresUrl(raw.state) ? raw.state : resolve(baseDir, raw.state),
     flushInterval: durationMs(raw.store.flush_interval),
     logLevel: raw.log.level,
-    api: { tokens, maxBodyBytes: parseByteSize(raw.api.max_body) },
+    api: {
+      tokens,
+      maxBodyBytes: parseByteSize(raw.api.max_body),
+      limits: {
+        maxSubjects: raw.api.max_subjects,
+        maxChecksPerSubject: raw.api.max_checks_per_subject,
+        maxMetadataPerSubject: raw.api.max_metadata_per_subject,
+        maxStreams: raw.api.max_streams,
+        streamBufferBytes: parseByteSize(raw.api.stream_buffer),
+        streamStallMs: durationMs(raw.api.stream_stall_timeout),
+      },
+    },
+    http: {
+      maxConnections: raw.http.max_connections,
+      headerTimeoutMs: durationMs(raw.http.header_timeout),
+      requestTimeoutMs: durationMs(raw.http.request_timeout),
+      idleTimeoutMs: durationMs(raw.http.idle_timeout),
+      shutdownTimeoutMs: durationMs(raw.http.shutdown_timeout),
+    },
     settings,
     subjects,
     renames,

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { agentsSchema } from './agents.js';
 import { alertingSchema } from './alerting.js';
-import { byteSizeSchema, durationSchema } from './fields.js';
+import { byteSizeSchema, durationMs, durationSchema, type DurationInput } from './fields.js';
 import { listenSchema } from './listen.js';
 import { maintenanceSchema } from './maintenance.js';
 import { scrapeSchema } from './scrape.js';
@@ -65,7 +65,48 @@ const apiSchema = z.strictObject({
     .default([])
     .meta({ description: 'Bearer tokens for API writes. Without tokens every write is refused.' }),
   max_body: byteSizeSchema.default('1mb'),
+  max_subjects: z.int().min(1).max(10_000_000).default(10_000).meta({ description: 'Subjects in total; an API or agent write that would create one more is refused (409).' }),
+  max_checks_per_subject: z.int().min(1).max(100_000).default(200).meta({ description: 'Checks per subject that API and agent writes may create.' }),
+  max_metadata_per_subject: z.int().min(1).max(100_000).default(100).meta({ description: 'Metadata keys per subject that API and agent writes may create.' }),
+  max_streams: z.int().min(1).max(100_000).default(256).meta({ description: 'Open event streams (SSE) and waiting long-polls together; more answer 503.' }),
+  stream_buffer: byteSizeSchema
+    .default('1mb')
+    .meta({ description: 'Unsent bytes an event stream may hold for a client that does not read; past it the stream is closed (the client resumes with Last-Event-ID).' }),
+  stream_stall_timeout: durationSchema
+    .default('30s')
+    .meta({ description: 'An event stream whose client reads nothing of its backlog for this long is closed (it resumes with Last-Event-ID).' }),
 });
+
+const httpSchema = z
+  .strictObject({
+    max_connections: z
+      .int()
+      .min(16)
+      .max(10_000_000)
+      .default(4096)
+      .meta({ description: 'Open client connections at most (capped at the open-file limit minus 256); past it the oldest idle one is closed.' }),
+    header_timeout: durationSchema.default('10s').meta({ description: 'A request\'s headers must arrive within this.' }),
+    request_timeout: durationSchema.default('30s').meta({ description: 'A whole request, headers and body, must arrive within this.' }),
+    idle_timeout: durationSchema.default('5s').meta({ description: 'A keep-alive connection without a request is closed after this.' }),
+    shutdown_timeout: durationSchema
+      .default('5s')
+      .meta({ description: 'At shutdown, requests being answered get this long; then every connection is closed.' }),
+  })
+  .superRefine((http, ctx) => {
+    // Node refuses a header timeout longer than the request timeout (the headers are part of the request).
+    // Either may be malformed here (its own issue says so): compare only what parses.
+    const ms = (value: DurationInput): number => {
+      try {
+        return durationMs(value);
+      } catch {
+        return Number.NaN;
+      }
+    };
+    if (ms(http.header_timeout) > ms(http.request_timeout)) {
+      ctx.addIssue({ code: 'custom', path: ['header_timeout'], message: 'header_timeout must not exceed request_timeout' });
+    }
+  })
+  .meta({ description: 'Bounds on the HTTP listener.' });
 
 const defaultsSchema = z.strictObject({
   freshness: freshnessSchema.default(2),
@@ -132,6 +173,7 @@ export const configSchema = z
       .optional()
       .meta({ description: 'Run as one of several replicas sharing the PostgreSQL state database (needs state: postgres://…).' }),
     api: apiSchema.prefault({}),
+    http: httpSchema.prefault({}),
     defaults: defaultsSchema.prefault({}).meta({ description: 'Engine-wide defaults; subjects and sources may override some.' }),
     subjects: subjectsSchema,
     targets: targetsSchema.default([]).meta({ description: 'Active probes (hostport, download, tcp, dns, grpc, ping, filewrite).' }),

@@ -71,7 +71,9 @@ export async function readSecretFiles(doc: Document, baseDir: string): Promise<{
     wanted.map(async ({ path, file, offset }) => {
       const fullPath = resolve(baseDir, file);
       try {
-        const content = (await readFile(fullPath, 'utf8')).replace(/(\r?\n)+$/, '');
+        // Surrounding whitespace (an editor's trailing newline, a stray space) is never part of a secret: trimmed,
+        // as Prometheus trims password_file, so a token file with it still authenticates.
+        const content = (await readFile(fullPath, 'utf8')).trim();
         if (content === '') problems.push({ path, offset, message: `secret file "${fullPath}" is empty` });
         else secrets.set(formatKeyPath(path), content);
       } catch (error) {

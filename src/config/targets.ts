@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { formatKeyPath } from './errors.js';
-import { durationMs, durationSchema as durationInput, labelsSchema, labelsToStrings } from './fields.js';
+import { byteSizeSchema, durationMs, durationSchema as durationInput, labelsSchema, labelsToStrings, parseByteSize } from './fields.js';
 import { bodyConditionSchema, certFields, checkSharedOptions, headerConditionSchema, regexSchema, textConditionSchema, timingFields, tlsClientFields } from './probe-options.js';
+import { parseDuration } from '../util/duration.js';
 import type { Secrets } from './secrets.js';
 
 /** A duration as the shared field schema accepts it (`10s`, `1m30s`), parsed to milliseconds. */
@@ -151,6 +152,10 @@ const downloadSchema = z.strictObject({
   expect_headers: z.array(headerConditionSchema).max(32).default([]).meta({ description: 'Conditions on response headers.' }),
   follow_redirects: z.boolean().default(true).meta({ description: 'Follow redirects (up to max_redirects); false = the 3xx is the answer.' }),
   max_redirects: z.int().min(0).max(20).default(5).meta({ description: 'Redirects followed; 0 = the 3xx is the final answer.' }),
+  max_body_bytes: byteSizeSchema
+    .default('4mb')
+    .transform(parseByteSize)
+    .meta({ description: 'Bytes of the body read at most; the rest is not downloaded (body conditions look only at these).' }),
   ip_family: z.enum(['any', '4', '6']).default('any').meta({ description: 'Connect over IPv4 or IPv6 only, or either (any).' }),
   ...tlsClientFields,
   ...certFields,
@@ -162,9 +167,7 @@ export const targetSchema = z
     const timeout = target.timeout ?? Math.min(DEFAULT_TIMEOUT_MS, target.interval);
     if (target.interval <= 0) ctx.addIssue({ code: 'custom', path: ['interval'], message: 'interval must be greater than 0' });
     if (timeout <= 0) ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'timeout must be greater than 0' });
-    if (timeout > target.interval) {
-      ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'timeout must not exceed interval (a probe never overlaps itself)' });
-    }
+    // timeout > interval is checked on the whole list (targetsSchema), where it shows beside per-field errors.
     checkSharedOptions({ ...target, timeout }, ctx);
     if (target.type === 'download' && target.body !== undefined && ['GET', 'HEAD'].includes(target.method)) {
       ctx.addIssue({ code: 'custom', path: ['body'], message: `a request body needs a method that carries one (POST, PUT, PATCH), not ${target.method}` });
@@ -192,27 +195,59 @@ export const targetSchema = z
     return { ...target, timeout };
   });
 
-export const targetsSchema = z.array(targetSchema).superRefine((targets, ctx) => {
-  const names = new Map<string, number>();
+/** A duration as written or as already parsed (entries that failed elsewhere keep their input); undefined if unusable. */
+function leniently(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return undefined;
+  try {
+    return parseDuration(value);
+  } catch {
+    return undefined;
+  }
+}
+
+interface LenientTarget {
+  name?: unknown;
+  subject?: unknown;
+  check?: unknown;
+  type?: unknown;
+  interval?: unknown;
+  timeout?: unknown;
+}
+
+export const targetsSchema = z.array(targetSchema).superRefine(
+  (entries, ctx) => {
+  // Entries may be malformed here (see `when`): read them leniently, so cross-field problems show in the same run
+  // as per-field ones instead of only once those are fixed.
+  const targets = (entries as readonly unknown[]).map((entry) => (typeof entry === 'object' && entry !== null ? (entry as LenientTarget) : {}));
+  const names = new Map<unknown, number>();
   const checks = new Map<string, number>();
   targets.forEach((target, index) => {
+    const interval = leniently(target.interval ?? '60s');
+    const timeout = leniently(target.timeout);
+    if (interval !== undefined && timeout !== undefined && timeout > interval) {
+      ctx.addIssue({ code: 'custom', path: [index, 'timeout'], message: 'timeout must not exceed interval (a probe never overlaps itself)' });
+    }
+    if (typeof target.name !== 'string') return;
     const earlier = names.get(target.name);
     if (earlier !== undefined) {
       ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate target name (also targets[${earlier}])` });
     }
     names.set(target.name, index);
-    const key = `${target.subject ?? target.name}\u0000${target.check ?? target.type}`;
+    const key = `${String(target.subject ?? target.name)}\u0000${String(target.check ?? target.type)}`;
     const clash = checks.get(key);
     if (clash !== undefined && earlier === undefined) {
       ctx.addIssue({
         code: 'custom',
         path: [index, 'check'],
-        message: `targets[${clash}] already reports check "${target.check ?? target.type}" on subject "${target.subject ?? target.name}"; set a distinct check:`,
+        message: `targets[${clash}] already reports check "${String(target.check ?? target.type)}" on subject "${String(target.subject ?? target.name)}"; set a distinct check:`,
       });
     }
     checks.set(key, index);
   });
-});
+  },
+  { when: (payload) => Array.isArray(payload.value) },
+);
 
 export type TargetsConfig = z.output<typeof targetsSchema>;
 export type TargetConfig = TargetsConfig[number];

@@ -9,5 +9,7 @@ export { applySourceStatus } from './sources.js';
 export { recordSourceEvent } from './events.js';
 export { tick, nextDeadline } from './tick.js';
 export { emptyResult, mergeResult } from './results.js';
-export { CHECK_STATUSES, EngineError, HEALTH_STATES } from './types.js';
+export { restoreSnapshot, snapshotSubjects, type Snapshot } from './snapshot.js';
+export { dependencyDown } from './runs.js';
+export { CHECK_STATUSES, EngineError, HEALTH_STATES, RUN_OUTCOMES } from './types.js';
 export type * from './types.js';

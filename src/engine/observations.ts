@@ -3,6 +3,7 @@ import { resolveTiming } from './checks.js';
 import { markContact } from './connectivity-state.js';
 import { beginCall, finish, markVolatileChange } from './context.js';
 import { reevaluate } from './evaluate.js';
+import { recordRun, unreachedOutcome } from './runs.js';
 import { createSubject, normaliseSpec } from './spec.js';
 import { optionalDuration, requireDuration, requireName, requireTime, validateTiming } from './validate.js';
 import { CHECK_STATUSES, EngineError } from './types.js';
@@ -23,6 +24,7 @@ function validateObservation(obs: Observation): void {
   if (obs.source !== undefined) requireName(obs.source, `${what}: source`);
   if (obs.kind !== undefined) requireName(obs.kind, `${what}: kind`);
   if (obs.contact !== undefined && typeof obs.contact !== 'boolean') throw new EngineError('invalid', `${what}: contact must be a boolean`);
+  if (obs.reached !== undefined && typeof obs.reached !== 'boolean') throw new EngineError('invalid', `${what}: reached must be a boolean`);
   validateTiming(obs.timing, `${what}: timing`);
   if (obs.metrics !== undefined) {
     if (typeof obs.metrics !== 'object' || obs.metrics === null) throw new EngineError('invalid', `${what}: metrics must be an object`);
@@ -40,17 +42,25 @@ export function applyObservation(state: EngineState, obs: Observation, now: numb
     const spec = normaliseSpec({ id: obs.subject, kind: obs.kind ?? 'push', labels: {}, dependsOn: [], source: obs.source ?? 'api' });
     subject = createSubject(ctx, spec);
   }
+  if (obs.reached === false) {
+    // Not a result: only the run is recorded. Connectivity is the source's separate signal.
+    recordRun(subject, obs.check, unreachedOutcome(state, subject, now));
+    markVolatileChange(ctx, subject);
+    reevaluate(ctx, [subject.spec.id]);
+    return finish(ctx);
+  }
   if (obs.contact !== false) markContact(ctx, subject);
-  recordResult(state, subject, obs, now);
+  if (recordResult(state, subject, obs, now)) recordRun(subject, obs.check, obs.status);
   markVolatileChange(ctx, subject);
   reevaluate(ctx, [subject.spec.id]);
   return finish(ctx);
 }
 
-function recordResult(state: EngineState, subject: SubjectState, obs: Observation, now: number): void {
+/** Stores the result on its check; false when it arrived out of order and was not stored. */
+function recordResult(state: EngineState, subject: SubjectState, obs: Observation, now: number): boolean {
   const previous = subject.checks[obs.check];
   // A result the source stamped older than the one we hold arrived out of order: it proves contact, nothing more.
-  if (previous?.observedAt !== undefined && obs.observedAt !== undefined && obs.observedAt < previous.observedAt) return;
+  if (previous?.observedAt !== undefined && obs.observedAt !== undefined && obs.observedAt < previous.observedAt) return false;
 
   const statusChanged = previous === undefined || previous.reported !== obs.status;
   const check: CheckState = {
@@ -76,6 +86,7 @@ function recordResult(state: EngineState, subject: SubjectState, obs: Observatio
   if (obs.observedAt !== undefined) check.observedAt = obs.observedAt;
   if (obs.metrics !== undefined) check.metrics = { ...obs.metrics };
   subject.checks[obs.check] = check;
+  return true;
 }
 
 /** crit → failures+1, successes 0; ok or warn → successes+1, failures 0; unknown says nothing, so both restart at 0. */

@@ -80,6 +80,11 @@ export interface Observation {
    * subject, so connectivity and last-seen are left alone. Default true.
    */
   contact?: boolean;
+  /**
+   * `false`: the run did not reach the peer (timeout, DNS failure, no route, total ping loss). Only the check's run
+   * record changes (an `unreachable` run); status, counters, freshness and connectivity are left alone. Default true.
+   */
+  reached?: boolean;
   /** Kind for a subject the observation creates (push API); default `push`. */
   kind?: string;
   timing?: Partial<Timing>;
@@ -158,6 +163,16 @@ export interface CheckState {
   dropped: boolean;
 }
 
+/** What one run of a check came to: its result's status, or `unreachable` when it did not reach the peer. */
+export type RunOutcome = CheckStatus | 'unreachable';
+export const RUN_OUTCOMES: readonly RunOutcome[] = ['ok', 'warn', 'crit', 'unknown', 'unreachable'];
+
+/** Runs of one check: how many so far, and the number of the latest run of each outcome. */
+export interface RunRecord {
+  total: number;
+  last: Partial<Record<RunOutcome, number>>;
+}
+
 export interface SubjectState {
   spec: SubjectSpec;
   createdAt: number;
@@ -171,6 +186,8 @@ export interface SubjectState {
   appeared: boolean;
   manipulations: Record<string, Manipulation>;
   checks: Record<string, CheckState>;
+  /** Run records by check name, unreached runs included (a check that never answered has one but no CheckState). */
+  runs?: Record<string, RunRecord>;
   health: Health;
   healthChangedAt: number;
   healthChanges: number;

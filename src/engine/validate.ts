@@ -7,6 +7,10 @@ export function requireName(value: unknown, what: string): string {
   return value;
 }
 
+/**
+ * A finite time. The sane window (util/bounds.ts) is enforced where times enter vigil, against the wall clock
+ * (API bodies, agent messages); the engine's `now` may be a test's clock, so it does not judge the window itself.
+ */
 export function requireTime(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new EngineError('invalid', `${what} must be a finite time in epoch ms`);
   return value;

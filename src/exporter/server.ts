@@ -1,12 +1,16 @@
 // The HTTP face of vigil: /metrics, the lifecycle probes and the /api/v1 push API, on one express app.
 import express, { type Request, type RequestHandler, type Response } from 'express';
+import { DEFAULT_LIMITS, type Limits } from '../runtime/limits.js';
 import type { Vigil } from '../runtime/vigil.js';
+import { Throttle } from '../util/throttle.js';
 import type { Authorizer } from './auth.js';
 import { webRoutes } from '../web/routes.js';
 import { eventRoutes, type EventStreams } from './api/events.js';
 import { maintenanceRoutes } from './api/maintenance.js';
 import { readRoutes } from './api/reads.js';
 import { writeRoutes } from './api/writes.js';
+import type { ConnectionGuard } from './connections.js';
+import { renderBoundsMetrics } from './metrics/bounds.js';
 import { renderMaintenance } from './metrics/maintenance.js';
 import { createMetricsEndpoint, maybeGzipAsync } from './metrics/self.js';
 import { HttpProblem, problemHandler, sendProblem } from './problem.js';
@@ -28,11 +32,20 @@ export interface ServerOptions {
   /** Extra /metrics families (text exposition) from extensions, appended to each scrape. */
   metrics?: (() => string)[];
   logError: (error: unknown) => void;
+  /** Malformed requests (bad escapes, encodings, bodies), at most a few lines per minute; the caller picks the level. */
+  logRejected?: (fields: Record<string, unknown>, message: string) => void;
+  /** Subjects, checks, metadata keys and streams clients may create; defaults: DEFAULT_LIMITS. */
+  limits?: Partial<Limits>;
+  /** The listener's connection guard, when vigil owns the listener: its counts go to /metrics. */
+  connections?: ConnectionGuard;
   /** Runs before every route (the web config's headers, rate limit and read authentication). */
   guard?: RequestHandler;
   /** The blackbox-compatible /probe endpoint; absent = disabled. */
   probe?: ProbeEndpointConfig;
 }
+
+/** Lines about malformed requests per minute; the next line says how many were held back. */
+const REJECTED_LOG_LINES_PER_MINUTE = 10;
 
 export interface VigilApp {
   app: express.Express;
@@ -46,15 +59,26 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   app.disable('x-powered-by');
   app.set('etag', false); // our ETags are semantic (configuration vs health), never body hashes
   let ready = false;
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   // First, so every route, including ones added later (status page, badges), is behind it.
   if (options.guard) app.use(options.guard);
 
+  const events = eventRoutes(vigil, limits);
   const metrics = createMetricsEndpoint({
     state: () => vigil.state,
     storeStats: () => vigil.store.stats(),
     version: options.version,
     ...(options.buildLabels && { buildLabels: options.buildLabels }),
-    extra: [() => renderMaintenance(vigil.state, vigil.maintenance, vigil.clock()), ...(options.metrics ?? [])],
+    extra: [
+      () => renderMaintenance(vigil.state, vigil.maintenance, vigil.clock()),
+      ...(options.metrics ?? []),
+      () =>
+        renderBoundsMetrics({
+          streamsOpen: events.streams.open,
+          streamsDropped: events.streams.dropped,
+          ...(options.connections && { connections: options.connections }),
+        }),
+    ],
   });
   app.get('/metrics', async (req: Request, res: Response) => {
     // Bytes straight from the renderer, compressed off the event loop (see bench/RESULTS.md, scrape).
@@ -67,7 +91,12 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   });
   app.get('/-/healthy', (_req, res) => res.type('text/plain').send('vigil is healthy.\n'));
   app.get('/-/ready', (_req, res) => {
-    res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'vigil is ready.\n' : 'vigil is not ready.\n');
+    // A store whose flushes fail cannot acknowledge writes: not ready, so load balancers send them elsewhere.
+    const storeError = vigil.store.stats().lastFlushError;
+    if (!ready || storeError !== undefined) {
+      return res.status(503).type('text/plain').send(storeError === undefined ? 'vigil is not ready.\n' : `vigil is not ready: ${storeError}\n`);
+    }
+    res.type('text/plain').send('vigil is ready.\n');
   });
   // The status page, subject pages and badges (src/web): another reader of the engine state beside /metrics and the API.
   app.use(webRoutes(vigil, options.pageNotice === undefined ? {} : { notice: options.pageNotice }));
@@ -75,14 +104,13 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   if (options.probe) app.use(probeRoutes(options.probe, metrics.registry));
 
   const { auth } = options;
-  const events = eventRoutes(vigil);
   const api = express.Router();
   for (const router of options.before ?? []) api.use(router);
   api.use(readRoutes(vigil));
   api.use(events.router);
   for (const router of options.routes ?? []) api.use(router);
   api.use(maintenanceRoutes(vigil, auth, options.maxBodyBytes));
-  api.use(writeRoutes(vigil, auth, options.maxBodyBytes));
+  api.use(writeRoutes(vigil, auth, options.maxBodyBytes, limits));
   app.use('/api/v1', api);
 
   app.use((req: Request, res: Response) => {
@@ -97,7 +125,14 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     }
     sendProblem(res, new HttpProblem(404, 'Not Found', `no endpoint ${req.method} ${req.path}; see the README for the API`), req.path);
   });
-  app.use(problemHandler(options.logError));
+  const rejectedLog = new Throttle(REJECTED_LOG_LINES_PER_MINUTE, 60_000);
+  app.use(
+    problemHandler(options.logError, (problem, req) => {
+      const heldBack = rejectedLog.pass();
+      if (heldBack === undefined) return;
+      options.logRejected?.({ status: problem.status, path: req.path, remote: req.socket.remoteAddress, held_back: heldBack }, `request refused: ${problem.detail}`);
+    }),
+  );
   return { app, streams: events.streams, setReady: (value) => (ready = value) };
 }
 

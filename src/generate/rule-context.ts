@@ -64,6 +64,16 @@ export function annotations(context: RuleContext, key: string, templateContext: 
   return { summary, description, runbook_url: runbookUrl(context, runbookAnchor) };
 }
 
+/**
+ * The `dependants` annotation: how many subjects depend on the alert's subject (and are held back while it is
+ * down), so the one message of an outage says how far it reaches. Read at evaluation from vigil_subject_dependants.
+ */
+export const DEPENDANTS_ANNOTATION =
+  '{{ with printf "vigil_subject_dependants{subject=%q}" $labels.subject | query }}{{ . | first | value }}{{ else }}0{{ end }}';
+
+export function withDependants(annotations: Record<string, string>): Record<string, string> {
+  return { ...annotations, dependants: DEPENDANTS_ANNOTATION };
+}
 
 /** Rules in the conventional key order (alert, expr, for, keep_firing_for, labels, annotations), whatever built them. */
 export function orderedRule(rule: AlertingRule): AlertingRule {

@@ -1,25 +1,32 @@
 // Prometheus alerting rules: one group per policy (notify failure | change | always) and the built-in alerts.
 //
-// Check-scoped policies use the exporter's exact consecutive counters (docs/metrics.md), so `threshold` and `recovery`
-// count check results, not evaluations or scrapes:
-//   fires    when vigil_check_consecutive_failures >= threshold and the check counts toward health,
-//   resolves when vigil_check_consecutive_successes >= recovery   (hysteresis through the alert's own ALERTS series).
+// Check-scoped policies use the exporter's exact run counters (docs/metrics.md), so `threshold` and `recovery` count
+// check runs, not evaluations or scrapes (conditions.ts says how for each `on:` condition):
+//   fires    when the failing streak >= threshold and the check is not held back (dependency, manipulation, ...),
+//   resolves when the passing streak >= recovery   (hysteresis through the alert's own ALERTS series).
 // failure and change policies share this expression; they differ in Alertmanager (send_resolved, repeat).
-import { camelCase, type PolicyConfig } from '../config/alerting.js';
+import { camelCase, policyConditions, type PolicyConfig } from '../config/alerting.js';
+import { checkTerms, isClassic, subjectTerms } from './conditions.js';
 import { formatDuration } from '../util/duration.js';
 import type { GenerateInput } from './input.js';
 import { held, joinSubjectInfo, quote, selector, type Matchers } from './promql.js';
-import { aboutSubject, annotations, orderedRule, ruleContext, type AlertingRule, type RuleContext, type RuleGroup } from './rule-context.js';
+import { aboutSubject, annotations, orderedRule, ruleContext, withDependants, type AlertingRule, type RuleContext, type RuleGroup } from './rule-context.js';
 import { builtinRuleGroups } from './rules-builtin.js';
 
 export { BUILTIN_POLICY, type AlertingRule, type RuleFile, type RuleGroup } from './rule-context.js';
 
 /** Alert families documented in docs/runbook.md; policy alerts are `Vigil<Policy><Suffix>`. */
-export const POLICY_ALERT_SUFFIX = { check: 'CheckFailing', subject: 'SubjectUnhealthy', always: 'CheckResult' } as const;
+export const POLICY_ALERT_SUFFIX = { check: 'CheckFailing', subject: 'SubjectUnhealthy', subjectOther: 'SubjectFailing', always: 'CheckResult' } as const;
 
-export function policyAlertName(policy: Pick<PolicyConfig, 'name' | 'notify' | 'scope'>): string {
-  const suffix = policy.notify === 'always' ? POLICY_ALERT_SUFFIX.always : POLICY_ALERT_SUFFIX[policy.scope];
-  return `Vigil${camelCase(policy.name)}${suffix}`;
+/** `SubjectUnhealthy` only for the classic subject policy: `on: [unavailable]` is not about health. */
+function suffixOf(policy: Pick<PolicyConfig, 'notify' | 'scope' | 'on'>): string {
+  if (policy.notify === 'always') return POLICY_ALERT_SUFFIX.always;
+  if (policy.scope === 'subject') return isClassic(policy) ? POLICY_ALERT_SUFFIX.subject : POLICY_ALERT_SUFFIX.subjectOther;
+  return POLICY_ALERT_SUFFIX.check;
+}
+
+export function policyAlertName(policy: Pick<PolicyConfig, 'name' | 'notify' | 'scope' | 'on'>): string {
+  return `Vigil${camelCase(policy.name)}${suffixOf(policy)}`;
 }
 
 /** Consecutive successes that resolve a policy's alert: as set, else the threshold for change, 1 for failure. */
@@ -40,7 +47,19 @@ function policyRule(policy: PolicyConfig, context: RuleContext): AlertingRule {
   const recovery = policyRecovery(policy);
   const severity = policy.severity ?? (policy.notify === 'always' ? 'info' : 'warning');
   const labels: Record<string, string> = { policy: policy.name, severity };
-  const templateContext = { policy: policy.name, notify: policy.notify, threshold: policy.threshold, recovery, scope: policy.scope };
+  const conditions = policyConditions(policy);
+  const templateContext = {
+    policy: policy.name,
+    notify: policy.notify,
+    threshold: policy.threshold,
+    recovery,
+    scope: policy.scope,
+    classic: isClassic(policy),
+    on: conditions.join(' or '),
+    runs: conditions.filter((condition) => condition !== 'stale').join(' or '),
+    states: conditions.map((condition) => (condition === 'warnings' ? 'with warnings' : condition)).join(' or '),
+    stale: conditions.includes('stale'),
+  };
 
   if (policy.notify === 'always') {
     // Every result is its own alert: `result_at` (the receive time) changes with each result, so Alertmanager
@@ -66,14 +85,13 @@ function policyRule(policy: PolicyConfig, context: RuleContext): AlertingRule {
   }
 
   if (policy.scope === 'subject') {
-    // Subject health has no result counter: count evaluations instead, with `for` and `keep_firing_for`.
+    // Subject states have no run counter: count evaluations instead, with `for` and `keep_firing_for`.
     const { series, info } = splitMatch(policy.match, ['subject', 'kind']);
-    const unhealthy = held(selector('vigil_subject_health', { ...series, state: 'unhealthy' }), context.gap);
     const rule: AlertingRule = {
       alert,
-      expr: joinSubjectInfo(`(max by (subject, kind) (${unhealthy}) == 1)`, context.dependencyLabels, info, context.gap),
+      expr: joinSubjectInfo(`(\n  ${subjectTerms(policy, series, context.gap).join('\n  or on (subject)\n  ')}\n)`, context.dependencyLabels, info, context.gap),
       labels,
-      annotations: annotations(context, 'policy-subject-unhealthy', templateContext, 'VigilPolicySubjectUnhealthy'),
+      annotations: withDependants(annotations(context, 'policy-subject-unhealthy', templateContext, `VigilPolicy${suffixOf(policy)}`)),
     };
     if (policy.threshold > 1) rule.for = formatDuration((policy.threshold - 1) * context.evaluationMs);
     if (recovery > 1) rule.keep_firing_for = formatDuration((recovery - 1) * context.evaluationMs);
@@ -82,25 +100,18 @@ function policyRule(policy: PolicyConfig, context: RuleContext): AlertingRule {
 
   const { series, info } = splitMatch(policy.match, ['subject', 'check']);
   const firing = `ALERTS{alertname=${quote(alert)}, alertstate="firing"}`;
-  const expr = joinSubjectInfo(
-    [
-      '(',
-      '  (',
-      `    ${selector('vigil_check_consecutive_failures', series)} >= ${policy.threshold}`,
-      '    and on (subject, check) vigil_check_counted == 1',
-      '  )',
-      '  or on (subject, check)',
-      '  (',
-      `    ${held(selector('vigil_check_consecutive_successes', series), context.gap)} < ${recovery}`,
-      `    and on (subject, check) ${firing}`,
-      '  )',
-      ')',
-    ].join('\n'),
-    ['kind', ...context.dependencyLabels],
-    info,
-    context.gap,
-  );
-  return { alert, expr, labels, annotations: annotations(context, 'policy-check-failing', templateContext, 'VigilPolicyCheckFailing') };
+  const terms = checkTerms(policy, series, context.evaluationMs, context.gap);
+  const branches = terms.firing.map((term) => `  (\n    ${term}\n  )`);
+  if (terms.passing !== undefined) {
+    branches.push(`  (\n    ${terms.passing} < ${recovery}\n    and on (subject, check) ${firing}\n  )`);
+  }
+  const expr = joinSubjectInfo(`(\n${branches.join('\n  or on (subject, check)\n')}\n)`, ['kind', ...context.dependencyLabels], info, context.gap);
+  return {
+    alert,
+    expr,
+    labels,
+    annotations: withDependants(annotations(context, 'policy-check-failing', templateContext, 'VigilPolicyCheckFailing')),
+  };
 }
 
 /** Group name of a policy's rules. */
@@ -112,5 +123,5 @@ export function ruleGroups(input: GenerateInput, context: RuleContext = ruleCont
     interval: context.interval,
     rules: [aboutSubject(orderedRule(policyRule(policy, context)), context)],
   }));
-  return [...builtinRuleGroups(context), ...policyGroups];
+  return [...builtinRuleGroups(context, input.alerting.policies), ...policyGroups];
 }

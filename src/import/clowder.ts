@@ -20,6 +20,8 @@ interface ConvertedAlerting {
   receivers: Record<string, Plain>;
   policies: Plain[];
   notes: string[];
+  /** Receives the built-in alerts (stale checks, vigil itself down): e-mail if Clowder had it, else the first receiver. */
+  defaultReceiver?: string;
 }
 
 const CLOWDER_DEFAULT_SLEEP_S = 60;
@@ -53,7 +55,13 @@ export function importClowder(yamlText: string): string {
   const alerting = convertNotifiers(notifiers);
 
   const config: Plain = { targets: targets.converted.map((entry) => entry.target) };
-  if (alerting.policies.length > 0) config.alerting = { receivers: alerting.receivers, policies: alerting.policies };
+  if (alerting.policies.length > 0) {
+    config.alerting = {
+      ...(alerting.defaultReceiver === undefined ? {} : { default_receiver: alerting.defaultReceiver }),
+      receivers: alerting.receivers,
+      policies: alerting.policies,
+    };
+  }
   const doc = new Document(config);
   doc.commentBefore = [
     ' vigil config converted from a Clowder healthmonitor config by `vigil import clowder`.',
@@ -224,7 +232,7 @@ const round = (value: number): number => Math.round(value * 100) / 100;
  * instead, which those thresholds do not count (docs/targets.md).
  */
 const CONNECT_FAILURE_NOTE =
-  'A refused connection fails the check as in Clowder; a timeout, DNS failure or no route is lost connectivity (VigilSubjectUnavailable), which policies do not count as a failure.';
+  'A refused connection fails the check as in Clowder; a timeout, DNS failure or no route is an unreachable run, which the policies below count too (on: [crit, unreachable]).';
 
 function hostport(config: Plain, intervalS: number, notes: string[]): Plain {
   const port = integer(config.port);
@@ -274,7 +282,11 @@ function convertNotifiers(notifiers: Plain): ConvertedAlerting {
     const receiver = receiverFor(type, config, result.notes);
     if (!receiver) continue;
     result.receivers[type] = receiver;
-    result.policies.push({ name: `clowder-${type}`, match: { kind: 'target' }, ...policy(config, type, result.notes), receiver: type });
+    const converted = policy(config, type, result.notes);
+    // A host that is down must notify, as it did in Clowder: a run that does not reach it fails like a crit result.
+    const on = converted.notify === 'always' ? {} : { on: ['crit', 'unreachable'] };
+    result.policies.push({ name: `clowder-${type}`, match: { kind: 'target' }, ...on, ...converted, receiver: type });
+    if (result.defaultReceiver === undefined || type === 'email') result.defaultReceiver = type;
     if (config.tags !== undefined) result.notes.push(`notifiers.${type}.tags: no equivalent; put such labels on the targets (labels:).`);
   }
   return result;

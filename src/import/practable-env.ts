@@ -78,8 +78,10 @@ export function importPractableEnv(env: Env): string {
   };
 
   // E-mail becomes an Alertmanager receiver and a policy for experiments; vigil itself never sends mail.
-  const to = get('EMAIL_TO').split(/\s+/).filter(Boolean);
-  const cc = get('EMAIL_CC').split(/\s+/).filter(Boolean);
+  // status splits the lists on spaces (viper), practable's own docs and deployments write commas: accept both.
+  const addresses = (name: string): string[] => get(name).split(/[\s,;]+/).filter(Boolean);
+  const to = addresses('EMAIL_TO');
+  const cc = addresses('EMAIL_CC');
   const from = get('EMAIL_FROM');
   const host = get('EMAIL_HOST');
   if (from && host && to.length > 0) {
@@ -89,9 +91,13 @@ export function importPractableEnv(env: Env): string {
       email['auth_password_file'] = '/run/secrets/status-email-password';
       notes.push('Write STATUS_EMAIL_PASSWORD into /run/secrets/status-email-password on the Alertmanager host (it is not copied here).');
     }
+    // status mailed every change of a stream, of the jump and of its relay/jump connection. Each stream and the jump
+    // is a check of the experiment (crit / warn): one alert per check, both ways. The relay and jump connections are
+    // vigil's sources: VigilSourceDown (and stale checks) go to default_receiver, so to the same addresses.
     const alerting: Record<string, unknown> = {
+      default_receiver: 'practable-mail',
       receivers: { 'practable-mail': { email } },
-      policies: [{ name: 'labs', match: { kind: 'experiment' }, scope: 'subject', notify: 'change', receiver: 'practable-mail' }],
+      policies: [{ name: 'labs', match: { kind: 'experiment' }, on: ['crit', 'warn'], notify: 'change', receiver: 'practable-mail' }],
     };
     if (get('EMAIL_LINK')) alerting['external_url'] = get('EMAIL_LINK');
     config['alerting'] = alerting;

@@ -6,7 +6,7 @@ import type { Vigil } from './vigil.js';
 export const SELF_SUBJECT = 'vigil';
 const SELF_CHECK_INTERVAL_MS = 15_000;
 
-export function startSelfMonitor(vigil: Vigil, intervalMs = SELF_CHECK_INTERVAL_MS): { stop(): void } {
+export function startSelfMonitor(vigil: Vigil, intervalMs = SELF_CHECK_INTERVAL_MS): { stop(): void; reportNow(): void } {
   const report = () => {
     const stats = vigil.store.stats();
     // The store is healthy when its last flush did not fail; `pendingSubjects` piling up means flushes stopped working.
@@ -30,5 +30,14 @@ export function startSelfMonitor(vigil: Vigil, intervalMs = SELF_CHECK_INTERVAL_
   report();
   const timer = setInterval(report, intervalMs);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  let stopped = false;
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
+    reportNow: () => {
+      if (!stopped) report();
+    },
+  };
 }

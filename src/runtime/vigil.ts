@@ -7,6 +7,8 @@ import type { SourceSink } from '../sources/types.js';
 import { Maintenance } from '../maintenance/registry.js';
 import type { MaintenanceWindow } from '../maintenance/windows.js';
 import type { StateStore } from '../store/state-store.js';
+import { StoreError } from '../store/store.js';
+import { repairStoredState } from './repair.js';
 
 export type Clock = () => number;
 
@@ -14,6 +16,11 @@ export type Clock = () => number;
 const MAX_TICK_DELAY_MS = 1_000;
 /** Flushes an event batch waits through before it is given up on (the store keeps retrying the data itself). */
 const MAX_PUBLISH_ATTEMPTS = 100;
+
+interface PendingWrite {
+  snapshot: engine.Snapshot;
+  result?: EngineResult;
+}
 
 export class Vigil {
   /** Replaced only by replaceState (a replica taking or giving up shards); read it afresh, do not keep it. */
@@ -29,7 +36,13 @@ export class Vigil {
   readonly maintenance: Maintenance;
   private readonly bus = new EventEmitter();
   private tickTimer: NodeJS.Timeout | undefined;
+  /** API writes applied in memory and waiting for their commit, oldest first. */
+  private readonly pendingWrites: PendingWrite[] = [];
+  /** Event batches of undone writes: never published. */
+  private readonly withdrawn = new WeakSet<EngineEvent[]>();
   private closed = false;
+  /** Subjects whose stored times or durations were out of bounds and were clamped at start (see repair.ts). */
+  readonly repairedAtStart: Set<string>;
 
   constructor(
     readonly store: StateStore,
@@ -37,9 +50,12 @@ export class Vigil {
     readonly clock: Clock = Date.now,
   ) {
     const loaded = store.load();
+    this.repairedAtStart = repairStoredState(loaded.subjects, loaded.history, clock());
     this.state = engine.restoreState(settings, loaded.subjects, loaded.sources, loaded.seq, loaded.history);
     this.committedSeq = loaded.seq;
     store.attach(this.state);
+    // Rewritten with the next flush, so the repair happens once.
+    if (this.repairedAtStart.size > 0) store.record({ events: [], changed: new Set(this.repairedAtStart) });
     this.maintenance = new Maintenance(store);
     this.bus.setMaxListeners(0);
   }
@@ -51,11 +67,54 @@ export class Vigil {
     return result;
   }
 
-  /** Like `apply`, but resolves only once the change is durable (an acknowledged API write). */
-  async applyDurably(change: (state: EngineState, now: number) => EngineResult): Promise<EngineResult> {
-    const result = this.apply(change);
-    await this.store.commit();
+  /**
+   * Like `apply`, but resolves only once the change is durable (an acknowledged API write), and a write that cannot
+   * be made durable changes nothing: refused at once while the store is failing, undone if its commit fails or the
+   * engine call throws half-way. `touches` names the subjects the call is about (their dependants are covered too).
+   */
+  async applyDurably(change: (state: EngineState, now: number) => EngineResult, touches: Iterable<string>): Promise<EngineResult> {
+    const failure = this.store.stats().lastFlushError;
+    if (failure !== undefined) throw new StoreError(`the state store is failing, so this write was not applied: ${failure}`);
+    const undo: PendingWrite = { snapshot: engine.snapshotSubjects(this.state, touches) };
+    let result: EngineResult;
+    try {
+      result = this.apply(change);
+    } catch (error) {
+      this.restore(undo.snapshot);
+      throw error;
+    }
+    undo.result = result;
+    this.pendingWrites.push(undo);
+    try {
+      await this.store.commit();
+    } catch (error) {
+      this.rollBackPendingWrites();
+      throw error;
+    } finally {
+      const index = this.pendingWrites.indexOf(undo);
+      if (index >= 0) this.pendingWrites.splice(index, 1);
+    }
     return result;
+  }
+
+  /**
+   * A failed flush fails every write waiting for it, all applied before it ran: undo them newest first, so each
+   * snapshot is restored onto the state it was taken from. Their events are withdrawn from the store and never published.
+   */
+  private rollBackPendingWrites(): void {
+    const writes = this.pendingWrites.splice(0).reverse();
+    for (const write of writes) {
+      this.restore(write.snapshot);
+      if (write.result) {
+        this.withdrawn.add(write.result.events);
+        this.store.withdraw(write.result.events);
+      }
+    }
+  }
+
+  private restore(snapshot: engine.Snapshot): void {
+    const restored = engine.restoreSnapshot(this.state, snapshot);
+    this.store.record({ events: [], changed: restored, changedSources: new Set(this.state.sources.keys()) });
   }
 
   /**
@@ -142,10 +201,11 @@ export class Vigil {
     for (let attempt = 0; attempt < MAX_PUBLISH_ATTEMPTS && !this.closed; attempt++) {
       try {
         await this.store.commit();
-        this.publish(events);
+        if (!this.withdrawn.has(events)) this.publish(events);
         return;
       } catch {
-        // retried by the next flush
+        if (this.withdrawn.has(events)) return; // undone: it will never be committed
+        // otherwise retried by the next flush
       }
     }
   }

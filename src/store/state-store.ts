@@ -16,6 +16,8 @@ export interface StateStore {
   /** Marks `result.changed` dirty and queues `result.events`. No I/O. */
   record(result: EngineResult): void;
   markSourceDirty(name: string): void;
+  /** Drops queued events of a write that was undone (its commit failed): they must never be stored. */
+  withdraw(events: readonly EngineEvent[]): void;
   /** Resolves once everything recorded before the call is durable; rejects if that flush failed. */
   commit(): Promise<void>;
   /** Flushed events with seq > `seq`, ascending. */

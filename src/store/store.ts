@@ -4,7 +4,7 @@
 // A timer, armed only while something is dirty, writes all of it in ONE transaction every flush interval and then
 // resolves the `commit()` promises that were waiting, so an API write is acknowledged only once it is on disk and a
 // storm of updates costs one transaction per interval. See docs/store.md for the durability argument.
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
@@ -24,6 +24,8 @@ export interface StoreOptions {
   eventsPerSubject: number;
   /** Called with every failed flush (the data stays dirty and is retried on the next interval). */
   onError?: (error: Error) => void;
+  /** Called when a flush succeeds after failed ones. */
+  onRecovered?: () => void;
   /** Clock for `lastFlushAt`; defaults to `Date.now`. */
   now?: () => number;
   /** How long to wait for a lock held by another connection (a backup, a reader) before failing. */
@@ -76,6 +78,7 @@ export class Store {
 
   private constructor(
     private readonly db: Database.Database,
+    private readonly lock: Database.Database | undefined,
     private readonly tables: Tables,
     readonly path: string,
     private readonly options: StoreOptions,
@@ -83,11 +86,19 @@ export class Store {
     this.maintenance = new MaintenanceTable(db, path);
   }
 
-  /** Opens (creating if absent) and migrates the database; throws StoreError on a corrupt, foreign or too-new file. */
+  /**
+   * Opens (creating if absent) and migrates the database. Throws StoreError, leaving the file as it was, on a
+   * corrupt, foreign, too-new or empty (0-byte) file, on one another process holds, and on one it cannot write.
+   */
   static open(path: string, options: StoreOptions): Store {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     let db: Database.Database | undefined;
+    let lock: Database.Database | undefined;
     try {
+      if (path !== ':memory:') {
+        refuseEmptyFile(path);
+        lock = lockStateFile(path);
+      }
       db = new Database(path);
       // Identity first, before anything writes to the file: a foreign or corrupt file must stay untouched.
       const version = checkDatabaseIdentity(db, path);
@@ -99,9 +110,11 @@ export class Store {
       // fsync per transaction cheap (a few per second at most), and an acknowledged write must never be lost.
       db.pragma('synchronous = FULL');
       migrate(db, version);
-      return new Store(db, new Tables(db, path), path, options);
+      proveWritable(db, path);
+      return new Store(db, lock, new Tables(db, path), path, options);
     } catch (error) {
       db?.close();
+      lock?.close();
       throw describeOpenFailure(path, error);
     }
   }
@@ -128,12 +141,21 @@ export class Store {
   /** Stores an API maintenance window at once, outside the group commit. */
   saveMaintenance(window: MaintenanceWindow): void {
     this.assertOpen();
-    this.maintenance.save(window);
+    this.writeNow('store maintenance window', () => this.maintenance.save(window));
   }
 
   deleteMaintenance(id: string): void {
     this.assertOpen();
-    this.maintenance.delete(id);
+    this.writeNow('delete maintenance window', () => this.maintenance.delete(id));
+  }
+
+  /** A write outside the group commit: its failure is a StoreError (the API answers 503, nothing changed). */
+  private writeNow(what: string, write: () => void): void {
+    try {
+      write();
+    } catch (cause) {
+      throw new StoreError(`could not ${what} in ${this.path} (${errorMessage(cause)})`, { cause });
+    }
   }
 
   /** The state the flush reads current subject and source rows from. */
@@ -157,6 +179,13 @@ export class Store {
     if (!this.state) throw new StoreError('Store.attach(state) must be called before recording changes');
     this.dirtySources.add(name);
     this.schedule();
+  }
+
+  /** Drops queued events of a write that was undone (its commit failed): they must never reach the disk. */
+  withdraw(events: readonly EngineEvent[]): void {
+    if (events.length === 0) return;
+    const seqs = new Set(events.map((event) => event.seq));
+    this.queuedEvents = this.queuedEvents.filter((event) => !seqs.has(event.seq));
   }
 
   /** Resolves once everything recorded before the call is durably flushed; rejects if that flush failed. */
@@ -196,6 +225,7 @@ export class Store {
     const failure = this.hasPending() ? this.flush() : undefined;
     this.closed = true;
     this.db.close();
+    this.lock?.close();
     if (failure) throw failure;
   }
 
@@ -255,6 +285,7 @@ export class Store {
     this.queuedEvents = [];
     this.queuedRenames = [];
     this.transactions += 1;
+    if (this.lastFlushError !== undefined) this.options.onRecovered?.();
     this.lastFlushError = undefined;
     this.lastFlushAt = (this.options.now ?? Date.now)();
     for (const waiter of waiters) waiter.resolve();
@@ -263,6 +294,48 @@ export class Store {
 
   private assertOpen(): void {
     if (this.closed) throw new StoreError(`state database ${this.path} is closed`);
+  }
+}
+
+/** SQLite takes a 0-byte file for a new database; for vigil it is a state file that lost its contents: refuse it. */
+function refuseEmptyFile(path: string): void {
+  if (existsSync(path) && statSync(path).isFile() && statSync(path).size === 0) {
+    throw new StoreError(
+      `state database ${path} is an empty (0-byte) file, not a vigil state database; restore a backup, or delete it to start with no state`,
+    );
+  }
+}
+
+/**
+ * Holds an exclusive lock on `<state>.lock` for as long as the store is open, so a second vigil on the same state
+ * file is refused at start instead of both writing it. SQLite's own POSIX lock is used: the kernel releases it
+ * when the process dies however it dies, so there is never a stale lock to clean up.
+ */
+function lockStateFile(path: string): Database.Database {
+  const lockPath = `${path}.lock`;
+  const lock = new Database(lockPath);
+  try {
+    lock.pragma('busy_timeout = 0');
+    lock.pragma('journal_mode = DELETE');
+    lock.exec('BEGIN EXCLUSIVE');
+    return lock;
+  } catch (error) {
+    lock.close();
+    const code = (error as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+      throw new StoreError(`state database ${path} is in use by another vigil process (it holds ${lockPath}); stop that one, or give this one another --state file`);
+    }
+    throw error;
+  }
+}
+
+/** A file SQLite opened read-only (permissions, a read-only mount) would fail every flush: find out with one write now. */
+function proveWritable(db: Database.Database, path: string): void {
+  if (path === ':memory:') return;
+  try {
+    db.prepare("INSERT INTO meta (key, value) VALUES ('opened_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(Date.now());
+  } catch (error) {
+    throw new StoreError(`cannot write state database ${path} (${errorMessage(error)}); check the file's and its directory's permissions and free space`, { cause: error });
   }
 }
 

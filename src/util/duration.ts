@@ -1,4 +1,5 @@
 // Prometheus-style durations ("90s", "1h30m", "500ms", "1d") and API times, in one place.
+import { durationProblem } from './bounds.js';
 
 const UNIT_MS: Record<string, number> = {
   ms: 1,
@@ -12,8 +13,15 @@ const UNIT_MS: Record<string, number> = {
 const DURATION_RE = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y))+$/;
 const PART_RE = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/g;
 
-/** Parses `"10s"`, `"1h30m"`, `"250ms"`; a bare number means seconds. Throws on anything else. */
+/** Parses `"10s"`, `"1h30m"`, `"250ms"`; a bare number means seconds. Throws on anything else, and past 366 days. */
 export function parseDuration(input: string | number): number {
+  const ms = parseUnboundedDuration(input);
+  const problem = durationProblem(ms);
+  if (problem) throw new Error(`invalid duration ${typeof input === 'number' ? input : `"${input}"`}: ${problem}`);
+  return ms;
+}
+
+function parseUnboundedDuration(input: string | number): number {
   if (typeof input === 'number') {
     if (!Number.isFinite(input) || input < 0) throw new Error(`invalid duration ${input}: must be a non-negative number of seconds`);
     return Math.round(input * 1000);

@@ -2,7 +2,7 @@
 // client CA are read from their files and re-read whenever a file changed, checked as each connection arrives, so
 // the next handshake after a rotation presents the new certificate without a restart (as exporter-toolkit does).
 import { readFileSync, statSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type Server, type ServerOptions } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import type { PemSource, TlsServerSettings, WebConfig } from './web-config.js';
@@ -76,10 +76,11 @@ export function clientPolicyViolation(tls: TlsServerSettings, socket: TLSSocket)
   return undefined;
 }
 
-export function createWebListener(config: WebConfig, log: ListenerLog): WebListener {
+/** `serverOptions`: timeouts and the like for either server (see exporter/connections.ts, httpServerOptions). */
+export function createWebListener(config: WebConfig, log: ListenerLog, serverOptions: ServerOptions = {}): WebListener {
   if (!config.tls) {
     return {
-      server: createHttpServer(),
+      server: createHttpServer(serverOptions),
       tls: false,
       update(next) {
         if (next.tls) throw new Error('the web config now has tls_server_config, but vigil started on plain HTTP: restart vigil to switch');
@@ -89,7 +90,7 @@ export function createWebListener(config: WebConfig, log: ListenerLog): WebListe
   let settings = config.tls;
   let signature = sourcesSignature(settings);
   // Read once up front: a start with unreadable or mismatched files fails loudly instead of serving nothing.
-  const server: HttpsServer = createHttpsServer(tlsOptions(settings));
+  const server: HttpsServer = createHttpsServer({ ...serverOptions, ...tlsOptions(settings) });
 
   const apply = (options: ServerTlsOptions): void => {
     server.setSecureContext(options);

@@ -43,6 +43,27 @@ describe('API endpoints', () => {
     assert.equal(repeated.status, 400);
   });
 
+  it('takes an unreachable run: counted as a run for on: [unreachable], leaving status, counters and contact alone', async () => {
+    assert.equal((await h.request('PUT', '/api/v1/subjects/far/checks/ping', { token: PUSH, body: { status: 'ok', period: '1m' } })).status, 200);
+    const before = (await (await h.request('GET', '/api/v1/subjects/far/health')).json()) as { last_seen_at: string };
+    for (let i = 0; i < 2; i++) {
+      const run = await h.request('PUT', '/api/v1/subjects/far/checks/ping', { token: PUSH, body: { status: 'unreachable', message: 'timeout' } });
+      assert.equal(run.status, 200);
+    }
+    const batch = await h.request('POST', '/api/v1/observations', { token: PUSH, body: [{ subject: 'far', check: 'ping', status: 'unreachable' }] });
+    assert.equal(batch.status, 200);
+    const far = h.vigil.state.subjects.get('far')!;
+    assert.deepEqual(far.runs?.['ping'], { total: 4, last: { ok: 1, unreachable: 4 } });
+    assert.equal(far.checks['ping']?.reported, 'ok', 'not a result');
+    assert.equal(far.checks['ping']?.consecutiveSuccesses, 1);
+    const after = (await (await h.request('GET', '/api/v1/subjects/far/health')).json()) as { last_seen_at: string };
+    assert.equal(after.last_seen_at, before.last_seen_at, 'not a contact');
+    const metrics = await (await h.request('GET', '/metrics')).text();
+    assert.match(metrics, /^vigil_check_last_run\{subject="far",check="ping",outcome="unreachable"\} 4$/m);
+    const refused = await h.request('PUT', '/api/v1/subjects/far/checks/ping', { token: PUSH, body: { status: 'gone' } });
+    assert.equal(refused.status, 400);
+  });
+
   it('keeps the configuration ETag still while health changes, and answers 304', async () => {
     await h.request('PUT', '/api/v1/subjects/etag-demo', { token: ADMIN, body: { kind: 'host' } });
     const first = await h.request('GET', '/api/v1/subjects/etag-demo');

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { EMBEDDED_CONFIG } from '../../src/config/embedded.js';
 import { parseConfig } from '../../src/config/load.js';
+import { DEFAULT_HTTP_LIMITS } from '../../src/exporter/connections.js';
+import { DEFAULT_LIMITS } from '../../src/runtime/limits.js';
 import { parse, tempDir } from './helpers.js';
 
 describe('config defaults', () => {
@@ -12,7 +14,17 @@ describe('config defaults', () => {
     assert.equal(raw.state, './data/vigil.db');
     assert.deepEqual(raw.store, { flush_interval: '200ms' });
     assert.deepEqual(raw.log, { level: 'info' });
-    assert.deepEqual(raw.api, { tokens: [], max_body: '1mb' });
+    assert.deepEqual(raw.api, {
+      tokens: [],
+      max_body: '1mb',
+      max_subjects: 10_000,
+      max_checks_per_subject: 200,
+      max_metadata_per_subject: 100,
+      max_streams: 256,
+      stream_buffer: '1mb',
+      stream_stall_timeout: '30s',
+    });
+    assert.deepEqual(raw.http, { max_connections: 4096, header_timeout: '10s', request_timeout: '30s', idle_timeout: '5s', shutdown_timeout: '5s' });
     assert.deepEqual(raw.defaults, {
       freshness: 2,
       startup_grace: '1m',
@@ -38,7 +50,8 @@ describe('config defaults', () => {
     assert.equal(config.statePath, resolve(dir, 'data/vigil.db'));
     assert.equal(config.flushInterval, 200);
     assert.equal(config.logLevel, 'info');
-    assert.deepEqual(config.api, { tokens: [], maxBodyBytes: 1024 * 1024 });
+    assert.deepEqual(config.api, { tokens: [], maxBodyBytes: 1024 * 1024, limits: DEFAULT_LIMITS });
+    assert.deepEqual(config.http, DEFAULT_HTTP_LIMITS);
     assert.deepEqual(config.settings, {
       freshness: 2,
       startupGrace: 60_000,
@@ -82,7 +95,7 @@ describe('config defaults', () => {
     assert.equal(config.statePath, '/var/lib/vigil/state.db');
     assert.equal(config.flushInterval, 1000);
     assert.equal(config.logLevel, 'debug');
-    assert.deepEqual(config.api, { tokens: [{ name: 'ci', token: 'abc', scopes: ['observe', 'metadata'] }], maxBodyBytes: 512 * 1024 });
+    assert.deepEqual(config.api, { tokens: [{ name: 'ci', token: 'abc', scopes: ['observe', 'metadata'] }], maxBodyBytes: 512 * 1024, limits: DEFAULT_LIMITS });
     assert.equal(config.settings.freshness, 3);
     assert.equal(config.settings.dependencyLag, 120_000);
     assert.deepEqual(
@@ -118,6 +131,9 @@ describe('config defaults', () => {
       stormWindow: 500,
       maxConnections: 50_000,
       maxMessageBytes: 64 * 1024,
+      maxMessagesPerSecond: 20,
+      messageBurst: 200,
+      sendBufferBytes: 256 * 1024,
     });
   });
 

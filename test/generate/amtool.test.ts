@@ -72,10 +72,10 @@ describe('amtool', () => {
   });
 
   it('the e-mail lists every current problem and every recovery, with the external link', () => {
-    const alert = (status: string, subject: string, description: string) => ({
+    const alert = (status: string, subject: string, description: string, dependants = '0') => ({
       status,
       labels: { alertname: 'VigilLabsCheckFailing', policy: 'labs', subject, check: 'camera' },
-      annotations: { summary: 'A check of policy labs has failed 3 times in a row.', description, runbook_url: 'https://example.org/rb#x' },
+      annotations: { summary: 'A check of policy labs has failed 3 times in a row.', description, runbook_url: 'https://example.org/rb#x', dependants },
       startsAt: '2026-01-02T03:04:05Z',
       endsAt: status === 'resolved' ? '2026-01-02T04:00:00Z' : '0001-01-01T00:00:00Z',
       generatorURL: '',
@@ -84,7 +84,7 @@ describe('amtool', () => {
     const data = {
       receiver: 'oncall',
       status: 'firing',
-      alerts: [alert('firing', 'lab-1', 'lab-1 camera is broken'), alert('firing', 'lab-2', 'lab-2 camera is broken'), alert('resolved', 'lab-3', 'x')],
+      alerts: [alert('firing', 'lab-1', 'lab-1 camera is broken', '4'), alert('firing', 'lab-2', 'lab-2 camera is broken'), alert('resolved', 'lab-3', 'x')],
       groupLabels: { policy: 'labs' },
       commonLabels: { policy: 'labs', alertname: 'VigilLabsCheckFailing' },
       commonAnnotations: {},
@@ -102,10 +102,16 @@ describe('amtool', () => {
     assert.match(text, /Current problems \(2\)/);
     assert.match(text, /lab-1 camera is broken/);
     assert.match(text, /lab-2 camera is broken/);
+    // the one message of an outage says how far it reaches; nothing is said for a subject nothing depends on
+    assert.match(text, /lab-1 camera is broken\n.*runbook: .*\n\s+4 dependent subjects are behind it/);
+    assert.equal(text.match(/dependent subjects/g)?.length, 1);
     assert.match(text, /Recovered:\n\s+- lab-3 \/ camera/);
     assert.match(text, /Status: https:\/\/status\.example\.org/);
     const html = render('vigil.email.html', 'html');
     assert.match(html, /<a href="https:\/\/status\.example\.org">/);
+    assert.match(html, /4 dependent subjects behind it/);
+    assert.match(render('vigil.slack.text'), /lab-1 camera is broken.*\(4 dependent subjects behind it\)/);
+    assert.match(render('vigil.msteams.text'), /lab-1 camera is broken.*\(4 dependent subjects behind it\)/);
     assert.match(render('vigil.slack.text'), /lab-2 camera is broken/);
     assert.match(render('vigil.msteams.text'), /\[Status page\]\(https:\/\/status\.example\.org\)/);
   });

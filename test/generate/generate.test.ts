@@ -69,7 +69,7 @@ describe('generate()', () => {
     assert.match(probes.expr, /vigil_check_consecutive_failures >= 3\n/);
     assert.match(probes.expr, /last_over_time\(vigil_check_consecutive_successes\[5m\]\) < 2\n/, 'held through data gaps');
     assert.match(probes.expr, /and on \(subject, check\) vigil_check_counted == 1/);
-    assert.match(probes.expr, /group_left \(kind, switch\) topk by \(subject\) \(1, last_over_time\(vigil_subject_info\{kind="target"\}\[5m\]\)\)/);
+    assert.match(probes.expr, /group_left \(kind, router, switch\) topk by \(subject\) \(1, last_over_time\(vigil_subject_info\{kind="target"\}\[5m\]\)\)/);
     assert.equal(probes.for, undefined, 'results are counted by vigil, not by for:');
     // failure without recovery resolves on the first success; change defaults recovery to its threshold
     assert.match(ruleNamed('VigilHostsCheckFailing').expr, /successes\[5m\]\) < 1\n/);
@@ -77,6 +77,37 @@ describe('generate()', () => {
     const withoutRecovery = { ...input, alerting: { ...input.alerting, policies: [{ ...labs, recovery: undefined }] } };
     assert.match(generate(withoutRecovery, { format: 'prometheus' }).get('rules/vigil.rules.yml')!, /successes\[5m\]\) < 3\n/);
     assert.match(ruleNamed('VigilHostsCheckFailing').expr, /vigil_subject_info\{kind=~"host\|switch"\}/);
+  });
+
+  it('on: builds one rule per policy from exact run records, and leaves covered built-ins to the policy', () => {
+    const reach = ruleNamed('VigilReachCheckFailing');
+    // failing streak: runs since the latest run that was neither crit nor unreachable
+    assert.match(reach.expr, /\(vigil_check_runs_total - on \(subject, check\) max by \(subject, check\) \(vigil_check_last_run\{outcome=~"ok\|unknown\|warn"\} or vigil_check_runs_total \* 0\)\) >= 3/);
+    // passing streak for recovery: runs since the latest crit, unreachable or unknown
+    assert.match(reach.expr, /outcome=~"crit\|unknown\|unreachable"/);
+    assert.match(reach.expr, /unless on \(subject\) vigil_subject_dependency_down == 1/);
+    assert.equal(reach.annotations['dependants']?.includes('vigil_subject_dependants'), true);
+    const heartbeats = ruleNamed('VigilHeartbeatsCheckFailing');
+    assert.match(heartbeats.expr, /time\(\) - vigil_check_expiry_timestamp_seconds >= 60\n/, 'stale: (threshold - 1) evaluations');
+    assert.doesNotMatch(heartbeats.expr, /ALERTS/, 'no runs to count: a fresh result resolves it');
+    assert.equal(ruleNamed('VigilMachinesSubjectFailing').expr.split('or on (subject)').length, 2, 'one alert per subject for all its conditions');
+    // built-ins: each condition a policy covers is left to it, for the subjects it matches
+    // (held through data gaps like the alert's own series: a gap must not hand a covered subject back to the built-in)
+    assert.match(ruleNamed('VigilSubjectUnavailable').expr, /unless on \(subject\) last_over_time\(vigil_subject_info\{kind="server"\}\[5m\]\)/);
+    assert.match(ruleNamed('VigilSubjectUnavailable').expr, /unless on \(subject\) last_over_time\(vigil_subject_info\{kind="machine"\}\[5m\]\)/);
+    assert.match(ruleNamed('VigilSubjectMissing').expr, /unless on \(subject\) last_over_time\(vigil_subject_info\{owner="alice"\}\[5m\]\)/);
+    assert.match(ruleNamed('VigilCheckStale').expr, /unless on \(subject\) vigil_subject_info\{kind="push"\}/);
+    // a policy for some checks only does not take over a subject-wide built-in, but does take over their staleness
+    const someChecks: GenerateInput = {
+      ...input,
+      alerting: { ...input.alerting, policies: [{ ...input.alerting.policies[0]!, match: { kind: 'target', check: 'http' }, on: ['crit', 'stale'] }] },
+    };
+    const some = (parse(generate(someChecks, { format: 'prometheus' }).get('rules/vigil.rules.yml')!) as RuleFile).groups.flatMap((group) => group.rules);
+    assert.doesNotMatch(some.find((rule) => rule.alert === 'VigilSubjectUnhealthy')!.expr, /unless on \(subject\) last_over_time\(vigil_subject_info/);
+    assert.match(
+      some.find((rule) => rule.alert === 'VigilCheckStale')!.expr,
+      /unless on \(subject, check\) \(vigil_check_expiry_timestamp_seconds\{check="http"\} and on \(subject\) vigil_subject_info\{kind="target"\}\)/,
+    );
   });
 
   it('failure routes do not send resolved notifications, change routes do; a shared receiver is split', () => {
@@ -97,6 +128,7 @@ describe('generate()', () => {
 
   it('turns depends_on into inhibit rules: by dependency label, else by subject id', () => {
     assert.deepEqual(am.inhibit_rules, [
+      { source_matchers: ['subject="r1"', 'severity=~"critical|warning"'], target_matchers: ['router="r1"'] },
       { source_matchers: ['subject="sw1"', 'severity=~"critical|warning"'], target_matchers: ['switch="sw1"'] },
       { source_matchers: ['subject="sw1"', 'severity=~"critical|warning"'], target_matchers: ['subject="h2"'] },
     ]);
@@ -156,7 +188,7 @@ describe('generate()', () => {
       name: 'vigil-alerting',
       key: 'slack',
     });
-    assert.deepEqual(amc.spec.inhibitRules[0]!.targetMatch, [{ name: 'switch', matchType: '=', value: 'sw1' }]);
+    assert.deepEqual(amc.spec.inhibitRules[1]!.targetMatch, [{ name: 'switch', matchType: '=', value: 'sw1' }]);
     const configMap = parse(operator.get('rules/vigil.templates.configmap.yml')!) as { data: Record<string, string> };
     assert.deepEqual(Object.keys(configMap.data), ['email.tmpl', 'msteams.tmpl', 'slack.tmpl']);
     assert.ok(!operator.has('rules/alertmanager.yml'));

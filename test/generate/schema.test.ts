@@ -51,6 +51,19 @@ describe('alerting schema', () => {
     assert.match(problems(withPolicy({ match: { severity: 'critical' } }))[0]!, /^policies\.0\.match\.severity: cannot match on "severity"/);
   });
 
+  it('on: conditions of the policy\'s scope, each once, any combination; none for notify: always', () => {
+    assert.deepEqual(problems(withPolicy({ on: ['crit', 'warn', 'unreachable', 'stale'] })), []);
+    assert.deepEqual(problems(withPolicy({ scope: 'subject', on: ['unhealthy', 'unavailable', 'missing', 'warnings'] })), []);
+    assert.deepEqual(problems(withPolicy({ on: ['unavailable'] })), ['policies.0.on.0: "unavailable" is not a check-scope condition (expected crit, warn, unreachable, stale)']);
+    assert.deepEqual(problems(withPolicy({ scope: 'subject', on: ['unhealthy', 'stale'] })), [
+      'policies.0.on.1: "stale" is not a subject-scope condition (expected unhealthy, unavailable, missing, warnings)',
+    ]);
+    assert.deepEqual(problems(withPolicy({ on: ['crit', 'crit'] })), ['policies.0.on.1: "crit" is listed twice']);
+    assert.match(problems(withPolicy({ on: [] }))[0]!, /^policies\.0\.on: /);
+    assert.match(problems(withPolicy({ on: ['down'] }))[0]!, /^policies\.0\.on\.0: /);
+    assert.deepEqual(problems(withPolicy({ notify: 'always', on: ['crit'] })), ['on: notify: always sends every result; on does not apply'.replace(/^/, 'policies.0.')]);
+  });
+
   it('keeps secrets out: only *_file keys, and no credentials in URLs', () => {
     const receivers = fixture.receivers as Record<string, unknown>;
     assert.match(problems({ ...fixture, receivers: { ...receivers, chat: { slack: { api_url: 'https://hooks.example.org/x' } } } }).join('\n'), /Unrecognized key: "api_url"/);
@@ -59,25 +72,37 @@ describe('alerting schema', () => {
   });
 });
 
+/** Runs generate-rules on a config text; returns its exit code and what it wrote to stderr. */
+async function generateFrom(configText: string): Promise<{ code: number; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-gen-cmd-'));
+  const config = join(dir, 'vigil.yml');
+  writeFileSync(config, configText);
+  const written: string[] = [];
+  const original = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return { code: await generateRulesCommand({ configPath: config, out: dir }), stderr: written.join('') };
+  } finally {
+    process.stderr.write = original;
+  }
+}
+
 describe('generateRulesCommand', () => {
   it('reports config errors as file:line:col and exits 2', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-gen-cmd-'));
-    const config = join(dir, 'vigil.yml');
-    writeFileSync(config, 'alerting:\n  receivers: {}\n  policies:\n    - { name: p, notify: failure, receiver: nobody }\n');
-    const written: string[] = [];
-    const original = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
-    let code: number;
-    try {
-      code = await generateRulesCommand({ configPath: config, out: dir });
-    } finally {
-      process.stderr.write = original;
-    }
+    const { code, stderr } = await generateFrom('alerting:\n  receivers: {}\n  policies:\n    - { name: p, notify: failure, receiver: nobody }\n');
     assert.equal(code, 2);
-    assert.match(written.join(''), /vigil\.yml:4:\d+: alerting\.policies\[0\]\.receiver: unknown receiver "nobody"/);
+    assert.match(stderr, /vigil\.yml:4:\d+: alerting\.policies\[0\]\.receiver: unknown receiver "nobody"/);
+  });
+
+  it('reports a condition of the wrong scope at its position in the list', async () => {
+    const { code, stderr } = await generateFrom(
+      'alerting:\n  receivers: { r: { webhook: { url: "http://127.0.0.1:1/" } } }\n  policies:\n    - name: p\n      notify: failure\n      receiver: r\n      on: [crit, missing]\n',
+    );
+    assert.equal(code, 2);
+    assert.match(stderr, /vigil\.yml:7:\d+: alerting\.policies\[0\]\.on\[1\]: "missing" is not a check-scope condition/);
   });
 
   it('refuses an unknown format', async () => {

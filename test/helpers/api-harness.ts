@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineSettings, SubjectSpec } from '../../src/engine/types.js';
 import { Authorizer, type ApiToken } from '../../src/exporter/auth.js';
-import { createApp, type VigilApp } from '../../src/exporter/server.js';
+import { createApp, type ServerOptions, type VigilApp } from '../../src/exporter/server.js';
+import type { Limits } from '../../src/runtime/limits.js';
 import { Vigil, type Clock } from '../../src/runtime/vigil.js';
 import { Store } from '../../src/store/store.js';
 
@@ -46,6 +47,9 @@ export interface HarnessOptions {
   clock?: Clock;
   /** Reuse this directory's state file (a restart); it is then left in place on close. */
   dir?: string;
+  limits?: Partial<Limits>;
+  logRejected?: ServerOptions['logRejected'];
+  logError?: ServerOptions['logError'];
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -53,7 +57,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const store = Store.open(join(dir, 'vigil.db'), { flushIntervalMs: 5, eventsPerSubject: 100 });
   const vigil = new Vigil(store, { ...TEST_SETTINGS, ...options.settings }, options.clock);
   vigil.syncConfiguredSubjects(options.subjects ?? [], options.renames);
-  const web = createApp(vigil, { auth: new Authorizer(TOKENS), maxBodyBytes: options.maxBodyBytes ?? 64 * 1024, version: 'test', logError: () => undefined });
+  const web = createApp(vigil, {
+    auth: new Authorizer(TOKENS),
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+    version: 'test',
+    logError: options.logError ?? (() => undefined),
+    ...(options.limits && { limits: options.limits }),
+    ...(options.logRejected && { logRejected: options.logRejected }),
+  });
   web.setReady(true);
   const server = await new Promise<Server>((resolve) => {
     const s = web.app.listen(0, '127.0.0.1', () => resolve(s));

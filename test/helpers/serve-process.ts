@@ -11,8 +11,25 @@ export interface ServeProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function spawnServe(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface SpawnOptions {
+  cwd?: string;
+  timeoutMs?: number;
+  /** Runs vigil under `ulimit -n` of this (through sh), as a host with a low open-file limit would. */
+  fdLimit?: number;
+  /** Runs vigil as this user id (the test must run as root), e.g. to meet file permissions as an operator would. */
+  uid?: number;
+}
+
+export async function spawnServe(args: string[], options: SpawnOptions = {}): Promise<ServeProcess> {
+  const [command, argv] =
+    options.fdLimit === undefined
+      ? [process.execPath, [CLI, 'serve', ...args]]
+      : ['sh', ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, process.execPath, CLI, 'serve', ...args]];
+  const child = spawn(command, argv, {
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.uid !== undefined && { uid: options.uid, gid: options.uid }),
+  });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

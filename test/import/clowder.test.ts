@@ -110,6 +110,9 @@ test('notifiers become receivers and policies with Clowder\'s report/threshold s
   assert.deepEqual([byName['clowder-slack']?.notify, byName['clowder-slack']?.threshold], ['failure', 1]); // threshold 0 means 1
   assert.deepEqual([byName['clowder-msteams']?.notify, byName['clowder-msteams']?.threshold], ['failure', 600]);
   assert.deepEqual(byName['clowder-email']?.match, { kind: 'target' });
+  // a host that is down notifies: runs that do not reach it count like crit results, with each notifier's threshold
+  for (const name of ['clowder-email', 'clowder-slack', 'clowder-msteams']) assert.deepEqual(byName[name]?.on, ['crit', 'unreachable'], name);
+  assert.equal((loaded.raw.alerting as { default_receiver?: string }).default_receiver, 'email', 'built-in alerts are sent too');
 });
 
 test('no secret from the Clowder file reaches the output; each gets a comment saying where it goes', () => {
@@ -132,7 +135,7 @@ test('everything without an equivalent is named in a comment', () => {
     /# notifiers\.slack\.tags: no equivalent/,
     /# notifiers\.slack: Clowder's report: failure notified only the first outage/,
     /# Clowder read partial loss as 0%/,
-    /# A refused connection fails the check as in Clowder; a timeout, DNS failure or no route is lost connectivity/,
+    /# A refused connection fails the check as in Clowder; a timeout, DNS failure or no route is an unreachable run, which the policies below count too/,
   ]) {
     assert.match(text, expected);
   }
@@ -142,6 +145,8 @@ test('report: always maps to notify: always; unknown check types are commented, 
   const text = importClowder('notifiers:\n  slack:\n    report: always\n    webhook: x\nchecks:\n  dns:\n    a:\n      host: b\n  hostport:\n    h:\n      host: h\n      port: 1\n');
   assert.match(text, /notify: always/);
   assert.doesNotMatch(text, /threshold/);
+  assert.doesNotMatch(text, /^\s+on:/m, 'notify: always sends every result; on does not apply');
+  assert.match(text, /default_receiver: slack/);
   assert.match(text, /# checks\.dns\.a: unknown Clowder check type "dns"/);
 });
 

@@ -41,12 +41,19 @@ describe('Store.open', () => {
     assert.equal(pragmas(path).version, LATEST_SCHEMA_VERSION);
   });
 
-  it('accepts an existing empty file as a new database', () => {
+  it('refuses an existing 0-byte file: a state file that lost its contents is not a new database', () => {
     const path = freshPath();
     writeFileSync(path, '');
-    const store = Store.open(path, OPTIONS);
-    assert.equal(store.load().seq, 0);
-    store.close();
+    assert.throws(() => Store.open(path, OPTIONS), (error: unknown) => error instanceof StoreError && /empty \(0-byte\) file, not a vigil state database/.test(error.message));
+    assert.equal(readFileSync(path).length, 0, 'left as it was');
+  });
+
+  it('refuses a second store on the same file while the first is open, and allows it once closed', () => {
+    const path = freshPath();
+    const first = Store.open(path, OPTIONS);
+    assert.throws(() => Store.open(path, OPTIONS), (error: unknown) => error instanceof StoreError && /in use by another vigil process/.test(error.message));
+    first.close();
+    Store.open(path, OPTIONS).close();
   });
 
   it('refuses a schema newer than it knows, leaving the file alone', () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CHECK_STATUSES, type Observation, type Timing } from '../../engine/types.js';
 import { labelsSchema, labelsToStrings } from '../../config/fields.js';
 import { kindSchema, subjectIdSchema } from '../../config/subjects.js';
+import { scheduleWindowProblem, timeWindowProblem } from '../../util/bounds.js';
 import { parseDuration, parseTime } from '../../util/duration.js';
 
 /** Push results default to a one-minute period when they do not say. */
@@ -11,16 +12,30 @@ export const DEFAULT_PUSH_PERIOD_MS = 60_000;
 // Ids follow the config's rules, so anything the config can name the API can address, and the other way round.
 export const idSchema = subjectIdSchema;
 
-export const time = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  try {
-    return parseTime(value);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+/** An API time (RFC 3339 or Unix seconds) that `problem` (util/bounds.ts) accepts at the wall clock's now. */
+function boundedTime(problem: (ms: number, now: number) => string | undefined) {
+  return z.union([z.string(), z.number()]).transform((value, ctx) => {
+    let ms: number;
+    try {
+      ms = parseTime(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+    const found = problem(ms, Date.now());
+    if (found === undefined) return ms;
+    ctx.addIssue({ code: 'custom', message: `time ${JSON.stringify(value)} ${found}` });
     return z.NEVER;
-  }
-});
+  });
+}
 
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+/** A reported time (a result, a manipulation): from 2000 to a day ahead, so nothing can pin a check in the future. */
+export const time = boundedTime(timeWindowProblem);
+/** A scheduled time (a maintenance window): from 2000 to 366 days ahead. */
+export const scheduledTime = boundedTime(scheduleWindowProblem);
+
+/** A duration, at most 366 days (parseDuration's bound). */
+export const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   try {
     return parseDuration(value);
   } catch (error) {
@@ -56,7 +71,8 @@ const metrics = z
 
 export const checkBody = z
   .strictObject({
-    status: z.enum(CHECK_STATUSES as [string, ...string[]]),
+    // `unreachable`: this run did not reach what the check watches (timeout, no route): a run, not a result.
+    status: z.enum(['unreachable', ...CHECK_STATUSES] as [string, ...string[]]),
     message: z.string().max(1024).optional(),
     observed_at: time.optional(),
     period: duration.refine((ms) => ms > 0, 'period must be positive').optional(),

@@ -8,15 +8,15 @@ import type { Vigil } from '../../runtime/vigil.js';
 import type { Authorizer } from '../auth.js';
 import { conflict, notFound } from '../problem.js';
 import { parseBody } from './parse.js';
-import { time } from './bodies.js';
+import { scheduledTime } from './bodies.js';
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
 export const maintenanceBody = z
   .strictObject({
     match: maintenanceMatchSchema,
-    starts_at: time,
-    ends_at: time,
+    starts_at: scheduledTime,
+    ends_at: scheduledTime,
     reason: z.string().min(1).max(256),
   })
   .refine((body) => body.starts_at < body.ends_at, { message: 'ends_at must be after starts_at', path: ['ends_at'] });

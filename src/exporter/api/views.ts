@@ -2,7 +2,12 @@
 import { createHash } from 'node:crypto';
 import type { CheckState, EngineEvent, NotCounted, SubjectState } from '../../engine/types.js';
 
-const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+/** RFC 3339, or null: a time outside what Date can format (a bug, a repaired file) must never make a read fail. */
+const iso = (ms: number | undefined): string | null => {
+  if (ms === undefined) return null;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+};
 const seconds = (ms: number | undefined): number | null => (ms === undefined ? null : ms / 1000);
 
 export function subjectConfigView(subject: SubjectState) {

@@ -1,11 +1,12 @@
 // Write endpoints of the push API. Each validates everything first, applies, and answers only after the group commit
 // that holds the change, so an acknowledged write survives a crash.
-import { Router, json } from 'express';
+import { Router, json, type RequestHandler } from 'express';
 import { z } from 'zod';
 import * as engine from '../../engine/index.js';
 import type { CheckStatus, Observation, SubjectSpec } from '../../engine/types.js';
+import { refuseBeyondLimits, type Limits } from '../../runtime/limits.js';
 import type { Vigil } from '../../runtime/vigil.js';
-import type { Authorizer } from '../auth.js';
+import type { Authorizer, Scope } from '../auth.js';
 import { conflict, notFound } from '../problem.js';
 import {
   DEFAULT_PUSH_PERIOD_MS,
@@ -30,10 +31,12 @@ const metadataKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'metadata
 type CheckBody = z.output<typeof checkBody>;
 
 function toObservation(subject: string, check: string, body: CheckBody): Observation {
+  // An unreachable run only counts as a run (policies with on: [unreachable]); status and freshness stay as they were.
+  const status = body.status === 'unreachable' ? { status: 'unknown' as const, reached: false } : { status: body.status as CheckStatus };
   return {
     subject,
     check,
-    status: body.status as CheckStatus,
+    ...status,
     period: body.period ?? DEFAULT_PUSH_PERIOD_MS,
     source: 'api',
     ...(body.message !== undefined && { message: body.message }),
@@ -43,9 +46,12 @@ function toObservation(subject: string, check: string, body: CheckBody): Observa
   };
 }
 
-export function writeRoutes(vigil: Vigil, auth: Authorizer, maxBodyBytes: number): Router {
+export function writeRoutes(vigil: Vigil, auth: Authorizer, maxBodyBytes: number, limits: Limits): Router {
   const router = Router();
-  router.use(json({ limit: maxBodyBytes, type: ['application/json', 'application/*+json'] }));
+  const body = json({ limit: maxBodyBytes, type: ['application/json', 'application/*+json'] });
+  // The token is checked before a byte of the body is read: an unauthenticated client cannot make vigil parse anything.
+  const writer = (scope: Scope): RequestHandler[] => [auth.require(scope), body];
+  const fits = (...writes: Parameters<typeof refuseBeyondLimits>[2]) => refuseBeyondLimits(vigil.state, limits, writes);
 
   const existing = (id: string) => {
     const subject = vigil.state.subjects.get(id);
@@ -54,7 +60,7 @@ export function writeRoutes(vigil: Vigil, auth: Authorizer, maxBodyBytes: number
   };
   const healthOf = (id: string) => subjectHealthView(existing(id));
 
-  router.put('/subjects/:id', auth.require('admin'), async (req, res) => {
+  router.put('/subjects/:id', ...writer('admin'), async (req, res) => {
     const id = parseParam(subjectId, req.params.id, 'subject id');
     const body = parseBody(subjectBody, req.body, 'subject');
     const before = vigil.state.subjects.get(id);
@@ -69,20 +75,21 @@ export function writeRoutes(vigil: Vigil, auth: Authorizer, maxBodyBytes: number
     const spec: SubjectSpec = { id, kind: body.kind, labels: body.labels ?? {}, dependsOn, source: before?.spec.source ?? 'api' };
     const timing = subjectTiming(body);
     if (timing !== undefined) spec.timing = timing;
-    await vigil.applyDurably((s, now) => engine.upsertSubject(s, spec, now));
+    fits({ subject: id });
+    await vigil.applyDurably((s, now) => engine.upsertSubject(s, spec, now), [id]);
     res.status(before ? 200 : 201).json(subjectConfigView(existing(id)));
   });
 
-  router.delete('/subjects/:id', auth.require('admin'), async (req, res) => {
+  router.delete('/subjects/:id', ...writer('admin'), async (req, res) => {
     const subject = existing(parseParam(subjectId, req.params.id, 'subject id'));
     if (subject.spec.source === 'config') throw conflict(`subject "${subject.spec.id}" is defined in the config file; remove it there`);
-    await vigil.applyDurably((s, now) => engine.removeSubject(s, subject.spec.id, now));
+    await vigil.applyDurably((s, now) => engine.removeSubject(s, subject.spec.id, now), [subject.spec.id]);
     res.status(204).end();
   });
 
   // Only subjects the API owns: config-owned ones are renamed with `renamed_from` in the file, and a source that owns
   // a subject would recreate it under the old id on its next report.
-  router.post('/subjects/:id/rename', auth.require('admin'), async (req, res) => {
+  router.post('/subjects/:id/rename', ...writer('admin'), async (req, res) => {
     const subject = existing(parseParam(subjectId, req.params.id, 'subject id'));
     const body = parseBody(renameBody, req.body, 'rename');
     const from = subject.spec.id;
@@ -91,57 +98,64 @@ export function writeRoutes(vigil: Vigil, auth: Authorizer, maxBodyBytes: number
     }
     if (subject.spec.source !== 'api') throw conflict(`subject "${from}" is owned by source "${subject.spec.source}", which names it; rename it there`);
     if (vigil.state.subjects.has(body.to)) throw conflict(`subject "${body.to}" already exists`);
-    await vigil.applyDurably((s, now) => engine.renameSubject(s, from, body.to, now));
+    await vigil.applyDurably((s, now) => engine.renameSubject(s, from, body.to, now), [from, body.to]);
     res.setHeader('Location', `/api/v1/subjects/${encodeURIComponent(body.to)}`);
     res.json(subjectConfigView(existing(body.to)));
   });
 
-  router.post('/observations', auth.require('observe'), async (req, res) => {
+  router.post('/observations', ...writer('observe'), async (req, res) => {
     const batch = parseBody(observationsBody, req.body, 'observations batch');
     const observations = batch.map((o) => toObservation(o.subject, o.check, o));
-    // One engine call per observation, one commit for the batch.
-    await vigil.applyDurably((s, now) => {
-      const merged = engine.emptyResult();
-      for (const observation of observations) engine.mergeResult(merged, engine.applyObservation(s, observation, now));
-      return merged;
-    });
+    fits(...observations.map((o) => ({ subject: o.subject, check: o.check })));
+    // One engine call per observation, one commit for the batch; a refusal half-way undoes the ones before it.
+    await vigil.applyDurably(
+      (s, now) => {
+        const merged = engine.emptyResult();
+        for (const observation of observations) engine.mergeResult(merged, engine.applyObservation(s, observation, now));
+        return merged;
+      },
+      observations.map((o) => o.subject),
+    );
     res.json({ accepted: observations.length });
   });
 
-  router.put('/subjects/:id/checks/:check', auth.require('observe'), async (req, res) => {
+  router.put('/subjects/:id/checks/:check', ...writer('observe'), async (req, res) => {
     const id = parseParam(subjectId, req.params.id, 'subject id');
     const check = parseParam(checkName, req.params.check, 'check name');
     const body = parseBody(checkBody, req.body, 'check result');
-    await vigil.applyDurably((s, now) => engine.applyObservation(s, toObservation(id, check, body), now));
+    fits({ subject: id, check });
+    await vigil.applyDurably((s, now) => engine.applyObservation(s, toObservation(id, check, body), now), [id]);
     res.json(healthOf(id));
   });
 
-  router.put('/subjects/:id/connectivity', auth.require('connectivity'), async (req, res) => {
+  router.put('/subjects/:id/connectivity', ...writer('connectivity'), async (req, res) => {
     const id = existing(parseParam(subjectId, req.params.id, 'subject id')).spec.id;
     const body = parseBody(connectivityBody, req.body, 'connectivity');
     await vigil.applyDurably((s, now) =>
       engine.applyConnectivity(s, { subject: id, state: body.state, source: 'api', ...(body.reason && { reason: body.reason }) }, now),
+      [id],
     );
     res.json(healthOf(id));
   });
 
-  router.put('/subjects/:id/metadata/:key', auth.require('metadata'), async (req, res) => {
+  router.put('/subjects/:id/metadata/:key', ...writer('metadata'), async (req, res) => {
     const id = existing(parseParam(subjectId, req.params.id, 'subject id')).spec.id;
     const key = parseParam(metadataKey, req.params.key, 'metadata key');
     const body = parseBody(metadataBody, req.body, 'metadata entry');
-    await vigil.applyDurably((s, now) => engine.setMetadata(s, id, key, body, now));
+    fits({ subject: id, metadataKey: key });
+    await vigil.applyDurably((s, now) => engine.setMetadata(s, id, key, body, now), [id]);
     res.json(healthOf(id));
   });
 
-  router.delete('/subjects/:id/metadata/:key', auth.require('metadata'), async (req, res) => {
+  router.delete('/subjects/:id/metadata/:key', ...writer('metadata'), async (req, res) => {
     const subject = existing(parseParam(subjectId, req.params.id, 'subject id'));
     const key = parseParam(metadataKey, req.params.key, 'metadata key');
     if (!(key in subject.metadata)) throw notFound(`subject "${subject.spec.id}" has no metadata "${key}"`);
-    await vigil.applyDurably((s, now) => engine.deleteMetadata(s, subject.spec.id, key, now));
+    await vigil.applyDurably((s, now) => engine.deleteMetadata(s, subject.spec.id, key, now), [subject.spec.id]);
     res.status(204).end();
   });
 
-  router.post('/subjects/:id/manipulations', auth.require('manipulate'), async (req, res) => {
+  router.post('/subjects/:id/manipulations', ...writer('manipulate'), async (req, res) => {
     const id = existing(parseParam(subjectId, req.params.id, 'subject id')).spec.id;
     const body = parseBody(manipulationBody, req.body, 'manipulation');
     await vigil.applyDurably((s, now) =>
@@ -155,6 +169,7 @@ export function writeRoutes(vigil: Vigil, auth: Authorizer, maxBodyBytes: number
         },
         now,
       ),
+      [id],
     );
     res.status(201).json(healthOf(id));
   });

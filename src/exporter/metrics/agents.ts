@@ -5,6 +5,8 @@ import { formatValue } from './text-format.js';
 export interface AgentMetricsInput {
   connected: number;
   connectionsTotal: number;
+  /** Connections closed for exceeding the message rate or not reading replies. */
+  connectionsCut?: number;
   /** Present when agents.on_available is configured. */
   webhook?: { delivered: number; failed: number; dropped: number; queued: number };
 }
@@ -18,7 +20,10 @@ function family(name: string, type: 'gauge' | 'counter', help: string, samples: 
 export function renderAgentMetrics(input: AgentMetricsInput): string {
   let text =
     family('vigil_agents_connected', 'gauge', 'Agent websocket connections open now (one per machine).', [['', input.connected]]) +
-    family('vigil_agent_connections_total', 'counter', 'Agent websocket connections accepted since vigil started.', [['', input.connectionsTotal]]);
+    family('vigil_agent_connections_total', 'counter', 'Agent websocket connections accepted since vigil started.', [['', input.connectionsTotal]]) +
+    family('vigil_agent_connections_cut_total', 'counter', 'Agent connections closed for exceeding agents.max_messages_per_second or not reading replies, since vigil started.', [
+      ['', input.connectionsCut ?? 0],
+    ]);
   const webhook = input.webhook;
   if (webhook) {
     text += family('vigil_agent_webhook_notifications_total', 'counter', 'on_available notifications by outcome since vigil started.', [

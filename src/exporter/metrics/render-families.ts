@@ -1,7 +1,17 @@
 // One emitter per group of families, each family one contiguous block with its HELP/TYPE once. A family
 // that can be empty writes its header, and takes it back if no series followed.
-import { CHECK_STATUSES, HEALTH_STATES, type CheckState, type EngineState, type SubjectState } from '../../engine/types.js';
-import { CHECK_FAMILIES, ICMP_RTT_KEYS, PROBE_FAMILIES, PROBE_METRIC_KEYS, SOURCE_FAMILIES, SUBJECT_FAMILIES, type FamilyDef } from './families.js';
+import { dependencyDown } from '../../engine/runs.js';
+import { CHECK_STATUSES, HEALTH_STATES, RUN_OUTCOMES, type CheckState, type EngineState, type RunRecord, type SubjectState } from '../../engine/types.js';
+import {
+  CHECK_FAMILIES,
+  ICMP_RTT_KEYS,
+  PROBE_FAMILIES,
+  PROBE_METRIC_KEYS,
+  RUN_FAMILIES,
+  SOURCE_FAMILIES,
+  SUBJECT_FAMILIES,
+  type FamilyDef,
+} from './families.js';
 import type { LabelCache, SubjectLabels } from './label-cache.js';
 import { escapeLabelValue, formatSecondsFromMs, formatValue } from './text-format.js';
 import { piece, type ExpositionWriter, type Piece } from './writer.js';
@@ -12,6 +22,8 @@ export interface Visible {
   subjectLabels: SubjectLabels[];
   checks: CheckState[];
   checkLabels: Piece[];
+  /** The state walked, for families that look across subjects (dependencies). */
+  state: EngineState;
 }
 
 /** `,state="healthy"} 1\n` / `… 0\n`, per state, built once. */
@@ -111,6 +123,80 @@ export function renderSubjects(v: Visible, cache: LabelCache, w: ExpositionWrite
       }
     }
     return written;
+  });
+
+  series += optionalFamily(w, f.dependencyDown, () => {
+    let written = 0;
+    for (let i = 0; i < n; i++) {
+      if (subjects[i]!.spec.dependsOn.length === 0) continue;
+      w.sample(f.dependencyDown.open, labels[i]!.subjectKind, dependencyDown(v.state, subjects[i]!) ? TAIL_1 : TAIL_0);
+      written++;
+    }
+    return written;
+  });
+
+  series += optionalFamily(w, f.dependants, () => {
+    let written = 0;
+    for (let i = 0; i < n; i++) {
+      const count = dependantCount(v.state.dependents, subjects[i]!.spec.id);
+      if (count === 0) continue;
+      w.sampleValue(f.dependants.open, labels[i]!.subjectKind, count);
+      written++;
+    }
+    return written;
+  });
+  return series;
+}
+
+/** Direct and transitive dependants of `id` (the engine refuses cycles; `seen` keeps an old one finite). */
+function dependantCount(dependents: ReadonlyMap<string, ReadonlySet<string>>, id: string): number {
+  const direct = dependents.get(id);
+  if (direct === undefined || direct.size === 0) return 0;
+  const seen = new Set<string>();
+  const queue = [...direct];
+  for (let i = 0; i < queue.length; i++) {
+    const next = queue[i]!;
+    if (next === id || seen.has(next)) continue;
+    seen.add(next);
+    for (const further of dependents.get(next) ?? []) queue.push(further);
+  }
+  return seen.size;
+}
+
+const RUN_OUTCOME_TAILS = RUN_OUTCOMES.map((outcome) => `,outcome="${outcome}"} `);
+
+/** Calls `each` with the labels and record of every visible run record (checks that never answered included). */
+function forEachRunRecord(v: Visible, cache: LabelCache, each: (labels: Piece, record: RunRecord) => void): void {
+  for (let i = 0; i < v.subjects.length; i++) {
+    const subject = v.subjects[i]!;
+    const runs = subject.runs;
+    if (runs === undefined) continue;
+    for (const name in runs) {
+      if (subject.checks[name]?.dropped) continue; // hidden with the rest of the check's series
+      each(cache.check(v.subjectLabels[i]!, name), runs[name]!);
+    }
+  }
+}
+
+/** vigil_check_runs_total and vigil_check_last_run{outcome}: what rules count "consecutive runs in on:" from. */
+export function renderRuns(v: Visible, cache: LabelCache, w: ExpositionWriter): number {
+  let series = optionalFamily(w, RUN_FAMILIES.total, () => {
+    let written = 0;
+    forEachRunRecord(v, cache, (labels, record) => {
+      w.sampleValue(RUN_FAMILIES.total.open, labels, record.total);
+      written++;
+    });
+    return written;
+  });
+  if (series === 0) return 0;
+  w.put(RUN_FAMILIES.last.header);
+  forEachRunRecord(v, cache, (labels, record) => {
+    for (let k = 0; k < RUN_OUTCOMES.length; k++) {
+      const last = record.last[RUN_OUTCOMES[k]!];
+      if (last === undefined) continue;
+      w.sampleRest(RUN_FAMILIES.last.open, labels, `${RUN_OUTCOME_TAILS[k]}${formatValue(last)}\n`);
+      series++;
+    }
   });
   return series;
 }

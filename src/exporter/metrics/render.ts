@@ -4,7 +4,7 @@
 // spec changes.
 import type { EngineState } from '../../engine/types.js';
 import { LabelCache } from './label-cache.js';
-import { renderChecks, renderProbes, renderSources, renderSubjects, type Visible } from './render-families.js';
+import { renderChecks, renderProbes, renderRuns, renderSources, renderSubjects, type Visible } from './render-families.js';
 import { BufferWriter, ChunkWriter, type ExpositionWriter } from './writer.js';
 
 export interface RenderResult<Body> {
@@ -58,7 +58,7 @@ export function renderSubjectFamilies(state: EngineState): string {
 }
 
 function gather(state: EngineState, cache: LabelCache): Visible {
-  const visible: Visible = { subjects: [], subjectLabels: [], checks: [], checkLabels: [] };
+  const visible: Visible = { subjects: [], subjectLabels: [], checks: [], checkLabels: [], state };
   for (const subject of state.subjects.values()) {
     const labels = cache.subject(subject);
     visible.subjects.push(subject);
@@ -84,6 +84,7 @@ export function renderInto(state: EngineState, cache: LabelCache, writer: Exposi
   return (
     renderSubjects(visible, cache, writer) +
     renderChecks(visible, writer) +
+    renderRuns(visible, cache, writer) +
     renderProbes(visible, writer) +
     renderSources(state, cache, writer)
   );

@@ -5,6 +5,7 @@ import type { WebSocket } from 'ws';
 import * as engine from '../../engine/index.js';
 import type { EngineState, SubjectSpec } from '../../engine/types.js';
 import type { AgentsConfig } from '../../config/agents.js';
+import { DEFAULT_LIMITS, refuseBeyondLimits, type Limits } from '../../runtime/limits.js';
 import { BatchApplier, type Applier } from './batch.js';
 import { checkObservation, parseAgentMessage, type AgentMessage, type ServerMessage } from './protocol.js';
 
@@ -15,10 +16,19 @@ export const CLOSE_SHUTDOWN = 1001;
 export const CLOSE_NO_SUBJECT = 4004;
 /** The machine's subject is owned by another replica now (its shard moved): reconnect, possibly elsewhere. */
 export const CLOSE_MOVED = 4009;
+/** Close code for a connection that sent faster than its rate limit or did not read its replies (RFC 6455 policy violation). */
+export const CLOSE_POLICY = 1008;
 /** Calls per storm window applied at once before the rest of the window is gathered. */
 const STORM_THRESHOLD = 200;
 
-export type HubSettings = Pick<AgentsConfig, 'kind' | 'labels' | 'autoRegister' | 'disconnectGrace' | 'appearanceTimeout' | 'freshness' | 'pingInterval' | 'stormWindow'>;
+export type HubSettings = Pick<AgentsConfig, 'kind' | 'labels' | 'autoRegister' | 'disconnectGrace' | 'appearanceTimeout' | 'freshness' | 'pingInterval' | 'stormWindow'> &
+  Partial<Pick<AgentsConfig, 'maxMessagesPerSecond' | 'messageBurst' | 'sendBufferBytes'>>;
+
+/** Per-connection token bucket: `burst` messages at once, refilled at `rate` per second. */
+interface Bucket {
+  tokens: number;
+  at: number;
+}
 
 export class AgentHub {
   private readonly sockets = new Map<string, WebSocket>();
@@ -26,13 +36,24 @@ export class AgentHub {
   private readonly alive = new WeakSet<WebSocket>();
   private readonly batch: BatchApplier;
   private pingTimer: NodeJS.Timeout | undefined;
+  private readonly buckets = new WeakMap<WebSocket, Bucket>();
+  private readonly rate: number;
+  private readonly burst: number;
+  private readonly sendBuffer: number;
   /** Connections accepted since start (vigil_agent_connections_total). */
   connectionsTotal = 0;
+  /** Connections closed for sending too fast or not reading their replies, since start. */
+  connectionsCut = 0;
 
   constructor(
     private readonly vigil: Applier & { readonly state: EngineState; readonly admits?: (subjectId: string) => boolean },
     private readonly settings: HubSettings,
+    private readonly limits: Limits = DEFAULT_LIMITS,
+    private readonly clock: () => number = () => performance.now(),
   ) {
+    this.rate = settings.maxMessagesPerSecond ?? 20;
+    this.burst = settings.messageBurst ?? 200;
+    this.sendBuffer = settings.sendBufferBytes ?? 256 * 1024;
     this.batch = new BatchApplier(vigil, { stormWindow: settings.stormWindow, stormThreshold: STORM_THRESHOLD });
     if (settings.pingInterval > 0) {
       this.pingTimer = setInterval(() => this.pingAll(), settings.pingInterval);
@@ -64,19 +85,24 @@ export class AgentHub {
     // The newer connection wins (a half-open old one may linger after a network change); its close is not a disconnect.
     if (previous) previous.close(CLOSE_REPLACED, 'replaced by a newer connection of the same machine');
 
+    this.buckets.set(socket, { tokens: this.burst, at: this.clock() });
     this.batch.enqueue((state, now) => {
       if (!state.subjects.has(id) && this.settings.autoRegister) {
+        refuseBeyondLimits(state, this.limits, [{ subject: id }]);
         // Created on first connect only: an existing subject (configured, Octopus, API) keeps its owner and spec.
         const created = engine.upsertSubject(state, this.specFor(id), now);
         const connected = engine.applyConnectivity(state, { subject: id, state: 'available', source: 'agents' }, now);
         return { events: [...created.events, ...connected.events], changed: new Set([...created.changed, ...connected.changed]) };
       }
       return engine.applyConnectivity(state, { subject: id, state: 'available', source: 'agents' }, now);
-    }, () => socket.close(CLOSE_NO_SUBJECT, 'the subject was removed and agents.auto_register is off'));
+    }, (error) =>
+      socket.close(CLOSE_NO_SUBJECT, error instanceof engine.EngineError && error.code === 'conflict' ? 'vigil holds its limit of subjects (api.max_subjects)' : 'the subject was removed and agents.auto_register is off'),
+    );
     this.send(socket, { type: 'welcome', subject: id, kind: this.vigil.state.subjects.get(id)?.spec.kind ?? this.settings.kind, ping_interval_seconds: this.settings.pingInterval / 1000 });
 
     socket.on('pong', () => this.alive.add(socket));
     socket.on('message', (data, isBinary) => {
+      if (!this.withinRate(socket)) return;
       if (isBinary) return this.send(socket, { type: 'error', detail: 'messages are JSON text frames' });
       this.handle(id, socket, data.toString());
     });
@@ -158,12 +184,18 @@ export class AgentHub {
         return;
       case 'check': {
         const observation = checkObservation(id, message, this.settings.freshness);
-        this.batch.enqueue((state, now) => engine.applyObservation(state, observation, now), refused);
+        this.batch.enqueue((state, now) => {
+          refuseBeyondLimits(state, this.limits, [{ subject: id, check: observation.check }]);
+          return engine.applyObservation(state, observation, now);
+        }, refused);
         return;
       }
       case 'metadata': {
         const entry = { level: message.level, message: message.message, ...(message.value !== undefined && { value: message.value }) };
-        this.batch.enqueue((state, now) => engine.setMetadata(state, id, message.key, entry, now), refused);
+        this.batch.enqueue((state, now) => {
+          refuseBeyondLimits(state, this.limits, [{ subject: id, metadataKey: message.key }]);
+          return engine.setMetadata(state, id, message.key, entry, now);
+        }, refused);
         return;
       }
       case 'metadata_delete':
@@ -172,8 +204,41 @@ export class AgentHub {
     }
   }
 
+  /**
+   * Takes one token from the connection's bucket. A connection out of tokens (past its burst at the sustained rate)
+   * is closed: an agent sends a heartbeat and a few checks a minute, so this is a broken or hostile client.
+   */
+  private withinRate(socket: WebSocket): boolean {
+    const bucket = this.buckets.get(socket);
+    if (!bucket) return false;
+    const now = this.clock();
+    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) * this.rate) / 1000);
+    bucket.at = now;
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return true;
+    }
+    this.cut(socket, `more than ${this.rate} messages per second beyond a burst of ${this.burst} (agents.max_messages_per_second)`);
+    return false;
+  }
+
+  /** Closes a misbehaving connection once; it stops costing anything at once (no more reads, no replies). */
+  private cut(socket: WebSocket, reason: string): void {
+    if (!this.buckets.has(socket)) return;
+    this.buckets.delete(socket);
+    this.connectionsCut++;
+    socket.close(CLOSE_POLICY, reason.slice(0, 120));
+    // Stop reading at once: what a flooder has still queued must not cost parsing. A client that reads nothing
+    // never answers the close frame, so the connection goes for good a second later.
+    socket.pause();
+    setTimeout(() => socket.terminate(), 1_000).unref();
+  }
+
+  /** Replies only to a client that reads them: past the send buffer the connection is closed instead of growing. */
   private send(socket: WebSocket, message: ServerMessage): void {
-    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > this.sendBuffer) return this.cut(socket, 'replies are not being read (agents.send_buffer)');
+    socket.send(JSON.stringify(message));
   }
 
   /** Closes connections that did not answer the previous ping: a silent network loss becomes a disconnect. */

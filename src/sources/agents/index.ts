@@ -11,7 +11,7 @@ import { AvailableWebhook } from './webhook.js';
 export const agentsExtension: ExtensionFactory = ({ config, vigil, auth, log, cluster }) => {
   const agents = config.agents;
   if (!agents?.enabled) return undefined;
-  const hub = new AgentHub(vigil, agents);
+  const hub = new AgentHub(vigil, agents, config.api.limits);
   hub.adoptAfterRestart();
 
   const webhook = agents.onAvailable
@@ -40,7 +40,7 @@ export const agentsExtension: ExtensionFactory = ({ config, vigil, auth, log, cl
       });
     },
     metrics: () =>
-      renderAgentMetrics({ connected: hub.connected, connectionsTotal: hub.connectionsTotal, ...(webhook && { webhook: webhook.stats }) }),
+      renderAgentMetrics({ connected: hub.connected, connectionsTotal: hub.connectionsTotal, connectionsCut: hub.connectionsCut, ...(webhook && { webhook: webhook.stats }) }),
     async stop() {
       detach?.();
       hub.stop();

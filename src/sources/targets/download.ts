@@ -22,6 +22,8 @@ export interface PreparedDownload {
   body?: string;
   /** Never echoed in messages (it may be a token a page must show); expect_body conditions name themselves. */
   bodyContains?: string;
+  /** Body bytes read at most; the rest is left on the wire (the connection is dropped). */
+  maxBodyBytes: number;
   acceptsStatus: (code: number) => boolean;
   expectBody: BodyCondition[];
   expectHeaders: HeaderCondition[];
@@ -93,6 +95,7 @@ export function prepareDownload(target: DownloadTarget, agents: AgentPool, readF
     expectBody: target.expect_body,
     expectHeaders: target.expect_headers,
     maxRedirects: target.follow_redirects ? target.max_redirects : 0,
+    maxBodyBytes: target.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
     dispatcher: agents.create(connect, lastCert),
     lastCert,
   };
@@ -102,6 +105,8 @@ export function prepareDownload(target: DownloadTarget, agents: AgentPool, readF
 }
 
 const DEFAULT_USER_AGENT = `vigil/${VERSION} (probe)`;
+/** The config's default `max_body_bytes` (4 MiB): a probe answers "is it served", it is not a download manager. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 /** Redirects that repeat the method and body (RFC 9110 §15.4); the others continue with GET. */
 const KEEPS_METHOD = new Set([307, 308]);
@@ -159,10 +164,12 @@ export async function probeDownload(target: PreparedDownload, signal: AbortSigna
         continue;
       }
       bytes = 0;
-      const body = await readBody(response.body, target.expectBody.length > 0 || target.bodyContains !== undefined, (count) => (bytes += count));
+      const keep = target.expectBody.length > 0 || target.bodyContains !== undefined;
+      const body = await readBody(response.body, keep, target.maxBodyBytes, (count) => (bytes += count));
       const seconds = secondsSince(startedAt);
       const after = redirects > 0 ? ` after ${redirects} redirect${redirects > 1 ? 's' : ''}` : '';
-      const summary = `HTTP ${statusCode}, ${bytes} bytes in ${formatSeconds(seconds)}${after}`;
+      const cut = bytes >= target.maxBodyBytes ? ` (stopped at max_body_bytes)` : '';
+      const summary = `HTTP ${statusCode}, ${bytes} bytes${cut} in ${formatSeconds(seconds)}${after}`;
       if (!target.acceptsStatus(statusCode)) return crit('status', `${summary}: status not expected`);
       const header = (name: string): string | undefined => {
         const value = response.headers[name.toLowerCase()];
@@ -194,16 +201,24 @@ export async function probeDownload(target: PreparedDownload, signal: AbortSigna
   }
 }
 
-/** Counts the body; keeps its first INSPECTED_BODY_BYTES as text when conditions need it (undefined otherwise). */
-async function readBody(body: AsyncIterable<Buffer>, keep: boolean, count: (bytes: number) => void): Promise<string | undefined> {
+/**
+ * Counts the body, reading at most `limit` bytes (leaving the loop destroys the body, so the rest is never
+ * downloaded); keeps its first INSPECTED_BODY_BYTES as text when conditions need it (undefined otherwise).
+ */
+async function readBody(body: AsyncIterable<Buffer>, keep: boolean, limit: number, count: (bytes: number) => void): Promise<string | undefined> {
   const kept: Buffer[] = [];
   let keptBytes = 0;
-  for await (const chunk of body) {
+  let read = 0;
+  for await (const whole of body) {
+    const chunk = read + whole.length > limit ? whole.subarray(0, limit - read) : whole;
+    read += chunk.length;
     count(chunk.length);
-    if (!keep || keptBytes >= INSPECTED_BODY_BYTES) continue;
-    const part = chunk.subarray(0, INSPECTED_BODY_BYTES - keptBytes);
-    kept.push(part);
-    keptBytes += part.length;
+    if (keep && keptBytes < INSPECTED_BODY_BYTES) {
+      const part = chunk.subarray(0, INSPECTED_BODY_BYTES - keptBytes);
+      kept.push(part);
+      keptBytes += part.length;
+    }
+    if (read >= limit) break;
   }
   return keep ? Buffer.concat(kept).toString('utf8') : undefined;
 }

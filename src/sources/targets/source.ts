@@ -6,7 +6,9 @@
 //  - not reached (timeout, DNS, unreachable) → health untouched: connectivity `unavailable` (only when no
 //    other target of the same subject reached it on its latest run), and the failed attempt recorded as metadata
 //    `probe:<check>` (level info, value = attempt duration in seconds, message = what happened), removed again on
-//    the next reached result. So the `vigil_probe_*` families always describe the last answer really received;
+//    the next reached result; and the run itself as an observation with `reached: false` (it only counts the run,
+//    for policies with `on: [unreachable]`). So the `vigil_probe_*` families always describe the last answer really
+//    received;
 //  - `internal` (vigil could not run the probe at all) → the source reports itself down; the subject is untouched.
 import type { TargetConfig, TargetsConfig } from '../../config/targets.js';
 import { targetCheck, targetSubject } from '../../config/targets.js';
@@ -101,6 +103,8 @@ export function createTargetsSource(targets: TargetsConfig, options: TargetsSour
       value: seconds,
     });
     withFailureMetadata.add(target.name);
+    // The run itself, for policies that count unreachable runs (`on: [unreachable]`); not a result.
+    sink.observe({ subject, check, status: 'unknown', reached: false, observedAt, period: target.interval, source: name });
     const siblings = targetsOfSubject.get(subject) ?? [];
     if (!siblings.some((other) => other !== target && reachedLatest.get(other.name) === true)) {
       const signal = { subject, state: 'unavailable' as const, source: name };

@@ -128,6 +128,12 @@ export class PostgresStore implements StateStore {
     this.schedule();
   }
 
+  withdraw(events: readonly EngineEvent[]): void {
+    if (events.length === 0) return;
+    const seqs = new Set(events.map((event) => event.seq));
+    this.queuedEvents = this.queuedEvents.filter((event) => !seqs.has(event.seq));
+  }
+
   commit(): Promise<void> {
     if (this.closed) return Promise.reject(new StoreError(`state database ${this.location} is closed`));
     // Nothing new: what was recorded before is either committed or in the flush now running.
@@ -311,6 +317,7 @@ export class PostgresStore implements StateStore {
         client.release();
       }
       this.transactions += 1;
+      if (this.lastFlushError !== undefined) this.options.onRecovered?.();
       this.lastFlushError = undefined;
       this.lastFlushAt = (this.options.now ?? Date.now)();
       if (started - this.sizeCheckedAt >= SIZE_REFRESH_MS) {

@@ -18,6 +18,12 @@ export const TOKEN = 'e2e-token-0123456789abcdef';
 export const TICK_SECONDS = 1;
 export const EXTERNAL_URL = 'https://status.e2e.example.org/lab';
 
+/** The `alerting:` timing every scenario uses (1s evaluation and grouping), for scenarios to put under `alerting:`. */
+export const FAST_ALERTING = `  evaluation_interval: ${TICK_SECONDS}s
+  external_url: ${EXTERNAL_URL}
+  group_wait: 1s
+  group_interval: 1s`;
+
 export interface Sinks {
   /** URL of the webhook sink for a receiver: each receiver posts to its own path. */
   hook: (path: string) => string;

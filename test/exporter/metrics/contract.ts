@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderAgentMetrics } from '../../../src/exporter/metrics/agents.js';
+import { renderBoundsMetrics } from '../../../src/exporter/metrics/bounds.js';
 import { renderClusterMetrics } from '../../../src/exporter/metrics/cluster.js';
 import { renderKubernetesMetrics } from '../../../src/exporter/metrics/kubernetes.js';
 import { renderMaintenance } from '../../../src/exporter/metrics/maintenance.js';
@@ -21,6 +22,13 @@ export async function renderEveryFamily(): Promise<string> {
   const state = realisticState();
   // A target that presented a TLS certificate (download over https).
   state.subjects.get('lab-1')!.checks['https'] = makeCheck('https', { metrics: { duration_seconds: 0.2, tls_cert_expiry_timestamp_seconds: T0 / 1000 + 86_400 } });
+  // Run records (vigil_check_runs_total, vigil_check_last_run) and a dependency (vigil_subject_dependency_down on
+  // lab-1, vigil_subject_dependants on the web target it depends on).
+  const lab = state.subjects.get('lab-1')!;
+  lab.runs = { https: { total: 4, last: { ok: 2, unreachable: 4 } } };
+  const web = [...state.subjects.keys()].find((id) => id !== 'lab-1')!;
+  lab.spec.dependsOn = [{ id: web, lag: 0 }];
+  state.dependents.set(web, new Set(['lab-1']));
   const endpoint = createMetricsEndpoint({
     state: () => state,
     storeStats: () => ({ transactions: 1, rowsWritten: 2, lastFlushDurationMs: 3, pendingSubjects: 0, sizeBytes: 4096 }),
@@ -54,7 +62,8 @@ export async function renderEveryFamily(): Promise<string> {
     renewalFailures: 1,
     forwarded: { ok: 5, failed: 0, refused: 1 },
   });
-  return core + windows + practable + kubernetes + agents + cluster;
+  const bounds = renderBoundsMetrics({ streamsOpen: 1, streamsDropped: 0, connections: { open: 3, cap: 4096, evicted: 0 } });
+  return core + windows + practable + kubernetes + agents + bounds + cluster;
 }
 
 /** vigil_* family names the renderers write (the contract). */

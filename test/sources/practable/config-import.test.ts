@@ -100,6 +100,11 @@ test('import practable-env: the ed0 deployment becomes a config vigil accepts, w
   assert.equal(practable.book.setAvailability, true);
   assert.equal(config.logLevel, 'fatal');
   assert.deepEqual(raw.alerting?.receivers['practable-mail']?.email?.to, ['ops@example.org', 'lab@example.org'], 'whitespace-separated, as viper splits');
+  // streams (crit) and the jump (warn) notify both ways; relay/jump connections (VigilSourceDown) reach the same mail
+  assert.deepEqual(raw.alerting?.policies.map((policy) => [policy.name, policy.on, policy.notify, policy.receiver]), [['labs', ['crit', 'warn'], 'change', 'practable-mail']]);
+  assert.equal(raw.alerting?.default_receiver, 'practable-mail');
+  const commas = await parse(importPractableEnv({ ...ED0_ENV, STATUS_EMAIL_TO: 'ops@example.org,lab@example.org', STATUS_EMAIL_CC: 'boss@example.org, it@example.org' }), { STATUS_SECRET_BOOK: 'b', STATUS_SECRET_JUMP: 'j', STATUS_SECRET_RELAY: 'r' }, dir);
+  assert.deepEqual(commas.raw.alerting?.receivers['practable-mail']?.email?.to, ['ops@example.org', 'lab@example.org', 'boss@example.org', 'it@example.org'], 'comma-separated, as practable writes them');
   assert.match(text, /differ: vigil has one reconnect_every/);
 });
 

@@ -17,7 +17,7 @@ test('defaults: interval 60s, timeout min(10s, interval), probe-specific default
   ]);
   assert.deepEqual(download, {
     name: 'web', type: 'download', url: 'https://example.org/', interval: 60_000, timeout: 10_000, method: 'GET',
-    expected_status: ['2xx'], max_redirects: 5, insecure_skip_verify: false, expect_body: [], expect_headers: [], follow_redirects: true, ip_family: 'any',
+    expected_status: ['2xx'], max_redirects: 5, insecure_skip_verify: false, expect_body: [], expect_headers: [], follow_redirects: true, ip_family: 'any', max_body_bytes: 4 * 1024 * 1024,
   });
   assert.deepEqual(ping, { name: 'gw', type: 'ping', host: '10.0.0.1', interval: 5_000, timeout: 5_000, count: 3, packet_interval: 1_000, packet_timeout: 1_000, max_loss_ratio: 0.5 });
   assert.equal(hostport?.interval, 30_000);

@@ -122,7 +122,10 @@ test('not reached leaves health alone: connectivity unavailable with the reason,
   source.start(sink);
   await timers.advance(0);
   await until(() => sink.connectivities.length === 1);
-  assert.equal(sink.observations.length, 0);
+  // Not a result: only the run is reported (reached: false), for policies with on: [unreachable].
+  assert.equal(sink.observations.length, 1);
+  assert.equal(sink.observations[0]?.reached, false);
+  assert.equal(sink.observations[0]?.check, 'postgres');
   assert.deepEqual(sink.connectivities[0], { subject: 'db', state: 'unavailable', reason: 'dns', source: 'targets' });
   const [failure] = sink.metadataCalls;
   assert.equal(failure?.key, 'probe:postgres');
@@ -132,7 +135,8 @@ test('not reached leaves health alone: connectivity unavailable with the reason,
   // The name resolves again and the port is open: the next run observes and clears the metadata.
   Object.assign(targets[0] as { host: string; port: number }, { host: '127.0.0.1', port: openPort }); // probes read their target on every run
   await timers.advance(10_000);
-  await until(() => sink.observations.length === 1);
+  await until(() => sink.observations.length === 2);
+  assert.notEqual(sink.observations[1]?.reached, false);
   assert.deepEqual(sink.metadataCalls.at(-1), { subject: 'db', key: 'probe:postgres', entry: null });
   assert.equal(sink.connectivities.at(-1)?.state, 'available');
   await source.stop();

@@ -28,7 +28,9 @@ export function heartbeatRoutes(options: HeartbeatReceiverOptions): Router {
   const router = express.Router();
   const now = options.now ?? Date.now;
   const bearer = options.auth.require('observe');
-  router.post('/heartbeats', express.raw({ type: () => true, limit: MAX_BODY }), (req: Request, res: Response, next: NextFunction) => {
+  // A bearer token is checked before the body is read; a signed heartbeat needs its (small, bounded) body to be checked.
+  const bearerFirst = (req: Request, res: Response, next: NextFunction) => (req.get('authorization') === undefined ? next() : bearer(req, res, next));
+  router.post('/heartbeats', bearerFirst, express.raw({ type: () => true, limit: MAX_BODY }), (req: Request, res: Response, next: NextFunction) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     let event: CloudEvent;
     let payload: HeartbeatPayload;
@@ -49,7 +51,7 @@ export function heartbeatRoutes(options: HeartbeatReceiverOptions): Router {
       if (result === 'accepted') options.onReceived?.(payload.application, namespace);
       res.status(204).end();
     };
-    if (req.get('authorization') !== undefined) return bearer(req, res, (error?: unknown) => (error ? next(error) : accept()));
+    if (req.get('authorization') !== undefined) return accept(); // authorised by bearerFirst
     if (!verifyHeartbeat(options.key, payload, event.extensions['vigilsignature'])) {
       return next(
         new HttpProblem(401, 'Unauthorized', 'heartbeat has no valid vigilsignature extension (and no bearer token with the observe scope)'),
