@@ -99,6 +99,12 @@ program
   .addOption(demoOption("generate for the demo fleet of `vigil serve --demo` instead of a config"))
   .addOption(demoTimingOption())
   .option('--demo-webhook <url>', "with --demo: the webhook receiving the demo's notifications (default http://127.0.0.1:5001/vigil-demo)")
+  .addHelpText(
+    'after',
+    '\nReplicas: scrape every vigil replica under one job (alerting.scrape_job), never a load-balanced address, and run\n' +
+      'Alertmanager as a gossiping pair (--cluster.peer) that Prometheus sends to directly; the rules work unchanged\n' +
+      '(they aggregate by subject, not instance). Scrape and HA examples: docs/alerting.md and docs/scaling.md.\n',
+  )
   .action(
     run(async (options: { config?: string; out: string; format: 'prometheus' | 'prometheus-operator'; 'web.config.file'?: string; demo?: boolean; demoTiming?: string; demoWebhook?: string }) => {
       const { generateRulesCommand } = await import('./generate/index.js');

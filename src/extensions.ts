@@ -18,6 +18,8 @@ export interface ExtensionContext {
   vigil: Vigil;
   auth: Authorizer;
   log: Logger;
+  /** Present when this process is one of several replicas: who owns a subject (its advertised address). */
+  cluster?: { replicaId: string; ownerOf(subjectId: string): Promise<string | undefined> };
 }
 
 export interface Extension {

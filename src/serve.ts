@@ -1,5 +1,5 @@
 // `vigil serve`: load the config, restore state, start the engine loop, the sources and the HTTP server; stop gracefully.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { localBaseUrl, parseListen, type ListenAddress } from './config/listen.js';
 import { EMBEDDED_FILE, loadConfig, parseConfig, type LoadedConfig } from './config/load.js';
@@ -13,7 +13,12 @@ import { EXTENSIONS, type Extension } from './extensions.js';
 import { startSelfMonitor } from './runtime/self-monitor.js';
 import { selfTargets } from './runtime/self-targets.js';
 import { Vigil } from './runtime/vigil.js';
-import { Store } from './store/store.js';
+import { defaultAdvertise, startCluster, type RunningCluster } from './cluster/index.js';
+import { setShardGroups } from './cluster/shards.js';
+import { openStateStore } from './store/open.js';
+import { PostgresStore } from './store/postgres/store.js';
+import { isPostgresUrl } from './store/state-store.js';
+import { redactUrl } from './store/postgres/connection.js';
 import { VERSION } from './version.js';
 import { loadWebConfig, PLAIN_WEB_CONFIG, type WebConfig } from './web/web-config.js';
 import { WebGuard } from './web/guard.js';
@@ -31,6 +36,8 @@ export interface ServeOptions {
 
 export interface RunningVigil {
   vigil: Vigil;
+  /** Present when this process is one replica of several. */
+  cluster?: RunningCluster;
   server: Server;
   address: ListenAddress;
   log: Logger;
@@ -70,7 +77,7 @@ async function startWith(options: ServeOptions, demo: DemoFleet | undefined): Pr
   const address = await bind(server, options.listen ? parseListen(options.listen) : config.listen);
   if (file === EMBEDDED_FILE) config.targets = selfTargets(address, statePath, listener.tls);
   try {
-    const running = startOnBoundServer(server, connections, address, config, statePath, log, { listener, webConfig, webConfigFile }, demo);
+    const running = await startOnBoundServer(server, connections, address, config, statePath, log, { listener, webConfig, webConfigFile }, demo);
     if (running.vigil.repairedAtStart.size > 0) {
       log.warn({ subjects: [...running.vigil.repairedAtStart].slice(0, 20), count: running.vigil.repairedAtStart.size }, 'stored times or durations out of bounds were clamped (see docs/store.md)');
     }
@@ -81,9 +88,10 @@ async function startWith(options: ServeOptions, demo: DemoFleet | undefined): Pr
         listen: `${address.host}:${address.port}`,
         scheme: listener.tls ? 'https' : 'http',
         basic_auth: webConfig.basicAuthUsers.size > 0,
-        state: statePath,
+        state: redactUrl(statePath),
         subjects: running.vigil.state.subjects.size,
         max_connections: connections.cap,
+        ...(running.cluster && { replica: running.cluster.replicaId, shards: running.cluster.coordinator.readyShards().size }),
       },
       'vigil serving',
     );
@@ -113,7 +121,19 @@ function bind(server: Server, listen: ListenAddress): Promise<ListenAddress> {
   });
 }
 
-function startOnBoundServer(
+/**
+ * Answers 503 while vigil starts on a port it already holds (a replica waits for its shards), so probes and clients
+ * get an answer instead of a request that hangs; removed once the app takes over.
+ */
+function answerStarting(server: Server): () => void {
+  const starting = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' }).end('vigil is starting.\n');
+  };
+  server.on('request', starting);
+  return () => server.off('request', starting);
+}
+
+async function startOnBoundServer(
   server: Server,
   connections: ConnectionGuard,
   address: ListenAddress,
@@ -122,33 +142,70 @@ function startOnBoundServer(
   log: Logger,
   web: { listener: WebListener; webConfig: WebConfig; webConfigFile: string | undefined },
   demo: DemoFleet | undefined,
-): RunningVigil & { extensions: string[] } {
+): Promise<RunningVigil & { extensions: string[] }> {
+  const started = answerStarting(server);
   // The self `store` check turns crit with the first failed flush and ok with the first good one, not a period later.
   let reportStore = (): void => undefined;
-  const store = Store.open(statePath, {
+  const storeOptions = {
     flushIntervalMs: config.flushInterval,
     eventsPerSubject: config.settings.eventsPerSubject,
-    onError: (error) => {
+    onError: (error: Error) => {
       log.error({ err: error.message }, 'state flush failed; retrying');
       reportStore();
     },
     onRecovered: () => reportStore(),
-  });
+    ...(config.statePassword === undefined ? {} : { password: config.statePassword }),
+  };
+  if (config.cluster && !isPostgresUrl(statePath)) {
+    throw new Error('cluster: replicas share their state through PostgreSQL; set state: postgres://… (a SQLite file serves one process)');
+  }
+  if (config.cluster && config.cluster.renewIntervalMs * 2 > config.cluster.holdTtlMs) {
+    throw new Error('cluster.renew_interval must be at most half of cluster.hold_ttl, or holds lapse between renewals');
+  }
+  const replicaId = config.cluster ? (config.cluster.advertise ?? defaultAdvertise(address)) : undefined;
+  // A renamed subject lives in the shard of its old id too, so the rename happens where its history is.
+  if (replicaId) setShardGroups([...config.subjects, ...config.renames.map((rename) => ({ id: rename.to, dependsOn: [{ id: rename.from }] }))]);
+  const store = replicaId ? await PostgresStore.open(statePath, { ...storeOptions, replicaId }) : await openStateStore(statePath, storeOptions);
   const vigil = new Vigil(store, config.settings);
+  let cluster: RunningCluster | undefined;
+  let selfMonitor: ReturnType<typeof startSelfMonitor> | undefined;
   vigil.maintenance.configure(config.maintenance); // before the subjects, so their first events already say so
-  vigil.syncConfiguredSubjects(config.subjects, config.renames);
-  const selfMonitor = startSelfMonitor(vigil);
-  reportStore = () => setImmediate(() => selfMonitor.reportNow());
+  if (config.cluster && store instanceof PostgresStore && replicaId) {
+    // Subjects, including the configured ones, arrive shard by shard as this replica takes them. The self check is
+    // left out: the subject "vigil" lives in one shard, and every replica reports itself through vigil_cluster_*.
+    cluster = await startCluster({
+      url: statePath,
+      ...(config.statePassword !== undefined && { password: config.statePassword }),
+      settings: config.cluster,
+      replicaId,
+      vigil,
+      store,
+      configured: config.subjects,
+      renames: config.renames,
+      maxBodyBytes: config.api.maxBodyBytes,
+      log,
+    });
+  } else {
+    vigil.syncConfiguredSubjects(config.subjects, config.renames);
+    const monitor = startSelfMonitor(vigil);
+    selfMonitor = monitor;
+    reportStore = () => setImmediate(() => monitor.reportNow());
+  }
 
   const auth = new Authorizer(config.api.tokens);
   const guard = new WebGuard(web.webConfig, { auth, publicBadges: config.publicBadges });
-  const extensions = EXTENSIONS.map((factory) => factory({ config, vigil, auth, log })).filter((e): e is Extension => e !== undefined);
+  const extensionContext = { config, vigil, auth, log, ...(cluster && { cluster: { replicaId: cluster.replicaId, ownerOf: cluster.ownerOf } }) };
+  const extensions = EXTENSIONS.map((factory) => factory(extensionContext)).filter((e): e is Extension => e !== undefined);
   const sources = extensions.flatMap((extension) => extension.sources ?? []);
   const app = createApp(vigil, {
     auth,
     guard: guard.middleware(),
+    before: cluster ? [cluster.router] : [],
     routes: extensions.flatMap((extension) => (extension.routes ? [extension.routes] : [])),
-    metrics: extensions.flatMap((extension) => (extension.metrics ? [() => extension.metrics!()] : [])),
+    metrics: [
+      ...(cluster ? [cluster.metrics] : []),
+      ...extensions.flatMap((extension) => (extension.metrics ? [() => extension.metrics!()] : [])),
+    ],
     maxBodyBytes: config.api.maxBodyBytes,
     selection: new MetricsSelection(config.metrics),
     limits: config.api.limits,
@@ -159,6 +216,7 @@ function startOnBoundServer(
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
     logRejected: (fields, message) => log.warn(fields, message),
   });
+  started();
   server.on('request', app.app);
   for (const extension of extensions) extension.attach?.(server);
   const sink = vigil.sink();
@@ -185,14 +243,16 @@ function startOnBoundServer(
       // Idle and half-sent connections go at once; requests being answered get http.shutdown_timeout.
       const closed = connections.close();
       app.streams.closeAll();
-      selfMonitor.stop();
+      selfMonitor?.stop();
       await Promise.allSettled(sources.map((source) => source.stop()));
       // After the probes stopped, so closing the demo's servers is not recorded as an outage.
       await demo?.stop();
       await Promise.allSettled(extensions.map((extension) => extension.stop?.()));
+      // Hands the shards over (flushed first), so the other replicas take them at once instead of after the TTL.
+      await cluster?.stop().catch((error: unknown) => log.warn({ err: String(error) }, 'leaving the cluster failed'));
       vigil.stop();
       await closed;
-      store.close();
+      await store.close();
       demo?.discardState();
       log.info('vigil stopped; state flushed');
     })());
@@ -206,6 +266,7 @@ function startOnBoundServer(
     stop,
     stopBudgetMs: config.http.shutdownTimeoutMs + STOP_MARGIN_MS,
     extensions: extensions.map((e) => e.name),
+    ...(cluster && { cluster }),
   };
 }
 

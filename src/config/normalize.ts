@@ -17,6 +17,8 @@ import { normalizeOctopus, type OctopusConfig } from './octopus.js';
 import type { ProbeEndpointConfig } from './probe-modules.js';
 import type { LOG_LEVELS, RawConfig, SCOPES } from './schema.js';
 import type { Secrets } from './secrets.js';
+import type { ClusterSettings } from '../cluster/index.js';
+import { isPostgresUrl } from '../store/state-store.js';
 import { dependencyId } from './subjects.js';
 import { resolveTargetFiles, type TargetsConfig } from './targets.js';
 import { normalizeKubernetes, type KubernetesConfig } from './kubernetes.js';
@@ -36,8 +38,12 @@ export interface VigilConfig {
   webConfigFile?: string;
   /** With basic auth on: badges stay reachable without credentials. */
   publicBadges: boolean;
-  /** Absolute path of the SQLite state file. */
+  /** Absolute path of the SQLite state file, or the PostgreSQL URL as written. */
   statePath: string;
+  /** PostgreSQL password from `store.password_file`. */
+  statePassword?: string;
+  /** Present when this process is one of several replicas (state in PostgreSQL). */
+  cluster?: ClusterSettings;
   flushInterval: number;
   logLevel: LogLevel;
   /** `metrics: {include, exclude}`: families on top of, or taken from, the lean default. */
@@ -122,7 +128,7 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
   const config: VigilConfig = {
     listen: parseListen(raw.listen),
     publicBadges: raw.public_badges,
-    statePath: resolve(baseDir, raw.state),
+    statePath: isPostgresUrl(raw.state) ? raw.state : resolve(baseDir, raw.state),
     flushInterval: durationMs(raw.store.flush_interval),
     logLevel: raw.log.level,
     metrics: { include: [...raw.metrics.include], exclude: [...raw.metrics.exclude] },
@@ -156,6 +162,12 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
   if (raw.alerting !== undefined) config.alerting = raw.alerting;
   if (raw.kubernetes !== undefined) config.kubernetes = normalizeKubernetes(raw.kubernetes, (path) => resolve(baseDir, path), secrets);
   if (raw.practable !== undefined) config.practable = normalizePractable(raw.practable, secrets);
+  if (raw.cluster !== undefined) {
+    config.cluster = { holdTtlMs: durationMs(raw.cluster.hold_ttl), renewIntervalMs: durationMs(raw.cluster.renew_interval) };
+    if (raw.cluster.advertise !== undefined) config.cluster.advertise = raw.cluster.advertise;
+  }
+  const statePassword = secrets.get(formatKeyPath(['store', 'password_file']));
+  if (statePassword !== undefined) config.statePassword = statePassword;
   if (raw.agents !== undefined) config.agents = normalizeAgents(raw.agents, secrets, settings.disconnectGrace);
   if (raw.octopus !== undefined) config.octopus = normalizeOctopus(raw.octopus, secrets);
   return config;

@@ -167,16 +167,35 @@ export const configSchema = z
       .string()
       .min(1)
       .default(DEFAULT_STATE)
-      .meta({ description: 'SQLite file holding the state, relative to this config file.' }),
+      .meta({
+        description:
+          'Where the state lives: a SQLite file relative to this config file (the default), or a PostgreSQL URL postgres://user@host:port/db?sslmode=… shared by replicas.',
+      }),
     store: z
       .strictObject({
         flush_interval: durationSchema
           .default('200ms')
           .meta({ description: 'Group commit: dirty state is written in one transaction this often.' }),
+        password_file: z
+          .string()
+          .min(1)
+          .optional()
+          .meta({ description: 'File holding the PostgreSQL password (a Docker/Kubernetes secret); overrides one in the state URL.' }),
       })
       .prefault({}),
     log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
     metrics: metricsSchema.prefault({}),
+    cluster: z
+      .strictObject({
+        advertise: z
+          .url({ protocol: /^https?$/ })
+          .optional()
+          .meta({ description: 'URL the other replicas reach this one at (requests about its subjects are forwarded there); default http://<listen address>.' }),
+        hold_ttl: durationSchema.default('10s').meta({ description: 'How long a shard hold lasts without renewal: the bound on handover after a replica dies.' }),
+        renew_interval: durationSchema.default('2s').meta({ description: 'How often a replica renews its holds and rebalances shards.' }),
+      })
+      .optional()
+      .meta({ description: 'Run as one of several replicas sharing the PostgreSQL state database (needs state: postgres://…).' }),
     api: apiSchema.prefault({}),
     http: httpSchema.prefault({}),
     defaults: defaultsSchema.prefault({}).meta({ description: 'Engine-wide defaults; subjects and sources may override some.' }),

@@ -24,6 +24,8 @@ export interface ServerOptions {
   /** Extra routers mounted under /api/v1 (extensions: practable, heartbeats, agents, ...). */
   routes?: express.Router[];
   version: string;
+  /** Routers mounted under /api/v1 before every other route (a replica forwarding requests about others' subjects). */
+  before?: express.Router[];
   /** Further labels of vigil_build_info (`demo="simulated"` while the demo runs). */
   buildLabels?: Readonly<Record<string, string>>;
   /** A line on every page of the status page (the demo says its fleet is simulated). */
@@ -112,6 +114,7 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
 
   const { auth } = options;
   const api = express.Router();
+  for (const router of options.before ?? []) api.use(router);
   api.use(readRoutes(vigil));
   api.use(events.router);
   for (const router of options.routes ?? []) api.use(router);
@@ -159,6 +162,7 @@ const ROUTE_METHODS: [RegExp, string][] = [
   [/^\/api\/v1\/subjects\/[^/]+$/, 'GET, PUT, DELETE'],
   [/^\/api\/v1\/(subjects|health|events|events\/stream)$/, 'GET'],
   [/^\/api\/v1\/observations$/, 'POST'],
+  [/^\/api\/v1\/cluster$/, 'GET'],
   [/^\/api\/v1\/maintenance$/, 'GET, POST'],
   [/^\/api\/v1\/maintenance\/[^/]+$/, 'GET, DELETE'],
   [/^\/(subjects\/[^/]+|badge\/[^/]+(\/[^/]+)?\.svg|static\/[^/]+)?$/, 'GET'],

@@ -50,3 +50,10 @@ export function joinSubjectInfo(lhs: string, labels: readonly string[], infoMatc
  * `*` joins and the `unless` clauses the builders end with, so no parentheses are needed.
  */
 export const unlessInMaintenance = (expr: string): string => `${expr}\nunless on (subject) (vigil_subject_maintenance == 1)`;
+
+/**
+ * One alert per subject whichever vigil replica exposes it: `instance` is dropped, so when a subject's series move
+ * to another replica (handover) the alert keeps its identity and neither resolves nor fires again. Where both
+ * replicas' series overlap (one held by last_over_time), max keeps the more alarming value for the rules here.
+ */
+export const acrossReplicas = (expr: string): string => `max without (instance) (\n${expr.replace(/^/gm, '  ')}\n)`;

@@ -2,7 +2,7 @@
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { dependencyLabelNames } from './dependencies.js';
 import type { GenerateInput } from './input.js';
-import { unlessInMaintenance } from './promql.js';
+import { acrossReplicas, unlessInMaintenance } from './promql.js';
 import { AnnotationRenderer } from './templates.js';
 
 export interface AlertingRule {
@@ -96,5 +96,5 @@ export function aboutSubject(rule: AlertingRule, context: RuleContext): Alerting
   const annotations = context.statusPage
     ? { ...rule.annotations, subject_url: `${context.statusPage}/subjects/{{ $labels.subject | urlquery }}` }
     : rule.annotations;
-  return { ...rule, expr: unlessInMaintenance(rule.expr), annotations };
+  return { ...rule, expr: acrossReplicas(unlessInMaintenance(rule.expr)), annotations };
 }

@@ -7,13 +7,15 @@ import { isOpen, matchesSubject, occurrence, type MaintenanceWindow } from './wi
 /** Where API-added windows are kept (src/store's Store satisfies it). */
 export interface MaintenanceStore {
   loadMaintenance(): MaintenanceWindow[];
-  saveMaintenance(window: MaintenanceWindow): void;
-  deleteMaintenance(id: string): void;
+  /** SQLite writes at once; PostgreSQL answers with a promise (see `written`). */
+  saveMaintenance(window: MaintenanceWindow): void | Promise<void>;
+  deleteMaintenance(id: string): void | Promise<void>;
 }
 
 export class Maintenance {
   private configured: MaintenanceWindow[] = [];
   private readonly added = new Map<string, MaintenanceWindow>();
+  private lastWrite: Promise<void> = Promise.resolve();
 
   constructor(private readonly store: MaintenanceStore) {
     for (const window of store.loadMaintenance()) this.added.set(window.id, window);
@@ -35,17 +37,31 @@ export class Maintenance {
   /** Stores an API window (synchronously, so it is durable when this returns) and returns it with its new id. */
   add(window: Omit<MaintenanceWindow, 'id' | 'source'>): MaintenanceWindow {
     const stored: MaintenanceWindow = { id: `mw-${randomBytes(6).toString('hex')}`, source: 'api', ...window };
-    this.store.saveMaintenance(stored);
+    this.track(this.store.saveMaintenance(stored), () => this.added.delete(stored.id));
     this.added.set(stored.id, stored);
     return stored;
   }
 
   /** Removes an API window; false when there is none with that id. */
   remove(id: string): boolean {
-    if (!this.added.has(id)) return false;
-    this.store.deleteMaintenance(id);
+    const window = this.added.get(id);
+    if (!window) return false;
+    this.track(this.store.deleteMaintenance(id), () => this.added.set(id, window));
     this.added.delete(id);
     return true;
+  }
+
+  /** Resolves once the last add or remove is durable; rejects (and that change is undone) if its write failed. */
+  written(): Promise<void> {
+    return this.lastWrite;
+  }
+
+  private track(write: void | Promise<void>, undo: () => void): void {
+    this.lastWrite = Promise.resolve(write).catch((error: unknown) => {
+      undo();
+      throw error;
+    });
+    this.lastWrite.catch(() => undefined); // reported to whoever awaits written(); never unhandled
   }
 
   /** Windows open at `now`: work out once, then hand to openFor for each of many subjects. */

@@ -6,7 +6,8 @@ import type { EngineEvent, EngineResult, EngineSettings, EngineState, SubjectSpe
 import type { SourceSink } from '../sources/types.js';
 import { Maintenance } from '../maintenance/registry.js';
 import type { MaintenanceWindow } from '../maintenance/windows.js';
-import { StoreError, type Store } from '../store/store.js';
+import type { StateStore } from '../store/state-store.js';
+import { StoreError } from '../store/store.js';
 import { repairStoredState } from './repair.js';
 
 export type Clock = () => number;
@@ -22,7 +23,13 @@ interface PendingWrite {
 }
 
 export class Vigil {
-  readonly state: EngineState;
+  /** Replaced only by replaceState (a replica taking or giving up shards); read it afresh, do not keep it. */
+  state: EngineState;
+  /**
+   * Whether this process evaluates `subjectId`: always, unless it is one of several replicas. Sources report through
+   * the sink only what it admits, so a replica never creates or changes a subject another replica owns.
+   */
+  admits: (subjectId: string) => boolean = () => true;
   /** Highest event seq known to be durably stored: API readers never see past it. */
   committedSeq: number;
   /** Maintenance windows: read by the page, badges and gauge; events of a subject inside one name the window. */
@@ -38,7 +45,7 @@ export class Vigil {
   readonly repairedAtStart: Set<string>;
 
   constructor(
-    readonly store: Store,
+    readonly store: StateStore,
     settings: EngineSettings,
     readonly clock: Clock = Date.now,
   ) {
@@ -127,16 +134,24 @@ export class Vigil {
     for (const spec of orderByDependencies(specs)) this.apply((s, now) => engine.upsertSubject(s, spec, now));
   }
 
+  /** Swaps in a rebuilt state (a replica took or gave up shards); the store flushes from the new one. */
+  replaceState(state: EngineState): void {
+    this.state = state;
+    this.store.attach(state);
+    this.scheduleTick();
+  }
+
   /** The narrow interface sources report through. */
   sink(): SourceSink {
+    const admitted = (subject: string, change: (state: EngineState, now: number) => EngineResult): void => {
+      if (this.admits(subject)) this.apply(change);
+    };
     return {
-      defineSubject: (spec) => this.apply((s, now) => engine.upsertSubject(s, spec, now)),
-      observe: (observation) => this.apply((s, now) => engine.applyObservation(s, observation, now)),
-      connectivity: (signal) => this.apply((s, now) => engine.applyConnectivity(s, signal, now)),
+      defineSubject: (spec) => admitted(spec.id, (s, now) => engine.upsertSubject(s, spec, now)),
+      observe: (observation) => admitted(observation.subject, (s, now) => engine.applyObservation(s, observation, now)),
+      connectivity: (signal) => admitted(signal.subject, (s, now) => engine.applyConnectivity(s, signal, now)),
       metadata: (subject, key, entry) =>
-        this.apply((s, now) =>
-          entry === null ? engine.deleteMetadata(s, subject, key, now) : engine.setMetadata(s, subject, key, entry, now),
-        ),
+        admitted(subject, (s, now) => (entry === null ? engine.deleteMetadata(s, subject, key, now) : engine.setMetadata(s, subject, key, entry, now))),
       // The engine names the sources it changed (EngineResult.changedSources); the store persists those.
       sourceStatus: (source, up, reason) => this.apply((s, now) => engine.applySourceStatus(s, source, { up, reason }, now)),
     };

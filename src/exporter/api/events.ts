@@ -74,15 +74,16 @@ export function eventRoutes(vigil: Vigil, limits: Pick<Limits, 'maxStreams' | 's
   const backlog = new Pump(PAGES_PER_TURN);
   let dropped = 0;
   const subjectFilter = (value: unknown) => (value === undefined ? undefined : parseParam(idSchema, value, 'subject'));
-  const committedAfter = (after: number, limit: number, subject?: string): EngineEvent[] =>
-    vigil.store.eventsAfter(after, limit, subject).filter((e) => e.seq <= vigil.committedSeq);
+  // The PostgreSQL store answers asynchronously, the SQLite one at once; both are awaited alike.
+  const committedAfter = async (after: number, limit: number, subject?: string): Promise<EngineEvent[]> =>
+    (await vigil.store.eventsAfter(after, limit, subject)).filter((e) => e.seq <= vigil.committedSeq);
   const admit = () => {
     if (open.size >= limits.maxStreams) {
       throw new HttpProblem(503, 'Service Unavailable', `vigil holds its limit of ${limits.maxStreams} open event streams and long-polls (api.max_streams); retry later`);
     }
   };
 
-  router.get('/events', (req, res) => {
+  router.get('/events', async (req, res) => {
     const after = req.query['after'] === undefined ? 0 : parseParam(seqParam, req.query['after'], 'after');
     const limit = req.query['limit'] === undefined ? MAX_LIMIT : parseParam(limitParam, req.query['limit'], 'limit');
     const wait = req.query['wait'] === undefined ? 0 : parseParam(waitParam, req.query['wait'], 'wait');
@@ -90,15 +91,19 @@ export function eventRoutes(vigil: Vigil, limits: Pick<Limits, 'maxStreams' | 's
     const answer = (events: EngineEvent[]) =>
       res.json({ events: events.map(eventView), last_seq: events.length ? events[events.length - 1]!.seq : after });
 
-    const ready = committedAfter(after, limit, subject);
+    const ready = await committedAfter(after, limit, subject);
     if (ready.length > 0 || wait === 0) return answer(ready);
     admit();
 
     let finish: (events?: EngineEvent[]) => void = () => undefined;
     const timer = setTimeout(() => finish(), wait);
     const unsubscribe = vigil.onCommittedEvents(() => {
-      const fresh = committedAfter(after, limit, subject);
-      if (fresh.length > 0) finish(fresh);
+      void committedAfter(after, limit, subject).then(
+        (fresh) => {
+          if (fresh.length > 0) finish(fresh);
+        },
+        () => finish(),
+      );
     });
     finish = (events: EngineEvent[] = []) => {
       clearTimeout(timer);
@@ -110,7 +115,7 @@ export function eventRoutes(vigil: Vigil, limits: Pick<Limits, 'maxStreams' | 's
     res.on('close', () => finish());
   });
 
-  router.get('/events/stream', (req, res) => {
+  router.get('/events/stream', async (req, res) => {
     const fromHeader = req.get('last-event-id');
     const after = parseParam(seqParam, req.query['after'] ?? fromHeader ?? vigil.committedSeq, 'after');
     const subject = subjectFilter(req.query['subject']);
@@ -175,13 +180,22 @@ export function eventRoutes(vigil: Vigil, limits: Pick<Limits, 'maxStreams' | 's
     // histories at once cost the same per turn as one and scrapes and writes get their turn between pages.
     const step = (): void => {
       if (closed) return;
-      const page = committedAfter(sent, STREAM_PAGE, subject);
-      if (page.length === 0) {
-        live = true;
-        return;
-      }
-      if (send(page)) return backlog.enqueue(step);
-      awaitDrain();
+      const seen = vigil.committedSeq;
+      committedAfter(sent, STREAM_PAGE, subject).then(
+        (page) => {
+          if (closed) return;
+          if (page.length === 0) {
+            // Live only if nothing was committed while the store answered (always so with SQLite, which answers at
+            // once); otherwise those events went by while not live: page them too.
+            if (vigil.committedSeq === seen) live = true;
+            else backlog.enqueue(step);
+            return;
+          }
+          if (send(page)) return backlog.enqueue(step);
+          awaitDrain();
+        },
+        () => drop(), // the store is unreachable: the client reconnects with Last-Event-ID
+      );
     };
     /** Back to paging once the client has read what it holds; a client that reads nothing for a stall period is cut off. */
     const awaitDrain = (): void => {

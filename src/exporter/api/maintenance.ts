@@ -53,16 +53,18 @@ export function maintenanceRoutes(vigil: Vigil, auth: Authorizer, maxBodyBytes: 
   });
   router.get('/maintenance/:id', (req, res) => res.json(maintenanceView(windowOf(req.params.id), vigil.clock())));
 
-  router.post('/maintenance', auth.require('manipulate'), json({ limit: maxBodyBytes }), (req, res) => {
+  router.post('/maintenance', auth.require('manipulate'), json({ limit: maxBodyBytes }), async (req, res) => {
     const body = parseBody(maintenanceBody, req.body, 'maintenance window');
     const window = vigil.maintenance.add({ match: matchLists(body.match), reason: body.reason, startsAt: body.starts_at, endsAt: body.ends_at });
+    await vigil.maintenance.written(); // answered with its id only once stored
     res.status(201).setHeader('Location', `/api/v1/maintenance/${window.id}`).json(maintenanceView(window, vigil.clock()));
   });
 
-  router.delete('/maintenance/:id', auth.require('manipulate'), (req, res) => {
+  router.delete('/maintenance/:id', auth.require('manipulate'), async (req, res) => {
     const window = windowOf(String(req.params.id));
     if (window.source === 'config') throw conflict(`maintenance window "${window.id}" is defined in the config file; remove it there`);
     vigil.maintenance.remove(window.id);
+    await vigil.maintenance.written();
     res.status(204).end();
   });
   return router;

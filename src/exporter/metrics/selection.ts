@@ -109,6 +109,7 @@ export const FAMILY_TABLE: readonly FamilyEntry[] = [
   entry('vigil_http_connections_open', 'fixed', 1, NONE, true),
   entry('vigil_http_connections_limit', 'fixed', 1, NONE, true),
   entry('vigil_http_connections_evicted_total', 'fixed', 0, NONE, true),
+  entry('vigil_cluster_*', 'fixed', 0, NONE, true),
   entry('process_*', 'fixed', 0, NONE, true),
   entry('nodejs_*', 'fixed', 0, NONE, true),
 ];

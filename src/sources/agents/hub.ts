@@ -14,6 +14,8 @@ export const CLOSE_REPLACED = 4000;
 export const CLOSE_SHUTDOWN = 1001;
 /** Close code when the subject vanished between the upgrade and the connect (auto_register off). */
 export const CLOSE_NO_SUBJECT = 4004;
+/** The machine's subject is owned by another replica now (its shard moved): reconnect, possibly elsewhere. */
+export const CLOSE_MOVED = 4009;
 /** Close code for a connection that sent faster than its rate limit or did not read its replies (RFC 6455 policy violation). */
 export const CLOSE_POLICY = 1008;
 /** Calls per storm window applied at once before the rest of the window is gathered. */
@@ -44,7 +46,7 @@ export class AgentHub {
   connectionsCut = 0;
 
   constructor(
-    private readonly vigil: Applier & { readonly state: EngineState },
+    private readonly vigil: Applier & { readonly state: EngineState; readonly admits?: (subjectId: string) => boolean },
     private readonly settings: HubSettings,
     private readonly limits: Limits = DEFAULT_LIMITS,
     private readonly clock: () => number = () => performance.now(),
@@ -62,6 +64,11 @@ export class AgentHub {
   /** Machines with an open connection (vigil_agents_connected). */
   get connected(): number {
     return this.sockets.size;
+  }
+
+  /** Whether this process evaluates machine `id` (always, unless it is one of several replicas). */
+  owns(id: string): boolean {
+    return this.vigil.admits?.(id) ?? true;
   }
 
   /** Whether `id` may connect: an existing subject, or a new one when auto-registration is on. */
@@ -158,6 +165,12 @@ export class AgentHub {
   }
 
   private handle(id: string, socket: WebSocket, text: string): void {
+    if (!this.owns(id)) {
+      // Its shard moved to another replica: nothing may change it here. Its reconnect finds the owner (or waits).
+      this.sockets.delete(id);
+      socket.close(CLOSE_MOVED, 'this machine is now served by another vigil replica; reconnect');
+      return;
+    }
     let message: AgentMessage;
     try {
       message = parseAgentMessage(text);

@@ -8,7 +8,7 @@ import { AgentHub } from './hub.js';
 import { CONNECT_PATH, attachAgentEndpoint } from './upgrade.js';
 import { AvailableWebhook } from './webhook.js';
 
-export const agentsExtension: ExtensionFactory = ({ config, vigil, auth, log }) => {
+export const agentsExtension: ExtensionFactory = ({ config, vigil, auth, log, cluster }) => {
   const agents = config.agents;
   if (!agents?.enabled) return undefined;
   const hub = new AgentHub(vigil, agents, config.api.limits);
@@ -31,7 +31,13 @@ export const agentsExtension: ExtensionFactory = ({ config, vigil, auth, log }) 
     name: 'agents',
     routes,
     attach(server) {
-      detach = attachAgentEndpoint(server, { hub, auth, maxConnections: agents.maxConnections, maxMessageBytes: agents.maxMessageBytes });
+      detach = attachAgentEndpoint(server, {
+        hub,
+        auth,
+        maxConnections: agents.maxConnections,
+        maxMessageBytes: agents.maxMessageBytes,
+        ...(cluster && { relay: cluster }),
+      });
     },
     metrics: () =>
       renderAgentMetrics({ connected: hub.connected, connectionsTotal: hub.connectionsTotal, connectionsCut: hub.connectionsCut, ...(webhook && { webhook: webhook.stats }) }),

@@ -7,6 +7,7 @@ import type { Authorizer } from '../../exporter/auth.js';
 import { idSchema } from '../../exporter/api/bodies.js';
 import { HttpProblem } from '../../exporter/problem.js';
 import type { AgentHub } from './hub.js';
+import { openUpstream, pipe } from './relay.js';
 
 export const CONNECT_PATH = '/api/v1/agents/connect';
 
@@ -16,6 +17,8 @@ export interface UpgradeOptions {
   maxConnections: number;
   maxMessageBytes: number;
   onReject?: (status: number) => void;
+  /** With replicas: this replica's id and the owner of a machine it does not own, to relay the agent there. */
+  relay?: { replicaId: string; ownerOf(id: string): Promise<string | undefined> };
 }
 
 /** Installs the upgrade handler on `server`; returns a function that detaches it and closes the websocket server. */
@@ -32,6 +35,19 @@ export function attachAgentEndpoint(server: Server, options: UpgradeOptions): ()
       const problem = error instanceof HttpProblem ? error : new HttpProblem(500, 'Internal Server Error', 'vigil could not handle this upgrade');
       options.onReject?.(problem.status);
       return rejectUpgrade(socket, problem);
+    }
+    if (!options.hub.owns(id) && options.relay) {
+      const relay = options.relay;
+      void (async () => {
+        const owner = await relay.ownerOf(id).catch(() => undefined);
+        if (owner === undefined || owner === relay.replicaId) throw new Error('no replica owns it right now');
+        const upstream = await openUpstream(owner, id, req, relay.replicaId);
+        wss.handleUpgrade(req, socket, head, (ws) => pipe(ws, upstream));
+      })().catch((error: unknown) => {
+        options.onReject?.(503);
+        rejectUpgrade(socket, new HttpProblem(503, 'Service Unavailable', `machine "${id}" cannot be served right now (${error instanceof Error ? error.message : String(error)}); retry`));
+      });
+      return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => options.hub.accept(id, ws));
   };
@@ -55,6 +71,11 @@ function admit(req: IncomingMessage, url: URL, options: UpgradeOptions): string 
   if (!parsed.success) throw new HttpProblem(400, 'Bad Request', `invalid machine id: ${parsed.error.issues[0]?.message ?? 'not valid'}`);
   if (options.hub.connected >= options.maxConnections) {
     throw new HttpProblem(503, 'Service Unavailable', `vigil holds its limit of ${options.maxConnections} agent connections (agents.max_connections)`);
+  }
+  if (!options.hub.owns(parsed.data)) {
+    // Relayed to the owner, which checks the rest; never relayed twice (the shard is moving: retry).
+    if (options.relay && !req.headers['x-vigil-forwarded-by']) return parsed.data;
+    throw new HttpProblem(503, 'Service Unavailable', `machine "${parsed.data}" is served by another vigil replica right now; retry`);
   }
   if (!options.hub.mayConnect(parsed.data)) {
     throw new HttpProblem(404, 'Not Found', `no subject "${parsed.data}", and agents.auto_register is off`);

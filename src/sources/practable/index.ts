@@ -39,6 +39,7 @@ export const practableExtension: ExtensionFactory = ({ config, vigil, log }) => 
     log: log.child({ part: 'practable' }),
     clock: vigil.clock,
     onAvailability: (subject, from, to, reason) => {
+      if (!vigil.admits(subject)) return; // one of several replicas: the owner records it
       try {
         vigil.apply((state, now) =>
           engine.recordSourceEvent(state, { subject, type: 'availability', from: from === undefined ? null : availability(from), to: availability(to), reason }, now),

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderAgentMetrics } from '../../../src/exporter/metrics/agents.js';
 import { renderBoundsMetrics } from '../../../src/exporter/metrics/bounds.js';
+import { renderClusterMetrics } from '../../../src/exporter/metrics/cluster.js';
 import { renderKubernetesMetrics } from '../../../src/exporter/metrics/kubernetes.js';
 import { renderMaintenance } from '../../../src/exporter/metrics/maintenance.js';
 import { Maintenance } from '../../../src/maintenance/registry.js';
@@ -54,8 +55,17 @@ export async function renderEveryFamily(): Promise<string> {
   maintenance.add({ match: {}, reason: 'contract', startsAt: T0 - 60_000, endsAt: T0 + 60_000 });
   const windows = renderMaintenance(state, maintenance, T0);
   const agents = renderAgentMetrics({ connected: 1, connectionsTotal: 2, webhook: { delivered: 1, failed: 0, dropped: 0, queued: 0 } });
+  const cluster = renderClusterMetrics({
+    shardsHeld: 22,
+    liveReplicas: 3,
+    validForMs: 8_000,
+    lastRenewalAt: T0,
+    renewals: 10,
+    renewalFailures: 1,
+    forwarded: { ok: 5, failed: 0, refused: 1 },
+  });
   const bounds = renderBoundsMetrics({ streamsOpen: 1, streamsDropped: 0, connections: { open: 3, cap: 4096, evicted: 0 } });
-  return core + windows + practable + kubernetes + agents + bounds;
+  return core + windows + practable + kubernetes + agents + bounds + cluster;
 }
 
 /** vigil_* family names the renderers write (the contract). */

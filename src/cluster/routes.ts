@@ -1,0 +1,148 @@
+// The HTTP side of replicas: GET /api/v1/cluster, the vigil_cluster_* families, and forwarding of requests about
+// a subject to the replica that owns it. A forwarded write is answered by the owner, which acknowledges it only once
+// it is durable, so a 2xx relayed from here means the same as a 2xx from the owner.
+import { Router, json, type Request, type Response } from 'express';
+import { HttpProblem, sendProblem } from '../exporter/problem.js';
+import type { ShardCoordinator } from './coordinator.js';
+import type { ClusterView, ShardHolder } from './holder.js';
+import { renderClusterMetrics } from '../exporter/metrics/cluster.js';
+import { shardOf } from './shards.js';
+
+/** Set on forwarded requests: a replica never forwards one again (no loops while a shard moves). */
+const FORWARDED_HEADER = 'x-vigil-forwarded-by';
+const FORWARD_TIMEOUT_MS = 10_000;
+/** How long a looked-up shard map is trusted before the database is asked again. */
+const OWNER_CACHE_MS = 1_000;
+
+export interface ClusterRoutesOptions {
+  holder: ShardHolder;
+  coordinator: ShardCoordinator;
+  maxBodyBytes: number;
+}
+
+export interface ClusterRoutes {
+  router: Router;
+  metrics(): string;
+  /** Advertised address of the replica holding the subject's shard, from a map at most a second old. */
+  ownerOf(subjectId: string): Promise<string | undefined>;
+}
+
+export function clusterRoutes({ holder, coordinator, maxBodyBytes }: ClusterRoutesOptions): ClusterRoutes {
+  const router = Router();
+  const forwarded = { ok: 0, failed: 0, refused: 0 };
+  let cached: { at: number; owners: Map<number, string> } | undefined;
+
+  const ownerOf = async (shard: number, fresh = false): Promise<string | undefined> => {
+    if (fresh || !cached || Date.now() - cached.at > OWNER_CACHE_MS) {
+      const view = await holder.view();
+      cached = { at: Date.now(), owners: new Map(view.replicas.flatMap((replica) => replica.shards.map((s) => [s, replica.id] as const))) };
+    }
+    return cached.owners.get(shard);
+  };
+
+  const retryLater = (res: Response, req: Request, detail: string) => {
+    forwarded.refused += 1;
+    res.setHeader('Retry-After', '1');
+    sendProblem(res, new HttpProblem(503, 'Service Unavailable', detail), req.originalUrl);
+  };
+
+  /** Sends the request on to `owner` with `body`, and relays status and body back. */
+  const forward = async (req: Request, owner: string, body: unknown): Promise<{ status: number; type: string; text: string }> => {
+    const headers: Record<string, string> = { [FORWARDED_HEADER]: holder.replicaId };
+    for (const name of ['authorization', 'content-type', 'accept', 'if-match', 'if-none-match']) {
+      const value = req.get(name);
+      if (value !== undefined) headers[name] = value;
+    }
+    const hasBody = body !== undefined && req.method !== 'GET' && req.method !== 'HEAD';
+    const answer = await fetch(new URL(req.originalUrl, owner), {
+      method: req.method,
+      headers,
+      ...(hasBody && { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
+    });
+    return { status: answer.status, type: answer.headers.get('content-type') ?? 'application/json', text: await answer.text() };
+  };
+
+  const relay = (res: Response, answer: { status: number; type: string; text: string }) => {
+    if (answer.status < 500) forwarded.ok += 1;
+    else forwarded.failed += 1;
+    res.status(answer.status).type(answer.type).send(answer.text);
+  };
+
+  router.get('/cluster', async (_req, res) => {
+    res.json(clusterView(await holder.view()));
+  });
+
+  // Everything about one subject goes to its owner.
+  router.all(/^\/subjects\/([^/]+)(\/.*)?$/, json({ limit: maxBodyBytes, type: ['application/json', 'application/*+json'] }), async (req, res, next) => {
+    const id = decodeURIComponent(req.path.split('/')[2]!);
+    if (coordinator.owns(id)) return next();
+    if (req.get(FORWARDED_HEADER)) return retryLater(res, req, `subject "${id}" is moving between replicas; retry`);
+    const owner = await ownerOf(shardOf(id), true);
+    if (owner === undefined || owner === holder.replicaId) return retryLater(res, req, `subject "${id}" has no replica right now (shard being taken over); retry`);
+    try {
+      relay(res, await forward(req, owner, req.body));
+    } catch (error) {
+      forwarded.failed += 1;
+      retryLater(res, req, `the replica owning subject "${id}" did not answer (${error instanceof Error ? error.message : String(error)}); retry`);
+    }
+  });
+
+  // A batch is split by owner; it is accepted only when every part was.
+  router.post('/observations', json({ limit: maxBodyBytes, type: ['application/json', 'application/*+json'] }), async (req, res, next) => {
+    const body: unknown = req.body;
+    if (!Array.isArray(body) || !body.every((item) => typeof item === 'object' && item !== null && typeof (item as { subject?: unknown }).subject === 'string')) {
+      return next(); // the core route answers the validation error
+    }
+    const items = body as { subject: string }[];
+    if (items.every((item) => coordinator.owns(item.subject))) return next();
+    if (req.get(FORWARDED_HEADER)) return retryLater(res, req, 'some subjects of this batch are moving between replicas; retry');
+    const groups = new Map<string, unknown[]>();
+    for (const item of items) {
+      const owner = await ownerOf(shardOf(item.subject));
+      if (owner === undefined) return retryLater(res, req, `subject "${item.subject}" has no replica right now (shard being taken over); retry`);
+      groups.set(owner, [...(groups.get(owner) ?? []), item]);
+    }
+    try {
+      const answers = await Promise.all([...groups].map(([owner, part]) => forward(req, owner, part)));
+      const failed = answers.find((answer) => answer.status >= 300);
+      if (failed) return relay(res, failed);
+      forwarded.ok += answers.length;
+      res.json({ accepted: items.length });
+    } catch (error) {
+      forwarded.failed += 1;
+      retryLater(res, req, `a replica owning part of this batch did not answer (${error instanceof Error ? error.message : String(error)}); retry`);
+    }
+  });
+
+  const metrics = (): string => {
+    const stats = holder.stats();
+    return renderClusterMetrics({
+      shardsHeld: coordinator.readyShards().size,
+      liveReplicas: stats.liveReplicas,
+      validForMs: stats.validForMs,
+      lastRenewalAt: stats.lastRenewalAt,
+      renewals: stats.renewals,
+      renewalFailures: stats.renewalFailures,
+      forwarded,
+    });
+  };
+
+  return { router, metrics, ownerOf: (subjectId) => ownerOf(shardOf(subjectId)) };
+}
+
+function clusterView(view: ClusterView) {
+  return {
+    self: view.self,
+    shard_count: view.shardCount,
+    hold_ttl_seconds: view.holdTtlMs / 1000,
+    unheld_shards: view.unheld,
+    replicas: view.replicas.map((replica) => ({
+      id: replica.id,
+      live: replica.live,
+      started_at: new Date(replica.startedAt).toISOString(),
+      last_heartbeat: new Date(replica.heartbeatAt).toISOString(),
+      shards: replica.shards,
+    })),
+  };
+}

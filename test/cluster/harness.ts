@@ -1,0 +1,89 @@
+// Replicas as real `vigil serve` processes on one real PostgreSQL, for the cluster tests and bench:cluster.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { spawnServe, type ServeProcess } from '../helpers/serve-process.js';
+
+export const TOKEN = 'cluster-test-token-0123456789';
+
+export interface ClusterView {
+  replicas: { id: string; live: boolean; shards: number[] }[];
+  unheld_shards: number[];
+}
+
+export interface ClusterHarness {
+  server: TestPostgres;
+  config: string;
+  replicas: ServeProcess[];
+  /** Starts one more replica. */
+  add(): Promise<ServeProcess>;
+  view(base: string): Promise<ClusterView>;
+  /** Polls until every shard is held by exactly the live replicas given, evenly; returns when that was first seen. */
+  settled(base: string, live: number, timeoutMs: number): Promise<ClusterView>;
+  push(base: string, subject: string, message: string): Promise<number>;
+  cleanup(): Promise<void>;
+}
+
+export async function startCluster(options: { holdTtl: string; renewInterval: string; flushInterval?: string; extra?: string }): Promise<ClusterHarness> {
+  const server = await startPostgres();
+  const database = await server.createDatabase();
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-cluster-'));
+  writeFileSync(join(dir, 'token'), `${TOKEN}\n`);
+  writeFileSync(join(dir, 'pg-password'), `${server.password}\n`);
+  const config = join(dir, 'vigil.yml');
+  writeFileSync(
+    config,
+    [
+      'listen: 127.0.0.1:0',
+      `state: ${server.url(database)}`,
+      `store: { flush_interval: ${options.flushInterval ?? '50ms'}, password_file: pg-password }`,
+      `cluster: { hold_ttl: ${options.holdTtl}, renew_interval: ${options.renewInterval} }`,
+      'api:',
+      '  tokens:',
+      '    - { name: tester, token_file: token, scopes: [observe, admin, agent] }',
+      'defaults: { startup_grace: 0s }',
+      options.extra ?? '',
+      '',
+    ].join('\n'),
+  );
+  const replicas: ServeProcess[] = [];
+  const view = async (base: string) => (await (await fetch(`${base}/api/v1/cluster`)).json()) as ClusterView;
+  return {
+    server,
+    config,
+    replicas,
+    async add() {
+      const replica = await spawnServe(['--config', config], { timeoutMs: 60_000 });
+      replicas.push(replica);
+      return replica;
+    },
+    view,
+    async settled(base, live, timeoutMs) {
+      const started = Date.now();
+      for (;;) {
+        const current = await view(base).catch(() => undefined);
+        const holders = current?.replicas.filter((replica) => replica.shards.length > 0) ?? [];
+        const even = holders.length === live && holders.every((replica) => replica.live && replica.shards.length >= Math.floor(64 / live));
+        if (current && current.unheld_shards.length === 0 && even) return current;
+        if (Date.now() - started > timeoutMs) throw new Error(`cluster did not settle on ${live} replicas within ${timeoutMs} ms: ${JSON.stringify(current)}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    },
+    async push(base, subject, message) {
+      const res = await fetch(`${base}/api/v1/subjects/${subject}/checks/probe`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ status: 'ok', message }),
+      });
+      await res.arrayBuffer();
+      return res.status;
+    },
+    async cleanup() {
+      for (const replica of replicas) replica.child.kill('SIGKILL');
+      await Promise.all(replicas.map((replica) => replica.exited));
+      await server.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
