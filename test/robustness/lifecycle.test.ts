@@ -64,7 +64,9 @@ describe('shutdown and connections (problem 5)', () => {
       console.log(`# 1,100 half-sent connections, fd limit 512: cap ${limit}, worst scrape ${worstScrapeMs.toFixed(0)} ms over ${scrapes}`);
       assert.ok(worstScrapeMs < 1_000, `a scrape took ${worstScrapeMs} ms`);
       assert.ok((await metricValue(served.base, 'vigil_http_connections_evicted_total')) > 0);
-      assert.ok((await metricValue(served.base, 'vigil_http_connections_open')) <= limit);
+      // An evicted socket leaves the count when its close event runs, a moment after the eviction: under load the
+      // scrape that reads the count can arrive first, so wait for the count to settle within the cap.
+      await until(async () => (await metricValue(served.base, 'vigil_http_connections_open')) <= limit, 2_000, `open connections to settle within the cap ${limit}`);
     } finally {
       for (const socket of sockets) socket.destroy();
       await served.stop();
