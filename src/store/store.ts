@@ -14,6 +14,7 @@ import { StoreError, describeOpenFailure, errorMessage } from './errors.js';
 import { checkDatabaseIdentity, checkIntegrity, migrate } from './migrations.js';
 import { Tables, type FlushBatch } from './tables.js';
 import { MaintenanceTable } from './maintenance-table.js';
+import { PendingChanges } from './pending.js';
 import type { MaintenanceWindow } from '../maintenance/windows.js';
 
 export { StoreError } from './errors.js';
@@ -63,10 +64,7 @@ interface Waiter {
 
 export class Store {
   private state: EngineState | undefined;
-  private dirtySubjects = new Set<string>();
-  private dirtySources = new Set<string>();
-  private queuedEvents: EngineEvent[] = [];
-  private queuedRenames: NonNullable<EngineResult['renamed']> = [];
+  private readonly pending = new PendingChanges();
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
   /** An early flush for acknowledgements someone is waiting on (commit(true)). */
@@ -170,25 +168,20 @@ export class Store {
   record(result: EngineResult): void {
     this.assertOpen();
     if (result.changed.size > 0 && !this.state) throw new StoreError('Store.attach(state) must be called before recording changes');
-    for (const id of result.changed) this.dirtySubjects.add(id);
-    for (const name of result.changedSources ?? []) this.dirtySources.add(name);
-    for (const event of result.events) this.queuedEvents.push(event);
-    for (const rename of result.renamed ?? []) this.queuedRenames.push(rename);
+    this.pending.add(result);
     if (this.hasPending()) this.schedule();
   }
 
   markSourceDirty(name: string): void {
     this.assertOpen();
     if (!this.state) throw new StoreError('Store.attach(state) must be called before recording changes');
-    this.dirtySources.add(name);
+    this.pending.markSource(name);
     this.schedule();
   }
 
   /** Drops queued events of a write that was undone (its commit failed): they must never reach the disk. */
   withdraw(events: readonly EngineEvent[]): void {
-    if (events.length === 0) return;
-    const seqs = new Set(events.map((event) => event.seq));
-    this.queuedEvents = this.queuedEvents.filter((event) => !seqs.has(event.seq));
+    this.pending.withdraw(events);
   }
 
   /**
@@ -223,7 +216,7 @@ export class Store {
       transactions: this.transactions,
       rowsWritten: this.rowsWritten,
       lastFlushDurationMs: this.lastFlushDurationMs,
-      pendingSubjects: this.dirtySubjects.size,
+      pendingSubjects: this.pending.subjectCount,
       sizeBytes: fileSize(this.path) + fileSize(`${this.path}-wal`),
     };
     if (this.lastFlushAt !== undefined) stats.lastFlushAt = this.lastFlushAt;
@@ -246,7 +239,7 @@ export class Store {
   }
 
   private hasPending(): boolean {
-    return this.dirtySubjects.size > 0 || this.dirtySources.size > 0 || this.queuedEvents.length > 0;
+    return !this.pending.empty;
   }
 
   /**
@@ -271,12 +264,13 @@ export class Store {
     const waiters = this.waiters;
     this.waiters = [];
     const state = this.state;
+    const pending = this.pending.peek();
     const batch: FlushBatch = {
-      subjects: [...this.dirtySubjects].map((id) => ({ id, state: state?.subjects.get(id) })),
-      sources: [...this.dirtySources].map((name) => ({ name, state: state?.sources.get(name) })),
-      events: this.queuedEvents,
-      renames: this.queuedRenames,
-      seq: this.queuedEvents.reduce((highest, event) => Math.max(highest, event.seq), state?.seq ?? 0),
+      subjects: pending.subjects.map((id) => ({ id, state: state?.subjects.get(id) })),
+      sources: pending.sources.map((name) => ({ name, state: state?.sources.get(name) })),
+      events: pending.events,
+      renames: pending.renames,
+      seq: pending.events.reduce((highest, event) => Math.max(highest, event.seq), state?.seq ?? 0),
       eventsPerSubject: this.options.eventsPerSubject,
       mayExceed: (subject) => (state?.history.get(subject)?.length ?? Infinity) >= this.options.eventsPerSubject,
     };
@@ -297,10 +291,7 @@ export class Store {
       this.lastFlushDurationMs = performance.now() - started;
     }
     // Synchronous flush: nothing can have been recorded while it ran, so everything pending is now on disk.
-    this.dirtySubjects = new Set();
-    this.dirtySources = new Set();
-    this.queuedEvents = [];
-    this.queuedRenames = [];
+    this.pending.clear();
     this.transactions += 1;
     if (this.lastFlushError !== undefined) this.options.onRecovered?.();
     this.lastFlushError = undefined;

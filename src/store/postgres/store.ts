@@ -13,6 +13,7 @@ import type { LoadedState, StateStore, StoreOptions, StoreStats } from '../state
 import { describeConnectFailure, poolConfig, redactUrl, type PostgresConnectOptions } from './connection.js';
 import { migratePostgres } from './migrations.js';
 import { WriterLock } from './writer-lock.js';
+import { PendingChanges } from '../pending.js';
 import {
   deleteMaintenance,
   loadAll,
@@ -48,10 +49,7 @@ const SIZE_REFRESH_MS = 10_000;
 
 export class PostgresStore implements StateStore {
   private state: EngineState | undefined;
-  private dirtySubjects = new Set<string>();
-  private dirtySources = new Set<string>();
-  private queuedEvents: EngineEvent[] = [];
-  private queuedRenames: NonNullable<EngineResult['renamed']> = [];
+  private readonly pending = new PendingChanges();
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
@@ -114,24 +112,19 @@ export class PostgresStore implements StateStore {
   record(result: EngineResult): void {
     this.assertOpen();
     if (result.changed.size > 0 && !this.state) throw new StoreError('Store.attach(state) must be called before recording changes');
-    for (const id of result.changed) this.dirtySubjects.add(id);
-    for (const name of result.changedSources ?? []) this.dirtySources.add(name);
-    for (const event of result.events) this.queuedEvents.push(event);
-    for (const rename of result.renamed ?? []) this.queuedRenames.push(rename);
+    this.pending.add(result);
     if (this.hasPending()) this.schedule();
   }
 
   markSourceDirty(name: string): void {
     this.assertOpen();
     if (!this.state) throw new StoreError('Store.attach(state) must be called before recording changes');
-    this.dirtySources.add(name);
+    this.pending.markSource(name);
     this.schedule();
   }
 
   withdraw(events: readonly EngineEvent[]): void {
-    if (events.length === 0) return;
-    const seqs = new Set(events.map((event) => event.seq));
-    this.queuedEvents = this.queuedEvents.filter((event) => !seqs.has(event.seq));
+    this.pending.withdraw(events);
   }
 
   commit(): Promise<void> {
@@ -174,12 +167,7 @@ export class PostgresStore implements StateStore {
   /** Drops pending changes of subjects this replica gave up: they must not be written over their new owner's. */
   forget(subjectIds: Iterable<string>): void {
     const gone = new Set(subjectIds);
-    let dropped = false;
-    for (const id of gone) dropped = this.dirtySubjects.delete(id) || dropped;
-    const events = this.queuedEvents.filter((event) => !gone.has(event.subject));
-    dropped ||= events.length !== this.queuedEvents.length;
-    this.queuedEvents = events;
-    if (!dropped) return;
+    if (!this.pending.forget(gone)) return;
     // Someone may be waiting for exactly these changes: they will never be written here, so never acknowledge them.
     const error = new StoreError(`changes to ${gone.size} subjects were dropped: their shards moved to another replica`);
     for (const waiter of this.waiters.splice(0)) waiter.reject(error);
@@ -195,7 +183,7 @@ export class PostgresStore implements StateStore {
       transactions: this.transactions,
       rowsWritten: this.rowsWritten,
       lastFlushDurationMs: this.lastFlushDurationMs,
-      pendingSubjects: this.dirtySubjects.size,
+      pendingSubjects: this.pending.subjectCount,
       sizeBytes: this.sizeBytes,
     };
     if (this.lastFlushAt !== undefined) stats.lastFlushAt = this.lastFlushAt;
@@ -218,7 +206,7 @@ export class PostgresStore implements StateStore {
   }
 
   private hasPending(): boolean {
-    return this.dirtySubjects.size > 0 || this.dirtySources.size > 0 || this.queuedEvents.length > 0 || this.queuedRenames.length > 0;
+    return !this.pending.empty;
   }
 
   /** Arms the flush timer; ref'd only while someone awaits commit(), as in the SQLite store. */
@@ -245,15 +233,9 @@ export class PostgresStore implements StateStore {
   /** Takes everything pending, writes it in one transaction and settles the waiters taken with it. */
   private flush(): Promise<void> {
     const waiters = this.waiters;
-    const subjectIds = [...this.dirtySubjects];
-    const sourceNames = [...this.dirtySources];
-    const events = this.queuedEvents;
-    const renames = this.queuedRenames;
-    this.queuedRenames = [];
+    const taken = this.pending.take();
+    const { subjects: subjectIds, sources: sourceNames, events, renames } = taken;
     this.waiters = [];
-    this.dirtySubjects = new Set();
-    this.dirtySources = new Set();
-    this.queuedEvents = [];
     const state = this.state;
     // Serialised now, not when the query is sent: later engine changes belong to the next flush.
     const batch: SerializedBatch = {
@@ -280,10 +262,7 @@ export class PostgresStore implements StateStore {
       },
       (cause: unknown) => {
         // Put the rows back (their current state is re-read next time) and the events in front of newer ones.
-        for (const id of subjectIds) this.dirtySubjects.add(id);
-        for (const name of sourceNames) this.dirtySources.add(name);
-        this.queuedEvents = [...events, ...this.queuedEvents];
-        this.queuedRenames = [...renames, ...this.queuedRenames];
+        this.pending.putBack(taken);
         const error = new StoreError(
           `flush of ${subjectIds.length} subjects, ${sourceNames.length} sources and ${events.length} events to ${this.location} failed (${errorMessage(cause)}); retrying every ${this.options.flushIntervalMs} ms`,
           { cause },
