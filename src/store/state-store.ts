@@ -4,7 +4,7 @@
 // runtime, the API and the self-monitor code against it and never against one of them.
 import type { EngineEvent, EngineResult, EngineState } from '../engine/types.js';
 import type { MaintenanceWindow } from '../maintenance/windows.js';
-import type { LoadedState, StoreOptions, StoreStats } from './store.js';
+import type { LoadedState, StoreStats } from './store.js';
 
 export type { LoadedState, StoreOptions, StoreStats } from './store.js';
 

@@ -1,24 +1,9 @@
 // The SQL side of the store: prepared statements, row ↔ object mapping, and the one-transaction flush.
 // States are stored as JSON of the engine's plain objects; events get columns so they can be queried by seq and subject.
 import type Database from 'better-sqlite3';
-import type { EngineEvent, EventType, SourceState, SubjectState } from '../engine/types.js';
+import type { EngineEvent, SourceState, SubjectState } from '../engine/types.js';
 import { corruptDatabase } from './errors.js';
-
-interface EventRow {
-  seq: number;
-  at: number;
-  subject: string;
-  type: string;
-  from_state: string | null;
-  to_state: string;
-  reason: string | null;
-  maintenance: string | null;
-}
-
-interface StateRow {
-  key: string;
-  state: string;
-}
+import { parseState, toEvent, type EventRow, type StateRow } from './rows.js';
 
 /** What one flush writes: rows to upsert or delete, events to append. */
 export interface FlushBatch {
@@ -148,22 +133,6 @@ export class Tables {
   }
 
   private parse<T extends object>(row: StateRow, what: string): T {
-    let value: unknown;
-    try {
-      value = JSON.parse(row.state);
-    } catch (error) {
-      throw corruptDatabase(this.path, `${what} ${JSON.stringify(row.key)} is not valid JSON`, error);
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw corruptDatabase(this.path, `${what} ${JSON.stringify(row.key)} is not a JSON object`);
-    }
-    return value as T;
+    return parseState<T>(row, what, this.path);
   }
-}
-
-function toEvent(row: EventRow): EngineEvent {
-  const event: EngineEvent = { seq: row.seq, at: row.at, subject: row.subject, type: row.type as EventType, from: row.from_state, to: row.to_state };
-  if (row.reason !== null) event.reason = row.reason;
-  if (row.maintenance !== null) event.maintenance = row.maintenance;
-  return event;
 }

@@ -4,7 +4,7 @@
 // Both are bounded (see runtime/limits.ts): at most `maxStreams` open together (503 past it), and a stream writes
 // its backlog one page at a time, waiting for the client to read each; a client whose unsent data passes
 // `streamBufferBytes` is cut off and resumes with Last-Event-ID, so a client that does not read costs a bounded buffer.
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { EngineEvent } from '../../engine/types.js';
 import type { Limits } from '../../runtime/limits.js';

@@ -2,8 +2,9 @@
 // Rows are written in bulk (one statement per table through unnest of arrays), so a flush of 10,000 subjects costs a
 // handful of round trips rather than 10,000.
 import type pg from 'pg';
-import type { EngineEvent, EventType, SourceState, SubjectState } from '../../engine/types.js';
+import type { EngineEvent, SourceState, SubjectState } from '../../engine/types.js';
 import { corruptDatabase } from '../errors.js';
+import { parseState, toEvent, type EventRow, type StateRow } from '../rows.js';
 import { shardOf } from '../../cluster/shards.js';
 import type { MaintenanceWindow } from '../../maintenance/windows.js';
 import { SCHEMA } from './migrations.js';
@@ -19,22 +20,6 @@ export interface SerializedBatch {
   eventsPerSubject: number;
   /** Replica id in a cluster: only subjects of shards it holds are written (see lockHeldShards). */
   fence?: string;
-}
-
-interface EventRow {
-  seq: number;
-  at: number;
-  subject: string;
-  type: string;
-  from_state: string | null;
-  to_state: string;
-  reason: string | null;
-  maintenance: string | null;
-}
-
-interface StateRow {
-  key: string;
-  state: string;
 }
 
 const T = {
@@ -186,26 +171,6 @@ export async function selectSizeBytes(pool: pg.Pool): Promise<number> {
     [SCHEMA],
   );
   return Number(result.rows[0]?.bytes ?? 0);
-}
-
-function parseState<T extends object>(row: StateRow, what: string, location: string): T {
-  let value: unknown;
-  try {
-    value = JSON.parse(row.state);
-  } catch (error) {
-    throw corruptDatabase(location, `${what} ${JSON.stringify(row.key)} is not valid JSON`, error);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw corruptDatabase(location, `${what} ${JSON.stringify(row.key)} is not a JSON object`);
-  }
-  return value as T;
-}
-
-function toEvent(row: EventRow): EngineEvent {
-  const event: EngineEvent = { seq: row.seq, at: row.at, subject: row.subject, type: row.type as EventType, from: row.from_state, to: row.to_state };
-  if (row.reason !== null) event.reason = row.reason;
-  if (row.maintenance !== null) event.maintenance = row.maintenance;
-  return event;
 }
 
 /** Subjects of `shards` and their retained events: what a replica loads when it takes those shards. */
