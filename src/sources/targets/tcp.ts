@@ -1,7 +1,8 @@
 // tcp: connect, optionally speak TLS (with the certificate checks of download), then run a query/response script
 // of `send` lines and `expect` regular expressions — enough for SMTP, IMAP and SSH banners or Redis `PING`.
-// Connection failures follow hostport (refused is a reached crit; timeout, DNS, no route are not reached); once
-// connected, anything that goes wrong is a wrong answer (crit).
+// Refused is a reached crit (the host answered: the service is down); timeout, DNS failure and no route are not
+// reached (see connectionFailed in probe.ts). Once connected, anything that goes wrong is a wrong answer (crit).
+// Without TLS and steps it is exactly hostport.
 import net from 'node:net';
 import tls from 'node:tls';
 import type { TcpTarget } from '../../config/targets.js';
@@ -85,9 +86,23 @@ export const probeTcp: Probe<TcpProbeTarget> = (target, signal) =>
       if (isTlsError(code)) return crit('tls', `${where}: TLS failed: ${code}`);
       const reason = networkReason(error) ?? 'unreachable';
       if (connected) return crit(reason, `${where}: connection lost at step ${step + 1}: ${code ?? reason}`);
-      finish(connectionFailed(reason, `no connection to ${where}: ${code ?? reason}`, measured()));
+      finish(connectionFailed(reason, `no connection to ${where}: ${describeFailure(reason, code)}`, measured()));
     });
   });
+
+/** Words for the connection failures whose error code says little to a reader. */
+function describeFailure(reason: string, code: string | undefined): string {
+  switch (reason) {
+    case 'refused':
+      return 'connection refused';
+    case 'dns':
+      return 'host name did not resolve';
+    case 'timeout':
+      return 'timed out';
+    default:
+      return code ?? 'connection failed';
+  }
+}
 
 function describeStep(target: Pick<TcpTarget, 'query_response'>, index: number): string {
   const step = target.query_response[index];
