@@ -1,7 +1,7 @@
 // Cost of one event-mesh evaluation (evaluateChains over every watched object) and of rendering the kubernetes
 // metric families, at Kyma sizes well beyond real clusters. `npm run build && node dist/bench/kubernetes.js`.
 import { performance } from 'node:perf_hooks';
-import { renderKubernetesMetrics } from '../src/exporter/metrics/kubernetes.js';
+import { renderKubernetesMetrics } from '../src/sources/kubernetes/metrics.js';
 import type { KubeObject } from '../src/sources/kubernetes/client/api.js';
 import { evaluateChains, type KindView } from '../src/sources/kubernetes/mesh/chain.js';
 

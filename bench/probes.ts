@@ -83,7 +83,20 @@ function targetList(peers: Peers) {
   return targets;
 }
 
-const noopSink: SourceSink = { defineSubject() {}, observe() {}, connectivity() {}, metadata() {}, sourceStatus() {} };
+const noopSink: SourceSink = {
+  defineSubject() {},
+  removeSubject() {},
+  observe() {},
+  connectivity() {},
+  metadata() {},
+  recordSourceEvent() {},
+  sourceStatus() {},
+  subject: () => undefined,
+  subjectsOf: () => [],
+  owns: () => true,
+  refuseBeyondLimits() {},
+  batch: (fill) => fill(noopSink),
+};
 
 /** The vigil prober, alone in its process: its CPU is the process's CPU. */
 async function runVigil(peers: Peers, seconds: number): Promise<void> {

@@ -1,42 +1,13 @@
-// The one place where the parts that grow with each source (targets, practable, kubernetes, agents, octopus) plug
-// into `vigil serve`. Each factory looks at the config and returns what it adds, or nothing when it is not configured.
-import type { Server } from 'node:http';
-import type { Router } from 'express';
-import type { Logger } from 'pino';
-import type { VigilConfig } from './config/normalize.js';
-import type { Authorizer } from './exporter/auth.js';
-import type { Vigil } from './runtime/vigil.js';
+// The list of extensions `vigil serve` runs: adding a source is its folder under src/sources/ plus one line here
+// (docs/contributing.md). The contract they satisfy lives in src/sources/extension.ts, which imports nothing back.
 import { agentsExtension } from './sources/agents/index.js';
-import { targetsExtension } from './sources/targets/index.js';
+import type { ExtensionDefinition } from './sources/extension.js';
+import { kubernetesExtension } from './sources/kubernetes/index.js';
 import { octopusExtension } from './sources/octopus/index.js';
 import { practableExtension } from './sources/practable/index.js';
-import { kubernetesExtension } from './sources/kubernetes/index.js';
-import type { Source } from './sources/types.js';
+import { targetsExtension } from './sources/targets/index.js';
 
-export interface ExtensionContext {
-  config: VigilConfig;
-  vigil: Vigil;
-  auth: Authorizer;
-  log: Logger;
-  /** Present when this process is one of several replicas: who owns a subject (its advertised address). */
-  cluster?: { replicaId: string; ownerOf(subjectId: string): Promise<string | undefined> };
-}
+export const EXTENSIONS = [targetsExtension, agentsExtension, octopusExtension, kubernetesExtension, practableExtension] as const satisfies readonly ExtensionDefinition[];
 
-export interface Extension {
-  name: string;
-  /** Sources started with the sink once the server listens, stopped at shutdown. */
-  sources?: Source[];
-  /** Routes mounted under /api/v1 next to the core API; they apply their own auth scopes. */
-  routes?: Router;
-  /** Called once the HTTP server listens, e.g. to take websocket upgrades. */
-  attach?(server: Server): void;
-  /** Extra families for /metrics, as text exposition (complete families with HELP and TYPE), rendered per scrape. */
-  metrics?(): string;
-  /** Called at shutdown after the sources stopped. */
-  stop?(): Promise<void>;
-}
-
-export type ExtensionFactory = (context: ExtensionContext) => Extension | undefined;
-
-/** Add a source's factory here when its issue lands. */
-export const EXTENSIONS: ExtensionFactory[] = [targetsExtension, agentsExtension, octopusExtension, kubernetesExtension, practableExtension];
+/** Every route any extension may serve, enabled or not: the server's 405/`Allow` and "not enabled" answers. */
+export const EXTENSION_ROUTES = EXTENSIONS.flatMap((extension) => extension.routes);

@@ -9,10 +9,11 @@ import { DEMO_BUILD_LABELS, DEMO_FILE, DEMO_NOTICE, startDemoFleet, type DemoFle
 import { guardConnections, httpServerOptions, type ConnectionGuard } from './exporter/connections.js';
 import { createApp } from './exporter/server.js';
 import { MetricsSelection } from './exporter/metrics/selection.js';
-import { EXTENSIONS, type Extension } from './extensions.js';
+import { EXTENSION_ROUTES, EXTENSIONS } from './extensions.js';
 import { startSelfMonitor } from './runtime/self-monitor.js';
 import { selfTargets } from './runtime/self-targets.js';
 import { Vigil } from './runtime/vigil.js';
+import type { Extension, ExtensionContext } from './sources/extension.js';
 import { defaultAdvertise, startCluster, type RunningCluster } from './cluster/index.js';
 import { setShardGroups } from './cluster/shards.js';
 import { openStateStore } from './store/open.js';
@@ -194,18 +195,29 @@ async function startOnBoundServer(
 
   const auth = new Authorizer(config.api.tokens);
   const guard = new WebGuard(web.webConfig, { auth, publicBadges: config.publicBadges });
-  const extensionContext = { config, vigil, auth, log, ...(cluster && { cluster: { replicaId: cluster.replicaId, ownerOf: cluster.ownerOf } }) };
-  const extensions = EXTENSIONS.map((factory) => factory(extensionContext)).filter((e): e is Extension => e !== undefined);
+  // Extensions get the sink and read-only views, never the runtime itself.
+  const sink = vigil.sink();
+  const extensionContext: ExtensionContext = {
+    config,
+    sink,
+    runtime: { clock: vigil.clock, onCommittedEvents: (listener) => vigil.onCommittedEvents(listener) },
+    auth,
+    log,
+    ...(cluster && { cluster: { replicaId: cluster.replicaId, ownerOf: cluster.ownerOf } }),
+  };
+  const extensions = EXTENSIONS.flatMap((definition) => {
+    const extension: Extension | undefined = definition.create(extensionContext);
+    return extension ? [{ name: definition.name, ...extension }] : [];
+  });
   const sources = extensions.flatMap((extension) => extension.sources ?? []);
   const app = createApp(vigil, {
     auth,
     guard: guard.middleware(),
     before: cluster ? [cluster.router] : [],
     routes: extensions.flatMap((extension) => (extension.routes ? [extension.routes] : [])),
-    metrics: [
-      ...(cluster ? [cluster.metrics] : []),
-      ...extensions.flatMap((extension) => (extension.metrics ? [() => extension.metrics!()] : [])),
-    ],
+    knownRoutes: EXTENSION_ROUTES,
+    metrics: cluster ? [cluster.metrics] : [],
+    families: extensions.flatMap((extension) => (extension.metrics ? [extension.metrics] : [])),
     maxBodyBytes: config.api.maxBodyBytes,
     selection: new MetricsSelection(config.metrics),
     limits: config.api.limits,
@@ -219,7 +231,6 @@ async function startOnBoundServer(
   started();
   server.on('request', app.app);
   for (const extension of extensions) extension.attach?.(server);
-  const sink = vigil.sink();
   for (const source of sources) source.start(sink);
   vigil.start();
   app.setReady(true);

@@ -23,9 +23,7 @@ export function beginCall(state: EngineState, now: number): Context {
 }
 
 export function finish(ctx: Context): EngineResult {
-  const result: EngineResult = { events: ctx.events, changed: ctx.changed, changedSources: ctx.changedSources };
-  if (ctx.renamed) result.renamed = ctx.renamed;
-  return result;
+  return { events: ctx.events, changed: ctx.changed, changedSources: ctx.changedSources, renamed: ctx.renamed ?? [] };
 }
 
 /** Records a volatile change of `subject` (health ETag): bumps stateVersion once per call. */

@@ -256,14 +256,24 @@ export interface DeadlineEntry {
 }
 
 /** What every engine call returns: the events it caused and the subjects whose state changed. */
+/**
+ * What one engine call (or several merged into one apply) did. Every field is required, so a result built or merged
+ * by hand cannot drop one: combine results with `mergeResult` (engine/results.ts), never field by field.
+ */
 export interface EngineResult {
   events: EngineEvent[];
   changed: Set<string>;
   /** Names of sources whose `SourceState` changed (status, errors, drop). */
-  changedSources?: Set<string>;
+  changedSources: Set<string>;
   /** Renames in this call, in order: the store moves events up to `seq` from the old id to the new one. */
-  renamed?: { from: string; to: string; seq: number }[];
+  renamed: { from: string; to: string; seq: number }[];
 }
+
+/** What the store records: an engine result, or a bare set of changed subjects (a repair, a restore). */
+export type RecordedChange = Pick<EngineResult, 'events' | 'changed'> & Partial<Pick<EngineResult, 'changedSources' | 'renamed'>>;
+
+/** One engine call at a given time, as the runtime applies it. */
+export type EngineCall = (state: EngineState, now: number) => EngineResult;
 
 /** A refusal: the input was not applied and nothing changed. */
 export class EngineError extends Error {

@@ -12,17 +12,24 @@ import { writeRoutes } from './api/writes.js';
 import type { ConnectionGuard } from './connections.js';
 import { renderBoundsMetrics } from './metrics/bounds.js';
 import { renderMaintenance } from './metrics/maintenance.js';
-import type { MetricsSelection } from './metrics/selection.js';
+import { DEFAULT_SELECTION, type MetricsSelection } from './metrics/selection.js';
 import { createMetricsEndpoint } from './metrics/self.js';
+import { writtenText } from './metrics/whole-families.js';
 import { HttpProblem, problemHandler, sendProblem } from './problem.js';
 import { probeRoutes } from './probe-endpoint.js';
 import type { ProbeEndpointConfig } from '../config/probe-modules.js';
+import type { FamilyRenderer, KnownRoute } from '../sources/extension.js';
 
 export interface ServerOptions {
   auth: Authorizer;
   maxBodyBytes: number;
   /** Extra routers mounted under /api/v1 (extensions: practable, heartbeats, agents, ...). */
   routes?: express.Router[];
+  /**
+   * The paths every extension may serve, enabled or not (src/extensions.ts, EXTENSION_ROUTES): a wrong method there
+   * is answered 405 with `Allow`, a right one 404 "not enabled" when no router of `routes` took it.
+   */
+  knownRoutes?: readonly KnownRoute[];
   version: string;
   /** Routers mounted under /api/v1 before every other route (a replica forwarding requests about others' subjects). */
   before?: express.Router[];
@@ -30,8 +37,10 @@ export interface ServerOptions {
   buildLabels?: Readonly<Record<string, string>>;
   /** A line on every page of the status page (the demo says its fleet is simulated). */
   pageNotice?: string;
-  /** Extra /metrics families (text exposition) from extensions, appended to each scrape. */
+  /** Extra /metrics families (text exposition), appended to each scrape (the cluster's). */
   metrics?: (() => string)[];
+  /** The extensions' own families, written after `metrics` through the shared writer. */
+  families?: FamilyRenderer[];
   /** The families `metrics:` selects; the lean default without it. */
   selection?: MetricsSelection;
   logError: (error: unknown) => void;
@@ -67,6 +76,8 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   if (options.guard) app.use(options.guard);
 
   const events = eventRoutes(vigil, limits);
+  const selection = options.selection ?? DEFAULT_SELECTION;
+  const enabled = (family: string): boolean => selection.enabled(family);
   const metrics = createMetricsEndpoint({
     state: () => vigil.state,
     storeStats: () => vigil.store.stats(),
@@ -75,6 +86,7 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     extra: [
       () => renderMaintenance(vigil.state, vigil.maintenance, vigil.clock()),
       ...(options.metrics ?? []),
+      ...(options.families ?? []).map((write) => () => writtenText((w) => write(w, enabled))),
       () =>
         renderBoundsMetrics({
           streamsOpen: events.streams.open,
@@ -123,9 +135,9 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   app.use('/api/v1', api);
 
   app.use((req: Request, res: Response) => {
-    const allowed = knownPathMethods(req.path);
+    const allowed = knownPathMethods(req.path, options.knownRoutes ?? []);
     if (allowed?.split(', ').includes(req.method)) {
-      // A known endpoint of a source that this config does not enable (kubernetes heartbeats, practable, agents).
+      // A known endpoint of an extension that this config does not enable (kubernetes heartbeats, practable, agents).
       return sendProblem(res, new HttpProblem(404, 'Not Found', `${req.path} is not enabled: its section is absent from the config`), req.path);
     }
     if (allowed) {
@@ -152,6 +164,7 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   };
 }
 
+/** The core's own paths and their methods; extensions declare theirs (KnownRoute). */
 const ROUTE_METHODS: [RegExp, string][] = [
   [/^\/api\/v1\/subjects\/[^/]+\/checks\/[^/]+$/, 'PUT'],
   [/^\/api\/v1\/subjects\/[^/]+\/connectivity$/, 'PUT'],
@@ -166,12 +179,9 @@ const ROUTE_METHODS: [RegExp, string][] = [
   [/^\/api\/v1\/maintenance$/, 'GET, POST'],
   [/^\/api\/v1\/maintenance\/[^/]+$/, 'GET, DELETE'],
   [/^\/(subjects\/[^/]+|badge\/[^/]+(\/[^/]+)?\.svg|static\/[^/]+)?$/, 'GET'],
-  [/^\/api\/v1\/heartbeats$/, 'POST'],
-  [/^\/api\/v1\/practable\/experiments(\/[^/]+\/events|\/events\/[^/]+)?$/, 'GET'],
-  [/^\/api\/v1\/agents\/connect$/, 'GET'],
   [/^\/(metrics|probe|-\/healthy|-\/ready)$/, 'GET'],
 ];
 
-function knownPathMethods(path: string): string | undefined {
-  return ROUTE_METHODS.find(([pattern]) => pattern.test(path))?.[1];
+function knownPathMethods(path: string, extensionRoutes: readonly KnownRoute[]): string | undefined {
+  return ROUTE_METHODS.find(([pattern]) => pattern.test(path))?.[1] ?? extensionRoutes.find((route) => route.path.test(path))?.methods;
 }

@@ -2,7 +2,8 @@
 // Everything that changes state goes through `apply`, so the store sees every change and listeners see every event.
 import { EventEmitter } from 'node:events';
 import * as engine from '../engine/index.js';
-import type { EngineEvent, EngineResult, EngineSettings, EngineState, SubjectSpec } from '../engine/types.js';
+import type { EngineCall, EngineEvent, EngineResult, EngineSettings, EngineState, RecordedChange, SubjectSpec } from '../engine/types.js';
+import { createSink } from '../sources/sink.js';
 import type { SourceSink } from '../sources/types.js';
 import { Maintenance } from '../maintenance/registry.js';
 import type { MaintenanceWindow } from '../maintenance/windows.js';
@@ -61,7 +62,7 @@ export class Vigil {
   }
 
   /** Applies one engine call at the current time and records the result for the next group commit. */
-  apply(change: (state: EngineState, now: number) => EngineResult): EngineResult {
+  apply(change: EngineCall): EngineResult {
     const result = change(this.state, this.clock());
     this.record(result);
     return result;
@@ -72,7 +73,7 @@ export class Vigil {
    * be made durable changes nothing: refused at once while the store is failing, undone if its commit fails or the
    * engine call throws half-way. `touches` names the subjects the call is about (their dependants are covered too).
    */
-  async applyDurably(change: (state: EngineState, now: number) => EngineResult, touches: Iterable<string>): Promise<EngineResult> {
+  async applyDurably(change: EngineCall, touches: Iterable<string>): Promise<EngineResult> {
     const failure = this.store.stats().lastFlushError;
     if (failure !== undefined) throw new StoreError(`the state store is failing, so this write was not applied: ${failure}`);
     const undo: PendingWrite = { snapshot: engine.snapshotSubjects(this.state, touches) };
@@ -141,20 +142,9 @@ export class Vigil {
     this.scheduleTick();
   }
 
-  /** The narrow interface sources report through. */
+  /** The narrow interface sources report through (and read their subjects through). */
   sink(): SourceSink {
-    const admitted = (subject: string, change: (state: EngineState, now: number) => EngineResult): void => {
-      if (this.admits(subject)) this.apply(change);
-    };
-    return {
-      defineSubject: (spec) => admitted(spec.id, (s, now) => engine.upsertSubject(s, spec, now)),
-      observe: (observation) => admitted(observation.subject, (s, now) => engine.applyObservation(s, observation, now)),
-      connectivity: (signal) => admitted(signal.subject, (s, now) => engine.applyConnectivity(s, signal, now)),
-      metadata: (subject, key, entry) =>
-        admitted(subject, (s, now) => (entry === null ? engine.deleteMetadata(s, subject, key, now) : engine.setMetadata(s, subject, key, entry, now))),
-      // The engine names the sources it changed (EngineResult.changedSources); the store persists those.
-      sourceStatus: (source, up, reason) => this.apply((s, now) => engine.applySourceStatus(s, source, { up, reason }, now)),
-    };
+    return createSink({ state: () => this.state, apply: (change) => this.apply(change), owns: (subject) => this.admits(subject) });
   }
 
   /** Calls `listener` with events once they are committed, in seq order. Returns the unsubscribe function. */
@@ -173,7 +163,7 @@ export class Vigil {
     if (this.tickTimer) clearTimeout(this.tickTimer);
   }
 
-  private record(result: EngineResult): void {
+  private record(result: RecordedChange): void {
     if (result.changed.size === 0 && result.events.length === 0 && !result.changedSources?.size) return;
     this.noteMaintenance(result.events);
     this.store.record(result);

@@ -1,6 +1,6 @@
 // What a store has been told and not yet written: dirty subject and source rows, queued events and renames. Both
 // stores (SQLite, PostgreSQL) group-commit the same way; only how they write differs, so this part lives once.
-import type { EngineEvent, EngineResult } from '../engine/types.js';
+import type { EngineEvent, EngineResult, RecordedChange } from '../engine/types.js';
 
 export type Renames = NonNullable<EngineResult['renamed']>;
 
@@ -19,7 +19,7 @@ export class PendingChanges {
   private renames: Renames = [];
 
   /** Marks `result.changed` and `result.changedSources` dirty and queues its events and renames. */
-  add(result: EngineResult): void {
+  add(result: RecordedChange): void {
     for (const id of result.changed) this.subjects.add(id);
     for (const name of result.changedSources ?? []) this.sources.add(name);
     for (const event of result.events) this.events.push(event);

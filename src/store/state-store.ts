@@ -2,7 +2,7 @@
 //
 // `Store` (SQLite, the embedded default) and `PostgresStore` (shared by replicas) both satisfy this shape; the
 // runtime, the API and the self-monitor code against it and never against one of them.
-import type { EngineEvent, EngineResult, EngineState } from '../engine/types.js';
+import type { EngineEvent, EngineState, RecordedChange } from '../engine/types.js';
 import type { MaintenanceWindow } from '../maintenance/windows.js';
 import type { LoadedState, StoreStats } from './store.js';
 
@@ -14,7 +14,7 @@ export interface StateStore {
   /** The state the flush reads current subject and source rows from. */
   attach(state: EngineState): void;
   /** Marks `result.changed` dirty and queues `result.events`. No I/O. */
-  record(result: EngineResult): void;
+  record(result: RecordedChange): void;
   markSourceDirty(name: string): void;
   /** Drops queued events of a write that was undone (its commit failed): they must never be stored. */
   withdraw(events: readonly EngineEvent[]): void;

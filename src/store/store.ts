@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
-import type { EngineEvent, EngineResult, EngineState, SourceState, SubjectState } from '../engine/types.js';
+import type { EngineEvent, EngineState, RecordedChange, SourceState, SubjectState } from '../engine/types.js';
 import { StoreError, describeOpenFailure, errorMessage } from './errors.js';
 import { checkDatabaseIdentity, checkIntegrity, migrate } from './migrations.js';
 import { Tables, type FlushBatch } from './tables.js';
@@ -165,7 +165,7 @@ export class Store {
   }
 
   /** Marks `result.changed` dirty and queues `result.events`. No I/O. */
-  record(result: EngineResult): void {
+  record(result: RecordedChange): void {
     this.assertOpen();
     if (result.changed.size > 0 && !this.state) throw new StoreError('Store.attach(state) must be called before recording changes');
     this.pending.add(result);

@@ -7,6 +7,7 @@ import type { EngineSettings, SubjectSpec } from '../../src/engine/types.js';
 import { Authorizer, type ApiToken } from '../../src/exporter/auth.js';
 import { createApp, type ServerOptions, type VigilApp } from '../../src/exporter/server.js';
 import type { MetricsSelection } from '../../src/exporter/metrics/selection.js';
+import { EXTENSION_ROUTES } from '../../src/extensions.js';
 import type { Limits } from '../../src/runtime/limits.js';
 import { Vigil, type Clock } from '../../src/runtime/vigil.js';
 import { Store } from '../../src/store/store.js';
@@ -63,6 +64,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const web = createApp(vigil, {
     auth: new Authorizer(TOKENS),
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+    // As `vigil serve` does: the extensions' paths are known even when none is configured.
+    knownRoutes: EXTENSION_ROUTES,
     version: 'test',
     logError: options.logError ?? (() => undefined),
     ...(options.limits && { limits: options.limits }),

@@ -14,7 +14,8 @@ export interface FamilyDef {
   open: Piece;
 }
 
-function family(name: string, type: 'gauge' | 'counter', help: string): FamilyDef {
+/** A family's definition with its header and sample start ready to write; sources define theirs with it too. */
+export function family(name: string, type: 'gauge' | 'counter', help: string): FamilyDef {
   return { name, type, help, header: piece(familyHeader(name, type, help)), open: piece(name + '{') };
 }
 

@@ -15,6 +15,7 @@ import {
 } from './families.js';
 import type { LabelCache, SubjectLabels } from './label-cache.js';
 import { escapeLabelValue, formatSecondsFromMs, formatValue } from './text-format.js';
+import { optionalFamily } from './whole-families.js';
 import { piece, type ExpositionWriter, type Piece } from './writer.js';
 
 /** `,state="healthy"} 1\n` / `… 0\n`, per state, built once. */
@@ -226,15 +227,6 @@ export const LARGE_FAMILIES: readonly LargeFamily[] = [
     return written;
   }),
 ];
-
-/** Writes an optional family: header, then `body`; the header is taken back when `body` wrote nothing. */
-function optionalFamily(w: ExpositionWriter, family: FamilyDef, body: () => number): number {
-  const mark = w.mark();
-  w.put(family.header);
-  const written = body();
-  if (written === 0) w.rewind(mark);
-  return written;
-}
 
 /** The per-source families, whole (a handful of series); `enabled` filters by family name. */
 export function renderSources(state: EngineState, cache: LabelCache, w: ExpositionWriter, enabled: (name: string) => boolean): number {

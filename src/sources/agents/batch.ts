@@ -1,16 +1,13 @@
-// Coalesces engine calls into few `Vigil.apply`s: a storm of connects becomes a few large results instead of
-// thousands of small ones, and so a few store transactions. Quiet traffic is applied on the next turn of the event
-// loop (setImmediate); once more than `stormThreshold` calls were applied inside one `stormWindow`, the rest of that
-// window (and each following window while the storm lasts) is gathered and applied when it ends, so a storm costs one
-// apply (and about one transaction) per window while every call still lands within a window of arriving. Calls keep their order; one refused call (EngineError)
-// does not stop the others.
-import type { EngineResult, EngineState } from '../../engine/types.js';
-import { emptyResult, mergeResult } from '../../engine/results.js';
+// Coalesces sink calls into few sink batches (one apply each): a storm of connects becomes a few large results
+// instead of thousands of small ones, and so a few store transactions. Quiet traffic is applied on the next turn of
+// the event loop (setImmediate); once more than `stormThreshold` calls were applied inside one `stormWindow`, the rest
+// of that window (and each following window while the storm lasts) is gathered and applied when it ends, so a storm
+// costs one apply (and about one transaction) per window while every call still lands within a window of arriving.
+// Calls keep their order; one refused call (EngineError) does not stop the others.
 
-export type EngineCall = (state: EngineState, now: number) => EngineResult;
-
-export interface Applier {
-  apply(change: EngineCall): EngineResult;
+/** Where gathered calls go: a sink's `batch`, which applies everything `fill` does as one change. */
+export interface BatchTarget<S> {
+  batch(fill: (sink: S) => void): void;
 }
 
 export interface BatchOptions {
@@ -22,15 +19,15 @@ export interface BatchOptions {
   clock?: () => number;
 }
 
-interface Queued {
-  call: EngineCall;
+interface Queued<S> {
+  call: (sink: S) => void;
   onError?: (error: unknown) => void;
 }
 
 export const DEFAULT_BATCH_OPTIONS: BatchOptions = { stormWindow: 500, stormThreshold: 200 };
 
-export class BatchApplier {
-  private queue: Queued[] = [];
+export class BatchApplier<S> {
+  private queue: Queued<S>[] = [];
   private immediate: NodeJS.Immediate | undefined;
   private timer: NodeJS.Timeout | undefined;
   private windowStart = -Infinity;
@@ -40,13 +37,13 @@ export class BatchApplier {
   batches = 0;
 
   constructor(
-    private readonly target: Applier,
+    private readonly target: BatchTarget<S>,
     private readonly options: BatchOptions = DEFAULT_BATCH_OPTIONS,
   ) {
     this.clock = options.clock ?? (() => performance.now());
   }
 
-  enqueue(call: EngineCall, onError?: (error: unknown) => void): void {
+  enqueue(call: (sink: S) => void, onError?: (error: unknown) => void): void {
     this.queue.push(onError ? { call, onError } : { call });
     if (this.immediate || this.timer) return;
     const now = this.clock();
@@ -74,19 +71,14 @@ export class BatchApplier {
     this.queue = [];
     this.batches++;
     this.appliedInWindow += queued.length;
-    this.target.apply((state, now) => {
-      const merged = emptyResult();
+    this.target.batch((sink) => {
       for (const { call, onError } of queued) {
-        let result: EngineResult;
         try {
-          result = call(state, now);
+          call(sink);
         } catch (error) {
-          onError?.(error);
-          continue;
+          onError?.(error); // refused: it changed nothing, the others still apply
         }
-        mergeResult(merged, result);
       }
-      return merged;
     });
   }
 }

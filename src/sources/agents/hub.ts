@@ -1,12 +1,13 @@
 // The open agent connections, one per machine: connect makes the machine available at once, close makes it
 // unavailable after the disconnect grace (a reconnect inside it cancels that and produces no event), and messages
 // become observations and metadata. Nothing here changes health: connecting and disconnecting only touch connectivity.
+// A source like the others: started with the sink (everything it reports goes through its batches), stopped at shutdown.
 import type { WebSocket } from 'ws';
-import * as engine from '../../engine/index.js';
-import type { EngineState, SubjectSpec } from '../../engine/types.js';
+import { EngineError, type SubjectSpec } from '../../engine/types.js';
 import type { AgentsConfig } from '../../config/agents.js';
-import { DEFAULT_LIMITS, refuseBeyondLimits, type Limits } from '../../runtime/limits.js';
-import { BatchApplier, type Applier } from './batch.js';
+import { DEFAULT_LIMITS, type Limits } from '../../runtime/limits.js';
+import type { Source, SourceSink } from '../types.js';
+import { BatchApplier } from './batch.js';
 import { checkObservation, parseAgentMessage, type AgentMessage, type ServerMessage } from './protocol.js';
 
 /** Close code for a connection pushed out by a newer one of the same machine. */
@@ -20,6 +21,8 @@ export const CLOSE_MOVED = 4009;
 export const CLOSE_POLICY = 1008;
 /** Calls per storm window applied at once before the rest of the window is gathered. */
 const STORM_THRESHOLD = 200;
+/** The owner (`spec.source`) of subjects agents create, and the source of their connectivity. */
+export const AGENTS_SOURCE = 'agents';
 
 export type HubSettings = Pick<AgentsConfig, 'kind' | 'labels' | 'autoRegister' | 'disconnectGrace' | 'appearanceTimeout' | 'freshness' | 'pingInterval' | 'stormWindow'> &
   Partial<Pick<AgentsConfig, 'maxMessagesPerSecond' | 'messageBurst' | 'sendBufferBytes'>>;
@@ -30,11 +33,14 @@ interface Bucket {
   at: number;
 }
 
-export class AgentHub {
+export class AgentHub implements Source {
+  readonly name = AGENTS_SOURCE;
   private readonly sockets = new Map<string, WebSocket>();
+  private sink: SourceSink | undefined;
+  private stopped = false;
   /** Sockets that answered the last ping. */
   private readonly alive = new WeakSet<WebSocket>();
-  private readonly batch: BatchApplier;
+  private readonly batch: BatchApplier<SourceSink>;
   private pingTimer: NodeJS.Timeout | undefined;
   private readonly buckets = new WeakMap<WebSocket, Bucket>();
   private readonly rate: number;
@@ -46,7 +52,6 @@ export class AgentHub {
   connectionsCut = 0;
 
   constructor(
-    private readonly vigil: Applier & { readonly state: EngineState; readonly admits?: (subjectId: string) => boolean },
     private readonly settings: HubSettings,
     private readonly limits: Limits = DEFAULT_LIMITS,
     private readonly clock: () => number = () => performance.now(),
@@ -54,9 +59,15 @@ export class AgentHub {
     this.rate = settings.maxMessagesPerSecond ?? 20;
     this.burst = settings.messageBurst ?? 200;
     this.sendBuffer = settings.sendBufferBytes ?? 256 * 1024;
-    this.batch = new BatchApplier(vigil, { stormWindow: settings.stormWindow, stormThreshold: STORM_THRESHOLD });
-    if (settings.pingInterval > 0) {
-      this.pingTimer = setInterval(() => this.pingAll(), settings.pingInterval);
+    this.batch = new BatchApplier({ batch: (fill) => this.sink?.batch(fill) }, { stormWindow: settings.stormWindow, stormThreshold: STORM_THRESHOLD });
+  }
+
+  /** Starts reporting through `sink`: first the machines left available by a previous run, then pings. */
+  start(sink: SourceSink): void {
+    this.sink = sink;
+    this.adoptAfterRestart();
+    if (this.settings.pingInterval > 0) {
+      this.pingTimer = setInterval(() => this.pingAll(), this.settings.pingInterval);
       this.pingTimer.unref();
     }
   }
@@ -68,16 +79,17 @@ export class AgentHub {
 
   /** Whether this process evaluates machine `id` (always, unless it is one of several replicas). */
   owns(id: string): boolean {
-    return this.vigil.admits?.(id) ?? true;
+    return this.sink?.owns(id) ?? true;
   }
 
   /** Whether `id` may connect: an existing subject, or a new one when auto-registration is on. */
   mayConnect(id: string): boolean {
-    return this.settings.autoRegister || this.vigil.state.subjects.has(id);
+    return this.settings.autoRegister || this.sink?.subject(id) !== undefined;
   }
 
   /** Takes over an upgraded websocket for machine `id`. */
   accept(id: string, socket: WebSocket): void {
+    if (this.stopped) return void socket.close(CLOSE_SHUTDOWN, 'vigil is shutting down');
     const previous = this.sockets.get(id);
     this.sockets.set(id, socket);
     this.alive.add(socket);
@@ -86,19 +98,22 @@ export class AgentHub {
     if (previous) previous.close(CLOSE_REPLACED, 'replaced by a newer connection of the same machine');
 
     this.buckets.set(socket, { tokens: this.burst, at: this.clock() });
-    this.batch.enqueue((state, now) => {
-      if (!state.subjects.has(id) && this.settings.autoRegister) {
-        refuseBeyondLimits(state, this.limits, [{ subject: id }]);
-        // Created on first connect only: an existing subject (configured, Octopus, API) keeps its owner and spec.
-        const created = engine.upsertSubject(state, this.specFor(id), now);
-        const connected = engine.applyConnectivity(state, { subject: id, state: 'available', source: 'agents' }, now);
-        return { events: [...created.events, ...connected.events], changed: new Set([...created.changed, ...connected.changed]) };
-      }
-      return engine.applyConnectivity(state, { subject: id, state: 'available', source: 'agents' }, now);
-    }, (error) =>
-      socket.close(CLOSE_NO_SUBJECT, error instanceof engine.EngineError && error.code === 'conflict' ? 'vigil holds its limit of subjects (api.max_subjects)' : 'the subject was removed and agents.auto_register is off'),
+    this.batch.enqueue(
+      (sink) => {
+        if (!sink.subject(id) && this.settings.autoRegister) {
+          sink.refuseBeyondLimits(this.limits, [{ subject: id }]);
+          // Created on first connect only: an existing subject (configured, Octopus, API) keeps its owner and spec.
+          sink.defineSubject(this.specFor(id));
+        }
+        sink.connectivity({ subject: id, state: 'available', source: AGENTS_SOURCE });
+      },
+      (error) =>
+        socket.close(
+          CLOSE_NO_SUBJECT,
+          error instanceof EngineError && error.code === 'conflict' ? 'vigil holds its limit of subjects (api.max_subjects)' : 'the subject was removed and agents.auto_register is off',
+        ),
     );
-    this.send(socket, { type: 'welcome', subject: id, kind: this.vigil.state.subjects.get(id)?.spec.kind ?? this.settings.kind, ping_interval_seconds: this.settings.pingInterval / 1000 });
+    this.send(socket, { type: 'welcome', subject: id, kind: this.sink?.subject(id)?.spec.kind ?? this.settings.kind, ping_interval_seconds: this.settings.pingInterval / 1000 });
 
     socket.on('pong', () => this.alive.add(socket));
     socket.on('message', (data, isBinary) => {
@@ -119,11 +134,14 @@ export class AgentHub {
    * After a start: machines that were available through agents have no connection now. They get the disconnect
    * grace to come back (most reconnect within seconds), then become unavailable; so a crash leaves nobody available forever.
    */
-  adoptAfterRestart(): void {
-    for (const subject of this.vigil.state.subjects.values()) {
-      if (subject.spec.source !== 'agents' || subject.connectivity !== 'available' || subject.pendingUnavailable) continue;
-      if (this.sockets.has(subject.spec.id)) continue;
-      this.disconnect(subject.spec.id, 'no agent connection since vigil started');
+  private adoptAfterRestart(): void {
+    const sink = this.sink;
+    if (!sink) return;
+    for (const id of sink.subjectsOf(AGENTS_SOURCE)) {
+      const subject = sink.subject(id);
+      if (!subject || subject.connectivity !== 'available' || subject.pendingUnavailable) continue;
+      if (this.sockets.has(id)) continue;
+      this.disconnect(id, 'no agent connection since vigil started');
     }
     this.batch.flush();
   }
@@ -132,7 +150,8 @@ export class AgentHub {
    * Closes every connection (shutdown). Each machine gets a pending disconnect with the usual grace, stored with the
    * state: agents reconnecting to the restarted vigil inside it cause no event, the others become unavailable.
    */
-  stop(): void {
+  async stop(): Promise<void> {
+    this.stopped = true;
     if (this.pingTimer) clearInterval(this.pingTimer);
     this.pingTimer = undefined;
     const sockets = [...this.sockets];
@@ -147,13 +166,13 @@ export class AgentHub {
   }
 
   private disconnect(id: string, reason: string): void {
-    const signal = { subject: id, state: 'unavailable' as const, reason, grace: this.settings.disconnectGrace ?? 0, source: 'agents' };
+    const signal = { subject: id, state: 'unavailable' as const, reason, grace: this.settings.disconnectGrace ?? 0, source: AGENTS_SOURCE };
     // The subject may have been removed meanwhile (API DELETE): nothing to mark then.
-    this.batch.enqueue((state, now) => engine.applyConnectivity(state, signal, now), () => undefined);
+    this.batch.enqueue((sink) => sink.connectivity(signal), () => undefined);
   }
 
   private specFor(id: string): SubjectSpec {
-    const spec: SubjectSpec = { id, kind: this.settings.kind, labels: { ...this.settings.labels }, dependsOn: [], source: 'agents' };
+    const spec: SubjectSpec = { id, kind: this.settings.kind, labels: { ...this.settings.labels }, dependsOn: [], source: AGENTS_SOURCE };
     if (this.settings.appearanceTimeout !== undefined) spec.appearanceTimeout = this.settings.appearanceTimeout;
     return spec;
   }
@@ -180,26 +199,26 @@ export class AgentHub {
     const refused = (error: unknown) => this.send(socket, { type: 'error', detail: error instanceof Error ? error.message : String(error) });
     switch (message.type) {
       case 'heartbeat':
-        this.batch.enqueue((state, now) => engine.applyConnectivity(state, { subject: id, state: 'available', source: 'agents' }, now), refused);
+        this.batch.enqueue((sink) => sink.connectivity({ subject: id, state: 'available', source: AGENTS_SOURCE }), refused);
         return;
       case 'check': {
         const observation = checkObservation(id, message, this.settings.freshness);
-        this.batch.enqueue((state, now) => {
-          refuseBeyondLimits(state, this.limits, [{ subject: id, check: observation.check }]);
-          return engine.applyObservation(state, observation, now);
+        this.batch.enqueue((sink) => {
+          sink.refuseBeyondLimits(this.limits, [{ subject: id, check: observation.check }]);
+          sink.observe(observation);
         }, refused);
         return;
       }
       case 'metadata': {
         const entry = { level: message.level, message: message.message, ...(message.value !== undefined && { value: message.value }) };
-        this.batch.enqueue((state, now) => {
-          refuseBeyondLimits(state, this.limits, [{ subject: id, metadataKey: message.key }]);
-          return engine.setMetadata(state, id, message.key, entry, now);
+        this.batch.enqueue((sink) => {
+          sink.refuseBeyondLimits(this.limits, [{ subject: id, metadataKey: message.key }]);
+          sink.metadata(id, message.key, entry);
         }, refused);
         return;
       }
       case 'metadata_delete':
-        this.batch.enqueue((state, now) => engine.deleteMetadata(state, id, message.key, now), refused);
+        this.batch.enqueue((sink) => sink.metadata(id, message.key, null), refused);
         return;
     }
   }

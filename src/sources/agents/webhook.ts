@@ -3,7 +3,7 @@
 // the oldest notification when full, a few POSTs in flight, and retries with exponential backoff and jitter.
 // Delivery is at-most-once across a vigil restart: consumers that need every transition read the events API with after=SEQ.
 import type { OnAvailableConfig } from '../../config/agents.js';
-import type { EngineEvent, EngineState } from '../../engine/types.js';
+import type { EngineEvent, SubjectState } from '../../engine/types.js';
 import { Backoff } from '../../util/backoff.js';
 
 export interface AvailablePayload {
@@ -51,10 +51,10 @@ export class AvailableWebhook {
   }
 
   /** Feed committed events; picks the connectivity transitions to available of the configured kinds. */
-  offer(events: readonly EngineEvent[], state: EngineState): void {
+  offer(events: readonly EngineEvent[], subjectOf: (id: string) => Readonly<SubjectState> | undefined): void {
     for (const event of events) {
       if (event.type !== 'connectivity' || event.to !== 'available') continue;
-      const subject = state.subjects.get(event.subject);
+      const subject = subjectOf(event.subject);
       if (!subject || !this.kinds.has(subject.spec.kind)) continue;
       this.push({
         seq: event.seq,

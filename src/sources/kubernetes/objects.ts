@@ -77,10 +77,13 @@ export class ObjectsSource implements Source {
         this.reportObject(entry, object, id);
       }
     });
-    for (const id of this.reported) if (!current.has(id)) this.guard(() => this.options.removeSubject(id));
+    const sink = this.sink;
+    // An object that went away takes its subject with it.
+    for (const id of this.reported) if (!current.has(id)) this.guard(() => sink.removeSubject(id));
     if (complete && !this.restoredCleaned) {
+      // Objects deleted while vigil was not running: their restored subjects go too.
       this.restoredCleaned = true;
-      for (const id of this.options.ownedSubjects?.() ?? []) if (!current.has(id) && !this.reported.has(id)) this.guard(() => this.options.removeSubject(id));
+      for (const id of sink.subjectsOf(OBJECTS_SOURCE)) if (!current.has(id) && !this.reported.has(id)) this.guard(() => sink.removeSubject(id));
     }
     this.reported = current;
     if (this.watches.healthy) this.report((sink) => sink.sourceStatus(OBJECTS_SOURCE, true));

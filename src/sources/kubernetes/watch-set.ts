@@ -40,10 +40,6 @@ export interface SourceWatchOptions {
   random?: () => number;
   debounceMs?: number;
   onError?: (message: string) => void;
-  /** Drops a subject whose object went away. */
-  removeSubject: (subject: string) => void;
-  /** Ids of subjects the source owns in the store (left from before a restart). */
-  ownedSubjects?: () => string[];
 }
 
 /** Runs an action from a watch callback: a failure goes to `onError`, prefixed with `label`, never into the informer. */

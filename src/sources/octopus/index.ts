@@ -1,12 +1,13 @@
 // The octopus extension: one source polling the configured Octopus server. Present when the config has `octopus:`.
-import type { ExtensionFactory } from '../../extensions.js';
+import type { ExtensionDefinition } from '../extension.js';
 import { OctopusSource } from './source.js';
 
-export const octopusExtension: ExtensionFactory = ({ config, vigil, log }) => {
-  if (!config.octopus) return undefined;
-  const source = new OctopusSource(config.octopus, {
-    lookup: (id) => vigil.state.subjects.get(id),
-    warn: (fields, message) => log.warn(fields, message),
-  });
-  return { name: 'octopus', sources: [source] };
-};
+export const octopusExtension = {
+  name: 'octopus',
+  routes: [],
+  create: ({ config, log }) => {
+    if (!config.octopus) return undefined;
+    const source = new OctopusSource(config.octopus, { warn: (fields, message) => log.warn(fields, message) });
+    return { sources: [source] };
+  },
+} satisfies ExtensionDefinition;

@@ -1,14 +1,11 @@
 // The Octopus source: polls the machines (and optionally workers) every interval and reports each through the sink.
 // Machines that vanish from Octopus are left as they are: their health check goes stale, the subject stays.
 import type { OctopusConfig } from '../../config/octopus.js';
-import type { SubjectState } from '../../engine/types.js';
 import type { Source, SourceSink } from '../types.js';
 import { OctopusError, listMachines, type OctopusMachine } from './client.js';
 import { HEALTH_CHECK, SOURCE, mapMachine, machineSubjectId } from './map.js';
 
 export interface OctopusSourceOptions {
-  /** Reads a subject's current state: ownership and the last known health check. */
-  lookup: (id: string) => SubjectState | undefined;
   fetch?: typeof fetch;
   warn?: (fields: Record<string, unknown>, message: string) => void;
 }
@@ -26,7 +23,7 @@ export class OctopusSource implements Source {
 
   constructor(
     private readonly config: OctopusConfig,
-    private readonly options: OctopusSourceOptions,
+    private readonly options: OctopusSourceOptions = {},
   ) {
     this.space = config.space;
   }
@@ -88,7 +85,8 @@ export class OctopusSource implements Source {
 
   private report(sink: SourceSink, machine: OctopusMachine): void {
     const id = machineSubjectId(machine, this.config);
-    const existing = this.options.lookup(id);
+    // Its current state through the sink: who owns it, and the last known health check.
+    const existing = sink.subject(id);
     const check = existing?.checks[HEALTH_CHECK];
     const lastKnown = check && !check.dropped ? { status: check.reported, ...(check.message !== undefined && { message: check.message }) } : undefined;
     const report = mapMachine(machine, this.config, lastKnown);

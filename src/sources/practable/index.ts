@@ -1,9 +1,7 @@
 // practable in `vigil serve`: the source, its API routes (status's JSON shapes) and its /metrics families.
-import * as engine from '../../engine/index.js';
-import type { ExtensionFactory } from '../../extensions.js';
-import type { PractableMetricsInput } from '../../exporter/metrics/practable.js';
-import { renderPractableMetrics } from '../../exporter/metrics/practable.js';
+import type { ExtensionDefinition } from '../extension.js';
 import { practableRoutes } from './api.js';
+import { writePractableFamilies, type PractableMetricsInput } from './metrics.js';
 import { JUMP_SOURCE, PractableSource, RELAY_SOURCE } from './source.js';
 
 export { PractableSource } from './source.js';
@@ -31,31 +29,17 @@ export function practableMetricsInput(source: PractableSource): PractableMetrics
   };
 }
 
-export const practableExtension: ExtensionFactory = ({ config, vigil, log }) => {
-  if (!config.practable) return undefined;
-  const source = new PractableSource({
-    config: config.practable,
-    settings: config.settings,
-    log: log.child({ part: 'practable' }),
-    clock: vigil.clock,
-    onAvailability: (subject, from, to, reason) => {
-      if (!vigil.admits(subject)) return; // one of several replicas: the owner records it
-      try {
-        vigil.apply((state, now) =>
-          engine.recordSourceEvent(state, { subject, type: 'availability', from: from === undefined ? null : availability(from), to: availability(to), reason }, now),
-        );
-      } catch (error) {
-        log.warn({ subject, err: error instanceof Error ? error.message : String(error) }, 'practable availability event not recorded');
-      }
-    },
-  });
-  const setAvailability = config.practable.book.setAvailability;
-  return {
-    name: 'practable',
-    sources: [source],
-    routes: practableRoutes({ model: source.model, bookAvailability: (key) => (setAvailability ? source.bookAvailable.get(key) : undefined) }, vigil.clock),
-    metrics: () => renderPractableMetrics(practableMetricsInput(source)),
-  };
-};
-
-const availability = (available: boolean): string => (available ? 'available' : 'unavailable');
+export const practableExtension = {
+  name: 'practable',
+  routes: [{ path: /^\/api\/v1\/practable\/experiments(\/[^/]+\/events|\/events\/[^/]+)?$/, methods: 'GET' }],
+  create: ({ config, runtime, log }) => {
+    if (!config.practable) return undefined;
+    const source = new PractableSource({ config: config.practable, settings: config.settings, log: log.child({ part: 'practable' }), clock: runtime.clock });
+    const setAvailability = config.practable.book.setAvailability;
+    return {
+      sources: [source],
+      routes: practableRoutes({ model: source.model, bookAvailability: (key) => (setAvailability ? source.bookAvailable.get(key) : undefined) }, runtime.clock),
+      metrics: (w, enabled) => writePractableFamilies(w, practableMetricsInput(source), enabled),
+    };
+  },
+} satisfies ExtensionDefinition;

@@ -36,8 +36,6 @@ export interface PractableSourceOptions {
   settings: { startupGrace: number; eventsPerSubject: number; disconnectGrace: number };
   log: PractableLogger;
   clock?: () => number;
-  /** Records an availability event on the experiment (the engine's recordSourceEvent). */
-  onAvailability?(subject: string, from: boolean | undefined, to: boolean, reason: string): void;
   /** Tests shorten the reconnect backoff; the default is upstream's 1 s → 10 s, with jitter. */
   backoff?: Partial<BackoffOptions>;
   /** Deadline of the stats access POST and websocket handshake. */
@@ -244,7 +242,7 @@ export class PractableSource implements Source {
       this.annotate(experiment, now);
       const change = this.model.evaluate(experiment, now);
       if (change) {
-        this.options.onAvailability?.(experiment.key, change.from, change.to, experiment.availabilityReason ?? '');
+        this.recordAvailability(experiment.key, change.from, change.to, experiment.availabilityReason ?? '');
         this.availability.reconcile(experiment);
       }
     }
@@ -271,9 +269,20 @@ export class PractableSource implements Source {
     return this.bookQuery;
   }
 
+  /** An availability transition of an experiment, as an event on its subject. */
+  private recordAvailability(subject: string, from: boolean | undefined, to: boolean, reason: string): void {
+    try {
+      this.sink?.recordSourceEvent({ subject, type: 'availability', from: from === undefined ? null : availabilityWord(from), to: availabilityWord(to), reason });
+    } catch (error) {
+      this.options.log.warn({ subject, err: error instanceof Error ? error.message : String(error) }, 'practable availability event not recorded');
+    }
+  }
+
   private bookFailed(error: unknown, what: string): void {
     const reason = error instanceof PeerError ? error.reason : networkReason(error);
     if (!this.stopped) this.sink?.sourceStatus(BOOK_SOURCE, false, reason);
     this.options.log.warn({ source: BOOK_SOURCE, reason, err: error instanceof Error ? error.message : String(error) }, what);
   }
 }
+
+const availabilityWord = (available: boolean): string => (available ? 'available' : 'unavailable');

@@ -40,8 +40,6 @@ export interface TargetsSourceOptions {
   /** Called with every result before it is reported (benchmarks, debug logging). */
   onResult?: (target: TargetConfig, result: ProbeResult) => void;
   onStart?: SchedulerOptions['onStart'];
-  /** Whether this process probes a subject's targets: one of several replicas probes only the subjects it owns. */
-  owns?: (subjectId: string) => boolean;
 }
 
 export interface TargetsSource extends Source {
@@ -119,7 +117,7 @@ export function createTargetsSource(targets: TargetsConfig, options: TargetsSour
       interval: target.interval,
       timeout: target.timeout,
       run: async (signal) => {
-        if (options.owns && !options.owns(targetSubject(target))) return; // another replica probes it
+        if (currentSink && !currentSink.owns(targetSubject(target))) return; // another replica probes it
         const observedAt = now();
         const result = await settleByAbort(run(signal), signal, target);
         if (!stopped && currentSink) report(currentSink, target, result, observedAt);

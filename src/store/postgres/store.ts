@@ -7,7 +7,7 @@
 // its rows back so the next interval retries them.
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import type { EngineEvent, EngineResult, EngineState, SubjectState } from '../../engine/types.js';
+import type { EngineEvent, EngineState, RecordedChange, SubjectState } from '../../engine/types.js';
 import { StoreError, errorMessage } from '../errors.js';
 import type { LoadedState, StateStore, StoreOptions, StoreStats } from '../state-store.js';
 import { describeConnectFailure, poolConfig, redactUrl, type PostgresConnectOptions } from './connection.js';
@@ -109,7 +109,7 @@ export class PostgresStore implements StateStore {
     this.state = state;
   }
 
-  record(result: EngineResult): void {
+  record(result: RecordedChange): void {
     this.assertOpen();
     if (result.changed.size > 0 && !this.state) throw new StoreError('Store.attach(state) must be called before recording changes');
     this.pending.add(result);

@@ -3,13 +3,13 @@
 // docs/metrics.md is checked against this list (contract.test.ts); dashboards and rules take it from here.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderAgentMetrics } from '../../../src/exporter/metrics/agents.js';
+import { renderAgentMetrics } from '../../../src/sources/agents/metrics.js';
 import { renderBoundsMetrics } from '../../../src/exporter/metrics/bounds.js';
 import { renderClusterMetrics } from '../../../src/exporter/metrics/cluster.js';
-import { renderKubernetesMetrics } from '../../../src/exporter/metrics/kubernetes.js';
+import { renderKubernetesMetrics } from '../../../src/sources/kubernetes/metrics.js';
 import { renderMaintenance } from '../../../src/exporter/metrics/maintenance.js';
 import { Maintenance } from '../../../src/maintenance/registry.js';
-import { renderPractableMetrics } from '../../../src/exporter/metrics/practable.js';
+import { renderPractableMetrics } from '../../../src/sources/practable/metrics.js';
 import { probeSchema } from '../../../src/config/probe-modules.js';
 import { MetricsSelection } from '../../../src/exporter/metrics/selection.js';
 import { createMetricsEndpoint } from '../../../src/exporter/metrics/self.js';

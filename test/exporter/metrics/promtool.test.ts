@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { renderAgentMetrics } from '../../../src/exporter/metrics/agents.js';
+import { renderAgentMetrics } from '../../../src/sources/agents/metrics.js';
 import { renderBoundsMetrics } from '../../../src/exporter/metrics/bounds.js';
 import { renderMaintenance } from '../../../src/exporter/metrics/maintenance.js';
 import { createMetricsEndpoint } from '../../../src/exporter/metrics/self.js';

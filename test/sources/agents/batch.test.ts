@@ -1,23 +1,26 @@
 // The batch applier: quiet calls are applied on the next turn, a storm is gathered into one apply per window.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EngineResult, EngineState } from '../../../src/engine/types.js';
-import { BatchApplier, type EngineCall } from '../../../src/sources/agents/batch.js';
+import { BatchApplier } from '../../../src/sources/agents/batch.js';
 import { until } from './harness.js';
 
+/** A batch target whose "sink" is the list of ids the calls of one batch touched. */
 function recorder() {
   const applies: string[][] = [];
   const target = {
-    apply(change: EngineCall): EngineResult {
-      const result = change({} as EngineState, 0);
-      applies.push([...result.changed]);
-      return result;
+    batch(fill: (ids: string[]) => void): void {
+      const ids: string[] = [];
+      fill(ids);
+      applies.push(ids);
     },
   };
   return { applies, target };
 }
 
-const call = (id: string): EngineCall => () => ({ events: [], changed: new Set([id]) });
+const call =
+  (id: string) =>
+  (ids: string[]): void =>
+    void ids.push(id);
 
 test('quiet calls are applied together on the next turn of the event loop, in order; a refused call is reported and skipped', async () => {
   const { applies, target } = recorder();

@@ -204,9 +204,9 @@ test('after a crash, machines left available by agents get the disconnect grace 
   h.vigil.apply((state, now) => engine.applyConnectivity(state, { subject: 'm9', state: 'available' }, now));
   h.vigil.apply((state, now) => engine.upsertSubject(state, { id: 'api-1', kind: 'machine', labels: {}, dependsOn: [], source: 'api' }, now));
   h.vigil.apply((state, now) => engine.applyConnectivity(state, { subject: 'api-1', state: 'available' }, now));
-  const hub = new AgentHub(h.vigil, { kind: 'machine', labels: {}, autoRegister: true, disconnectGrace: 10_000, pingInterval: 0, stormWindow: 0 });
-  hub.adoptAfterRestart();
+  const hub = new AgentHub({ kind: 'machine', labels: {}, autoRegister: true, disconnectGrace: 10_000, pingInterval: 0, stormWindow: 0 });
+  hub.start(h.vigil.sink()); // adopts what the previous run left
   assert.deepEqual(h.vigil.state.subjects.get('m9')!.pendingUnavailable, { at: h.now() + 10_000, reason: 'no agent connection since vigil started' });
   assert.equal(h.vigil.state.subjects.get('api-1')!.pendingUnavailable, undefined, 'only subjects the agents own');
-  hub.stop();
+  await hub.stop();
 });

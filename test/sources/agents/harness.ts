@@ -11,7 +11,8 @@ import * as engine from '../../../src/engine/index.js';
 import type { EngineEvent } from '../../../src/engine/types.js';
 import { Authorizer } from '../../../src/exporter/auth.js';
 import { createApp } from '../../../src/exporter/server.js';
-import type { Extension } from '../../../src/extensions.js';
+import { writtenText } from '../../../src/exporter/metrics/whole-families.js';
+import { EXTENSION_ROUTES } from '../../../src/extensions.js';
 import { Vigil } from '../../../src/runtime/vigil.js';
 import { agentsExtension } from '../../../src/sources/agents/index.js';
 import { Store } from '../../../src/store/store.js';
@@ -23,7 +24,8 @@ export interface AgentHarness {
   base: string;
   wsBase: string;
   vigil: Vigil;
-  extension: Extension;
+  /** The agents extension as the tests use it: its families as text, and its stop (the hub, then the rest). */
+  extension: { metrics(): string; stop(): Promise<void> };
   dir: string;
   /** The injected clock's time; advance it with `advance`. */
   now(): number;
@@ -73,12 +75,22 @@ export async function startAgentHarness(agentsYaml: string, options: { subjects?
     return result;
   };
   const auth = new Authorizer(config.api.tokens);
-  const extension = agentsExtension({ config, vigil, auth, log: pino({ level: 'silent' }) });
-  if (!extension) throw new Error('agents extension not enabled by the config');
+  const sink = vigil.sink();
+  const runtime = { clock: vigil.clock, onCommittedEvents: vigil.onCommittedEvents.bind(vigil) };
+  const agents = agentsExtension.create({ config, sink, runtime, auth, log: pino({ level: 'silent' }) });
+  if (!agents) throw new Error('agents extension not enabled by the config');
+  const extension = {
+    metrics: () => writtenText((w) => agents.metrics(w, () => true)),
+    async stop() {
+      await Promise.all(agents.sources.map((source) => source.stop()));
+      await agents.stop();
+    },
+  };
   const web = createApp(vigil, {
     auth,
-    routes: extension.routes ? [extension.routes] : [],
-    metrics: extension.metrics ? [() => extension.metrics!()] : [],
+    routes: [agents.routes],
+    knownRoutes: EXTENSION_ROUTES,
+    families: [agents.metrics],
     maxBodyBytes: 64 * 1024,
     version: 'test',
     logError: () => undefined,
@@ -87,7 +99,8 @@ export async function startAgentHarness(agentsYaml: string, options: { subjects?
   const server = await new Promise<Server>((resolve) => {
     const s = web.app.listen(0, '127.0.0.1', () => resolve(s));
   });
-  extension.attach?.(server);
+  agents.attach(server);
+  for (const source of agents.sources) source.start(sink);
   const address = server.address();
   if (typeof address !== 'object' || !address) throw new Error('no address');
   const base = `http://127.0.0.1:${address.port}`;
@@ -117,7 +130,7 @@ export async function startAgentHarness(agentsYaml: string, options: { subjects?
     },
     async close() {
       for (const client of clients) client.socket.terminate();
-      await extension.stop?.();
+      await extension.stop();
       web.streams.closeAll();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

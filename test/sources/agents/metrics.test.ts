@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { renderAgentMetrics } from '../../../src/exporter/metrics/agents.js';
+import { renderAgentMetrics } from '../../../src/sources/agents/metrics.js';
 import { startAgentHarness, until } from './harness.js';
 
 const PROMTOOL = '/usr/bin/promtool';

@@ -97,7 +97,7 @@ test('the queue is bounded: when full the oldest waiting notification is dropped
     },
   });
   const state = stateWith(['a', 'b', 'c', 'd']);
-  webhook.offer([available(1, 'a'), available(2, 'b'), available(3, 'c'), available(4, 'd')], state);
+  webhook.offer([available(1, 'a'), available(2, 'b'), available(3, 'c'), available(4, 'd')], (id) => state.subjects.get(id));
   assert.deepEqual(webhook.stats, { delivered: 0, failed: 0, dropped: 1, queued: 2 });
   for (let i = 0; i < 3; i++) {
     await until(() => releases.length > 0, 'a POST in flight');
@@ -120,10 +120,10 @@ test('a 4xx answer is not retried; network errors are retried up to the limit, t
     warn: (fields) => warnings.push(fields),
   });
   const state = stateWith(['a', 'b']);
-  webhook.offer([available(1, 'a')], state);
+  webhook.offer([available(1, 'a')], (id) => state.subjects.get(id));
   await until(() => webhook.stats.failed === 1, 'first failed');
   assert.equal(calls, 1);
-  webhook.offer([available(2, 'b')], state);
+  webhook.offer([available(2, 'b')], (id) => state.subjects.get(id));
   await until(() => webhook.stats.failed === 2, 'second failed');
   assert.equal(calls, 1 + 3, 'one attempt and two retries');
   assert.deepEqual(warnings, [

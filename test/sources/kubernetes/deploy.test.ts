@@ -18,8 +18,6 @@ describe('deploy/kubernetes', () => {
     const mesh = new EventMeshSource({
       config: { ...kubeConfig(), event_mesh: { integration_namespace: 'kyma-integration', knative_version: 'v1alpha1' } },
       client,
-      healthOf: () => undefined,
-      removeSubject: () => undefined,
     });
     const watched = mesh.watches.kinds().map((k) => `${k.ref.group}/${k.ref.plural}`).sort();
     const role = parse(file('clusterrole.yaml')) as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };

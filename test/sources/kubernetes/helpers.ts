@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as engine from '../../../src/engine/index.js';
 import type { EngineState } from '../../../src/engine/types.js';
 import type { KubernetesConfig } from '../../../src/config/kubernetes.js';
+import { createSink } from '../../../src/sources/sink.js';
 import type { SourceSink } from '../../../src/sources/types.js';
 import { settings } from '../../engine/helpers.js';
 import type { Obj } from './fake-apiserver.js';
@@ -64,15 +65,13 @@ export async function waitFor(condition: () => boolean, what: string, turns = 10
 export function engineSink(now: () => number) {
   const state: EngineState = engine.createState(settings({ startupGrace: 0 }));
   const statuses: { source: string; up: boolean; reason?: string }[] = [];
+  // vigil's own sink over this state, logging source statuses on the way.
+  const inner = createSink({ state: () => state, apply: (change) => change(state, now()), owns: () => true });
   const sink: SourceSink = {
-    defineSubject: (spec) => void engine.upsertSubject(state, spec, now()),
-    observe: (observation) => void engine.applyObservation(state, observation, now()),
-    connectivity: (signal) => void engine.applyConnectivity(state, signal, now()),
-    metadata: (subject, key, entry) =>
-      void (entry === null ? engine.deleteMetadata(state, subject, key, now()) : engine.setMetadata(state, subject, key, entry, now())),
+    ...inner,
     sourceStatus: (source, up, reason) => {
       statuses.push({ source, up, ...(reason ? { reason } : {}) });
-      engine.applySourceStatus(state, source, reason ? { up, reason } : { up }, now());
+      inner.sourceStatus(source, up, reason);
     },
   };
   return {
@@ -81,7 +80,6 @@ export function engineSink(now: () => number) {
     statuses,
     health: (id: string) => state.subjects.get(id)?.health,
     check: (id: string, check: string) => state.subjects.get(id)?.checks[check],
-    removeSubject: (id: string) => void engine.removeSubject(state, id, now()),
   };
 }
 

@@ -97,7 +97,7 @@ describe('kubernetes sources on real-cluster shapes', () => {
 
   function startMesh() {
     const engine = engineSink(Date.now);
-    const source = new EventMeshSource({ config: meshConfig(), client, healthOf: engine.health, removeSubject: engine.removeSubject, debounceMs: 5 });
+    const source = new EventMeshSource({ config: meshConfig(), client, debounceMs: 5 });
     source.start(engine.sink);
     stops.push(() => source.stop());
     return engine;
@@ -205,7 +205,7 @@ describe('kubernetes sources on real-cluster shapes', () => {
         { group: 'services.cloud.sap.com', version: 'v1', plural: 'serviceinstances', condition: 'Ready' },
       ],
     });
-    const source = new ObjectsSource({ config, client, removeSubject: engine.removeSubject, debounceMs: 5 });
+    const source = new ObjectsSource({ config, client, debounceMs: 5 });
     source.start(engine.sink);
     stops.push(() => source.stop());
     await waitFor(() => engine.state.subjects.size === 2, 'two subjects');

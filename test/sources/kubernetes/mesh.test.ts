@@ -64,8 +64,6 @@ describe('event mesh source', () => {
     const source = new EventMeshSource({
       config,
       client,
-      healthOf: engine.health,
-      removeSubject: engine.removeSubject,
       debounceMs: 5,
       now: () => clock.now,
       ...(heartbeat ? { heartbeat } : {}),
@@ -174,7 +172,7 @@ describe('event mesh source', () => {
     const bare = await new FakeApiServer().start();
     const bareClient = new KubeClient({ server: bare.url, insecureSkipTlsVerify: false, authorization: () => undefined, origin: 'test' });
     const engine = engineSink(Date.now);
-    const source = new EventMeshSource({ config: meshConfig(), client: bareClient, healthOf: engine.health, removeSubject: engine.removeSubject, debounceMs: 5 });
+    const source = new EventMeshSource({ config: meshConfig(), client: bareClient, debounceMs: 5 });
     source.start(engine.sink);
     try {
       await waitFor(() => engine.check(EVENT_MESH_SUBJECT, 'applications') !== undefined, 'the mesh verdict');

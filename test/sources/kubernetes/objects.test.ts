@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { renderKubernetesMetrics } from '../../../src/exporter/metrics/kubernetes.js';
+import { renderKubernetesMetrics } from '../../../src/sources/kubernetes/metrics.js';
 import { KubeClient } from '../../../src/sources/kubernetes/client/api.js';
 import { ObjectsSource, OBJECTS_SOURCE } from '../../../src/sources/kubernetes/objects.js';
 import { FakeApiServer } from './fake-apiserver.js';
@@ -46,7 +46,7 @@ describe('kubernetes objects', () => {
     server.put(CM, 'v1', 'certificates', cert('other', 'prod', [ready('True')], { team: 'data' }));
     const engine = engineSink(Date.now);
     const config = kubeConfig({ objects: [{ group: CM, version: 'v1', plural: 'certificates', namespace: 'prod', label_selector: 'team=web', condition: 'Ready' }] });
-    const source = new ObjectsSource({ config, client, removeSubject: engine.removeSubject, debounceMs: 5 });
+    const source = new ObjectsSource({ config, client, debounceMs: 5 });
     source.start(engine.sink);
     try {
       await waitFor(() => engine.state.subjects.size === 2, 'two subjects');

@@ -47,7 +47,7 @@ async function setup(options: { key?: string; extra?: string; subjects?: string;
   vigil.syncConfiguredSubjects(config.subjects);
   const events: EngineEvent[] = [];
   vigil.onCommittedEvents((batch) => events.push(...batch));
-  const source = new OctopusSource(config.octopus!, { lookup: (id) => vigil.state.subjects.get(id) });
+  const source = new OctopusSource(config.octopus!);
   const sink = vigil.sink();
   return {
     octopus,

@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { problemHandler } from '../../../src/exporter/problem.js';
-import { renderPractableMetrics } from '../../../src/exporter/metrics/practable.js';
+import { renderPractableMetrics } from '../../../src/sources/practable/metrics.js';
 import { practableRoutes } from '../../../src/sources/practable/api.js';
 import { practableMetricsInput } from '../../../src/sources/practable/index.js';
 import { jumpHost, relayHousekeeping, relayStream } from './fakes.js';

@@ -4,6 +4,7 @@ import * as engine from '../../../src/engine/index.js';
 import type { EngineEvent, EngineResult, EngineSettings, EngineState } from '../../../src/engine/types.js';
 import type { PractableConfig } from '../../../src/config/practable.js';
 import { PractableSource, RELAY_SOURCE, JUMP_SOURCE } from '../../../src/sources/practable/source.js';
+import { createSink } from '../../../src/sources/sink.js';
 import type { SourceSink } from '../../../src/sources/types.js';
 import { FakeBook, FakeStatsPeer, SECRET, type BookResourceFixture } from './fakes.js';
 
@@ -22,29 +23,36 @@ export async function until(condition: () => boolean, what: string, limitMs = 5_
 export class EngineSink implements SourceSink {
   readonly state: EngineState;
   readonly events: EngineEvent[] = [];
+  /** vigil's own sink over this state, recording every event. */
+  private readonly inner: SourceSink = createSink({
+    state: () => this.state,
+    apply: (change) => this.record(change(this.state, this.clock.now)),
+    owns: () => true,
+  });
   constructor(
     readonly clock: { now: number },
     settings: EngineSettings,
   ) {
     this.state = engine.createState(settings);
   }
-  private record(result: EngineResult): void {
+  private record(result: EngineResult): EngineResult {
     this.events.push(...result.events);
+    return result;
   }
-  defineSubject: SourceSink['defineSubject'] = (spec) => this.record(engine.upsertSubject(this.state, spec, this.clock.now));
-  observe: SourceSink['observe'] = (obs) => this.record(engine.applyObservation(this.state, obs, this.clock.now));
-  connectivity: SourceSink['connectivity'] = (signal) => this.record(engine.applyConnectivity(this.state, signal, this.clock.now));
-  metadata: SourceSink['metadata'] = (subject, key, entry) =>
-    this.record(entry === null ? engine.deleteMetadata(this.state, subject, key, this.clock.now) : engine.setMetadata(this.state, subject, key, entry, this.clock.now));
-  sourceStatus: SourceSink['sourceStatus'] = (source, up, reason) =>
-    this.record(engine.applySourceStatus(this.state, source, { up, ...(reason !== undefined && { reason }) }, this.clock.now));
+  defineSubject: SourceSink['defineSubject'] = (spec) => this.inner.defineSubject(spec);
+  removeSubject: SourceSink['removeSubject'] = (id) => this.inner.removeSubject(id);
+  observe: SourceSink['observe'] = (obs) => this.inner.observe(obs);
+  connectivity: SourceSink['connectivity'] = (signal) => this.inner.connectivity(signal);
+  metadata: SourceSink['metadata'] = (subject, key, entry) => this.inner.metadata(subject, key, entry);
+  recordSourceEvent: SourceSink['recordSourceEvent'] = (event) => this.inner.recordSourceEvent(event);
+  sourceStatus: SourceSink['sourceStatus'] = (source, up, reason) => this.inner.sourceStatus(source, up, reason);
+  subjectsOf: SourceSink['subjectsOf'] = (source) => this.inner.subjectsOf(source);
+  owns: SourceSink['owns'] = (id) => this.inner.owns(id);
+  refuseBeyondLimits: SourceSink['refuseBeyondLimits'] = (limits, writes) => this.inner.refuseBeyondLimits(limits, writes);
+  batch: SourceSink['batch'] = (fill) => this.inner.batch(fill);
   tick(): void {
     this.record(engine.tick(this.state, this.clock.now));
   }
-  availability = (subject: string, from: boolean | undefined, to: boolean, reason: string): void => {
-    const word = (b: boolean) => (b ? 'available' : 'unavailable');
-    this.record(engine.recordSourceEvent(this.state, { subject, type: 'availability', from: from === undefined ? null : word(from), to: word(to), reason }, this.clock.now));
-  };
   subject(id: string) {
     const found = this.state.subjects.get(id);
     if (!found) throw new Error(`no subject ${id}`);
@@ -107,7 +115,6 @@ export async function startRig(overrides: Partial<PractableConfig> = {}, options
     settings: { startupGrace: 0, eventsPerSubject: 100, disconnectGrace: 30 * S },
     log: { info: () => undefined, warn: () => undefined },
     clock: () => clock.now,
-    onAvailability: sink.availability,
     backoff: { min: 20, max: 100 },
     statsTimeoutMs: 2_000,
   });

@@ -10,7 +10,7 @@
 //   (not in book's manifest) are never set available.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderPractableMetrics } from '../../../src/exporter/metrics/practable.js';
+import { renderPractableMetrics } from '../../../src/sources/practable/metrics.js';
 import { renderSubjectFamilies } from '../../../src/exporter/metrics/render.js';
 import { experimentReport } from '../../../src/sources/practable/api.js';
 import { practableMetricsInput } from '../../../src/sources/practable/index.js';

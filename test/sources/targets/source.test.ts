@@ -34,6 +34,22 @@ class RecordingSink implements SourceSink {
   sourceStatus(source: string, up: boolean, reason?: string): void {
     this.sourceStatuses.push(reason === undefined ? { source, up } : { source, up, reason });
   }
+  // The rest of the sink: targets neither remove subjects nor record source events, and own every subject here.
+  removeSubject(): void {}
+  recordSourceEvent(): void {}
+  subject(): undefined {
+    return undefined;
+  }
+  subjectsOf(): string[] {
+    return [];
+  }
+  owns(): boolean {
+    return true;
+  }
+  refuseBeyondLimits(): void {}
+  batch(fill: (sink: SourceSink) => void): void {
+    fill(this);
+  }
 }
 
 let listener: net.Server;

@@ -3,7 +3,7 @@
 // `event-mesh`, which is healthy exactly when every application is. Checks are re-reported every `resync`
 // (their period), so they go stale on their own when the watch is lost.
 import type { KubernetesConfig } from '../../../config/kubernetes.js';
-import type { Health, Observation } from '../../../engine/types.js';
+import type { Observation } from '../../../engine/types.js';
 import type { Source, SourceSink } from '../../types.js';
 import type { HeartbeatMonitor, HeartbeatPair } from '../heartbeat/monitor.js';
 import type { HeartbeatSender } from '../heartbeat/sender.js';
@@ -20,8 +20,6 @@ const KNATIVE_GROUP = 'eventing.knative.dev';
 
 export interface EventMeshSourceOptions extends SourceWatchOptions {
   config: KubernetesConfig & { event_mesh: NonNullable<KubernetesConfig['event_mesh']> };
-  /** Current health of a subject (the engine's view), for the `event-mesh` roll-up. */
-  healthOf: (subject: string) => Health | undefined;
   heartbeat?: { monitor: HeartbeatMonitor; sender: HeartbeatSender };
   now?: () => number;
 }
@@ -130,14 +128,14 @@ export class EventMeshSource implements Source {
     if (!this.restoredCleaned) {
       // Applications deleted while vigil was not running: their restored subjects go too.
       this.restoredCleaned = true;
-      for (const id of this.options.ownedSubjects?.() ?? []) {
-        if (id !== EVENT_MESH_SUBJECT && !present.has(id.replace(/^application:/, ''))) this.guard(() => this.options.removeSubject(id));
+      for (const id of this.sink.subjectsOf(MESH_SOURCE)) {
+        if (id !== EVENT_MESH_SUBJECT && !present.has(id.replace(/^application:/, ''))) this.report((sink) => sink.removeSubject(id));
       }
     }
     for (const name of [...this.applications]) {
       if (present.has(name)) continue;
       this.applications.delete(name);
-      this.guard(() => this.options.removeSubject(applicationSubject(name)));
+      this.report((sink) => sink.removeSubject(applicationSubject(name)));
     }
     for (const chain of chains) this.reportChain(chain, now);
     this.reportMesh();
@@ -176,7 +174,8 @@ export class EventMeshSource implements Source {
   private reportMesh(problem?: string): void {
     const notHealthy: string[] = [];
     for (const name of [...this.applications].sort()) {
-      const health = this.options.healthOf(applicationSubject(name)) ?? 'unknown';
+      // The engine's view of the application, for the `event-mesh` roll-up.
+      const health = this.sink?.subject(applicationSubject(name))?.health ?? 'unknown';
       if (health !== 'healthy') notHealthy.push(`${name} ${health}`);
     }
     const total = this.applications.size;

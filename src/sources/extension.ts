@@ -1,0 +1,68 @@
+// The contract between `vigil serve` and the parts that grow with each source (docs/contributing.md, "add a source").
+// A leaf: it imports only types, none of which import the list of extensions (src/extensions.ts) back. An extension
+// never receives the runtime: its sources get the sink, its routes and hooks the narrow views below.
+import type { Server } from 'node:http';
+import type { Router } from 'express';
+import type { Logger } from 'pino';
+import type { VigilConfig } from '../config/normalize.js';
+import type { EngineEvent } from '../engine/types.js';
+import type { Authorizer } from '../exporter/auth.js';
+import type { ExpositionWriter } from '../exporter/metrics/writer.js';
+import type { Source, SourceSink } from './types.js';
+
+/** What of the runtime an extension's routes and hooks may see: time and committed events, nothing to change. */
+export interface RuntimeView {
+  /** vigil's clock, epoch milliseconds (tests inject one). */
+  readonly clock: () => number;
+  /** Calls `listener` with events once they are durable, in seq order; returns the unsubscribe function. */
+  onCommittedEvents(listener: (events: readonly EngineEvent[]) => void): () => void;
+}
+
+export interface ExtensionContext {
+  config: VigilConfig;
+  /** The sink this process's sources report through (the one their `start` gets), for hooks that report too. */
+  sink: SourceSink;
+  runtime: RuntimeView;
+  auth: Authorizer;
+  log: Logger;
+  /** Present when this process is one of several replicas: who owns a subject (its advertised address). */
+  cluster?: { replicaId: string; ownerOf(subjectId: string): Promise<string | undefined> };
+}
+
+/**
+ * Writes the extension's own /metrics families through the shared writer (families.ts's `FamilyDef`s, the same fast
+ * path as the core families), leaving out those `enabled` (the `metrics:` selection) turns off.
+ */
+export type FamilyRenderer = (w: ExpositionWriter, enabled: (family: string) => boolean) => void;
+
+/** What an extension adds to a running vigil once its config section enables it. */
+export interface Extension {
+  /** Sources started with the sink once the server listens, stopped at shutdown. */
+  sources?: Source[];
+  /** Routes mounted under /api/v1 next to the core API; they apply their own auth scopes. */
+  routes?: Router;
+  /** Called once the HTTP server listens, e.g. to take websocket upgrades. */
+  attach?(server: Server): void;
+  /** Its families on /metrics, rendered per scrape. */
+  metrics?: FamilyRenderer;
+  /** Called at shutdown after the sources stopped. */
+  stop?(): Promise<void>;
+}
+
+/** A path an extension serves and its methods (`GET, POST`): known even while the extension is off. */
+export interface KnownRoute {
+  /** Matches the whole request path (`/api/v1/...`). */
+  path: RegExp;
+  methods: string;
+}
+
+export interface ExtensionDefinition {
+  readonly name: string;
+  /**
+   * Every path its routes answer. The server answers a wrong method there with 405 and `Allow`, and a right one with
+   * 404 "not enabled" while the config leaves the extension off.
+   */
+  readonly routes: readonly KnownRoute[];
+  /** Looks at the config and returns what the extension adds, or undefined when it is not configured. */
+  create(context: ExtensionContext): Extension | undefined;
+}
