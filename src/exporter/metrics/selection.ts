@@ -3,43 +3,20 @@
 // The lean default is the table's `default` column: every family the generated alerting rules need, the
 // per-subject families the dashboards' core panels need, and every family whose cost does not grow with
 // subjects or checks. Everything else is opt-in (kube-state-metrics style allow/deny by name or glob).
+import { AGENT_FAMILY_ROWS } from '../../sources/agents/metrics.js';
+import { KUBERNETES_FAMILY_ROWS } from '../../sources/kubernetes/metrics.js';
+import { PRACTABLE_FAMILY_ROWS } from '../../sources/practable/metrics.js';
+import { D, familyEntry, NONE, type FamilyEntry, type FamilyUse } from './family-table.js';
 
-/** What one series of the family is per: its cost grows with this. */
-export type FamilyScope = 'subject' | 'check' | 'probe' | 'source' | 'fixed' | 'practable' | 'kubernetes' | 'agents';
+export type { FamilyEntry, FamilyScope, FamilyUse } from './family-table.js';
 
-/** Which generated artefacts read the family. */
-export type FamilyUse = 'rules' | 'dashboards';
-
-export interface FamilyEntry {
-  /** Family name, or a glob for a group (prom-client's `process_*`). */
-  name: string;
-  scope: FamilyScope;
-  /** Series per scope unit when present (a StateSet has one per state); 0 when it depends on data. */
-  series: number;
-  /** Generated artefacts that read it (docs; the generator itself checks what it actually references). */
-  neededBy: readonly FamilyUse[];
-  /** Exposed without any `metrics:` config. */
-  default: boolean;
-  /** Present only for some units (absent until known, only while true, only with data). */
-  sparse?: boolean;
-}
-
-const entry = (
-  name: string,
-  scope: FamilyScope,
-  series: number,
-  neededBy: readonly FamilyUse[],
-  isDefault: boolean,
-  sparse = false,
-): FamilyEntry => ({ name, scope, series, neededBy, default: isDefault, ...(sparse ? { sparse } : {}) });
-
+const entry = familyEntry;
 const R: readonly FamilyUse[] = ['rules'];
-const D: readonly FamilyUse[] = ['dashboards'];
 const RD: readonly FamilyUse[] = ['rules', 'dashboards'];
-const NONE: readonly FamilyUse[] = [];
 
 /**
- * Every family, in exposition order. A family added anywhere in vigil gets a row here; `default` must be true
+ * Every family, in exposition order. A family added anywhere in vigil gets a row here (a source's rows live in its
+ * folder, beside its FamilyDefs); `default` must be true
  * for every family the generated rules reference (a test checks it against generate()).
  */
 export const FAMILY_TABLE: readonly FamilyEntry[] = [
@@ -76,23 +53,9 @@ export const FAMILY_TABLE: readonly FamilyEntry[] = [
   entry('vigil_source_up', 'source', 1, RD, true),
   entry('vigil_source_last_success_timestamp_seconds', 'source', 1, NONE, true, true),
   entry('vigil_source_errors_total', 'source', 0, D, true, true),
-  entry('vigil_practable_stream_last_tx_timestamp_seconds', 'practable', 1, D, true, true),
-  entry('vigil_practable_stream_tx_fps', 'practable', 1, D, true, true),
-  entry('vigil_practable_experiment_available', 'practable', 1, D, true, true),
-  entry('vigil_practable_frames_total', 'practable', 1, NONE, true),
-  entry('vigil_practable_malformed_frames_total', 'practable', 0, NONE, true, true),
-  entry('vigil_practable_availability_updates_total', 'practable', 2, NONE, true),
-  entry('vigil_kube_object_ready', 'kubernetes', 3, D, true),
-  entry('vigil_eventmesh_heartbeat_received_timestamp_seconds', 'kubernetes', 1, D, true, true),
-  entry('vigil_eventmesh_heartbeat_latency_seconds', 'kubernetes', 1, D, true, true),
-  entry('vigil_eventmesh_heartbeats_sent_total', 'kubernetes', 1, NONE, true),
-  entry('vigil_eventmesh_heartbeat_send_errors_total', 'kubernetes', 1, NONE, true),
-  entry('vigil_eventmesh_heartbeats_received_total', 'kubernetes', 1, NONE, true),
-  entry('vigil_agents_connected', 'agents', 1, D, true),
-  entry('vigil_agent_connections_total', 'agents', 1, D, true),
-  entry('vigil_agent_webhook_notifications_total', 'agents', 3, NONE, true),
-  entry('vigil_agent_webhook_queue_length', 'agents', 1, NONE, true),
-  entry('vigil_agent_connections_cut_total', 'agents', 0, NONE, true, true),
+  ...PRACTABLE_FAMILY_ROWS,
+  ...KUBERNETES_FAMILY_ROWS,
+  ...AGENT_FAMILY_ROWS,
   entry('vigil_build_info', 'fixed', 1, D, true),
   entry('vigil_subjects', 'fixed', 0, NONE, true),
   entry('vigil_events_seq', 'fixed', 1, NONE, true),

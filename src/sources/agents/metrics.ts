@@ -1,5 +1,6 @@
 // The agents' own families (docs/metrics.md): open connections, connections accepted, and the on_available webhook.
 // Small and unlabelled (the webhook result is a fixed set), rendered from counters the agents extension keeps.
+import { D, familyEntry, NONE, type FamilyEntry } from '../../exporter/metrics/family-table.js';
 import { family } from '../../exporter/metrics/families.js';
 import { formatValue } from '../../exporter/metrics/text-format.js';
 import { labelledSample, unlabelledSample, writtenText } from '../../exporter/metrics/whole-families.js';
@@ -25,6 +26,15 @@ export const AGENT_FAMILIES = {
   notifications: family('vigil_agent_webhook_notifications_total', 'counter', 'on_available notifications by outcome since vigil started.'),
   queue: family('vigil_agent_webhook_queue_length', 'gauge', 'on_available notifications waiting to be sent.'),
 } as const;
+
+/** Their rows of the family table (exporter/metrics/selection.ts): cost, defaults and what reads them. */
+export const AGENT_FAMILY_ROWS: readonly FamilyEntry[] = [
+  familyEntry('vigil_agents_connected', 'agents', 1, D, true),
+  familyEntry('vigil_agent_connections_total', 'agents', 1, D, true),
+  familyEntry('vigil_agent_webhook_notifications_total', 'agents', 3, NONE, true),
+  familyEntry('vigil_agent_webhook_queue_length', 'agents', 1, NONE, true),
+  familyEntry('vigil_agent_connections_cut_total', 'agents', 0, NONE, true, true),
+];
 
 export function writeAgentFamilies(w: ExpositionWriter, input: AgentMetricsInput, enabled: (family: string) => boolean = () => true): void {
   const f = AGENT_FAMILIES;

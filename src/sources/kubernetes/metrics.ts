@@ -1,6 +1,7 @@
 // The Kubernetes families of docs/metrics.md, rendered at scrape time from the state the kubernetes sources keep:
 // vigil_kube_object_ready (StateSet true/false/unknown per watched object) and the vigil_eventmesh_heartbeat_*
 // families per application and namespace. Labels are object names only: never a message, URL or secret.
+import { D, familyEntry, NONE, type FamilyEntry } from '../../exporter/metrics/family-table.js';
 import { family, type FamilyDef } from '../../exporter/metrics/families.js';
 import { escapeLabelValue, formatSecondsFromMs, formatValue } from '../../exporter/metrics/text-format.js';
 import { labelledSample, optionalFamily, writtenText } from '../../exporter/metrics/whole-families.js';
@@ -39,6 +40,16 @@ export const KUBERNETES_FAMILIES = {
   sendErrors: family('vigil_eventmesh_heartbeat_send_errors_total', 'counter', 'Heartbeats the event mesh refused or that could not be sent.'),
   receivedTotal: family('vigil_eventmesh_heartbeats_received_total', 'counter', 'Heartbeats received back from the event mesh (duplicates not counted).'),
 } as const;
+
+/** Their rows of the family table (exporter/metrics/selection.ts): cost, defaults and what reads them. */
+export const KUBERNETES_FAMILY_ROWS: readonly FamilyEntry[] = [
+  familyEntry('vigil_kube_object_ready', 'kubernetes', 3, D, true),
+  familyEntry('vigil_eventmesh_heartbeat_received_timestamp_seconds', 'kubernetes', 1, D, true, true),
+  familyEntry('vigil_eventmesh_heartbeat_latency_seconds', 'kubernetes', 1, D, true, true),
+  familyEntry('vigil_eventmesh_heartbeats_sent_total', 'kubernetes', 1, NONE, true),
+  familyEntry('vigil_eventmesh_heartbeat_send_errors_total', 'kubernetes', 1, NONE, true),
+  familyEntry('vigil_eventmesh_heartbeats_received_total', 'kubernetes', 1, NONE, true),
+];
 
 /** Writes the Kubernetes families; families without series are left out entirely. */
 export function writeKubernetesFamilies(w: ExpositionWriter, input: KubernetesMetricsInput, enabled: (family: string) => boolean = () => true): void {

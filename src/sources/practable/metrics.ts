@@ -1,6 +1,7 @@
 // The practable families of docs/metrics.md, rendered at scrape time from the state the practable source keeps:
 // per stream the estimated time of its last transmission and its frame rate, per experiment its availability,
 // and counters of stats frames and of availability updates. Labels are experiment and stream names only.
+import { D, familyEntry, NONE, type FamilyEntry } from '../../exporter/metrics/family-table.js';
 import { family, type FamilyDef } from '../../exporter/metrics/families.js';
 import { escapeLabelValue, formatSecondsFromMs, formatValue } from '../../exporter/metrics/text-format.js';
 import { labelledSample, optionalFamily, writtenText } from '../../exporter/metrics/whole-families.js';
@@ -40,6 +41,16 @@ export const PRACTABLE_FAMILIES = {
   malformed: family('vigil_practable_malformed_frames_total', 'counter', 'Stats frames refused as malformed and dropped without changing state.'),
   updates: family('vigil_practable_availability_updates_total', 'counter', 'Availability PUTs to book, by result.'),
 } as const;
+
+/** Their rows of the family table (exporter/metrics/selection.ts): cost, defaults and what reads them. */
+export const PRACTABLE_FAMILY_ROWS: readonly FamilyEntry[] = [
+  familyEntry('vigil_practable_stream_last_tx_timestamp_seconds', 'practable', 1, D, true, true),
+  familyEntry('vigil_practable_stream_tx_fps', 'practable', 1, D, true, true),
+  familyEntry('vigil_practable_experiment_available', 'practable', 1, D, true, true),
+  familyEntry('vigil_practable_frames_total', 'practable', 1, NONE, true),
+  familyEntry('vigil_practable_malformed_frames_total', 'practable', 0, NONE, true, true),
+  familyEntry('vigil_practable_availability_updates_total', 'practable', 2, NONE, true),
+];
 
 const streamLabels = (s: PractableStreamSample): string => `experiment="${escapeLabelValue(s.experiment)}",stream="${escapeLabelValue(s.stream)}"`;
 
