@@ -2,6 +2,7 @@
 // previous *scheduled* time plus the interval, whatever the probe took), a global concurrency limit, no probe
 // overlapping itself (a run still going at its next slot makes that slot skipped and counted), and a hung probe
 // aborted at its timeout. Clock and timers are injected so tests run without wall-clock sleeps.
+import { raceAbort } from '../../util/abort.js';
 import { heapPop, heapPush } from '../../util/heap.js';
 
 export interface Timers {
@@ -113,16 +114,8 @@ export class Scheduler {
       entry.busy = false;
     }
     if (inFlight.length === 0 || graceMs <= 0) return;
-    // Shutdown waits on the real clock (unref'd, so it never holds the process open).
-    let handle: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      Promise.allSettled(inFlight),
-      new Promise<void>((resolve) => {
-        handle = setTimeout(resolve, graceMs);
-        handle.unref();
-      }),
-    ]);
-    clearTimeout(handle);
+    // Shutdown waits on the real clock (AbortSignal.timeout's timer never holds the process open).
+    await raceAbort(Promise.allSettled(inFlight), AbortSignal.timeout(graceMs), () => []);
   }
 
   getStats(): SchedulerStats {
