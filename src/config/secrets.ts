@@ -75,7 +75,7 @@ export async function readSecretFiles(doc: Document, baseDir: string): Promise<{
         }
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, index) => walk(item, [...path, index]));
+      for (const [index, item] of node.items.entries()) walk(item, [...path, index]);
     }
   };
   walk(doc.contents, []);

@@ -37,7 +37,7 @@ describe('heap', () => {
     type Job = { at: number; seq: number };
     const before: Before<Job> = (a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq);
     const heap: Job[] = [];
-    [10, 10, 5, 10, 5].forEach((at, seq) => heapPush(heap, { at, seq }, before));
+    for (const [seq, at] of [10, 10, 5, 10, 5].entries()) heapPush(heap, { at, seq }, before);
     const order: number[] = [];
     for (let job = heapPop(heap, before); job; job = heapPop(heap, before)) order.push(job.seq);
     assert.deepEqual(order, [2, 4, 0, 1, 3]);
