@@ -1,4 +1,4 @@
-// The `kubernetes:` section (issue 5): where the API server is, how list+watch behaves, the Kyma event mesh with
+// The `kubernetes:` section: where the API server is, how list+watch behaves, the Kyma event mesh with
 // its heartbeats, and generic custom resources. Durations are parsed here, so the output carries milliseconds.
 import { z } from 'zod';
 import { durationMs, durationSchema as durationInput } from './fields.js';
