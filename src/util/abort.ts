@@ -28,4 +28,3 @@ export function raceAbort<T>(work: Promise<T>, signal: AbortSignal, onAbort: () 
     );
   });
 }
-

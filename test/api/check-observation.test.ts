@@ -5,7 +5,15 @@ import { describe, it } from 'node:test';
 import { checkBody, checkObservation } from '../../src/exporter/api/bodies.js';
 import { parseAgentMessage } from '../../src/sources/agents/protocol.js';
 
-const FIELDS = { status: 'warn', message: '91% full', period: '30s', observed_at: 1_767_225_600, max_age: '1h', accuracy: '5s', metrics: { used_ratio: 0.91 } };
+const FIELDS = {
+  status: 'warn',
+  message: '91% full',
+  period: '30s',
+  observed_at: 1_767_225_600,
+  max_age: '1h',
+  accuracy: '5s',
+  metrics: { used_ratio: 0.91 },
+};
 
 describe('checkObservation', () => {
   it('maps an API body and an agent message alike', () => {
