@@ -1,4 +1,5 @@
 // Request bodies of the push API (the README's Push API), validated strictly: an unknown field is a mistake worth reporting.
+// The agent protocol reuses them, and a check body becomes an observation here (checkObservation) for both.
 import { z } from 'zod';
 import { CHECK_STATUSES, type CheckStatus, type Observation, type Timing } from '../../engine/types.js';
 import { labelsSchema, labelsToStrings } from '../../config/fields.js';
