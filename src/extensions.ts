@@ -7,7 +7,13 @@ import { octopusExtension } from './sources/octopus/index.js';
 import { practableExtension } from './sources/practable/index.js';
 import { targetsExtension } from './sources/targets/index.js';
 
-export const EXTENSIONS = [targetsExtension, agentsExtension, octopusExtension, kubernetesExtension, practableExtension] as const satisfies readonly ExtensionDefinition[];
+export const EXTENSIONS = [
+  targetsExtension,
+  agentsExtension,
+  octopusExtension,
+  kubernetesExtension,
+  practableExtension,
+] as const satisfies readonly ExtensionDefinition[];
 
 /** Every route any extension may serve, enabled or not: the server's 405/`Allow` and "not enabled" answers. */
 export const EXTENSION_ROUTES = EXTENSIONS.flatMap((extension) => extension.routes);

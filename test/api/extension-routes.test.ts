@@ -82,7 +82,11 @@ describe('the built-in extensions declare their paths', () => {
   it('each path of a source that is off is "not enabled"; a wrong method there is 405 with its Allow', async () => {
     const declared = EXTENSIONS.flatMap((extension) => extension.routes.map((route) => ({ name: extension.name, ...route })));
     assert.deepEqual([...new Set(declared.map((route) => route.name))].sort(), ['agents', 'kubernetes', 'practable']);
-    const samples: Record<string, string> = { agents: '/api/v1/agents/connect', kubernetes: '/api/v1/heartbeats', practable: '/api/v1/practable/experiments' };
+    const samples: Record<string, string> = {
+      agents: '/api/v1/agents/connect',
+      kubernetes: '/api/v1/heartbeats',
+      practable: '/api/v1/practable/experiments',
+    };
     for (const route of declared) {
       const path = samples[route.name]!;
       assert.match(path, route.path);

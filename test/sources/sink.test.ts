@@ -94,7 +94,6 @@ test('a source reads and removes only through the sink; calls about subjects ano
   sink.refuseBeyondLimits({ ...DEFAULT_LIMITS, maxSubjects: state.subjects.size }, [{ subject: 'k2' }]); // exists: fine
 });
 
-
 // Compile-time: nothing an extension receives is, or leads to, the runtime.
 type Values<T> = T[keyof T];
 type ReachesVigil<T> = Extract<Values<Required<T>>, Vigil> extends never ? false : true;
@@ -125,6 +124,10 @@ test('the extension contract is a leaf: it imports only types, and no source imp
   for (const line of imports) assert.match(line, /^import type /, line);
   const sourceFiles = readdirSync(join(root, 'src/sources'), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
   for (const file of sourceFiles) {
-    assert.doesNotMatch(readFileSync(join(root, 'src/sources', file), 'utf8'), /from '(\.\.\/)+extensions\.js'/, `src/sources/${file} imports the list`);
+    assert.doesNotMatch(
+      readFileSync(join(root, 'src/sources', file), 'utf8'),
+      /from '(\.\.\/)+extensions\.js'/,
+      `src/sources/${file} imports the list`,
+    );
   }
 });

@@ -6,9 +6,10 @@ import type { WebSocket } from 'ws';
 import { EngineError, type SubjectSpec } from '../../engine/types.js';
 import type { AgentsConfig } from '../../config/agents.js';
 import { DEFAULT_LIMITS, type Limits } from '../../runtime/limits.js';
+import { checkObservation } from '../../exporter/api/bodies.js';
 import type { Source, SourceSink } from '../types.js';
 import { BatchApplier } from './batch.js';
-import { checkObservation, parseAgentMessage, type AgentMessage, type ServerMessage } from './protocol.js';
+import { parseAgentMessage, type AgentMessage, type ServerMessage } from './protocol.js';
 
 /** Close code for a connection pushed out by a newer one of the same machine. */
 export const CLOSE_REPLACED = 4000;
@@ -139,7 +140,7 @@ export class AgentHub implements Source {
     if (!sink) return;
     for (const id of sink.subjectsOf(AGENTS_SOURCE)) {
       const subject = sink.subject(id);
-      if (!subject || subject.connectivity !== 'available' || subject.pendingUnavailable) continue;
+      if (subject?.connectivity !== 'available' || subject.pendingUnavailable) continue;
       if (this.sockets.has(id)) continue;
       this.disconnect(id, 'no agent connection since vigil started');
     }
@@ -202,7 +203,7 @@ export class AgentHub implements Source {
         this.batch.enqueue((sink) => sink.connectivity({ subject: id, state: 'available', source: AGENTS_SOURCE }), refused);
         return;
       case 'check': {
-        const observation = checkObservation(id, message, this.settings.freshness);
+        const observation = checkObservation(id, message.check, message, AGENTS_SOURCE, this.settings.freshness);
         this.batch.enqueue((sink) => {
           sink.refuseBeyondLimits(this.limits, [{ subject: id, check: observation.check }]);
           sink.observe(observation);

@@ -44,7 +44,12 @@ export const agentsExtension = {
       metrics: (w, enabled) =>
         writeAgentFamilies(
           w,
-          { connected: hub.connected, connectionsTotal: hub.connectionsTotal, connectionsCut: hub.connectionsCut, ...(webhook && { webhook: webhook.stats }) },
+          {
+            connected: hub.connected,
+            connectionsTotal: hub.connectionsTotal,
+            connectionsCut: hub.connectionsCut,
+            ...(webhook && { webhook: webhook.stats }),
+          },
           enabled,
         ),
       // After the hub stopped (a source): no more upgrades, then the notifications in flight.

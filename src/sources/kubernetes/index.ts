@@ -26,7 +26,10 @@ export const kubernetesExtension = {
       log.warn('kubernetes: neither event_mesh nor objects is configured; nothing to watch');
       return undefined;
     }
-    const connection = resolveConnection({ ...(section.kubeconfig ? { kubeconfig: section.kubeconfig } : {}), ...(section.context ? { context: section.context } : {}) });
+    const connection = resolveConnection({
+      ...(section.kubeconfig ? { kubeconfig: section.kubeconfig } : {}),
+      ...(section.context ? { context: section.context } : {}),
+    });
     log.info({ server: connection.server, origin: connection.origin }, 'kubernetes: API server');
     const client = new KubeClient(connection);
     const onError = (message: string) => log.warn(message);
@@ -43,7 +46,10 @@ export const kubernetesExtension = {
         // Sender and receiver are this process, so a random key works for one replica; secret_file for more.
         const key = beat.secret ?? randomBytes(32).toString('hex');
         monitor = new HeartbeatMonitor(beat.interval, beat.freshness);
-        heartbeat = { monitor, sender: new HeartbeatSender({ config: beat, integrationNamespace: section.event_mesh.integration_namespace, key, monitor }) };
+        heartbeat = {
+          monitor,
+          sender: new HeartbeatSender({ config: beat, integrationNamespace: section.event_mesh.integration_namespace, key, monitor }),
+        };
         extension.routes = heartbeatRoutes({
           monitor,
           auth,

@@ -38,7 +38,11 @@ export const KUBERNETES_FAMILIES = {
   latency: family('vigil_eventmesh_heartbeat_latency_seconds', 'gauge', 'Time the last heartbeat took from send to receipt through the event mesh.'),
   sent: family('vigil_eventmesh_heartbeats_sent_total', 'counter', 'Heartbeats sent into the event mesh.'),
   sendErrors: family('vigil_eventmesh_heartbeat_send_errors_total', 'counter', 'Heartbeats the event mesh refused or that could not be sent.'),
-  receivedTotal: family('vigil_eventmesh_heartbeats_received_total', 'counter', 'Heartbeats received back from the event mesh (duplicates not counted).'),
+  receivedTotal: family(
+    'vigil_eventmesh_heartbeats_received_total',
+    'counter',
+    'Heartbeats received back from the event mesh (duplicates not counted).',
+  ),
 } as const;
 
 /** Their rows of the family table (exporter/metrics/selection.ts): cost, defaults and what reads them. */

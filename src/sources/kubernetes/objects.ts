@@ -6,7 +6,7 @@ import type { Observation } from '../../engine/types.js';
 import type { Source, SourceSink } from '../types.js';
 import type { KubeObject } from './client/api.js';
 import { conditionReadiness, describeReadiness } from './readiness.js';
-import { WatchSet, guardWith, sourceWatchSet, type SourceWatchOptions } from './watch-set.js';
+import { guardWith, sourceWatchSet, type SourceWatchOptions, type WatchSet } from './watch-set.js';
 
 export const OBJECTS_SOURCE = 'kubernetes-objects';
 

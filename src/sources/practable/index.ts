@@ -19,7 +19,10 @@ export function practableMetricsInput(source: PractableSource): PractableMetrics
         ...(stream.present && stream.report.stats?.tx?.fps !== undefined && !stream.never && { fps: stream.report.stats.tx.fps }),
       })),
     ),
-    experiments: experiments.map((experiment) => ({ experiment: experiment.key, ...(experiment.available !== undefined && { available: experiment.available }) })),
+    experiments: experiments.map((experiment) => ({
+      experiment: experiment.key,
+      ...(experiment.available !== undefined && { available: experiment.available }),
+    })),
     frames: [RELAY_SOURCE, JUMP_SOURCE].map((name) => ({ source: name, count: source.counters.frames.get(name) ?? 0 })),
     malformed: [...source.counters.malformed].map(([key, count]) => {
       const [name, reason] = key.split('\u0000') as [string, string];
@@ -34,11 +37,19 @@ export const practableExtension = {
   routes: [{ path: /^\/api\/v1\/practable\/experiments(\/[^/]+\/events|\/events\/[^/]+)?$/, methods: 'GET' }],
   create: ({ config, runtime, log }) => {
     if (!config.practable) return undefined;
-    const source = new PractableSource({ config: config.practable, settings: config.settings, log: log.child({ part: 'practable' }), clock: runtime.clock });
+    const source = new PractableSource({
+      config: config.practable,
+      settings: config.settings,
+      log: log.child({ part: 'practable' }),
+      clock: runtime.clock,
+    });
     const setAvailability = config.practable.book.setAvailability;
     return {
       sources: [source],
-      routes: practableRoutes({ model: source.model, bookAvailability: (key) => (setAvailability ? source.bookAvailable.get(key) : undefined) }, runtime.clock),
+      routes: practableRoutes(
+        { model: source.model, bookAvailability: (key) => (setAvailability ? source.bookAvailable.get(key) : undefined) },
+        runtime.clock,
+      ),
       metrics: (w, enabled) => writePractableFamilies(w, practableMetricsInput(source), enabled),
     };
   },

@@ -31,7 +31,11 @@ export const PRACTABLE_FAMILIES = {
     'gauge',
     'Unix time an experiment stream last transmitted on the relay (report time minus its reported idle time).',
   ),
-  fps: family('vigil_practable_stream_tx_fps', 'gauge', 'Messages per second an experiment stream transmits, as the relay reports it (relay <= v0.7).'),
+  fps: family(
+    'vigil_practable_stream_tx_fps',
+    'gauge',
+    'Messages per second an experiment stream transmits, as the relay reports it (relay <= v0.7).',
+  ),
   available: family(
     'vigil_practable_experiment_available',
     'gauge',
@@ -74,7 +78,9 @@ export function writePractableFamilies(w: ExpositionWriter, input: PractableMetr
   const streams = [...input.streams];
   block(f.lastTx, streams, (s) => (s.lastTxAt === undefined ? undefined : [streamLabels(s), formatSecondsFromMs(s.lastTxAt)]));
   block(f.fps, streams, (s) => (s.fps === undefined ? undefined : [streamLabels(s), formatValue(s.fps)]));
-  block(f.available, input.experiments, (e) => (e.available === undefined ? undefined : [`experiment="${escapeLabelValue(e.experiment)}"`, e.available ? '1' : '0']));
+  block(f.available, input.experiments, (e) =>
+    e.available === undefined ? undefined : [`experiment="${escapeLabelValue(e.experiment)}"`, e.available ? '1' : '0'],
+  );
   block(f.frames, input.frames, (frame) => [`source="${escapeLabelValue(frame.source)}"`, String(frame.count)]);
   block(f.malformed, input.malformed, (m) => [`source="${escapeLabelValue(m.source)}",reason="${escapeLabelValue(m.reason)}"`, String(m.count)]);
   const updates = input.availabilityUpdates;

@@ -27,9 +27,12 @@ test('quiet calls are applied together on the next turn of the event loop, in or
   const batch = new BatchApplier(target, { stormWindow: 1_000, stormThreshold: 100 });
   const refused: unknown[] = [];
   batch.enqueue(call('a'));
-  batch.enqueue(() => {
-    throw new Error('no such subject');
-  }, (error) => refused.push(error));
+  batch.enqueue(
+    () => {
+      throw new Error('no such subject');
+    },
+    (error) => refused.push(error),
+  );
   batch.enqueue(call('b'));
   assert.deepEqual(applies, []);
   await new Promise((resolve) => setImmediate(resolve));

@@ -8,7 +8,7 @@ import type { Source, SourceSink } from '../../types.js';
 import type { HeartbeatMonitor, HeartbeatPair } from '../heartbeat/monitor.js';
 import type { HeartbeatSender } from '../heartbeat/sender.js';
 import { applicationReadiness, conditionReadiness, serviceInstanceReadiness } from '../readiness.js';
-import { WatchSet, guardWith, sourceWatchSet, type SourceWatchOptions } from '../watch-set.js';
+import { guardWith, sourceWatchSet, type SourceWatchOptions, type WatchSet } from '../watch-set.js';
 import { evaluateChains, type ApplicationChain, type LinkCheck } from './chain.js';
 
 export const MESH_SOURCE = 'kubernetes-event-mesh';
