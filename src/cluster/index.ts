@@ -1,5 +1,6 @@
 // Starts this process as one replica of a cluster sharing a PostgreSQL database: shard holds, the coordinator
 // that keeps memory to the held shards, and the routes that send requests about other subjects to their owners.
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Router } from 'express';
 import pg from 'pg';
@@ -11,7 +12,11 @@ import { poolConfig } from '../store/postgres/connection.js';
 import type { PostgresStore } from '../store/postgres/store.js';
 import { ShardCoordinator } from './coordinator.js';
 import { ShardHolder } from './holder.js';
+import { PollerPlacement } from './pollers.js';
+import { RelaySink, sinkRoute } from './relay-sink.js';
 import { clusterRoutes } from './routes.js';
+import { SCHEMA } from '../store/postgres/migrations.js';
+import type { Source } from '../sources/types.js';
 
 export interface ClusterSettings {
   /** URL other replicas reach this one at; defaults to http://<listen address>. */
@@ -28,6 +33,8 @@ export interface RunningCluster {
   router: Router;
   metrics(): string;
   ownerOf(subjectId: string): Promise<string | undefined>;
+  /** The sources serve starts: polling ones run only on the replica holding their shard (see pollers.ts). */
+  placeSources(extensions: readonly { name: string; sources?: Source[] }[]): Source[];
   /** Hands every shard over (after flushing it) and leaves the cluster. */
   stop(): Promise<void>;
 }
@@ -55,28 +62,71 @@ export async function startCluster(options: {
   const coordinator = new ShardCoordinator(options.vigil, options.store, options.configured, options.renames, log);
   const pool = new pg.Pool(poolConfig(options.url, { ...(options.password !== undefined && { password: options.password }), poolSize: 2 }));
   pool.on('error', (error) => log.warn({ err: error.message }, 'cluster database connection lost'));
+  const key = await clusterKey(pool);
+  const followers = [coordinator.onChange];
   const holder = new ShardHolder(pool, {
     replicaId: options.replicaId,
     holdTtlMs: settings.holdTtlMs,
     renewIntervalMs: settings.renewIntervalMs,
-    onChange: coordinator.onChange,
+    onChange: (held) => followers.forEach((follow) => follow(held)),
     beforeRelease: coordinator.beforeRelease,
     onError: (error) => log.warn({ err: error.message }, 'shard holds'),
   });
   await holder.start();
   await coordinator.settled();
-  const routes = clusterRoutes({ holder, coordinator, maxBodyBytes: options.maxBodyBytes });
+  const relay = new RelaySink({
+    local: options.vigil.sink(),
+    self: options.replicaId,
+    key,
+    owns: (id) => coordinator.owns(id),
+    ownerOf: (id, fresh) => routes.ownerOf(id, fresh),
+    liveReplicas: () => routes.liveReplicas(),
+    log,
+  });
+  const placement = new PollerPlacement(relay, () => holder.held(), log);
+  followers.push((held) => placement.follow(held));
+  const routes = clusterRoutes({ holder, coordinator, maxBodyBytes: options.maxBodyBytes, relay: () => relay.stats(), polling: () => placement.polling() });
+  routes.router.use(
+    sinkRoute({
+      key,
+      owns: (id) => coordinator.owns(id),
+      sink: options.vigil.sink(),
+      commit: () => options.store.commit(),
+      maxBodyBytes: options.maxBodyBytes,
+      log,
+    }),
+  );
+  // Windows added or removed through the API on another replica apply here by the next renewal interval.
+  const maintenance = setInterval(() => {
+    options.vigil.maintenance.refresh(() => options.store.readMaintenance()).then(
+      (changed) => changed && log.info({ windows: options.vigil.maintenance.list().length }, 'maintenance windows re-read'),
+      (error: unknown) => log.warn({ err: String(error) }, 'maintenance windows not re-read'),
+    );
+  }, settings.renewIntervalMs);
+  maintenance.unref();
   return {
     replicaId: options.replicaId,
     coordinator,
     holder,
     router: routes.router,
     metrics: routes.metrics,
-    ownerOf: routes.ownerOf,
+    ownerOf: (id) => routes.ownerOf(id),
+    placeSources: (extensions) => placement.place(extensions),
     async stop() {
+      clearInterval(maintenance);
+      await relay.close();
       await holder.stop();
       await coordinator.settled();
       await pool.end();
     },
   };
+}
+
+/** A secret the replicas share through the database: internal calls between them carry it. Made by the first one. */
+async function clusterKey(pool: pg.Pool): Promise<string> {
+  // meta holds BIGINTs: four random ones make the key. ON CONFLICT keeps the first replica's.
+  const values = Array.from({ length: 4 }, (_, index) => [`cluster_key_${index}`, randomBytes(8).readBigInt64BE().toString()]);
+  await pool.query(`INSERT INTO ${SCHEMA}.meta (key, value) VALUES ${values.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ')} ON CONFLICT (key) DO NOTHING`, values.flat());
+  const rows = await pool.query<{ value: string }>(`SELECT value::text AS value FROM ${SCHEMA}.meta WHERE key LIKE 'cluster_key_%' ORDER BY key`);
+  return rows.rows.map((row) => BigInt(row.value).toString(16)).join('.');
 }

@@ -1,0 +1,100 @@
+// Polling sources (Octopus, practable, Kubernetes) run on one replica at a time: the one holding the shard their
+// name hashes to. They ride on the shard holds, so they inherit their fencing: a replica whose hold lapses stops
+// the source before the database lets another replica take the shard and start it there. What a source reports
+// goes through a RelaySink to the subjects' owners. Targets stay on every replica: each probes only what it owns.
+import type { Logger } from 'pino';
+import type { Source, SourceSink } from '../sources/types.js';
+import { shardOf } from './shards.js';
+
+/** Extensions whose sources run on every replica, each reporting only about the subjects it owns. */
+const ON_EVERY_REPLICA = new Set(['targets']);
+
+/** The shard whose holder runs the named source. */
+export function pollerShard(sourceName: string): number {
+  return shardOf(`source:${sourceName}`);
+}
+
+/** A source that runs only while this replica holds its poller shard; start() hands over the sink to use. */
+class GatedSource implements Source {
+  private sink: SourceSink | undefined;
+  private running = false;
+
+  get polling(): boolean {
+    return this.running;
+  }
+  private chain: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    readonly inner: Source,
+    private readonly relay: SourceSink,
+    private readonly held: () => ReadonlySet<number>,
+    private readonly log: Logger,
+  ) {}
+
+  get name(): string {
+    return this.inner.name;
+  }
+
+  /** Started by serve like any source; it begins polling once this replica holds its shard, with the relay sink. */
+  start(_sink: SourceSink): void {
+    this.sink = this.relay;
+    this.follow(this.held());
+  }
+
+  /** Starts or stops the inner source to follow the held shards; one change at a time. */
+  follow(held: ReadonlySet<number>): void {
+    const wanted = !this.stopped && this.sink !== undefined && held.has(pollerShard(this.inner.name));
+    this.chain = this.chain.then(async () => {
+      if (wanted === this.running) return;
+      this.running = wanted;
+      if (wanted) {
+        this.log.info({ source: this.inner.name }, 'polling source started on this replica');
+        this.inner.start(this.sink!);
+      } else {
+        this.log.info({ source: this.inner.name }, 'polling source stopped on this replica (another replica takes it)');
+        await this.inner.stop();
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.follow(new Set());
+    await this.chain;
+  }
+}
+
+export class PollerPlacement {
+  private readonly gated: GatedSource[] = [];
+
+  constructor(
+    private readonly relay: SourceSink,
+    /** The shards this replica may use now (ShardHolder.held). */
+    private readonly held: () => ReadonlySet<number>,
+    private readonly log: Logger,
+  ) {}
+
+  /** The sources to start: every-replica ones as they are, polling ones gated on their shard. */
+  place(extensions: readonly { name: string; sources?: Source[] }[]): Source[] {
+    return extensions.flatMap((extension) => {
+      const sources = extension.sources ?? [];
+      if (ON_EVERY_REPLICA.has(extension.name)) return sources;
+      return sources.map((source) => {
+        const gate = new GatedSource(source, this.relay, this.held, this.log);
+        this.gated.push(gate);
+        return gate;
+      });
+    });
+  }
+
+  /** For the holder's onChange: start or stop polling sources as their shards come and go. */
+  follow(held: ReadonlySet<number>): void {
+    for (const gate of this.gated) gate.follow(held);
+  }
+
+  /** Names of the sources polling on this replica now (GET /api/v1/cluster). */
+  polling(): string[] {
+    return this.gated.filter((gate) => gate.polling).map((gate) => gate.name);
+  }
+}
