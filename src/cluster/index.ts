@@ -6,7 +6,7 @@ import type { Router } from 'express';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { ListenAddress } from '../config/listen.js';
-import type { SubjectSpec } from '../engine/types.js';
+import type { SubjectSpec, SubjectState } from '../engine/types.js';
 import type { Vigil } from '../runtime/vigil.js';
 import { poolConfig } from '../store/postgres/connection.js';
 import type { PostgresStore } from '../store/postgres/store.js';
@@ -33,6 +33,8 @@ export interface RunningCluster {
   router: Router;
   metrics(): string;
   ownerOf(subjectId: string): Promise<string | undefined>;
+  /** A subject as this replica knows it: its own, or as its owner last answered (RelaySink.lookup). */
+  lookup(subjectId: string): SubjectState | undefined;
   /** The sources serve starts: polling ones run only on the replica holding their shard (see pollers.ts). */
   placeSources(extensions: readonly { name: string; sources?: Source[] }[]): Source[];
   /** Hands every shard over (after flushing it) and leaves the cluster. */
@@ -81,6 +83,7 @@ export async function startCluster(options: {
     owns: (id) => coordinator.owns(id),
     ownerOf: (id, fresh) => routes.ownerOf(id, fresh),
     liveReplicas: () => routes.liveReplicas(),
+    state: () => options.vigil.state,
     log,
   });
   const placement = new PollerPlacement(relay, () => holder.held(), log);
@@ -91,6 +94,7 @@ export async function startCluster(options: {
       key,
       owns: (id) => coordinator.owns(id),
       sink: options.vigil.sink(),
+      state: () => options.vigil.state,
       commit: () => options.store.commit(),
       maxBodyBytes: options.maxBodyBytes,
       log,
@@ -112,6 +116,7 @@ export async function startCluster(options: {
     metrics: routes.metrics,
     ownerOf: (id) => routes.ownerOf(id),
     placeSources: (extensions) => placement.place(extensions),
+    lookup: (id) => relay.lookup(id),
     async stop() {
       clearInterval(maintenance);
       await relay.close();

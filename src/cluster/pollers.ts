@@ -4,6 +4,7 @@
 // goes through a RelaySink to the subjects' owners. Targets stay on every replica: each probes only what it owns.
 import type { Logger } from 'pino';
 import type { Source, SourceSink } from '../sources/types.js';
+import type { RelaySink } from './relay-sink.js';
 import { shardOf } from './shards.js';
 
 /** Extensions whose sources run on every replica, each reporting only about the subjects it owns. */
@@ -27,7 +28,7 @@ class GatedSource implements Source {
 
   constructor(
     readonly inner: Source,
-    private readonly relay: SourceSink,
+    private readonly relay: RelaySink,
     private readonly held: () => ReadonlySet<number>,
     private readonly log: Logger,
   ) {}
@@ -49,6 +50,8 @@ class GatedSource implements Source {
       if (wanted === this.running) return;
       this.running = wanted;
       if (wanted) {
+        // What the source reported before, on whichever replica: it reads that back (e.g. a machine's last health).
+        await this.relay.warm(this.inner.name).catch((error: unknown) => this.log.warn({ source: this.inner.name, err: String(error) }, 'could not read back what the source reported before'));
         this.log.info({ source: this.inner.name }, 'polling source started on this replica');
         this.inner.start(this.sink!);
       } else {
@@ -69,7 +72,7 @@ export class PollerPlacement {
   private readonly gated: GatedSource[] = [];
 
   constructor(
-    private readonly relay: SourceSink,
+    private readonly relay: RelaySink,
     /** The shards this replica may use now (ShardHolder.held). */
     private readonly held: () => ReadonlySet<number>,
     private readonly log: Logger,

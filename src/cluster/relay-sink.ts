@@ -6,7 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Router, json } from 'express';
 import type { Logger } from 'pino';
-import type { ConnectivitySignal, MetadataLevel, Observation, SubjectSpec } from '../engine/types.js';
+import type { ConnectivitySignal, EngineState, MetadataLevel, Observation, SubjectSpec, SubjectState } from '../engine/types.js';
 import { HttpProblem, sendProblem } from '../exporter/problem.js';
 import type { SourceSink } from '../sources/types.js';
 
@@ -18,9 +18,10 @@ export type SinkCall =
   | { op: 'sourceStatus'; source: string; up: boolean; reason?: string };
 
 export const SINK_PATH = '/cluster/sink';
+export const MIRROR_PATH = '/cluster/mirror';
 /** Carries the cluster key (shared by the replicas through the database) on internal calls. */
 export const CLUSTER_KEY_HEADER = 'x-vigil-cluster-key';
-const BATCH_MAX = 2_000;
+const BATCH_MAX = 500;
 /** Calls kept for delivery at most; beyond it the oldest are dropped (and counted): a source re-reports anyway. */
 const QUEUE_MAX = 100_000;
 const GATHER_MS = 20;
@@ -67,6 +68,8 @@ export interface RelaySinkOptions {
   /** The owner's advertised address; `fresh` asks the database rather than a recent map. */
   ownerOf(subjectId: string, fresh: boolean): Promise<string | undefined>;
   liveReplicas(): Promise<string[]>;
+  /** This replica's state (for subjects it owns). */
+  state(): EngineState;
   log: Logger;
 }
 
@@ -88,6 +91,8 @@ export class RelaySink implements SourceSink {
   private delivering: Promise<void> | undefined;
   private closed = false;
   private readonly counts = { delivered: 0, dropped: 0 };
+  /** Subjects other replicas own, as their owner last answered: what a source reads back about its own reports. */
+  private readonly mirror = new Map<string, SubjectState>();
 
   constructor(private readonly options: RelaySinkOptions) {}
 
@@ -110,6 +115,34 @@ export class RelaySink implements SourceSink {
       (live) => this.enqueue(live.filter((id) => id !== this.options.self).map((to) => ({ call, to }))),
       (error: unknown) => this.options.log.warn({ err: String(error) }, 'source status not sent to the other replicas'),
     );
+  }
+
+  /**
+   * A subject as far as this replica knows it: its own state when it owns it, else the owner's state as of the last
+   * report delivered about it (or as loaded by warm()). Sources read back what they reported through this.
+   */
+  lookup(subjectId: string): SubjectState | undefined {
+    return this.options.state().subjects.get(subjectId) ?? (this.options.owns(subjectId) ? undefined : this.mirror.get(subjectId));
+  }
+
+  /** Loads, from every other live replica, the subjects a source reports about, before that source starts here. */
+  async warm(source: string): Promise<void> {
+    const live = await this.options.liveReplicas();
+    await Promise.all(
+      live
+        .filter((replica) => replica !== this.options.self)
+        .map(async (replica) => {
+          const url = new URL(`/api/v1${MIRROR_PATH}`, replica);
+          url.searchParams.set('source', source);
+          const answer = await fetch(url, { headers: { [CLUSTER_KEY_HEADER]: this.options.key }, signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
+          if (!answer.ok) throw new Error(`${replica} answered ${answer.status}`);
+          this.remember((await answer.json()) as { subjects?: Record<string, SubjectState> });
+        }),
+    );
+  }
+
+  private remember(answer: { subjects?: Record<string, SubjectState> }): void {
+    for (const [id, subject] of Object.entries(answer.subjects ?? {})) this.mirror.set(id, subject);
   }
 
   stats(): RelayStats {
@@ -202,8 +235,9 @@ export class RelaySink implements SourceSink {
       body: JSON.stringify({ from: this.options.self, calls: entries.map((entry) => entry.call) }),
       signal: AbortSignal.timeout(POST_TIMEOUT_MS),
     });
-    const body = (await answer.json().catch(() => undefined)) as { refused?: unknown } | undefined;
+    const body = (await answer.json().catch(() => undefined)) as { refused?: unknown; subjects?: Record<string, SubjectState> } | undefined;
     if (!answer.ok || !Array.isArray(body?.refused)) throw new Error(`${owner} answered ${answer.status}`);
+    this.remember(body);
     return body.refused.filter((index): index is number => typeof index === 'number');
   }
 }
@@ -212,14 +246,32 @@ export class RelaySink implements SourceSink {
  * The owner's side: applies calls about subjects it owns (and source statuses), refuses the others by index, and
  * answers once what it applied is committed. Only replicas of this cluster (holding the key) may call it.
  */
-export function sinkRoute(options: { key: string; owns(subjectId: string): boolean; sink: SourceSink; commit(): Promise<void>; maxBodyBytes: number; log: Logger }): Router {
+export function sinkRoute(options: {
+  key: string;
+  owns(subjectId: string): boolean;
+  sink: SourceSink;
+  state(): EngineState;
+  commit(): Promise<void>;
+  maxBodyBytes: number;
+  log: Logger;
+}): Router {
   const router = Router();
   const expected = Buffer.from(options.key);
-  router.post(SINK_PATH, json({ limit: options.maxBodyBytes }), async (req, res) => {
+  router.use([SINK_PATH, MIRROR_PATH], (req, res, next) => {
     const given = Buffer.from(req.get(CLUSTER_KEY_HEADER) ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return sendProblem(res, new HttpProblem(403, 'Forbidden', 'only replicas of this cluster may report source calls'), req.originalUrl);
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
+    sendProblem(res, new HttpProblem(403, 'Forbidden', 'only replicas of this cluster may call this'), req.originalUrl);
+  });
+  // Subjects owned here that a source reports about (it defined them, or it has a check on them).
+  router.get(MIRROR_PATH, (req, res) => {
+    const source = String(req.query['source'] ?? '');
+    const subjects: Record<string, SubjectState> = {};
+    for (const [id, subject] of options.state().subjects) {
+      if (subject.spec.source === source || Object.values(subject.checks).some((check) => check.source === source)) subjects[id] = subject;
     }
+    res.json({ subjects });
+  });
+  router.post(SINK_PATH, json({ limit: options.maxBodyBytes }), async (req, res) => {
     const calls = (req.body as { calls?: unknown })?.calls;
     if (!Array.isArray(calls)) return sendProblem(res, new HttpProblem(400, 'Bad Request', 'calls must be an array'), req.originalUrl);
     const refused: number[] = [];
@@ -239,7 +291,14 @@ export function sinkRoute(options: { key: string; owns(subjectId: string): boole
       res.setHeader('Retry-After', '1');
       return sendProblem(res, new HttpProblem(503, 'Service Unavailable', `not committed: ${error instanceof Error ? error.message : String(error)}`), req.originalUrl);
     }
-    res.json({ applied: calls.length - refused.length, refused });
+    // The state of what was applied goes back, so the source can read its own reports back (RelaySink.lookup).
+    const subjects: Record<string, SubjectState> = {};
+    for (const call of calls as SinkCall[]) {
+      const id = callSubject(call);
+      const subject = id === undefined ? undefined : options.state().subjects.get(id);
+      if (subject && options.owns(id!)) subjects[id!] = subject;
+    }
+    res.json({ applied: calls.length - refused.length, refused, subjects });
   });
   return router;
 }
