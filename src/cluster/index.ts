@@ -15,8 +15,12 @@ import { ShardHolder } from './holder.js';
 import { PollerPlacement } from './pollers.js';
 import { RelaySink, sinkRoute } from './relay-sink.js';
 import { clusterRoutes } from './routes.js';
+import { fanoutRoutes } from './fanout.js';
 import { SCHEMA } from '../store/postgres/migrations.js';
 import type { Source } from '../sources/types.js';
+
+/** Largest list answer taken from one replica in a cluster-wide read (some 100,000 subjects' health). */
+const FANOUT_MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 
 export interface ClusterSettings {
   /** URL other replicas reach this one at; defaults to http://<listen address>. */
@@ -98,6 +102,14 @@ export async function startCluster(options: {
       commit: () => options.store.commit(),
       maxBodyBytes: options.maxBodyBytes,
       log,
+    }),
+  );
+  routes.router.use(
+    fanoutRoutes({
+      self: options.replicaId,
+      liveReplicas: () => routes.liveReplicas(),
+      subjects: () => options.vigil.state.subjects.values(),
+      maxAnswerBytes: FANOUT_MAX_ANSWER_BYTES,
     }),
   );
   // Windows added or removed through the API on another replica apply here by the next renewal interval.

@@ -132,9 +132,13 @@ export class RelaySink implements SourceSink {
       live
         .filter((replica) => replica !== this.options.self)
         .map(async (replica) => {
-          const url = new URL(`/api/v1${MIRROR_PATH}`, replica);
-          url.searchParams.set('source', source);
-          const answer = await fetch(url, { headers: { [CLUSTER_KEY_HEADER]: this.options.key }, signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
+          // A POST: GETs may need the web config's read credentials, which replicas do not have.
+          const answer = await fetch(new URL(`/api/v1${MIRROR_PATH}`, replica), {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', [CLUSTER_KEY_HEADER]: this.options.key },
+            body: JSON.stringify({ source }),
+            signal: AbortSignal.timeout(POST_TIMEOUT_MS),
+          });
           if (!answer.ok) throw new Error(`${replica} answered ${answer.status}`);
           this.remember((await answer.json()) as { subjects?: Record<string, SubjectState> });
         }),
@@ -263,8 +267,8 @@ export function sinkRoute(options: {
     sendProblem(res, new HttpProblem(403, 'Forbidden', 'only replicas of this cluster may call this'), req.originalUrl);
   });
   // Subjects owned here that a source reports about (it defined them, or it has a check on them).
-  router.get(MIRROR_PATH, (req, res) => {
-    const source = String(req.query['source'] ?? '');
+  router.post(MIRROR_PATH, json(), (req, res) => {
+    const source = String((req.body as { source?: unknown })?.source ?? '');
     const subjects: Record<string, SubjectState> = {};
     for (const [id, subject] of options.state().subjects) {
       if (subject.spec.source === source || Object.values(subject.checks).some((check) => check.source === source)) subjects[id] = subject;
