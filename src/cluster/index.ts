@@ -16,6 +16,8 @@ import { PollerPlacement } from './pollers.js';
 import { RelaySink, sinkRoute } from './relay-sink.js';
 import { clusterRoutes } from './routes.js';
 import { fanoutRoutes } from './fanout.js';
+import { announceBlock, blocksOf, clusterEventRoutes } from './events.js';
+import { SEQ_BLOCK } from '../store/postgres/tables.js';
 import { SCHEMA } from '../store/postgres/migrations.js';
 import type { Source } from '../sources/types.js';
 
@@ -69,6 +71,8 @@ export async function startCluster(options: {
   const pool = new pg.Pool(poolConfig(options.url, { ...(options.password !== undefined && { password: options.password }), poolSize: 2 }));
   pool.on('error', (error) => log.warn({ err: error.message }, 'cluster database connection lost'));
   const key = await clusterKey(pool);
+  // The state holds no events yet: its seq is this replica's block base.
+  await announceBlock(pool, options.replicaId, Math.floor(options.vigil.state.seq / SEQ_BLOCK));
   const followers = [coordinator.onChange];
   const holder = new ShardHolder(pool, {
     replicaId: options.replicaId,
@@ -112,6 +116,10 @@ export async function startCluster(options: {
       maxAnswerBytes: FANOUT_MAX_ANSWER_BYTES,
     }),
   );
+  // Reads get their own connections, so a slow one never holds up a renewal of the holds.
+  const reads = new pg.Pool(poolConfig(options.url, { ...(options.password !== undefined && { password: options.password }), poolSize: 4 }));
+  reads.on('error', (error) => log.warn({ err: error.message }, 'cluster read connection lost'));
+  routes.router.use(clusterEventRoutes({ pool: reads, liveBlocks: async () => blocksOf(reads, await routes.liveReplicas()) }));
   // Windows added or removed through the API on another replica apply here by the next renewal interval.
   const maintenance = setInterval(() => {
     options.vigil.maintenance.refresh(() => options.store.readMaintenance()).then(
@@ -134,7 +142,7 @@ export async function startCluster(options: {
       await relay.close();
       await holder.stop();
       await coordinator.settled();
-      await pool.end();
+      await Promise.all([pool.end(), reads.end()]);
     },
   };
 }

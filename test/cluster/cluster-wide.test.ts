@@ -74,6 +74,34 @@ describe('cluster-wide reads, maintenance and handover', () => {
     }
   });
 
+  it('pages the events of every replica from any replica with the cursor, without gap or duplicate, late lower-block events included', async () => {
+    type Page = { events: { seq: number; subject: string }[]; last_seq: number; cursor: string };
+    const read = async (base: string, after: string, limit = 7) => (await (await fetch(`${base}/api/v1/events?after=${after}&limit=${limit}`)).json()) as Page;
+    const seen: { seq: number; subject: string }[] = [];
+    let cursor = '0';
+    for (let pages = 0; pages < 200; pages++) {
+      const page = await read(cluster.replicas[2]!.base, cursor);
+      cursor = page.cursor;
+      if (page.events.length === 0) break;
+      seen.push(...page.events);
+    }
+    assert.equal(new Set(seen.map((event) => event.seq)).size, seen.length, 'no event twice');
+    assert.deepEqual([...new Set(seen.map((event) => event.subject))].filter((id) => id.startsWith('s-')).sort(), ids);
+    // The first replica numbers its events in the lowest block: a change it makes now sorts below what was read.
+    const ownedByFirst = (await get(cluster.replicas[0]!.base, '/api/v1/health', { 'x-vigil-fanout-by': 'test' })).body!.subjects[0]!.id;
+    await fetch(`${cluster.replicas[0]!.base}/api/v1/subjects/${ownedByFirst}/checks/late`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'crit', message: 'late', period: '10m' }),
+    });
+    const late = await until('the late event', 5_000, async () => {
+      const page = await read(cluster.replicas[1]!.base, cursor, 100);
+      return page.events.some((event) => event.subject === ownedByFirst) ? page : undefined;
+    });
+    assert.ok(late.events.every((event) => !seen.some((old) => old.seq === event.seq)), 'nothing read before comes again');
+    assert.ok(late.events[0]!.seq < seen.at(-1)!.seq, 'the late event sorts below what was read (a plain after= would skip it)');
+  });
+
   it('applies a maintenance window added or removed on one replica on every replica within a few renew intervals', async () => {
     const now = Date.now();
     const created = await fetch(`${cluster.replicas[0]!.base}/api/v1/maintenance`, {
