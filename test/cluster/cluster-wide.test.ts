@@ -4,7 +4,7 @@
 // survivors expose during and after the takeover is what was exposed before.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, subjectSamples, TOKEN, type ClusterHarness } from './harness.js';
+import { startCluster, subjectSamples, until, TOKEN, type ClusterHarness } from './harness.js';
 import type { ServeProcess } from '../helpers/serve-process.js';
 
 const SUBJECTS = 60;
@@ -12,15 +12,6 @@ const HOLD_TTL_MS = 4_000;
 const RENEW_MS = 1_000;
 const ids = Array.from({ length: SUBJECTS }, (_, i) => `s-${String(i).padStart(3, '0')}`);
 
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const get = async (base: string, path: string, headers: Record<string, string> = {}) => {
   const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${TOKEN}`, ...headers } });

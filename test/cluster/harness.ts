@@ -24,6 +24,17 @@ export function subjectSamples(metrics: string, family: string): Map<string, str
   return samples;
 }
 
+/** Polls `check` every 100 ms until it gives a value (its failures count as not yet); throws after `timeoutMs`. */
+export async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export interface ClusterHarness {
   /** Directory of the config file (files it names go here). */
   dir: string;

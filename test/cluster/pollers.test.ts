@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_KEY, startFakeOctopus, type FakeMachine, type FakeOctopus } from '../sources/octopus/fake-octopus.js';
-import { startCluster, subjectSamples, type ClusterHarness } from './harness.js';
+import { startCluster, subjectSamples, until, type ClusterHarness } from './harness.js';
 import type { ServeProcess } from '../helpers/serve-process.js';
 
 const MACHINES = 60;
@@ -57,15 +57,6 @@ async function exposed(replicas: ServeProcess[]): Promise<Map<string, [string, n
   return seen;
 }
 
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('polling sources with replicas', () => {
   let cluster: ClusterHarness;
