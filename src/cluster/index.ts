@@ -104,7 +104,6 @@ export async function startCluster(options: {
       sink: options.vigil.sink(),
       state: () => options.vigil.state,
       commit: () => options.store.commit(),
-      maxBodyBytes: options.maxBodyBytes,
       log,
     }),
   );

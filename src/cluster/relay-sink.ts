@@ -27,6 +27,8 @@ const QUEUE_MAX = 100_000;
 const GATHER_MS = 20;
 const RETRY_MS = 1_000;
 const POST_TIMEOUT_MS = 10_000;
+/** Body limit of the internal routes (after the key was checked): a batch, independent of api.max_body. */
+const SINK_BODY_LIMIT = '16mb';
 
 /** The subject a call is about; undefined for a source's own status, which every replica applies. */
 export function callSubject(call: SinkCall): string | undefined {
@@ -204,6 +206,14 @@ export class RelaySink implements SourceSink {
     const groups = new Map<string, Pending[]>();
     const add = (owner: string, entry: Pending) => groups.set(owner, [...(groups.get(owner) ?? []), entry]);
     let live: Set<string> | undefined;
+    // Owners come from a map at most a second old; asked afresh once per batch when one is missing or stale.
+    let refreshed = false;
+    const ownerOf = async (subject: string) => {
+      const cached = await this.options.ownerOf(subject, false).catch(() => undefined);
+      if ((cached !== undefined && cached !== this.options.self) || refreshed) return cached;
+      refreshed = true;
+      return this.options.ownerOf(subject, true).catch(() => undefined);
+    };
     for (const entry of batch) {
       if (entry.to !== undefined) {
         live ??= new Set(await this.options.liveReplicas().catch(() => [entry.to!]));
@@ -215,7 +225,7 @@ export class RelaySink implements SourceSink {
         applyCall(this.options.local, entry.call);
         continue;
       }
-      const owner = await this.options.ownerOf(subject, kept.length > 0).catch(() => undefined);
+      const owner = await ownerOf(subject);
       if (owner === undefined || owner === this.options.self) kept.push(entry);
       else add(owner, entry);
     }
@@ -256,7 +266,6 @@ export function sinkRoute(options: {
   sink: SourceSink;
   state(): EngineState;
   commit(): Promise<void>;
-  maxBodyBytes: number;
   log: Logger;
 }): Router {
   const router = Router();
@@ -275,7 +284,7 @@ export function sinkRoute(options: {
     }
     res.json({ subjects });
   });
-  router.post(SINK_PATH, json({ limit: options.maxBodyBytes }), async (req, res) => {
+  router.post(SINK_PATH, json({ limit: SINK_BODY_LIMIT }), async (req, res) => {
     const calls = (req.body as { calls?: unknown })?.calls;
     if (!Array.isArray(calls)) return sendProblem(res, new HttpProblem(400, 'Bad Request', 'calls must be an array'), req.originalUrl);
     const refused: number[] = [];

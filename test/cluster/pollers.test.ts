@@ -107,7 +107,7 @@ describe('polling sources with replicas', () => {
     );
   });
 
-  it('moves the polling to another replica within the handover bound when the poller is killed', async () => {
+  it('moves the polling to another replica within the handover bound when the poller is killed', async (t) => {
     const pollerPid = pollers.at(-1)!;
     const victim = cluster.replicas.find((replica) => replica.child.pid === pollerPid)!;
     victim.child.kill('SIGKILL');
@@ -118,6 +118,7 @@ describe('polling sources with replicas', () => {
     await until('another replica polls', 30_000, async () => (pollers.slice(from).some((pid) => pid !== undefined && pid !== pollerPid) ? true : undefined));
     const tookMs = Date.now() - killedAt;
     assert.ok(tookMs < 15_000, `polling moved after ${tookMs} ms`);
+    t.diagnostic(`polling moved ${tookMs} ms after kill -9 (hold_ttl ${HOLD_TTL_MS} ms)`);
     // A change seen by the new poller reaches the owners, including subjects of the dead replica's shards. A machine
     // Octopus cannot contact keeps the health it had (the source re-sends its last known result, read back from
     // the owner) and turns unavailable; one that is Healthy again turns healthy and available.
