@@ -79,7 +79,10 @@ describe('cluster-wide reads, maintenance and handover', () => {
     assert.equal(new Set(seen.map((event) => event.seq)).size, seen.length, 'no event twice');
     assert.deepEqual([...new Set(seen.map((event) => event.subject))].filter((id) => id.startsWith('s-')).sort(), ids);
     // The first replica numbers its events in the lowest block: a change it makes now sorts below what was read.
-    const ownedByFirst = (await get(cluster.replicas[0]!.base, '/api/v1/health', { 'x-vigil-fanout-by': 'test' })).body!.subjects[0]!.id;
+    // A healthy one (even index), so the crit check below changes its health and makes an event.
+    const ownedByFirst = (await get(cluster.replicas[0]!.base, '/api/v1/health', { 'x-vigil-fanout-by': 'test' })).body!.subjects
+      .map((subject) => subject.id)
+      .find((id) => ids.indexOf(id) % 2 === 0)!;
     await fetch(`${cluster.replicas[0]!.base}/api/v1/subjects/${ownedByFirst}/checks/late`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
