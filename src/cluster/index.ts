@@ -74,12 +74,17 @@ export async function startCluster(options: {
   // The state holds no events yet: its seq is this replica's block base.
   await announceBlock(pool, options.replicaId, Math.floor(options.vigil.state.seq / SEQ_BLOCK));
   const followers = [coordinator.onChange];
+  let placement: PollerPlacement | undefined;
   const holder = new ShardHolder(pool, {
     replicaId: options.replicaId,
     holdTtlMs: settings.holdTtlMs,
     renewIntervalMs: settings.renewIntervalMs,
     onChange: (held) => followers.forEach((follow) => follow(held)),
-    beforeRelease: coordinator.beforeRelease,
+    // The shards stopped counting already; their state is flushed and their sources stopped before they are given back.
+    beforeRelease: async () => {
+      await coordinator.beforeRelease();
+      await placement?.settled();
+    },
     onError: (error) => log.warn({ err: error.message }, 'shard holds'),
   });
   await holder.start();
@@ -94,9 +99,10 @@ export async function startCluster(options: {
     state: () => options.vigil.state,
     log,
   });
-  const placement = new PollerPlacement(relay, () => holder.held(), log);
-  followers.push((held) => placement.follow(held));
-  const routes = clusterRoutes({ holder, coordinator, maxBodyBytes: options.maxBodyBytes, relay: () => relay.stats(), polling: () => placement.polling() });
+  const placed = new PollerPlacement(relay, () => holder.held(), log);
+  placement = placed;
+  followers.push((held) => placed.follow(held));
+  const routes = clusterRoutes({ holder, coordinator, maxBodyBytes: options.maxBodyBytes, relay: () => relay.stats(), polling: () => placed.polling() });
   routes.router.use(
     sinkRoute({
       key,
@@ -134,7 +140,7 @@ export async function startCluster(options: {
     router: routes.router,
     metrics: routes.metrics,
     ownerOf: (id) => routes.ownerOf(id),
-    placeSources: (extensions) => placement.place(extensions),
+    placeSources: (extensions) => placed.place(extensions),
     lookup: (id) => relay.lookup(id),
     async stop() {
       clearInterval(maintenance);

@@ -61,6 +61,11 @@ class GatedSource implements Source {
     });
   }
 
+  /** Resolves once the source runs or stands still as last told. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.follow(new Set());
@@ -94,6 +99,11 @@ export class PollerPlacement {
   /** For the holder's onChange: start or stop polling sources as their shards come and go. */
   follow(held: ReadonlySet<number>): void {
     for (const gate of this.gated) gate.follow(held);
+  }
+
+  /** Resolves once every polling source follows the last held set (a source stopped before its shard is given back). */
+  async settled(): Promise<void> {
+    await Promise.all(this.gated.map((gate) => gate.settled()));
   }
 
   /** Names of the sources polling on this replica now (GET /api/v1/cluster). */
