@@ -275,12 +275,14 @@ export function sinkRoute(options: {
     if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
     sendProblem(res, new HttpProblem(403, 'Forbidden', 'only replicas of this cluster may call this'), req.originalUrl);
   });
-  // Subjects owned here that a source reports about (it defined them, or it has a check on them).
+  // Subjects owned here that a source reports about (it defined them, or it has a check on them), and those of the
+  // config file, which a source reports on without taking them over (it must see they exist).
   router.post(MIRROR_PATH, json(), (req, res) => {
     const source = String((req.body as { source?: unknown })?.source ?? '');
     const subjects: Record<string, SubjectState> = {};
     for (const [id, subject] of options.state().subjects) {
-      if (subject.spec.source === source || Object.values(subject.checks).some((check) => check.source === source)) subjects[id] = subject;
+      const concerned = subject.spec.source === source || subject.spec.source === 'config' || Object.values(subject.checks).some((check) => check.source === source);
+      if (concerned) subjects[id] = subject;
     }
     res.json({ subjects });
   });

@@ -71,7 +71,8 @@ describe('polling sources with replicas', () => {
     cluster = await startCluster({
       holdTtl: `${HOLD_TTL_MS}ms`,
       renewInterval: `${RENEW_MS}ms`,
-      extra: `octopus: { url: "${octopus.url}/", api_key_file: octopus-key, interval: 1s, timeout: 5s }`,
+      // m1 is also a subject of the config file: Octopus reports on it but never takes it over, on any replica.
+      extra: `octopus: { url: "${octopus.url}/", api_key_file: octopus-key, interval: 1s, timeout: 5s }\nsubjects: [{ id: m1, kind: switch }]`,
     });
     writeFileSync(join(cluster.dir, 'octopus-key'), `${API_KEY}\n`);
     for (let i = 0; i < 3; i++) await cluster.add();
@@ -135,6 +136,9 @@ describe('polling sources with replicas', () => {
       return right ? true : undefined;
     });
     await exposed(survivors); // and still each exactly once
+    const info = (await Promise.all(survivors.map(scrape))).join('\n');
+    assert.match(info, /^vigil_subject_info\{[^}]*subject="m1"[^}]*\} 1$/m);
+    assert.match(info.split('\n').find((line) => line.startsWith('vigil_subject_info{') && line.includes('subject="m1"'))!, /source="config"/, 'm1 keeps its config spec');
     const after = new Set(pollers.slice(from).filter((pid) => pid !== pollerPid));
     assert.equal(after.size, 1, `polled by ${[...after].join(', ')} after the takeover`);
   });
