@@ -106,6 +106,11 @@ export class PollerPlacement {
     await Promise.all(this.gated.map((gate) => gate.settled()));
   }
 
+  /** Names of every polling source (running here or not). */
+  names(): ReadonlySet<string> {
+    return new Set(this.gated.map((gate) => gate.name));
+  }
+
   /** Names of the sources polling on this replica now (GET /api/v1/cluster). */
   polling(): string[] {
     return this.gated.filter((gate) => gate.polling).map((gate) => gate.name);

@@ -147,6 +147,18 @@ export class RelaySink implements SourceSink {
     );
   }
 
+  /**
+   * Keeps subjects this replica gave up, as they were when it did, if `sources` report about them: a source polling
+   * here reads them back even when their new owner has never been asked.
+   */
+  rememberGivenUp(subjects: readonly SubjectState[], sources: ReadonlySet<string>): void {
+    for (const subject of subjects) {
+      const concerned =
+        sources.has(subject.spec.source) || subject.spec.source === 'config' || Object.values(subject.checks).some((check) => sources.has(check.source));
+      if (concerned) this.mirror.set(subject.spec.id, subject);
+    }
+  }
+
   private remember(answer: { subjects?: Record<string, SubjectState> }): void {
     for (const [id, subject] of Object.entries(answer.subjects ?? {})) this.mirror.set(id, subject);
   }

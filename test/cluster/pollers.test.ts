@@ -13,6 +13,7 @@ import type { ServeProcess } from '../helpers/serve-process.js';
 const MACHINES = 60;
 const HOLD_TTL_MS = 4_000;
 const RENEW_MS = 1_000;
+const CONFIGURED = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'];
 
 /** The process (of `pids`) owning the loopback TCP socket whose local port is `port`, from /proc (we run as root). */
 function processOfClientPort(port: number, pids: number[]): number | undefined {
@@ -44,6 +45,17 @@ async function scrape(replica: ServeProcess): Promise<string> {
   return (await fetch(`${replica.base}/metrics`)).text();
 }
 
+/** The configured machines keep the config file's spec (kind switch, source config) wherever they are owned. */
+async function assertConfigured(replicas: ServeProcess[]): Promise<void> {
+  const lines = (await Promise.all(replicas.map(scrape))).join('\n').split('\n');
+  for (const id of CONFIGURED) {
+    const info = lines.filter((line) => line.startsWith('vigil_subject_info{') && line.includes(`subject="${id}"`));
+    assert.equal(info.length, 1, `${id} exposed once`);
+    assert.match(info[0]!, /source="config"/, `${id} keeps its config spec: ${info[0]}`);
+    assert.match(info[0]!, /kind="switch"/);
+  }
+}
+
 /** Each machine subject → [health, replica index] as exposed; fails if one is exposed twice. */
 async function exposed(replicas: ServeProcess[]): Promise<Map<string, [string, number]>> {
   const seen = new Map<string, [string, number]>();
@@ -67,12 +79,15 @@ describe('polling sources with replicas', () => {
 
   before(async () => {
     octopus = await startFakeOctopus();
+    // Octopus answers only once the cluster has settled: the first report is made by a poller owning a third.
+    octopus.failWith = 503;
     octopus.machines = Array.from({ length: MACHINES }, (_, i) => machine(i, i % 3 === 0 ? 'Unavailable' : 'Healthy'));
     cluster = await startCluster({
       holdTtl: `${HOLD_TTL_MS}ms`,
       renewInterval: `${RENEW_MS}ms`,
-      // m1 is also a subject of the config file: Octopus reports on it but never takes it over, on any replica.
-      extra: `octopus: { url: "${octopus.url}/", api_key_file: octopus-key, interval: 1s, timeout: 5s }\nsubjects: [{ id: m1, kind: switch }]`,
+      // m1…m6 are also subjects of the config file: Octopus reports on them but never takes them over, also when the
+      // replica polling it does not own them and has never seen them.
+      extra: `octopus: { url: "${octopus.url}/", api_key_file: octopus-key, interval: 1s, timeout: 5s }\nsubjects: [${CONFIGURED.map((id) => `{ id: ${id}, kind: switch }`).join(', ')}]`,
     });
     writeFileSync(join(cluster.dir, 'octopus-key'), `${API_KEY}\n`);
     for (let i = 0; i < 3; i++) await cluster.add();
@@ -86,6 +101,7 @@ describe('polling sources with replicas', () => {
   it('is polled by one replica only, and every machine is exposed once, by its owner, with its health', async () => {
     await cluster.settled(cluster.replicas[0]!.base, 3, 30_000);
     pollers.length = 0; // while replicas joined, the polling moved with its shard: count from the settled cluster
+    delete octopus.failWith;
     // An Unavailable machine is one whose health Octopus cannot tell: unknown (docs/octopus.md).
     const expected = (i: number) => (i % 3 === 0 ? 'unknown' : 'healthy');
     const seen = await until('every machine exposed with its health', 20_000, async () => {
@@ -93,6 +109,7 @@ describe('polling sources with replicas', () => {
       const right = octopus.machines.every((_, i) => current.get(`m${i}`)?.[0] === expected(i));
       return right ? current : undefined;
     });
+    await assertConfigured(cluster.replicas);
     // Spread over the replicas (the machines' shards), not all on the poller.
     assert.ok(new Set([...seen.values()].map(([, index]) => index)).size >= 2, 'machines are exposed by several replicas');
     const polledBefore = pollers.length;
@@ -136,9 +153,7 @@ describe('polling sources with replicas', () => {
       return right ? true : undefined;
     });
     await exposed(survivors); // and still each exactly once
-    const info = (await Promise.all(survivors.map(scrape))).join('\n');
-    assert.match(info, /^vigil_subject_info\{[^}]*subject="m1"[^}]*\} 1$/m);
-    assert.match(info.split('\n').find((line) => line.startsWith('vigil_subject_info{') && line.includes('subject="m1"'))!, /source="config"/, 'm1 keeps its config spec');
+    await assertConfigured(survivors);
     const after = new Set(pollers.slice(from).filter((pid) => pid !== pollerPid));
     assert.equal(after.size, 1, `polled by ${[...after].join(', ')} after the takeover`);
   });
