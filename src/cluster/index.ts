@@ -101,7 +101,7 @@ export async function startCluster(options: {
   });
   const placed = new PollerPlacement(relay, () => holder.held(), log);
   placement = placed;
-  followers.push((held) => placed.follow(held));
+  followers.push(() => placed.follow());
   coordinator.onDropped = (subjects) => relay.rememberGivenUp(subjects, placed.names());
   const routes = clusterRoutes({ holder, coordinator, maxBodyBytes: options.maxBodyBytes, relay: () => relay.stats(), polling: () => placed.polling() });
   routes.router.use(

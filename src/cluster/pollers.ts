@@ -15,16 +15,12 @@ export function pollerShard(sourceName: string): number {
   return shardOf(`source:${sourceName}`);
 }
 
-/** A source that runs only while this replica holds its poller shard; start() hands over the sink to use. */
+/** A source that runs only while this replica holds its poller shard, reporting through the relay sink. */
 class GatedSource implements Source {
-  private sink: SourceSink | undefined;
+  /** serve started it (and has not stopped it). */
+  private started = false;
   private running = false;
-
-  get polling(): boolean {
-    return this.running;
-  }
   private chain: Promise<void> = Promise.resolve();
-  private stopped = false;
 
   constructor(
     readonly inner: Source,
@@ -37,28 +33,36 @@ class GatedSource implements Source {
     return this.inner.name;
   }
 
-  /** Started by serve like any source; it begins polling once this replica holds its shard, with the relay sink. */
+  get polling(): boolean {
+    return this.running;
+  }
+
+  /** Started by serve like any source (its sink is not used); it polls once this replica holds its shard. */
   start(_sink: SourceSink): void {
-    this.sink = this.relay;
-    this.follow(this.held());
+    this.started = true;
+    this.follow();
   }
 
   /** Starts or stops the inner source to follow the held shards; one change at a time. */
-  follow(held: ReadonlySet<number>): void {
-    const wanted = !this.stopped && this.sink !== undefined && held.has(pollerShard(this.inner.name));
-    this.chain = this.chain.then(async () => {
-      if (wanted === this.running) return;
-      this.running = wanted;
-      if (wanted) {
-        // What the source reported before, on whichever replica: it reads that back (e.g. a machine's last health).
-        await this.relay.warm(this.inner.name).catch((error: unknown) => this.log.warn({ source: this.inner.name, err: String(error) }, 'could not read back what the source reported before'));
-        this.log.info({ source: this.inner.name }, 'polling source started on this replica');
-        this.inner.start(this.sink!);
-      } else {
-        this.log.info({ source: this.inner.name }, 'polling source stopped on this replica (another replica takes it)');
-        await this.inner.stop();
-      }
-    });
+  follow(): void {
+    const wanted = () => this.started && this.held().has(pollerShard(this.inner.name));
+    this.chain = this.chain
+      .then(async () => {
+        if (wanted() === this.running) return;
+        if (!this.running) {
+          // What the source reported before, on whichever replica: it reads that back (e.g. a machine's last health).
+          await this.relay.warm(this.inner.name).catch((error: unknown) => this.log.warn({ source: this.inner.name, err: String(error) }, 'could not read back what the source reported before'));
+          if (!wanted()) return; // the hold lapsed meanwhile: never start past it
+          this.running = true;
+          this.log.info({ source: this.inner.name }, 'polling source started on this replica');
+          this.inner.start(this.relay);
+        } else {
+          this.running = false;
+          this.log.info({ source: this.inner.name }, 'polling source stopped on this replica (another replica takes it)');
+          await this.inner.stop();
+        }
+      })
+      .catch((error: unknown) => this.log.error({ source: this.inner.name, err: String(error) }, 'starting or stopping a polling source failed'));
   }
 
   /** Resolves once the source runs or stands still as last told. */
@@ -67,8 +71,8 @@ class GatedSource implements Source {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.follow(new Set());
+    this.started = false;
+    this.follow();
     await this.chain;
   }
 }
@@ -97,8 +101,8 @@ export class PollerPlacement {
   }
 
   /** For the holder's onChange: start or stop polling sources as their shards come and go. */
-  follow(held: ReadonlySet<number>): void {
-    for (const gate of this.gated) gate.follow(held);
+  follow(): void {
+    for (const gate of this.gated) gate.follow();
   }
 
   /** Resolves once every polling source follows the last held set (a source stopped before its shard is given back). */

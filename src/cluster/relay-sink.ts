@@ -61,6 +61,15 @@ export function applyCall(sink: SourceSink, call: SinkCall): void {
   }
 }
 
+/** Applies a call that was put off or relayed: an invalid one is logged and not kept, as it would fail every time. */
+function applyLogged(sink: SourceSink, call: SinkCall, log: Logger): void {
+  try {
+    applyCall(sink, call);
+  } catch (error) {
+    log.warn({ op: call?.op, err: error instanceof Error ? error.message : String(error) }, 'relayed source call not applied');
+  }
+}
+
 export interface RelaySinkOptions {
   /** This replica's own sink (Vigil.sink()). */
   local: SourceSink;
@@ -234,7 +243,7 @@ export class RelaySink implements SourceSink {
       }
       const subject = callSubject(entry.call)!;
       if (this.options.owns(subject)) {
-        applyCall(this.options.local, entry.call);
+        applyLogged(this.options.local, entry.call, this.options.log);
         continue;
       }
       const owner = await ownerOf(subject);
@@ -305,12 +314,7 @@ export function sinkRoute(options: {
     calls.forEach((call: SinkCall, index) => {
       const subject = callSubject(call);
       if (subject !== undefined && !options.owns(subject)) return refused.push(index);
-      try {
-        applyCall(options.sink, call);
-      } catch (error) {
-        // An invalid call is not sent again: the source made it, and it would be refused every time.
-        options.log.warn({ op: call?.op, err: error instanceof Error ? error.message : String(error) }, 'relayed source call not applied');
-      }
+      applyLogged(options.sink, call, options.log);
     });
     try {
       await options.commit();
