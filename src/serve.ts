@@ -209,7 +209,8 @@ async function startOnBoundServer(
     const extension: Extension | undefined = definition.create(extensionContext);
     return extension ? [{ name: definition.name, ...extension }] : [];
   });
-  const sources = extensions.flatMap((extension) => extension.sources ?? []);
+  // One of several replicas: polling sources run only where their shard is held, and relay to the subjects' owners.
+  const sources = cluster ? cluster.placeSources(extensions) : extensions.flatMap((extension) => extension.sources ?? []);
   const app = createApp(vigil, {
     auth,
     guard: guard.middleware(),

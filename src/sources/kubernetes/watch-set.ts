@@ -114,6 +114,7 @@ export class WatchSet {
   }
 
   start(): void {
+    this.stopped = false;
     for (const { informer } of this.entries.values()) informer.start();
   }
 

@@ -1,0 +1,111 @@
+// The relay sink a polling source reports through on one of several replicas carries every sink method: calls about
+// another replica's subjects (removing one, recording a source event included) reach that owner over its real
+// internal route (sinkRoute, mounted as the cluster mounts it), reads cover what the owner answered, and a batch
+// applies the local calls as one change.
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import express from 'express';
+import { pino } from 'pino';
+import { RelaySink, sinkRoute } from '../../src/cluster/relay-sink.js';
+import * as engine from '../../src/engine/index.js';
+import type { EngineResult, EngineState } from '../../src/engine/types.js';
+import { createSink } from '../../src/sources/sink.js';
+import { T0, observation, settings, spec } from '../engine/helpers.js';
+
+const KEY = 'relay-test-cluster-key';
+const log = pino({ level: 'silent' });
+const ownsA = (id: string) => id.startsWith('a-');
+const ownsB = (id: string) => id.startsWith('b-');
+
+/** One replica's state and its own sink, counting applies. */
+function replica(owns: (id: string) => boolean) {
+  const state: EngineState = engine.createState(settings({ startupGrace: 0 }));
+  const applies: EngineResult[] = [];
+  const sink = createSink({
+    state: () => state,
+    apply: (change) => {
+      const result = change(state, T0);
+      applies.push(result);
+      return result;
+    },
+    owns,
+  });
+  return { state, sink, applies };
+}
+
+async function until(what: string, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('the relay sink', () => {
+  const a = replica(ownsA);
+  const b = replica(ownsB);
+  let server: Server;
+  let relay: RelaySink;
+  before(async () => {
+    const app = express();
+    app.use('/api/v1', sinkRoute({ key: KEY, owns: ownsB, sink: b.sink, state: () => b.state, commit: async () => undefined, log }));
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const address = server.address();
+    if (typeof address !== 'object' || !address) throw new Error('no address');
+    const ownerB = `http://127.0.0.1:${address.port}`;
+    relay = new RelaySink({
+      local: a.sink,
+      self: 'http://replica-a.invalid',
+      key: KEY,
+      owns: ownsA,
+      ownerOf: async (id) => (ownsB(id) ? ownerB : undefined),
+      liveReplicas: async () => [ownerB],
+      state: () => a.state,
+      log,
+    });
+    // The owner already holds one of the source's subjects (reported before, on another replica).
+    b.sink.defineSubject(spec('b-gone', { source: 'poller' }));
+  });
+  after(async () => {
+    await relay.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('relays removals and source events to the owner, and reads back what the owner answered', async () => {
+    relay.defineSubject(spec('a-1', { source: 'poller' }));
+    relay.defineSubject(spec('b-1', { source: 'poller' }));
+    relay.recordSourceEvent({ subject: 'b-1', type: 'availability', from: null, to: 'available', reason: 'test' });
+    relay.removeSubject('b-gone');
+    await until('the owner applied the relayed calls', () => b.state.subjects.has('b-1') && !b.state.subjects.has('b-gone'));
+    assert.deepEqual(
+      b.state.history
+        .get('b-1')!
+        .filter((event) => event.type === 'availability')
+        .map((event) => [event.from, event.to, event.reason]),
+      [[null, 'available', 'test']],
+    );
+    assert.equal(a.state.subjects.has('b-1'), false, 'never applied on the replica that does not own it');
+    await until('the owner answered its state', () => relay.subject('b-1') !== undefined);
+    assert.equal(relay.subject('b-1')!.spec.source, 'poller');
+    assert.equal(relay.subject('a-1')!.spec.source, 'poller', 'its own subjects from its own state');
+    assert.deepEqual(relay.subjectsOf('poller').sort(), ['a-1', 'b-1']);
+    assert.equal(relay.owns('b-1'), true, 'calls about any subject take effect through the relay');
+  });
+
+  it('a batch applies the calls about subjects owned here as one change, and still relays the others', async () => {
+    const before = a.applies.length;
+    relay.batch((sink) => {
+      sink.defineSubject(spec('a-2', { source: 'poller' }));
+      sink.observe(observation('a-2', 'ping', 'ok', { source: 'poller' }));
+      sink.defineSubject(spec('b-2', { source: 'poller' }));
+    });
+    assert.equal(a.applies.length, before + 1, 'one apply for the local calls');
+    assert.deepEqual([...a.applies.at(-1)!.changed], ['a-2']);
+    assert.equal(a.state.subjects.get('a-2')!.checks['ping']!.reported, 'ok');
+    await until('the other call reached its owner', () => b.state.subjects.has('b-2'));
+  });
+});
