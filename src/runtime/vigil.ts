@@ -49,7 +49,8 @@ export class Vigil {
     settings: EngineSettings,
     readonly clock: Clock = Date.now,
   ) {
-    const loaded = store.load();
+    // Events stay in the store, read page by page (API, event streams, the subject page); only new ones join the history.
+    const loaded = store.load({ history: false });
     this.repairedAtStart = repairStoredState(loaded.subjects, loaded.history, clock());
     this.state = engine.restoreState(settings, loaded.subjects, loaded.sources, loaded.seq, loaded.history);
     this.committedSeq = loaded.seq;
