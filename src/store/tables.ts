@@ -5,20 +5,20 @@ import type { EngineEvent, SourceState, SubjectState } from '../engine/types.js'
 import { corruptDatabase } from './errors.js';
 import { parseState, toEvent, type EventRow, type StateRow } from './rows.js';
 
-/** What one flush writes: rows to upsert or delete, events to append. */
+/**
+ * What one flush writes, serialised (it may cross to the writer thread): rows to upsert (JSON) or delete (no
+ * JSON), events to append, renames, and the subjects whose events must be pruned to `eventsPerSubject`.
+ */
 export interface FlushBatch {
-  subjects: { id: string; state: SubjectState | undefined }[];
-  sources: { name: string; state: SourceState | undefined }[];
+  subjects: { id: string; json: string | undefined }[];
+  sources: { name: string; json: string | undefined }[];
   events: EngineEvent[];
   /** Subject renames, in order: events up to `seq` move from the old id to the new one. */
   renames: { from: string; to: string; seq: number }[];
   seq: number;
   eventsPerSubject: number;
-  /**
-   * Subjects whose stored history may now exceed `eventsPerSubject` (the engine's in-memory history, which mirrors
-   * the table, is full). Without it every subject with new events is pruned; a new subject never needs it.
-   */
-  mayExceed?: (subject: string) => boolean;
+  /** Subjects with new events whose stored history may now exceed `eventsPerSubject`. */
+  prune: string[];
 }
 
 export class Tables {
@@ -76,8 +76,8 @@ export class Tables {
 
   private writeBatch(batch: FlushBatch): number {
     let rows = 0;
-    for (const { name, state } of batch.sources) {
-      rows += state ? this.upsertSource.run(name, JSON.stringify(state)).changes : this.deleteSource.run(name).changes;
+    for (const { name, json } of batch.sources) {
+      rows += json !== undefined ? this.upsertSource.run(name, json).changes : this.deleteSource.run(name).changes;
     }
     for (const event of batch.events) {
       rows += this.insertEvent.run(event.seq, event.at, event.subject, event.type, event.from, event.to, event.reason ?? null, event.maintenance ?? null)
@@ -85,18 +85,15 @@ export class Tables {
     }
     // History follows a renamed subject; after the events above, before the old id's row (and events) are deleted.
     for (const rename of batch.renames) rows += this.renameSubjectEvents.run(rename).changes;
-    for (const { id, state } of batch.subjects) {
-      if (state) {
-        rows += this.upsertSubject.run(id, JSON.stringify(state)).changes;
+    for (const { id, json } of batch.subjects) {
+      if (json !== undefined) {
+        rows += this.upsertSubject.run(id, json).changes;
       } else {
         // A removed subject takes its history with it, so churning ids cannot grow the events table without bound.
         rows += this.deleteSubject.run(id).changes + this.deleteSubjectEvents.run(id).changes;
       }
     }
-    const deleted = new Set(batch.subjects.filter((subject) => !subject.state).map((subject) => subject.id));
-    const withNewEvents = new Set([...batch.events.map((event) => event.subject), ...batch.renames.map((rename) => rename.to)]);
-    for (const subject of withNewEvents) {
-      if (deleted.has(subject) || batch.mayExceed?.(subject) === false) continue;
+    for (const subject of batch.prune) {
       rows += this.pruneSubjectEvents.run({ subject, keep: Math.max(1, batch.eventsPerSubject) }).changes;
     }
     rows += this.raiseSeq.run(batch.seq).changes;
