@@ -15,6 +15,7 @@ import { checkDatabaseIdentity, checkIntegrity, migrate } from './migrations.js'
 import { Tables, type FlushBatch } from './tables.js';
 import { MaintenanceTable } from './maintenance-table.js';
 import { PendingChanges, type PendingBatch } from './pending.js';
+import { jsonOf } from './rows.js';
 import { ThreadWriter } from './writer.js';
 import type { MaintenanceWindow } from '../maintenance/windows.js';
 
@@ -64,6 +65,8 @@ export interface LoadedState {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/** Subject rows per part of a flush: an API batch of 1,000 observations touches at most this many. */
+const ROWS_PER_PART = 2_000;
 
 interface Waiter {
   resolve: () => void;
@@ -290,7 +293,7 @@ export class Store {
     const waiters = this.waiters;
     this.waiters = [];
     const taken = this.pending.take();
-    const batch = this.serialize(taken);
+    const parts = this.serialize(taken);
     const started = performance.now();
     const done = (cause: Error | undefined, rows: number): StoreError | undefined => {
       this.lastFlushDurationMs = performance.now() - started;
@@ -301,31 +304,41 @@ export class Store {
     };
     if (inline || !this.writer) {
       try {
-        return done(undefined, this.tables.flush(batch));
+        return done(undefined, this.tables.flush(parts));
       } catch (cause) {
         return done(cause instanceof Error ? cause : new Error(String(cause)), 0);
       }
     }
-    this.writer.write(batch, done);
+    this.writer.write(parts, done);
     return undefined;
   }
 
-  private serialize(taken: PendingBatch): FlushBatch {
+  /**
+   * The flush as parts of at most ROWS_PER_PART subject rows, serialised as they are taken (writer.ts): the first
+   * carries the sources, events and renames, the last the pruning and the sequence number.
+   */
+  private *serialize(taken: PendingBatch): Generator<FlushBatch> {
     const state = this.state;
     const deleted = new Set(taken.subjects.filter((id) => !state?.subjects.has(id)));
     const withNewEvents = new Set([...taken.events.map((event) => event.subject), ...taken.renames.map((rename) => rename.to)]);
     // A subject whose whole stored history the engine's history mirrors is pruned only once that is full.
     const mayExceed = (id: string) =>
       this.historyNotLoaded.has(id) || (state?.history.get(id)?.length ?? Infinity) >= this.options.eventsPerSubject;
-    return {
-      subjects: taken.subjects.map((id) => ({ id, json: jsonOf(state?.subjects.get(id)) })),
-      sources: taken.sources.map((name) => ({ name, json: jsonOf(state?.sources.get(name)) })),
-      events: taken.events,
-      renames: taken.renames,
-      seq: taken.events.reduce((highest, event) => Math.max(highest, event.seq), state?.seq ?? 0),
-      eventsPerSubject: this.options.eventsPerSubject,
-      prune: [...withNewEvents].filter((id) => !deleted.has(id) && mayExceed(id)),
-    };
+    const seq = taken.events.reduce((highest, event) => Math.max(highest, event.seq), state?.seq ?? 0);
+    const count = taken.subjects.length;
+    for (let start = 0; start === 0 || start < count; start += ROWS_PER_PART) {
+      const first = start === 0;
+      const last = start + ROWS_PER_PART >= count;
+      yield {
+        subjects: taken.subjects.slice(start, start + ROWS_PER_PART).map((id) => ({ id, json: jsonOf(state?.subjects.get(id)) })),
+        sources: first ? taken.sources.map((name) => ({ name, json: jsonOf(state?.sources.get(name)) })) : [],
+        events: first ? taken.events : [],
+        renames: first ? taken.renames : [],
+        seq,
+        eventsPerSubject: this.options.eventsPerSubject,
+        prune: last ? [...withNewEvents].filter((id) => !deleted.has(id) && mayExceed(id)) : [],
+      };
+    }
   }
 
   /**
@@ -412,10 +425,6 @@ function proveWritable(db: Database.Database, path: string): void {
   } catch (error) {
     throw new StoreError(`cannot write state database ${path} (${errorMessage(error)}); check the file's and its directory's permissions and free space`, { cause: error });
   }
-}
-
-function jsonOf(value: object | undefined): string | undefined {
-  return value === undefined ? undefined : JSON.stringify(value);
 }
 
 function fileSize(path: string): number {

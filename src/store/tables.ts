@@ -34,6 +34,9 @@ export class Tables {
   private readonly selectEventsAfter;
   private readonly selectSubjectEventsAfter;
   private readonly flushTransaction;
+  private readonly begin;
+  private readonly commit;
+  private readonly rollback;
 
   constructor(
     private readonly db: Database.Database,
@@ -66,15 +69,39 @@ export class Tables {
     this.selectSubjectEventsAfter = db.prepare<[string, number, number], EventRow>(
       'SELECT * FROM events WHERE subject = ? AND seq > ? ORDER BY seq LIMIT ?',
     );
-    this.flushTransaction = db.transaction((batch: FlushBatch) => this.writeBatch(batch));
+    this.flushTransaction = db.transaction((parts: Iterable<FlushBatch>) => {
+      let rows = 0;
+      for (const part of parts) rows += this.writePart(part);
+      return rows;
+    });
+    this.begin = db.prepare('BEGIN IMMEDIATE');
+    this.commit = db.prepare('COMMIT');
+    this.rollback = db.prepare('ROLLBACK');
   }
 
-  /** Writes the whole batch in one IMMEDIATE transaction; returns the number of rows written or deleted. */
-  flush(batch: FlushBatch): number {
-    return this.flushTransaction.immediate(batch);
+  /**
+   * Writes a flush, given as one or more parts (a large one in pieces, see writer.ts), in one IMMEDIATE transaction;
+   * returns the number of rows written or deleted.
+   */
+  flush(parts: Iterable<FlushBatch>): number {
+    return this.flushTransaction.immediate(parts);
   }
 
-  private writeBatch(batch: FlushBatch): number {
+  /** The same transaction, a part at a time as the parts arrive (the writer thread). */
+  beginFlush(): void {
+    this.begin.run();
+  }
+
+  commitFlush(): void {
+    this.commit.run();
+  }
+
+  rollbackFlush(): void {
+    if (this.db.inTransaction) this.rollback.run();
+  }
+
+  /** One part, inside the transaction: sources, events, renames, subject rows, pruning and seq, in that order. */
+  writePart(batch: FlushBatch): number {
     let rows = 0;
     for (const { name, json } of batch.sources) {
       rows += json !== undefined ? this.upsertSource.run(name, json).changes : this.deleteSource.run(name).changes;

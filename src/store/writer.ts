@@ -10,7 +10,12 @@ export interface WriterData {
   busyTimeoutMs: number;
   /** Replies the thread has posted, counted, so a blocked main thread can wait for one (close()). */
   posted: Int32Array;
+  /** Parts the thread has written, counted, so the main thread can wait before it serialises more. */
+  consumed: Int32Array;
 }
+
+/** A part of a flush (`last` commits it), or the request to close the thread's connection. */
+export type WriterMessage = { part: FlushBatch; last: boolean } | 'close';
 
 export type WriterReply = { rows: number } | { error: string; code?: string };
 
@@ -24,7 +29,9 @@ export class ThreadWriter {
   private worker: Worker | undefined;
   private replies: MessagePort | undefined;
   private readonly posted = new Int32Array(new SharedArrayBuffer(4));
+  private readonly consumed = new Int32Array(new SharedArrayBuffer(4));
   private sent = 0;
+  private partsPosted = 0;
   private done: WriteDone | undefined;
 
   constructor(
@@ -36,14 +43,35 @@ export class ThreadWriter {
     return this.done !== undefined;
   }
 
-  /** Writes `batch` in one transaction on the thread; one write at a time (the store waits for `done`). */
-  write(batch: FlushBatch, done: WriteDone): void {
+  /**
+   * Writes the parts in one transaction on the thread; one write at a time (the store waits for `done`). Parts are
+   * taken from `parts` as they are posted, and at most one waits unwritten: a large flush (a tick that changes every
+   * subject) is serialised a piece at a time while the thread writes the previous piece, instead of all its rows
+   * being held as text at once, twice (here and in the thread). Such a flush holds the event loop as a flush on it
+   * would; an API batch is a single part.
+   */
+  write(parts: Iterable<FlushBatch>, done: WriteDone): void {
     if (this.done) throw new Error('ThreadWriter: a write is already in flight');
     const worker = this.start();
     this.done = done;
     this.replies!.ref(); // an awaited acknowledgement keeps the process alive until it is settled
+    let previous: FlushBatch | undefined;
+    for (const part of parts) {
+      if (previous) this.post(worker, previous, false);
+      previous = part;
+    }
     this.sent += 1;
-    worker.postMessage(batch);
+    this.post(worker, previous!, true);
+  }
+
+  private post(worker: Worker, part: FlushBatch, last: boolean): void {
+    const deadline = Date.now() + this.busyTimeoutMs + SETTLE_MARGIN_MS;
+    while (Atomics.load(this.consumed, 0) < this.partsPosted - 1 && Date.now() < deadline) {
+      Atomics.wait(this.consumed, 0, Atomics.load(this.consumed, 0), 100);
+    }
+    this.partsPosted += 1;
+    const message: WriterMessage = { part, last };
+    worker.postMessage(message);
   }
 
   /** Blocks until the write in flight, if any, has been answered, and settles it (close() is synchronous). */
@@ -58,7 +86,8 @@ export class ThreadWriter {
   close(): void {
     if (this.worker) {
       this.sent += 1;
-      this.worker.postMessage('close');
+      const message: WriterMessage = 'close';
+      this.worker.postMessage(message);
       this.awaitReply();
       void this.worker.terminate();
     }
@@ -79,7 +108,13 @@ export class ThreadWriter {
   private start(): Worker {
     if (this.worker) return this.worker;
     const channel = new MessageChannel();
-    const data: WriterData & { replies: MessagePort } = { path: this.path, busyTimeoutMs: this.busyTimeoutMs, posted: this.posted, replies: channel.port2 };
+    const data: WriterData & { replies: MessagePort } = {
+      path: this.path,
+      busyTimeoutMs: this.busyTimeoutMs,
+      posted: this.posted,
+      consumed: this.consumed,
+      replies: channel.port2,
+    };
     const worker = new Worker(new URL('./writer-thread.js', import.meta.url), { workerData: data, transferList: [channel.port2] });
     worker.unref();
     channel.port1.on('message', (reply: WriterReply) => this.settle(reply));
@@ -90,7 +125,9 @@ export class ThreadWriter {
     this.worker = worker;
     this.replies = channel.port1;
     this.posted[0] = 0;
+    this.consumed[0] = 0;
     this.sent = 0;
+    this.partsPosted = 0;
     return worker;
   }
 
