@@ -65,7 +65,7 @@ export interface LoadedState {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
-/** Subject rows per part of a flush: an API batch of 1,000 observations touches at most this many. */
+/** Subject rows (or events) per part of a flush: an API batch of 1,000 observations touches at most this many subjects. */
 const ROWS_PER_PART = 2_000;
 
 interface Waiter {
@@ -314,8 +314,9 @@ export class Store {
   }
 
   /**
-   * The flush as parts of at most ROWS_PER_PART subject rows, serialised as they are taken (writer.ts): the first
-   * carries the sources, events and renames, the last the pruning and the sequence number.
+   * The flush as parts of at most ROWS_PER_PART events or subject rows, serialised as they are taken (writer.ts), in
+   * the order the rows must be written: the events first; then the subject rows, the first part of them with the
+   * renames (after the events they move, before the old ids' rows go) and the sources; the pruning last.
    */
   private *serialize(taken: PendingBatch): Generator<FlushBatch> {
     const state = this.state;
@@ -325,19 +326,24 @@ export class Store {
     const mayExceed = (id: string) =>
       this.historyNotLoaded.has(id) || (state?.history.get(id)?.length ?? Infinity) >= this.options.eventsPerSubject;
     const seq = taken.events.reduce((highest, event) => Math.max(highest, event.seq), state?.seq ?? 0);
+    const part = (fields: Partial<FlushBatch>): FlushBatch => ({
+      subjects: [],
+      sources: [],
+      events: [],
+      renames: [],
+      prune: [],
+      ...fields,
+      seq,
+      eventsPerSubject: this.options.eventsPerSubject,
+    });
+    for (let start = 0; start < taken.events.length; start += ROWS_PER_PART) yield part({ events: taken.events.slice(start, start + ROWS_PER_PART) });
     const count = taken.subjects.length;
     for (let start = 0; start === 0 || start < count; start += ROWS_PER_PART) {
-      const first = start === 0;
-      const last = start + ROWS_PER_PART >= count;
-      yield {
+      yield part({
         subjects: taken.subjects.slice(start, start + ROWS_PER_PART).map((id) => ({ id, json: jsonOf(state?.subjects.get(id)) })),
-        sources: first ? taken.sources.map((name) => ({ name, json: jsonOf(state?.sources.get(name)) })) : [],
-        events: first ? taken.events : [],
-        renames: first ? taken.renames : [],
-        seq,
-        eventsPerSubject: this.options.eventsPerSubject,
-        prune: last ? [...withNewEvents].filter((id) => !deleted.has(id) && mayExceed(id)) : [],
-      };
+        ...(start === 0 && { renames: taken.renames, sources: taken.sources.map((name) => ({ name, json: jsonOf(state?.sources.get(name)) })) }),
+        ...(start + ROWS_PER_PART >= count && { prune: [...withNewEvents].filter((id) => !deleted.has(id) && mayExceed(id)) }),
+      });
     }
   }
 

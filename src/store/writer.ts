@@ -115,7 +115,12 @@ export class ThreadWriter {
       consumed: this.consumed,
       replies: channel.port2,
     };
-    const worker = new Worker(new URL('./writer-thread.js', import.meta.url), { workerData: data, transferList: [channel.port2] });
+    // A small young generation: the thread holds one part at a time, and its heap counts in vigil's resident memory.
+    const worker = new Worker(new URL('./writer-thread.js', import.meta.url), {
+      workerData: data,
+      transferList: [channel.port2],
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
     worker.unref();
     channel.port1.on('message', (reply: WriterReply) => this.settle(reply));
     channel.port1.unref();
