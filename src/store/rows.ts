@@ -39,8 +39,3 @@ export function parseState<T extends object>(row: StateRow, what: string, locati
   }
   return value as T;
 }
-
-/** A state row's text, or undefined for a row to delete (the object is gone). */
-export function jsonOf(value: object | undefined): string | undefined {
-  return value === undefined ? undefined : JSON.stringify(value);
-}

@@ -14,9 +14,7 @@ import { StoreError, describeOpenFailure, errorMessage } from './errors.js';
 import { checkDatabaseIdentity, checkIntegrity, migrate } from './migrations.js';
 import { Tables, type FlushBatch } from './tables.js';
 import { MaintenanceTable } from './maintenance-table.js';
-import { PendingChanges, type PendingBatch } from './pending.js';
-import { jsonOf } from './rows.js';
-import { ThreadWriter } from './writer.js';
+import { PendingChanges } from './pending.js';
 import type { MaintenanceWindow } from '../maintenance/windows.js';
 
 export { StoreError } from './errors.js';
@@ -64,10 +62,6 @@ export interface LoadedState {
   history: EngineEvent[];
 }
 
-const DEFAULT_BUSY_TIMEOUT_MS = 5000;
-/** Subject rows (or events) per part of a flush: an API batch of 1,000 observations touches at most this many subjects. */
-const ROWS_PER_PART = 2_000;
-
 interface Waiter {
   resolve: () => void;
   reject: (error: Error) => void;
@@ -87,8 +81,6 @@ export class Store {
   private lastFlushAt: number | undefined;
   private lastFlushError: string | undefined;
   private readonly maintenance: MaintenanceTable;
-  /** Flushes on a thread of their own (writer.ts); absent for ':memory:', which only this connection sees. */
-  private readonly writer: ThreadWriter | undefined;
   /** Subjects loaded without their events (load({ history: false })), and subjects renamed from one of them. */
   private readonly historyNotLoaded = new Set<string>();
 
@@ -100,7 +92,6 @@ export class Store {
     private readonly options: StoreOptions,
   ) {
     this.maintenance = new MaintenanceTable(db, path);
-    if (path !== ':memory:') this.writer = new ThreadWriter(path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   }
 
   /**
@@ -120,7 +111,7 @@ export class Store {
       // Identity first, before anything writes to the file: a foreign or corrupt file must stay untouched.
       const version = checkDatabaseIdentity(db, path);
       if (version > 0) checkIntegrity(db, path);
-      db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
+      db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
       const mode = db.pragma('journal_mode = WAL', { simple: true });
       if (mode !== 'wal' && path !== ':memory:') throw new StoreError(`state database ${path} cannot use write-ahead logging (journal mode stays ${String(mode)})`);
       // FULL, not NORMAL: with NORMAL a WAL commit survives kill -9 but not a power cut. Group commit makes the
@@ -212,16 +203,14 @@ export class Store {
    */
   commit(soon = false): Promise<void> {
     if (this.closed) return Promise.reject(new StoreError(`state database ${this.path} is closed`));
-    // Nothing pending and nothing in flight: all of it is on disk. In flight: the waiter shares that flush's outcome.
-    if (!this.hasPending() && !this.writer?.busy) return Promise.resolve();
+    if (!this.hasPending()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       this.schedule();
       if (soon && this.immediate === undefined) {
         this.immediate = setImmediate(() => {
           this.immediate = undefined;
-          // A flush in flight starts the next one as soon as it is done (flushed()).
-          if (!this.closed && this.hasPending() && !this.writer?.busy) this.flush();
+          if (!this.closed && this.hasPending()) this.flush();
         });
       }
     });
@@ -249,14 +238,12 @@ export class Store {
   /** Final synchronous flush, then closes the database. Throws if that flush failed (its data is lost). */
   close(): void {
     if (this.closed) return;
-    this.closed = true; // from here on nothing starts another flush but the final one below
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.immediate) clearImmediate(this.immediate);
     this.immediate = undefined;
-    this.writer?.settleNow(); // a flush in flight ends first (a failed one puts its data back for the final flush)
-    this.writer?.close();
-    const failure = this.hasPending() || this.waiters.length > 0 ? this.flush(true) : undefined;
+    const failure = this.hasPending() ? this.flush() : undefined;
+    this.closed = true;
     this.db.close();
     this.lock?.close();
     if (failure) throw failure;
@@ -275,115 +262,53 @@ export class Store {
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        // An early flush may have written it all already; one in flight starts the next itself when it is done.
-        if (this.hasPending() && !this.writer?.busy) this.flush();
-        if (this.hasPending() && !this.writer?.busy) this.schedule();
+        if (this.hasPending()) this.flush(); // an early flush may have written it all already
+        if (this.hasPending()) this.schedule();
       }, this.options.flushIntervalMs);
     }
     if (this.waiters.length > 0) this.timer.ref();
     else this.timer.unref();
   }
 
-  /**
-   * Writes everything pending in one transaction and settles the waiters taken with it: on the writer thread, or
-   * here and at once when `inline` (close()) or there is no thread (':memory:'); an inline flush returns its error.
-   * Rows are serialised now: later engine changes belong to the next flush.
-   */
-  private flush(inline = false): StoreError | undefined {
+  /** Writes everything pending in one transaction and settles the waiters; returns the error if it failed. */
+  private flush(): StoreError | undefined {
     const waiters = this.waiters;
     this.waiters = [];
-    const taken = this.pending.take();
-    const parts = this.serialize(taken);
-    const started = performance.now();
-    const done = (cause: Error | undefined, rows: number): StoreError | undefined => {
-      this.lastFlushDurationMs = performance.now() - started;
-      const failure = cause && this.flushFailed(taken, waiters, cause);
-      if (!failure) this.flushed(waiters, rows);
-      this.continueAfterFlush(failure);
-      return failure;
-    };
-    if (inline || !this.writer) {
-      try {
-        return done(undefined, this.tables.flush(parts));
-      } catch (cause) {
-        return done(cause instanceof Error ? cause : new Error(String(cause)), 0);
-      }
-    }
-    this.writer.write(parts, done);
-    return undefined;
-  }
-
-  /**
-   * The flush as parts of at most ROWS_PER_PART events or subject rows, serialised as they are taken (writer.ts), in
-   * the order the rows must be written: the events first; then the subject rows, the first part of them with the
-   * renames (after the events they move, before the old ids' rows go) and the sources; the pruning last.
-   */
-  private *serialize(taken: PendingBatch): Generator<FlushBatch> {
     const state = this.state;
-    const deleted = new Set(taken.subjects.filter((id) => !state?.subjects.has(id)));
-    const withNewEvents = new Set([...taken.events.map((event) => event.subject), ...taken.renames.map((rename) => rename.to)]);
-    // A subject whose whole stored history the engine's history mirrors is pruned only once that is full.
-    const mayExceed = (id: string) =>
-      this.historyNotLoaded.has(id) || (state?.history.get(id)?.length ?? Infinity) >= this.options.eventsPerSubject;
-    const seq = taken.events.reduce((highest, event) => Math.max(highest, event.seq), state?.seq ?? 0);
-    const part = (fields: Partial<FlushBatch>): FlushBatch => ({
-      subjects: [],
-      sources: [],
-      events: [],
-      renames: [],
-      prune: [],
-      ...fields,
-      seq,
+    const pending = this.pending.peek();
+    const batch: FlushBatch = {
+      subjects: pending.subjects.map((id) => ({ id, state: state?.subjects.get(id) })),
+      sources: pending.sources.map((name) => ({ name, state: state?.sources.get(name) })),
+      events: pending.events,
+      renames: pending.renames,
+      seq: pending.events.reduce((highest, event) => Math.max(highest, event.seq), state?.seq ?? 0),
       eventsPerSubject: this.options.eventsPerSubject,
-    });
-    for (let start = 0; start < taken.events.length; start += ROWS_PER_PART) yield part({ events: taken.events.slice(start, start + ROWS_PER_PART) });
-    const count = taken.subjects.length;
-    for (let start = 0; start === 0 || start < count; start += ROWS_PER_PART) {
-      yield part({
-        subjects: taken.subjects.slice(start, start + ROWS_PER_PART).map((id) => ({ id, json: jsonOf(state?.subjects.get(id)) })),
-        ...(start === 0 && { renames: taken.renames, sources: taken.sources.map((name) => ({ name, json: jsonOf(state?.sources.get(name)) })) }),
-        ...(start + ROWS_PER_PART >= count && { prune: [...withNewEvents].filter((id) => !deleted.has(id) && mayExceed(id)) }),
-      });
+      mayExceed: (subject) => this.historyNotLoaded.has(subject) || (state?.history.get(subject)?.length ?? Infinity) >= this.options.eventsPerSubject,
+    };
+    const started = performance.now();
+    try {
+      this.rowsWritten += this.tables.flush(batch);
+    } catch (cause) {
+      // The dirty sets and the queue are untouched, so the next interval retries all of it.
+      const error = new StoreError(
+        `flush of ${batch.subjects.length} subjects, ${batch.sources.length} sources and ${batch.events.length} events to ${this.path} failed (${errorMessage(cause)}); retrying every ${this.options.flushIntervalMs} ms`,
+        { cause },
+      );
+      for (const waiter of waiters) waiter.reject(error);
+      this.lastFlushError = error.message;
+      this.options.onError?.(error);
+      return error;
+    } finally {
+      this.lastFlushDurationMs = performance.now() - started;
     }
-  }
-
-  /**
-   * A failed flush: its rows go back to dirty and its events in front of newer ones, so the next one retries all of
-   * it. Writes that were applied while it was in flight fail with it: the runtime undoes every write still waiting
-   * (vigil.ts), so none of them may be acknowledged by a later flush.
-   */
-  private flushFailed(taken: PendingBatch, waiters: Waiter[], cause: Error): StoreError {
-    this.pending.putBack(taken);
-    const error = new StoreError(
-      `flush of ${taken.subjects.length} subjects, ${taken.sources.length} sources and ${taken.events.length} events to ${this.path} failed (${errorMessage(cause)}); retrying every ${this.options.flushIntervalMs} ms`,
-      { cause },
-    );
-    for (const waiter of [...waiters, ...this.waiters.splice(0)]) waiter.reject(error);
-    this.lastFlushError = error.message;
-    this.options.onError?.(error);
-    return error;
-  }
-
-  private flushed(waiters: Waiter[], rows: number): void {
-    this.rowsWritten += rows;
+    // Synchronous flush: nothing can have been recorded while it ran, so everything pending is now on disk.
+    this.pending.clear();
     this.transactions += 1;
     if (this.lastFlushError !== undefined) this.options.onRecovered?.();
     this.lastFlushError = undefined;
     this.lastFlushAt = (this.options.now ?? Date.now)();
     for (const waiter of waiters) waiter.resolve();
-  }
-
-  /**
-   * What arrived while a flush was in flight: with someone waiting, flush it at once (one transaction for all the
-   * writes that came meanwhile); otherwise at the interval. Waiters with nothing pending were waiting for the
-   * flush that just ended, and share its outcome.
-   */
-  private continueAfterFlush(failure: StoreError | undefined): void {
-    if (this.closed) return;
-    if (this.waiters.length > 0 && !this.hasPending()) for (const waiter of this.waiters.splice(0)) waiter.resolve();
-    if (!this.hasPending()) return;
-    if (this.waiters.length > 0 && !failure && this.writer && !this.writer.busy) this.flush();
-    else this.schedule();
+    return undefined;
   }
 
   private assertOpen(): void {

@@ -5,20 +5,20 @@ import type { EngineEvent, SourceState, SubjectState } from '../engine/types.js'
 import { corruptDatabase } from './errors.js';
 import { parseState, toEvent, type EventRow, type StateRow } from './rows.js';
 
-/**
- * What one flush writes, serialised (it may cross to the writer thread): rows to upsert (JSON) or delete (no
- * JSON), events to append, renames, and the subjects whose events must be pruned to `eventsPerSubject`.
- */
+/** What one flush writes: rows to upsert or delete, events to append. */
 export interface FlushBatch {
-  subjects: { id: string; json: string | undefined }[];
-  sources: { name: string; json: string | undefined }[];
+  subjects: { id: string; state: SubjectState | undefined }[];
+  sources: { name: string; state: SourceState | undefined }[];
   events: EngineEvent[];
   /** Subject renames, in order: events up to `seq` move from the old id to the new one. */
   renames: { from: string; to: string; seq: number }[];
   seq: number;
   eventsPerSubject: number;
-  /** Subjects with new events whose stored history may now exceed `eventsPerSubject`. */
-  prune: string[];
+  /**
+   * Subjects whose stored history may now exceed `eventsPerSubject` (the engine's in-memory history, which mirrors
+   * the table, is full). Without it every subject with new events is pruned; a new subject never needs it.
+   */
+  mayExceed?: (subject: string) => boolean;
 }
 
 export class Tables {
@@ -34,9 +34,6 @@ export class Tables {
   private readonly selectEventsAfter;
   private readonly selectSubjectEventsAfter;
   private readonly flushTransaction;
-  private readonly begin;
-  private readonly commit;
-  private readonly rollback;
 
   constructor(
     private readonly db: Database.Database,
@@ -69,42 +66,18 @@ export class Tables {
     this.selectSubjectEventsAfter = db.prepare<[string, number, number], EventRow>(
       'SELECT * FROM events WHERE subject = ? AND seq > ? ORDER BY seq LIMIT ?',
     );
-    this.flushTransaction = db.transaction((parts: Iterable<FlushBatch>) => {
-      let rows = 0;
-      for (const part of parts) rows += this.writePart(part);
-      return rows;
-    });
-    this.begin = db.prepare('BEGIN IMMEDIATE');
-    this.commit = db.prepare('COMMIT');
-    this.rollback = db.prepare('ROLLBACK');
+    this.flushTransaction = db.transaction((batch: FlushBatch) => this.writeBatch(batch));
   }
 
-  /**
-   * Writes a flush, given as one or more parts (a large one in pieces, see writer.ts), in one IMMEDIATE transaction;
-   * returns the number of rows written or deleted.
-   */
-  flush(parts: Iterable<FlushBatch>): number {
-    return this.flushTransaction.immediate(parts);
+  /** Writes the whole batch in one IMMEDIATE transaction; returns the number of rows written or deleted. */
+  flush(batch: FlushBatch): number {
+    return this.flushTransaction.immediate(batch);
   }
 
-  /** The same transaction, a part at a time as the parts arrive (the writer thread). */
-  beginFlush(): void {
-    this.begin.run();
-  }
-
-  commitFlush(): void {
-    this.commit.run();
-  }
-
-  rollbackFlush(): void {
-    if (this.db.inTransaction) this.rollback.run();
-  }
-
-  /** One part, inside the transaction: sources, events, renames, subject rows, pruning and seq, in that order. */
-  writePart(batch: FlushBatch): number {
+  private writeBatch(batch: FlushBatch): number {
     let rows = 0;
-    for (const { name, json } of batch.sources) {
-      rows += json !== undefined ? this.upsertSource.run(name, json).changes : this.deleteSource.run(name).changes;
+    for (const { name, state } of batch.sources) {
+      rows += state ? this.upsertSource.run(name, JSON.stringify(state)).changes : this.deleteSource.run(name).changes;
     }
     for (const event of batch.events) {
       rows += this.insertEvent.run(event.seq, event.at, event.subject, event.type, event.from, event.to, event.reason ?? null, event.maintenance ?? null)
@@ -112,15 +85,18 @@ export class Tables {
     }
     // History follows a renamed subject; after the events above, before the old id's row (and events) are deleted.
     for (const rename of batch.renames) rows += this.renameSubjectEvents.run(rename).changes;
-    for (const { id, json } of batch.subjects) {
-      if (json !== undefined) {
-        rows += this.upsertSubject.run(id, json).changes;
+    for (const { id, state } of batch.subjects) {
+      if (state) {
+        rows += this.upsertSubject.run(id, JSON.stringify(state)).changes;
       } else {
         // A removed subject takes its history with it, so churning ids cannot grow the events table without bound.
         rows += this.deleteSubject.run(id).changes + this.deleteSubjectEvents.run(id).changes;
       }
     }
-    for (const subject of batch.prune) {
+    const deleted = new Set(batch.subjects.filter((subject) => !subject.state).map((subject) => subject.id));
+    const withNewEvents = new Set([...batch.events.map((event) => event.subject), ...batch.renames.map((rename) => rename.to)]);
+    for (const subject of withNewEvents) {
+      if (deleted.has(subject) || batch.mayExceed?.(subject) === false) continue;
       rows += this.pruneSubjectEvents.run({ subject, keep: Math.max(1, batch.eventsPerSubject) }).changes;
     }
     rows += this.raiseSeq.run(batch.seq).changes;

@@ -14,7 +14,6 @@ import { describeConnectFailure, poolConfig, redactUrl, type PostgresConnectOpti
 import { migratePostgres } from './migrations.js';
 import { WriterLock } from './writer-lock.js';
 import { PendingChanges } from '../pending.js';
-import { jsonOf } from '../rows.js';
 import {
   deleteMaintenance,
   loadAll,
@@ -313,4 +312,8 @@ export class PostgresStore implements StateStore {
   private assertOpen(): void {
     if (this.closed) throw new StoreError(`state database ${this.location} is closed`);
   }
+}
+
+function jsonOf(value: object | undefined): string | undefined {
+  return value === undefined ? undefined : JSON.stringify(value);
 }
