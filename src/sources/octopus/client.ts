@@ -3,13 +3,12 @@
 // fields vigil maps are typed; the rest is ignored (OctopusClients Model/MachineBasedResource.cs,
 // Model/Endpoints/TentacleEndpointResource.cs and TentacleDetailsResource.cs).
 
-export type OctopusHealthStatus = 'Healthy' | 'HasWarnings' | 'Unhealthy' | 'Unavailable' | 'Unknown';
-
 export type MachineCollection = 'machines' | 'workers';
 
 export interface OctopusMachine {
   Id: string;
   Name: string;
+  /** Healthy, HasWarnings, Unhealthy, Unavailable or Unknown; kept a string so a new value is not a parse error. */
   HealthStatus?: string;
   StatusSummary?: string | null;
   HasLatestCalamari?: boolean;

@@ -116,13 +116,6 @@ export class PostgresStore implements StateStore {
     if (this.hasPending()) this.schedule();
   }
 
-  markSourceDirty(name: string): void {
-    this.assertOpen();
-    if (!this.state) throw new StoreError('Store.attach(state) must be called before recording changes');
-    this.pending.markSource(name);
-    this.schedule();
-  }
-
   withdraw(events: readonly EngineEvent[]): void {
     this.pending.withdraw(events);
   }
@@ -145,6 +138,17 @@ export class PostgresStore implements StateStore {
   loadMaintenance(): MaintenanceWindow[] {
     this.assertOpen();
     return this.maintenance;
+  }
+
+  /** API maintenance windows as the database has them now (replicas re-read them: another may have changed them). */
+  async readMaintenance(): Promise<MaintenanceWindow[]> {
+    this.assertOpen();
+    const client = await this.pool.connect();
+    try {
+      return await loadMaintenance(client, this.location);
+    } finally {
+      client.release();
+    }
   }
 
   /** Stores an API maintenance window outside the group commit; resolves once it is committed. */
