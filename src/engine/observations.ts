@@ -45,8 +45,8 @@ export function applyObservation(state: EngineState, obs: Observation, now: numb
  * A batch of observations at one time (a push API batch): each is recorded in order, as applyObservation records
  * it, and each subject they touch is evaluated once, after all of them. The batch shares one `now`, so what
  * evaluating in between would show (a check crit and then ok in the same batch) never exists at any instant; the
- * counters and run records still count every result. One evaluation per subject instead of one per result is most
- * of what makes the batch API fast (bench/RESULTS.md, scale).
+ * counters and run records still count every result. A batch of 1,000 results for 200 subjects costs 200
+ * evaluations instead of 1,000 (bench/RESULTS.md, scale).
  */
 export function applyObservations(state: EngineState, observations: readonly Observation[], now: number): EngineResult {
   const ctx = beginCall(state, now);
