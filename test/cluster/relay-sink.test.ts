@@ -8,31 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import express from 'express';
 import { pino } from 'pino';
 import { RelaySink, sinkRoute } from '../../src/cluster/relay-sink.js';
-import * as engine from '../../src/engine/index.js';
-import type { EngineResult, EngineState } from '../../src/engine/types.js';
-import { createSink } from '../../src/sources/sink.js';
-import { T0, observation, settings, spec } from '../engine/helpers.js';
+import { observation, spec } from '../engine/helpers.js';
+import { stateSink } from '../helpers/state-sink.js';
 
 const KEY = 'relay-test-cluster-key';
 const log = pino({ level: 'silent' });
 const ownsA = (id: string) => id.startsWith('a-');
 const ownsB = (id: string) => id.startsWith('b-');
-
-/** One replica's state and its own sink, counting applies. */
-function replica(owns: (id: string) => boolean) {
-  const state: EngineState = engine.createState(settings({ startupGrace: 0 }));
-  const applies: EngineResult[] = [];
-  const sink = createSink({
-    state: () => state,
-    apply: (change) => {
-      const result = change(state, T0);
-      applies.push(result);
-      return result;
-    },
-    owns,
-  });
-  return { state, sink, applies };
-}
 
 async function until(what: string, check: () => boolean): Promise<void> {
   const deadline = Date.now() + 5_000;
@@ -43,8 +25,8 @@ async function until(what: string, check: () => boolean): Promise<void> {
 }
 
 describe('the relay sink', () => {
-  const a = replica(ownsA);
-  const b = replica(ownsB);
+  const a = stateSink(ownsA);
+  const b = stateSink(ownsB);
   let server: Server;
   let relay: RelaySink;
   before(async () => {
@@ -97,14 +79,14 @@ describe('the relay sink', () => {
   });
 
   it('a batch applies the calls about subjects owned here as one change, and still relays the others', async () => {
-    const before = a.applies.length;
+    const before = a.applied.length;
     relay.batch((sink) => {
       sink.defineSubject(spec('a-2', { source: 'poller' }));
       sink.observe(observation('a-2', 'ping', 'ok', { source: 'poller' }));
       sink.defineSubject(spec('b-2', { source: 'poller' }));
     });
-    assert.equal(a.applies.length, before + 1, 'one apply for the local calls');
-    assert.deepEqual([...a.applies.at(-1)!.changed], ['a-2']);
+    assert.equal(a.applied.length, before + 1, 'one apply for the local calls');
+    assert.deepEqual([...a.applied.at(-1)!.changed], ['a-2']);
     assert.equal(a.state.subjects.get('a-2')!.checks['ping']!.reported, 'ok');
     await until('the other call reached its owner', () => b.state.subjects.has('b-2'));
   });

@@ -5,33 +5,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as engine from '../../src/engine/index.js';
-import type { EngineResult } from '../../src/engine/types.js';
 import { DEFAULT_LIMITS } from '../../src/runtime/limits.js';
 import type { Vigil } from '../../src/runtime/vigil.js';
 import type { ExtensionContext, RuntimeView } from '../../src/sources/extension.js';
-import { createSink } from '../../src/sources/sink.js';
 import type { SourceSink } from '../../src/sources/types.js';
-import { T0, observation, settings, spec } from '../engine/helpers.js';
+import { observation, spec } from '../engine/helpers.js';
 import { REPO_ROOT } from '../helpers/repo-root.js';
-
-/** A sink over a bare state that keeps every applied result (one per apply). */
-function recordingSink(owns: (subject: string) => boolean = () => true) {
-  const state = engine.createState(settings({ startupGrace: 0 }));
-  const applied: EngineResult[] = [];
-  const sink = createSink({
-    state: () => state,
-    apply: (change) => {
-      const result = change(state, T0);
-      applied.push(result);
-      return result;
-    },
-    owns,
-  });
-  return { state, sink, applied };
-}
+import { stateSink } from '../helpers/state-sink.js';
 
 test('a batch is one apply whose result merges every call: events in order, changed subjects and sources', () => {
-  const { state, sink, applied } = recordingSink();
+  const { state, sink, applied } = stateSink();
   sink.batch((batch) => {
     batch.defineSubject(spec('m1', { source: 'poller' }));
     batch.observe(observation('m1', 'ping', 'crit'));
@@ -50,7 +33,7 @@ test('a batch is one apply whose result merges every call: events in order, chan
 });
 
 test('a refused call in a batch changes nothing and the others still apply; a throwing fill keeps what it did', () => {
-  const { state, sink, applied } = recordingSink();
+  const { state, sink, applied } = stateSink();
   const refused: unknown[] = [];
   sink.batch((batch) => {
     batch.defineSubject(spec('a'));
@@ -79,7 +62,7 @@ test('a refused call in a batch changes nothing and the others still apply; a th
 });
 
 test('a source reads and removes only through the sink; calls about subjects another replica owns are dropped', () => {
-  const { state, sink } = recordingSink((subject) => subject !== 'elsewhere');
+  const { state, sink } = stateSink((subject) => subject !== 'elsewhere');
   sink.defineSubject(spec('k1', { source: 'kube' }));
   sink.defineSubject(spec('k2', { source: 'kube' }));
   sink.defineSubject(spec('x', { source: 'other' }));
