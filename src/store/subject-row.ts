@@ -8,7 +8,7 @@
 //
 // Positions are the stored format: never reorder or remove a field, append new ones at the end (an older row is
 // shorter, and a missing or null position reads as an absent optional field).
-import type { CheckState, CheckStatus, Connectivity, Health, Manipulation, MetadataEntry, NotCounted, RunOutcome, RunRecord, SubjectSpec, SubjectState } from '../engine/types.js';
+import type { CheckState, CheckStatus, Connectivity, Health, Manipulation, MetadataEntry, NotCounted, RunRecord, SubjectSpec, SubjectState } from '../engine/types.js';
 
 /** First element of a compact row: its format version. */
 const COMPACT = 1;
@@ -26,14 +26,14 @@ const CHECK_FIELDS = [
   'expiresAt', 'effectiveAt', 'status', 'counted', 'dropped', 'notCountedReason', 'notCounted', 'message', 'maxAge', 'observedAt',
   'metrics',
 ] as const;
-/** A run record is [total, then the run number of the last run of each outcome in this order]. */
-const RUN_OUTCOME_ORDER = ['ok', 'warn', 'crit', 'unknown', 'unreachable'] as const;
 
 type Unlisted<T, Listed> = Exclude<keyof T, Listed>;
 const subjectFieldsListed: [Unlisted<SubjectState, (typeof SUBJECT_FIELDS)[number]>] extends [never] ? true : never = true;
 const checkFieldsListed: [Unlisted<CheckState, (typeof CHECK_FIELDS)[number] | 'name'>] extends [never] ? true : never = true;
-const outcomesListed: [Exclude<RunOutcome, (typeof RUN_OUTCOME_ORDER)[number]>] extends [never] ? true : never = true;
-void [subjectFieldsListed, checkFieldsListed, outcomesListed];
+/** A run record is [total, last] (`last` as it is). */
+const RUN_FIELDS = ['total', 'last'] as const;
+const runFieldsListed: [Unlisted<RunRecord, (typeof RUN_FIELDS)[number]>] extends [never] ? true : never = true;
+void [subjectFieldsListed, checkFieldsListed, runFieldsListed];
 
 const json = JSON.stringify;
 /** A number, or null for an absent one (JSON.stringify also writes null for NaN and ±Infinity: the text stays JSON). */
@@ -75,18 +75,7 @@ function encodeCheck(c: CheckState): string {
 }
 
 function encodeRuns(record: RunRecord): string {
-  let text = `[${num(record.total)}`;
-  let nulls = '';
-  for (const outcome of RUN_OUTCOME_ORDER) {
-    const last = record.last[outcome];
-    if (last === undefined) {
-      nulls += ',null'; // written only if a later outcome follows
-    } else {
-      text += `${nulls},${num(last)}`;
-      nulls = '';
-    }
-  }
-  return `${text}]`;
+  return `[${num(record.total)},${json(record.last)}]`;
 }
 
 /** True for a compact row (a JSON array); an object is a row in the earlier, named-field form. */
@@ -143,7 +132,7 @@ type CheckTuple = [
   status: CheckStatus, counted: number, dropped: number, notCountedReason?: string | null, notCounted?: NotCounted | null,
   message?: string | null, maxAge?: number | null, observedAt?: number | null, metrics?: Record<string, number> | null,
 ];
-type RunTuple = [total: number, ...last: (number | null)[]];
+type RunTuple = [total: number, last: unknown];
 
 function objectAt<T>(value: unknown): T {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`expected an object, found ${json(value)}`);
@@ -188,12 +177,8 @@ function decodeRuns(stored: Record<string, RunTuple>): Record<string, RunRecord>
   for (const name in stored) {
     const r = stored[name]!;
     if (!Array.isArray(r)) throw new Error(`run record ${json(name)} is not an array`);
-    const last: RunRecord['last'] = {};
-    for (let i = 0; i < RUN_OUTCOME_ORDER.length; i++) {
-      const run = r[i + 1];
-      if (run != null) last[RUN_OUTCOME_ORDER[i]!] = run;
-    }
-    runs[name] = { total: r[0], last };
+    // `last` as JSON.parse made it: an object of exactly its keys (built key by key it would take more memory).
+    runs[name] = { total: r[0], last: objectAt<RunRecord['last']>(r[1]) };
   }
   return runs;
 }
