@@ -44,12 +44,13 @@ const bool = (value: boolean): string => (value ? '1' : '0');
 
 /** The compact text of a subject's state. */
 export function encodeSubject(s: SubjectState): string {
+  // Own keys only, as JSON.stringify takes them.
   let checks = '';
-  for (const name in s.checks) checks += `${checks === '' ? '' : ','}${json(name)}:${encodeCheck(s.checks[name]!)}`;
+  for (const name of Object.keys(s.checks)) checks += `${checks === '' ? '' : ','}${json(name)}:${encodeCheck(s.checks[name]!)}`;
   let runs = 'null';
   if (s.runs !== undefined) {
     runs = '';
-    for (const name in s.runs) runs += `${runs === '' ? '' : ','}${json(name)}:${encodeRuns(s.runs[name]!)}`;
+    for (const name of Object.keys(s.runs)) runs += `${runs === '' ? '' : ','}${json(name)}:${encodeRuns(s.runs[name]!)}`;
     runs = `{${runs}}`;
   }
   return (
@@ -167,7 +168,7 @@ function decodeChecks(stored: Record<string, CheckTuple>): Record<string, CheckS
     if (c[16] != null) check.maxAge = c[16];
     if (c[17] != null) check.observedAt = c[17];
     if (c[18] != null) check.metrics = c[18];
-    checks[name] = check;
+    setOwn(checks, name, check);
   }
   return checks;
 }
@@ -178,7 +179,13 @@ function decodeRuns(stored: Record<string, RunTuple>): Record<string, RunRecord>
     const r = stored[name]!;
     if (!Array.isArray(r)) throw new Error(`run record ${json(name)} is not an array`);
     // `last` as JSON.parse made it: an object of exactly its keys (built key by key it would take more memory).
-    runs[name] = { total: r[0], last: objectAt<RunRecord['last']>(r[1]) };
+    setOwn(runs, name, { total: r[0], last: objectAt<RunRecord['last']>(r[1]) });
   }
   return runs;
+}
+
+/** `target[key] = value` as JSON.parse does it: a key `__proto__` becomes an own property, not the prototype. */
+function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }

@@ -107,6 +107,15 @@ describe('compact subject rows', () => {
     assert.ok(compact < JSON.stringify(subject).length / 2, `compact ${compact} vs ${JSON.stringify(subject).length} bytes`);
   });
 
+  it('take own keys only, as JSON.stringify and JSON.parse do (a key "__proto__" stays an own property)', () => {
+    const parsed = JSON.parse(JSON.stringify(makeSubject('host-1')).replace('"checks":{"ping":{"name":"ping"', '"checks":{"__proto__":{"name":"__proto__"')) as SubjectState;
+    assert.ok(Object.hasOwn(parsed.checks, '__proto__'));
+    assert.deepStrictEqual(roundTrip(parsed), parsed);
+    const inherited = makeSubject('host-2');
+    inherited.checks = Object.create(inherited.checks) as SubjectState['checks'];
+    assert.deepStrictEqual(roundTrip(inherited).checks, {});
+  });
+
   it('refuse a row of an unknown format or with a malformed check', () => {
     assert.throws(() => decodeSubject([2]), /unknown subject row format 2/);
     const row = JSON.parse(encodeSubject(makeSubject('host-1'))) as unknown[];
