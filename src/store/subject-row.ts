@@ -13,15 +13,18 @@ import type { CheckState, CheckStatus, Connectivity, Health, Manipulation, Metad
 /** First element of a compact row: its format version. */
 const COMPACT = 1;
 
-/** The order of the fields after that marker. The type checks below fail to compile when a field is missing. */
-const SUBJECT_FIELDS = [
+/**
+ * The order of the fields after that marker. The type checks below fail to compile when a field of the engine's
+ * types is not listed; the round-trip test sets every listed field, so the encoder and decoder must carry it.
+ */
+export const SUBJECT_FIELDS = [
   'spec', 'createdAt', 'firstSeenAt', 'appearanceSince', 'appeared', 'manipulations', 'checks', 'health', 'healthChangedAt',
   'healthChanges', 'connectivityChanges', 'warnings', 'metadata', 'specVersion', 'stateVersion', 'renamedAt', 'renamedFrom',
   'lastSeenAt', 'connectivity', 'connectivityChangedAt', 'runs', 'healthReason', 'connectivityReason', 'pendingUnavailable',
   'nextDeadline',
 ] as const;
 /** A check's fields in its array (its name is the key it is stored under); `timing` is [freshness, overhead, accuracy, pushPeriod]. */
-const CHECK_FIELDS = [
+export const CHECK_FIELDS = [
   'source', 'reported', 'period', 'timing', 'receivedAt', 'statusChangedAt', 'consecutiveFailures', 'consecutiveSuccesses',
   'expiresAt', 'effectiveAt', 'status', 'counted', 'dropped', 'notCountedReason', 'notCounted', 'message', 'maxAge', 'observedAt',
   'metrics',

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as engine from '../../src/engine/index.js';
 import type { SubjectState } from '../../src/engine/types.js';
-import { decodeSubject, encodeSubject, isCompactSubject } from '../../src/store/subject-row.js';
+import { CHECK_FIELDS, SUBJECT_FIELDS, decodeSubject, encodeSubject, isCompactSubject } from '../../src/store/subject-row.js';
 import { SETTINGS, makeSubject } from './fixtures/factory.js';
 
 const T = 1_800_000_000_000;
@@ -54,6 +54,10 @@ function everyField(): SubjectState {
 
 describe('compact subject rows', () => {
   it('give back a state deep-equal to the one written, for every field', () => {
+    // Every stored field is set here, so a field the encoder or decoder forgets fails the comparison below.
+    const full = everyField();
+    for (const field of SUBJECT_FIELDS) assert.notEqual(full[field], undefined, `everyField() sets ${field}`);
+    for (const field of CHECK_FIELDS) assert.notEqual(full.checks['disk/root']![field], undefined, `everyField() sets checks.*.${field}`);
     assert.deepStrictEqual(roundTrip(makeSubject('host-1', 3)), makeSubject('host-1', 3));
     assert.deepStrictEqual(roundTrip(everyField()), everyField());
     const bare = makeSubject('bare');
