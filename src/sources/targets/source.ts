@@ -1,8 +1,9 @@
 // The targets source: runs the configured probes on the shared scheduler and reports what they saw.
 //
 // Per result:
-//  - reached (ok, or crit for a wrong answer — a refused connection included) → an observation
-//    `{subject, check, status, message, metrics}` and connectivity `available`;
+//  - reached (ok, or crit for a wrong answer — a refused connection included) → ONE observation
+//    `{subject, check, status, message, metrics}`: a first-hand result is contact, so the engine marks the subject
+//    available and seen in the same call (no separate connectivity signal: one re-evaluation, one store record);
 //  - not reached (timeout, DNS, unreachable) → health untouched: connectivity `unavailable` (only when no
 //    other target of the same subject reached it on its latest run), and the failed attempt recorded as metadata
 //    `probe:<check>` (level info, value = attempt duration in seconds, message = what happened), removed again on
@@ -91,8 +92,7 @@ export function createTargetsSource(targets: TargetsConfig, options: TargetsSour
     if (result.reached) {
       const observation: Observation = { subject, check, status: result.status, message: result.message, observedAt, period: target.interval, metrics: definedMetrics(result), source: name };
       if (target.accuracy !== undefined) observation.timing = { accuracy: target.accuracy };
-      sink.observe(observation);
-      sink.connectivity({ subject, state: 'available', source: name });
+      sink.observe(observation); // contact: available and last seen, in the same engine call
       if (withFailureMetadata.delete(target.name)) sink.metadata(subject, metadataKey, null);
       return;
     }

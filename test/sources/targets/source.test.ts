@@ -88,7 +88,7 @@ test('defines one subject per target subject, kind target, with merged labels; l
   return source.stop();
 });
 
-test('a reached target becomes an observation plus connectivity available', async () => {
+test('a reached target becomes one observation (contact: the engine marks it available), no separate connectivity signal', async () => {
   const timers = new FakeTimers(T0);
   const sink = new RecordingSink();
   const targets = targetsSchema.parse([{ name: 'api', type: 'hostport', host: '127.0.0.1', port: openPort, interval: '10s', labels: { tier: 'web' } }]);
@@ -106,7 +106,7 @@ test('a reached target becomes an observation plus connectivity available', asyn
   assert.equal(observation?.observedAt, T0 + 5_000);
   assert.equal(observation?.source, 'targets');
   assert.ok(typeof observation?.metrics?.duration_seconds === 'number');
-  assert.deepEqual(sink.connectivities, [{ subject: 'api', state: 'available', source: 'targets' }]);
+  assert.deepEqual(sink.connectivities, []);
   await timers.advance(10_000);
   await until(() => sink.observations.length === 2);
   assert.equal(sink.observations[1]?.observedAt, T0 + 15_000);
@@ -138,11 +138,11 @@ test('not reached leaves health alone: connectivity unavailable with the reason,
   await until(() => sink.observations.length === 2);
   assert.notEqual(sink.observations[1]?.reached, false);
   assert.deepEqual(sink.metadataCalls.at(-1), { subject: 'db', key: 'probe:postgres', entry: null });
-  assert.equal(sink.connectivities.at(-1)?.state, 'available');
+  assert.equal(sink.connectivities.length, 1, 'the reached observation is the contact: no second signal');
   await source.stop();
 });
 
-test('a refused connection is a failed result: crit observation "refused", connectivity available, no attempt metadata', async () => {
+test('a refused connection is a failed result: crit observation "refused" (contact, so available), no attempt metadata', async () => {
   const timers = new FakeTimers(T0);
   const sink = new RecordingSink();
   const targets = targetsSchema.parse([{ name: 'db', type: 'hostport', host: '127.0.0.1', port: closedPort, interval: '10s', check: 'postgres' }]);
@@ -153,7 +153,8 @@ test('a refused connection is a failed result: crit observation "refused", conne
   const [observation] = sink.observations;
   assert.deepEqual([observation?.subject, observation?.check, observation?.status], ['db', 'postgres', 'crit']);
   assert.match(observation?.message ?? '', /connection refused/);
-  assert.deepEqual(sink.connectivities, [{ subject: 'db', state: 'available', source: 'targets' }]);
+  assert.deepEqual(sink.connectivities, []);
+  assert.notEqual(observation?.contact, false);
   assert.deepEqual(sink.metadataCalls, []);
   await timers.advance(10_000);
   await until(() => sink.observations.length === 2);
@@ -175,7 +176,7 @@ test('a subject stays available while another of its targets still reaches it', 
   await until(() => sink.observations.length === 1);
   await timers.advance(5_000);
   await until(() => sink.metadataCalls.length === 1);
-  assert.deepEqual(sink.connectivities.map((signal) => signal.state), ['available']);
+  assert.deepEqual(sink.connectivities, [], 'no unavailable while h-up reached h on its latest run');
   await source.stop();
 });
 
@@ -190,7 +191,8 @@ test('a reached peer with a wrong answer is a crit observation (filewrite on a f
   await until(() => sink.observations.length === 1);
   assert.equal(sink.observations[0]?.status, 'crit');
   assert.match(sink.observations[0]?.message ?? '', /no space left/);
-  assert.equal(sink.connectivities[0]?.state, 'available');
+  assert.notEqual(sink.observations[0]?.reached, false, 'reached: the observation itself is the contact');
+  assert.deepEqual(sink.connectivities, []);
   await source.stop();
 });
 
