@@ -4,7 +4,8 @@
 import { Resolver } from 'node:dns/promises';
 import type { DnsTarget } from '../../config/targets.js';
 import { describeCondition, failedCondition } from './conditions.js';
-import { errorCode, formatSeconds, secondsSince, unreached, type Probe, type ProbeResult } from './probe.js';
+import { errorCode } from '../reasons.js';
+import { formatSeconds, secondsSince, unreached, type Probe, type ProbeResult } from './probe.js';
 
 export type DnsProbeTarget = Pick<DnsTarget, 'server' | 'query_name' | 'query_type' | 'valid_rcodes' | 'expect_answers' | 'expect_all_answers' | 'answer_count' | 'timeout'>;
 

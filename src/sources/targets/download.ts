@@ -11,8 +11,9 @@ import type { BodyCondition, HeaderCondition } from '../../config/probe-options.
 import type { DownloadTarget } from '../../config/targets.js';
 import { VERSION } from '../../version.js';
 import { failedBodyCondition, failedHeaderCondition } from './conditions.js';
-import { connectionFailed, errorCode, formatSeconds, networkReason, secondsSince, unreached, type ProbeReason, type ProbeResult } from './probe.js';
-import { earliestCertExpiry, isTlsError, readTargetFile, readUtf8, tlsClientOptions, type ReadFile } from './tls.js';
+import { errorCode, isTlsError, networkReason, type ProbeReason } from '../reasons.js';
+import { connectionFailed, formatSeconds, secondsSince, unreached, type ProbeResult } from './probe.js';
+import { earliestCertExpiry, readTargetFile, readUtf8, tlsClientOptions, type ReadFile } from './tls.js';
 
 /** A download target with its files read: what the probe needs at run time. */
 export interface PreparedDownload {

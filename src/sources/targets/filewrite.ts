@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { FilewriteTarget } from '../../config/targets.js';
-import { errorCode, formatSeconds, secondsSince, type ProbeReason, type ProbeResult } from './probe.js';
+import { errorCode, type ProbeReason } from '../reasons.js';
+import { formatSeconds, secondsSince, type ProbeResult } from './probe.js';
 
 /** The file operations the probe needs; injectable so tests can produce EROFS/ENOSPC without privileges. */
 export interface FilewriteFs {

@@ -5,8 +5,9 @@
 import http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { GrpcTarget } from '../../config/targets.js';
-import { connectionFailed, errorCode, formatSeconds, networkReason, secondsSince, unreached, type Probe, type ProbeResult } from './probe.js';
-import { earliestCertExpiry, isTlsError, type TlsClientOptions } from './tls.js';
+import { errorCode, isTlsError, networkReason } from '../reasons.js';
+import { connectionFailed, formatSeconds, secondsSince, unreached, type Probe, type ProbeResult } from './probe.js';
+import { earliestCertExpiry, type TlsClientOptions } from './tls.js';
 
 export type GrpcProbeTarget = Pick<GrpcTarget, 'host' | 'port' | 'service' | 'tls'> & { tlsOptions?: TlsClientOptions };
 

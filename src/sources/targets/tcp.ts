@@ -6,8 +6,9 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { TcpTarget } from '../../config/targets.js';
-import { connectionFailed, errorCode, formatSeconds, networkReason, secondsSince, unreached, type Probe, type ProbeResult } from './probe.js';
-import { earliestCertExpiry, isTlsError, type TlsClientOptions } from './tls.js';
+import { errorCode, isTlsError, networkReason } from '../reasons.js';
+import { connectionFailed, formatSeconds, secondsSince, unreached, type Probe, type ProbeResult } from './probe.js';
+import { earliestCertExpiry, type TlsClientOptions } from './tls.js';
 
 /** What the peer may send before an `expect` matches; more is a failed step, not unbounded memory. */
 export const MAX_RECEIVED_BYTES = 64 * 1024;
