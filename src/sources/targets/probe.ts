@@ -1,19 +1,10 @@
-// What every probe shares: its result shape and how a failed connection becomes a result. Reasons are the one
-// vocabulary of ../reasons.ts (a network error becomes a word there, for probes and sources alike).
-// A probe is one async function `(target, signal) => ProbeResult` in its own file (ping.ts, hostport.ts,
-// filewrite.ts, download.ts), the way blackbox_exporter keeps one prober per file.
+// What every probe shares: its shape, its result and how a failed connection becomes a result. Reasons are the
+// one vocabulary of ../reasons.ts (a network error becomes a word there, for probes and sources alike).
+// Every probe is built the same way, one file per type as blackbox_exporter keeps one prober per file: a
+// ProbeFactory `(target, context) => run` that does the one-time work when the source starts (reads TLS and header
+// files, builds clients) and returns the function the scheduler calls on every run. registry.ts lists them.
 import type { ProbeReason } from '../reasons.js';
-
-/** Measurement keys a probe may report; the /metrics renderer maps them to the `vigil_probe_*` families. */
-export type ProbeMetric =
-  | 'duration_seconds'
-  | 'response_bytes'
-  | 'http_status_code'
-  | 'icmp_packet_loss_ratio'
-  | 'icmp_rtt_min_seconds'
-  | 'icmp_rtt_avg_seconds'
-  | 'icmp_rtt_max_seconds'
-  | 'tls_cert_expiry_timestamp_seconds';
+import type { ProbeMetric } from './metrics.js';
 
 /**
  * `reached`: the peer answered at all. Not reached (timeout, DNS, unreachable) is a connectivity failure and leaves
@@ -30,7 +21,11 @@ export interface ProbeResult {
   metrics: Partial<Record<ProbeMetric, number>>;
 }
 
-export type Probe<T> = (target: T, signal: AbortSignal) => Promise<ProbeResult>;
+/** One run of a probe; `signal` fires at the target's timeout. */
+export type RunProbe = (signal: AbortSignal) => Promise<ProbeResult>;
+
+/** Builds a target's run function once; `C` is the part of the source's ProbeContext (registry.ts) it needs. */
+export type ProbeFactory<T, C = object> = (target: T, context: C) => RunProbe;
 
 /** Seconds elapsed since `startedAt` (a `performance.now()` reading), for `duration_seconds`. */
 export function secondsSince(startedAt: number): number {
@@ -51,6 +46,20 @@ export function unreached(reason: ProbeReason, message: string, metrics: ProbeRe
 export function connectionFailed(reason: ProbeReason, message: string, metrics: ProbeResult['metrics']): ProbeResult {
   if (reason === 'refused') return { reached: true, status: 'crit', reason, message, metrics };
   return unreached(reason, message, metrics);
+}
+
+/** Words for the connection failures whose error code says little to a reader. */
+export function describeFailure(reason: ProbeReason, code: string | undefined): string {
+  switch (reason) {
+    case 'refused':
+      return 'connection refused';
+    case 'dns':
+      return 'host name did not resolve';
+    case 'timeout':
+      return 'timed out';
+    default:
+      return code ?? reason;
+  }
 }
 
 /** Formats seconds for messages: 3 significant decimals, no exponent. */

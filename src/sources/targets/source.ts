@@ -17,9 +17,8 @@ import type { Observation, SubjectSpec } from '../../engine/types.js';
 import type { Source, SourceSink } from '../types.js';
 import { AgentPool } from './download.js';
 import type { FilewriteFs } from './filewrite.js';
-import { assertPingUsable } from './ping.js';
-import { formatSeconds, type ProbeResult } from './probe.js';
-import { createProbeRunner, type RunProbe } from './registry.js';
+import { formatSeconds, type ProbeResult, type RunProbe } from './probe.js';
+import { assertProbesUsable, createProbeRunner, type ProbeContext } from './registry.js';
 import { Scheduler, type SchedulerOptions, type Timers } from './scheduler.js';
 
 export interface TargetsSourceOptions {
@@ -31,7 +30,7 @@ export interface TargetsSourceOptions {
   concurrency?: number;
   /** The iputils ping command; default `ping` from PATH. */
   pingCommand?: string;
-  /** Skip the start-up check that ping works (tests of other probe types on hosts without ping). */
+  /** Skip the start-up checks that the probes work on this host, i.e. that ping runs (tests of other probe types). */
   skipPingCheck?: boolean;
   filewriteFs?: FilewriteFs;
   /** Reads `ca_file` / `header_files`; default fs.readFileSync. */
@@ -54,8 +53,8 @@ export function createTargetsSource(targets: TargetsConfig, options: TargetsSour
   const name = options.name ?? 'targets';
   const timers = options.timers;
   const agents = new AgentPool();
-  if (!options.skipPingCheck && targets.some((target) => target.type === 'ping')) assertPingUsable(options.pingCommand);
-  const context = { agents, readFile: options.readFile, pingCommand: options.pingCommand, filewriteFs: options.filewriteFs };
+  const context: ProbeContext = { agents, readFile: options.readFile, pingCommand: options.pingCommand, filewriteFs: options.filewriteFs };
+  if (!options.skipPingCheck) assertProbesUsable(targets, context);
   const now = (): number => (timers ? timers.now() : Date.now());
   const runners = new Map<string, RunProbe>(targets.map((target) => [target.name, createProbeRunner(target, context, now)]));
 
