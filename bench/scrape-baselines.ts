@@ -87,6 +87,7 @@ export function renderNaive(state: EngineState): string {
 
   perCheck(C.status, (s, c) => CHECK_STATUSES.map((st) => `${C.status.name}{${ck(s, c)},status="${st}"} ${c.status === st ? 1 : 0}\n`).join(''));
   perCheck(C.counted, (s, c) => `${C.counted.name}{${ck(s, c)}} ${c.counted ? 1 : 0}\n`);
+  perCheck(C.notCounted, (s, c) => (c.counted ? '' : `${C.notCounted.name}{${ck(s, c)},reason="${esc(c.notCountedReason ?? 'unknown')}"} 1\n`));
   perCheck(C.received, (s, c) => `${C.received.name}{${ck(s, c)}} ${c.receivedAt / 1000}\n`);
   perCheck(C.statusChanged, (s, c) => `${C.statusChanged.name}{${ck(s, c)}} ${c.statusChangedAt / 1000}\n`);
   perCheck(C.effective, (s, c) => `${C.effective.name}{${ck(s, c)}} ${c.effectiveAt / 1000}\n`);
@@ -142,6 +143,7 @@ export function createPromClientBaseline(): PromClientBaseline {
   const metadata = gauge(F.metadata, [...subj, 'key']);
   const status = gauge(C.status, [...chk, 'status']);
   const counted = gauge(C.counted, chk);
+  const notCounted = gauge(C.notCounted, [...chk, 'reason']);
   const received = gauge(C.received, chk);
   const statusChanged = gauge(C.statusChanged, chk);
   const effective = gauge(C.effective, chk);
@@ -190,6 +192,7 @@ export function createPromClientBaseline(): PromClientBaseline {
           const cl = { subject: s.spec.id, check: c.name };
           for (const st of CHECK_STATUSES) status.set({ ...cl, status: st }, c.status === st ? 1 : 0);
           counted.set(cl, c.counted ? 1 : 0);
+          if (!c.counted) notCounted.set({ ...cl, reason: c.notCountedReason ?? 'unknown' }, 1);
           received.set(cl, c.receivedAt / 1000);
           statusChanged.set(cl, c.statusChangedAt / 1000);
           effective.set(cl, c.effectiveAt / 1000);
