@@ -88,7 +88,7 @@ export function errorCode(error: unknown): string | undefined {
 }
 
 /** Whether an error code is a TLS handshake or certificate failure (OpenSSL's and Node's names). */
-export function isTlsError(code: string | undefined): boolean {
+function isTlsError(code: string | undefined): boolean {
   return code !== undefined && (/^ERR_(SSL|TLS)_/.test(code) || /CERT|SELF_SIGNED|UNABLE_TO_|VERIFY|SIGNATURE|DEPTH_ZERO|^EPROTO$/.test(code));
 }
 

@@ -20,7 +20,10 @@ export const PROBE_METRICS = {
   duration_seconds: { family: 'vigil_probe_duration_seconds', help: 'Duration of the last probe.' },
   response_bytes: { family: 'vigil_probe_response_bytes', help: 'Size of the response body of the last probe.' },
   http_status_code: { family: 'vigil_probe_http_status_code', help: 'HTTP status code of the last probe response.' },
-  icmp_packet_loss_ratio: { family: 'vigil_probe_icmp_packet_loss_ratio', help: 'Fraction of ICMP echo requests of the last probe that got no reply.' },
+  icmp_packet_loss_ratio: {
+    family: 'vigil_probe_icmp_packet_loss_ratio',
+    help: 'Fraction of ICMP echo requests of the last probe that got no reply.',
+  },
   tls_cert_expiry_timestamp_seconds: {
     family: 'vigil_probe_tls_cert_expiry_timestamp_seconds',
     help: 'Unix time the earliest certificate of the chain presented to the last probe expires.',

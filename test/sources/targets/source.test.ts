@@ -266,7 +266,15 @@ test('connectivity available after a reached observation changes nothing: no eve
     engine.applyConnectivity(state, { subject: 'api', state: 'unavailable', reason: 'dns', source: 'targets' }, T0 + 1);
     return state;
   };
-  const observation: Observation = { subject: 'api', check: 'hostport', status: 'ok', observedAt: T0 + 5, period: 10_000, metrics: { duration_seconds: 0.001 }, source: 'targets' };
+  const observation: Observation = {
+    subject: 'api',
+    check: 'hostport',
+    status: 'ok',
+    observedAt: T0 + 5,
+    period: 10_000,
+    metrics: { duration_seconds: 0.001 },
+    source: 'targets',
+  };
   const oneCall = build();
   const twoCalls = build();
   const first = engine.applyObservation(oneCall, observation, T0 + 10);
@@ -295,7 +303,8 @@ test('the probe path makes one engine call per reached result (ok or refused), a
     { name: 'db', type: 'hostport', host: '127.0.0.1', port: closedPort, interval: '10s' },
   ]);
   const results: string[] = [];
-  const source = createTargetsSource(targets, { timers, random: () => 0, onResult: (target, result) => results.push(`${target.name}:${result.status}`) });
+  const onResult = (target: { name: string }, result: { status: string }): number => results.push(`${target.name}:${result.status}`);
+  const source = createTargetsSource(targets, { timers, random: () => 0, onResult });
   try {
     source.start(vigil.sink());
     const setUp = calls.length; // two subjects defined, the source up
