@@ -1,4 +1,4 @@
-// Probe benchmark (issue 3): 2,000 hostport + 500 download targets on loopback, every 10 s, for a minute,
+// Probe benchmark: 2,000 hostport + 500 download targets on loopback, every 10 s, for a minute,
 // run by vigil's targets source and by Debian's prometheus-blackbox-exporter driven at the same rate.
 // Reports CPU seconds per 1,000 probes of the prober process alone (peers and driver run in other processes)
 // and the p99 lateness of probe starts. Usage: npm run build && node dist/bench/probes.js [--seconds 60]

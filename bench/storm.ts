@@ -1,4 +1,4 @@
-// Connection-storm benchmark (issue 6): a separate client process opens N agent websockets on loopback (default
+// Connection-storm benchmark: a separate client process opens N agent websockets on loopback (default
 // 10,000) as fast as it can, using the reference agent's connection class; vigil runs in this process.
 // Measures connections per second, how long until every connection shows in vigil_subject_connectivity,
 // store transactions used (Store.stats()), and memory per connection on both sides.

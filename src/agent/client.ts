@@ -157,7 +157,7 @@ export class AgentConnection {
         this.options.log?.({ event: 'connected', subject: String(message.subject) });
         const waiting = this.welcomed;
         this.welcomed = [];
-        waiting.forEach((resolve) => resolve());
+        for (const resolve of waiting) resolve();
       } else if (message.type === 'error') {
         this.options.log?.({ event: 'error', detail: String(message.detail) });
       }

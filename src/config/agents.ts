@@ -1,9 +1,8 @@
 // The `agents:` section (docs/agents.md): machines that hold a websocket to vigil and are available while they do.
 // Durations come out in milliseconds; the webhook secret is read by the loader (`secret_file`) and joined in here.
 import { z } from 'zod';
-import { formatKeyPath } from './errors.js';
 import { byteSizeSchema, durationMs, durationSchema, labelsSchema, labelsToStrings, parseByteSize } from './fields.js';
-import type { Secrets } from './secrets.js';
+import { requireSecret, type Secrets } from './secrets.js';
 import { kindSchema } from './subjects.js';
 
 const ms = durationSchema.transform(durationMs);
@@ -150,9 +149,7 @@ export function normalizeAgents(raw: RawAgentsConfig, secrets: Secrets, disconne
       concurrency: hook.concurrency,
     };
     if (hook.secret_file !== undefined) {
-      const value = secrets.get(formatKeyPath(['agents', 'on_available', 'secret_file']));
-      if (value === undefined) throw new Error('agents.on_available.secret_file was not read');
-      config.onAvailable.secret = { header: hook.secret_header, value };
+      config.onAvailable.secret = { header: hook.secret_header, value: requireSecret(secrets, ['agents', 'on_available', 'secret_file']) };
     }
   }
   return config;

@@ -66,7 +66,6 @@ const webhookSchema = z.strictObject({
 });
 
 export const RECEIVER_TYPES = ['email', 'slack', 'msteams', 'webhook'] as const;
-export type ReceiverType = (typeof RECEIVER_TYPES)[number];
 
 const receiverSchema = z
   .strictObject({
@@ -226,7 +225,6 @@ export const alertingSchema = z
   });
 
 export type AlertingConfig = z.output<typeof alertingSchema>;
-export type AlertingInput = z.input<typeof alertingSchema>;
 export type PolicyConfig = AlertingConfig['policies'][number];
 export type ReceiverConfig = AlertingConfig['receivers'][string];
 

@@ -75,7 +75,7 @@ export function interpolateDocument(doc: Document, env: Env): NodeProblem[] {
         if (isPair(pair)) walk(pair.value, [...path, isScalar(pair.key) ? String(pair.key.value) : String(pair.key)]);
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, index) => walk(item, [...path, index]));
+      for (const [index, item] of node.items.entries()) walk(item, [...path, index]);
     } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('$')) {
       const result = interpolate(node.value, env);
       if (!result.ok) {

@@ -1,9 +1,8 @@
-// The `kubernetes:` section (issue 5): where the API server is, how list+watch behaves, the Kyma event mesh with
+// The `kubernetes:` section: where the API server is, how list+watch behaves, the Kyma event mesh with
 // its heartbeats, and generic custom resources. Durations are parsed here, so the output carries milliseconds.
 import { z } from 'zod';
-import { formatKeyPath } from './errors.js';
 import { durationMs, durationSchema as durationInput } from './fields.js';
-import type { Secrets } from './secrets.js';
+import { requireSecret, type Secrets } from './secrets.js';
 
 const duration = durationInput.transform(durationMs);
 const positiveDuration = (fallback: string) =>
@@ -130,9 +129,7 @@ export function normalizeKubernetes(raw: KubernetesRawConfig, resolvePath: (path
       const { secret_file, ...beat } = heartbeat;
       const normalized: HeartbeatConfig = { ...beat };
       if (secret_file !== undefined) {
-        const secret = secrets.get(formatKeyPath(['kubernetes', 'event_mesh', 'heartbeat', 'secret_file']));
-        if (secret === undefined) throw new Error('kubernetes.event_mesh.heartbeat.secret_file was not read');
-        normalized.secret = secret.replace(/(\r?\n)+$/, '');
+        normalized.secret = requireSecret(secrets, ['kubernetes', 'event_mesh', 'heartbeat', 'secret_file']).replace(/(\r?\n)+$/, '');
       }
       config.event_mesh.heartbeat = normalized;
     }

@@ -7,7 +7,6 @@ import type { Limits } from '../runtime/limits.js';
 import { normalizeAgents, type AgentsConfig } from './agents.js';
 import type { AlertingConfig } from './alerting.js';
 import type { MetricsSelectionConfig } from '../exporter/metrics/selection.js';
-import { formatKeyPath } from './errors.js';
 import { durationMs, labelsToStrings, parseByteSize } from './fields.js';
 import { parseListen, type ListenAddress } from './listen.js';
 import { normalizeMaintenance } from './maintenance.js';
@@ -16,7 +15,7 @@ import { normalizePractable, type PractableConfig } from './practable.js';
 import { normalizeOctopus, type OctopusConfig } from './octopus.js';
 import type { ProbeEndpointConfig } from './probe-modules.js';
 import type { LOG_LEVELS, RawConfig, SCOPES } from './schema.js';
-import type { Secrets } from './secrets.js';
+import { requireSecret, secretAt, type Secrets } from './secrets.js';
 import type { ClusterSettings } from '../cluster/index.js';
 import { isPostgresUrl } from '../store/state-store.js';
 import { dependencyId } from './subjects.js';
@@ -95,8 +94,7 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
 
   const tokens = raw.api.tokens.map((token, index): ApiTokenConfig => {
     // The schema guarantees exactly one of token / token_file, and the loader read every *_file key.
-    const value = token.token ?? secrets.get(formatKeyPath(['api', 'tokens', index, 'token_file']));
-    if (value === undefined) throw new Error(`api.tokens[${index}]: token_file was not read`);
+    const value = token.token ?? requireSecret(secrets, ['api', 'tokens', index, 'token_file']);
     return { name: token.name, token: value, scopes: [...token.scopes] };
   });
 
@@ -166,7 +164,7 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
     config.cluster = { holdTtlMs: durationMs(raw.cluster.hold_ttl), renewIntervalMs: durationMs(raw.cluster.renew_interval) };
     if (raw.cluster.advertise !== undefined) config.cluster.advertise = raw.cluster.advertise;
   }
-  const statePassword = secrets.get(formatKeyPath(['store', 'password_file']));
+  const statePassword = secretAt(secrets, ['store', 'password_file']);
   if (statePassword !== undefined) config.statePassword = statePassword;
   if (raw.agents !== undefined) config.agents = normalizeAgents(raw.agents, secrets, settings.disconnectGrace);
   if (raw.octopus !== undefined) config.octopus = normalizeOctopus(raw.octopus, secrets);

@@ -1,8 +1,7 @@
 // The `octopus:` section (docs/octopus.md): poll an Octopus Deploy server's machines and map them onto subjects.
 import { z } from 'zod';
-import { formatKeyPath } from './errors.js';
 import { durationMs, durationSchema, labelsSchema, labelsToStrings } from './fields.js';
-import type { Secrets } from './secrets.js';
+import { requireSecret, type Secrets } from './secrets.js';
 import { kindSchema } from './subjects.js';
 
 const ms = durationSchema.transform(durationMs);
@@ -56,8 +55,7 @@ export interface OctopusConfig {
 }
 
 export function normalizeOctopus(raw: RawOctopusConfig, secrets: Secrets): OctopusConfig {
-  const apiKey = secrets.get(formatKeyPath(['octopus', 'api_key_file']));
-  if (apiKey === undefined) throw new Error('octopus.api_key_file was not read');
+  const apiKey = requireSecret(secrets, ['octopus', 'api_key_file']);
   return {
     url: raw.url.replace(/\/+$/, ''),
     apiKey,

@@ -2,9 +2,8 @@
 // vigil judges the experiments they carry. URLs are written the way upstream builds them (scheme, host and base
 // path); vigil appends the API paths. Secrets come from `secret_file` (or `${ENV}` interpolated into `secret`).
 import { z } from 'zod';
-import { formatKeyPath } from './errors.js';
 import { durationMs, durationSchema } from './fields.js';
-import type { Secrets } from './secrets.js';
+import { requireSecret, type Secrets } from './secrets.js';
 
 const positiveDuration = durationSchema.refine((value) => durationMs(value) > 0, 'must be longer than 0');
 
@@ -100,9 +99,7 @@ const withoutTrailingSlash = (url: string): string => url.replace(/\/+$/, '');
 /** Milliseconds and secrets in place of the file's strings; `secrets` holds what the loader read from `*_file`. */
 export function normalizePractable(raw: RawPractableConfig, secrets: Secrets): PractableConfig {
   const secretOf = (service: 'relay' | 'jump' | 'book'): string => {
-    const value = raw[service].secret ?? secrets.get(formatKeyPath(['practable', service, 'secret_file']));
-    if (value === undefined) throw new Error(`practable.${service}.secret_file was not read`);
-    return value;
+    return raw[service].secret ?? requireSecret(secrets, ['practable', service, 'secret_file']);
   };
   const bookUrl = withoutTrailingSlash(raw.book.url);
   const config: PractableConfig = {

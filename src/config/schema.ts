@@ -218,5 +218,3 @@ export const configSchema = z
 
 /** The validated file: snake_case keys, defaults filled in, durations as written. */
 export type RawConfig = z.output<typeof configSchema>;
-/** What a config file may contain. */
-export type ConfigInput = z.input<typeof configSchema>;

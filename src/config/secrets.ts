@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
-import { formatKeyPath } from './errors.js';
+import { formatKeyPath, type KeyPath } from './errors.js';
 import type { NodeProblem } from './interpolate.js';
 
 /**
@@ -15,6 +15,21 @@ const PASSED_THROUGH_SECTIONS = new Set(['alerting', 'scrape', 'web_config_file'
 
 /** Secret file contents by key path (`api.tokens[0].token_file`, `targets[2].header_files.Authorization`). */
 export type Secrets = ReadonlyMap<string, string>;
+
+/** The contents of the secret file named at `path`, when the config gives that key. */
+export function secretAt(secrets: Secrets, path: KeyPath): string | undefined {
+  return secrets.get(formatKeyPath(path));
+}
+
+/**
+ * The contents of the secret file named at `path`, a key the config gives. The loader reads every `*_file` key the
+ * schema accepted before normalizing, so a missing one is a bug in vigil, never the user's mistake.
+ */
+export function requireSecret(secrets: Secrets, path: KeyPath): string {
+  const value = secretAt(secrets, path);
+  if (value === undefined) throw new Error(`${formatKeyPath(path)} was not read`);
+  return value;
+}
 
 const FILE_KEY_RE = /^[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*_file$/;
 /** `header_files: { Authorization: /run/secrets/auth }`: a map of names to secret files. */
@@ -60,7 +75,7 @@ export async function readSecretFiles(doc: Document, baseDir: string): Promise<{
         }
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, index) => walk(item, [...path, index]));
+      for (const [index, item] of node.items.entries()) walk(item, [...path, index]);
     }
   };
   walk(doc.contents, []);

@@ -48,7 +48,6 @@ export const subjectSchema = z.strictObject({
   }),
 });
 
-export type SubjectInput = z.output<typeof subjectSchema>;
 type DependencyInput = z.output<typeof dependencySchema>;
 
 export const dependencyId = (dependency: DependencyInput): string => (typeof dependency === 'string' ? dependency : dependency.id);

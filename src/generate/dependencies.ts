@@ -49,7 +49,7 @@ export function dependencyInhibitions(subjects: readonly GenerateSubject[]): Dep
     const uncovered: string[] = [];
     for (const id of all) {
       const naming = Object.entries(byId.get(id)?.labels ?? {}).filter(([, value]) => value === source).map(([name]) => name);
-      naming.forEach((name) => labels.add(name));
+      for (const name of naming) labels.add(name);
       if (naming.length === 0) uncovered.push(id);
     }
     return { source, labels: [...labels].sort(), subjects: uncovered };

@@ -26,10 +26,6 @@ export class PendingChanges {
     for (const rename of result.renamed ?? []) this.renames.push(rename);
   }
 
-  markSource(name: string): void {
-    this.sources.add(name);
-  }
-
   /** Drops queued events of a write that was undone: they must never reach the disk. */
   withdraw(events: readonly EngineEvent[]): void {
     if (events.length === 0) return;

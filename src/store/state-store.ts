@@ -15,7 +15,6 @@ export interface StateStore {
   attach(state: EngineState): void;
   /** Marks `result.changed` dirty and queues `result.events`. No I/O. */
   record(result: EngineResult): void;
-  markSourceDirty(name: string): void;
   /** Drops queued events of a write that was undone (its commit failed): they must never be stored. */
   withdraw(events: readonly EngineEvent[]): void;
   /**

@@ -172,13 +172,6 @@ export class Store {
     if (this.hasPending()) this.schedule();
   }
 
-  markSourceDirty(name: string): void {
-    this.assertOpen();
-    if (!this.state) throw new StoreError('Store.attach(state) must be called before recording changes');
-    this.pending.markSource(name);
-    this.schedule();
-  }
-
   /** Drops queued events of a write that was undone (its commit failed): they must never reach the disk. */
   withdraw(events: readonly EngineEvent[]): void {
     this.pending.withdraw(events);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { requireSecret, secretAt } from '../../src/config/secrets.js';
 import { parse, problemAt, refused, tempDir, yaml } from './helpers.js';
 
 const SECRET = 'super-secret-token-value';
@@ -69,5 +70,12 @@ describe('*_file secrets', () => {
       },
     );
     assert.equal(secrets.size, 0);
+  });
+
+  it('looks a read secret up by its key path; a key the loader did not read is a bug, named without a value', () => {
+    const secrets = new Map([['api.tokens[0].token_file', SECRET]]);
+    assert.equal(requireSecret(secrets, ['api', 'tokens', 0, 'token_file']), SECRET);
+    assert.equal(secretAt(secrets, ['store', 'password_file']), undefined);
+    assert.throws(() => requireSecret(secrets, ['octopus', 'api_key_file']), { message: 'octopus.api_key_file was not read' });
   });
 });

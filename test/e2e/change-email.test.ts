@@ -48,7 +48,7 @@ test('e2e: change policy notifies once per change both ways; the e-mail lists ev
     // camera fails again: one FAILING notification.
     let changedAt = Date.now();
     await stack.push('pend-01', 'camera', 'crit', { message: 'no frames for 40s' });
-    let [first] = await waitForNotifications(stack, '/oncall', {}, 1, 15_000);
+    const [first] = await waitForNotifications(stack, '/oncall', {}, 1, 15_000);
     assert.ok(first!.receivedAt - changedAt < 10_000, `${first!.receivedAt - changedAt} ms after the change`);
     assert.equal(first!.payload.status, 'firing');
     assert.deepEqual(alertsNamed(first!, ALERT).map((a) => [a.labels['check'], a.status]), [['camera', 'firing']]);

@@ -128,7 +128,7 @@ describe('docker-compose.yml', () => {
     assert.deepEqual(config.alerting.alertmanagers[0]!.static_configs[0]!.targets, ['alertmanager:9093']);
     const scrapeJob = yamlAt<{ alerting: { scrape_job?: string } }>('examples/vigil.yml').alerting.scrape_job ?? 'vigil';
     const job = config.scrape_configs.find((c) => c.job_name === scrapeJob);
-    assert.deepEqual(job?.static_configs[0]!.targets, ['vigil:9977'], `job ${scrapeJob} scrapes vigil`);
+    assert.deepEqual(job?.static_configs[0]?.targets, ['vigil:9977'], `job ${scrapeJob} scrapes vigil`);
   });
 
   it('runs vigil over TLS with basic auth, and Prometheus scrapes it with the CA and the password that match', () => {

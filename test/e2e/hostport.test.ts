@@ -1,4 +1,4 @@
-// Scenario 1 (issue 8): a hostport target's listener closes → exactly one firing notification after the threshold,
+// Scenario 1: a hostport target's listener closes → exactly one firing notification after the threshold,
 // none before; it reopens → one resolved notification after the recovery count.
 //
 // A refused connection is a failed result (docs/targets.md: the host answered with a reset, so the path works and the

@@ -1,6 +1,7 @@
-// Problem 3 of issue 19: one agent connection sending garbage frames without reading the replies made /metrics time
-// out for 6 s in a row and RSS grow from 207 MB to 1.2 GB. Now each connection has a message rate limit (closed
-// with 1008 past its burst) and a bound on unread replies; memory and scrapes stay bounded throughout.
+// A hostile agent connection. Before the bounds: one agent connection sending garbage frames without reading the
+// replies made /metrics time out for 6 s in a row and RSS grow from 207 MB to 1.2 GB. Now each connection has a
+// message rate limit (closed with 1008 past its burst) and a bound on unread replies; memory and scrapes stay
+// bounded throughout.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WebSocket } from 'ws';

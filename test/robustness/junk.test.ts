@@ -1,4 +1,4 @@
-// Problem 6 of issue 19, the smaller ones: malformed %-escapes and a bogus Content-Encoding answered 500 (logged at
+// Smaller robustness bounds. Before them: malformed %-escapes and a bogus Content-Encoding answered 500 (logged at
 // error, unauthenticated); the body was parsed before authentication; nothing limited the subjects, checks or
 // metadata keys a token could create; a download probe read unbounded bodies; cross-field config errors showed only
 // after every per-field one was fixed; a token_file with surrounding whitespace could never authenticate.

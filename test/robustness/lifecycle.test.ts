@@ -1,6 +1,6 @@
-// Problem 5 of issue 19 (and the start-up checks of problem 4): one half-sent request made SIGTERM take 110 s;
-// 1,100 idle half-sent requests made every scrape fail for 30 s; a second vigil could open the same state file;
-// a 0-byte or read-only state file was "served". Reproduced against real `vigil serve` processes on loopback.
+// Shutdown and start-up under hostile or broken inputs. Before the bounds: one half-sent request made SIGTERM take
+// 110 s; 1,100 idle half-sent requests made every scrape fail for 30 s; a second vigil could open the same state
+// file; a 0-byte or read-only state file was "served". Reproduced against real `vigil serve` processes on loopback.
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';

@@ -1,7 +1,8 @@
-// Problem 4 of issue 19: on a full disk writes answered 500 were visible at once and persisted once space came
-// back (a retried crit counted twice); /-/ready stayed 200 while every flush failed. Here a failing store must
-// answer 503, change nothing in memory or on disk, turn /-/ready 503 and the self `store` check crit at once.
-// Two ways to fail the disk: a trigger that fails every write (always possible), and a real full tmpfs (root only).
+// A failing state store. Before this was handled: on a full disk writes answered 500 were visible at once and
+// persisted once space came back (a retried crit counted twice); /-/ready stayed 200 while every flush failed. Here
+// a failing store must answer 503, change nothing in memory or on disk, turn /-/ready 503 and the self `store` check
+// crit at once. Two ways to fail the disk: a trigger that fails every write (always possible), and a real full tmpfs
+// (root only).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
-// Problem 1 of issue 19: event streams whose clients do not read exhausted memory (50 sockets over ~40k events took
-// the process from 288 MB to 1.7 GB and a scrape to 15 s). Reproduced on loopback against a real `vigil serve`;
-// asserts the bound: memory under a ceiling and /metrics within 1 s while the hostile clients run, a cap with 503
-// past it, and a stalled client cut off and able to resume with Last-Event-ID.
+// Event streams to clients that do not read. Before the bounds: event streams whose clients do not read exhausted
+// memory (50 sockets over ~40k events took the process from 288 MB to 1.7 GB and a scrape to 15 s). Reproduced on
+// loopback against a real `vigil serve`; asserts the bound: memory under a ceiling and /metrics within 1 s while the
+// hostile clients run, a cap with 503 past it, and a stalled client cut off and able to resume with Last-Event-ID.
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';

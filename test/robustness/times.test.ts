@@ -1,7 +1,8 @@
-// Problem 2 of issue 19: one write with a far-future time (observed_at 1e13, period "100000000y", 1e300, a
-// manipulation at 1e13, an agent message) was committed, answered 500, and broke GET /api/v1/health for everyone
-// across restarts; a result "observed" in year 9999 pinned its check. Every such input must be 400 problem+json and
-// change nothing; a state file already holding such values must be repaired at start-up, and no read may fail.
+// Times and durations out of range. Before the bounds: one write with a far-future time (observed_at 1e13, period
+// "100000000y", 1e300, a manipulation at 1e13, an agent message) was committed, answered 500, and broke GET
+// /api/v1/health for everyone across restarts; a result "observed" in year 9999 pinned its check. Every such input
+// must be 400 problem+json and change nothing; a state file already holding such values must be repaired at
+// start-up, and no read may fail.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -71,7 +71,7 @@ test('any server error is "http_5xx"; a 4xx keeps its code', async () => {
   assert.deepEqual([httpReason(500), httpReason(599), httpReason(401), httpReason(404)], ['http_5xx', 'http_5xx', 'http_401', 'http_404']);
 });
 
-test('the words of a network error: nested causes, names, TLS codes; unknown codes are the caller\'s call', () => {
+test("the words of a network error: nested causes, names, TLS codes; unknown codes are the caller's call", () => {
   const wrapped = (code: string): Error => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('x'), { code }) });
   assert.equal(networkReason(wrapped('ECONNRESET')), 'reset');
   assert.equal(networkReason(wrapped('UND_ERR_SOCKET')), 'reset');

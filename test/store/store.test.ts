@@ -34,7 +34,7 @@ describe('Store', () => {
     delete events[1]!.reason;
     store.record(upsert(state, [makeSubject('host-1', 3), makeSubject('host-2')], events));
     state.sources.set('targets', makeSource('targets', false));
-    store.markSourceDirty('targets');
+    store.record({ events: [], changed: new Set(), changedSources: new Set(['targets']) });
     await store.commit();
     store.close();
 
@@ -108,12 +108,12 @@ describe('Store', () => {
     store.attach(state);
     store.record(upsert(state, [makeSubject('keep'), makeSubject('gone')], [makeEvent(state, 'keep'), makeEvent(state, 'gone')]));
     state.sources.set('octopus', makeSource('octopus'));
-    store.markSourceDirty('octopus');
+    store.record({ events: [], changed: new Set(), changedSources: new Set(['octopus']) });
     await store.commit();
     state.subjects.delete('gone');
     state.sources.delete('octopus');
     store.record({ events: [], changed: new Set(['gone']) });
-    store.markSourceDirty('octopus');
+    store.record({ events: [], changed: new Set(), changedSources: new Set(['octopus']) });
     await store.commit();
     const loaded = store.load();
     assert.deepEqual(loaded.subjects.map((subject) => subject.spec.id), ['keep']);

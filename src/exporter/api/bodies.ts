@@ -1,6 +1,7 @@
 // Request bodies of the push API (the README's Push API), validated strictly: an unknown field is a mistake worth reporting.
+// The agent protocol reuses them, and a check body becomes an observation here (checkObservation) for both.
 import { z } from 'zod';
-import { CHECK_STATUSES, type Observation, type Timing } from '../../engine/types.js';
+import { CHECK_STATUSES, type CheckStatus, type Observation, type Timing } from '../../engine/types.js';
 import { labelsSchema, labelsToStrings } from '../../config/fields.js';
 import { kindSchema, subjectIdSchema } from '../../config/subjects.js';
 import { scheduleWindowProblem, timeWindowProblem } from '../../util/bounds.js';
@@ -87,12 +88,30 @@ export const checkBody = z
     path: ['max_age'],
   });
 
-/** The engine's view of a pushed result's timing fields (API bodies and agent messages alike). */
-export function pushedTiming(body: { max_age?: number | undefined; accuracy?: number | undefined }): Pick<Observation, 'maxAge' | 'timing'> {
-  const fields: Pick<Observation, 'maxAge' | 'timing'> = {};
-  if (body.max_age !== undefined) fields.maxAge = body.max_age;
-  if (body.accuracy !== undefined) fields.timing = { accuracy: body.accuracy };
-  return fields;
+export type CheckBody = z.output<typeof checkBody>;
+
+/**
+ * The engine's view of a pushed check result, from the push API and from an agent's `check` message alike.
+ * `freshness`: the pusher's own default (agents.freshness), below the body's own timing fields.
+ */
+export function checkObservation(subject: string, check: string, body: CheckBody, source: string, freshness?: number): Observation {
+  // An unreachable run only counts as a run (policies with on: [unreachable]); status and freshness stay as they were.
+  const status = body.status === 'unreachable' ? { status: 'unknown' as const, reached: false } : { status: body.status as CheckStatus };
+  const timing: Partial<Timing> = {};
+  if (body.accuracy !== undefined) timing.accuracy = body.accuracy;
+  if (freshness !== undefined) timing.freshness = freshness;
+  return {
+    subject,
+    check,
+    ...status,
+    period: body.period ?? DEFAULT_PUSH_PERIOD_MS,
+    source,
+    ...(body.message !== undefined && { message: body.message }),
+    ...(body.observed_at !== undefined && { observedAt: body.observed_at }),
+    ...(body.metrics !== undefined && { metrics: body.metrics }),
+    ...(body.max_age !== undefined && { maxAge: body.max_age }),
+    ...(Object.keys(timing).length > 0 && { timing }),
+  };
 }
 
 export const observationBody = checkBody.extend({ subject: idSchema, check: idSchema });
@@ -104,6 +123,9 @@ export const connectivityBody = z.strictObject({
   state: z.enum(['available', 'unavailable']),
   reason: z.string().max(256).optional(),
 });
+
+/** A metadata entry's key (`PUT …/metadata/{key}`, an agent's `metadata` message). */
+export const metadataKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'metadata keys are 1-64 letters, digits and _ . -');
 
 export const metadataBody = z.strictObject({
   level: z.enum(['info', 'warning', 'error']),

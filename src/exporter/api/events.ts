@@ -218,7 +218,9 @@ export function eventRoutes(vigil: Vigil, limits: Pick<Limits, 'maxStreams' | 's
       get dropped() {
         return dropped;
       },
-      closeAll: () => [...open].forEach((close) => close()),
+      closeAll: () => {
+        for (const close of [...open]) close();
+      },
     },
   };
 }

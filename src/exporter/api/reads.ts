@@ -10,7 +10,7 @@ function notModified(req: Request, res: Response, etag: string): boolean {
   res.setHeader('ETag', etag);
   res.setHeader('Cache-Control', 'no-cache');
   const presented = req.get('if-none-match');
-  if (presented && presented.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
+  if (presented?.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
     res.status(304).end();
     return true;
   }

@@ -1,22 +1,22 @@
 // Write endpoints of the push API. Each validates everything first, applies, and answers only after the group commit
 // that holds the change, so an acknowledged write survives a crash.
 import { Router, json, type RequestHandler } from 'express';
-import { z } from 'zod';
 import * as engine from '../../engine/index.js';
-import type { CheckStatus, Observation, SubjectSpec } from '../../engine/types.js';
+import type { Observation, SubjectSpec } from '../../engine/types.js';
 import { refuseBeyondLimits, type Limits } from '../../runtime/limits.js';
 import type { Vigil } from '../../runtime/vigil.js';
 import type { Authorizer, Scope } from '../auth.js';
 import { conflict, notFound } from '../problem.js';
 import {
-  DEFAULT_PUSH_PERIOD_MS,
+  type CheckBody,
   checkBody,
+  checkObservation,
   connectivityBody,
   idSchema,
   manipulationBody,
   metadataBody,
+  metadataKey,
   observationsBody,
-  pushedTiming,
   renameBody,
   subjectBody,
   subjectTiming,
@@ -26,25 +26,8 @@ import { subjectConfigView, subjectHealthView } from './views.js';
 
 const subjectId = idSchema;
 const checkName = idSchema;
-const metadataKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'metadata keys are 1-64 letters, digits and _ . -');
 
-type CheckBody = z.output<typeof checkBody>;
-
-function toObservation(subject: string, check: string, body: CheckBody): Observation {
-  // An unreachable run only counts as a run (policies with on: [unreachable]); status and freshness stay as they were.
-  const status = body.status === 'unreachable' ? { status: 'unknown' as const, reached: false } : { status: body.status as CheckStatus };
-  return {
-    subject,
-    check,
-    ...status,
-    period: body.period ?? DEFAULT_PUSH_PERIOD_MS,
-    source: 'api',
-    ...(body.message !== undefined && { message: body.message }),
-    ...(body.observed_at !== undefined && { observedAt: body.observed_at }),
-    ...(body.metrics !== undefined && { metrics: body.metrics }),
-    ...pushedTiming(body),
-  };
-}
+const toObservation = (subject: string, check: string, body: CheckBody): Observation => checkObservation(subject, check, body, 'api');
 
 export function writeRoutes(vigil: Vigil, auth: Authorizer, maxBodyBytes: number, limits: Limits): Router {
   const router = Router();

@@ -245,7 +245,7 @@ export function renderSources(state: EngineState, cache: LabelCache, w: Expositi
   let series = 0;
   if (enabled(f.up.name)) {
     w.put(f.up.header);
-    sources.forEach((source, i) => w.sample(f.up.open, labels[i]!, source.up ? TAIL_1 : TAIL_0));
+    for (const [i, source] of sources.entries()) w.sample(f.up.open, labels[i]!, source.up ? TAIL_1 : TAIL_0);
     series += sources.length;
   }
   if (enabled(f.lastSuccess.name)) {

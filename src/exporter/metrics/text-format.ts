@@ -19,7 +19,7 @@ export function escapeHelp(text: string): string {
 /** Any JavaScript number as the format spells it (`+Inf`, `-Inf`, `NaN` included). */
 export function formatValue(value: number): string {
   if (Number.isFinite(value)) return '' + value;
-  if (value !== value) return 'NaN';
+  if (Number.isNaN(value)) return 'NaN';
   return value > 0 ? '+Inf' : '-Inf';
 }
 

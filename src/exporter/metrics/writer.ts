@@ -1,5 +1,5 @@
-// Where the renderer puts its output. Two sinks with one shape: bytes written straight into a growing Buffer
-// (what /metrics uses), and string chunks joined once (kept for comparison; bench/RESULTS.md has the numbers).
+// Where the renderer puts its output: bytes written straight into a growing Buffer (what /metrics uses). The
+// ExpositionWriter shape lets the tests check it against a plain string-joining writer.
 // Constant and cached text travels as a Piece that carries its UTF-8 bytes, so the hot path only copies.
 import { formatSecondsFromMs, formatValue } from './text-format.js';
 
@@ -29,35 +29,6 @@ export interface ExpositionWriter {
   /** A position to come back to, to take back a header whose family turned out to have no series. */
   mark(): number;
   rewind(mark: number): void;
-}
-
-export class ChunkWriter implements ExpositionWriter {
-  private readonly chunks: string[] = [];
-
-  put(piece: Piece): void {
-    this.chunks.push(piece.text);
-  }
-  sample(open: Piece, labels: Piece, tail: Piece): void {
-    this.chunks.push(open.text, labels.text, tail.text);
-  }
-  sampleValue(open: Piece, labels: Piece, value: number): void {
-    this.chunks.push(open.text, labels.text, '} ' + formatValue(value) + '\n');
-  }
-  sampleSeconds(open: Piece, labels: Piece, ms: number): void {
-    this.chunks.push(open.text, labels.text, '} ' + formatSecondsFromMs(ms) + '\n');
-  }
-  sampleRest(open: Piece, labels: Piece, rest: string): void {
-    this.chunks.push(open.text, labels.text, rest);
-  }
-  mark(): number {
-    return this.chunks.length;
-  }
-  rewind(mark: number): void {
-    this.chunks.length = mark;
-  }
-  text(): string {
-    return this.chunks.join('');
-  }
 }
 
 const CLOSE_BRACE = 0x7d;

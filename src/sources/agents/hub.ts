@@ -6,8 +6,9 @@ import * as engine from '../../engine/index.js';
 import type { EngineState, SubjectSpec } from '../../engine/types.js';
 import type { AgentsConfig } from '../../config/agents.js';
 import { DEFAULT_LIMITS, refuseBeyondLimits, type Limits } from '../../runtime/limits.js';
+import { checkObservation } from '../../exporter/api/bodies.js';
 import { BatchApplier, type Applier } from './batch.js';
-import { checkObservation, parseAgentMessage, type AgentMessage, type ServerMessage } from './protocol.js';
+import { parseAgentMessage, type AgentMessage, type ServerMessage } from './protocol.js';
 
 /** Close code for a connection pushed out by a newer one of the same machine. */
 export const CLOSE_REPLACED = 4000;
@@ -183,7 +184,7 @@ export class AgentHub {
         this.batch.enqueue((state, now) => engine.applyConnectivity(state, { subject: id, state: 'available', source: 'agents' }, now), refused);
         return;
       case 'check': {
-        const observation = checkObservation(id, message, this.settings.freshness);
+        const observation = checkObservation(id, message.check, message, 'agents', this.settings.freshness);
         this.batch.enqueue((state, now) => {
           refuseBeyondLimits(state, this.limits, [{ subject: id, check: observation.check }]);
           return engine.applyObservation(state, observation, now);

@@ -1,10 +1,8 @@
 // The agent websocket protocol: JSON text messages, one object each, validated like the push API's bodies.
 // Agent → vigil: heartbeat, check, metadata, metadata_delete. vigil → agent: welcome, error.
 import { z } from 'zod';
-import type { CheckStatus, Observation } from '../../engine/types.js';
-import { DEFAULT_PUSH_PERIOD_MS, checkBody, idSchema, metadataBody, pushedTiming } from '../../exporter/api/bodies.js';
-
-const metadataKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'metadata keys are 1-64 letters, digits and _ . -');
+import { checkBody, idSchema, metadataBody, metadataKey } from '../../exporter/api/bodies.js';
+import { describeIssues } from '../../exporter/api/parse.js';
 
 export const agentMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('heartbeat') }),
@@ -14,7 +12,6 @@ export const agentMessage = z.discriminatedUnion('type', [
 ]);
 
 export type AgentMessage = z.output<typeof agentMessage>;
-export type CheckMessage = Extract<AgentMessage, { type: 'check' }>;
 
 /** What vigil sends to an agent. */
 export type ServerMessage =
@@ -31,23 +28,6 @@ export function parseAgentMessage(text: string): AgentMessage {
   }
   const result = agentMessage.safeParse(value);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(message)'}: ${issue.message}`);
+  const issues = describeIssues(result.error, '(message)').map((issue) => `${issue.path}: ${issue.message}`);
   throw new Error(`invalid message: ${issues.join('; ')}`);
-}
-
-export function checkObservation(subject: string, message: CheckMessage, freshness: number | undefined): Observation {
-  const observation: Observation = {
-    subject,
-    check: message.check,
-    status: message.status as CheckStatus,
-    period: message.period ?? DEFAULT_PUSH_PERIOD_MS,
-    source: 'agents',
-  };
-  if (message.message !== undefined) observation.message = message.message;
-  if (message.observed_at !== undefined) observation.observedAt = message.observed_at;
-  if (message.metrics !== undefined) observation.metrics = message.metrics;
-  const { maxAge, timing } = pushedTiming(message);
-  if (maxAge !== undefined) observation.maxAge = maxAge;
-  if (timing !== undefined || freshness !== undefined) observation.timing = { ...timing, ...(freshness !== undefined && { freshness }) };
-  return observation;
 }

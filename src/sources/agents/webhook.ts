@@ -2,6 +2,7 @@
 // Fed from committed events only (the transition is on disk before anyone is told), with a bounded queue that drops
 // the oldest notification when full, a few POSTs in flight, and retries with exponential backoff and jitter.
 // Delivery is at-most-once across a vigil restart: consumers that need every transition read the events API with after=SEQ.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { OnAvailableConfig } from '../../config/agents.js';
 import type { EngineEvent, EngineState } from '../../engine/types.js';
 import { Backoff } from '../../util/backoff.js';
@@ -39,7 +40,6 @@ export class AvailableWebhook {
   private readonly kinds: Set<string>;
   private inFlight = 0;
   private stopped = false;
-  private readonly sleeping = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   private readonly abort = new AbortController();
   private idle: (() => void) | undefined;
   readonly stats: WebhookStats = { delivered: 0, failed: 0, dropped: 0, queued: 0 };
@@ -73,10 +73,6 @@ export class AvailableWebhook {
   async stop(): Promise<void> {
     this.stopped = true;
     this.abort.abort();
-    for (const sleeper of this.sleeping) {
-      clearTimeout(sleeper.timer);
-      sleeper.wake();
-    }
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
   }
 
@@ -108,7 +104,8 @@ export class AvailableWebhook {
     const backoff = new Backoff({ min: this.config.backoff, max: this.config.maxBackoff, random: this.deps.random ?? Math.random });
     let lastProblem = '';
     for (let attempt = 0; attempt <= this.config.retries && !this.stopped; attempt++) {
-      if (attempt > 0) await this.sleep(backoff.next());
+      // The wait between attempts ends early when vigil stops (the abort), like the POST itself.
+      if (attempt > 0) await sleep(backoff.next(), undefined, { signal: this.abort.signal }).catch(() => undefined);
       if (this.stopped) break;
       const outcome = await this.post(payload);
       if (outcome === 'ok') {
@@ -139,18 +136,5 @@ export class AvailableWebhook {
     } catch (error) {
       return { retry: true, problem: sourceErrorReason(error) };
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const sleeper = {
-        timer: setTimeout(() => {
-          this.sleeping.delete(sleeper);
-          resolve();
-        }, ms),
-        wake: () => resolve(),
-      };
-      this.sleeping.add(sleeper);
-    });
   }
 }

@@ -4,13 +4,12 @@
 // Model/Endpoints/TentacleEndpointResource.cs and TentacleDetailsResource.cs).
 import { errorCode, httpReason, sourceErrorReason, type SourceReason } from '../reasons.js';
 
-export type OctopusHealthStatus = 'Healthy' | 'HasWarnings' | 'Unhealthy' | 'Unavailable' | 'Unknown';
-
 export type MachineCollection = 'machines' | 'workers';
 
 export interface OctopusMachine {
   Id: string;
   Name: string;
+  /** Healthy, HasWarnings, Unhealthy, Unavailable or Unknown; kept a string so a new value is not a parse error. */
   HealthStatus?: string;
   StatusSummary?: string | null;
   HasLatestCalamari?: boolean;

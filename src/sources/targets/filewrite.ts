@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { FilewriteTarget } from '../../config/targets.js';
+import { raceAbort } from '../../util/abort.js';
 import { errorCode, type ProbeReason } from '../reasons.js';
 import { formatSeconds, secondsSince, type ProbeFactory, type ProbeResult } from './probe.js';
 
@@ -81,6 +82,7 @@ export const createFilewriteProbe: ProbeFactory<FilewriteProbeTarget, { filewrit
       };
     };
     try {
+      // File system calls cannot be cancelled: on abort the probe answers at once and the call finishes in the background.
       return await raceAbort(steps(), signal, () =>
         crit('timeout', `${step} did not finish within ${formatSeconds(secondsSince(startedAt))}`, secondsSince(startedAt), 0),
       );
@@ -96,29 +98,4 @@ export const createFilewriteProbe: ProbeFactory<FilewriteProbeTarget, { filewrit
 
 function crit(reason: ProbeReason, message: string, seconds: number, bytes: number): ProbeResult {
   return { reached: true, status: 'crit', reason, message, metrics: { duration_seconds: seconds, response_bytes: bytes } };
-}
-
-/** File system calls cannot be cancelled; on abort the probe answers at once and the call finishes in the background. */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal, onAbort: () => T): Promise<T> {
-  if (signal.aborted) {
-    work.catch(() => {});
-    return Promise.resolve(onAbort());
-  }
-  return new Promise<T>((resolve, reject) => {
-    const abort = (): void => {
-      work.catch(() => {});
-      resolve(onAbort());
-    };
-    signal.addEventListener('abort', abort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', abort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', abort);
-        reject(error);
-      },
-    );
-  });
 }

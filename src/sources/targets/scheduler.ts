@@ -2,6 +2,8 @@
 // previous *scheduled* time plus the interval, whatever the probe took), a global concurrency limit, no probe
 // overlapping itself (a run still going at its next slot makes that slot skipped and counted), and a hung probe
 // aborted at its timeout. Clock and timers are injected so tests run without wall-clock sleeps.
+import { raceAbort } from '../../util/abort.js';
+import { heapPop, heapPush } from '../../util/heap.js';
 
 export interface Timers {
   now(): number;
@@ -112,16 +114,8 @@ export class Scheduler {
       entry.busy = false;
     }
     if (inFlight.length === 0 || graceMs <= 0) return;
-    // Shutdown waits on the real clock (unref'd, so it never holds the process open).
-    let handle: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      Promise.allSettled(inFlight),
-      new Promise<void>((resolve) => {
-        handle = setTimeout(resolve, graceMs);
-        handle.unref();
-      }),
-    ]);
-    clearTimeout(handle);
+    // Shutdown waits on the real clock (AbortSignal.timeout's timer never holds the process open).
+    await raceAbort(Promise.allSettled(inFlight), AbortSignal.timeout(graceMs), () => []);
   }
 
   getStats(): SchedulerStats {
@@ -130,7 +124,7 @@ export class Scheduler {
 
   private schedule(entry: Entry, at: number): void {
     entry.nextAt = at;
-    this.heapPush(entry);
+    heapPush(this.heap, entry, before);
     this.arm();
   }
 
@@ -149,7 +143,7 @@ export class Scheduler {
     if (!this.running) return;
     const now = this.timers.now();
     while (this.heap.length > 0 && this.heap[0]!.nextAt <= now) {
-      const entry = this.heapPop()!;
+      const entry = heapPop(this.heap, before)!;
       const scheduledAt = entry.nextAt;
       if (entry.busy) this.stats.skipped++;
       else {
@@ -164,7 +158,7 @@ export class Scheduler {
         next += missed * entry.job.interval;
       }
       entry.nextAt = next;
-      this.heapPush(entry);
+      heapPush(this.heap, entry, before);
     }
     this.pump();
     this.arm();
@@ -213,38 +207,6 @@ export class Scheduler {
       .catch(() => {})
       .finally(release);
     entry.settled = settled;
-  }
-
-  private heapPush(entry: Entry): void {
-    const heap = this.heap;
-    heap.push(entry);
-    let index = heap.length - 1;
-    while (index > 0) {
-      const parent = (index - 1) >> 1;
-      if (!before(heap[index]!, heap[parent]!)) break;
-      [heap[index], heap[parent]] = [heap[parent]!, heap[index]!];
-      index = parent;
-    }
-  }
-
-  private heapPop(): Entry | undefined {
-    const heap = this.heap;
-    const top = heap[0];
-    const last = heap.pop();
-    if (heap.length === 0 || !last) return top;
-    heap[0] = last;
-    let index = 0;
-    for (;;) {
-      const left = index * 2 + 1;
-      const right = left + 1;
-      let smallest = index;
-      if (left < heap.length && before(heap[left]!, heap[smallest]!)) smallest = left;
-      if (right < heap.length && before(heap[right]!, heap[smallest]!)) smallest = right;
-      if (smallest === index) break;
-      [heap[index], heap[smallest]] = [heap[smallest]!, heap[index]!];
-      index = smallest;
-    }
-    return top;
   }
 }
 

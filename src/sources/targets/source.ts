@@ -14,6 +14,7 @@
 import type { TargetConfig, TargetsConfig } from '../../config/targets.js';
 import { targetCheck, targetSubject } from '../../config/targets.js';
 import type { Observation, SubjectSpec } from '../../engine/types.js';
+import { raceAbort } from '../../util/abort.js';
 import type { Source, SourceSink } from '../types.js';
 import { AgentPool } from './download.js';
 import type { FilewriteFs } from './filewrite.js';
@@ -179,26 +180,12 @@ function settleByAbort(work: Promise<ProbeResult>, signal: AbortSignal, target: 
     metrics: { duration_seconds: target.timeout / 1000 },
   });
   if (signal.aborted) return work.catch(timedOut);
-  return new Promise<ProbeResult>((resolve) => {
-    const onAbort = (): void => {
-      setImmediate(() => resolve(timedOut()));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (result) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(result);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve({
-          reached: false,
-          status: 'crit',
-          reason: 'internal',
-          message: `${target.type} probe failed: ${error instanceof Error ? error.message.slice(0, 200) : 'error'}`,
-          metrics: {},
-        });
-      },
-    );
+  const failed = (error: unknown): ProbeResult => ({
+    reached: false,
+    status: 'crit',
+    reason: 'internal',
+    message: `${target.type} probe failed: ${error instanceof Error ? error.message.slice(0, 200) : 'error'}`,
+    metrics: {},
   });
+  return raceAbort(work.catch(failed), signal, () => new Promise<ProbeResult>((resolve) => setImmediate(() => resolve(timedOut()))));
 }

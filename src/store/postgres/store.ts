@@ -116,13 +116,6 @@ export class PostgresStore implements StateStore {
     if (this.hasPending()) this.schedule();
   }
 
-  markSourceDirty(name: string): void {
-    this.assertOpen();
-    if (!this.state) throw new StoreError('Store.attach(state) must be called before recording changes');
-    this.pending.markSource(name);
-    this.schedule();
-  }
-
   withdraw(events: readonly EngineEvent[]): void {
     this.pending.withdraw(events);
   }

@@ -29,6 +29,15 @@ test('every metric key a probe type declares renders one series of its own vigil
 test('the derived probe families are in the selection catalogue, once each', () => {
   const names = PROBE_FAMILIES.map((family) => family.name);
   assert.equal(new Set(names).size, names.length);
-  for (const name of names) assert.ok(FAMILY_TABLE.some((entry) => entry.name === name && entry.scope === 'probe'), name);
-  assert.deepEqual(FAMILY_TABLE.filter((entry) => entry.scope === 'probe').map((entry) => entry.name).sort(), [...names].sort());
+  for (const name of names)
+    assert.ok(
+      FAMILY_TABLE.some((entry) => entry.name === name && entry.scope === 'probe'),
+      name,
+    );
+  assert.deepEqual(
+    FAMILY_TABLE.filter((entry) => entry.scope === 'probe')
+      .map((entry) => entry.name)
+      .sort(),
+    [...names].sort(),
+  );
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { escapeHelp, escapeLabelValue, formatSecondsFromMs, formatValue, sanitizeLabelName } from '../../../src/exporter/metrics/text-format.js';
-import { BufferWriter, ChunkWriter, piece } from '../../../src/exporter/metrics/writer.js';
+import { BufferWriter, piece } from '../../../src/exporter/metrics/writer.js';
+import { ChunkWriter } from './chunk-writer.js';
 
 describe('text format', () => {
   it('escapes only backslash, quote and line feed in label values', () => {

@@ -210,3 +210,17 @@ test('after a crash, machines left available by agents get the disconnect grace 
   assert.equal(h.vigil.state.subjects.get('api-1')!.pendingUnavailable, undefined, 'only subjects the agents own');
   hub.stop();
 });
+
+test("an agent's unreachable check is a run, as through the push API (one parser for both): status and counters stay", async (t) => {
+  const h = await startAgentHarness(AGENTS, { subjects: 'subjects: [ { id: m1, kind: machine } ]' });
+  t.after(() => h.close());
+  const client = await h.connect('m1');
+  await client.next();
+  const m1 = h.vigil.state.subjects.get('m1')!;
+  client.send({ type: 'check', check: 'ping', status: 'ok', period: '30s' });
+  await until(() => m1.checks['ping']?.reported === 'ok', 'ok recorded');
+  client.send({ type: 'check', check: 'ping', status: 'unreachable', message: 'timeout' });
+  await until(() => m1.runs?.['ping']?.total === 2, 'unreachable run counted');
+  assert.deepEqual(m1.runs?.['ping'], { total: 2, last: { ok: 1, unreachable: 2 } });
+  assert.equal(m1.checks['ping']!.reported, 'ok', 'the status stays what the last reached run said');
+});

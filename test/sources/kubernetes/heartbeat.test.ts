@@ -25,7 +25,7 @@ describe('heartbeats', () => {
   let received: string[];
   let url: string;
   let server: Server;
-  let now = Date.UTC(2026, 0, 1);
+  const now = Date.UTC(2026, 0, 1);
 
   before(async () => {
     const app = express();

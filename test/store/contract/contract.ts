@@ -49,7 +49,7 @@ export function storeContract(target: ContractTarget): void {
       delete events[1]!.reason;
       store.record(upsert(state, [makeSubject('host-1', 3), makeSubject('host-2')], events));
       state.sources.set('targets', makeSource('targets', false));
-      store.markSourceDirty('targets');
+      store.record({ events: [], changed: new Set(), changedSources: new Set(['targets']) });
       await store.commit();
       await store.close();
 
@@ -120,12 +120,12 @@ export function storeContract(target: ContractTarget): void {
       store.attach(state);
       store.record(upsert(state, [makeSubject('keep'), makeSubject('gone')], [makeEvent(state, 'keep'), makeEvent(state, 'gone')]));
       state.sources.set('octopus', makeSource('octopus'));
-      store.markSourceDirty('octopus');
+      store.record({ events: [], changed: new Set(), changedSources: new Set(['octopus']) });
       await store.commit();
       state.subjects.delete('gone');
       state.sources.delete('octopus');
       store.record({ events: [], changed: new Set(['gone']) });
-      store.markSourceDirty('octopus');
+      store.record({ events: [], changed: new Set(), changedSources: new Set(['octopus']) });
       await store.commit();
       await store.close();
       const loaded = await reload(location);
