@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { VigilConfig } from './config/normalize.js';
+import type { SubjectState } from './engine/types.js';
 import type { Authorizer } from './exporter/auth.js';
 import type { Vigil } from './runtime/vigil.js';
 import { agentsExtension } from './sources/agents/index.js';
@@ -19,7 +20,12 @@ export interface ExtensionContext {
   auth: Authorizer;
   log: Logger;
   /** Present when this process is one of several replicas: who owns a subject (its advertised address). */
-  cluster?: { replicaId: string; ownerOf(subjectId: string): Promise<string | undefined> };
+  cluster?: {
+    replicaId: string;
+    ownerOf(subjectId: string): Promise<string | undefined>;
+    /** A subject as this replica knows it, also when another replica owns it (as its owner last answered). */
+    lookup(subjectId: string): SubjectState | undefined;
+  };
 }
 
 export interface Extension {

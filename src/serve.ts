@@ -194,9 +194,10 @@ async function startOnBoundServer(
 
   const auth = new Authorizer(config.api.tokens);
   const guard = new WebGuard(web.webConfig, { auth, publicBadges: config.publicBadges });
-  const extensionContext = { config, vigil, auth, log, ...(cluster && { cluster: { replicaId: cluster.replicaId, ownerOf: cluster.ownerOf } }) };
+  const extensionContext = { config, vigil, auth, log, ...(cluster && { cluster: { replicaId: cluster.replicaId, ownerOf: cluster.ownerOf, lookup: cluster.lookup } }) };
   const extensions = EXTENSIONS.map((factory) => factory(extensionContext)).filter((e): e is Extension => e !== undefined);
-  const sources = extensions.flatMap((extension) => extension.sources ?? []);
+  // One of several replicas: polling sources run only where their shard is held, and relay to the subjects' owners.
+  const sources = cluster ? cluster.placeSources(extensions) : extensions.flatMap((extension) => extension.sources ?? []);
   const app = createApp(vigil, {
     auth,
     guard: guard.middleware(),

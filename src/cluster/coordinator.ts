@@ -13,6 +13,8 @@ export class ShardCoordinator {
   private readonly ready = new Set<number>();
   private chain: Promise<void> = Promise.resolve();
   private wanted: ReadonlySet<number> = new Set();
+  /** Told the subjects of shards given up, as they were last here (the relay keeps what its sources read back). */
+  onDropped: (subjects: SubjectState[]) => void = () => undefined;
 
   constructor(
     private readonly vigil: Vigil,
@@ -65,6 +67,7 @@ export class ShardCoordinator {
     await this.store.commit().catch(() => undefined);
     const gone = new Set(shards);
     const ids = [...this.vigil.state.subjects.keys()].filter((id) => gone.has(shardOf(id)));
+    this.onDropped(ids.map((id) => this.vigil.state.subjects.get(id)!));
     this.store.forget(ids);
     this.rebuild(
       [...this.vigil.state.subjects.values()].filter((subject) => !gone.has(shardOf(subject.spec.id))),

@@ -6,6 +6,7 @@ import { HttpProblem, sendProblem } from '../exporter/problem.js';
 import type { ShardCoordinator } from './coordinator.js';
 import type { ClusterView, ShardHolder } from './holder.js';
 import { renderClusterMetrics } from '../exporter/metrics/cluster.js';
+import type { RelayStats } from './relay-sink.js';
 import { shardOf } from './shards.js';
 
 /** Set on forwarded requests: a replica never forwards one again (no loops while a shard moves). */
@@ -18,27 +19,38 @@ export interface ClusterRoutesOptions {
   holder: ShardHolder;
   coordinator: ShardCoordinator;
   maxBodyBytes: number;
+  /** Source calls relayed to their owners by this replica's polling sources. */
+  relay(): RelayStats;
+  /** Polling sources running on this replica now. */
+  polling(): string[];
 }
 
 export interface ClusterRoutes {
   router: Router;
   metrics(): string;
-  /** Advertised address of the replica holding the subject's shard, from a map at most a second old. */
-  ownerOf(subjectId: string): Promise<string | undefined>;
+  /** Advertised address of the replica holding the subject's shard, from a map at most a second old unless `fresh`. */
+  ownerOf(subjectId: string, fresh?: boolean): Promise<string | undefined>;
+  /** Advertised addresses of the live replicas, this one included, from a view at most a second old. */
+  liveReplicas(): Promise<string[]>;
 }
 
-export function clusterRoutes({ holder, coordinator, maxBodyBytes }: ClusterRoutesOptions): ClusterRoutes {
+export function clusterRoutes({ holder, coordinator, maxBodyBytes, relay: relayStats, polling }: ClusterRoutesOptions): ClusterRoutes {
   const router = Router();
   const forwarded = { ok: 0, failed: 0, refused: 0 };
-  let cached: { at: number; owners: Map<number, string> } | undefined;
+  let cached: { at: number; owners: Map<number, string>; live: string[] } | undefined;
 
-  const ownerOf = async (shard: number, fresh = false): Promise<string | undefined> => {
+  const lookup = async (fresh: boolean) => {
     if (fresh || !cached || Date.now() - cached.at > OWNER_CACHE_MS) {
       const view = await holder.view();
-      cached = { at: Date.now(), owners: new Map(view.replicas.flatMap((replica) => replica.shards.map((s) => [s, replica.id] as const))) };
+      cached = {
+        at: Date.now(),
+        owners: new Map(view.replicas.flatMap((replica) => replica.shards.map((s) => [s, replica.id] as const))),
+        live: view.replicas.filter((replica) => replica.live).map((replica) => replica.id),
+      };
     }
-    return cached.owners.get(shard);
+    return cached;
   };
+  const ownerOf = async (shard: number, fresh = false): Promise<string | undefined> => (await lookup(fresh)).owners.get(shard);
 
   const retryLater = (res: Response, req: Request, detail: string) => {
     forwarded.refused += 1;
@@ -70,7 +82,7 @@ export function clusterRoutes({ holder, coordinator, maxBodyBytes }: ClusterRout
   };
 
   router.get('/cluster', async (_req, res) => {
-    res.json(clusterView(await holder.view()));
+    res.json({ ...clusterView(await holder.view()), polling_sources: polling() });
   });
 
   // Everything about one subject goes to its owner.
@@ -125,10 +137,16 @@ export function clusterRoutes({ holder, coordinator, maxBodyBytes }: ClusterRout
       renewals: stats.renewals,
       renewalFailures: stats.renewalFailures,
       forwarded,
+      relayed: relayStats(),
     });
   };
 
-  return { router, metrics, ownerOf: (subjectId) => ownerOf(shardOf(subjectId)) };
+  return {
+    router,
+    metrics,
+    ownerOf: (subjectId, fresh) => ownerOf(shardOf(subjectId), fresh),
+    liveReplicas: async () => (await lookup(false)).live,
+  };
 }
 
 function clusterView(view: ClusterView) {

@@ -2,6 +2,8 @@
 // The count is fixed (it is written into the database as rows of shard_holds), so every replica, of any version,
 // agrees on which shard a subject is in.
 
+import { createHash } from 'node:crypto';
+
 export const SHARD_COUNT = 64;
 
 /** Subject id → the id its shard is hashed from, for configured subjects linked by dependencies. */
@@ -34,6 +36,15 @@ export function setShardGroups(specs: readonly { id: string; dependsOn: readonly
     if (root !== id) keys.set(id, root);
   }
   groupKeys = keys;
+}
+
+/**
+ * A digest of the current dependency groups (as a signed 64-bit decimal, for the database): when it is the one the
+ * stored shard columns were computed with, only rows without a shard need one.
+ */
+export function shardGroupsDigest(): string {
+  const text = [...groupKeys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, root]) => `${id}\u0000${root}`).join('\n');
+  return createHash('sha256').update(`${SHARD_COUNT}\n${text}`).digest().readBigInt64BE().toString();
 }
 
 /** FNV-1a (32 bit) of the shard key's UTF-16 code units, modulo the shard count: cheap, stable and well spread. */

@@ -16,6 +16,8 @@ export class Maintenance {
   private configured: MaintenanceWindow[] = [];
   private readonly added = new Map<string, MaintenanceWindow>();
   private lastWrite: Promise<void> = Promise.resolve();
+  /** Counts local adds and removes, so a re-read that raced one is not applied over it. */
+  private writes = 0;
 
   constructor(private readonly store: MaintenanceStore) {
     for (const window of store.loadMaintenance()) this.added.set(window.id, window);
@@ -56,7 +58,25 @@ export class Maintenance {
     return this.lastWrite;
   }
 
+  /**
+   * Replaces the API windows by those `read` returns (another replica of a cluster may have added or removed some).
+   * Reads after this process's own writes are durable; skipped when a local change happened during the read.
+   * Returns whether anything changed.
+   */
+  async refresh(read: () => Promise<MaintenanceWindow[]>): Promise<boolean> {
+    await this.lastWrite.catch(() => undefined);
+    const writes = this.writes;
+    const windows = await read();
+    if (writes !== this.writes) return false;
+    const same = windows.length === this.added.size && windows.every((window) => JSON.stringify(this.added.get(window.id)) === JSON.stringify(window));
+    if (same) return false;
+    this.added.clear();
+    for (const window of windows) this.added.set(window.id, window);
+    return true;
+  }
+
   private track(write: void | Promise<void>, undo: () => void): void {
+    this.writes += 1;
     this.lastWrite = Promise.resolve(write).catch((error: unknown) => {
       undo();
       throw error;

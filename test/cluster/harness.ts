@@ -12,7 +12,32 @@ export interface ClusterView {
   unheld_shards: number[];
 }
 
+/** `family{...subject="id"...,state="s"} 1` lines: subject → its state (StateSet) or value (plain gauge). */
+export function subjectSamples(metrics: string, family: string): Map<string, string> {
+  const samples = new Map<string, string>();
+  for (const match of metrics.matchAll(new RegExp(`^${family}\\{([^}]*)\\} (\\S+)$`, 'gm'))) {
+    const labels = Object.fromEntries([...match[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((label) => [label[1]!, label[2]!]));
+    if (labels['subject'] === undefined) continue;
+    if (labels['state'] === undefined) samples.set(labels['subject'], match[2]!);
+    else if (match[2] === '1') samples.set(labels['subject'], labels['state']);
+  }
+  return samples;
+}
+
+/** Polls `check` every 100 ms until it gives a value (its failures count as not yet); throws after `timeoutMs`. */
+export async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export interface ClusterHarness {
+  /** Directory of the config file (files it names go here). */
+  dir: string;
   server: TestPostgres;
   config: string;
   replicas: ServeProcess[];
@@ -50,6 +75,7 @@ export async function startCluster(options: { holdTtl: string; renewInterval: st
   const replicas: ServeProcess[] = [];
   const view = async (base: string) => (await (await fetch(`${base}/api/v1/cluster`)).json()) as ClusterView;
   return {
+    dir,
     server,
     config,
     replicas,

@@ -139,3 +139,33 @@ describe('ShardHolder', () => {
     assert.deepEqual(changes, [SHARD_COUNT, 0]);
   });
 });
+
+describe('shard columns at start', () => {
+  it('fills rows without a shard, re-checks every row only when the dependency groups changed', async () => {
+    const url = server.url(await server.createDatabase());
+    // As a replica opens it: nothing is loaded at open (the rows below hold no real state).
+    const openAndClose = async () => (await PostgresStore.open(url, { flushIntervalMs: 5, eventsPerSubject: 1, password: server.password, replicaId: 'r' })).close();
+    await openAndClose();
+    const pool = new pg.Pool(poolConfig(url, { password: server.password }));
+    pools.push(pool);
+    const shardOfRow = async (id: string) => (await pool.query<{ shard: number | null }>('SELECT shard FROM vigil.subjects WHERE id = $1', [id])).rows[0]!.shard;
+    // Rows as a vigil before the shard column wrote them.
+    await pool.query(`INSERT INTO vigil.subjects (id, state, shard) VALUES ('a', '{}', NULL), ('z', '{}', NULL)`);
+    await openAndClose();
+    assert.equal(await shardOfRow('a'), shardOf('a'));
+    assert.equal(await shardOfRow('z'), shardOf('z'));
+    // Same groups: a start looks only at rows without a shard (an index lookup), not at every row.
+    const wrong = (shardOf('z') + 1) % SHARD_COUNT;
+    await pool.query(`UPDATE vigil.subjects SET shard = $1 WHERE id = 'z'`, [wrong]);
+    await openAndClose();
+    assert.equal(await shardOfRow('z'), wrong, 'rows with a shard are not re-checked while the groups are unchanged');
+    // Other groups (the config's depends_on changed): every row is re-checked once.
+    setShardGroups([{ id: 'z', dependsOn: [{ id: 'a' }] }]);
+    try {
+      await openAndClose();
+      assert.equal(await shardOfRow('z'), shardOf('a'), 'z joins the shard of its group (hashed from a)');
+    } finally {
+      setShardGroups([]);
+    }
+  });
+});

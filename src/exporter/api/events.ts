@@ -16,7 +16,7 @@ import { parseParam } from './parse.js';
 import { eventView } from './views.js';
 
 const MAX_WAIT_MS = 60_000;
-const MAX_LIMIT = 1_000;
+export const MAX_LIMIT = 1_000;
 /** Backlog events read from the store per page of a stream. */
 const STREAM_PAGE = 200;
 const SSE_HEARTBEAT_MS = 15_000;
@@ -49,8 +49,8 @@ class Pump {
 }
 
 const seqParam = z.coerce.number().int().min(0);
-const limitParam = z.coerce.number().int().min(1).max(MAX_LIMIT);
-const waitParam = z.string().transform((value, ctx) => {
+export const limitParam = z.coerce.number().int().min(1).max(MAX_LIMIT);
+export const waitParam = z.string().transform((value, ctx) => {
   try {
     return Math.min(parseDuration(/^\d+(\.\d+)?$/.test(value) ? Number(value) : value), MAX_WAIT_MS);
   } catch (error) {

@@ -9,6 +9,8 @@ export interface ClusterMetricsInput {
   renewals: number;
   renewalFailures: number;
   forwarded: { ok: number; failed: number; refused: number };
+  /** Source calls this replica's polling sources made about subjects other replicas own. */
+  relayed: { delivered: number; dropped: number; pending: number };
 }
 
 export function renderClusterMetrics(input: ClusterMetricsInput): string {
@@ -35,6 +37,13 @@ export function renderClusterMetrics(input: ClusterMetricsInput): string {
     '# HELP vigil_cluster_forwarded_requests_total Requests about subjects another replica owns, by result.',
     '# TYPE vigil_cluster_forwarded_requests_total counter',
     ...Object.entries(input.forwarded).map(([result, count]) => `vigil_cluster_forwarded_requests_total{result="${result}"} ${count}`),
+    '# HELP vigil_cluster_relayed_source_calls_total Source reports about subjects other replicas own, sent to their owner, by result.',
+    '# TYPE vigil_cluster_relayed_source_calls_total counter',
+    `vigil_cluster_relayed_source_calls_total{result="delivered"} ${input.relayed.delivered}`,
+    `vigil_cluster_relayed_source_calls_total{result="dropped"} ${input.relayed.dropped}`,
+    '# HELP vigil_cluster_relayed_source_calls_pending Source reports waiting to reach their owner (retried while a shard moves).',
+    '# TYPE vigil_cluster_relayed_source_calls_pending gauge',
+    `vigil_cluster_relayed_source_calls_pending ${input.relayed.pending}`,
   ];
   return `${lines.join('\n')}\n`;
 }

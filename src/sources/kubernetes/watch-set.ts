@@ -118,6 +118,7 @@ export class WatchSet {
   }
 
   start(): void {
+    this.stopped = false;
     for (const { informer } of this.entries.values()) informer.start();
   }
 

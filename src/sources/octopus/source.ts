@@ -16,7 +16,7 @@ export interface OctopusSourceOptions {
 export class OctopusSource implements Source {
   readonly name = SOURCE;
   private timer: NodeJS.Timeout | undefined;
-  private readonly abort = new AbortController();
+  private abort = new AbortController();
   private running: Promise<void> | undefined;
   private stopped = false;
   /** Polls completed, successful or not (tests wait on it). */
@@ -31,7 +31,10 @@ export class OctopusSource implements Source {
     this.space = config.space;
   }
 
+  /** May be called again after stop() (a replica that takes the polling back). */
   start(sink: SourceSink): void {
+    this.stopped = false;
+    this.abort = new AbortController();
     const loop = () => {
       this.running = this.poll(sink).finally(() => {
         this.running = undefined;

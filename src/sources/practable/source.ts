@@ -115,6 +115,7 @@ export class PractableSource implements Source {
   start(sink: SourceSink): void {
     this.sink = sink;
     this.stopped = false;
+    this.availability.stopped = false; // started again after stop: a replica taking the source back
     this.relay.start();
     this.jump.start();
     void this.queryBook();

@@ -4,7 +4,7 @@
 // so tables of another program there are refused rather than "migrated", and a newer schema is refused too.
 // Replicas starting together serialise on an advisory lock, so exactly one of them migrates.
 import type pg from 'pg';
-import { SHARD_COUNT, shardOf } from '../../cluster/shards.js';
+import { SHARD_COUNT, shardGroupsDigest, shardOf } from '../../cluster/shards.js';
 import { StoreError } from '../errors.js';
 
 export const SCHEMA = 'vigil';
@@ -142,16 +142,25 @@ export async function migratePostgres(client: pg.ClientBase, location: string): 
 
 /**
  * Rows written before the shard column existed, or under other dependency groups (the config changed), get the
- * shard this vigil computes: the hash lives in vigil, not in SQL.
+ * shard this vigil computes: the hash lives in vigil, not in SQL. The groups' digest is kept in meta: while it is
+ * unchanged only rows without a shard are looked at (an index lookup), so a start does not scan the tables.
  */
 async function fillShardColumns(client: pg.ClientBase): Promise<void> {
+  const digest = shardGroupsDigest();
+  const stored = (await client.query<{ value: string }>(`SELECT value::text AS value FROM ${SCHEMA}.meta WHERE key = 'shard_groups'`)).rows[0]?.value;
+  const onlyMissing = stored === digest;
   for (const [table, key] of [['subjects', 'id'], ['events', 'subject']] as const) {
-    const rows = (await client.query<{ id: string; shard: number | null }>(`SELECT DISTINCT ${key} AS id, shard FROM ${SCHEMA}.${table}`)).rows;
+    const rows = (
+      await client.query<{ id: string; shard: number | null }>(`SELECT DISTINCT ${key} AS id, shard FROM ${SCHEMA}.${table}${onlyMissing ? ' WHERE shard IS NULL' : ''}`)
+    ).rows;
     const stale = rows.filter((row) => row.shard !== shardOf(row.id)).map((row) => row.id);
     if (stale.length === 0) continue;
     await client.query(
       `UPDATE ${SCHEMA}.${table} t SET shard = v.shard FROM unnest($1::text[], $2::int[]) AS v(id, shard) WHERE t.${key} = v.id`,
       [stale, stale.map((id) => shardOf(id))],
     );
+  }
+  if (!onlyMissing) {
+    await client.query(`INSERT INTO ${SCHEMA}.meta (key, value) VALUES ('shard_groups', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [digest]);
   }
 }

@@ -140,6 +140,17 @@ export class PostgresStore implements StateStore {
     return this.maintenance;
   }
 
+  /** API maintenance windows as the database has them now (replicas re-read them: another may have changed them). */
+  async readMaintenance(): Promise<MaintenanceWindow[]> {
+    this.assertOpen();
+    const client = await this.pool.connect();
+    try {
+      return await loadMaintenance(client, this.location);
+    } finally {
+      client.release();
+    }
+  }
+
   /** Stores an API maintenance window outside the group commit; resolves once it is committed. */
   saveMaintenance(window: MaintenanceWindow): Promise<void> {
     this.assertOpen();

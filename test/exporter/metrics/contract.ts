@@ -63,6 +63,7 @@ export async function renderEveryFamily(): Promise<string> {
     renewals: 10,
     renewalFailures: 1,
     forwarded: { ok: 5, failed: 0, refused: 1 },
+    relayed: { delivered: 7, dropped: 0, pending: 2 },
   });
   const bounds = renderBoundsMetrics({ streamsOpen: 1, streamsDropped: 0, connections: { open: 3, cap: 4096, evicted: 0 } });
   return core + windows + practable + kubernetes + agents + bounds + cluster;

@@ -68,6 +68,28 @@ describe('informer', () => {
     server.closeWatches();
   });
 
+  it('starts again after stop (a replica taking the watch back): lists afresh and reports what changed meanwhile', async () => {
+    server.serve(G, V, 'restarted');
+    const ref = { group: G, version: V, plural: 'restarted' };
+    server.put(G, V, 'restarted', widget('kept'));
+    server.put(G, V, 'restarted', widget('gone'));
+    const { informer, changes, stop } = makeInformer(server, { ref });
+    informer.start();
+    await waitFor(() => server.openWatches === 1, 'the first watch');
+    await informer.stop();
+    server.closeWatches();
+    server.remove(G, V, 'restarted', 'gone', 'ns1');
+    server.put(G, V, 'restarted', widget('new'));
+    const lists = server.listRequests('restarted').length;
+    informer.start();
+    await waitFor(() => server.openWatches === 1 && informer.objects.has('ns1/new'), 'the second watch');
+    assert.ok(server.listRequests('restarted').length > lists, 'listed again');
+    assert.deepEqual([...informer.objects.keys()].sort(), ['ns1/kept', 'ns1/new']);
+    assert.ok(changes.some((change) => change.type === 'delete' && change.key === 'ns1/gone'), 'the object deleted while stopped is reported gone');
+    await stop();
+    server.closeWatches();
+  });
+
   it('re-watches from the last bookmark when the server ends the stream, without re-listing', async () => {
     server.serve(G, V, 'bookmarked');
     server.put(G, V, 'bookmarked', widget('x'));

@@ -71,6 +71,8 @@ export interface FakeOctopus {
   workers: FakeMachine[];
   /** Requests seen, as path + query. */
   requests: string[];
+  /** Called with each request's client port (on 127.0.0.1) while its connection is open, e.g. to find who polled. */
+  onClient?: (port: number) => void;
   /** When set, every request is answered with this status. */
   failWith?: number;
   close(): Promise<void>;
@@ -82,6 +84,7 @@ export async function startFakeOctopus(space: string | null = 'Spaces-1'): Promi
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://octopus');
     fake.requests.push(url.pathname + url.search);
+    if (req.socket.remotePort !== undefined) fake.onClient?.(req.socket.remotePort);
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(body));

@@ -303,3 +303,26 @@ test('machine details are metadata: Tentacle version and upgrade, OS, shell, end
   assert.equal(app.health, 'healthy');
   assert.ok(metricLine(s, /^vigil_subject_metadata_value\{subject="app-04",kind="machine",key="TentacleUpgradeRequired"\} 1$/m));
 });
+
+test('start after stop polls again (a replica taking the polling back); stop ends the polling', async (t) => {
+  const s = await setup();
+  t.after(() => s.close());
+  s.octopus.machines = [{ Id: 'Machines-1', Name: 'web-1', HealthStatus: 'Healthy' }];
+  const sink = s.vigil.sink();
+  const waitForPolls = async (count: number) => {
+    for (let i = 0; i < 200 && s.source.polls < count; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(s.source.polls >= count, `${s.source.polls} polls, wanted ${count}`);
+  };
+  s.source.start(sink);
+  await waitForPolls(1);
+  await s.source.stop();
+  const stoppedAt = s.octopus.requests.length;
+  s.source.start(sink);
+  await waitForPolls(2);
+  assert.ok(s.octopus.requests.length > stoppedAt, 'polled again after the restart');
+  assert.equal(s.vigil.state.subjects.get('web-1')?.checks['octopus_health']?.reported, 'ok');
+  await s.source.stop();
+  const after = s.octopus.requests.length;
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(s.octopus.requests.length, after, 'no poll after stop');
+});

@@ -50,7 +50,7 @@ export class Informer {
   synced = false;
   status: InformerStatus | undefined;
   private resourceVersion: string | undefined;
-  private readonly stopper = new AbortController();
+  private stopper = new AbortController();
   private running: Promise<void> | undefined;
   private readonly path: string;
   private readonly random: () => number;
@@ -69,13 +69,20 @@ export class Informer {
     return `${plural}${group ? '.' + group : ''}/${version}${namespace ? ` in ${namespace}` : ''}`;
   }
 
+  /** May be called again after stop() (a replica that takes the watch back): it lists afresh. */
   start(): void {
-    this.running ??= this.run();
+    if (this.running) return;
+    if (this.stopper.signal.aborted) {
+      this.stopper = new AbortController();
+      this.resourceVersion = undefined;
+    }
+    this.running = this.run();
   }
 
   async stop(): Promise<void> {
     this.stopper.abort();
     await this.running;
+    this.running = undefined;
   }
 
   private async run(): Promise<void> {
