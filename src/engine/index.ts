@@ -2,7 +2,7 @@
 // returns the events it caused and the subjects it changed; a refused input throws EngineError and changes nothing.
 export { createState, restoreState } from './state.js';
 export { upsertSubject, removeSubject, renameSubject } from './subjects.js';
-export { applyObservation } from './observations.js';
+export { applyObservation, applyObservations } from './observations.js';
 export { applyConnectivity } from './connectivity.js';
 export { setMetadata, deleteMetadata, recordManipulation } from './metadata.js';
 export { applySourceStatus } from './sources.js';

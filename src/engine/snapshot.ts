@@ -28,10 +28,22 @@ export function snapshotSubjects(state: EngineState, ids: Iterable<string>): Sna
   const history = new Map<string, EngineEvent[] | undefined>();
   for (const id of covered) {
     const subject = state.subjects.get(id);
-    subjects.set(id, subject && structuredClone(subject));
+    subjects.set(id, subject && copyPlainData(subject));
     history.set(id, state.history.get(id)?.slice());
   }
   return { subjects, history, sources: structuredClone(state.sources) };
+}
+
+/**
+ * A deep copy of plain JSON-like data (objects, arrays, primitives), which is what subject states are (types.ts).
+ * Several times cheaper than structuredClone, which every API write pays for each subject it touches.
+ */
+export function copyPlainData<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyPlainData) as T;
+  const copy: Record<string, unknown> = {};
+  for (const key in value) copy[key] = copyPlainData(value[key]);
+  return copy as T;
 }
 
 /** Puts the snapshot back; returns the ids it restored (the store must rewrite or delete their rows). */

@@ -20,13 +20,27 @@ export function repairStoredState(subjects: SubjectState[], history: EngineEvent
   return repaired;
 }
 
+/** What a field holds, by its name; kept per name, since a restart meets the same few dozen names millions of times. */
+type FieldKind = 'time' | 'duration' | 'other';
+const kinds = new Map<string, FieldKind>();
+function kindOf(key: string): FieldKind {
+  let kind = kinds.get(key);
+  if (kind === undefined) {
+    kind = TIME_KEY.test(key) ? 'time' : DURATION_KEYS.has(key) ? 'duration' : 'other';
+    if (kinds.size < 10_000) kinds.set(key, kind); // names are the state's own, plus check and metadata names
+  }
+  return kind;
+}
+
 function repairValue(value: unknown, now: number): boolean {
   if (typeof value !== 'object' || value === null) return false;
   let changed = false;
   const record = value as Record<string, unknown>;
-  for (const [key, field] of Object.entries(record)) {
+  for (const key in record) {
+    const field = record[key];
     if (typeof field === 'number') {
-      const fixed = TIME_KEY.test(key) ? clampTime(field, now) : DURATION_KEYS.has(key) ? clampDuration(field) : field;
+      const kind = kindOf(key);
+      const fixed = kind === 'time' ? clampTime(field, now) : kind === 'duration' ? clampDuration(field) : field;
       if (fixed !== field) {
         record[key] = fixed;
         changed = true;

@@ -20,6 +20,8 @@ const MAX_PUBLISH_ATTEMPTS = 100;
 interface PendingWrite {
   snapshot: engine.Snapshot;
   result?: EngineResult;
+  /** Set when another write's failed flush undid this one: it must not be acknowledged, even if a later flush succeeds. */
+  undoneBy?: Error;
 }
 
 export class Vigil {
@@ -49,7 +51,8 @@ export class Vigil {
     settings: EngineSettings,
     readonly clock: Clock = Date.now,
   ) {
-    const loaded = store.load();
+    // Events stay in the store, read page by page (API, event streams, the subject page); only new ones join the history.
+    const loaded = store.load({ history: false });
     this.repairedAtStart = repairStoredState(loaded.subjects, loaded.history, clock());
     this.state = engine.restoreState(settings, loaded.subjects, loaded.sources, loaded.seq, loaded.history);
     this.committedSeq = loaded.seq;
@@ -88,22 +91,28 @@ export class Vigil {
     try {
       await this.store.commit(true); // a client waits: flush after this turn, not at the interval
     } catch (error) {
-      this.rollBackPendingWrites();
+      if (undo.undoneBy === undefined) this.rollBackPendingWrites(error);
       throw error;
     } finally {
       const index = this.pendingWrites.indexOf(undo);
       if (index >= 0) this.pendingWrites.splice(index, 1);
     }
+    // Applied while an earlier flush was in flight (an asynchronous store) and undone when that flush failed.
+    if (undo.undoneBy !== undefined) throw undo.undoneBy;
     return result;
   }
 
   /**
-   * A failed flush fails every write waiting for it, all applied before it ran: undo them newest first, so each
-   * snapshot is restored onto the state it was taken from. Their events are withdrawn from the store and never published.
+   * A failed flush fails every write waiting for it: undo them newest first, so each snapshot is restored onto the
+   * state it was taken from. With an asynchronous store that includes writes applied while the flush was in flight,
+   * which wait for a later flush: they are marked, so they are refused too rather than acknowledged once undone.
+   * Their events are withdrawn from the store and never published.
    */
-  private rollBackPendingWrites(): void {
+  private rollBackPendingWrites(cause: unknown): void {
     const writes = this.pendingWrites.splice(0).reverse();
+    const undone = cause instanceof StoreError ? cause : new StoreError(`the state store failed, so this write was undone: ${String(cause)}`);
     for (const write of writes) {
+      write.undoneBy = undone;
       this.restore(write.snapshot);
       if (write.result) {
         this.withdrawn.add(write.result.events);

@@ -4,13 +4,16 @@
 // runtime, the API and the self-monitor code against it and never against one of them.
 import type { EngineEvent, EngineResult, EngineState } from '../engine/types.js';
 import type { MaintenanceWindow } from '../maintenance/windows.js';
-import type { LoadedState, StoreStats } from './store.js';
+import type { LoadOptions, LoadedState, StoreStats } from './store.js';
 
-export type { LoadedState, StoreOptions, StoreStats } from './store.js';
+export type { LoadOptions, LoadedState, StoreOptions, StoreStats } from './store.js';
 
 export interface StateStore {
-  /** State as it was when the store was opened (subjects, sources, seq, retained events). */
-  load(): LoadedState;
+  /**
+   * State as it was when the store was opened (subjects, sources, seq, retained events). `history: false`: the
+   * caller reads events with eventsAfter, so a store may leave them in the database (SQLite does).
+   */
+  load(options?: LoadOptions): LoadedState;
   /** The state the flush reads current subject and source rows from. */
   attach(state: EngineState): void;
   /** Marks `result.changed` dirty and queues `result.events`. No I/O. */

@@ -49,6 +49,11 @@ export interface StoreStats {
   sizeBytes: number;
 }
 
+export interface LoadOptions {
+  /** false: do not hand over the stored events (default true). */
+  history?: boolean;
+}
+
 export interface LoadedState {
   subjects: SubjectState[];
   sources: SourceState[];
@@ -76,6 +81,8 @@ export class Store {
   private lastFlushAt: number | undefined;
   private lastFlushError: string | undefined;
   private readonly maintenance: MaintenanceTable;
+  /** Subjects loaded without their events (load({ history: false })), and subjects renamed from one of them. */
+  private readonly historyNotLoaded = new Set<string>();
 
   private constructor(
     private readonly db: Database.Database,
@@ -120,15 +127,18 @@ export class Store {
     }
   }
 
-  load(): LoadedState {
+  /**
+   * The stored state. `history: false` leaves the events in the database (readers page through them with
+   * eventsAfter): a restart need not read and hold up to events_per_subject events of every subject.
+   */
+  load(options: LoadOptions = {}): LoadedState {
     this.assertOpen();
     try {
-      return {
-        subjects: this.tables.loadSubjects(),
-        sources: this.tables.loadSources(),
-        seq: this.tables.loadSeq(),
-        history: this.tables.loadEvents(),
-      };
+      const subjects = this.tables.loadSubjects();
+      const history = options.history === false ? [] : this.tables.loadEvents();
+      // Their stored events are not in the engine's history, so its length no longer tells when to prune them.
+      if (options.history === false) for (const subject of subjects) this.historyNotLoaded.add(subject.spec.id);
+      return { subjects, sources: this.tables.loadSources(), seq: this.tables.loadSeq(), history };
     } catch (error) {
       throw describeOpenFailure(this.path, error);
     }
@@ -169,6 +179,7 @@ export class Store {
     this.assertOpen();
     if (result.changed.size > 0 && !this.state) throw new StoreError('Store.attach(state) must be called before recording changes');
     this.pending.add(result);
+    for (const { from, to } of result.renamed ?? []) if (this.historyNotLoaded.has(from)) this.historyNotLoaded.add(to);
     if (this.hasPending()) this.schedule();
   }
 
@@ -265,7 +276,7 @@ export class Store {
       renames: pending.renames,
       seq: pending.events.reduce((highest, event) => Math.max(highest, event.seq), state?.seq ?? 0),
       eventsPerSubject: this.options.eventsPerSubject,
-      mayExceed: (subject) => (state?.history.get(subject)?.length ?? Infinity) >= this.options.eventsPerSubject,
+      mayExceed: (subject) => this.historyNotLoaded.has(subject) || (state?.history.get(subject)?.length ?? Infinity) >= this.options.eventsPerSubject,
     };
     const started = performance.now();
     try {

@@ -104,12 +104,14 @@ export class Tables {
   }
 
   loadSubjects(): SubjectState[] {
-    const rows = this.db.prepare('SELECT id AS key, state FROM subjects ORDER BY id').all() as StateRow[];
-    return rows.map((row) => {
+    const subjects: SubjectState[] = [];
+    // Row by row, not all(): the JSON text of 100,000 subjects need not be held at once beside what it parses into.
+    for (const row of this.db.prepare('SELECT id AS key, state FROM subjects ORDER BY id').iterate() as IterableIterator<StateRow>) {
       const subject = this.parse<SubjectState>(row, 'subject');
       if (subject.spec?.id !== row.key) throw corruptDatabase(this.path, `subject row ${JSON.stringify(row.key)} holds another subject's state`);
-      return subject;
-    });
+      subjects.push(subject);
+    }
+    return subjects;
   }
 
   loadSources(): SourceState[] {

@@ -21,11 +21,27 @@ export function parseDuration(input: string | number): number {
   return ms;
 }
 
+/**
+ * Durations already parsed: a push batch repeats the same few ("1h", "5m") on every observation, and the regular
+ * expressions below cost a visible part of the write path (bench/RESULTS.md, scale). Bounded: cleared when full.
+ */
+const parsed = new Map<string, number>();
+const MAX_PARSED = 1_000;
+
 function parseUnboundedDuration(input: string | number): number {
-  if (typeof input === 'number') {
-    if (!Number.isFinite(input) || input < 0) throw new Error(`invalid duration ${input}: must be a non-negative number of seconds`);
-    return Math.round(input * 1000);
+  if (typeof input === 'string') {
+    const known = parsed.get(input);
+    if (known !== undefined) return known;
+    const ms = parseDurationText(input);
+    if (parsed.size >= MAX_PARSED) parsed.clear();
+    parsed.set(input, ms);
+    return ms;
   }
+  if (!Number.isFinite(input) || input < 0) throw new Error(`invalid duration ${input}: must be a non-negative number of seconds`);
+  return Math.round(input * 1000);
+}
+
+function parseDurationText(input: string): number {
   const text = input.trim();
   if (text === '0') return 0;
   if (!DURATION_RE.test(text)) {

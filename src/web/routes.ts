@@ -64,14 +64,16 @@ export function webRoutes(vigil: Vigil, options: { notice?: string } = {}): Rout
     sendPage(res, 200, page('Status', statusBody(vigil.state, vigil.maintenance, model, query, now), options));
   });
 
-  router.get('/subjects/:id', (req, res) => {
+  router.get('/subjects/:id', async (req, res) => {
     const subject = vigil.state.subjects.get(req.params.id);
     if (!subject) {
       sendPage(res, 404, page('Not found', html`<h1>No subject “${req.params.id}”</h1><p><a href="/">Back to all subjects</a></p>`, { live: false, ...options }));
       return;
     }
     const now = vigil.clock();
-    const events = (vigil.state.history.get(subject.spec.id) ?? []).filter((event) => event.seq <= vigil.committedSeq);
+    // From the store, which holds them since before a restart (the engine's history starts with the process).
+    const stored = await vigil.store.eventsAfter(0, vigil.state.settings.eventsPerSubject, subject.spec.id);
+    const events = stored.filter((event) => event.seq <= vigil.committedSeq);
     sendPage(res, 200, page(subject.spec.id, subjectBody(vigil.state, subject, vigil.maintenance.openFor(subject.spec, now), events, now), options));
   });
 

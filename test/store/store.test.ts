@@ -24,6 +24,32 @@ function readBack<T>(path: string, sql: string, ...params: unknown[]): T[] {
 }
 
 describe('Store', () => {
+  it('after a load without history, still prunes subjects whose stored events the engine does not hold', async () => {
+    const path = freshPath();
+    const options = { ...OPTIONS, eventsPerSubject: 3 };
+    const first = Store.open(path, options);
+    const before = makeState();
+    first.attach(before);
+    first.record(upsert(before, [makeSubject('busy')], [makeEvent(before, 'busy'), makeEvent(before, 'busy'), makeEvent(before, 'busy')]));
+    await first.commit();
+    first.close();
+
+    const store = Store.open(path, options);
+    const loaded = store.load({ history: false });
+    assert.deepEqual(loaded.history, [], 'the events stay in the database');
+    const state = makeState();
+    state.seq = loaded.seq;
+    for (const subject of loaded.subjects) state.subjects.set(subject.spec.id, subject);
+    store.attach(state);
+    // The engine's history holds only the new event: by its length alone the subject would not need pruning.
+    const event = makeEvent(state, 'busy');
+    state.history.set('busy', [event]);
+    store.record({ events: [event], changed: new Set(['busy']) });
+    await store.commit();
+    assert.deepEqual(store.eventsAfter(0, 10, 'busy').map((e) => e.seq), [2, 3, 4]);
+    store.close();
+  });
+
   it('round-trips subjects, sources, events and seq through close and reopen', async () => {
     const path = freshPath();
     const store = Store.open(path, OPTIONS);

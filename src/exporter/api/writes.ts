@@ -90,15 +90,8 @@ export function writeRoutes(vigil: Vigil, auth: Authorizer, maxBodyBytes: number
     const batch = parseBody(observationsBody, req.body, 'observations batch');
     const observations = batch.map((o) => toObservation(o.subject, o.check, o));
     fits(...observations.map((o) => ({ subject: o.subject, check: o.check })));
-    // One engine call per observation, one commit for the batch; a refusal half-way undoes the ones before it.
-    await vigil.applyDurably(
-      (s, now) => {
-        const merged = engine.emptyResult();
-        for (const observation of observations) engine.mergeResult(merged, engine.applyObservation(s, observation, now));
-        return merged;
-      },
-      observations.map((o) => o.subject),
-    );
+    // One engine call and one commit for the batch: each subject is evaluated once, after all of its results.
+    await vigil.applyDurably((s, now) => engine.applyObservations(s, observations, now), new Set(observations.map((o) => o.subject)));
     res.json({ accepted: observations.length });
   });
 
