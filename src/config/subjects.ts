@@ -2,12 +2,20 @@
 import { z } from 'zod';
 import { durationSchema, labelsSchema } from './fields.js';
 
+/**
+ * Whether `name` can key a plain object as its own entry. Check names and metadata keys are keys of plain objects in
+ * the engine's state; `__proto__`, `constructor`, `toString`... would collide with what every object inherits.
+ */
+export const isOwnKeyName = (name: string): boolean => !(name in Object.prototype);
+export const RESERVED_NAME = 'is reserved: every JavaScript object has a property of that name';
+
 /** Subject ids end up in label values and URL paths: no whitespace or control characters, bounded length. */
 export const subjectIdSchema = z
   .string()
   .min(1, 'a subject id must not be empty')
   .max(253, 'a subject id is at most 253 characters')
-  .regex(/^[^\s\x00-\x1f\x7f]+$/, 'a subject id must not contain whitespace or control characters');
+  .regex(/^[^\s\x00-\x1f\x7f]+$/, 'a subject id must not contain whitespace or control characters')
+  .refine(isOwnKeyName, `this name ${RESERVED_NAME}`);
 
 export const kindSchema = z
   .string()

@@ -49,6 +49,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    // No table changes: existing rows stay as they are and are read in either form. The version tells an older
+    // vigil, which cannot read compact rows, to refuse the file instead of misreading it.
+    version: 3,
+    description: 'subject rows may be written in the compact form',
+    up() {},
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,9 +1,10 @@
 // The SQL side of the store: prepared statements, row ↔ object mapping, and the one-transaction flush.
-// States are stored as JSON of the engine's plain objects; events get columns so they can be queried by seq and subject.
+// Subjects are stored in their compact form (subject-row.ts), sources as JSON of the engine's plain objects; events get columns so they can be queried by seq and subject.
 import type Database from 'better-sqlite3';
 import type { EngineEvent, SourceState, SubjectState } from '../engine/types.js';
 import { corruptDatabase } from './errors.js';
-import { parseState, toEvent, type EventRow, type StateRow } from './rows.js';
+import { parseState, parseSubject, toEvent, type EventRow, type StateRow } from './rows.js';
+import { encodeSubject } from './subject-row.js';
 
 /** What one flush writes: rows to upsert or delete, events to append. */
 export interface FlushBatch {
@@ -87,7 +88,7 @@ export class Tables {
     for (const rename of batch.renames) rows += this.renameSubjectEvents.run(rename).changes;
     for (const { id, state } of batch.subjects) {
       if (state) {
-        rows += this.upsertSubject.run(id, JSON.stringify(state)).changes;
+        rows += this.upsertSubject.run(id, encodeSubject(state)).changes;
       } else {
         // A removed subject takes its history with it, so churning ids cannot grow the events table without bound.
         rows += this.deleteSubject.run(id).changes + this.deleteSubjectEvents.run(id).changes;
@@ -107,9 +108,7 @@ export class Tables {
     const subjects: SubjectState[] = [];
     // Row by row, not all(): the JSON text of 100,000 subjects need not be held at once beside what it parses into.
     for (const row of this.db.prepare('SELECT id AS key, state FROM subjects ORDER BY id').iterate() as IterableIterator<StateRow>) {
-      const subject = this.parse<SubjectState>(row, 'subject');
-      if (subject.spec?.id !== row.key) throw corruptDatabase(this.path, `subject row ${JSON.stringify(row.key)} holds another subject's state`);
-      subjects.push(subject);
+      subjects.push(parseSubject(row, this.path));
     }
     return subjects;
   }

@@ -78,6 +78,20 @@ describe('API authorisation and rejections', () => {
     assert.deepEqual(await snapshot(), before);
   });
 
+  it('rejects names every JavaScript object already has (__proto__, constructor, toString) with 400, changing nothing', async () => {
+    const before = await snapshot();
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const check = await h.request('PUT', `/api/v1/subjects/web/checks/${name}`, { token: 'pusher-secret-token', body: { status: 'crit' } });
+      assert.equal(check.status, 400, `check ${name}`);
+      assert.match((await problemOf(check)).detail, /reserved/);
+      const batch = await h.request('POST', '/api/v1/observations', { token: 'pusher-secret-token', body: [{ subject: name, check: 'c', status: 'ok' }] });
+      assert.equal(batch.status, 400, `subject ${name}`);
+      const metadata = await h.request('PUT', `/api/v1/subjects/sw1/metadata/${name}`, { token: 'ops-secret-token', body: { level: 'info', message: 'x' } });
+      assert.equal(metadata.status, 400, `metadata ${name}`);
+    }
+    assert.deepEqual(await snapshot(), before);
+  });
+
   it('rejects a whole observation batch when one entry is invalid', async () => {
     const before = await snapshot();
     const res = await h.request('POST', '/api/v1/observations', {

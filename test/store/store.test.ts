@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import * as engine from '../../src/engine/index.js';
 import { Store } from '../../src/store/store.js';
+import { decodeSubject } from '../../src/store/subject-row.js';
 import { TEST_SETTINGS } from '../helpers/api-harness.js';
 import { makeEvent, makeSource, makeState, makeSubject, tempDir, upsert } from './fixtures/factory.js';
 
@@ -105,7 +106,7 @@ describe('Store', () => {
     assert.deepEqual(readBack(path, 'SELECT id FROM subjects'), []);
     await committed;
     const rows = readBack<{ state: string }>(path, 'SELECT state FROM subjects WHERE id = ?', 'host-1');
-    assert.equal(JSON.parse(rows[0]!.state).stateVersion, 7);
+    assert.equal(decodeSubject(JSON.parse(rows[0]!.state) as unknown[]).stateVersion, 7);
     assert.deepEqual(readBack(path, "SELECT value FROM meta WHERE key = 'seq'"), [{ value: 1 }]);
     assert.deepEqual(readBack(path, 'SELECT seq, subject FROM events'), [{ seq: 1, subject: 'host-1' }]);
     store.close();

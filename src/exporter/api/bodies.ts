@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { CHECK_STATUSES, type CheckStatus, type Observation, type Timing } from '../../engine/types.js';
 import { labelsSchema, labelsToStrings } from '../../config/fields.js';
-import { kindSchema, subjectIdSchema } from '../../config/subjects.js';
+import { RESERVED_NAME, isOwnKeyName, kindSchema, subjectIdSchema } from '../../config/subjects.js';
 import { scheduleWindowProblem, timeWindowProblem } from '../../util/bounds.js';
 import { parseDuration, parseTime } from '../../util/duration.js';
 
@@ -125,7 +125,10 @@ export const connectivityBody = z.strictObject({
 });
 
 /** A metadata entry's key (`PUT …/metadata/{key}`, an agent's `metadata` message). */
-export const metadataKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'metadata keys are 1-64 letters, digits and _ . -');
+export const metadataKey = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'metadata keys are 1-64 letters, digits and _ . -')
+  .refine(isOwnKeyName, `this key ${RESERVED_NAME}`);
 
 export const metadataBody = z.strictObject({
   level: z.enum(['info', 'warning', 'error']),

@@ -80,6 +80,12 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       ALTER TABLE ${SCHEMA}.events ADD COLUMN maintenance TEXT;
     `,
   },
+  {
+    // No table changes (see the SQLite migration 3): an older vigil, which cannot read compact rows, refuses the schema.
+    version: 5,
+    description: 'subject rows may be written in the compact form',
+    sql: 'SELECT 1',
+  },
 ];
 
 export const LATEST_POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]!.version;

@@ -13,6 +13,7 @@ import type { LoadedState, StateStore, StoreOptions, StoreStats } from '../state
 import { describeConnectFailure, poolConfig, redactUrl, type PostgresConnectOptions } from './connection.js';
 import { migratePostgres } from './migrations.js';
 import { WriterLock } from './writer-lock.js';
+import { encodeSubject } from '../subject-row.js';
 import { PendingChanges } from '../pending.js';
 import {
   deleteMaintenance,
@@ -243,7 +244,7 @@ export class PostgresStore implements StateStore {
     const state = this.state;
     // Serialised now, not when the query is sent: later engine changes belong to the next flush.
     const batch: SerializedBatch = {
-      subjects: subjectIds.map((id) => ({ id, json: jsonOf(state?.subjects.get(id)) })),
+      subjects: subjectIds.map((id) => ({ id, json: subjectRowOf(state?.subjects.get(id)) })),
       sources: sourceNames.map((name) => ({ name, json: jsonOf(state?.sources.get(name)) })),
       events,
       renames,
@@ -316,6 +317,10 @@ export class PostgresStore implements StateStore {
   private assertOpen(): void {
     if (this.closed) throw new StoreError(`state database ${this.location} is closed`);
   }
+}
+
+function subjectRowOf(subject: SubjectState | undefined): string | undefined {
+  return subject === undefined ? undefined : encodeSubject(subject);
 }
 
 function jsonOf(value: object | undefined): string | undefined {

@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import type { EngineEvent, SourceState, SubjectState } from '../../engine/types.js';
 import { corruptDatabase } from '../errors.js';
-import { parseState, toEvent, type EventRow, type StateRow } from '../rows.js';
+import { parseState, parseSubject, toEvent, type EventRow, type StateRow } from '../rows.js';
 import { shardOf } from '../../cluster/shards.js';
 import type { MaintenanceWindow } from '../../maintenance/windows.js';
 import { SCHEMA } from './migrations.js';
@@ -136,11 +136,7 @@ export async function loadAll(
   // One snapshot: a replica flushing meanwhile cannot make subjects and events disagree.
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
-    const subjects = (await client.query<StateRow>(`SELECT id AS key, state FROM ${T.subjects} ORDER BY id`)).rows.map((row) => {
-      const subject = parseState<SubjectState>(row, 'subject', location);
-      if (subject.spec?.id !== row.key) throw corruptDatabase(location, `subject row ${JSON.stringify(row.key)} holds another subject's state`);
-      return subject;
-    });
+    const subjects = (await client.query<StateRow>(`SELECT id AS key, state FROM ${T.subjects} ORDER BY id`)).rows.map((row) => parseSubject(row, location));
     const sources = (await client.query<StateRow>(`SELECT name AS key, state FROM ${T.sources} ORDER BY name`)).rows.map((row) =>
       parseState<SourceState>(row, 'source', location),
     );
@@ -183,7 +179,7 @@ export async function loadShards(
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const subjects = (await client.query<StateRow>(`SELECT id AS key, state FROM ${T.subjects} WHERE shard = ANY($1::int[]) ORDER BY id`, [shards])).rows.map(
-      (row) => parseState<SubjectState>(row, 'subject', location),
+      (row) => parseSubject(row, location),
     );
     const history = (await client.query<EventRow>(`SELECT * FROM ${T.events} WHERE shard = ANY($1::int[]) ORDER BY seq`, [shards])).rows.map(toEvent);
     await client.query('COMMIT');

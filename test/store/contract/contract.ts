@@ -21,6 +21,10 @@ export interface ContractTarget {
   makeForeign(location: string): Promise<void>;
   /** Marks the schema as one version newer than this vigil knows. */
   makeNewer(location: string): Promise<void>;
+  /** The stored text of subject `id`'s row, as another connection reads it. */
+  subjectRow(location: string, id: string): Promise<string | undefined>;
+  /** Stores `text` as subject `id`'s row, as an earlier vigil would have written it. */
+  putSubjectRow(location: string, id: string, text: string): Promise<void>;
   /** Makes every insert into `subjects` fail, as a full disk would; returns the repair. */
   breakWrites(location: string): Promise<() => Promise<void>>;
 }
@@ -63,6 +67,31 @@ export function storeContract(target: ContractTarget): void {
       assert.deepEqual(await reopened.eventsAfter(0, 10, 'host-1'), [events[0]]);
       assert.deepEqual(await reopened.eventsAfter(0, 1), [events[0]]);
       await reopened.close();
+    });
+
+    it('writes subject rows in the compact form and reads rows in the earlier named-field form beside them', async () => {
+      const location = await target.fresh();
+      const store = await target.open(location, OPTIONS);
+      const state = makeState();
+      store.attach(state);
+      store.record(upsert(state, [makeSubject('host-1', 3)]));
+      await store.commit();
+      await store.close();
+      const compact = (await target.subjectRow(location, 'host-1'))!;
+      assert.ok(compact.startsWith('[1,') && compact.length < JSON.stringify(makeSubject('host-1', 3)).length, compact);
+      await target.putSubjectRow(location, 'host-0', JSON.stringify(makeSubject('host-0', 5)));
+
+      const reopened = await target.open(location, OPTIONS);
+      const loaded = reopened.load();
+      assert.deepStrictEqual(loaded.subjects, [makeSubject('host-0', 5), makeSubject('host-1', 3)]);
+      // A changed subject is written compact again; the other old row stays as it was until it changes.
+      const again = makeState();
+      reopened.attach(again);
+      reopened.record(upsert(again, [makeSubject('host-0', 6)]));
+      await reopened.commit();
+      await reopened.close();
+      assert.ok((await target.subjectRow(location, 'host-0'))!.startsWith('[1,'));
+      assert.deepStrictEqual((await reload(location)).subjects, [makeSubject('host-0', 6), makeSubject('host-1', 3)]);
     });
 
     it('group commit: 10,000 subjects made dirty in one interval go in one transaction', async () => {

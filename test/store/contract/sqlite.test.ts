@@ -30,6 +30,11 @@ storeContract({
     rmSync(path);
     withConnection(path, (db) => db.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)'));
   },
+  subjectRow: async (path, id) =>
+    withConnection(path, (db) => db.prepare('SELECT state FROM subjects WHERE id = ?').pluck().get(id) as string | undefined),
+  putSubjectRow: async (path, id, text) => {
+    withConnection(path, (db) => db.prepare('INSERT OR REPLACE INTO subjects (id, state) VALUES (?, ?)').run(id, text));
+  },
   makeNewer: async (path) => {
     withConnection(path, (db) => db.pragma('user_version = 999'));
   },
