@@ -7,9 +7,7 @@ import { dependencyDown } from '../src/engine/runs.js';
 import { CHECK_STATUSES, HEALTH_STATES, RUN_OUTCOMES, type CheckState, type EngineState, type RunRecord, type SubjectState } from '../src/engine/types.js';
 import {
   CHECK_FAMILIES as C,
-  ICMP_RTT_KEYS,
   PROBE_FAMILIES as P,
-  PROBE_METRIC_KEYS,
   RUN_FAMILIES as R,
   SOURCE_FAMILIES as S,
   SUBJECT_FAMILIES as F,
@@ -103,15 +101,13 @@ export function renderNaive(state: EngineState): string {
       .map(([name, r]) => RUN_OUTCOMES.map((o) => (r.last[o] === undefined ? '' : `${R.last.name}{${rk(s, name)},outcome="${o}"} ${r.last[o]}\n`)).join(''))
       .join(''),
   );
-  const probe = (def: FamilyDef, key: string): void =>
-    perCheck(def, (s, c) => (c.metrics?.[key] === undefined ? '' : `${def.name}{${ck(s, c)}} ${formatValue(c.metrics[key])}\n`));
-  probe(P.duration, PROBE_METRIC_KEYS.duration);
-  probe(P.responseBytes, PROBE_METRIC_KEYS.responseBytes);
-  probe(P.httpStatusCode, PROBE_METRIC_KEYS.httpStatusCode);
-  probe(P.icmpPacketLoss, PROBE_METRIC_KEYS.icmpPacketLoss);
-  perCheck(P.icmpRtt, (s, c) =>
-    ICMP_RTT_KEYS.map(([stat, key]) => (c.metrics?.[key] === undefined ? '' : `${P.icmpRtt.name}{${ck(s, c)},stat="${stat}"} ${formatValue(c.metrics[key])}\n`)).join(''),
-  );
+  for (const def of P) {
+    perCheck(def, (s, c) =>
+      def.keys
+        .map(({ key, stat }) => (c.metrics?.[key] === undefined ? '' : `${def.name}{${ck(s, c)}${stat === undefined ? '' : `,stat="${stat}"`}} ${formatValue(c.metrics[key])}\n`))
+        .join(''),
+    );
+  }
 
   const sources = [...state.sources.values()];
   family(S.up, sources.map((src) => `${S.up.name}{source="${esc(src.name)}"} ${src.up ? 1 : 0}\n`).join(''));
@@ -158,13 +154,7 @@ export function createPromClientBaseline(): PromClientBaseline {
   const dependants = gauge(F.dependants, subj);
   const runsTotal = counter(R.total, chk);
   const lastRun = gauge(R.last, [...chk, 'outcome']);
-  const probes: [Gauge, string][] = [
-    [gauge(P.duration, chk), PROBE_METRIC_KEYS.duration],
-    [gauge(P.responseBytes, chk), PROBE_METRIC_KEYS.responseBytes],
-    [gauge(P.httpStatusCode, chk), PROBE_METRIC_KEYS.httpStatusCode],
-    [gauge(P.icmpPacketLoss, chk), PROBE_METRIC_KEYS.icmpPacketLoss],
-  ];
-  const rtt = gauge(P.icmpRtt, [...chk, 'stat']);
+  const probes = P.map((def) => ({ keys: def.keys, gauge: gauge(def, def.keys.some(({ stat }) => stat !== undefined) ? [...chk, 'stat'] : chk) }));
   const sourceUp = gauge(S.up, ['source']);
   const sourceLastSuccess = gauge(S.lastSuccess, ['source']);
   const sourceErrors = counter(S.errors, ['source', 'reason']);
@@ -209,8 +199,9 @@ export function createPromClientBaseline(): PromClientBaseline {
           expiry.set(cl, c.expiresAt / 1000);
           failures.set(cl, c.consecutiveFailures);
           successes.set(cl, c.consecutiveSuccesses);
-          for (const [g, key] of probes) if (c.metrics?.[key] !== undefined) g.set(cl, c.metrics[key]);
-          for (const [stat, key] of ICMP_RTT_KEYS) if (c.metrics?.[key] !== undefined) rtt.set({ ...cl, stat }, c.metrics[key]);
+          for (const probe of probes) {
+            for (const { key, stat } of probe.keys) if (c.metrics?.[key] !== undefined) probe.gauge.set(stat === undefined ? cl : { ...cl, stat }, c.metrics[key]);
+          }
         }
       }
       for (const src of state.sources.values()) {

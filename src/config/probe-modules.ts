@@ -4,24 +4,56 @@
 // meaning (example.yml of prometheus/blackbox_exporter: http_2xx, http_post_2xx, tcp_connect, icmp).
 import { z } from 'zod';
 import { parseDuration } from '../util/duration.js';
-import { targetSchema, type TargetConfig } from './targets.js';
+import { targetSchema, type TargetConfig, type TargetType } from './targets.js';
 
 const MODULE_NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** Keys a module may not set: the request's target parameter or the probe endpoint decides them. */
 const TARGET_KEYS = ['name', 'subject', 'check', 'labels', 'interval', 'url', 'host', 'port', 'server', 'directory'];
 
-export const PROBE_MODULE_TYPES = ['download', 'tcp', 'hostport', 'ping', 'dns', 'grpc'] as const;
+/** The target types /probe serves (filewrite has no remote target), in blackbox_exporter's order. */
+export const PROBE_MODULE_TYPES = ['download', 'tcp', 'hostport', 'ping', 'dns', 'grpc'] as const satisfies readonly TargetType[];
 type ModuleType = (typeof PROBE_MODULE_TYPES)[number];
 
-/** What fills the target keys of each type for validation at load time; replaced by the real target per request. */
-const PLACEHOLDERS: Record<ModuleType, Record<string, unknown>> = {
-  download: { url: 'http://module.invalid/' },
-  tcp: { host: 'module.invalid', port: 1 },
-  hostport: { host: 'module.invalid', port: 1 },
-  grpc: { host: 'module.invalid', port: 1 },
-  ping: { host: 'module.invalid' },
-  dns: { server: '127.0.0.1' },
+type TargetKeys = Record<string, unknown> & { problem?: string };
+
+/** How a module type takes the request's `target` parameter. */
+interface ModuleTypeRules {
+  /** The target keys the parameter fills, or what is wrong with it. */
+  targetKeys(target: string, type: ModuleType): TargetKeys;
+  /** What fills those keys for validation at load time; replaced by the real target per request. */
+  placeholder: Record<string, unknown>;
+  /** Defaults that follow from the request's timeout. */
+  fitTimeout?(fields: Record<string, unknown>, module: ProbeModule, timeoutMs: number): void;
+}
+
+const HOST_PORT_RE = /^(\[[0-9a-fA-F:.]+\]|[^\s/:[\]]+):(\d{1,5})$/;
+
+const HOST_PORT: ModuleTypeRules = {
+  targetKeys: (target, type) => {
+    const match = HOST_PORT_RE.exec(target);
+    if (!match) return { problem: `target must be host:port for a ${type} module` };
+    return { host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]) };
+  },
+  placeholder: { host: 'module.invalid', port: 1 },
+};
+
+const MODULE_TYPE_RULES: Record<ModuleType, ModuleTypeRules> = {
+  // blackbox_exporter prepends http:// to a target without a scheme.
+  download: { targetKeys: (target) => ({ url: /^https?:\/\//i.test(target) ? target : `http://${target}` }), placeholder: { url: 'http://module.invalid/' } },
+  tcp: HOST_PORT,
+  hostport: HOST_PORT,
+  grpc: HOST_PORT,
+  ping: {
+    targetKeys: (target) => ({ host: target }),
+    placeholder: { host: 'module.invalid' },
+    // The echo requests must fit in the timeout; blackbox's icmp prober waits the whole timeout for its reply.
+    fitTimeout: (fields, module, timeoutMs) => {
+      const count = typeof module['count'] === 'number' ? module['count'] : 1;
+      fields['packet_timeout'] ??= `${Math.max(1, Math.floor((moduleTimeoutMs(module) ?? timeoutMs) / 1000 / count))}s`;
+    },
+  },
+  dns: { targetKeys: (target) => ({ server: target }), placeholder: { server: '127.0.0.1' } },
 };
 
 export type ProbeModule = Record<string, unknown> & { type: ModuleType };
@@ -39,11 +71,7 @@ export function moduleTarget(module: ProbeModule, target: Record<string, unknown
   const fields: Record<string, unknown> = { name: 'probe', interval: timeout, timeout, ...module, ...target };
   const moduleTimeout = moduleTimeoutMs(module);
   if (moduleTimeout !== undefined) fields['interval'] = module['timeout'];
-  if (module.type === 'ping') {
-    // The echo requests must fit in the timeout; blackbox's icmp prober waits the whole timeout for its reply.
-    const count = typeof module['count'] === 'number' ? module['count'] : 1;
-    fields['packet_timeout'] ??= `${Math.max(1, Math.floor((moduleTimeout ?? timeoutMs) / 1000 / count))}s`;
-  }
+  MODULE_TYPE_RULES[module.type].fitTimeout?.(fields, module, timeoutMs);
   return fields;
 }
 
@@ -67,7 +95,7 @@ function checkModule(name: string, module: Record<string, unknown>, ctx: z.Refin
   for (const key of TARGET_KEYS) {
     if (key in module) ctx.addIssue({ code: 'custom', path: [name, key], message: `${key} comes from the request's target parameter (or is not used by /probe)` });
   }
-  const fields = moduleTarget(module as ProbeModule, PLACEHOLDERS[type as ModuleType], 10_000);
+  const fields = moduleTarget(module as ProbeModule, MODULE_TYPE_RULES[type as ModuleType].placeholder, 10_000);
   const parsed = targetSchema.safeParse(fields);
   if (parsed.success) return;
   for (const issue of parsed.error.issues) {
@@ -95,29 +123,10 @@ export type ProbeEndpointConfig = z.output<typeof probeSchema>;
 
 /** Parses a request's target into a validated target, or says what is wrong with it. */
 export function requestTarget(module: ProbeModule, target: string, timeoutMs: number): { target: TargetConfig } | { problem: string } {
-  const keys = targetKeys(module.type, target);
+  const keys = MODULE_TYPE_RULES[module.type].targetKeys(target, module.type);
   if (typeof keys.problem === 'string') return { problem: keys.problem };
   const parsed = targetSchema.safeParse(moduleTarget(module, keys, timeoutMs));
   if (parsed.success) return { target: parsed.data };
   const issue = parsed.error.issues[0]!;
   return { problem: `${issue.path.join('.') || 'target'}: ${issue.message}` };
-}
-
-const HOST_PORT_RE = /^(\[[0-9a-fA-F:.]+\]|[^\s/:[\]]+):(\d{1,5})$/;
-
-function targetKeys(type: ModuleType, target: string): Record<string, unknown> & { problem?: string } {
-  switch (type) {
-    case 'download':
-      // blackbox_exporter prepends http:// to a target without a scheme.
-      return { url: /^https?:\/\//i.test(target) ? target : `http://${target}` };
-    case 'ping':
-      return { host: target };
-    case 'dns':
-      return { server: target };
-    default: {
-      const match = HOST_PORT_RE.exec(target);
-      if (!match) return { problem: `target must be host:port for a ${type} module` };
-      return { host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]) };
-    }
-  }
 }

@@ -161,39 +161,106 @@ const downloadSchema = z.strictObject({
   ...certFields,
 });
 
-export const targetSchema = z
-  .discriminatedUnion('type', [pingSchema, hostportSchema, filewriteSchema, downloadSchema, tcpSchema, dnsSchema, grpcSchema])
-  .transform((target, ctx) => {
-    const timeout = target.timeout ?? Math.min(DEFAULT_TIMEOUT_MS, target.interval);
-    if (target.interval <= 0) ctx.addIssue({ code: 'custom', path: ['interval'], message: 'interval must be greater than 0' });
-    if (timeout <= 0) ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'timeout must be greater than 0' });
-    // timeout > interval is checked on the whole list (targetsSchema), where it shows beside per-field errors.
-    checkSharedOptions({ ...target, timeout }, ctx);
-    if (target.type === 'download' && target.body !== undefined && ['GET', 'HEAD'].includes(target.method)) {
-      ctx.addIssue({ code: 'custom', path: ['body'], message: `a request body needs a method that carries one (POST, PUT, PATCH), not ${target.method}` });
-    }
-    if (target.type === 'ping') {
-      if (target.packet_interval < 200) {
-        ctx.addIssue({ code: 'custom', path: ['packet_interval'], message: 'packet_interval below 200ms needs root; use 200ms or more' });
+/** Each key is the `type:` literal of its schema (a compile error otherwise). */
+function keyedByType<T extends { [K in keyof T]: z.ZodType<{ type: K }> }>(schemas: T): T {
+  return schemas;
+}
+
+/** Every target type's schema, by `type:`. */
+export const TARGET_SCHEMAS = keyedByType({
+  ping: pingSchema,
+  hostport: hostportSchema,
+  filewrite: filewriteSchema,
+  download: downloadSchema,
+  tcp: tcpSchema,
+  dns: dnsSchema,
+  grpc: grpcSchema,
+});
+
+/** A target's cross-field checks of its own type, given its effective timeout (timeout > interval is checked on the list). */
+type TypeCheck<T> = (target: T, timeout: number, ctx: z.RefinementCtx) => void;
+/** Makes a target's files independent of the config file's location (see resolveTargetFiles). */
+type ResolveFiles<T> = <U extends T>(target: U, context: TargetFileContext, index: number) => U;
+
+/** What a target type adds to its schema; every type has an entry (empty when it needs neither). */
+interface TargetTypeRules<T> {
+  check?: TypeCheck<T>;
+  resolveFiles?: ResolveFiles<T>;
+}
+
+function checkPing(target: z.output<typeof pingSchema>, timeout: number, ctx: z.RefinementCtx): void {
+  if (target.packet_interval < 200) {
+    ctx.addIssue({ code: 'custom', path: ['packet_interval'], message: 'packet_interval below 200ms needs root; use 200ms or more' });
+  }
+  const needed = (target.count - 1) * target.packet_interval + target.packet_timeout;
+  if (needed > timeout) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['timeout'],
+      message: `ping needs up to ${needed / 1000}s ((count-1) × packet_interval + packet_timeout); raise timeout or lower count`,
+    });
+  }
+}
+
+function checkDownload(target: z.output<typeof downloadSchema>, _timeout: number, ctx: z.RefinementCtx): void {
+  if (target.body !== undefined && ['GET', 'HEAD'].includes(target.method)) {
+    ctx.addIssue({ code: 'custom', path: ['body'], message: `a request body needs a method that carries one (POST, PUT, PATCH), not ${target.method}` });
+  }
+  if (target.headers && target.header_files) {
+    for (const name of Object.keys(target.header_files)) {
+      if (Object.keys(target.headers).some((other) => other.toLowerCase() === name.toLowerCase())) {
+        ctx.addIssue({ code: 'custom', path: ['header_files', name], message: `header ${name} is also set in headers` });
       }
-      const needed = (target.count - 1) * target.packet_interval + target.packet_timeout;
-      if (needed > timeout) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['timeout'],
-          message: `ping needs up to ${needed / 1000}s ((count-1) × packet_interval + packet_timeout); raise timeout or lower count`,
-        });
-      }
     }
-    if (target.type === 'download' && target.headers && target.header_files) {
-      for (const name of Object.keys(target.header_files)) {
-        if (Object.keys(target.headers).some((other) => other.toLowerCase() === name.toLowerCase())) {
-          ctx.addIssue({ code: 'custom', path: ['header_files', name], message: `header ${name} is also set in headers` });
-        }
-      }
-    }
-    return { ...target, timeout };
-  });
+  }
+}
+
+/** `header_files` become headers (from the loader's secrets, else read here); TLS files become absolute. */
+function resolveDownloadFiles<U extends z.output<typeof downloadSchema>>(target: U, { baseDir, secrets }: TargetFileContext, index: number): U {
+  const resolved = resolveTlsFiles(target, baseDir);
+  if (target.header_files === undefined) return resolved;
+  const headers = { ...target.headers };
+  for (const [name, file] of Object.entries(target.header_files)) {
+    const known = secrets?.get(formatKeyPath(['targets', index, 'header_files', name]));
+    headers[name] = known ?? readFileSync(resolve(baseDir, file), 'utf8').replace(/(\r?\n)+$/, '');
+  }
+  resolved.headers = headers;
+  delete resolved.header_files;
+  return resolved;
+}
+
+/**
+ * Each target type's own cross-field checks and how its files are made absolute, mapped over TARGET_SCHEMAS (a
+ * type missing here is a compile error). The probe table (sources/targets/registry.ts) pairs every type with its
+ * schema and its probe the same way.
+ */
+const TARGET_TYPE_RULES = {
+  ping: { check: checkPing },
+  hostport: {},
+  filewrite: { resolveFiles: (target, { baseDir }) => ({ ...target, directory: resolve(baseDir, target.directory) }) },
+  download: { check: checkDownload, resolveFiles: resolveDownloadFiles },
+  tcp: { resolveFiles: (target, { baseDir }) => resolveTlsFiles(target, baseDir) },
+  dns: {},
+  grpc: { resolveFiles: (target, { baseDir }) => resolveTlsFiles(target, baseDir) },
+} satisfies { [K in keyof typeof TARGET_SCHEMAS]: TargetTypeRules<z.output<(typeof TARGET_SCHEMAS)[K]>> };
+
+type AnyTargetSchema = (typeof TARGET_SCHEMAS)[keyof typeof TARGET_SCHEMAS];
+const [firstSchema, ...otherSchemas] = Object.values(TARGET_SCHEMAS) as AnyTargetSchema[];
+
+/** The rules of a target's own type, typed for that target (the table is complete, so they always exist). */
+function rulesOf<T extends { type: keyof typeof TARGET_SCHEMAS }>(target: T): TargetTypeRules<T> {
+  return TARGET_TYPE_RULES[target.type] as TargetTypeRules<T>;
+}
+
+export const targetSchema = z.discriminatedUnion('type', [firstSchema!, ...otherSchemas]).transform((target, ctx) => {
+  const timeout = target.timeout ?? Math.min(DEFAULT_TIMEOUT_MS, target.interval);
+  if (target.interval <= 0) ctx.addIssue({ code: 'custom', path: ['interval'], message: 'interval must be greater than 0' });
+  if (timeout <= 0) ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'timeout must be greater than 0' });
+  // timeout > interval is checked on the whole list (targetsSchema), where it shows beside per-field errors.
+  checkSharedOptions({ ...target, timeout }, ctx);
+  rulesOf(target).check?.(target, timeout, ctx);
+  return { ...target, timeout };
+});
 
 /** A duration as written or as already parsed (entries that failed elsewhere keep their input); undefined if unusable. */
 function leniently(value: unknown): number | undefined {
@@ -281,23 +348,8 @@ export interface TargetFileContext {
  * Makes targets independent of the config file's location: `header_files` become headers (from the loader's
  * secrets, else read here), `ca_file` and `directory` become absolute. Call once after validation.
  */
-export function resolveTargetFiles(targets: TargetsConfig, { baseDir, secrets }: TargetFileContext): TargetsConfig {
-  return targets.map((target, index): TargetConfig => {
-    if (target.type === 'filewrite') return { ...target, directory: resolve(baseDir, target.directory) };
-    if (target.type === 'tcp' || target.type === 'grpc') return resolveTlsFiles(target, baseDir);
-    if (target.type !== 'download') return target;
-    const resolved: DownloadTarget = resolveTlsFiles(target, baseDir);
-    if (target.header_files !== undefined) {
-      const headers = { ...target.headers };
-      for (const [name, file] of Object.entries(target.header_files)) {
-        const known = secrets?.get(formatKeyPath(['targets', index, 'header_files', name]));
-        headers[name] = known ?? readFileSync(resolve(baseDir, file), 'utf8').replace(/(\r?\n)+$/, '');
-      }
-      resolved.headers = headers;
-      delete resolved.header_files;
-    }
-    return resolved;
-  });
+export function resolveTargetFiles(targets: TargetsConfig, context: TargetFileContext): TargetsConfig {
+  return targets.map((target, index): TargetConfig => rulesOf(target).resolveFiles?.(target, context, index) ?? target);
 }
 
 /** Makes a target's TLS files absolute (they are read when the source starts). */

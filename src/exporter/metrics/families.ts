@@ -1,6 +1,7 @@
 // The per-subject, per-check and per-source families of docs/metrics.md that the fast renderer writes, in output
-// order. Names, types and HELP live here once; docs/metrics.md describes the same list for people.
-import type { ProbeMetric } from '../../sources/targets/probe.js';
+// order. Names, types and HELP live here once (the probe families' come with the keys probes declare);
+// docs/metrics.md describes the same list for people.
+import { PROBE_METRICS, type ProbeMetric, type ProbeMetricDef } from '../../sources/targets/metrics.js';
 import { familyHeader } from './text-format.js';
 import { piece, type Piece } from './writer.js';
 
@@ -52,29 +53,20 @@ export const CHECK_FAMILIES = {
   consecutiveSuccesses: family('vigil_check_consecutive_successes', 'gauge', 'Consecutive ok results of the check, including the last one.'),
 } as const;
 
-/** Probe measurements, keyed by the `metrics` entry of a check that feeds them. */
-export const PROBE_FAMILIES = {
-  duration: family('vigil_probe_duration_seconds', 'gauge', 'Duration of the last probe.'),
-  responseBytes: family('vigil_probe_response_bytes', 'gauge', 'Size of the response body of the last probe.'),
-  httpStatusCode: family('vigil_probe_http_status_code', 'gauge', 'HTTP status code of the last probe response.'),
-  icmpPacketLoss: family('vigil_probe_icmp_packet_loss_ratio', 'gauge', 'Fraction of ICMP echo requests of the last probe that got no reply.'),
-  icmpRtt: family('vigil_probe_icmp_rtt_seconds', 'gauge', 'ICMP round-trip time of the last probe by statistic (min, avg, max).'),
-  tlsCertExpiry: family('vigil_probe_tls_cert_expiry_timestamp_seconds', 'gauge', 'Unix time the earliest certificate of the chain presented to the last probe expires.'),
-} as const;
+/** A `vigil_probe_*` family and the check `metrics` keys that feed it (several keys: one series per `stat`). */
+export interface ProbeFamilyDef extends FamilyDef {
+  keys: readonly { key: ProbeMetric; stat?: string }[];
+}
 
-/** Check `metrics` keys → probe family; the rtt keys share one family and differ by `stat`. */
-export const PROBE_METRIC_KEYS = {
-  duration: 'duration_seconds',
-  responseBytes: 'response_bytes',
-  httpStatusCode: 'http_status_code',
-  icmpPacketLoss: 'icmp_packet_loss_ratio',
-  tlsCertExpiry: 'tls_cert_expiry_timestamp_seconds',
-} as const satisfies Record<string, ProbeMetric>;
-export const ICMP_RTT_KEYS: readonly (readonly [stat: string, key: string])[] = [
-  ['min', 'icmp_rtt_min_seconds'],
-  ['avg', 'icmp_rtt_avg_seconds'],
-  ['max', 'icmp_rtt_max_seconds'],
-] satisfies (readonly [string, ProbeMetric])[];
+/** The probe families, derived from the keys probes declare (sources/targets/metrics.ts), in output order. */
+export const PROBE_FAMILIES: readonly ProbeFamilyDef[] = (() => {
+  const byName = new Map<string, ProbeFamilyDef>();
+  for (const [key, def] of Object.entries(PROBE_METRICS) as [ProbeMetric, ProbeMetricDef][]) {
+    const known = byName.get(def.family) ?? { ...family(def.family, 'gauge', def.help), keys: [] };
+    byName.set(def.family, { ...known, keys: [...known.keys, def.stat === undefined ? { key } : { key, stat: def.stat }] });
+  }
+  return [...byName.values()];
+})();
 
 export const SOURCE_FAMILIES = {
   up: family('vigil_source_up', 'gauge', '1 when the source instance can reach what it watches, else 0.'),

@@ -5,13 +5,12 @@ import { dependencyDown } from '../../engine/runs.js';
 import { CHECK_STATUSES, HEALTH_STATES, RUN_OUTCOMES, type CheckState, type EngineState, type RunRecord, type SubjectState } from '../../engine/types.js';
 import {
   CHECK_FAMILIES,
-  ICMP_RTT_KEYS,
   PROBE_FAMILIES,
-  PROBE_METRIC_KEYS,
   RUN_FAMILIES,
   SOURCE_FAMILIES,
   SUBJECT_FAMILIES,
   type FamilyDef,
+  type ProbeFamilyDef,
 } from './families.js';
 import type { LabelCache, SubjectLabels } from './label-cache.js';
 import { escapeLabelValue, formatSecondsFromMs, formatValue } from './text-format.js';
@@ -81,18 +80,35 @@ function dependantCount(dependents: ReadonlyMap<string, ReadonlySet<string>>, id
 
 const S = SUBJECT_FAMILIES;
 const C = CHECK_FAMILIES;
-const P = PROBE_FAMILIES;
 
 function checkFamily(def: FamilyDef, write: (w: ExpositionWriter, check: CheckState, labels: Piece) => number): LargeFamily {
   return { def, emit: (subject, labels, cache, w) => forChecks(subject, labels, cache, (check, checkLabels) => write(w, check, checkLabels)) };
 }
 
-function probeFamily(def: FamilyDef, key: string): LargeFamily {
+/** A probe family: one series per check metric key; keys that share the family each add `stat="…"`. */
+function probeFamily(def: ProbeFamilyDef): LargeFamily {
+  const [only] = def.keys;
+  if (def.keys.length === 1 && only!.stat === undefined) {
+    const key = only!.key;
+    return checkFamily(def, (w, check, labels) => {
+      const value = check.metrics?.[key];
+      if (value === undefined) return 0;
+      w.sampleValue(def.open, labels, value);
+      return 1;
+    });
+  }
+  const tails = def.keys.map(({ key, stat }) => ({ key, tail: `,stat="${stat}"} ` }));
   return checkFamily(def, (w, check, labels) => {
-    const value = check.metrics?.[key];
-    if (value === undefined) return 0;
-    w.sampleValue(def.open, labels, value);
-    return 1;
+    const metrics = check.metrics;
+    if (metrics === undefined) return 0;
+    let written = 0;
+    for (const { key, tail } of tails) {
+      const value = metrics[key];
+      if (value === undefined) continue;
+      w.sampleRest(def.open, labels, `${tail}${formatValue(value)}\n`);
+      written++;
+    }
+    return written;
   });
 }
 
@@ -209,23 +225,7 @@ export const LARGE_FAMILIES: readonly LargeFamily[] = [
         return written;
       }),
   },
-  probeFamily(P.duration, PROBE_METRIC_KEYS.duration),
-  probeFamily(P.responseBytes, PROBE_METRIC_KEYS.responseBytes),
-  probeFamily(P.httpStatusCode, PROBE_METRIC_KEYS.httpStatusCode),
-  probeFamily(P.icmpPacketLoss, PROBE_METRIC_KEYS.icmpPacketLoss),
-  probeFamily(P.tlsCertExpiry, PROBE_METRIC_KEYS.tlsCertExpiry),
-  checkFamily(P.icmpRtt, (w, check, labels) => {
-    const metrics = check.metrics;
-    if (metrics === undefined) return 0;
-    let written = 0;
-    for (const [stat, key] of ICMP_RTT_KEYS) {
-      const value = metrics[key];
-      if (value === undefined) continue;
-      w.sampleRest(P.icmpRtt.open, labels, `,stat="${stat}"} ${formatValue(value)}\n`);
-      written++;
-    }
-    return written;
-  }),
+  ...PROBE_FAMILIES.map(probeFamily),
 ];
 
 /** The per-source families, whole (a handful of series); `enabled` filters by family name. */

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { OnAvailableConfig } from '../../config/agents.js';
 import type { EngineEvent, SubjectState } from '../../engine/types.js';
 import { Backoff } from '../../util/backoff.js';
+import { httpReason, sourceErrorReason, type SourceReason } from '../reasons.js';
 
 export interface AvailablePayload {
   seq: number;
@@ -118,7 +119,8 @@ export class AvailableWebhook {
     this.deps.warn?.({ subject: payload.subject, seq: payload.seq, problem: lastProblem }, 'on_available webhook not delivered');
   }
 
-  private async post(payload: AvailablePayload): Promise<'ok' | { retry: boolean; problem: string }> {
+  /** `problem` is a word of the shared reason vocabulary (sources/reasons.ts). */
+  private async post(payload: AvailablePayload): Promise<'ok' | { retry: boolean; problem: SourceReason }> {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-vigil-event-seq': String(payload.seq) };
     if (this.config.secret) headers[this.config.secret.header.toLowerCase()] = this.config.secret.value;
     try {
@@ -130,10 +132,9 @@ export class AvailableWebhook {
       });
       await response.body?.cancel();
       if (response.ok) return 'ok';
-      return { retry: RETRYABLE(response.status), problem: `HTTP ${response.status}` };
+      return { retry: RETRYABLE(response.status), problem: httpReason(response.status) };
     } catch (error) {
-      const name = error instanceof Error ? error.name : '';
-      return { retry: true, problem: name === 'TimeoutError' ? 'timeout' : 'network error' };
+      return { retry: true, problem: sourceErrorReason(error) };
     }
   }
 }

@@ -2,6 +2,7 @@
 // without Spaces (before 2019.1) — paged with skip/take, authenticated with the X-Octopus-ApiKey header. Only the
 // fields vigil maps are typed; the rest is ignored (OctopusClients Model/MachineBasedResource.cs,
 // Model/Endpoints/TentacleEndpointResource.cs and TentacleDetailsResource.cs).
+import { errorCode, httpReason, sourceErrorReason, type SourceReason } from '../reasons.js';
 
 export type MachineCollection = 'machines' | 'workers';
 
@@ -33,7 +34,7 @@ interface Page {
 /** A failed poll, with a short bounded reason for vigil_source_errors_total. */
 export class OctopusError extends Error {
   constructor(
-    readonly reason: string,
+    readonly reason: SourceReason,
     message: string,
   ) {
     super(message);
@@ -77,7 +78,7 @@ async function getJson(options: OctopusClientOptions, url: string, signal: Abort
   if (!response.ok) {
     await response.body?.cancel();
     const hint = response.status === 401 || response.status === 403 ? ' (check octopus.api_key_file)' : response.status === 404 ? ' (check octopus.space; a server without Spaces needs space: none)' : '';
-    throw new OctopusError(`http_${response.status}`, `Octopus answered HTTP ${response.status}${hint}`);
+    throw new OctopusError(httpReason(response.status), `Octopus answered HTTP ${response.status}${hint}`);
   }
   try {
     return (await response.json()) as Page;
@@ -86,13 +87,17 @@ async function getJson(options: OctopusClientOptions, url: string, signal: Abort
   }
 }
 
+/** Words for the failures whose error code says little to a reader. */
+const NETWORK_MESSAGES: Partial<Record<SourceReason, string>> = {
+  timeout: 'Octopus did not answer in time (octopus.timeout)',
+  refused: 'Octopus refused the connection',
+  dns: 'the Octopus host name did not resolve',
+};
+
 function networkError(error: unknown): OctopusError {
-  const name = error instanceof Error ? error.name : '';
-  if (name === 'TimeoutError' || name === 'AbortError') return new OctopusError('timeout', 'Octopus did not answer in time (octopus.timeout)');
-  const code = (error as { cause?: { code?: string } }).cause?.code;
-  if (code === 'ECONNREFUSED') return new OctopusError('refused', 'Octopus refused the connection');
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new OctopusError('dns', 'the Octopus host name did not resolve');
-  return new OctopusError('network', `cannot reach Octopus${code ? ` (${code})` : ''}`);
+  const reason = sourceErrorReason(error);
+  const code = errorCode(error);
+  return new OctopusError(reason, NETWORK_MESSAGES[reason] ?? `cannot reach Octopus (${code ?? reason})`);
 }
 
 function isMachine(value: unknown): value is Omit<OctopusMachine, 'collection'> {

@@ -2,7 +2,8 @@
 // experiment's availability. Every call has a deadline (upstream has none) and a fresh admin token.
 import type { Dispatcher } from 'undici';
 import type { BookResource } from './model.js';
-import { call, httpReason, PeerError, redact } from './http.js';
+import { httpReason } from '../reasons.js';
+import { call, PeerError, redact } from './http.js';
 import { bookAdminToken } from './tokens.js';
 
 /** Lifetime of each admin token: a call never takes longer than its timeout, so a short one suffices. */

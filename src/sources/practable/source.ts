@@ -7,7 +7,8 @@ import { Backoff, type BackoffOptions } from '../../util/backoff.js';
 import type { Source, SourceSink } from '../types.js';
 import { AvailabilitySync } from './availability.js';
 import { BookClient } from './book.js';
-import { networkReason, PeerError } from './http.js';
+import { sourceErrorReason } from '../reasons.js';
+import { PeerError } from './http.js';
 import { JUMP_METADATA, MANIFEST_METADATA, NOT_IN_MANIFEST, PractableModel, type CheckResult, type Experiment } from './model.js';
 import { decodeJumpFrame, decodeRelayFrame } from './reports.js';
 import { StatsClient } from './stats-client.js';
@@ -280,7 +281,7 @@ export class PractableSource implements Source {
   }
 
   private bookFailed(error: unknown, what: string): void {
-    const reason = error instanceof PeerError ? error.reason : networkReason(error);
+    const reason = error instanceof PeerError ? error.reason : sourceErrorReason(error);
     if (!this.stopped) this.sink?.sourceStatus(BOOK_SOURCE, false, reason);
     this.options.log.warn({ source: BOOK_SOURCE, reason, err: error instanceof Error ? error.message : String(error) }, what);
   }

@@ -4,7 +4,8 @@
 // goes silent for `silenceLimit`. It never throws: problems become `onStatus(false, reason)`.
 import WebSocket from 'ws';
 import type { Backoff } from '../../util/backoff.js';
-import { call, httpReason, networkReason, PeerError, redact } from './http.js';
+import { httpReason, sourceErrorReason, type SourceReason } from '../reasons.js';
+import { call, PeerError, redact } from './http.js';
 
 /** setTimeout's ceiling; longer periods are capped (a renewal a little early is harmless). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -68,7 +69,7 @@ export class StatsClient {
     try {
       uri = await this.requestUri();
     } catch (error) {
-      this.fail(error instanceof PeerError ? error.reason : networkReason(error), error instanceof Error ? error.message : String(error));
+      this.fail(error instanceof PeerError ? error.reason : sourceErrorReason(error), error instanceof Error ? error.message : String(error));
       return;
     }
     if (this.stopped) return;
@@ -77,7 +78,7 @@ export class StatsClient {
     this.socket = socket;
     let opened = false;
     let renewing = false;
-    let lastError = 'disconnected';
+    let lastError: SourceReason = 'reset'; // closed without an error: the connection dropped
     let closedResolve!: () => void;
     this.closed = new Promise((resolve) => (closedResolve = resolve));
 
@@ -119,7 +120,7 @@ export class StatsClient {
     });
     socket.on('error', (error) => {
       const status = /Unexpected server response: (\d+)/.exec(error.message);
-      lastError = status ? httpReason(Number(status[1])) : networkReason(error);
+      lastError = status ? httpReason(Number(status[1])) : sourceErrorReason(error);
     });
     socket.on('close', () => {
       this.clearConnectionTimers();

@@ -4,9 +4,10 @@
 import { Resolver } from 'node:dns/promises';
 import type { DnsTarget } from '../../config/targets.js';
 import { describeCondition, failedCondition } from './conditions.js';
-import { errorCode, formatSeconds, secondsSince, unreached, type Probe, type ProbeResult } from './probe.js';
+import { errorCode } from '../reasons.js';
+import { formatSeconds, secondsSince, unreached, type ProbeFactory, type ProbeResult } from './probe.js';
 
-export type DnsProbeTarget = Pick<DnsTarget, 'server' | 'query_name' | 'query_type' | 'valid_rcodes' | 'expect_answers' | 'expect_all_answers' | 'answer_count' | 'timeout'>;
+type DnsProbeTarget = Pick<DnsTarget, 'server' | 'query_name' | 'query_type' | 'valid_rcodes' | 'expect_answers' | 'expect_all_answers' | 'answer_count' | 'timeout'>;
 
 /** c-ares error codes that stand for a response code the server sent. */
 const RCODE_OF_ERROR: Record<string, DnsTarget['valid_rcodes'][number]> = {
@@ -18,7 +19,9 @@ const RCODE_OF_ERROR: Record<string, DnsTarget['valid_rcodes'][number]> = {
   EREFUSED: 'REFUSED',
 };
 
-export const probeDns: Probe<DnsProbeTarget> = async (target, signal) => {
+export const createDnsProbe: ProbeFactory<DnsProbeTarget> = (target) => (signal) => runDns(target, signal);
+
+async function runDns(target: DnsProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
   const startedAt = performance.now();
   const where = `${target.query_type} ${target.query_name}${target.server ? ` at ${target.server}` : ''}`;
   const resolver = new Resolver({ timeout: target.timeout, tries: 1 });
@@ -58,7 +61,7 @@ export const probeDns: Probe<DnsProbeTarget> = async (target, signal) => {
     if (failing !== undefined) return crit('answer', `answer "${failing.slice(0, 60)}" does not pass: ${describeCondition(condition)}`);
   }
   return { reached: true, status: 'ok', message: summary, metrics };
-};
+}
 
 /** One string per record, in the usual zone-file order of fields, so conditions can match them. */
 export function formatAnswers(type: DnsTarget['query_type'], records: unknown): string[] {

@@ -11,8 +11,9 @@ import type { BodyCondition, HeaderCondition } from '../../config/probe-options.
 import type { DownloadTarget } from '../../config/targets.js';
 import { VERSION } from '../../version.js';
 import { failedBodyCondition, failedHeaderCondition } from './conditions.js';
-import { connectionFailed, errorCode, formatSeconds, networkReason, secondsSince, unreached, type ProbeReason, type ProbeResult } from './probe.js';
-import { earliestCertExpiry, isTlsError, readTargetFile, readUtf8, tlsClientOptions, type ReadFile } from './tls.js';
+import { errorCode, networkReason } from '../reasons.js';
+import { connectionFailed, describeFailure, formatSeconds, secondsSince, unreached, type ProbeFactory, type ProbeResult } from './probe.js';
+import { earliestCertExpiry, readTargetFile, readUtf8, tlsClientOptions, type ReadFile } from './tls.js';
 
 /** A download target with its files read: what the probe needs at run time. */
 export interface PreparedDownload {
@@ -77,6 +78,12 @@ export class AgentPool {
   }
 }
 
+/** Reads the TLS and header files and builds the HTTP client once, at source creation. */
+export const createDownloadProbe: ProbeFactory<DownloadTarget, { agents: AgentPool; readFile?: ReadFile | undefined }> = (target, context) => {
+  const prepared = prepareDownload(target, context.agents, context.readFile);
+  return (signal) => probeDownload(prepared, signal);
+};
+
 /** Reads the TLS and header files once, at source creation; a missing file is a start-up error naming the key. */
 export function prepareDownload(target: DownloadTarget, agents: AgentPool, readFile: ReadFile = readUtf8): PreparedDownload {
   const headers: Record<string, string> = { ...target.headers };
@@ -118,9 +125,6 @@ function userAgent(headers: Record<string, string>): string {
   const entry = Object.entries(headers).find(([name]) => name.toLowerCase() === 'user-agent');
   return entry?.[1] ?? DEFAULT_USER_AGENT;
 }
-
-/** Words for the connection failures whose error code says little to a reader. */
-const CONNECT_FAILURES: Partial<Record<ProbeReason, string>> = { dns: 'host name did not resolve', refused: 'connection refused' };
 
 export async function probeDownload(target: PreparedDownload, signal: AbortSignal): Promise<ProbeResult> {
   const startedAt = performance.now();
@@ -192,10 +196,10 @@ export async function probeDownload(target: PreparedDownload, signal: AbortSigna
         : unreached('timeout', `no answer within ${seconds}`, metrics());
     }
     const code = errorCode(error);
-    if (isTlsError(code)) return crit('tls', `TLS failed: ${code}`);
     const reason = networkReason(error);
+    if (reason === 'tls') return crit('tls', `TLS failed: ${code}`);
     if (answered) return crit(reason ?? 'reset', `HTTP ${statusCode} but the body failed: ${code ?? 'connection lost'}`);
-    if (reason) return connectionFailed(reason, `no answer: ${CONNECT_FAILURES[reason] ?? code ?? reason}`, metrics());
+    if (reason) return connectionFailed(reason, `no answer: ${describeFailure(reason, code)}`, metrics());
     // An error undici raised about the response itself (malformed HTTP, ...): the peer answered wrongly.
     return crit('reset', `bad HTTP answer: ${code ?? 'unparsable response'}`);
   }

@@ -6,7 +6,8 @@ import { open, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { FilewriteTarget } from '../../config/targets.js';
 import { raceAbort } from '../../util/abort.js';
-import { errorCode, formatSeconds, secondsSince, type ProbeReason, type ProbeResult } from './probe.js';
+import { errorCode, type ProbeReason } from '../reasons.js';
+import { formatSeconds, secondsSince, type ProbeFactory, type ProbeResult } from './probe.js';
 
 /** The file operations the probe needs; injectable so tests can produce EROFS/ENOSPC without privileges. */
 export interface FilewriteFs {
@@ -54,11 +55,11 @@ const FS_WORDS: Partial<Record<ProbeReason, string>> = {
   enoent: 'directory does not exist',
 };
 
-export function createFilewriteProbe(fs: FilewriteFs = nodeFilewriteFs) {
-  return async function probeFilewrite(
-    target: Pick<FilewriteTarget, 'name' | 'directory' | 'size'>,
-    signal: AbortSignal,
-  ): Promise<ProbeResult> {
+type FilewriteProbeTarget = Pick<FilewriteTarget, 'name' | 'directory' | 'size'>;
+
+/** Writes through `filewriteFs` (default: the real file system, synced). */
+export const createFilewriteProbe: ProbeFactory<FilewriteProbeTarget, { filewriteFs?: FilewriteFs | undefined }> = (target, { filewriteFs: fs = nodeFilewriteFs }) => {
+  return async function probeFilewrite(signal: AbortSignal): Promise<ProbeResult> {
     const startedAt = performance.now();
     const file = filewritePath(target);
     const data = randomBytes(target.size);
@@ -93,9 +94,7 @@ export function createFilewriteProbe(fs: FilewriteFs = nodeFilewriteFs) {
       return crit(reason, `${step} failed in ${target.directory}: ${what}`, secondsSince(startedAt), 0);
     }
   };
-}
-
-export const probeFilewrite = createFilewriteProbe();
+};
 
 function crit(reason: ProbeReason, message: string, seconds: number, bytes: number): ProbeResult {
   return { reached: true, status: 'crit', reason, message, metrics: { duration_seconds: seconds, response_bytes: bytes } };

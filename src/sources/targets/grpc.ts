@@ -5,10 +5,12 @@
 import http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { GrpcTarget } from '../../config/targets.js';
-import { connectionFailed, errorCode, formatSeconds, networkReason, secondsSince, unreached, type Probe, type ProbeResult } from './probe.js';
-import { earliestCertExpiry, isTlsError, type TlsClientOptions } from './tls.js';
+import type { ProbeReason } from '../reasons.js';
+import { probeConnection } from './connection.js';
+import type { ProbeFactory, ProbeResult } from './probe.js';
+import { withTlsOptions, type ReadFile, type TlsClientOptions } from './tls.js';
 
-export type GrpcProbeTarget = Pick<GrpcTarget, 'host' | 'port' | 'service' | 'tls'> & { tlsOptions?: TlsClientOptions };
+type GrpcProbeTarget = Pick<GrpcTarget, 'host' | 'port' | 'service'> & { tlsOptions?: TlsClientOptions };
 
 /** grpc.health.v1.HealthCheckResponse.ServingStatus */
 export const SERVING_STATUS = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'] as const;
@@ -60,83 +62,63 @@ function readVarint(buffer: Buffer, start: number): [number | undefined, number]
   return [undefined, buffer.length];
 }
 
-export const probeGrpc: Probe<GrpcProbeTarget> = (target, signal) =>
-  new Promise<ProbeResult>((resolve) => {
-    const startedAt = performance.now();
-    const where = `${target.host}:${target.port}`;
-    const metrics: ProbeResult['metrics'] = {};
-    const measured = (): ProbeResult['metrics'] => ({ ...metrics, duration_seconds: secondsSince(startedAt) });
-    if (signal.aborted) return resolve(unreached('timeout', `no connection to ${where}: timed out`, { duration_seconds: 0 }));
-    const authority = `${target.tlsOptions ? 'https' : 'http'}://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
-    const session = http2.connect(authority, target.tlsOptions ? { ...target.tlsOptions, maxSessionMemory: 1 } : { maxSessionMemory: 1 });
-    let answered = false;
-    let done = false;
-    const finish = (result: ProbeResult): void => {
-      if (done) return;
-      done = true;
-      signal.removeEventListener('abort', onAbort);
-      session.destroy();
-      resolve(result);
-    };
-    const crit = (reason: ProbeResult['reason'], message: string): void => finish({ reached: true, status: 'crit', reason, message, metrics: measured() });
-    const onAbort = (): void => {
-      const seconds = formatSeconds(secondsSince(startedAt));
-      if (answered) crit('timeout', `${where}: health check not answered within ${seconds}`);
-      else finish(unreached('timeout', `no answer from ${where} within ${seconds}`, measured()));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    session.on('error', (error) => {
-      const code = errorCode(error);
-      if (isTlsError(code)) return crit('tls', `${where}: TLS failed: ${code}`);
-      const reason = networkReason(error) ?? 'reset';
-      if (answered) return crit(reason, `${where}: connection lost: ${code ?? reason}`);
-      finish(connectionFailed(reason, `no connection to ${where}: ${code ?? reason}`, measured()));
-    });
-    session.once('connect', () => {
-      answered = true;
-      if (target.tlsOptions) {
-        const expiry = earliestCertExpiry(session.socket as TLSSocket);
-        if (expiry !== undefined) metrics.tls_cert_expiry_timestamp_seconds = expiry;
-      }
-    });
-    const stream = session.request({
-      ':method': 'POST',
-      ':path': '/grpc.health.v1.Health/Check',
-      'content-type': 'application/grpc',
-      te: 'trailers',
-    });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let grpcStatus: string | undefined;
-    let grpcMessage = '';
-    const readStatus = (headers: http2.IncomingHttpHeaders): void => {
-      if (headers['grpc-status'] !== undefined) grpcStatus = String(headers['grpc-status']);
-      if (headers['grpc-message'] !== undefined) grpcMessage = decodeURIComponent(String(headers['grpc-message'])).slice(0, 200);
-    };
-    stream.on('response', (headers) => {
-      answered = true;
-      const status = headers[':status'];
-      if (status !== 200) return crit('status', `${where}: HTTP ${status} instead of a gRPC answer`);
-      readStatus(headers);
-    });
-    stream.on('trailers', readStatus);
-    stream.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_RESPONSE_BYTES) return crit('body', `${where}: health response larger than ${MAX_RESPONSE_BYTES} bytes`);
-      chunks.push(chunk);
-    });
-    stream.on('error', () => {}); // the session's error handler reports it
-    stream.on('end', () => {
-      const summary = `${where}${target.service ? ` service "${target.service}"` : ''}`;
-      if (grpcStatus !== undefined && grpcStatus !== '0') {
-        return crit('not_serving', `${summary}: grpc-status ${GRPC_STATUS_NAMES[grpcStatus] ?? grpcStatus}${grpcMessage ? ` (${grpcMessage})` : ''}`);
-      }
-      const serving = decodeHealthResponse(Buffer.concat(chunks));
-      if (serving === undefined) return crit('body', `${summary}: unparsable health response`);
-      const name = SERVING_STATUS[serving] ?? String(serving);
-      const text = `${summary}: ${name} in ${formatSeconds(secondsSince(startedAt))}`;
-      if (name !== 'SERVING') return crit('not_serving', text);
-      finish({ reached: true, status: 'ok', message: text, metrics: measured() });
-    });
-    stream.end(encodeHealthRequest(target.service));
+/** Reads the target's TLS files once (with `tls: true`). */
+export const createGrpcProbe: ProbeFactory<GrpcTarget, { readFile?: ReadFile | undefined }> = (target, context) => {
+  const prepared = withTlsOptions(target, context.readFile);
+  return (signal) => runGrpc(prepared, signal);
+};
+
+function runGrpc(target: GrpcProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
+  const where = `${target.host}:${target.port}`;
+  return probeConnection(where, signal, {
+    timedOut: (elapsed) => `health check not answered within ${elapsed}`,
+    open(connection) {
+      const authority = `${target.tlsOptions ? 'https' : 'http'}://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+      const session = http2.connect(authority, target.tlsOptions ? { ...target.tlsOptions, maxSessionMemory: 1 } : { maxSessionMemory: 1 });
+      const crit = (reason: ProbeReason, message: string): void => connection.crit(reason, `${where}: ${message}`);
+      session.on('error', (error) => connection.fail(error));
+      session.once('connect', () => connection.markConnected(target.tlsOptions ? (session.socket as TLSSocket) : undefined));
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': '/grpc.health.v1.Health/Check',
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let grpcStatus: string | undefined;
+      let grpcMessage = '';
+      const readStatus = (headers: http2.IncomingHttpHeaders): void => {
+        if (headers['grpc-status'] !== undefined) grpcStatus = String(headers['grpc-status']);
+        if (headers['grpc-message'] !== undefined) grpcMessage = decodeURIComponent(String(headers['grpc-message'])).slice(0, 200);
+      };
+      stream.on('response', (headers) => {
+        connection.markConnected();
+        const status = headers[':status'];
+        if (status !== 200) return crit('status', `HTTP ${status} instead of a gRPC answer`);
+        readStatus(headers);
+      });
+      stream.on('trailers', readStatus);
+      stream.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_RESPONSE_BYTES) return crit('body', `health response larger than ${MAX_RESPONSE_BYTES} bytes`);
+        chunks.push(chunk);
+      });
+      stream.on('error', () => {}); // the session's error handler reports it
+      stream.on('end', () => {
+        const summary = `${where}${target.service ? ` service "${target.service}"` : ''}`;
+        if (grpcStatus !== undefined && grpcStatus !== '0') {
+          return connection.crit('not_serving', `${summary}: grpc-status ${GRPC_STATUS_NAMES[grpcStatus] ?? grpcStatus}${grpcMessage ? ` (${grpcMessage})` : ''}`);
+        }
+        const serving = decodeHealthResponse(Buffer.concat(chunks));
+        if (serving === undefined) return connection.crit('body', `${summary}: unparsable health response`);
+        const name = SERVING_STATUS[serving] ?? String(serving);
+        const text = `${summary}: ${name} in ${connection.elapsed()}`;
+        if (name !== 'SERVING') return connection.crit('not_serving', text);
+        connection.ok(text);
+      });
+      stream.end(encodeHealthRequest(target.service));
+      return () => session.destroy();
+    },
   });
+}

@@ -2,8 +2,8 @@
 // probe with no TLS and no script: refused, timeout, DNS failure and unreachable each have their own reason, and
 // refused is a reached `crit` (the host answered: the service is down).
 import type { HostportTarget } from '../../config/targets.js';
-import type { Probe } from './probe.js';
-import { probeTcp } from './tcp.js';
+import type { ProbeFactory } from './probe.js';
+import { runTcp } from './tcp.js';
 
-export const probeHostport: Probe<Pick<HostportTarget, 'host' | 'port'>> = (target, signal) =>
-  probeTcp({ host: target.host, port: target.port, tls: false, query_response: [] }, signal);
+export const createHostportProbe: ProbeFactory<Pick<HostportTarget, 'host' | 'port'>> = (target) => (signal) =>
+  runTcp({ host: target.host, port: target.port, query_response: [] }, signal);

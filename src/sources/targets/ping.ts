@@ -3,7 +3,7 @@
 // Clowder, which read partial loss as 0% on iputils output.
 import { spawn, spawnSync } from 'node:child_process';
 import type { PingTarget } from '../../config/targets.js';
-import { formatSeconds, secondsSince, unreached, type Probe, type ProbeResult } from './probe.js';
+import { formatSeconds, secondsSince, unreached, type ProbeFactory, type ProbeResult } from './probe.js';
 
 export interface PingStatistics {
   transmitted: number;
@@ -72,8 +72,11 @@ export function assertPingUsable(command = 'ping'): void {
   }
 }
 
-export function createPingProbe(command = 'ping'): Probe<Pick<PingTarget, 'host' | 'count' | 'packet_interval' | 'packet_timeout' | 'max_loss_ratio'>> {
-  return (target, signal) =>
+type PingProbeTarget = Pick<PingTarget, 'host' | 'count' | 'packet_interval' | 'packet_timeout' | 'max_loss_ratio'>;
+
+/** Runs the iputils `ping` command (`pingCommand`, default `ping` from PATH) once per run. */
+export const createPingProbe: ProbeFactory<PingProbeTarget, { pingCommand?: string | undefined }> = (target, { pingCommand: command = 'ping' }) => {
+  return (signal) =>
     new Promise<ProbeResult>((resolve) => {
       const startedAt = performance.now();
       let output = '';
@@ -106,9 +109,7 @@ export function createPingProbe(command = 'ping'): Probe<Pick<PingTarget, 'host'
         done(interpret(target, output, errors, exitCode, secondsSince(startedAt)));
       });
     });
-}
-
-export const probePing = createPingProbe();
+};
 
 function interpret(
   target: Pick<PingTarget, 'host' | 'max_loss_ratio'>,

@@ -1,8 +1,9 @@
 // The targets source: runs the configured probes on the shared scheduler and reports what they saw.
 //
 // Per result:
-//  - reached (ok, or crit for a wrong answer — a refused connection included) → an observation
-//    `{subject, check, status, message, metrics}` and connectivity `available`;
+//  - reached (ok, or crit for a wrong answer — a refused connection included) → ONE observation
+//    `{subject, check, status, message, metrics}`: a first-hand result is contact, so the engine marks the subject
+//    available and seen in the same call (no separate connectivity signal: one re-evaluation, one store record);
 //  - not reached (timeout, DNS, unreachable) → health untouched: connectivity `unavailable` (only when no
 //    other target of the same subject reached it on its latest run), and the failed attempt recorded as metadata
 //    `probe:<check>` (level info, value = attempt duration in seconds, message = what happened), removed again on
@@ -17,9 +18,8 @@ import { raceAbort } from '../../util/abort.js';
 import type { Source, SourceSink } from '../types.js';
 import { AgentPool } from './download.js';
 import type { FilewriteFs } from './filewrite.js';
-import { assertPingUsable } from './ping.js';
-import { formatSeconds, type ProbeResult } from './probe.js';
-import { createProbeRunner, type RunProbe } from './registry.js';
+import { formatSeconds, type ProbeResult, type RunProbe } from './probe.js';
+import { assertProbesUsable, createProbeRunner, type ProbeContext } from './registry.js';
 import { Scheduler, type SchedulerOptions, type Timers } from './scheduler.js';
 
 export interface TargetsSourceOptions {
@@ -31,7 +31,7 @@ export interface TargetsSourceOptions {
   concurrency?: number;
   /** The iputils ping command; default `ping` from PATH. */
   pingCommand?: string;
-  /** Skip the start-up check that ping works (tests of other probe types on hosts without ping). */
+  /** Skip the start-up checks that the probes work on this host, i.e. that ping runs (tests of other probe types). */
   skipPingCheck?: boolean;
   filewriteFs?: FilewriteFs;
   /** Reads `ca_file` / `header_files`; default fs.readFileSync. */
@@ -52,8 +52,8 @@ export function createTargetsSource(targets: TargetsConfig, options: TargetsSour
   const name = options.name ?? 'targets';
   const timers = options.timers;
   const agents = new AgentPool();
-  if (!options.skipPingCheck && targets.some((target) => target.type === 'ping')) assertPingUsable(options.pingCommand);
-  const context = { agents, readFile: options.readFile, pingCommand: options.pingCommand, filewriteFs: options.filewriteFs };
+  const context: ProbeContext = { agents, readFile: options.readFile, pingCommand: options.pingCommand, filewriteFs: options.filewriteFs };
+  if (!options.skipPingCheck) assertProbesUsable(targets, context);
   const now = (): number => (timers ? timers.now() : Date.now());
   const runners = new Map<string, RunProbe>(targets.map((target) => [target.name, createProbeRunner(target, context, now)]));
 
@@ -90,8 +90,7 @@ export function createTargetsSource(targets: TargetsConfig, options: TargetsSour
     if (result.reached) {
       const observation: Observation = { subject, check, status: result.status, message: result.message, observedAt, period: target.interval, metrics: definedMetrics(result), source: name };
       if (target.accuracy !== undefined) observation.timing = { accuracy: target.accuracy };
-      sink.observe(observation);
-      sink.connectivity({ subject, state: 'available', source: name });
+      sink.observe(observation); // contact: available and last seen, in the same engine call
       if (withFailureMetadata.delete(target.name)) sink.metadata(subject, metadataKey, null);
       return;
     }

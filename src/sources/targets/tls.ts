@@ -3,7 +3,7 @@
 // probe_ssl_earliest_cert_expiry: a chain is only as valid as its first certificate to expire).
 import { readFileSync } from 'node:fs';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
-import { errorCode } from './probe.js';
+import { errorCode } from '../reasons.js';
 
 export interface TlsClientConfig {
   name: string;
@@ -62,8 +62,4 @@ export function earliestCertExpiry(socket: TLSSocket): number | undefined {
     cert = (cert as PeerCertificate & { issuerCertificate?: PeerCertificate }).issuerCertificate;
   }
   return Number.isFinite(earliest) ? earliest : undefined;
-}
-
-export function isTlsError(code: string | undefined): boolean {
-  return code !== undefined && (/^ERR_(SSL|TLS)_/.test(code) || /CERT|SELF_SIGNED|UNABLE_TO_|^EPROTO$/.test(code));
 }

@@ -127,8 +127,8 @@ test('a 4xx answer is not retried; network errors are retried up to the limit, t
   await until(() => webhook.stats.failed === 2, 'second failed');
   assert.equal(calls, 1 + 3, 'one attempt and two retries');
   assert.deepEqual(warnings, [
-    { subject: 'a', seq: 1, problem: 'HTTP 400' },
-    { subject: 'b', seq: 2, problem: 'network error' },
+    { subject: 'a', seq: 1, problem: 'http_400' },
+    { subject: 'b', seq: 2, problem: 'error' },
   ]);
   await webhook.stop();
 });

@@ -168,7 +168,7 @@ describe('informer', () => {
     await waitFor(() => informer.stats.failures >= 2, 'two failures');
     server.failWith = undefined;
     await waitFor(() => informer.synced, 'recovery');
-    assert.ok(statuses.includes('failed:server_error'));
+    assert.ok(statuses.includes('failed:http_5xx'));
     assert.equal(statuses.at(-1), 'synced');
     await stop();
     server.closeWatches();

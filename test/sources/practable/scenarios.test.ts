@@ -92,7 +92,7 @@ test('relay down → source_up 0 with errors counted; after source_drop_after th
   await until(() => sink.state.sources.get(RELAY_SOURCE)!.up === false, 'relay reported down');
   await until(() => (sink.state.sources.get(RELAY_SOURCE)!.errors['refused'] ?? 0) >= 1, 'a refused reconnect counted');
   const relayState = sink.state.sources.get(RELAY_SOURCE)!;
-  assert.ok((relayState.errors['disconnected'] ?? 0) >= 1, JSON.stringify(relayState.errors));
+  assert.ok((relayState.errors['reset'] ?? 0) >= 1, JSON.stringify(relayState.errors));
 
   const experiment = sink.subject('pend00');
   clock.now += 15 * M + S;
@@ -170,7 +170,7 @@ test('required stream never seen → crit "missing"; connection drops reconnect 
   relay.dropAll();
   await until(() => relay.connections === 2 && relay.open === 1 && sink.state.sources.get(RELAY_SOURCE)?.up === false, 'reconnected after a drop');
   await rig.relayFrame([...relayHousekeeping, relayStream('pend00-st-data', '10ms')]);
-  assert.ok((sink.state.sources.get(RELAY_SOURCE)!.errors['disconnected'] ?? 0) >= 1);
+  assert.ok((sink.state.sources.get(RELAY_SOURCE)!.errors['reset'] ?? 0) >= 1);
   assert.equal(sink.state.sources.get(RELAY_SOURCE)!.up, true);
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
-import { probeHostport } from '../../../src/sources/targets/hostport.js';
+import { createHostportProbe } from '../../../src/sources/targets/hostport.js';
 
 let listener: net.Server;
 let openPort = 0;
@@ -20,7 +20,7 @@ before(async () => {
 after(() => new Promise<void>((resolve) => listener.close(() => resolve())));
 
 test('connects to a listening port: reached, ok, with the connect time', async () => {
-  const result = await probeHostport({ host: '127.0.0.1', port: openPort }, new AbortController().signal);
+  const result = await createHostportProbe({ host: '127.0.0.1', port: openPort }, {})(new AbortController().signal);
   assert.equal(result.reached, true);
   assert.equal(result.status, 'ok');
   assert.ok(result.metrics.duration_seconds! >= 0 && result.metrics.duration_seconds! < 1);
@@ -28,7 +28,7 @@ test('connects to a listening port: reached, ok, with the connect time', async (
 });
 
 test('a closed port is a reached host whose service is down: crit, reason "refused"', async () => {
-  const result = await probeHostport({ host: '127.0.0.1', port: closedPort }, new AbortController().signal);
+  const result = await createHostportProbe({ host: '127.0.0.1', port: closedPort }, {})(new AbortController().signal);
   assert.deepEqual([result.reached, result.status, result.reason], [true, 'crit', 'refused']);
   assert.ok(typeof result.metrics.duration_seconds === 'number');
   assert.match(result.message, /connection refused/);
@@ -36,15 +36,15 @@ test('a closed port is a reached host whose service is down: crit, reason "refus
 
 test('a connect cut by the timeout signal is not reached, reason "timeout"', async () => {
   const controller = new AbortController();
-  const pending = probeHostport({ host: '127.0.0.1', port: openPort }, controller.signal);
+  const pending = createHostportProbe({ host: '127.0.0.1', port: openPort }, {})(controller.signal);
   controller.abort(); // before the connect can complete
   const result = await pending;
   assert.deepEqual([result.reached, result.reason], [false, 'timeout']);
-  const already = await probeHostport({ host: '127.0.0.1', port: openPort }, AbortSignal.abort());
+  const already = await createHostportProbe({ host: '127.0.0.1', port: openPort }, {})(AbortSignal.abort());
   assert.equal(already.reason, 'timeout');
 });
 
 test('a host name that does not resolve is not reached, reason "dns"', async () => {
-  const result = await probeHostport({ host: 'no-such-host.invalid', port: 80 }, AbortSignal.timeout(15_000));
+  const result = await createHostportProbe({ host: 'no-such-host.invalid', port: 80 }, {})(AbortSignal.timeout(15_000));
   assert.deepEqual([result.reached, result.reason], [false, 'dns'], result.message);
 });

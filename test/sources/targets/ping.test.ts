@@ -96,7 +96,7 @@ test('pings 127.0.0.1 with the real iputils ping', async () => {
   } catch (error) {
     assert.fail(`${(error as Error).message} — the ping tests need iputils: apt-get install iputils-ping`);
   }
-  const result = await createPingProbe()(pingTarget, new AbortController().signal);
+  const result = await createPingProbe(pingTarget, {})(new AbortController().signal);
   assert.equal(result.reached, true, result.message);
   assert.equal(result.status, 'ok');
   assert.equal(result.metrics.icmp_packet_loss_ratio, 0);
@@ -130,26 +130,26 @@ test('no permission to open an ICMP socket is a clear error at start', () => {
 
 test('partial loss above max_loss_ratio is crit (reached); at or below it is ok', async () => {
   const lossy = fakePing('lossy', PARTIAL, '', 0);
-  const strict = await createPingProbe(lossy)({ ...pingTarget, max_loss_ratio: 0.2 }, new AbortController().signal);
+  const strict = await createPingProbe({ ...pingTarget, max_loss_ratio: 0.2 }, { pingCommand: lossy })(new AbortController().signal);
   assert.equal(strict.reached, true);
   assert.equal(strict.status, 'crit');
   assert.equal(strict.reason, 'loss');
   assert.equal(strict.metrics.icmp_packet_loss_ratio, 1 / 3);
-  const lenient = await createPingProbe(lossy)({ ...pingTarget, max_loss_ratio: 0.5 }, new AbortController().signal);
+  const lenient = await createPingProbe({ ...pingTarget, max_loss_ratio: 0.5 }, { pingCommand: lossy })(new AbortController().signal);
   assert.equal(lenient.status, 'ok');
 });
 
 test('total loss is not reached: ICMP errors give "unreachable", silence gives "timeout"', async () => {
-  const unreachable = await createPingProbe(fakePing('unreach', TOTAL_UNREACHABLE, '', 1))(pingTarget, new AbortController().signal);
+  const unreachable = await createPingProbe(pingTarget, { pingCommand: fakePing('unreach', TOTAL_UNREACHABLE, '', 1) })(new AbortController().signal);
   assert.deepEqual([unreachable.reached, unreachable.reason, unreachable.metrics.icmp_packet_loss_ratio], [false, 'unreachable', 1]);
-  const silent = await createPingProbe(fakePing('silent', TOTAL_SILENT, '', 1))(pingTarget, new AbortController().signal);
+  const silent = await createPingProbe(pingTarget, { pingCommand: fakePing('silent', TOTAL_SILENT, '', 1) })(new AbortController().signal);
   assert.deepEqual([silent.reached, silent.reason], [false, 'timeout']);
 });
 
 test('a name that does not resolve gives "dns"; another ping failure is "internal"', async () => {
-  const dns = await createPingProbe(fakePing('dns', '', 'ping: nohost.invalid: Name or service not known', 2))(pingTarget, new AbortController().signal);
+  const dns = await createPingProbe(pingTarget, { pingCommand: fakePing('dns', '', 'ping: nohost.invalid: Name or service not known', 2) })(new AbortController().signal);
   assert.deepEqual([dns.reached, dns.reason], [false, 'dns']);
-  const broken = await createPingProbe(fakePing('broken', '', 'ping: something odd', 2))(pingTarget, new AbortController().signal);
+  const broken = await createPingProbe(pingTarget, { pingCommand: fakePing('broken', '', 'ping: something odd', 2) })(new AbortController().signal);
   assert.equal(broken.reason, 'internal');
 });
 
@@ -158,7 +158,7 @@ test('abort kills ping and answers timeout at once', async () => {
   writeFileSync(hanging, '#!/bin/sh\nexec sleep 30\n');
   chmodSync(hanging, 0o755);
   const controller = new AbortController();
-  const pending = createPingProbe(hanging)(pingTarget, controller.signal);
+  const pending = createPingProbe(pingTarget, { pingCommand: hanging })(controller.signal);
   controller.abort();
   const result = await pending;
   assert.deepEqual([result.reached, result.reason], [false, 'timeout']);

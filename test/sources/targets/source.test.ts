@@ -5,10 +5,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { targetsSchema } from '../../../src/config/targets.js';
-import type { ConnectivitySignal, MetadataLevel, Observation, SubjectSpec } from '../../../src/engine/types.js';
+import * as engine from '../../../src/engine/index.js';
+import type { ConnectivitySignal, EngineResult, EngineState, MetadataLevel, Observation, SubjectSpec } from '../../../src/engine/types.js';
+import { Vigil } from '../../../src/runtime/vigil.js';
 import { nodeFilewriteFs, type FilewriteFs } from '../../../src/sources/targets/filewrite.js';
 import { createTargetsSource, subjectSpecs } from '../../../src/sources/targets/source.js';
 import type { SourceSink } from '../../../src/sources/types.js';
+import { Store } from '../../../src/store/store.js';
+import { TEST_SETTINGS } from '../../helpers/api-harness.js';
 import { FakeTimers } from './fake-timers.js';
 
 type MetadataCall = { subject: string; key: string; entry: { level: MetadataLevel; message: string; value?: number } | null };
@@ -104,7 +108,7 @@ test('defines one subject per target subject, kind target, with merged labels; l
   return source.stop();
 });
 
-test('a reached target becomes an observation plus connectivity available', async () => {
+test('a reached target becomes one observation (contact: the engine marks it available), no separate connectivity signal', async () => {
   const timers = new FakeTimers(T0);
   const sink = new RecordingSink();
   const targets = targetsSchema.parse([{ name: 'api', type: 'hostport', host: '127.0.0.1', port: openPort, interval: '10s', labels: { tier: 'web' } }]);
@@ -122,7 +126,7 @@ test('a reached target becomes an observation plus connectivity available', asyn
   assert.equal(observation?.observedAt, T0 + 5_000);
   assert.equal(observation?.source, 'targets');
   assert.ok(typeof observation?.metrics?.duration_seconds === 'number');
-  assert.deepEqual(sink.connectivities, [{ subject: 'api', state: 'available', source: 'targets' }]);
+  assert.deepEqual(sink.connectivities, []);
   await timers.advance(10_000);
   await until(() => sink.observations.length === 2);
   assert.equal(sink.observations[1]?.observedAt, T0 + 15_000);
@@ -154,11 +158,11 @@ test('not reached leaves health alone: connectivity unavailable with the reason,
   await until(() => sink.observations.length === 2);
   assert.notEqual(sink.observations[1]?.reached, false);
   assert.deepEqual(sink.metadataCalls.at(-1), { subject: 'db', key: 'probe:postgres', entry: null });
-  assert.equal(sink.connectivities.at(-1)?.state, 'available');
+  assert.equal(sink.connectivities.length, 1, 'the reached observation is the contact: no second signal');
   await source.stop();
 });
 
-test('a refused connection is a failed result: crit observation "refused", connectivity available, no attempt metadata', async () => {
+test('a refused connection is a failed result: crit observation "refused" (contact, so available), no attempt metadata', async () => {
   const timers = new FakeTimers(T0);
   const sink = new RecordingSink();
   const targets = targetsSchema.parse([{ name: 'db', type: 'hostport', host: '127.0.0.1', port: closedPort, interval: '10s', check: 'postgres' }]);
@@ -169,7 +173,8 @@ test('a refused connection is a failed result: crit observation "refused", conne
   const [observation] = sink.observations;
   assert.deepEqual([observation?.subject, observation?.check, observation?.status], ['db', 'postgres', 'crit']);
   assert.match(observation?.message ?? '', /connection refused/);
-  assert.deepEqual(sink.connectivities, [{ subject: 'db', state: 'available', source: 'targets' }]);
+  assert.deepEqual(sink.connectivities, []);
+  assert.notEqual(observation?.contact, false);
   assert.deepEqual(sink.metadataCalls, []);
   await timers.advance(10_000);
   await until(() => sink.observations.length === 2);
@@ -191,7 +196,7 @@ test('a subject stays available while another of its targets still reaches it', 
   await until(() => sink.observations.length === 1);
   await timers.advance(5_000);
   await until(() => sink.metadataCalls.length === 1);
-  assert.deepEqual(sink.connectivities.map((signal) => signal.state), ['available']);
+  assert.deepEqual(sink.connectivities, [], 'no unavailable while h-up reached h on its latest run');
   await source.stop();
 });
 
@@ -206,7 +211,8 @@ test('a reached peer with a wrong answer is a crit observation (filewrite on a f
   await until(() => sink.observations.length === 1);
   assert.equal(sink.observations[0]?.status, 'crit');
   assert.match(sink.observations[0]?.message ?? '', /no space left/);
-  assert.equal(sink.connectivities[0]?.state, 'available');
+  assert.notEqual(sink.observations[0]?.reached, false, 'reached: the observation itself is the contact');
+  assert.deepEqual(sink.connectivities, []);
   await source.stop();
 });
 
@@ -264,4 +270,78 @@ test("a target's accuracy goes with its observations (effective from the run sta
   assert.deepEqual(bySubject.get('unreach')?.timing, { accuracy: 60_000 });
   assert.equal(bySubject.get('plain')?.timing, undefined);
   await source.stop();
+});
+
+// The probe path costs one engine call per reached result: the observation is first-hand contact, so the engine
+// marks the subject available and seen in that same call. A separate `connectivity(available)` after it changed
+// nothing (proved here on the pure engine) and cost a second re-evaluation and store record.
+test('connectivity available after a reached observation changes nothing: no event, no changed subject, same state', () => {
+  const build = (): EngineState => {
+    const state = engine.createState(TEST_SETTINGS);
+    engine.upsertSubject(state, { id: 'api', kind: 'target', labels: {}, dependsOn: [], source: 'targets' }, T0);
+    engine.applyConnectivity(state, { subject: 'api', state: 'unavailable', reason: 'dns', source: 'targets' }, T0 + 1);
+    return state;
+  };
+  const observation: Observation = {
+    subject: 'api',
+    check: 'hostport',
+    status: 'ok',
+    observedAt: T0 + 5,
+    period: 10_000,
+    metrics: { duration_seconds: 0.001 },
+    source: 'targets',
+  };
+  const oneCall = build();
+  const twoCalls = build();
+  const first = engine.applyObservation(oneCall, observation, T0 + 10);
+  assert.deepEqual(engine.applyObservation(twoCalls, observation, T0 + 10), first);
+  const redundant = engine.applyConnectivity(twoCalls, { subject: 'api', state: 'available', source: 'targets' }, T0 + 10);
+  assert.deepEqual(redundant.events, []);
+  assert.equal(redundant.changed.size, 0);
+  assert.deepEqual(twoCalls.subjects, oneCall.subjects);
+  assert.equal(oneCall.subjects.get('api')?.connectivity, 'available', 'the observation alone made it available');
+  assert.equal(oneCall.subjects.get('api')?.lastSeenAt, T0 + 10);
+});
+
+test('the probe path makes one engine call per reached result (ok or refused), and the subject is available and seen', async () => {
+  const timers = new FakeTimers(T0);
+  const store = Store.open(path.join(directory, 'engine-calls.db'), { flushIntervalMs: 5, eventsPerSubject: 100 });
+  const vigil = new Vigil(store, TEST_SETTINGS, () => timers.now());
+  const calls: EngineResult[] = [];
+  const apply = vigil.apply.bind(vigil);
+  vigil.apply = (change) => {
+    const result = apply(change);
+    calls.push(result);
+    return result;
+  };
+  const targets = targetsSchema.parse([
+    { name: 'api', type: 'hostport', host: '127.0.0.1', port: openPort, interval: '10s' },
+    { name: 'db', type: 'hostport', host: '127.0.0.1', port: closedPort, interval: '10s' },
+  ]);
+  const results: string[] = [];
+  const onResult = (target: { name: string }, result: { status: string }): number => results.push(`${target.name}:${result.status}`);
+  const source = createTargetsSource(targets, { timers, random: () => 0, onResult });
+  try {
+    source.start(vigil.sink());
+    const setUp = calls.length; // two subjects defined, the source up
+    assert.equal(setUp, 3);
+    for (let run = 1; run <= 3; run++) {
+      if (run > 1) await timers.advance(10_000);
+      else await timers.advance(0);
+      await until(() => results.length === 2 * run);
+      assert.equal(calls.length - setUp, 2 * run, `run ${run}: one engine call per result (${results.join(', ')})`);
+    }
+    assert.deepEqual(results.slice(0, 2).sort(), ['api:ok', 'db:crit']);
+    for (const id of ['api', 'db']) {
+      const subject = vigil.state.subjects.get(id)!;
+      assert.equal(subject.connectivity, 'available', `${id}: a reached result (refused included) is contact`);
+      assert.equal(subject.lastSeenAt, T0 + 20_000);
+    }
+    assert.equal(vigil.state.subjects.get('api')!.checks['hostport']?.reported, 'ok');
+    assert.equal(vigil.state.subjects.get('db')!.checks['hostport']?.reported, 'crit');
+  } finally {
+    await source.stop();
+    vigil.stop();
+    store.close();
+  }
 });

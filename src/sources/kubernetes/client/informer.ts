@@ -6,6 +6,7 @@
 // the objects that appeared, changed or vanished in between: nothing lost, nothing twice.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Backoff } from '../../../util/backoff.js';
+import { httpReason, sourceErrorReason, type SourceReason } from '../../reasons.js';
 import { KubeApiError, resourcePath, type KubeClient, type KubeList, type KubeObject, type ResourceRef } from './api.js';
 
 export interface InformerOptions {
@@ -25,7 +26,7 @@ export interface InformerOptions {
 
 export type InformerStatus =
   | { state: 'synced' }
-  | { state: 'failed'; reason: string; message: string }
+  | { state: 'failed'; reason: SourceReason; message: string }
   /** The API server does not serve this resource (404: the CRD is not installed). */
   | { state: 'absent'; message: string };
 
@@ -239,20 +240,7 @@ export class Informer {
   }
 }
 
-/** A short bounded word for `vigil_source_errors_total{reason}`. */
-export function failureReason(error: unknown): string {
-  if (error instanceof KubeApiError) {
-    if (error.status === 401) return 'unauthorized';
-    if (error.status === 403) return 'forbidden';
-    if (error.status >= 500) return 'server_error';
-    return 'http_error';
-  }
-  const code = (error as { code?: string } | undefined)?.code ?? '';
-  const name = (error as Error | undefined)?.name ?? '';
-  if (code === 'ECONNREFUSED') return 'refused';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns';
-  if (name === 'TimeoutError' || code.includes('TIMEOUT')) return 'timeout';
-  if (/^ERR_(TLS|SSL)|CERT|VERIFY|SIGNATURE|DEPTH_ZERO/.test(code)) return 'tls';
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'disconnected';
-  return 'error';
+/** The word for `vigil_source_errors_total{reason}` (the shared vocabulary of sources/reasons.ts). */
+export function failureReason(error: unknown): SourceReason {
+  return error instanceof KubeApiError ? httpReason(error.status) : sourceErrorReason(error);
 }
