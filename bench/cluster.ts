@@ -47,7 +47,11 @@ async function run(replicaCount: number, measureHandover: boolean): Promise<stri
 
 const rows: string[] = [];
 for (const count of [1, 2, 3]) rows.push(await run(count, count === 3));
-console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 console.log('| replicas | writes | acknowledged writes/s | latency p50 / p99 ms | failed | handover after kill -9 of one |');
 console.log('|---:|---:|---:|---|---:|---|');
 for (const row of rows) console.log(row);

@@ -28,7 +28,9 @@ for (let a = 0; a < APPS; a++) {
   for (let b = 0; b < BINDINGS_PER_APP; b++) {
     const ns = `ns${(a * 7 + b * 13) % NAMESPACES}`;
     mappings.push(obj(app, ns));
-    instances.push(obj(`${app}-events`, ns, { spec: { serviceClassExternalName: `${app}-events-x1` }, status: { ...ready, provisionStatus: 'Provisioned' } }));
+    instances.push(
+      obj(`${app}-events`, ns, { spec: { serviceClassExternalName: `${app}-events-x1` }, status: { ...ready, provisionStatus: 'Provisioned' } }),
+    );
     triggers.push(obj(`${app}-on-event`, ns, { spec: { broker: 'default', filter: { attributes: { source: app } } }, status: ready }));
   }
 }
@@ -60,9 +62,12 @@ const total = applications.length + mappings.length + instances.length + trigger
 console.log(`${APPS} applications, ${NAMESPACES} namespaces, ${total} objects`);
 time('evaluateChains', 20, () => evaluateChains(input)!.reduce((sum, chain) => sum + chain.checks.length, 0));
 const all = [...applications, ...mappings, ...instances, ...triggers, ...brokers, ...httpsources];
-time('render vigil_kube_object_ready', 20, () =>
-  renderKubernetesMetrics({
-    objects: all.map((o) => ({ group: 'g', kind: 'K', namespace: o.metadata.namespace ?? '', name: o.metadata.name, ready: 'true' as const })),
-    heartbeats: [],
-  }).length,
+time(
+  'render vigil_kube_object_ready',
+  20,
+  () =>
+    renderKubernetesMetrics({
+      objects: all.map((o) => ({ group: 'g', kind: 'K', namespace: o.metadata.namespace ?? '', name: o.metadata.name, ready: 'true' as const })),
+      heartbeats: [],
+    }).length,
 );

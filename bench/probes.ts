@@ -78,7 +78,13 @@ function targetList(peers: Peers) {
     targets.push({ name: `tcp-${i}`, type: TCP_TYPE, host: '127.0.0.1', port: peers.tcp[i % peers.tcp.length], interval: '10s', timeout: '5s' });
   }
   for (let i = 0; i < DOWNLOAD_TARGETS; i++) {
-    targets.push({ name: `http-${i}`, type: 'download', url: `http://127.0.0.1:${peers.http[i % peers.http.length]}/t/${i}`, interval: '10s', timeout: '5s' });
+    targets.push({
+      name: `http-${i}`,
+      type: 'download',
+      url: `http://127.0.0.1:${peers.http[i % peers.http.length]}/t/${i}`,
+      interval: '10s',
+      timeout: '5s',
+    });
   }
   return targets;
 }
@@ -117,7 +123,13 @@ async function runVigil(peers: Peers, seconds: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   await source.stop();
   const cpu = process.cpuUsage(cpuStart);
-  const report: RunReport = { probes, cpuSeconds: (cpu.user + cpu.system) / 1e6, lateness, failures, wallSeconds: (performance.now() - wallStart) / 1000 };
+  const report: RunReport = {
+    probes,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    lateness,
+    failures,
+    wallSeconds: (performance.now() - wallStart) / 1000,
+  };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
@@ -126,7 +138,8 @@ async function runDriver(peers: Peers, blackbox: string, seconds: number): Promi
   const pool = new Pool(blackbox, { connections: 512, pipelining: 1 });
   const urls: string[] = [];
   for (let i = 0; i < HOSTPORT_TARGETS; i++) urls.push(`/probe?module=tcp_connect&target=127.0.0.1:${peers.tcp[i % peers.tcp.length]}`);
-  for (let i = 0; i < DOWNLOAD_TARGETS; i++) urls.push(`/probe?module=http_2xx&target=${encodeURIComponent(`http://127.0.0.1:${peers.http[i % peers.http.length]}/t/${i}`)}`);
+  for (let i = 0; i < DOWNLOAD_TARGETS; i++)
+    urls.push(`/probe?module=http_2xx&target=${encodeURIComponent(`http://127.0.0.1:${peers.http[i % peers.http.length]}/t/${i}`)}`);
   const lateness: number[] = [];
   const failures: Record<string, number> = {};
   let probes = 0;
@@ -191,7 +204,10 @@ function processCpuSeconds(pid: number): number {
 
 async function waitForHttp(url: string): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const ok = await fetch(url).then((response) => response.ok, () => false);
+    const ok = await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -199,11 +215,16 @@ async function waitForHttp(url: string): Promise<void> {
 }
 
 async function runBlackbox(peers: Peers, seconds: number): Promise<RunReport> {
-  const binary = spawnSync('sh', ['-c', 'command -v prometheus-blackbox-exporter || command -v blackbox_exporter'], { encoding: 'utf8' }).stdout.trim();
+  const binary = spawnSync('sh', ['-c', 'command -v prometheus-blackbox-exporter || command -v blackbox_exporter'], {
+    encoding: 'utf8',
+  }).stdout.trim();
   if (!binary) throw new Error('prometheus-blackbox-exporter not found: apt-get install prometheus-blackbox-exporter');
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-bb-'));
   const config = path.join(dir, 'blackbox.yml');
-  writeFileSync(config, 'modules:\n  tcp_connect:\n    prober: tcp\n    timeout: 5s\n  http_2xx:\n    prober: http\n    timeout: 5s\n    http:\n      preferred_ip_protocol: ip4\n  \n');
+  writeFileSync(
+    config,
+    'modules:\n  tcp_connect:\n    prober: tcp\n    timeout: 5s\n  http_2xx:\n    prober: http\n    timeout: 5s\n    http:\n      preferred_ip_protocol: ip4\n  \n',
+  );
   const port = 19115;
   const exporter = spawn(binary, [`--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=error'], { stdio: 'ignore' });
   try {
@@ -223,7 +244,10 @@ const ms = (value: number): string => String(Math.max(0, Math.round(value)));
 
 function summarize(name: string, report: RunReport): string {
   const perThousand = (report.cpuSeconds / report.probes) * 1000;
-  const failures = Object.entries(report.failures).map(([reason, count]) => `${reason}: ${count}`).join(', ') || 'none';
+  const failures =
+    Object.entries(report.failures)
+      .map(([reason, count]) => `${reason}: ${count}`)
+      .join(', ') || 'none';
   return `| ${name} | ${report.probes} | ${report.cpuSeconds.toFixed(2)} | ${perThousand.toFixed(3)} | ${ms(percentile(report.lateness, 50))} | ${ms(percentile(report.lateness, 99))} | ${ms(Math.max(...report.lateness))} | ${failures} |`;
 }
 
@@ -263,5 +287,4 @@ else if (mode === 'vigil') {
 } else if (mode === 'driver') {
   await runDriver(JSON.parse(rest[0]!) as Peers, rest[1]!, Number(rest[2]));
   process.exit(0);
-}
-else await orchestrate();
+} else await orchestrate();

@@ -121,7 +121,13 @@ function residentMiB(pid: number): { rss: number; peak: number } {
 }
 
 async function post(port: number, observations: object[]): Promise<void> {
-  const res = await http(port, 'POST', '/api/v1/observations', { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, JSON.stringify(observations));
+  const res = await http(
+    port,
+    'POST',
+    '/api/v1/observations',
+    { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    JSON.stringify(observations),
+  );
   if (res.status !== 200) throw new Error(`POST /api/v1/observations: ${res.status} ${res.body.toString().slice(0, 300)}`);
 }
 
@@ -139,7 +145,12 @@ async function pushAll(vigil: Vigil, batches: object[][]): Promise<{ ms: number;
   return { ms: performance.now() - started, cpu: cpuMs(vigil.child.pid!) - cpuBefore };
 }
 
-const observation = (subject: number, check: number, status: string) => ({ subject: `host-${subject}`, check: `check-${check}`, status, period: '1h' });
+const observation = (subject: number, check: number, status: string) => ({
+  subject: `host-${subject}`,
+  check: `check-${check}`,
+  status,
+  period: '1h',
+});
 
 function fleetBatches(): object[][] {
   const batches: object[][] = [];
@@ -245,7 +256,9 @@ async function measureScrapes(vigil: Vigil, label: string): Promise<Measured> {
     await sleep(GAP_MS);
     plain = await scrape(vigil, false);
     plainMs.push(plain.ms);
-    console.log(`${label} round ${round + 1}: gzip at once ${coldMs[round]!.toFixed(0)} ms, gzip ${gzip.ms.toFixed(0)} ms, plain ${plain.ms.toFixed(0)} ms`);
+    console.log(
+      `${label} round ${round + 1}: gzip at once ${coldMs[round]!.toFixed(0)} ms, gzip ${gzip.ms.toFixed(0)} ms, plain ${plain.ms.toFixed(0)} ms`,
+    );
   }
   const series = seriesIn(plain!.text);
   // gzip and plain come from different moments (1% changed in between, which can add a run-outcome series): the
@@ -257,7 +270,9 @@ async function measureScrapes(vigil: Vigil, label: string): Promise<Measured> {
 
 async function main(): Promise<void> {
   const record = process.argv.includes('--record');
-  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   const dir = mkdtempSync(join(tmpdir(), 'vigil-scale-'));
   try {
     let vigil = await startVigil(dir, false);
@@ -266,11 +281,15 @@ async function main(): Promise<void> {
     const created = await pushAll(vigil, batches);
     const pushMs = created.ms;
     const pushRate = observations / (pushMs / 1000);
-    console.log(`pushed ${observations} observations (new subjects) in ${(pushMs / 1000).toFixed(1)} s: ${pushRate.toFixed(0)}/s, vigil CPU ${(created.cpu / 1000).toFixed(1)} s`);
+    console.log(
+      `pushed ${observations} observations (new subjects) in ${(pushMs / 1000).toFixed(1)} s: ${pushRate.toFixed(0)}/s, vigil CPU ${(created.cpu / 1000).toFixed(1)} s`,
+    );
     // The steady state: the same fleet reports again (existing subjects, one new result per check).
     const steady = await pushAll(vigil, batches);
     const steadyRate = observations / (steady.ms / 1000);
-    console.log(`pushed ${observations} observations (existing subjects) in ${(steady.ms / 1000).toFixed(1)} s: ${steadyRate.toFixed(0)}/s, vigil CPU ${(steady.cpu / 1000).toFixed(1)} s`);
+    console.log(
+      `pushed ${observations} observations (existing subjects) in ${(steady.ms / 1000).toFixed(1)} s: ${steadyRate.toFixed(0)}/s, vigil CPU ${(steady.cpu / 1000).toFixed(1)} s`,
+    );
     const lean = await measureScrapes(vigil, 'default');
 
     await stopVigil(vigil);
@@ -285,8 +304,9 @@ async function main(): Promise<void> {
     const all = await measureScrapes(vigil, 'everything');
     await stopVigil(vigil);
 
-    const rows = [lean, all].map((m) =>
-      `| ${m.label} | ${m.series.toLocaleString('en')} | ${(m.series / SUBJECTS).toFixed(1)} | ${(m.plainBytes / 1e6).toFixed(1)} MB | ${(m.gzipBytes / 1e6).toFixed(1)} MB | ${median(m.gzipMs).toFixed(0)} (${Math.max(...m.gzipMs).toFixed(0)}) | ${median(m.gzipCpu).toFixed(0)} | ${median(m.coldMs).toFixed(0)} (${Math.max(...m.coldMs).toFixed(0)}) | ${median(m.plainMs).toFixed(0)} (${Math.max(...m.plainMs).toFixed(0)}) | ${m.firstScrapeMs.toFixed(0)} | ${m.rss.toFixed(0)} / ${m.peak.toFixed(0)} |`,
+    const rows = [lean, all].map(
+      (m) =>
+        `| ${m.label} | ${m.series.toLocaleString('en')} | ${(m.series / SUBJECTS).toFixed(1)} | ${(m.plainBytes / 1e6).toFixed(1)} MB | ${(m.gzipBytes / 1e6).toFixed(1)} MB | ${median(m.gzipMs).toFixed(0)} (${Math.max(...m.gzipMs).toFixed(0)}) | ${median(m.gzipCpu).toFixed(0)} | ${median(m.coldMs).toFixed(0)} (${Math.max(...m.coldMs).toFixed(0)}) | ${median(m.plainMs).toFixed(0)} (${Math.max(...m.plainMs).toFixed(0)}) | ${m.firstScrapeMs.toFixed(0)} | ${m.rss.toFixed(0)} / ${m.peak.toFixed(0)} |`,
     );
     const table = [
       `| exposition | series | per subject | plain body | gzip body | scrape gzip ms, median (max) | vigil CPU ms in it | gzip right after the change ms | scrape plain ms, median (max) | first scrape ms | RSS / peak MiB |`,

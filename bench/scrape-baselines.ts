@@ -4,7 +4,15 @@
 //  (c) a naive hand-written build of the same bytes: template literals, escaping every value every time, no cache.
 import { Counter, Gauge, Registry } from 'prom-client';
 import { dependencyDown } from '../src/engine/runs.js';
-import { CHECK_STATUSES, HEALTH_STATES, RUN_OUTCOMES, type CheckState, type EngineState, type RunRecord, type SubjectState } from '../src/engine/types.js';
+import {
+  CHECK_STATUSES,
+  HEALTH_STATES,
+  RUN_OUTCOMES,
+  type CheckState,
+  type EngineState,
+  type RunRecord,
+  type SubjectState,
+} from '../src/engine/types.js';
 import {
   CHECK_FAMILIES as C,
   PROBE_FAMILIES as P,
@@ -57,21 +65,39 @@ export function renderNaive(state: EngineState): string {
   };
   const sk = (s: SubjectState): string => `subject="${esc(s.spec.id)}",kind="${esc(s.spec.kind)}"`;
   const ck = (s: SubjectState, c: CheckState): string => `subject="${esc(s.spec.id)}",check="${esc(c.name)}"`;
-  const perSubject = (def: FamilyDef, line: (s: SubjectState) => string): void =>
-    family(def, subjects.map(line).join(''));
+  const perSubject = (def: FamilyDef, line: (s: SubjectState) => string): void => family(def, subjects.map(line).join(''));
   const perCheck = (def: FamilyDef, line: (s: SubjectState, c: CheckState) => string): void =>
-    family(def, subjects.map((s) => visibleChecks(s).map((c) => line(s, c)).join('')).join(''));
+    family(
+      def,
+      subjects
+        .map((s) =>
+          visibleChecks(s)
+            .map((c) => line(s, c))
+            .join(''),
+        )
+        .join(''),
+    );
 
-  perSubject(F.info, (s) => `${F.info.name}{${Object.entries(infoLabels(s.spec)).map(([k, v]) => `${k}="${esc(v)}"`).join(',')}} 1\n`);
+  perSubject(
+    F.info,
+    (s) =>
+      `${F.info.name}{${Object.entries(infoLabels(s.spec))
+        .map(([k, v]) => `${k}="${esc(v)}"`)
+        .join(',')}} 1\n`,
+  );
   perSubject(F.health, (s) => HEALTH_STATES.map((h) => `${F.health.name}{${sk(s)},state="${h}"} ${s.health === h ? 1 : 0}\n`).join(''));
-  perSubject(F.connectivity, (s) => (s.connectivity === undefined ? '' : `${F.connectivity.name}{${sk(s)}} ${s.connectivity === 'available' ? 1 : 0}\n`));
+  perSubject(F.connectivity, (s) =>
+    s.connectivity === undefined ? '' : `${F.connectivity.name}{${sk(s)}} ${s.connectivity === 'available' ? 1 : 0}\n`,
+  );
   perSubject(F.warnings, (s) => `${F.warnings.name}{${sk(s)}} ${s.warnings}\n`);
   perSubject(F.lastSeen, (s) => (s.lastSeenAt === undefined ? '' : `${F.lastSeen.name}{${sk(s)}} ${s.lastSeenAt / 1000}\n`));
   perSubject(F.healthChanged, (s) => `${F.healthChanged.name}{${sk(s)}} ${s.healthChangedAt / 1000}\n`);
   perSubject(F.healthChanges, (s) => `${F.healthChanges.name}{${sk(s)}} ${s.healthChanges}\n`);
   perSubject(F.connectivityChanges, (s) => `${F.connectivityChanges.name}{${sk(s)}} ${s.connectivityChanges}\n`);
   perSubject(F.manipulation, (s) =>
-    Object.entries(s.manipulations).map(([name, m]) => `${F.manipulation.name}{${sk(s)},manipulation="${esc(name)}"} ${m.endedAt / 1000}\n`).join(''),
+    Object.entries(s.manipulations)
+      .map(([name, m]) => `${F.manipulation.name}{${sk(s)},manipulation="${esc(name)}"} ${m.endedAt / 1000}\n`)
+      .join(''),
   );
   perSubject(F.metadata, (s) =>
     Object.entries(s.metadata)
@@ -79,7 +105,9 @@ export function renderNaive(state: EngineState): string {
       .map(([key, e]) => `${F.metadata.name}{${sk(s)},key="${esc(key)}"} ${formatValue(e.value!)}\n`)
       .join(''),
   );
-  perSubject(F.dependencyDown, (s) => (s.spec.dependsOn.length === 0 ? '' : `${F.dependencyDown.name}{${sk(s)}} ${dependencyDown(state, s) ? 1 : 0}\n`));
+  perSubject(F.dependencyDown, (s) =>
+    s.spec.dependsOn.length === 0 ? '' : `${F.dependencyDown.name}{${sk(s)}} ${dependencyDown(state, s) ? 1 : 0}\n`,
+  );
   perSubject(F.dependants, (s) => {
     const count = dependantsOf(state, s.spec.id);
     return count === 0 ? '' : `${F.dependants.name}{${sk(s)}} ${count}\n`;
@@ -95,24 +123,48 @@ export function renderNaive(state: EngineState): string {
   perCheck(C.consecutiveFailures, (s, c) => `${C.consecutiveFailures.name}{${ck(s, c)}} ${c.consecutiveFailures}\n`);
   perCheck(C.consecutiveSuccesses, (s, c) => `${C.consecutiveSuccesses.name}{${ck(s, c)}} ${c.consecutiveSuccesses}\n`);
   const rk = (s: SubjectState, name: string): string => `subject="${esc(s.spec.id)}",check="${esc(name)}"`;
-  perSubject(R.total, (s) => visibleRuns(s).map(([name, r]) => `${R.total.name}{${rk(s, name)}} ${r.total}\n`).join(''));
+  perSubject(R.total, (s) =>
+    visibleRuns(s)
+      .map(([name, r]) => `${R.total.name}{${rk(s, name)}} ${r.total}\n`)
+      .join(''),
+  );
   perSubject(R.last, (s) =>
     visibleRuns(s)
-      .map(([name, r]) => RUN_OUTCOMES.map((o) => (r.last[o] === undefined ? '' : `${R.last.name}{${rk(s, name)},outcome="${o}"} ${r.last[o]}\n`)).join(''))
+      .map(([name, r]) =>
+        RUN_OUTCOMES.map((o) => (r.last[o] === undefined ? '' : `${R.last.name}{${rk(s, name)},outcome="${o}"} ${r.last[o]}\n`)).join(''),
+      )
       .join(''),
   );
   for (const def of P) {
     perCheck(def, (s, c) =>
       def.keys
-        .map(({ key, stat }) => (c.metrics?.[key] === undefined ? '' : `${def.name}{${ck(s, c)}${stat === undefined ? '' : `,stat="${stat}"`}} ${formatValue(c.metrics[key])}\n`))
+        .map(({ key, stat }) =>
+          c.metrics?.[key] === undefined
+            ? ''
+            : `${def.name}{${ck(s, c)}${stat === undefined ? '' : `,stat="${stat}"`}} ${formatValue(c.metrics[key])}\n`,
+        )
         .join(''),
     );
   }
 
   const sources = [...state.sources.values()];
   family(S.up, sources.map((src) => `${S.up.name}{source="${esc(src.name)}"} ${src.up ? 1 : 0}\n`).join(''));
-  family(S.lastSuccess, sources.map((src) => (src.lastSuccessAt === undefined ? '' : `${S.lastSuccess.name}{source="${esc(src.name)}"} ${src.lastSuccessAt / 1000}\n`)).join(''));
-  family(S.errors, sources.map((src) => Object.entries(src.errors).map(([reason, n]) => `${S.errors.name}{source="${esc(src.name)}",reason="${esc(reason)}"} ${n}\n`).join('')).join(''));
+  family(
+    S.lastSuccess,
+    sources
+      .map((src) => (src.lastSuccessAt === undefined ? '' : `${S.lastSuccess.name}{source="${esc(src.name)}"} ${src.lastSuccessAt / 1000}\n`))
+      .join(''),
+  );
+  family(
+    S.errors,
+    sources
+      .map((src) =>
+        Object.entries(src.errors)
+          .map(([reason, n]) => `${S.errors.name}{source="${esc(src.name)}",reason="${esc(reason)}"} ${n}\n`)
+          .join(''),
+      )
+      .join(''),
+  );
   return out;
 }
 
@@ -127,7 +179,8 @@ export interface PromClientBaseline {
 export function createPromClientBaseline(): PromClientBaseline {
   const registry = new Registry();
   const gauge = (def: FamilyDef, labelNames: string[]): Gauge => new Gauge({ name: def.name, help: def.help, labelNames, registers: [registry] });
-  const counter = (def: FamilyDef, labelNames: string[]): Counter => new Counter({ name: def.name, help: def.help, labelNames, registers: [registry] });
+  const counter = (def: FamilyDef, labelNames: string[]): Counter =>
+    new Counter({ name: def.name, help: def.help, labelNames, registers: [registry] });
   const subj = ['subject', 'kind'];
   const chk = ['subject', 'check'];
   // vigil_subject_info carries configured labels, so its label names are only known from the state.
@@ -200,7 +253,8 @@ export function createPromClientBaseline(): PromClientBaseline {
           failures.set(cl, c.consecutiveFailures);
           successes.set(cl, c.consecutiveSuccesses);
           for (const probe of probes) {
-            for (const { key, stat } of probe.keys) if (c.metrics?.[key] !== undefined) probe.gauge.set(stat === undefined ? cl : { ...cl, stat }, c.metrics[key]);
+            for (const { key, stat } of probe.keys)
+              if (c.metrics?.[key] !== undefined) probe.gauge.set(stat === undefined ? cl : { ...cl, stat }, c.metrics[key]);
           }
         }
       }

@@ -22,9 +22,19 @@ function check(name: string, source: string, rand: () => number, i: number): Che
   const status = STATUSES[Math.floor(rand() * STATUSES.length)]!;
   const metrics: Record<string, number> | undefined =
     name === 'http'
-      ? { duration_seconds: Math.round(rand() * 2_000) / 10_000, response_bytes: 512 + Math.floor(rand() * 100_000), http_status_code: status === 'crit' ? 500 : 200 }
+      ? {
+          duration_seconds: Math.round(rand() * 2_000) / 10_000,
+          response_bytes: 512 + Math.floor(rand() * 100_000),
+          http_status_code: status === 'crit' ? 500 : 200,
+        }
       : name === 'ping'
-        ? { duration_seconds: 0.002, icmp_packet_loss_ratio: status === 'ok' ? 0 : 0.25, icmp_rtt_min_seconds: 0.0011, icmp_rtt_avg_seconds: 0.0015, icmp_rtt_max_seconds: 0.0031 }
+        ? {
+            duration_seconds: 0.002,
+            icmp_packet_loss_ratio: status === 'ok' ? 0 : 0.25,
+            icmp_rtt_min_seconds: 0.0011,
+            icmp_rtt_avg_seconds: 0.0015,
+            icmp_rtt_max_seconds: 0.0031,
+          }
         : undefined;
   return {
     name,
@@ -90,7 +100,13 @@ function subject(i: number, checksPerSubject: number, rand: () => number): Subje
     connectivityChanges: Math.floor(rand() * 10),
     ...(i % 5 === 4 ? {} : { lastSeenAt: NOW - Math.floor(rand() * 30_000) }),
     warnings: Math.floor(rand() * 2),
-    metadata: i % 4 === 0 ? { FreeDiskSpace: { level: 'info', message: 'free', value: Math.floor(rand() * 1e11), updatedAt: NOW }, HasLatestCalamari: { level: 'warning', message: 'old', updatedAt: NOW } } : {},
+    metadata:
+      i % 4 === 0
+        ? {
+            FreeDiskSpace: { level: 'info', message: 'free', value: Math.floor(rand() * 1e11), updatedAt: NOW },
+            HasLatestCalamari: { level: 'warning', message: 'old', updatedAt: NOW },
+          }
+        : {},
     specVersion: 1,
     stateVersion: 1,
   };
@@ -110,7 +126,16 @@ export function buildLargeState(subjectCount: number, checksPerSubject: number):
     ]),
   );
   const state: EngineState = {
-    settings: { freshness: 2, startupGrace: 60_000, appearanceTimeout: 1_800_000, sourceDropAfter: 900_000, renameLag: 10_800_000, disconnectGrace: 30_000, eventsPerSubject: 100, dependencyLag: 0 },
+    settings: {
+      freshness: 2,
+      startupGrace: 60_000,
+      appearanceTimeout: 1_800_000,
+      sourceDropAfter: 900_000,
+      renameLag: 10_800_000,
+      disconnectGrace: 30_000,
+      eventsPerSubject: 100,
+      dependencyLag: 0,
+    },
     subjects,
     sources,
     seq: 123_456,

@@ -82,18 +82,28 @@ async function main(): Promise<void> {
     return ms;
   };
   // Each run ends with the bytes that go on the wire, so lazily flattened strings are paid for.
-  const fastMs = await measure('(a) fast renderer: bytes, decoded to the string render() returns', () => Buffer.byteLength(renderer.render(state).body));
+  const fastMs = await measure('(a) fast renderer: bytes, decoded to the string render() returns', () =>
+    Buffer.byteLength(renderer.render(state).body),
+  );
   const fastBytesMs = await measure('(a′) fast renderer, bytes only (no string)', () => renderer.renderBytes(state).body.length);
   const naiveMs = await measure('(c) naive template literals, no cache', () => Buffer.byteLength(renderNaive(state)));
-  const coldMs = await measure('(a) with an empty label cache (first scrape)', () => Buffer.byteLength(createSubjectRenderer(EVERYTHING).render(state).body));
+  const coldMs = await measure('(a) with an empty label cache (first scrape)', () =>
+    Buffer.byteLength(createSubjectRenderer(EVERYTHING).render(state).body),
+  );
   const endpoint = createMetricsEndpoint({
     state: () => state,
     storeStats: () => ({ transactions: 1, rowsWritten: 1, lastFlushDurationMs: 1, pendingSubjects: 0, sizeBytes: 1 }),
     version: 'bench',
   });
   // As sent: the HTTP layer encodes a string body to UTF-8 (res.send does Buffer.from) and sends a Buffer as it is.
-  const endpointMs = await measure('whole /metrics body as sent, endpoint.render() + encode', async () => Buffer.from((await endpoint.render()).body).length);
-  const endpointBytesMs = await measure('whole /metrics body as sent, endpoint.renderBytes()', async () => (await endpoint.renderBytes()).body.length);
+  const endpointMs = await measure(
+    'whole /metrics body as sent, endpoint.render() + encode',
+    async () => Buffer.from((await endpoint.render()).body).length,
+  );
+  const endpointBytesMs = await measure(
+    'whole /metrics body as sent, endpoint.renderBytes()',
+    async () => (await endpoint.renderBytes()).body.length,
+  );
   const gzipSizes: string[] = [];
   for (const level of [constants.Z_BEST_SPEED, 6]) {
     const compressed = gzipSync(fast.body, { level });
@@ -111,13 +121,17 @@ async function main(): Promise<void> {
     baseline.load(state);
     return Buffer.byteLength(await baseline.registry.metrics());
   });
-  const promOnlyMs = await measure('(b′) prom-client: metrics() only, values already set', async () => Buffer.byteLength(await baseline.registry.metrics()));
+  const promOnlyMs = await measure('(b′) prom-client: metrics() only, values already set', async () =>
+    Buffer.byteLength(await baseline.registry.metrics()),
+  );
 
   const ratioProm = promMs / fastMs;
   const ratioPromOnly = promOnlyMs / fastMs;
   const ratioNaive = fastMs / naiveMs;
   console.log(`\n${fast.series} series, ${(bytes / 1e6).toFixed(1)} MB; gzip ${gzipSizes.join(', ')}`);
-  console.log(`(b)/(a) = ${ratioProm.toFixed(1)}×, (b′)/(a) = ${ratioPromOnly.toFixed(1)}×, (a)/(c) = ${ratioNaive.toFixed(2)} (target ≥ 5× and ≤ 2)`);
+  console.log(
+    `(b)/(a) = ${ratioProm.toFixed(1)}×, (b′)/(a) = ${ratioPromOnly.toFixed(1)}×, (a)/(c) = ${ratioNaive.toFixed(2)} (target ≥ 5× and ≤ 2)`,
+  );
 
   const machine = `${availableParallelism()} CPUs (nproc ${nproc()}), ${cpuModel()}, node ${process.version}, load average at start ${loadAverage()}`;
   const section = [
@@ -142,7 +156,7 @@ async function main(): Promise<void> {
     '- The renderer writes bytes: cached label sets are stored pre-encoded and copied, numbers are printed digit by digit',
     '  into the buffer (no number→string, no per-series string). Joining ~2.2M string chunks was the slowest sink, mostly',
     '  `Array.join` plus the garbage of per-line strings.',
-    '- The buffer is kept for the renderer\'s life; allocating one of ~70 MB per scrape counted as external memory and',
+    "- The buffer is kept for the renderer's life; allocating one of ~70 MB per scrape counted as external memory and",
     '  forced a full GC each time (it doubled the time of a run with a large heap).',
     '- Printing a double (`ms / 1000`) costs ~5× an int32 plus a table lookup; timestamps are printed as whole seconds',
     '  + trimmed milliseconds, byte-for-byte what `String(ms / 1000)` gives (tested).',

@@ -41,7 +41,13 @@ async function main(): Promise<void> {
   const now = Date.now();
   vigil.maintenance.configure([
     { id: 'racks', match: { kind: ['host'] }, reason: 'rack move', source: 'config', startsAt: now - 60_000, endsAt: now + 3_600_000 },
-    { id: 'weekly', match: { kind: ['target'] }, reason: 'backup', source: 'config', weekly: { days: ['sun'], startMinute: 120, durationMs: 3_600_000 } },
+    {
+      id: 'weekly',
+      match: { kind: ['target'] },
+      reason: 'backup',
+      source: 'config',
+      weekly: { days: ['sun'], startMinute: 120, durationMs: 3_600_000 },
+    },
   ]);
   const app = createApp(vigil, { auth: new Authorizer([]), maxBodyBytes: 1024, version: 'bench', logError: () => undefined });
   const server = await new Promise<Server>((resolve) => {
@@ -50,7 +56,9 @@ async function main(): Promise<void> {
   const address = server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
-  console.log(`status page, ${SUBJECTS} subjects × 5 checks, ${RUNS} runs each, Node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)}`);
+  console.log(
+    `status page, ${SUBJECTS} subjects × 5 checks, ${RUNS} runs each, Node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)}`,
+  );
   console.log('| query | render median / p95 / max ms | http median / p95 / max ms | bytes |');
   console.log('|---|---|---|---|');
   for (const query of QUERIES) {
@@ -74,7 +82,9 @@ async function main(): Promise<void> {
     }
     const r = stats(render);
     const h = stats(http);
-    console.log(`| \`/${query}\` | ${fmt(r.median)} / ${fmt(r.p95)} / ${fmt(r.max)} | ${fmt(h.median)} / ${fmt(h.p95)} / ${fmt(h.max)} | ${(bytes / 1024).toFixed(0)} KiB |`);
+    console.log(
+      `| \`/${query}\` | ${fmt(r.median)} / ${fmt(r.p95)} / ${fmt(r.max)} | ${fmt(h.median)} / ${fmt(h.p95)} / ${fmt(h.max)} | ${(bytes / 1024).toFixed(0)} KiB |`,
+    );
   }
   const subjectTimes: number[] = [];
   const id = [...vigil.state.subjects.keys()][4_321]!;

@@ -60,7 +60,15 @@ async function client(): Promise<void> {
     while (next < agents) {
       const index = next++;
       // No heartbeats during the storm: the connect itself is what is measured.
-      const connection = new AgentConnection({ server: base, id: `${ID_PREFIX}${index}`, token: TOKEN, heartbeatInterval: 0, minBackoff: 200, maxBackoff: 2_000, log: (event) => event.event !== 'connected' && log() });
+      const connection = new AgentConnection({
+        server: base,
+        id: `${ID_PREFIX}${index}`,
+        token: TOKEN,
+        heartbeatInterval: 0,
+        minBackoff: 200,
+        maxBackoff: 2_000,
+        log: (event) => event.event !== 'connected' && log(),
+      });
       connections.push(connection);
       connection.start();
       await connection.ready();
@@ -132,9 +140,24 @@ async function main(): Promise<void> {
     if (reflected === agents && allReflectedAt === 0) allReflectedAt = now;
   }, 2);
 
-  const child = spawn(process.execPath, [...(process.env['STORM_CLIENT_FLAGS']?.split(' ') ?? []), '--expose-gc', fileURLToPath(import.meta.url), '--client', '--server', base, '--agents', String(agents), '--concurrency', String(concurrency)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env['STORM_CLIENT_FLAGS']?.split(' ') ?? []),
+      '--expose-gc',
+      fileURLToPath(import.meta.url),
+      '--client',
+      '--server',
+      base,
+      '--agents',
+      String(agents),
+      '--concurrency',
+      String(concurrency),
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout! });
   const reportLine = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);
@@ -206,7 +229,9 @@ function renderResults(r: Results): string {
     `Recorded ${new Date().toISOString().slice(0, 16)}Z by \`node --expose-gc dist/bench/storm.js --record\` (bench/storm.ts).`,
     `A separate client process opens ${r['agents']} agent websockets on loopback (${r['concurrency']} handshakes in flight, the reference`,
     "agent's AgentConnection); vigil (`startVigil`: default 200 ms group commit, `agents.storm_window` 500 ms, SQLite in a temporary directory) runs in the bench process.",
-    `Machine: ${cpus().length} CPUs, node ${process.version}, load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ulimit -n 20000.`,
+    `Machine: ${cpus().length} CPUs, node ${process.version}, load average at start ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; ulimit -n 20000.`,
     '',
     '| measure | value | target |',
     '|---|---:|---|',
@@ -221,9 +246,9 @@ function renderResults(r: Results): string {
     `| vigil heap per new machine incl. its subject (connected − idle) | ${kib(r['serverHeapPerMachine']!)} | |`,
     `| client heap / RSS per connection | ${kib(r['clientHeapPerConnection']!)} / ${kib(r['clientRssPerConnection']!)} | |`,
     '',
-    'Sampling: vigil\'s state is looked at every 2 ms from a timer in the vigil process (so it is delayed when vigil is busy, which',
+    "Sampling: vigil's state is looked at every 2 ms from a timer in the vigil process (so it is delayed when vigil is busy, which",
     'makes the figures conservative). RSS figures are noisy (the allocator keeps freed pages, so the difference can even be',
-    'negative); heap is measured after a forced GC. Transactions grow with the storm\'s duration, not with the number of',
+    "negative); heap is measured after a forced GC. Transactions grow with the storm's duration, not with the number of",
     'agents: about one per storm_window (two per second) while connects keep coming.',
     '',
   ].join('\n');
@@ -236,7 +261,8 @@ function record(section: string): void {
   const start = current.indexOf('## agents storm');
   let next = start < 0 ? -1 : current.indexOf('\n## ', start + 1);
   if (next >= 0) next += 1;
-  const updated = start < 0 ? `${current.trimEnd()}\n\n${section}` : current.slice(0, start) + section + (next >= 0 ? `\n${current.slice(next)}` : '');
+  const updated =
+    start < 0 ? `${current.trimEnd()}\n\n${section}` : current.slice(0, start) + section + (next >= 0 ? `\n${current.slice(next)}` : '');
   writeFileSync(path, updated.endsWith('\n') ? updated : `${updated}\n`);
 }
 

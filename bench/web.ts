@@ -60,14 +60,19 @@ async function main(): Promise<void> {
     };
     const plain = await startVigil({ configPath: config('plain', undefined) });
     const secured = await startVigil({
-      configPath: config('secured', `tls_server_config:\n  cert_file: ${server.cert}\n  key_file: ${server.key}\nbasic_auth_users:\n  prometheus: ${hash}\n`),
+      configPath: config(
+        'secured',
+        `tls_server_config:\n  cert_file: ${server.cert}\n  key_file: ${server.key}\nbasic_auth_users:\n  prometheus: ${hash}\n`,
+      ),
     });
     const caPem = readFileSync(ca.cert, 'utf8');
     const authorization = `Basic ${Buffer.from('prometheus:scrape-password').toString('base64')}`;
     const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
     const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 1, ca: caPem });
     const plainMs = await timeEach(REQUESTS, () => get(`http://127.0.0.1:${plain.address.port}/metrics`, { agent: httpAgent }));
-    const keptMs = await timeEach(REQUESTS, () => get(`https://127.0.0.1:${secured.address.port}/metrics`, { agent: httpsAgent, headers: { authorization } }));
+    const keptMs = await timeEach(REQUESTS, () =>
+      get(`https://127.0.0.1:${secured.address.port}/metrics`, { agent: httpsAgent, headers: { authorization } }),
+    );
     const freshMs = await timeEach(REQUESTS / 3, () =>
       get(`https://127.0.0.1:${secured.address.port}/metrics`, { agent: false, ca: caPem, headers: { authorization } }),
     );

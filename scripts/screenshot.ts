@@ -35,12 +35,17 @@ async function main(): Promise<void> {
   const running = await startVigil({ configPath: join(dir, 'vigil.yml'), listen: '127.0.0.1:0', state: join(dir, 'vigil.db') });
   const base = `http://127.0.0.1:${running.address.port}`;
   const send = async (method: string, path: string, body: unknown) => {
-    const response = await fetch(base + path, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(base + path, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   };
   const browser = await launchBrowser();
   try {
-    for (const id of ['rack-a', 'switch-a1', 'host-01', 'host-03', 'pendulum-1']) await send('PUT', `/api/v1/subjects/${id}/checks/ping`, { status: 'ok', metrics: { duration_seconds: 0.0021 } });
+    for (const id of ['rack-a', 'switch-a1', 'host-01', 'host-03', 'pendulum-1'])
+      await send('PUT', `/api/v1/subjects/${id}/checks/ping`, { status: 'ok', metrics: { duration_seconds: 0.0021 } });
     await send('PUT', '/api/v1/subjects/host-02/checks/disk', { status: 'crit', message: '/var is 98% full (1.2 GiB left)' });
     await send('PUT', '/api/v1/subjects/host-02/checks/ping', { status: 'ok' });
     await send('PUT', '/api/v1/subjects/pendulum-1/connectivity', { state: 'unavailable', reason: 'relay session closed' });

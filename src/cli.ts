@@ -34,12 +34,14 @@ const program = new Command('vigil')
   .version(VERSION, '-V, --version', 'print the version')
   .showHelpAfterError();
 
-const configOption = (): Option =>
-  new Option('-c, --config <file>', 'config file (default: ./vigil.yml if it exists, else the embedded default)');
+const configOption = (): Option => new Option('-c, --config <file>', 'config file (default: ./vigil.yml if it exists, else the embedded default)');
 // The demo drives vigil over plain HTTP on loopback with a config of its own: no --config, no web config.
 const demoOption = (what: string): Option => new Option('--demo', what).conflicts(['config', 'web.config.file']);
 const demoTimingOption = (): Option =>
-  new Option('--demo-timing <spec>', 'story timing of the demo, e.g. tick=1s,fail=15s,silence=75s,gap=12s (default tick=5s,fail=40s,silence=1m30s,gap=1m)');
+  new Option(
+    '--demo-timing <spec>',
+    'story timing of the demo, e.g. tick=1s,fail=15s,silence=75s,gap=12s (default tick=5s,fail=40s,silence=1m30s,gap=1m)',
+  );
 
 program
   .command('serve')
@@ -47,7 +49,10 @@ program
   .addOption(configOption())
   .option('--listen <addr>', 'listen address host:port, overrides the config (e.g. 127.0.0.1:9977, [::1]:9977)')
   .option('--state <file>', 'SQLite state file, overrides the config')
-  .option('--web.config.file <file>', 'exporter-toolkit web config (TLS, client certificates, basic auth), overrides web_config_file; re-read on SIGHUP')
+  .option(
+    '--web.config.file <file>',
+    'exporter-toolkit web config (TLS, client certificates, basic auth), overrides web_config_file; re-read on SIGHUP',
+  )
   .addOption(demoOption('run a simulated fleet (labelled demo: simulated) and its scripted story instead of a config'))
   .addOption(demoTimingOption())
   .action(
@@ -92,11 +97,9 @@ program
   .description('write Prometheus rules, Alertmanager config and Grafana dashboards from the config')
   .addOption(configOption())
   .option('-o, --out <dir>', 'output directory', '.')
-  .addOption(
-    new Option('--format <format>', 'rule file format').choices(['prometheus', 'prometheus-operator']).default('prometheus'),
-  )
+  .addOption(new Option('--format <format>', 'rule file format').choices(['prometheus', 'prometheus-operator']).default('prometheus'))
   .option('--web.config.file <file>', "vigil serve's web config, for the scrape snippet (https, tls_config, basic_auth); overrides web_config_file")
-  .addOption(demoOption("generate for the demo fleet of `vigil serve --demo` instead of a config"))
+  .addOption(demoOption('generate for the demo fleet of `vigil serve --demo` instead of a config'))
   .addOption(demoTimingOption())
   .option('--demo-webhook <url>', "with --demo: the webhook receiving the demo's notifications (default http://127.0.0.1:5001/vigil-demo)")
   .addHelpText(
@@ -106,18 +109,30 @@ program
       '(they aggregate by subject, not instance). Scrape and HA examples: docs/alerting.md and docs/scaling.md.\n',
   )
   .action(
-    run(async (options: { config?: string; out: string; format: 'prometheus' | 'prometheus-operator'; 'web.config.file'?: string; demo?: boolean; demoTiming?: string; demoWebhook?: string }) => {
-      const { generateRulesCommand } = await import('./generate/index.js');
-      const demo = options.demo ? { timing: (await import('./demo/story.js')).parseTiming(options.demoTiming), webhookUrl: options.demoWebhook } : undefined;
-      // It reports its own problems and answers with the exit code.
-      process.exitCode = await generateRulesCommand({
-        configPath: options.config,
-        out: options.out,
-        format: options.format,
-        webConfigFile: options['web.config.file'],
-        demo,
-      });
-    }),
+    run(
+      async (options: {
+        config?: string;
+        out: string;
+        format: 'prometheus' | 'prometheus-operator';
+        'web.config.file'?: string;
+        demo?: boolean;
+        demoTiming?: string;
+        demoWebhook?: string;
+      }) => {
+        const { generateRulesCommand } = await import('./generate/index.js');
+        const demo = options.demo
+          ? { timing: (await import('./demo/story.js')).parseTiming(options.demoTiming), webhookUrl: options.demoWebhook }
+          : undefined;
+        // It reports its own problems and answers with the exit code.
+        process.exitCode = await generateRulesCommand({
+          configPath: options.config,
+          out: options.out,
+          format: options.format,
+          webConfigFile: options['web.config.file'],
+          demo,
+        });
+      },
+    ),
   );
 
 program
@@ -126,7 +141,10 @@ program
   .requiredOption('--server <url>', "vigil's URL, e.g. https://vigil.example.org:9977")
   .requiredOption('--id <id>', 'machine id (the subject id in vigil)')
   .requiredOption('--token-file <file>', 'file holding a bearer token with the agent scope')
-  .option('--check-script <path>', 'script run every --check-interval: exit 0 ok, 1 warn, 2 crit, else unknown; first output line is the message; lines "metadata: Key=value" (or "metadata[warning]: Key=value") set metadata')
+  .option(
+    '--check-script <path>',
+    'script run every --check-interval: exit 0 ok, 1 warn, 2 crit, else unknown; first output line is the message; lines "metadata: Key=value" (or "metadata[warning]: Key=value") set metadata',
+  )
   .option('--check-interval <duration>', 'how often to run the check script', '30s')
   .option('--check-name <name>', 'check name of the script result', 'script')
   .option('--heartbeat-interval <duration>', 'how often to send a heartbeat', '30s')
@@ -135,13 +153,27 @@ program
   .option('--key-file <file>', 'key (PEM) of --cert-file')
   .option('--insecure', 'allow plain ws:// (http://) to a host other than loopback: the token travels unencrypted')
   .action(
-    run(async (options: { server: string; id: string; tokenFile: string; checkScript?: string; checkInterval: string; checkName: string; heartbeatInterval: string; caFile?: string; certFile?: string; keyFile?: string; insecure?: boolean }) => {
-      const { runAgent } = await import('./agent/index.js');
-      await runAgent(options);
-    }),
+    run(
+      async (options: {
+        server: string;
+        id: string;
+        tokenFile: string;
+        checkScript?: string;
+        checkInterval: string;
+        checkName: string;
+        heartbeatInterval: string;
+        caFile?: string;
+        certFile?: string;
+        keyFile?: string;
+        insecure?: boolean;
+      }) => {
+        const { runAgent } = await import('./agent/index.js');
+        await runAgent(options);
+      },
+    ),
   );
 
-const importCommand = program.command('import').description('convert another tool\'s configuration into a vigil config on stdout');
+const importCommand = program.command('import').description("convert another tool's configuration into a vigil config on stdout");
 importCommand
   .command('clowder <file>')
   .description('convert a Clowder healthmonitor config (checks and notifiers) into a vigil config')

@@ -80,7 +80,10 @@ async function startWith(options: ServeOptions, demo: DemoFleet | undefined): Pr
   try {
     const running = await startOnBoundServer(server, connections, address, config, statePath, log, { listener, webConfig, webConfigFile }, demo);
     if (running.vigil.repairedAtStart.size > 0) {
-      log.warn({ subjects: [...running.vigil.repairedAtStart].slice(0, 20), count: running.vigil.repairedAtStart.size }, 'stored times or durations out of bounds were clamped (see docs/store.md)');
+      log.warn(
+        { subjects: [...running.vigil.repairedAtStart].slice(0, 20), count: running.vigil.repairedAtStart.size },
+        'stored times or durations out of bounds were clamped (see docs/store.md)',
+      );
     }
     log.info(
       {

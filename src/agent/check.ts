@@ -55,7 +55,8 @@ export function runCheckScript(path: string, timeoutMs: number): Promise<ScriptR
       if (!error) return resolve(result('ok', firstLine(out.lines) ?? 'check script exited 0'));
       const failure = error as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
       if (failure.killed) return resolve({ status: 'unknown', message: `check script did not finish within ${timeoutMs} ms`, metadata: [] });
-      if (typeof failure.code !== 'number') return resolve({ status: 'unknown', message: `check script could not run: ${failure.code ?? failure.message}`, metadata: [] });
+      if (typeof failure.code !== 'number')
+        return resolve({ status: 'unknown', message: `check script could not run: ${failure.code ?? failure.message}`, metadata: [] });
       const status = STATUS_BY_EXIT[failure.code] ?? 'unknown';
       resolve(result(status, firstLine(out.lines) ?? firstLine(parseScriptOutput(stderr).lines) ?? `check script exited ${failure.code}`));
     });

@@ -80,7 +80,11 @@ export class AgentConnection {
   constructor(private readonly options: AgentClientOptions) {
     this.url = connectUrl(options.server, options.id);
     assertSafeTransport(this.url, options.insecure ?? false);
-    this.backoff = new Backoff({ min: options.minBackoff ?? 1_000, max: options.maxBackoff ?? 60_000, ...(options.random && { random: options.random }) });
+    this.backoff = new Backoff({
+      min: options.minBackoff ?? 1_000,
+      max: options.maxBackoff ?? 60_000,
+      ...(options.random && { random: options.random }),
+    });
   }
 
   start(): void {

@@ -40,7 +40,15 @@ export async function startAgent(options: AgentOptions, log: (event: AgentLogEve
     ...(options.certFile !== undefined && { cert: await readFile(options.certFile, 'utf8') }),
     ...(options.keyFile !== undefined && { key: await readFile(options.keyFile, 'utf8') }),
   };
-  const connection = new AgentConnection({ server: options.server, id: options.id, token, heartbeatInterval, log, tls, insecure: options.insecure ?? false });
+  const connection = new AgentConnection({
+    server: options.server,
+    id: options.id,
+    token,
+    heartbeatInterval,
+    log,
+    tls,
+    insecure: options.insecure ?? false,
+  });
   connection.start();
 
   let checkTimer: NodeJS.Timeout | undefined;
@@ -55,7 +63,14 @@ export async function startAgent(options: AgentOptions, log: (event: AgentLogEve
         const result = await runCheckScript(script, checkInterval);
         // Metadata first, so the result arrives with the facts it was measured beside.
         for (const entry of result.metadata) connection.send({ type: 'metadata', ...entry });
-        connection.send({ type: 'check', check, status: result.status, message: result.message, period: `${checkInterval}ms`, observed_at: Date.now() / 1000 });
+        connection.send({
+          type: 'check',
+          check,
+          status: result.status,
+          message: result.message,
+          period: `${checkInterval}ms`,
+          observed_at: Date.now() / 1000,
+        });
       } finally {
         running = false;
       }
@@ -74,7 +89,9 @@ export async function startAgent(options: AgentOptions, log: (event: AgentLogEve
 
 /** The CLI entry: runs until SIGTERM/SIGINT; logs one JSON line per connection event to stderr. */
 export async function runAgent(options: AgentOptions): Promise<void> {
-  const agent = await startAgent(options, (event) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), id: options.id, ...event })}\n`));
+  const agent = await startAgent(options, (event) =>
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), id: options.id, ...event })}\n`),
+  );
   const shutdown = () => void agent.stop().then(() => process.exit(0));
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

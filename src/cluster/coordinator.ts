@@ -41,7 +41,9 @@ export class ShardCoordinator {
   /** For ShardHolder.onChange: follow the usable set, one change at a time. */
   readonly onChange = (held: ReadonlySet<number>): void => {
     this.wanted = new Set(held);
-    this.chain = this.chain.then(() => this.follow()).catch((error: unknown) => this.log.error({ err: String(error) }, 'taking or giving up shards failed'));
+    this.chain = this.chain
+      .then(() => this.follow())
+      .catch((error: unknown) => this.log.error({ err: String(error) }, 'taking or giving up shards failed'));
   };
 
   /** For ShardHolder.beforeRelease: the shards already stopped counting; wait until their state is flushed and dropped. */

@@ -55,29 +55,48 @@ export interface ClusterEventsOptions {
 
 /** The block this replica numbers its events in, for the others' cursors (kept in vigil.meta). */
 export async function announceBlock(pool: pg.Pool, replicaId: string, block: number): Promise<void> {
-  await pool.query(`INSERT INTO ${SCHEMA}.meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [`block:${replicaId}`, block]);
+  await pool.query(`INSERT INTO ${SCHEMA}.meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
+    `block:${replicaId}`,
+    block,
+  ]);
 }
 
 export async function blocksOf(pool: pg.Pool, replicaIds: readonly string[]): Promise<number[]> {
-  const rows = await pool.query<{ value: string }>(`SELECT value::text AS value FROM ${SCHEMA}.meta WHERE key = ANY($1::text[])`, [replicaIds.map((id) => `block:${id}`)]);
+  const rows = await pool.query<{ value: string }>(`SELECT value::text AS value FROM ${SCHEMA}.meta WHERE key = ANY($1::text[])`, [
+    replicaIds.map((id) => `block:${id}`),
+  ]);
   return rows.rows.map((row) => Number(row.value));
 }
 
 /** One page of the cluster's events after `after` (a seq or a cursor), and the cursor to resume from. */
-export async function eventsAfter(options: ClusterEventsOptions, after: string, limit: number, subject?: string): Promise<{ events: EngineEvent[]; cursor: Cursor }> {
+export async function eventsAfter(
+  options: ClusterEventsOptions,
+  after: string,
+  limit: number,
+  subject?: string,
+): Promise<{ events: EngineEvent[]; cursor: Cursor }> {
   const parsed = parseCursor(after);
   const cursor: Cursor = parsed ?? { seq: Number(after), blocks: new Map() };
   const live = new Set(await options.liveBlocks());
   const query = async (from: number, below: number | undefined) => {
-    const clauses = ['seq > $1', ...(below === undefined ? [] : ['seq < $3']), ...(subject === undefined ? [] : [`subject = $${below === undefined ? 3 : 4}`])];
+    const clauses = [
+      'seq > $1',
+      ...(below === undefined ? [] : ['seq < $3']),
+      ...(subject === undefined ? [] : [`subject = $${below === undefined ? 3 : 4}`]),
+    ];
     const values = [from, limit, ...(below === undefined ? [] : [below]), ...(subject === undefined ? [] : [subject])];
-    return (await options.pool.query<EventRow>(`SELECT * FROM ${SCHEMA}.events WHERE ${clauses.join(' AND ')} ORDER BY seq LIMIT $2`, values)).rows.map(toEvent);
+    return (
+      await options.pool.query<EventRow>(`SELECT * FROM ${SCHEMA}.events WHERE ${clauses.join(' AND ')} ORDER BY seq LIMIT $2`, values)
+    ).rows.map(toEvent);
   };
   if (!parsed) {
     // A plain seq: lower live blocks are read from what they hold now on (their earlier events sort below `after`).
     for (const block of live) {
       if (block >= blockOf(cursor.seq)) continue;
-      const top = await options.pool.query<{ top: string | null }>(`SELECT max(seq)::text AS top FROM ${SCHEMA}.events WHERE seq >= $1 AND seq < $2`, [block * SEQ_BLOCK, (block + 1) * SEQ_BLOCK]);
+      const top = await options.pool.query<{ top: string | null }>(
+        `SELECT max(seq)::text AS top FROM ${SCHEMA}.events WHERE seq >= $1 AND seq < $2`,
+        [block * SEQ_BLOCK, (block + 1) * SEQ_BLOCK],
+      );
       cursor.blocks.set(block, Number(top.rows[0]?.top ?? block * SEQ_BLOCK));
     }
   }
@@ -112,7 +131,8 @@ export function clusterEventRoutes(options: ClusterEventsOptions): Router {
     const subject = req.query['subject'] === undefined ? undefined : parseParam(idSchema, req.query['subject'], 'subject');
     let page = await eventsAfter(options, after, limit, subject);
     if (page.events.length === 0 && wait > 0) {
-      if (waiting >= MAX_WAITING) throw new HttpProblem(503, 'Service Unavailable', `${MAX_WAITING} cluster-wide long-polls are waiting on this replica; retry later`);
+      if (waiting >= MAX_WAITING)
+        throw new HttpProblem(503, 'Service Unavailable', `${MAX_WAITING} cluster-wide long-polls are waiting on this replica; retry later`);
       waiting += 1;
       let gone = false;
       res.on('close', () => (gone = true));
@@ -127,7 +147,7 @@ export function clusterEventRoutes(options: ClusterEventsOptions): Router {
       if (gone) return;
     }
     const last = page.events.at(-1)?.seq;
-    res.json({ events: page.events.map(eventView), last_seq: last ?? (parseCursor(after)?.seq ?? Number(after)), cursor: formatCursor(page.cursor) });
+    res.json({ events: page.events.map(eventView), last_seq: last ?? parseCursor(after)?.seq ?? Number(after), cursor: formatCursor(page.cursor) });
   });
   return router;
 }

@@ -39,7 +39,15 @@ export function fanoutRoutes(options: FanoutOptions): Router {
       parts = await Promise.all([...live].map((replica) => (replica === options.self ? own() : ask(req, replica, options))));
     } catch (error) {
       res.setHeader('Retry-After', '1');
-      return sendProblem(res, new HttpProblem(503, 'Service Unavailable', `a replica did not answer the cluster-wide list (${error instanceof Error ? error.message : String(error)}); retry`), req.originalUrl);
+      return sendProblem(
+        res,
+        new HttpProblem(
+          503,
+          'Service Unavailable',
+          `a replica did not answer the cluster-wide list (${error instanceof Error ? error.message : String(error)}); retry`,
+        ),
+        req.originalUrl,
+      );
     }
     const byId = new Map<string, View>();
     for (const part of parts) for (const subject of part) if (!byId.has(subject.id)) byId.set(subject.id, subject);

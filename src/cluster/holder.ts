@@ -6,7 +6,7 @@
 // from just before the renewing transaction began: the database deadline is later than that, so a replica that
 // cannot renew (database down, partition) stops using its shards before any other replica may take them.
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
+import type pg from 'pg';
 import { errorMessage } from '../store/errors.js';
 import { SCHEMA } from '../store/postgres/migrations.js';
 import { SHARD_COUNT, fairShare, shardOf } from './shards.js';
@@ -135,7 +135,9 @@ export class ShardHolder {
            ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()`,
           [self],
         );
-        const live = (await client.query<{ id: string }>(`SELECT id FROM ${T.replicas} WHERE heartbeat_at > now() - $1 * interval '1 millisecond'`, [ttl])).rows;
+        const live = (
+          await client.query<{ id: string }>(`SELECT id FROM ${T.replicas} WHERE heartbeat_at > now() - $1 * interval '1 millisecond'`, [ttl])
+        ).rows;
         const renewed = (
           await client.query<{ shard: number }>(
             `UPDATE ${T.holds} SET deadline = now() + $2 * interval '1 millisecond' WHERE replica = $1 AND deadline > now() RETURNING shard`,

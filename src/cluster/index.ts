@@ -77,7 +77,9 @@ export async function startCluster(options: {
     replicaId: options.replicaId,
     holdTtlMs: settings.holdTtlMs,
     renewIntervalMs: settings.renewIntervalMs,
-    onChange: (held) => followers.forEach((follow) => follow(held)),
+    onChange: (held) => {
+      for (const follow of followers) follow(held);
+    },
     // The shards stopped counting already; their state is flushed and their sources stopped before they are given back.
     beforeRelease: async () => {
       await coordinator.beforeRelease();
@@ -101,7 +103,13 @@ export async function startCluster(options: {
   placement = placed;
   followers.push(() => placed.follow());
   coordinator.onDropped = (subjects) => relay.rememberGivenUp(subjects, placed.names());
-  const routes = clusterRoutes({ holder, coordinator, maxBodyBytes: options.maxBodyBytes, relay: () => relay.stats(), polling: () => placed.polling() });
+  const routes = clusterRoutes({
+    holder,
+    coordinator,
+    maxBodyBytes: options.maxBodyBytes,
+    relay: () => relay.stats(),
+    polling: () => placed.polling(),
+  });
   routes.router.use(
     sinkRoute({
       key,
@@ -126,10 +134,12 @@ export async function startCluster(options: {
   routes.router.use(clusterEventRoutes({ pool: reads, liveBlocks: async () => blocksOf(reads, await routes.liveReplicas()) }));
   // Windows added or removed through the API on another replica apply here by the next renewal interval.
   const maintenance = setInterval(() => {
-    options.vigil.maintenance.refresh(() => options.store.readMaintenance()).then(
-      (changed) => changed && log.info({ windows: options.vigil.maintenance.list().length }, 'maintenance windows re-read'),
-      (error: unknown) => log.warn({ err: String(error) }, 'maintenance windows not re-read'),
-    );
+    options.vigil.maintenance
+      .refresh(() => options.store.readMaintenance())
+      .then(
+        (changed) => changed && log.info({ windows: options.vigil.maintenance.list().length }, 'maintenance windows re-read'),
+        (error: unknown) => log.warn({ err: String(error) }, 'maintenance windows not re-read'),
+      );
   }, settings.renewIntervalMs);
   maintenance.unref();
   return {
@@ -154,7 +164,10 @@ export async function startCluster(options: {
 async function clusterKey(pool: pg.Pool): Promise<string> {
   // meta holds BIGINTs: four random ones make the key. ON CONFLICT keeps the first replica's.
   const values = Array.from({ length: 4 }, (_, index) => [`cluster_key_${index}`, randomBytes(8).readBigInt64BE().toString()]);
-  await pool.query(`INSERT INTO ${SCHEMA}.meta (key, value) VALUES ${values.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ')} ON CONFLICT (key) DO NOTHING`, values.flat());
+  await pool.query(
+    `INSERT INTO ${SCHEMA}.meta (key, value) VALUES ${values.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ')} ON CONFLICT (key) DO NOTHING`,
+    values.flat(),
+  );
   const rows = await pool.query<{ value: string }>(`SELECT value::text AS value FROM ${SCHEMA}.meta WHERE key LIKE 'cluster_key_%' ORDER BY key`);
   return rows.rows.map((row) => BigInt(row.value).toString(16)).join('.');
 }

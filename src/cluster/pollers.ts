@@ -55,7 +55,11 @@ class GatedSource implements Source {
         if (wanted() === this.running) return;
         if (!this.running) {
           // What the source reported before, on whichever replica: it reads that back (e.g. a machine's last health).
-          await this.relay.warm(this.inner.name).catch((error: unknown) => this.log.warn({ source: this.inner.name, err: String(error) }, 'could not read back what the source reported before'));
+          await this.relay
+            .warm(this.inner.name)
+            .catch((error: unknown) =>
+              this.log.warn({ source: this.inner.name, err: String(error) }, 'could not read back what the source reported before'),
+            );
           if (!wanted()) return; // the hold lapsed meanwhile: never start past it
           this.running = true;
           this.log.info({ source: this.inner.name }, 'polling source started on this replica');

@@ -214,7 +214,9 @@ export class RelaySink implements SourceSink {
   rememberGivenUp(subjects: readonly SubjectState[], sources: ReadonlySet<string>): void {
     for (const subject of subjects) {
       const concerned =
-        sources.has(subject.spec.source) || subject.spec.source === 'config' || Object.values(subject.checks).some((check) => sources.has(check.source));
+        sources.has(subject.spec.source) ||
+        subject.spec.source === 'config' ||
+        Object.values(subject.checks).some((check) => sources.has(check.source));
       if (concerned) this.mirror.set(subject.spec.id, subject);
     }
   }
@@ -353,7 +355,8 @@ export function sinkRoute(options: {
     const source = String((req.body as { source?: unknown })?.source ?? '');
     const subjects: Record<string, SubjectState> = {};
     for (const [id, subject] of options.state().subjects) {
-      const concerned = subject.spec.source === source || subject.spec.source === 'config' || Object.values(subject.checks).some((check) => check.source === source);
+      const concerned =
+        subject.spec.source === source || subject.spec.source === 'config' || Object.values(subject.checks).some((check) => check.source === source);
       if (concerned) subjects[id] = subject;
     }
     res.json({ subjects });
@@ -364,14 +367,18 @@ export function sinkRoute(options: {
     const refused: number[] = [];
     calls.forEach((call: SinkCall, index) => {
       const subject = callSubject(call);
-      if (subject !== undefined && !options.owns(subject)) return refused.push(index);
-      applyLogged(options.sink, call, options.log);
+      if (subject !== undefined && !options.owns(subject)) refused.push(index);
+      else applyLogged(options.sink, call, options.log);
     });
     try {
       await options.commit();
     } catch (error) {
       res.setHeader('Retry-After', '1');
-      return sendProblem(res, new HttpProblem(503, 'Service Unavailable', `not committed: ${error instanceof Error ? error.message : String(error)}`), req.originalUrl);
+      return sendProblem(
+        res,
+        new HttpProblem(503, 'Service Unavailable', `not committed: ${error instanceof Error ? error.message : String(error)}`),
+        req.originalUrl,
+      );
     }
     // The state of what was applied goes back, so the source can read its own reports back (RelaySink.subject).
     const subjects: Record<string, SubjectState> = {};

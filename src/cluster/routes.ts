@@ -86,24 +86,32 @@ export function clusterRoutes({ holder, coordinator, maxBodyBytes, relay: relayS
   });
 
   // Everything about one subject goes to its owner.
-  router.all(/^\/subjects\/([^/]+)(\/.*)?$/, json({ limit: maxBodyBytes, type: ['application/json', 'application/*+json'] }), async (req, res, next) => {
-    const id = decodeURIComponent(req.path.split('/')[2]!);
-    if (coordinator.owns(id)) return next();
-    if (req.get(FORWARDED_HEADER)) return retryLater(res, req, `subject "${id}" is moving between replicas; retry`);
-    const owner = await ownerOf(shardOf(id), true);
-    if (owner === undefined || owner === holder.replicaId) return retryLater(res, req, `subject "${id}" has no replica right now (shard being taken over); retry`);
-    try {
-      relay(res, await forward(req, owner, req.body));
-    } catch (error) {
-      forwarded.failed += 1;
-      retryLater(res, req, `the replica owning subject "${id}" did not answer (${error instanceof Error ? error.message : String(error)}); retry`);
-    }
-  });
+  router.all(
+    /^\/subjects\/([^/]+)(\/.*)?$/,
+    json({ limit: maxBodyBytes, type: ['application/json', 'application/*+json'] }),
+    async (req, res, next) => {
+      const id = decodeURIComponent(req.path.split('/')[2]!);
+      if (coordinator.owns(id)) return next();
+      if (req.get(FORWARDED_HEADER)) return retryLater(res, req, `subject "${id}" is moving between replicas; retry`);
+      const owner = await ownerOf(shardOf(id), true);
+      if (owner === undefined || owner === holder.replicaId)
+        return retryLater(res, req, `subject "${id}" has no replica right now (shard being taken over); retry`);
+      try {
+        relay(res, await forward(req, owner, req.body));
+      } catch (error) {
+        forwarded.failed += 1;
+        retryLater(res, req, `the replica owning subject "${id}" did not answer (${error instanceof Error ? error.message : String(error)}); retry`);
+      }
+    },
+  );
 
   // A batch is split by owner; it is accepted only when every part was.
   router.post('/observations', json({ limit: maxBodyBytes, type: ['application/json', 'application/*+json'] }), async (req, res, next) => {
     const body: unknown = req.body;
-    if (!Array.isArray(body) || !body.every((item) => typeof item === 'object' && item !== null && typeof (item as { subject?: unknown }).subject === 'string')) {
+    if (
+      !Array.isArray(body) ||
+      !body.every((item) => typeof item === 'object' && item !== null && typeof (item as { subject?: unknown }).subject === 'string')
+    ) {
       return next(); // the core route answers the validation error
     }
     const items = body as { subject: string }[];

@@ -43,7 +43,10 @@ export function setShardGroups(specs: readonly { id: string; dependsOn: readonly
  * stored shard columns were computed with, only rows without a shard need one.
  */
 export function shardGroupsDigest(): string {
-  const text = [...groupKeys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, root]) => `${id}\u0000${root}`).join('\n');
+  const text = [...groupKeys]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([id, root]) => `${id}\u0000${root}`)
+    .join('\n');
   return createHash('sha256').update(`${SHARD_COUNT}\n${text}`).digest().readBigInt64BE().toString();
 }
 

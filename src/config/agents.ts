@@ -63,9 +63,9 @@ export const agentsSchema = z
     ping_interval: durationSchema
       .default('30s')
       .meta({ description: 'Websocket ping interval; a connection that misses a pong for this long is closed.' }),
-    storm_window: durationSchema
-      .default('500ms')
-      .meta({ description: 'Under a connection storm agents\' changes are applied once per this window (fewer store transactions); 0s: always at once.' }),
+    storm_window: durationSchema.default('500ms').meta({
+      description: "Under a connection storm agents' changes are applied once per this window (fewer store transactions); 0s: always at once.",
+    }),
     max_connections: z.int().min(1).max(1_000_000).default(50_000).meta({ description: 'Open agent connections at most.' }),
     max_message: byteSizeSchema.default('64kb').meta({ description: 'Largest message an agent may send.' }),
     max_messages_per_second: z
@@ -74,7 +74,12 @@ export const agentsSchema = z
       .max(100_000)
       .default(20)
       .meta({ description: 'Sustained messages per second per connection; beyond the burst a connection is closed (1008).' }),
-    message_burst: z.int().min(1).max(1_000_000).default(200).meta({ description: 'Messages a connection may send at once above the sustained rate.' }),
+    message_burst: z
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(200)
+      .meta({ description: 'Messages a connection may send at once above the sustained rate.' }),
     send_buffer: byteSizeSchema
       .default('256kb')
       .meta({ description: 'Unsent reply bytes per connection; an agent that does not read its replies past this is closed.' }),

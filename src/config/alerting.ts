@@ -127,7 +127,11 @@ const policySchema = z
     }
     for (const key of Object.keys(policy.match)) {
       if (UNMATCHABLE_KEYS.includes(key)) {
-        ctx.addIssue({ code: 'custom', path: ['match', key], message: `cannot match on "${key}": match on kind, subject, check, source or a subject label` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['match', key],
+          message: `cannot match on "${key}": match on kind, subject, check, source or a subject label`,
+        });
       }
     }
     if (policy.on !== undefined) {
@@ -135,7 +139,11 @@ const policySchema = z
       const seen = new Set<string>();
       policy.on.forEach((condition, index) => {
         if (!allowed.includes(condition)) {
-          ctx.addIssue({ code: 'custom', path: ['on', index], message: `"${condition}" is not a ${policy.scope}-scope condition (expected ${allowed.join(', ')})` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['on', index],
+            message: `"${condition}" is not a ${policy.scope}-scope condition (expected ${allowed.join(', ')})`,
+          });
         } else if (seen.has(condition)) {
           ctx.addIssue({ code: 'custom', path: ['on', index], message: `"${condition}" is listed twice` });
         }
@@ -206,7 +214,11 @@ export const alertingSchema = z
       checkReceiver(policy.receiver, ['policies', index, 'receiver']);
       const first = firstByName.get(policy.name);
       if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['policies', index, 'name'], message: `duplicate policy name "${policy.name}" (first at policies[${first}])` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policies', index, 'name'],
+          message: `duplicate policy name "${policy.name}" (first at policies[${first}])`,
+        });
         return;
       }
       firstByName.set(policy.name, index);

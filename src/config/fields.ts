@@ -65,7 +65,19 @@ export const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  * names starting with `__` are Prometheus's own.
  */
 export const RESERVED_LABEL_NAMES: readonly string[] = [
-  'subject', 'kind', 'source', 'check', 'state', 'status', 'key', 'stat', 'manipulation', 'policy', 'severity', 'job', 'instance',
+  'subject',
+  'kind',
+  'source',
+  'check',
+  'state',
+  'status',
+  'key',
+  'stat',
+  'manipulation',
+  'policy',
+  'severity',
+  'job',
+  'instance',
 ];
 
 export const MAX_LABELS_PER_SUBJECT = 16;

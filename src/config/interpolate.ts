@@ -41,7 +41,8 @@ export function interpolate(text: string, env: Env): Interpolated {
     const value = env[name!];
     if (value !== undefined && value !== '') out += value;
     else if (fallback !== undefined) out += fallback;
-    else if (value === undefined) return { ok: false, message: `environment variable ${name} is not set (write \${${name}:-default} to give a default)` };
+    else if (value === undefined)
+      return { ok: false, message: `environment variable ${name} is not set (write \${${name}:-default} to give a default)` };
     index = close + 1;
   }
   return { ok: true, value: out };

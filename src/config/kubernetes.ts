@@ -5,15 +5,17 @@ import { durationMs, durationSchema as durationInput } from './fields.js';
 import { requireSecret, type Secrets } from './secrets.js';
 
 const duration = durationInput.transform(durationMs);
-const positiveDuration = (fallback: string) =>
-  duration.prefault(fallback).refine((ms) => ms > 0, { message: 'must be greater than 0' });
+const positiveDuration = (fallback: string) => duration.prefault(fallback).refine((ms) => ms > 0, { message: 'must be greater than 0' });
 
 // DNS-1123 subdomain (group), label (plural, version, namespace), as the API server validates them.
 const dnsSubdomain = z
   .string()
   .max(253)
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'a DNS subdomain such as cert-manager.io');
-const dnsLabel = z.string().max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'lower-case letters, digits and - (a DNS label)');
+const dnsLabel = z
+  .string()
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'lower-case letters, digits and - (a DNS label)');
 const kindWord = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,62}$/, 'one word: a letter, then letters, digits, _ or -');
 
 const watchSchema = z.strictObject({
@@ -51,7 +53,11 @@ const heartbeatSchema = z.strictObject({
     .regex(/^[A-Za-z0-9._:/-]{1,128}$/, 'letters, digits and . _ : / -')
     .default('io.vigil.heartbeat')
     .meta({ description: 'CloudEvent type of heartbeats (the Trigger filters on it).' }),
-  event_type_version: z.string().regex(/^[A-Za-z0-9.-]{1,32}$/).default('v1').meta({ description: 'Kyma eventtypeversion extension.' }),
+  event_type_version: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]{1,32}$/)
+    .default('v1')
+    .meta({ description: 'Kyma eventtypeversion extension.' }),
   timeout: positiveDuration('5s').meta({ description: 'Time limit of one heartbeat send.' }),
   secret_file: z.string().min(1).optional().meta({
     description:
@@ -75,7 +81,11 @@ const objectSchema = z.strictObject({
   namespace: dnsLabel.optional().meta({ description: 'Only this namespace (default: all, or the cluster scope).' }),
   label_selector: z.string().min(1).max(1024).optional().meta({ description: 'Kubernetes label selector, e.g. app=web,tier!=cache.' }),
   kind: kindWord.optional().meta({ description: 'Subject kind (default: the object kind in lower case).' }),
-  condition: z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,62}$/).default('Ready').meta({ description: 'Condition type that means ready.' }),
+  condition: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]{0,62}$/)
+    .default('Ready')
+    .meta({ description: 'Condition type that means ready.' }),
 });
 
 export const kubernetesSchema = z

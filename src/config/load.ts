@@ -83,9 +83,7 @@ export async function parseConfig(text: string, { file, baseDir, env = process.e
   });
 
   if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((error) => ({ file, ...locator.positionOf(error.pos[0]), path: '', message: `YAML: ${error.message}` })),
-    );
+    throw new ConfigError(doc.errors.map((error) => ({ file, ...locator.positionOf(error.pos[0]), path: '', message: `YAML: ${error.message}` })));
   }
 
   const problems: ConfigProblem[] = interpolateDocument(doc, env).map(atOffset);

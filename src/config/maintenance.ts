@@ -56,7 +56,11 @@ const windowSchema = z
       return;
     }
     if (oneOff && (window.starts_at === undefined || window.ends_at === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [window.starts_at === undefined ? 'starts_at' : 'ends_at'], message: 'a one-off window needs both starts_at and ends_at' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [window.starts_at === undefined ? 'starts_at' : 'ends_at'],
+        message: 'a one-off window needs both starts_at and ends_at',
+      });
       return;
     }
     if (oneOff && safeTime(window.starts_at!) >= safeTime(window.ends_at!)) {
@@ -79,7 +83,8 @@ export const maintenanceSchema = z
     windows.forEach((window, index) => {
       const id = window.id ?? `maintenance-${index}`;
       const first = seen.get(id);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate window id "${id}" (first at maintenance[${first}])` });
+      if (first !== undefined)
+        ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate window id "${id}" (first at maintenance[${first}])` });
       else seen.set(id, index);
     });
   })
@@ -94,7 +99,12 @@ export const matchLists = (match: Record<string, string | string[]>): Record<str
 
 export function normalizeMaintenance(windows: MaintenanceInput): MaintenanceWindow[] {
   return windows.map((window, index): MaintenanceWindow => {
-    const normalized: MaintenanceWindow = { id: window.id ?? `maintenance-${index}`, match: matchLists(window.match), reason: window.reason, source: 'config' };
+    const normalized: MaintenanceWindow = {
+      id: window.id ?? `maintenance-${index}`,
+      match: matchLists(window.match),
+      reason: window.reason,
+      source: 'config',
+    };
     if (window.weekly) {
       const [hours, minutes] = window.weekly.at.split(':').map(Number);
       normalized.weekly = { days: [...window.weekly.days], startMinute: hours! * 60 + minutes!, durationMs: durationMs(window.weekly.duration) };

@@ -60,9 +60,7 @@ export const practableSchema = z
     relay: streamServiceSchema('https://app.practable.io/ed0/access', 'Relay access URL'),
     jump: streamServiceSchema('https://app.practable.io/ed0/jump', 'Jump URL (vigil appends /api/v1/connect/stats)'),
     book: bookSchema,
-    health_last_active: positiveDuration
-      .default('10s')
-      .meta({ description: 'A stream that has not transmitted within this is crit.' }),
+    health_last_active: positiveDuration.default('10s').meta({ description: 'A stream that has not transmitted within this is crit.' }),
     health_last_checked: positiveDuration
       .default('10s')
       .meta({ description: 'Relay and jump reports older than this are stale; a jump host unseen this long is a warning.' }),

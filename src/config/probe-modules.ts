@@ -40,7 +40,10 @@ const HOST_PORT: ModuleTypeRules = {
 
 const MODULE_TYPE_RULES: Record<ModuleType, ModuleTypeRules> = {
   // blackbox_exporter prepends http:// to a target without a scheme.
-  download: { targetKeys: (target) => ({ url: /^https?:\/\//i.test(target) ? target : `http://${target}` }), placeholder: { url: 'http://module.invalid/' } },
+  download: {
+    targetKeys: (target) => ({ url: /^https?:\/\//i.test(target) ? target : `http://${target}` }),
+    placeholder: { url: 'http://module.invalid/' },
+  },
   tcp: HOST_PORT,
   hostport: HOST_PORT,
   grpc: HOST_PORT,
@@ -93,7 +96,8 @@ function checkModule(name: string, module: Record<string, unknown>, ctx: z.Refin
     return;
   }
   for (const key of TARGET_KEYS) {
-    if (key in module) ctx.addIssue({ code: 'custom', path: [name, key], message: `${key} comes from the request's target parameter (or is not used by /probe)` });
+    if (key in module)
+      ctx.addIssue({ code: 'custom', path: [name, key], message: `${key} comes from the request's target parameter (or is not used by /probe)` });
   }
   const fields = moduleTarget(module as ProbeModule, MODULE_TYPE_RULES[type as ModuleType].placeholder, 10_000);
   const parsed = targetSchema.safeParse(fields);
@@ -107,7 +111,10 @@ function checkModule(name: string, module: Record<string, unknown>, ctx: z.Refin
 
 export const probeSchema = z
   .strictObject({
-    enabled: z.boolean().default(true).meta({ description: 'Serve GET /probe (it makes vigil connect wherever a caller says: protect it or turn it off).' }),
+    enabled: z
+      .boolean()
+      .default(true)
+      .meta({ description: 'Serve GET /probe (it makes vigil connect wherever a caller says: protect it or turn it off).' }),
     max_concurrent: z.int().min(1).max(1024).default(32).meta({ description: 'Probes of /probe in flight at once; more answer 503.' }),
     modules: z
       .record(z.string().regex(MODULE_NAME_RE, 'a module name is letters, digits, _ . - (at most 64)'), z.record(z.string(), z.unknown()))

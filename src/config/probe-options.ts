@@ -82,11 +82,23 @@ export const certFields = {
 
 /** Cross-field checks of the shared groups, reported at the key they concern. */
 export function checkSharedOptions(
-  target: { cert_file?: string | undefined; key_file?: string | undefined; max_duration?: number | undefined; warn_duration?: number | undefined; timeout: number; cert_expiry_warn?: number | undefined; cert_expiry_crit?: number | undefined },
+  target: {
+    cert_file?: string | undefined;
+    key_file?: string | undefined;
+    max_duration?: number | undefined;
+    warn_duration?: number | undefined;
+    timeout: number;
+    cert_expiry_warn?: number | undefined;
+    cert_expiry_crit?: number | undefined;
+  },
   ctx: z.RefinementCtx,
 ): void {
   if ((target.cert_file === undefined) !== (target.key_file === undefined)) {
-    ctx.addIssue({ code: 'custom', path: [target.cert_file === undefined ? 'cert_file' : 'key_file'], message: 'cert_file and key_file go together' });
+    ctx.addIssue({
+      code: 'custom',
+      path: [target.cert_file === undefined ? 'cert_file' : 'key_file'],
+      message: 'cert_file and key_file go together',
+    });
   }
   if (target.warn_duration !== undefined && target.max_duration !== undefined && target.warn_duration >= target.max_duration) {
     ctx.addIssue({ code: 'custom', path: ['warn_duration'], message: 'warn_duration must be below max_duration' });

@@ -66,13 +66,29 @@ const apiSchema = z.strictObject({
     .default([])
     .meta({ description: 'Bearer tokens for API writes. Without tokens every write is refused.' }),
   max_body: byteSizeSchema.default('1mb'),
-  max_subjects: z.int().min(1).max(10_000_000).default(10_000).meta({ description: 'Subjects in total; an API or agent write that would create one more is refused (409).' }),
+  max_subjects: z
+    .int()
+    .min(1)
+    .max(10_000_000)
+    .default(10_000)
+    .meta({ description: 'Subjects in total; an API or agent write that would create one more is refused (409).' }),
   max_checks_per_subject: z.int().min(1).max(100_000).default(200).meta({ description: 'Checks per subject that API and agent writes may create.' }),
-  max_metadata_per_subject: z.int().min(1).max(100_000).default(100).meta({ description: 'Metadata keys per subject that API and agent writes may create.' }),
-  max_streams: z.int().min(1).max(100_000).default(256).meta({ description: 'Open event streams (SSE) and waiting long-polls together; more answer 503.' }),
-  stream_buffer: byteSizeSchema
-    .default('1mb')
-    .meta({ description: 'Unsent bytes an event stream may hold for a client that does not read; past it the stream is closed (the client resumes with Last-Event-ID).' }),
+  max_metadata_per_subject: z
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(100)
+    .meta({ description: 'Metadata keys per subject that API and agent writes may create.' }),
+  max_streams: z
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(256)
+    .meta({ description: 'Open event streams (SSE) and waiting long-polls together; more answer 503.' }),
+  stream_buffer: byteSizeSchema.default('1mb').meta({
+    description:
+      'Unsent bytes an event stream may hold for a client that does not read; past it the stream is closed (the client resumes with Last-Event-ID).',
+  }),
   stream_stall_timeout: durationSchema
     .default('30s')
     .meta({ description: 'An event stream whose client reads nothing of its backlog for this long is closed (it resumes with Last-Event-ID).' }),
@@ -86,7 +102,7 @@ const httpSchema = z
       .max(10_000_000)
       .default(4096)
       .meta({ description: 'Open client connections at most (capped at the open-file limit minus 256); past it the oldest idle one is closed.' }),
-    header_timeout: durationSchema.default('10s').meta({ description: 'A request\'s headers must arrive within this.' }),
+    header_timeout: durationSchema.default('10s').meta({ description: "A request's headers must arrive within this." }),
     request_timeout: durationSchema.default('30s').meta({ description: 'A whole request, headers and body, must arrive within this.' }),
     idle_timeout: durationSchema.default('5s').meta({ description: 'A keep-alive connection without a request is closed after this.' }),
     shutdown_timeout: durationSchema
@@ -153,29 +169,18 @@ export const configSchema = z
   .strictObject({
     $schema: z.string().optional().meta({ description: 'JSON Schema reference for editors; ignored by vigil.' }),
     listen: listenSchema.default(DEFAULT_LISTEN),
-    web_config_file: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({ description: 'exporter-toolkit web config (TLS, client certificates, basic auth), relative to this file; --web.config.file overrides it.' }),
-    public_badges: z
-      .boolean()
-      .default(false)
-      .meta({ description: 'With basic_auth_users in the web config: serve /badge/… without credentials.' }),
-    scrape: scrapeSchema.optional().meta({ description: "How Prometheus reaches vigil: generate-rules writes the matching scrape config snippet." }),
-    state: z
-      .string()
-      .min(1)
-      .default(DEFAULT_STATE)
-      .meta({
-        description:
-          'Where the state lives: a SQLite file relative to this config file (the default), or a PostgreSQL URL postgres://user@host:port/db?sslmode=… shared by replicas.',
-      }),
+    web_config_file: z.string().min(1).optional().meta({
+      description: 'exporter-toolkit web config (TLS, client certificates, basic auth), relative to this file; --web.config.file overrides it.',
+    }),
+    public_badges: z.boolean().default(false).meta({ description: 'With basic_auth_users in the web config: serve /badge/… without credentials.' }),
+    scrape: scrapeSchema.optional().meta({ description: 'How Prometheus reaches vigil: generate-rules writes the matching scrape config snippet.' }),
+    state: z.string().min(1).default(DEFAULT_STATE).meta({
+      description:
+        'Where the state lives: a SQLite file relative to this config file (the default), or a PostgreSQL URL postgres://user@host:port/db?sslmode=… shared by replicas.',
+    }),
     store: z
       .strictObject({
-        flush_interval: durationSchema
-          .default('200ms')
-          .meta({ description: 'Group commit: dirty state is written in one transaction this often.' }),
+        flush_interval: durationSchema.default('200ms').meta({ description: 'Group commit: dirty state is written in one transaction this often.' }),
         password_file: z
           .string()
           .min(1)
@@ -190,8 +195,13 @@ export const configSchema = z
         advertise: z
           .url({ protocol: /^https?$/ })
           .optional()
-          .meta({ description: 'URL the other replicas reach this one at (requests about its subjects are forwarded there); default http://<listen address>.' }),
-        hold_ttl: durationSchema.default('10s').meta({ description: 'How long a shard hold lasts without renewal: the bound on handover after a replica dies.' }),
+          .meta({
+            description:
+              'URL the other replicas reach this one at (requests about its subjects are forwarded there); default http://<listen address>.',
+          }),
+        hold_ttl: durationSchema
+          .default('10s')
+          .meta({ description: 'How long a shard hold lasts without renewal: the bound on handover after a replica dies.' }),
         renew_interval: durationSchema.default('2s').meta({ description: 'How often a replica renews its holds and rebalances shards.' }),
       })
       .optional()

@@ -9,8 +9,8 @@ export const scrapeSchema = z.strictObject({
     .min(1)
     .optional()
     .meta({ description: 'host:port Prometheus scrapes; default: the listen address (0.0.0.0 and :: become localhost).' }),
-  server_name: z.string().min(1).optional().meta({ description: 'tls_config.server_name: the name in vigil\'s certificate, when target is not it.' }),
-  ca_file: z.string().min(1).default('vigil-ca.crt').meta({ description: 'CA that signed vigil\'s certificate, on the Prometheus side.' }),
+  server_name: z.string().min(1).optional().meta({ description: "tls_config.server_name: the name in vigil's certificate, when target is not it." }),
+  ca_file: z.string().min(1).default('vigil-ca.crt').meta({ description: "CA that signed vigil's certificate, on the Prometheus side." }),
   cert_file: z
     .string()
     .min(1)

@@ -100,7 +100,8 @@ function renameIssues(entries: GraphEntry[], indexById: Map<string, number>): Is
     const path = [index, 'renamed_from'];
     const current = indexById.get(renamedFrom);
     if (renamedFrom === id) issues.push({ path, message: 'a subject cannot be renamed from its own id' });
-    else if (current !== undefined) issues.push({ path, message: `"${renamedFrom}" is still a configured subject (subjects[${current}]); remove it or drop renamed_from` });
+    else if (current !== undefined)
+      issues.push({ path, message: `"${renamedFrom}" is still a configured subject (subjects[${current}]); remove it or drop renamed_from` });
     const first = claimedBy.get(renamedFrom);
     if (first === undefined) claimedBy.set(renamedFrom, index);
     else issues.push({ path, message: `subjects[${first}] is already renamed from "${renamedFrom}"` });

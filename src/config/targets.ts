@@ -6,7 +6,16 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { formatKeyPath } from './errors.js';
 import { byteSizeSchema, durationMs, durationSchema as durationInput, labelsSchema, labelsToStrings, parseByteSize } from './fields.js';
-import { bodyConditionSchema, certFields, checkSharedOptions, headerConditionSchema, regexSchema, textConditionSchema, timingFields, tlsClientFields } from './probe-options.js';
+import {
+  bodyConditionSchema,
+  certFields,
+  checkSharedOptions,
+  headerConditionSchema,
+  regexSchema,
+  textConditionSchema,
+  timingFields,
+  tlsClientFields,
+} from './probe-options.js';
 import { parseDuration } from '../util/duration.js';
 import type { Secrets } from './secrets.js';
 
@@ -27,7 +36,11 @@ function keyedRecord<V extends z.ZodType>(values: V, check: (key: string) => str
   });
 }
 
-const hostSchema = z.string().min(1).max(253).regex(/^[^\s/]+$/, 'a host name or IP address, without scheme or path');
+const hostSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[^\s/]+$/, 'a host name or IP address, without scheme or path');
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -41,7 +54,7 @@ const common = {
   timeout: durationSchema.optional().meta({ description: 'Run is cut here; default min(10s, interval); at most interval.' }),
   ...timingFields,
   accuracy: durationSchema.optional().meta({
-    description: 'Uncertainty of the probe: its result is effective from the run start minus this (default: the subject\'s, else defaults.accuracy).',
+    description: "Uncertainty of the probe: its result is effective from the run start minus this (default: the subject's, else defaults.accuracy).",
   }),
 };
 
@@ -124,7 +137,12 @@ const filewriteSchema = z.strictObject({
   ...common,
   type: z.literal('filewrite'),
   directory: z.string().min(1).meta({ description: 'Directory where vigil writes, syncs, reads back and removes .vigil-filewrite-<name>.' }),
-  size: z.int().min(1).max(16 * 1024 * 1024).default(1024).meta({ description: 'Bytes written per run.' }),
+  size: z
+    .int()
+    .min(1)
+    .max(16 * 1024 * 1024)
+    .default(1024)
+    .meta({ description: 'Bytes written per run.' }),
 });
 
 const STATUS_SPEC_RE = /^(?:[1-5]xx|[1-5]\d\d(?:-[1-5]\d\d)?)$/;
@@ -141,12 +159,20 @@ const downloadSchema = z.strictObject({
   type: z.literal('download'),
   url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).meta({ description: 'What to request.' }),
   method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
-  body: z.string().max(1024 * 1024).optional().meta({ description: 'Request body (with POST, PUT, PATCH).' }),
+  body: z
+    .string()
+    .max(1024 * 1024)
+    .optional()
+    .meta({ description: 'Request body (with POST, PUT, PATCH).' }),
   headers: keyedRecord(z.string(), headerName).optional().meta({
     description: 'Request headers. Values may be secrets: vigil never echoes them. Prefer ${ENV} or header_files.',
   }),
   header_files: keyedRecord(z.string().min(1), headerName).optional().meta({ description: 'Header name to a file holding its value.' }),
-  expected_status: z.array(statusSpecSchema).min(1).default(['2xx']).meta({ description: 'Accepted final status: codes, classes (2xx), ranges (200-299).' }),
+  expected_status: z
+    .array(statusSpecSchema)
+    .min(1)
+    .default(['2xx'])
+    .meta({ description: 'Accepted final status: codes, classes (2xx), ranges (200-299).' }),
   body_contains: z.string().min(1).optional().meta({ description: 'Text the body must contain (shorthand for expect_body: [{contains}]).' }),
   expect_body: z.array(bodyConditionSchema).max(32).default([]).meta({ description: 'Conditions on the body (text, regex, JSON path).' }),
   expect_headers: z.array(headerConditionSchema).max(32).default([]).meta({ description: 'Conditions on response headers.' }),
@@ -204,7 +230,11 @@ function checkPing(target: z.output<typeof pingSchema>, timeout: number, ctx: z.
 
 function checkDownload(target: z.output<typeof downloadSchema>, _timeout: number, ctx: z.RefinementCtx): void {
   if (target.body !== undefined && ['GET', 'HEAD'].includes(target.method)) {
-    ctx.addIssue({ code: 'custom', path: ['body'], message: `a request body needs a method that carries one (POST, PUT, PATCH), not ${target.method}` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['body'],
+      message: `a request body needs a method that carries one (POST, PUT, PATCH), not ${target.method}`,
+    });
   }
   if (target.headers && target.header_files) {
     for (const name of Object.keys(target.header_files)) {
@@ -284,34 +314,34 @@ interface LenientTarget {
 
 export const targetsSchema = z.array(targetSchema).superRefine(
   (entries, ctx) => {
-  // Entries may be malformed here (see `when`): read them leniently, so cross-field problems show in the same run
-  // as per-field ones instead of only once those are fixed.
-  const targets = (entries as readonly unknown[]).map((entry) => (typeof entry === 'object' && entry !== null ? (entry as LenientTarget) : {}));
-  const names = new Map<unknown, number>();
-  const checks = new Map<string, number>();
-  targets.forEach((target, index) => {
-    const interval = leniently(target.interval ?? '60s');
-    const timeout = leniently(target.timeout);
-    if (interval !== undefined && timeout !== undefined && timeout > interval) {
-      ctx.addIssue({ code: 'custom', path: [index, 'timeout'], message: 'timeout must not exceed interval (a probe never overlaps itself)' });
-    }
-    if (typeof target.name !== 'string') return;
-    const earlier = names.get(target.name);
-    if (earlier !== undefined) {
-      ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate target name (also targets[${earlier}])` });
-    }
-    names.set(target.name, index);
-    const key = `${String(target.subject ?? target.name)}\u0000${String(target.check ?? target.type)}`;
-    const clash = checks.get(key);
-    if (clash !== undefined && earlier === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [index, 'check'],
-        message: `targets[${clash}] already reports check "${String(target.check ?? target.type)}" on subject "${String(target.subject ?? target.name)}"; set a distinct check:`,
-      });
-    }
-    checks.set(key, index);
-  });
+    // Entries may be malformed here (see `when`): read them leniently, so cross-field problems show in the same run
+    // as per-field ones instead of only once those are fixed.
+    const targets = (entries as readonly unknown[]).map((entry) => (typeof entry === 'object' && entry !== null ? (entry as LenientTarget) : {}));
+    const names = new Map<unknown, number>();
+    const checks = new Map<string, number>();
+    targets.forEach((target, index) => {
+      const interval = leniently(target.interval ?? '60s');
+      const timeout = leniently(target.timeout);
+      if (interval !== undefined && timeout !== undefined && timeout > interval) {
+        ctx.addIssue({ code: 'custom', path: [index, 'timeout'], message: 'timeout must not exceed interval (a probe never overlaps itself)' });
+      }
+      if (typeof target.name !== 'string') return;
+      const earlier = names.get(target.name);
+      if (earlier !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate target name (also targets[${earlier}])` });
+      }
+      names.set(target.name, index);
+      const key = `${String(target.subject ?? target.name)}\u0000${String(target.check ?? target.type)}`;
+      const clash = checks.get(key);
+      if (clash !== undefined && earlier === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'check'],
+          message: `targets[${clash}] already reports check "${String(target.check ?? target.type)}" on subject "${String(target.subject ?? target.name)}"; set a distinct check:`,
+        });
+      }
+      checks.set(key, index);
+    });
   },
   { when: (payload) => Array.isArray(payload.value) },
 );
@@ -353,7 +383,10 @@ export function resolveTargetFiles(targets: TargetsConfig, context: TargetFileCo
 }
 
 /** Makes a target's TLS files absolute (they are read when the source starts). */
-function resolveTlsFiles<T extends { ca_file?: string | undefined; cert_file?: string | undefined; key_file?: string | undefined }>(target: T, baseDir: string): T {
+function resolveTlsFiles<T extends { ca_file?: string | undefined; cert_file?: string | undefined; key_file?: string | undefined }>(
+  target: T,
+  baseDir: string,
+): T {
   const resolved = { ...target };
   for (const key of ['ca_file', 'cert_file', 'key_file'] as const) {
     const file = target[key];

@@ -45,7 +45,15 @@ export function demoConfigText(options: DemoConfigOptions): string {
   const { timing, ports } = options;
   const tick = ms(timing.tickMs);
   const labels = { ...DEMO_LABELS };
-  const hostport = (name: string, subject: string, check: string, port: number) => ({ name, subject, check, type: 'hostport', host: '127.0.0.1', port, interval: tick });
+  const hostport = (name: string, subject: string, check: string, port: number) => ({
+    name,
+    subject,
+    check,
+    type: 'hostport',
+    host: '127.0.0.1',
+    port,
+    interval: tick,
+  });
   // Prometheus-side settings cannot go below a second.
   const evaluation = ms(Math.max(1_000, Math.round(timing.tickMs / 1_000) * 1_000));
   const config = {
@@ -56,7 +64,12 @@ export function demoConfigText(options: DemoConfigOptions): string {
     defaults: { startup_grace: ms(2 * timing.tickMs), disconnect_grace: ms(2 * timing.tickMs), dependency_lag: ms(2 * timing.tickMs) },
     subjects: [
       { id: DEMO_SUBJECTS.switch, kind: 'switch', labels },
-      ...DEMO_SUBJECTS.hosts.map((id) => ({ id, kind: 'host', labels: { ...labels, switch: DEMO_SUBJECTS.switch }, depends_on: [DEMO_SUBJECTS.switch] })),
+      ...DEMO_SUBJECTS.hosts.map((id) => ({
+        id,
+        kind: 'host',
+        labels: { ...labels, switch: DEMO_SUBJECTS.switch },
+        depends_on: [DEMO_SUBJECTS.switch],
+      })),
       { id: DEMO_SUBJECTS.heartbeat, kind: 'job', labels },
       { id: DEMO_SUBJECTS.experiment, kind: 'experiment', labels: { ...labels, lab: 'pendulum' } },
     ],

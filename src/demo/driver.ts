@@ -36,7 +36,9 @@ export class DemoDriver {
 
   start(): void {
     this.startedAt = this.clock();
-    const cycle = episodes(this.options.timing).map((e) => `${e.name} ${Math.round(e.start / 1000)}s`).join(', ');
+    const cycle = episodes(this.options.timing)
+      .map((e) => `${e.name} ${Math.round(e.start / 1000)}s`)
+      .join(', ');
     this.options.log?.(`demo story started (simulated; episodes at ${cycle})`);
     void this.step();
     this.timer = setInterval(() => void this.step(), this.options.timing.tickMs);
@@ -64,7 +66,12 @@ export class DemoDriver {
       scene.heartbeat ? this.push(DEMO_SUBJECTS.heartbeat, 'heartbeat', 'ok', 'nightly backup alive (simulated)') : undefined,
       this.push(DEMO_SUBJECTS.experiment, 'stream-data', 'ok', 'data stream transmitting (simulated)'),
       scene.videoQuiet
-        ? this.push(DEMO_SUBJECTS.experiment, 'stream-video', 'crit', `video stream has not transmitted for over ${formatDuration(this.options.timing.tickMs)} (simulated)`)
+        ? this.push(
+            DEMO_SUBJECTS.experiment,
+            'stream-video',
+            'crit',
+            `video stream has not transmitted for over ${formatDuration(this.options.timing.tickMs)} (simulated)`,
+          )
         : this.push(DEMO_SUBJECTS.experiment, 'stream-video', 'ok', 'video stream transmitting (simulated)'),
     ]);
   }
@@ -87,7 +94,9 @@ export class DemoDriver {
       this.agents.delete(id);
       void agent.stop();
     }
-    this.agents.get(id)?.send({ type: 'check', check: 'cpu', status: 'ok', message: 'load 0.4 (simulated)', period: `${this.options.timing.tickMs}ms` });
+    this.agents
+      .get(id)
+      ?.send({ type: 'check', check: 'cpu', status: 'ok', message: 'load 0.4 (simulated)', period: `${this.options.timing.tickMs}ms` });
   }
 
   private async push(subject: string, check: string, status: CheckStatus, message: string): Promise<void> {
@@ -107,13 +116,15 @@ export class DemoDriver {
     const before = this.previous;
     if (!before || !this.options.log) return;
     const say = this.options.log;
-    if (scene.web !== before.web) say(`demo: web target ${scene.web === 'ok' ? 'recovers' : scene.web === 'slow' ? 'slows down' : 'fails (HTTP 503)'}`);
+    if (scene.web !== before.web)
+      say(`demo: web target ${scene.web === 'ok' ? 'recovers' : scene.web === 'slow' ? 'slows down' : 'fails (HTTP 503)'}`);
     if (scene.switchUp !== before.switchUp) say(`demo: switch ${DEMO_SUBJECTS.switch} ${scene.switchUp ? 'is back' : 'goes down'}`);
     if (scene.hostsUp !== before.hostsUp) say(`demo: hosts behind ${DEMO_SUBJECTS.switch} ${scene.hostsUp ? 'answer again' : 'stop answering'}`);
     if (scene.heartbeat !== before.heartbeat) say(`demo: ${DEMO_SUBJECTS.heartbeat} heartbeat ${scene.heartbeat ? 'resumes' : 'stops'}`);
     if (scene.machineConnected !== before.machineConnected) {
       say(`demo: ${DEMO_SUBJECTS.roamingMachine} ${scene.machineConnected ? 'reconnects' : 'disconnects'}`);
     }
-    if (scene.videoQuiet !== before.videoQuiet) say(`demo: ${DEMO_SUBJECTS.experiment} video stream ${scene.videoQuiet ? 'goes quiet' : 'transmits again'}`);
+    if (scene.videoQuiet !== before.videoQuiet)
+      say(`demo: ${DEMO_SUBJECTS.experiment} video stream ${scene.videoQuiet ? 'goes quiet' : 'transmits again'}`);
   }
 }

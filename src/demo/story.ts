@@ -93,11 +93,13 @@ export function parseTiming(spec: string | undefined): StoryTiming {
   for (const part of spec.split(',')) {
     const [key, value] = part.split('=').map((s) => s.trim());
     const field = key === undefined ? undefined : TIMING_KEYS[key];
-    if (field === undefined || value === undefined) throw new Error(`--demo-timing: expected key=duration with keys ${Object.keys(TIMING_KEYS).join(', ')}, got "${part}"`);
+    if (field === undefined || value === undefined)
+      throw new Error(`--demo-timing: expected key=duration with keys ${Object.keys(TIMING_KEYS).join(', ')}, got "${part}"`);
     timing[field] = parseDuration(value);
   }
   if (timing.tickMs < 100) throw new Error('--demo-timing: tick must be at least 100ms');
-  if (timing.failMs < 3 * timing.tickMs || timing.silenceMs < 3 * timing.tickMs) throw new Error('--demo-timing: fail and silence must be at least 3 ticks');
+  if (timing.failMs < 3 * timing.tickMs || timing.silenceMs < 3 * timing.tickMs)
+    throw new Error('--demo-timing: fail and silence must be at least 3 ticks');
   return timing;
 }
 

@@ -67,10 +67,7 @@ export function expiresAtOf(check: CheckState): number {
 export function effectiveAtOf(check: CheckState): number {
   const { overhead, accuracy, pushPeriod } = check.timing;
   if (check.observedAt !== undefined) return Math.min(check.observedAt - accuracy, check.receivedAt);
-  return Math.max(
-    check.statusChangedAt - overhead - accuracy,
-    check.receivedAt - overhead - pushPeriod - 2 * check.period - accuracy,
-  );
+  return Math.max(check.statusChangedAt - overhead - accuracy, check.receivedAt - overhead - pushPeriod - 2 * check.period - accuracy);
 }
 
 /** The first gate that keeps the check from counting, with the times it compared; undefined when it counts. */

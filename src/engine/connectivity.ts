@@ -14,7 +14,8 @@ export function applyConnectivity(state: EngineState, signal: ConnectivitySignal
     throw new EngineError('invalid', `connectivity ${id}: state must be available or unavailable`);
   }
   optionalDuration(signal.grace, `connectivity ${id}: grace`);
-  if (signal.reason !== undefined && typeof signal.reason !== 'string') throw new EngineError('invalid', `connectivity ${id}: reason must be a string`);
+  if (signal.reason !== undefined && typeof signal.reason !== 'string')
+    throw new EngineError('invalid', `connectivity ${id}: reason must be a string`);
   const subject = state.subjects.get(id);
   if (!subject) throw notFound('subject', id);
 

@@ -37,14 +37,7 @@ export function markVolatileChange(ctx: Context, subject: SubjectState): void {
 }
 
 /** Emits an event with the next global sequence number and appends it to the subject's bounded history. */
-export function emitEvent(
-  ctx: Context,
-  subject: string,
-  type: EventType,
-  from: string | null,
-  to: string,
-  reason?: string,
-): EngineEvent {
+export function emitEvent(ctx: Context, subject: string, type: EventType, from: string | null, to: string, reason?: string): EngineEvent {
   const event: EngineEvent = { seq: ++ctx.state.seq, at: ctx.now, subject, type, from, to };
   if (reason !== undefined) event.reason = reason;
   ctx.events.push(event);

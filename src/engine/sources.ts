@@ -6,12 +6,7 @@ import { requireName } from './validate.js';
 import { EngineError } from './types.js';
 import type { EngineResult, EngineState, SourceState } from './types.js';
 
-export function applySourceStatus(
-  state: EngineState,
-  name: string,
-  status: { up: boolean; reason?: string },
-  now: number,
-): EngineResult {
+export function applySourceStatus(state: EngineState, name: string, status: { up: boolean; reason?: string }, now: number): EngineResult {
   const ctx = beginCall(state, now);
   requireName(name, 'source name');
   if (typeof status !== 'object' || status === null || typeof status.up !== 'boolean') {

@@ -1,14 +1,7 @@
 // Subject lifecycle: create or update from a spec, remove, rename.
 import { beginCall, emitEvent, finish, markVolatileChange } from './context.js';
 import { reevaluate } from './evaluate.js';
-import {
-  addDependencyEdges,
-  dependencyPathExists,
-  createSubject,
-  normaliseSpec,
-  removeDependencyEdges,
-  specsEqual,
-} from './spec.js';
+import { addDependencyEdges, dependencyPathExists, createSubject, normaliseSpec, removeDependencyEdges, specsEqual } from './spec.js';
 import { notFound, requireName } from './validate.js';
 import { EngineError } from './types.js';
 import type { EngineResult, EngineState, SubjectSpec } from './types.js';
@@ -76,7 +69,11 @@ export function renameSubject(state: EngineState, oldId: string, newId: string, 
   // History follows the subject: its events now name the new id (copies, so events already handed out keep theirs).
   const history = state.history.get(oldId);
   state.history.delete(oldId);
-  if (history) state.history.set(newId, history.map((event) => ({ ...event, subject: newId })));
+  if (history)
+    state.history.set(
+      newId,
+      history.map((event) => ({ ...event, subject: newId })),
+    );
   (ctx.renamed ??= []).push({ from: oldId, to: newId, seq: state.seq });
 
   subject.renamedAt = now;

@@ -34,7 +34,9 @@ const FD_RESERVE = 256;
 /** The soft limit on open files (`ulimit -n`), from /proc on Linux; 1024 where it cannot be read. */
 export function fileDescriptorLimit(): number {
   try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
     const soft = line?.split(/\s{2,}/)[1];
     return soft === undefined || soft === 'unlimited' ? 1_048_576 : Number(soft) || 1024;
   } catch {

@@ -36,7 +36,8 @@ export function probeRoutes(config: ProbeEndpointConfig, registry: Registry, now
     if (typeof targetParam !== 'string' || targetParam === '') return problem(400, 'Bad Request', 'target parameter is missing');
     const built = requestTarget(module, targetParam, scrapeTimeoutMs(req));
     if ('problem' in built) return problem(400, 'Bad Request', `target "${targetParam.slice(0, 200)}": ${built.problem}`);
-    if (inFlight >= config.max_concurrent) return problem(503, 'Service Unavailable', `${config.max_concurrent} probes already in flight (probe.max_concurrent)`);
+    if (inFlight >= config.max_concurrent)
+      return problem(503, 'Service Unavailable', `${config.max_concurrent} probes already in flight (probe.max_concurrent)`);
 
     const target = { ...built.target, timeout: Math.min(built.target.timeout, scrapeTimeoutMs(req)) };
     const agents = new AgentPool();
@@ -55,7 +56,11 @@ export function probeRoutes(config: ProbeEndpointConfig, registry: Registry, now
     const exposition = blackboxExposition(result, success);
     if (req.query['debug'] === 'true') {
       // Like blackbox's debug=true: what happened, for a person, then the metrics.
-      return res.type('text/plain').send(`Module ${moduleName}, target ${targetParam.slice(0, 200)}\nResult: ${result.status}${result.reason ? ` (${result.reason})` : ''}: ${result.message}\n\nMetrics that would have been returned:\n${exposition}`);
+      return res
+        .type('text/plain')
+        .send(
+          `Module ${moduleName}, target ${targetParam.slice(0, 200)}\nResult: ${result.status}${result.reason ? ` (${result.reason})` : ''}: ${result.message}\n\nMetrics that would have been returned:\n${exposition}`,
+        );
     }
     res.setHeader('Content-Type', TEXT_CONTENT_TYPE);
     res.send(exposition);

@@ -32,8 +32,7 @@ export function sendProblem(res: Response, problem: HttpProblem, instance?: stri
     );
 }
 
-export const badRequest = (detail: string, extra?: Record<string, unknown>): HttpProblem =>
-  new HttpProblem(400, 'Bad Request', detail, extra);
+export const badRequest = (detail: string, extra?: Record<string, unknown>): HttpProblem => new HttpProblem(400, 'Bad Request', detail, extra);
 export const notFound = (detail: string): HttpProblem => new HttpProblem(404, 'Not Found', detail);
 export const conflict = (detail: string): HttpProblem => new HttpProblem(409, 'Conflict', detail);
 
@@ -53,7 +52,11 @@ export function problemHandler(log: (error: unknown) => void, logRejected: (prob
     if (error instanceof StoreError) {
       // Nothing was applied (see Vigil.applyDurably): the client may retry once the store works again.
       res.setHeader('Retry-After', '5');
-      return sendProblem(res, new HttpProblem(503, 'Service Unavailable', `the write was not stored and changed nothing: ${error.message}`), instance);
+      return sendProblem(
+        res,
+        new HttpProblem(503, 'Service Unavailable', `the write was not stored and changed nothing: ${error.message}`),
+        instance,
+      );
     }
     const malformed = bodyParserProblem(error) ?? clientErrorProblem(error);
     if (malformed) {
@@ -74,7 +77,11 @@ function clientErrorProblem(error: unknown): HttpProblem | undefined {
     return badRequest('the request path holds a malformed %-escape');
   }
   const type = (error as { type?: unknown }).type;
-  if (type === 'stream.encoding.set' || (error as { code?: unknown }).code === 'Z_DATA_ERROR' || /incorrect header|unexpected end|invalid/i.test((error as Error).message ?? '')) {
+  if (
+    type === 'stream.encoding.set' ||
+    (error as { code?: unknown }).code === 'Z_DATA_ERROR' ||
+    /incorrect header|unexpected end|invalid/i.test((error as Error).message ?? '')
+  ) {
     return badRequest('the request body does not match its Content-Encoding');
   }
   return new HttpProblem(status, status === 400 ? 'Bad Request' : 'Client Error', `the request was malformed (${status})`);

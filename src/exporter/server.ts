@@ -115,7 +115,10 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     // A store whose flushes fail cannot acknowledge writes: not ready, so load balancers send them elsewhere.
     const storeError = vigil.store.stats().lastFlushError;
     if (!ready || storeError !== undefined) {
-      return res.status(503).type('text/plain').send(storeError === undefined ? 'vigil is not ready.\n' : `vigil is not ready: ${storeError}\n`);
+      return res
+        .status(503)
+        .type('text/plain')
+        .send(storeError === undefined ? 'vigil is not ready.\n' : `vigil is not ready: ${storeError}\n`);
     }
     res.type('text/plain').send('vigil is ready.\n');
   });
@@ -151,7 +154,10 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     problemHandler(options.logError, (problem, req) => {
       const heldBack = rejectedLog.pass();
       if (heldBack === undefined) return;
-      options.logRejected?.({ status: problem.status, path: req.path, remote: req.socket.remoteAddress, held_back: heldBack }, `request refused: ${problem.detail}`);
+      options.logRejected?.(
+        { status: problem.status, path: req.path, remote: req.socket.remoteAddress, held_back: heldBack },
+        `request refused: ${problem.detail}`,
+      );
     }),
   );
   return {

@@ -182,7 +182,8 @@ export function alertmanagerConfig(input: GenerateInput): AlertmanagerConfig {
     };
     if (policy.group_wait !== undefined) route.group_wait = duration(policy.group_wait);
     if (policy.group_interval !== undefined) route.group_interval = duration(policy.group_interval);
-    route.repeat_interval = policy.repeat !== undefined ? duration(policy.repeat) : policy.notify === 'change' ? CHANGE_REPEAT : duration(alerting.repeat);
+    route.repeat_interval =
+      policy.repeat !== undefined ? duration(policy.repeat) : policy.notify === 'change' ? CHANGE_REPEAT : duration(alerting.repeat);
     return route;
   });
 

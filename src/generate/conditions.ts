@@ -54,12 +54,19 @@ export function checkTerms(policy: PolicyConfig, series: Matchers, evaluationMs:
     // a stale one does not: a check goes stale precisely while its runs do not reach the peer.
     terms.firing.push(
       [
-        `(${streak(RUN_OUTCOMES.filter((outcome) => !failing.includes(outcome)), series)}) >= ${policy.threshold}`,
+        `(${streak(
+          RUN_OUTCOMES.filter((outcome) => !failing.includes(outcome)),
+          series,
+        )}) >= ${policy.threshold}`,
         '    unless on (subject, check) vigil_check_not_counted{reason!="stale"}',
         `    ${UNLESS_DEPENDENCY_DOWN}`,
       ].join('\n'),
     );
-    terms.passing = `(${streak(RUN_OUTCOMES.filter((outcome) => !passing.includes(outcome)), series, gap)})`;
+    terms.passing = `(${streak(
+      RUN_OUTCOMES.filter((outcome) => !passing.includes(outcome)),
+      series,
+      gap,
+    )})`;
   }
   if (conditions.includes('stale')) {
     // Not held through gaps: while vigil is down every expiry would seem to pass (VigilExporterDown says so instead).

@@ -48,7 +48,9 @@ export function dependencyInhibitions(subjects: readonly GenerateSubject[]): Dep
     const labels = new Set<string>();
     const uncovered: string[] = [];
     for (const id of all) {
-      const naming = Object.entries(byId.get(id)?.labels ?? {}).filter(([, value]) => value === source).map(([name]) => name);
+      const naming = Object.entries(byId.get(id)?.labels ?? {})
+        .filter(([, value]) => value === source)
+        .map(([name]) => name);
       for (const name of naming) labels.add(name);
       if (naming.length === 0) uncovered.push(id);
     }

@@ -66,7 +66,8 @@ export function generate(input: GenerateInput, options: GenerateOptions): Map<st
     files.set('rules/vigil.templates.configmap.yml', yamlFile(header, templatesConfigMap(notificationTemplates, header)));
   }
 
-  for (const dashboard of dashboards(header).map((d) => selectDashboard(d, selection))) files.set(`grafana/dashboards/${dashboard.uid}.json`, `${JSON.stringify(dashboard, null, 2)}\n`);
+  for (const dashboard of dashboards(header).map((d) => selectDashboard(d, selection)))
+    files.set(`grafana/dashboards/${dashboard.uid}.json`, `${JSON.stringify(dashboard, null, 2)}\n`);
   for (const [path, value] of grafanaProvisioning(input.alerting.grafana)) files.set(`grafana/provisioning/${path}`, yamlFile(header, value));
   return new Map([...files.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -6,8 +6,7 @@ export type Matchers = Readonly<Record<string, string | readonly string[]>>;
 export const quote = (value: string): string => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 /** RE2 source matching exactly one of `values`. */
-export const anyOf = (values: readonly string[]): string =>
-  values.map((value) => value.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')).join('|');
+export const anyOf = (values: readonly string[]): string => values.map((value) => value.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')).join('|');
 
 /** `name="v"`, or `name=~"a|b"` for a list of values. */
 export function matcher(name: string, value: string | readonly string[]): string {

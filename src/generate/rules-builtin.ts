@@ -3,7 +3,16 @@
 // They carry `policy="builtin"` and go to `alerting.default_receiver` (the watchdog to `alerting.watchdog_receiver`).
 import type { PolicyConfig } from '../config/alerting.js';
 import { coveredBuiltins, UNLESS_DEPENDENCY_DOWN, type CoveredBuiltin } from './conditions.js';
-import { aboutSubject, annotations, BUILTIN_POLICY, orderedRule, withDependants, type AlertingRule, type RuleContext, type RuleGroup } from './rule-context.js';
+import {
+  aboutSubject,
+  annotations,
+  BUILTIN_POLICY,
+  orderedRule,
+  withDependants,
+  type AlertingRule,
+  type RuleContext,
+  type RuleGroup,
+} from './rule-context.js';
 import { held, joinSubjectInfo, selector } from './promql.js';
 
 export const BUILTIN_ALERTS = {
@@ -112,7 +121,13 @@ ${UNLESS_DEPENDENCY_DOWN}${coveredBy(policies, 'stale')}`,
       severity: 'warning',
       template: 'check-stale',
     },
-    { alert: BUILTIN_ALERTS.sourceDown, expr: `${held('vigil_source_up', context.gap)} == 0`, for: '2m', severity: 'warning', template: 'source-down' },
+    {
+      alert: BUILTIN_ALERTS.sourceDown,
+      expr: `${held('vigil_source_up', context.gap)} == 0`,
+      for: '2m',
+      severity: 'warning',
+      template: 'source-down',
+    },
   ];
   const meta: BuiltinSpec[] = [
     { alert: BUILTIN_ALERTS.exporterDown, expr: `${up} == 0`, for: '1m', severity: 'critical', template: 'exporter-down' },

@@ -10,13 +10,27 @@ import { checkTerms, isClassic, subjectTerms } from './conditions.js';
 import { formatDuration } from '../util/duration.js';
 import type { GenerateInput } from './input.js';
 import { held, joinSubjectInfo, quote, selector, type Matchers } from './promql.js';
-import { aboutSubject, annotations, orderedRule, ruleContext, withDependants, type AlertingRule, type RuleContext, type RuleGroup } from './rule-context.js';
+import {
+  aboutSubject,
+  annotations,
+  orderedRule,
+  ruleContext,
+  withDependants,
+  type AlertingRule,
+  type RuleContext,
+  type RuleGroup,
+} from './rule-context.js';
 import { builtinRuleGroups } from './rules-builtin.js';
 
 export { BUILTIN_POLICY, type AlertingRule, type RuleFile, type RuleGroup } from './rule-context.js';
 
 /** Alert families documented in docs/runbook.md; policy alerts are `Vigil<Policy><Suffix>`. */
-export const POLICY_ALERT_SUFFIX = { check: 'CheckFailing', subject: 'SubjectUnhealthy', subjectOther: 'SubjectFailing', always: 'CheckResult' } as const;
+export const POLICY_ALERT_SUFFIX = {
+  check: 'CheckFailing',
+  subject: 'SubjectUnhealthy',
+  subjectOther: 'SubjectFailing',
+  always: 'CheckResult',
+} as const;
 
 /** `SubjectUnhealthy` only for the classic subject policy: `on: [unavailable]` is not about health. */
 function suffixOf(policy: Pick<PolicyConfig, 'notify' | 'scope' | 'on'>): string {
@@ -89,7 +103,12 @@ function policyRule(policy: PolicyConfig, context: RuleContext): AlertingRule {
     const { series, info } = splitMatch(policy.match, ['subject', 'kind']);
     const rule: AlertingRule = {
       alert,
-      expr: joinSubjectInfo(`(\n  ${subjectTerms(policy, series, context.gap).join('\n  or on (subject)\n  ')}\n)`, context.dependencyLabels, info, context.gap),
+      expr: joinSubjectInfo(
+        `(\n  ${subjectTerms(policy, series, context.gap).join('\n  or on (subject)\n  ')}\n)`,
+        context.dependencyLabels,
+        info,
+        context.gap,
+      ),
       labels,
       annotations: withDependants(annotations(context, 'policy-subject-unhealthy', templateContext, `VigilPolicy${suffixOf(policy)}`)),
     };

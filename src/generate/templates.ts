@@ -25,7 +25,10 @@ export function builtinTemplatesDir(): string {
 
 function readTemplateDir(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of readdirSync(dir).filter((file) => file.endsWith('.hbs')).sort()) out[name] = readFileSync(join(dir, name), 'utf8');
+  for (const name of readdirSync(dir)
+    .filter((file) => file.endsWith('.hbs'))
+    .sort())
+    out[name] = readFileSync(join(dir, name), 'utf8');
   return out;
 }
 
@@ -118,7 +121,9 @@ export class AnnotationRenderer {
       this.compiled.set(name, template);
     }
     // Annotations are single-line: collapse the template's line breaks and indentation.
-    return template(context).replace(/\s*\n\s*/g, ' ').trim();
+    return template(context)
+      .replace(/\s*\n\s*/g, ' ')
+      .trim();
   }
 }
 

@@ -80,7 +80,8 @@ function convertModule(raw: Plain): Converted {
     default:
       return { notes: [`prober ${JSON.stringify(prober)} has no vigil equivalent: skipped`] };
   }
-  if (converted.module && typeof raw['timeout'] === 'string') converted.module = { type: converted.module['type'], timeout: raw['timeout'], ...converted.module };
+  if (converted.module && typeof raw['timeout'] === 'string')
+    converted.module = { type: converted.module['type'], timeout: raw['timeout'], ...converted.module };
   if (converted.module) {
     for (const regex of regexesOf(converted.module)) {
       try {
@@ -98,7 +99,9 @@ function convertModule(raw: Plain): Converted {
 function regexesOf(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(regexesOf);
   if (!isPlain(value)) return [];
-  return Object.entries(value).flatMap(([key, inner]) => ((key === 'matches' || key === 'expect') && typeof inner === 'string' ? [inner] : regexesOf(inner)));
+  return Object.entries(value).flatMap(([key, inner]) =>
+    (key === 'matches' || key === 'expect') && typeof inner === 'string' ? [inner] : regexesOf(inner),
+  );
 }
 
 /** vigil interpolates `${NAME}` in its config; blackbox's `${1}` (a regex group in tcp send) must stay literal. */
@@ -126,7 +129,8 @@ function reportRest(section: Plain, handled: Set<string>, notes: string[]): void
 function ipFamily(section: Plain, handled: Set<string>, module: Plain, notes: string[]): void {
   const preferred = take(section, handled, 'preferred_ip_protocol');
   if (preferred === undefined) return;
-  if (module['type'] !== 'download') return void notes.push(`preferred_ip_protocol ${JSON.stringify(preferred)}: this probe connects over either family`);
+  if (module['type'] !== 'download')
+    return void notes.push(`preferred_ip_protocol ${JSON.stringify(preferred)}: this probe connects over either family`);
   const family = preferred === 'ip6' ? '6' : preferred === 'ip4' ? '4' : undefined;
   if (!family) return void notes.push(`preferred_ip_protocol ${JSON.stringify(preferred)}: unknown, not converted`);
   if (section['ip_protocol_fallback'] === false) module['ip_family'] = family;
@@ -153,7 +157,8 @@ function convertHttp(http: Plain, notes: string[]): Converted {
   if (isPlain(headers)) {
     const safe: Plain = {};
     for (const [name, value] of Object.entries(headers)) {
-      if (/auth|key|token|secret|cookie|pass/i.test(name)) notes.push(`header ${name}: looks like a credential, not copied; add it with header_files`);
+      if (/auth|key|token|secret|cookie|pass/i.test(name))
+        notes.push(`header ${name}: looks like a credential, not copied; add it with header_files`);
       else safe[name] = value;
     }
     if (Object.keys(safe).length > 0) module['headers'] = safe;
@@ -183,7 +188,8 @@ function convertHttp(http: Plain, notes: string[]): Converted {
 function headerConditions(value: unknown, inverted: boolean, notes: string[]): Plain[] {
   return list(value).flatMap((entry) => {
     if (!isPlain(entry) || typeof entry['header'] !== 'string' || typeof entry['regexp'] !== 'string') return [];
-    if (entry['allow_missing'] === true && !inverted) notes.push(`fail_if_header_not_matches ${entry['header']}: allow_missing is not supported (a missing header fails)`);
+    if (entry['allow_missing'] === true && !inverted)
+      notes.push(`fail_if_header_not_matches ${entry['header']}: allow_missing is not supported (a missing header fails)`);
     return [{ name: entry['header'], matches: entry['regexp'], ...(inverted ? { not: true } : {}) }];
   });
 }
@@ -224,7 +230,8 @@ function convertDns(dns: Plain, notes: string[]): Converted {
   if (typeof type === 'string') module['query_type'] = type.toUpperCase();
   const rcodes = strings(take(dns, handled, 'valid_rcodes'));
   if (rcodes.length > 0) module['valid_rcodes'] = rcodes;
-  if (take(dns, handled, 'transport_protocol') === 'tcp') notes.push('transport_protocol tcp: vigil asks over UDP (falling back to TCP on truncation)');
+  if (take(dns, handled, 'transport_protocol') === 'tcp')
+    notes.push('transport_protocol tcp: vigil asks over UDP (falling back to TCP on truncation)');
   const answers = take(dns, handled, 'validate_answer_rrs');
   if (isPlain(answers)) {
     notes.push('validate_answer_rrs: vigil matches the record value ("192.0.2.1"), blackbox the whole record line; check the regexes');
@@ -237,7 +244,8 @@ function convertDns(dns: Plain, notes: string[]): Converted {
     if (every.length > 0) module['expect_all_answers'] = every;
     if (answers['fail_if_all_match_regexp'] !== undefined) notes.push('validate_answer_rrs.fail_if_all_match_regexp: not supported');
   }
-  for (const key of ['validate_authority_rrs', 'validate_additional_rrs']) if (take(dns, handled, key) !== undefined) notes.push(`${key}: not supported`);
+  for (const key of ['validate_authority_rrs', 'validate_additional_rrs'])
+    if (take(dns, handled, key) !== undefined) notes.push(`${key}: not supported`);
   ipFamily(dns, handled, module, notes);
   reportRest(dns, handled, notes);
   return { module, notes };
@@ -260,7 +268,8 @@ export async function importBlackboxCommand(file: string): Promise<number> {
   try {
     const { text, notes } = importBlackbox(await readFile(file, 'utf8'));
     process.stdout.write(text);
-    if (notes > 0) process.stderr.write(`vigil import blackbox: ${notes} setting(s) could not be converted exactly; see the comments in the output\n`);
+    if (notes > 0)
+      process.stderr.write(`vigil import blackbox: ${notes} setting(s) could not be converted exactly; see the comments in the output\n`);
     return 0;
   } catch (error) {
     process.stderr.write(`vigil import blackbox: ${file}: ${(error as Error).message}\n`);

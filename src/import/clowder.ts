@@ -146,7 +146,9 @@ function convertChecks(checks: Plain, headerNotes: string[]): { converted: Conve
           converted.push({ target: { ...common, ...download(config, name, intervalS, notes, headerNotes) }, notes });
           break;
         case 'random':
-          skipped.push(`checks.random.${label}: no equivalent (a random pass/fail generator for testing; Clowder also mis-registered it as "filewrite").`);
+          skipped.push(
+            `checks.random.${label}: no equivalent (a random pass/fail generator for testing; Clowder also mis-registered it as "filewrite").`,
+          );
           break;
         default:
           skipped.push(`checks.${type}.${label}: unknown Clowder check type "${type}", not converted.`);
@@ -175,7 +177,9 @@ function noteIgnoredKeys(type: string, config: Plain, notes: string[]): void {
 /** vigil's timeout must fit in the interval: a longer one is cut to the interval, and said so. */
 function timing(intervalS: number, timeoutS: number, notes: string[]): Plain {
   if (timeoutS > intervalS) {
-    notes.push(`timeout ${duration(timeoutS)} is longer than the interval ${duration(intervalS)}: cut to ${duration(intervalS)} (a run must end before the next starts).`);
+    notes.push(
+      `timeout ${duration(timeoutS)} is longer than the interval ${duration(intervalS)}: cut to ${duration(intervalS)} (a run must end before the next starts).`,
+    );
   }
   return { interval: duration(intervalS), timeout: duration(Math.min(timeoutS, intervalS)) };
 }
@@ -183,7 +187,7 @@ function timing(intervalS: number, timeoutS: number, notes: string[]): Plain {
 function ping(config: Plain, intervalS: number, notes: string[]): Plain {
   let count = integer(config.count) ?? 5;
   // Clowder ran `ping -c COUNT -W 1`: one echo a second, one second to wait for each reply.
-  const neededS = (count - 1) + 1;
+  const neededS = count - 1 + 1;
   if (neededS + 1 > intervalS) {
     count = Math.max(1, Math.floor(intervalS) - 1);
     notes.push(`count lowered to ${count} so the pings fit in the interval.`);
@@ -271,7 +275,9 @@ function download(config: Plain, name: string, intervalS: number, notes: string[
   if (!SSL_VERIFY_WORDS.has(ssl.toLowerCase())) {
     // Clowder verified TLS only for yes/true/t/y/1; any other value (no, off, 0, a typo) turned verification off.
     out.insecure_skip_verify = true;
-    notes.push(`ssl: ${JSON.stringify(ssl)} → insecure_skip_verify: true (Clowder verified only for yes, true, t, y, 1); prefer ca_file with the server's CA.`);
+    notes.push(
+      `ssl: ${JSON.stringify(ssl)} → insecure_skip_verify: true (Clowder verified only for yes, true, t, y, 1); prefer ca_file with the server's CA.`,
+    );
   }
   notes.push('Clowder accepted any status below 400 after redirects; vigil expects 2xx (expected_status).');
   notes.push(CONNECT_FAILURE_NOTE);
@@ -302,30 +308,42 @@ function receiverFor(type: string, config: Plain, notes: string[]): Plain | unde
       const server = String(config.server ?? 'localhost:25');
       // Display names (`hm <hm@example.com>`, the form Clowder documents) are kept: Alertmanager and vigil accept them.
       const from = String(config.from ?? 'healthmonitor@example.org');
-      if (config.from === undefined) notes.push('notifiers.email: Clowder\'s default sender healthmonitor@localhost replaced by healthmonitor@example.org: set a real one.');
-      for (const address of [from, ...to]) if (!isMailbox(address)) notes.push(`notifiers.email: "${address}" is not an e-mail address vigil can use: fix it.`);
+      if (config.from === undefined)
+        notes.push("notifiers.email: Clowder's default sender healthmonitor@localhost replaced by healthmonitor@example.org: set a real one.");
+      for (const address of [from, ...to])
+        if (!isMailbox(address)) notes.push(`notifiers.email: "${address}" is not an e-mail address vigil can use: fix it.`);
       for (const key of ['username', 'password']) {
-        if (config[key] !== undefined) notes.push(`notifiers.email.${key}: Clowder never used it (it sends without SMTP auth); dropped, not copied. If your server needs auth, set auth_username and auth_password_file.`);
+        if (config[key] !== undefined)
+          notes.push(
+            `notifiers.email.${key}: Clowder never used it (it sends without SMTP auth); dropped, not copied. If your server needs auth, set auth_username and auth_password_file.`,
+          );
       }
-      if (config.prefix !== undefined) notes.push('notifiers.email.prefix: no equivalent; subjects come from the notification templates (alerting.templates_dir).');
+      if (config.prefix !== undefined)
+        notes.push('notifiers.email.prefix: no equivalent; subjects come from the notification templates (alerting.templates_dir).');
       return { email: { to: to.length === 1 ? to[0] : to, from, smarthost: server.includes(':') ? server : `${server}:25` } };
     }
     case 'slack': {
-      notes.push('notifiers.slack: write the Slack webhook URL from the Clowder file into /etc/alertmanager/secrets/slack-webhook-url on the Alertmanager host.');
+      notes.push(
+        'notifiers.slack: write the Slack webhook URL from the Clowder file into /etc/alertmanager/secrets/slack-webhook-url on the Alertmanager host.',
+      );
       const slack: Plain = { api_url_file: '/etc/alertmanager/secrets/slack-webhook-url' };
       if (config.channel !== undefined) slack.channel = String(config.channel);
       if (config.user !== undefined) slack.username = String(config.user);
       return { slack };
     }
     case 'msteams':
-      notes.push('notifiers.msteams: Clowder never loaded it (its module did not import); write the Teams webhook URL into /etc/alertmanager/secrets/msteams-webhook-url on the Alertmanager host.');
+      notes.push(
+        'notifiers.msteams: Clowder never loaded it (its module did not import); write the Teams webhook URL into /etc/alertmanager/secrets/msteams-webhook-url on the Alertmanager host.',
+      );
       return { msteams: { webhook_url_file: '/etc/alertmanager/secrets/msteams-webhook-url' } };
     case 'console':
       notes.push('notifiers.console: no equivalent; every result is on /metrics and every change in /api/v1/events.');
       return undefined;
     case 'influxdb':
     case 'influxdb_v2':
-      notes.push(`notifiers.${type}: no equivalent; scrape vigil's /metrics (vigil_probe_*, vigil_check_*) with Prometheus or Telegraf's prometheus input instead.`);
+      notes.push(
+        `notifiers.${type}: no equivalent; scrape vigil's /metrics (vigil_probe_*, vigil_check_*) with Prometheus or Telegraf's prometheus input instead.`,
+      );
       return undefined;
     case 'rabbitmq':
     case 'mongo':
@@ -379,6 +397,9 @@ function duration(secondsValue: number): string {
 }
 
 function sanitize(label: string): string {
-  const cleaned = label.replace(/[^A-Za-z0-9_.:-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 128);
+  const cleaned = label
+    .replace(/[^A-Za-z0-9_.:-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 128);
   return cleaned === '' ? 'target' : cleaned;
 }

@@ -13,7 +13,15 @@ type Env = Record<string, string | undefined>;
 export class PractableEnvError extends Error {}
 
 const SERVICES = ['RELAY', 'JUMP', 'BOOK'] as const;
-const LOG_LEVELS: Record<string, string> = { trace: 'trace', debug: 'debug', info: 'info', warn: 'warn', error: 'error', fatal: 'fatal', panic: 'fatal' };
+const LOG_LEVELS: Record<string, string> = {
+  trace: 'trace',
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  error: 'error',
+  fatal: 'fatal',
+  panic: 'fatal',
+};
 
 /** A Go duration (or, for upstream's own unparseable `1d` defaults, a vigil one) as a vigil duration string. */
 function duration(env: Env, name: string, fallback: string): string {
@@ -44,7 +52,8 @@ export function importPractableEnv(env: Env): string {
     return value;
   };
   // status joins host and base path with Go's path.Join for relay and jump (reference §1).
-  const joined = (service: 'RELAY' | 'JUMP'): string => `${scheme(service)}://${path.posix.join(get(`HOST_${service}`), get(`BASEPATH_${service}`) || '/').replace(/\/+$/, '')}`;
+  const joined = (service: 'RELAY' | 'JUMP'): string =>
+    `${scheme(service)}://${path.posix.join(get(`HOST_${service}`), get(`BASEPATH_${service}`) || '/').replace(/\/+$/, '')}`;
   // ... but concatenates them for book, and that string is the token audience.
   const bookAudience = `${scheme('BOOK')}://${get('HOST_BOOK')}${get('BASEPATH_BOOK') || '/'}`;
   const bookUrl = bookAudience.replace(/\/+$/, '');
@@ -52,7 +61,10 @@ export function importPractableEnv(env: Env): string {
   const relayEvery = duration(env, 'RECONNECT_RELAY_EVERY', '1d');
   const jumpEvery = duration(env, 'RECONNECT_JUMP_EVERY', '1d');
   const reconnectEvery = parseDuration(relayEvery) <= parseDuration(jumpEvery) ? relayEvery : jumpEvery;
-  if (relayEvery !== jumpEvery) notes.push(`STATUS_RECONNECT_RELAY_EVERY (${relayEvery}) and STATUS_RECONNECT_JUMP_EVERY (${jumpEvery}) differ: vigil has one reconnect_every, the shorter is used.`);
+  if (relayEvery !== jumpEvery)
+    notes.push(
+      `STATUS_RECONNECT_RELAY_EVERY (${relayEvery}) and STATUS_RECONNECT_JUMP_EVERY (${jumpEvery}) differ: vigil has one reconnect_every, the shorter is used.`,
+    );
 
   const book: Record<string, unknown> = {
     url: bookUrl,
@@ -80,7 +92,10 @@ export function importPractableEnv(env: Env): string {
 
   // E-mail becomes an Alertmanager receiver and a policy for experiments; vigil itself never sends mail.
   // status splits the lists on spaces (viper), practable's own docs and deployments write commas: accept both.
-  const addresses = (name: string): string[] => get(name).split(/[\s,;]+/).filter(Boolean);
+  const addresses = (name: string): string[] =>
+    get(name)
+      .split(/[\s,;]+/)
+      .filter(Boolean);
   const to = addresses('EMAIL_TO');
   const cc = addresses('EMAIL_CC');
   const from = get('EMAIL_FROM');
@@ -104,25 +119,28 @@ export function importPractableEnv(env: Env): string {
     config['alerting'] = alerting;
     config['metrics'] = { include: optInFamiliesFor(alerting['policies'] as PolicyShape[]) }; // on: [crit, warn] reads run records
     if (cc.length > 0) notes.push('STATUS_EMAIL_CC recipients are added to "to" (Alertmanager has no Cc).');
-    if (get('EMAIL_SUBJECT')) notes.push(`STATUS_EMAIL_SUBJECT "${get('EMAIL_SUBJECT')}" has no equivalent: the subject comes from the notification template.`);
+    if (get('EMAIL_SUBJECT'))
+      notes.push(`STATUS_EMAIL_SUBJECT "${get('EMAIL_SUBJECT')}" has no equivalent: the subject comes from the notification template.`);
   } else if (from || host || to.length > 0) {
     notes.push('STATUS_EMAIL_* is incomplete (FROM, HOST and TO are all needed): no alerting receiver was written.');
   }
 
   const unmapped = ['HEALTH_LOG_EVERY', 'PORT_SERVE', 'PROFILE', 'PORT_PROFILE', 'LOG_FORMAT', 'LOG_FILE'].filter((n) => get(n) !== '');
-  if (unmapped.length > 0) notes.push(`No equivalent (vigil logs JSON to stdout and serves everything on "listen"): ${unmapped.map((n) => `STATUS_${n}`).join(', ')}.`);
+  if (unmapped.length > 0)
+    notes.push(`No equivalent (vigil logs JSON to stdout and serves everything on "listen"): ${unmapped.map((n) => `STATUS_${n}`).join(', ')}.`);
 
   const doc = new Document(config);
   doc.commentBefore = [
-    ' vigil config converted from practable status\'s STATUS_* environment by `vigil import practable-env`.',
+    " vigil config converted from practable status's STATUS_* environment by `vigil import practable-env`.",
     ' Secrets stay in the environment: vigil reads ${STATUS_SECRET_*} when it loads this file.',
-    ' status\'s API is served at /api/v1/practable/experiments on vigil\'s listen address.',
+    " status's API is served at /api/v1/practable/experiments on vigil's listen address.",
     ' Availability differs from status: an experiment is unavailable whenever a required stream is unhealthy',
     ' (status only did so for never-seen streams); a missing jump is a warning and never changes it.',
     ...notes.map((note) => ` ${note}`),
   ].join('\n');
   const practable = doc.get('practable', true);
-  if (isMap(practable)) practable.commentBefore = ' URLs as status built them: relay and jump with path.Join, book by concatenation (its token audience).';
+  if (isMap(practable))
+    practable.commentBefore = ' URLs as status built them: relay and jump with path.Join, book by concatenation (its token audience).';
   return doc.toString({ lineWidth: 0 });
 }
 

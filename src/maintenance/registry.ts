@@ -68,7 +68,8 @@ export class Maintenance {
     const writes = this.writes;
     const windows = await read();
     if (writes !== this.writes) return false;
-    const same = windows.length === this.added.size && windows.every((window) => JSON.stringify(this.added.get(window.id)) === JSON.stringify(window));
+    const same =
+      windows.length === this.added.size && windows.every((window) => JSON.stringify(this.added.get(window.id)) === JSON.stringify(window));
     if (same) return false;
     this.added.clear();
     for (const window of windows) this.added.set(window.id, window);

@@ -49,18 +49,27 @@ export function refuseBeyondLimits(state: EngineState, limits: Limits, writes: r
     if (write.metadataKey !== undefined && !subject?.metadata[write.metadataKey]) add(newKeys, write.subject, write.metadataKey);
   }
   if (newSubjects.size > 0 && state.subjects.size + newSubjects.size > limits.maxSubjects) {
-    throw new EngineError('conflict', `vigil holds ${state.subjects.size} subjects and its limit is ${limits.maxSubjects} (api.max_subjects); delete unused subjects or raise the limit`);
+    throw new EngineError(
+      'conflict',
+      `vigil holds ${state.subjects.size} subjects and its limit is ${limits.maxSubjects} (api.max_subjects); delete unused subjects or raise the limit`,
+    );
   }
   for (const [id, checks] of newChecks) {
     const held = Object.keys(state.subjects.get(id)?.checks ?? {}).length;
     if (held + checks.size > limits.maxChecksPerSubject) {
-      throw new EngineError('conflict', `subject "${id}" would have ${held + checks.size} checks; the limit is ${limits.maxChecksPerSubject} (api.max_checks_per_subject)`);
+      throw new EngineError(
+        'conflict',
+        `subject "${id}" would have ${held + checks.size} checks; the limit is ${limits.maxChecksPerSubject} (api.max_checks_per_subject)`,
+      );
     }
   }
   for (const [id, keys] of newKeys) {
     const held = Object.keys(state.subjects.get(id)?.metadata ?? {}).length;
     if (held + keys.size > limits.maxMetadataPerSubject) {
-      throw new EngineError('conflict', `subject "${id}" would have ${held + keys.size} metadata keys; the limit is ${limits.maxMetadataPerSubject} (api.max_metadata_per_subject)`);
+      throw new EngineError(
+        'conflict',
+        `subject "${id}" would have ${held + keys.size} metadata keys; the limit is ${limits.maxMetadataPerSubject} (api.max_metadata_per_subject)`,
+      );
     }
   }
 }

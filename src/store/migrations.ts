@@ -71,7 +71,8 @@ export function checkDatabaseIdentity(db: Database.Database, path: string): numb
   const objects = db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name").pluck().all() as string[];
   if (applicationId !== VIGIL_APPLICATION_ID) {
     if (applicationId === 0 && version === 0 && objects.length === 0) return 0; // a new, empty file
-    const what = applicationId === 0 ? `tables: ${objects.slice(0, 5).join(', ') || 'none'}` : `application id 0x${(applicationId >>> 0).toString(16)}`;
+    const what =
+      applicationId === 0 ? `tables: ${objects.slice(0, 5).join(', ') || 'none'}` : `application id 0x${(applicationId >>> 0).toString(16)}`;
     throw new StoreError(
       `${path} is a SQLite database of another program (${what}), not a vigil state database; move it away or point --state at another file`,
     );

@@ -113,7 +113,8 @@ export class Store {
       if (version > 0) checkIntegrity(db, path);
       db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
       const mode = db.pragma('journal_mode = WAL', { simple: true });
-      if (mode !== 'wal' && path !== ':memory:') throw new StoreError(`state database ${path} cannot use write-ahead logging (journal mode stays ${String(mode)})`);
+      if (mode !== 'wal' && path !== ':memory:')
+        throw new StoreError(`state database ${path} cannot use write-ahead logging (journal mode stays ${String(mode)})`);
       // FULL, not NORMAL: with NORMAL a WAL commit survives kill -9 but not a power cut. Group commit makes the
       // fsync per transaction cheap (a few per second at most), and an acknowledged write must never be lost.
       db.pragma('synchronous = FULL');
@@ -276,7 +277,8 @@ export class Store {
       renames: pending.renames,
       seq: pending.events.reduce((highest, event) => Math.max(highest, event.seq), state?.seq ?? 0),
       eventsPerSubject: this.options.eventsPerSubject,
-      mayExceed: (subject) => this.historyNotLoaded.has(subject) || (state?.history.get(subject)?.length ?? Infinity) >= this.options.eventsPerSubject,
+      mayExceed: (subject) =>
+        this.historyNotLoaded.has(subject) || (state?.history.get(subject)?.length ?? Infinity) >= this.options.eventsPerSubject,
     };
     const started = performance.now();
     try {
@@ -335,7 +337,9 @@ function lockStateFile(path: string): Database.Database {
     lock.close();
     const code = (error as { code?: string }).code ?? '';
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-      throw new StoreError(`state database ${path} is in use by another vigil process (it holds ${lockPath}); stop that one, or give this one another --state file`);
+      throw new StoreError(
+        `state database ${path} is in use by another vigil process (it holds ${lockPath}); stop that one, or give this one another --state file`,
+      );
     }
     throw error;
   }
@@ -347,7 +351,10 @@ function proveWritable(db: Database.Database, path: string): void {
   try {
     db.prepare("INSERT INTO meta (key, value) VALUES ('opened_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(Date.now());
   } catch (error) {
-    throw new StoreError(`cannot write state database ${path} (${errorMessage(error)}); check the file's and its directory's permissions and free space`, { cause: error });
+    throw new StoreError(
+      `cannot write state database ${path} (${errorMessage(error)}); check the file's and its directory's permissions and free space`,
+      { cause: error },
+    );
   }
 }
 

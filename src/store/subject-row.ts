@@ -8,7 +8,18 @@
 //
 // Positions are the stored format: never reorder or remove a field, append new ones at the end (an older row is
 // shorter, and a missing or null position reads as an absent optional field).
-import type { CheckState, CheckStatus, Connectivity, Health, Manipulation, MetadataEntry, NotCounted, RunRecord, SubjectSpec, SubjectState } from '../engine/types.js';
+import type {
+  CheckState,
+  CheckStatus,
+  Connectivity,
+  Health,
+  Manipulation,
+  MetadataEntry,
+  NotCounted,
+  RunRecord,
+  SubjectSpec,
+  SubjectState,
+} from '../engine/types.js';
 
 /** First element of a compact row: its format version. */
 const COMPACT = 1;
@@ -18,15 +29,52 @@ const COMPACT = 1;
  * types is not listed; the round-trip test sets every listed field, so the encoder and decoder must carry it.
  */
 export const SUBJECT_FIELDS = [
-  'spec', 'createdAt', 'firstSeenAt', 'appearanceSince', 'appeared', 'manipulations', 'checks', 'health', 'healthChangedAt',
-  'healthChanges', 'connectivityChanges', 'warnings', 'metadata', 'specVersion', 'stateVersion', 'renamedAt', 'renamedFrom',
-  'lastSeenAt', 'connectivity', 'connectivityChangedAt', 'runs', 'healthReason', 'connectivityReason', 'pendingUnavailable',
+  'spec',
+  'createdAt',
+  'firstSeenAt',
+  'appearanceSince',
+  'appeared',
+  'manipulations',
+  'checks',
+  'health',
+  'healthChangedAt',
+  'healthChanges',
+  'connectivityChanges',
+  'warnings',
+  'metadata',
+  'specVersion',
+  'stateVersion',
+  'renamedAt',
+  'renamedFrom',
+  'lastSeenAt',
+  'connectivity',
+  'connectivityChangedAt',
+  'runs',
+  'healthReason',
+  'connectivityReason',
+  'pendingUnavailable',
   'nextDeadline',
 ] as const;
 /** A check's fields in its array (its name is the key it is stored under); `timing` is [freshness, overhead, accuracy, pushPeriod]. */
 export const CHECK_FIELDS = [
-  'source', 'reported', 'period', 'timing', 'receivedAt', 'statusChangedAt', 'consecutiveFailures', 'consecutiveSuccesses',
-  'expiresAt', 'effectiveAt', 'status', 'counted', 'dropped', 'notCountedReason', 'notCounted', 'message', 'maxAge', 'observedAt',
+  'source',
+  'reported',
+  'period',
+  'timing',
+  'receivedAt',
+  'statusChangedAt',
+  'consecutiveFailures',
+  'consecutiveSuccesses',
+  'expiresAt',
+  'effectiveAt',
+  'status',
+  'counted',
+  'dropped',
+  'notCountedReason',
+  'notCounted',
+  'message',
+  'maxAge',
+  'observedAt',
   'metrics',
 ] as const;
 
@@ -72,7 +120,14 @@ function encodeCheck(c: CheckState): string {
     `${num(c.receivedAt)},${num(c.statusChangedAt)},${num(c.consecutiveFailures)},${num(c.consecutiveSuccesses)},` +
     `${num(c.expiresAt)},${num(c.effectiveAt)},${str(c.status)},${bool(c.counted)},${bool(c.dropped)}`;
   // The optional tail only when one of its fields is there (most checks have none of them).
-  if (c.notCountedReason !== undefined || c.notCounted !== undefined || c.message !== undefined || c.maxAge !== undefined || c.observedAt !== undefined || c.metrics !== undefined) {
+  if (
+    c.notCountedReason !== undefined ||
+    c.notCounted !== undefined ||
+    c.message !== undefined ||
+    c.maxAge !== undefined ||
+    c.observedAt !== undefined ||
+    c.metrics !== undefined
+  ) {
     text += `,${str(c.notCountedReason)},${obj(c.notCounted)},${str(c.message)},${num(c.maxAge)},${num(c.observedAt)},${obj(c.metrics)}`;
   }
   return `${text}]`;
@@ -123,18 +178,53 @@ export function decodeSubject(row: unknown[]): SubjectState {
 
 type Nullable<T> = T | null | undefined;
 type SubjectTuple = [
-  marker: number, spec: unknown, createdAt: number, firstSeenAt: number, appearanceSince: number, appeared: number,
-  manipulations: unknown, checks: unknown, health: Health, healthChangedAt: number, healthChanges: number,
-  connectivityChanges: number, warnings: number, metadata: unknown, specVersion: number, stateVersion: number,
-  renamedAt: Nullable<number>, renamedFrom: Nullable<string>, lastSeenAt: Nullable<number>, connectivity: Nullable<Connectivity>,
-  connectivityChangedAt: Nullable<number>, runs: unknown, healthReason: Nullable<string>, connectivityReason: Nullable<string>,
-  pendingUnavailable: Nullable<{ at: number; reason?: string }>, nextDeadline: Nullable<number>,
+  marker: number,
+  spec: unknown,
+  createdAt: number,
+  firstSeenAt: number,
+  appearanceSince: number,
+  appeared: number,
+  manipulations: unknown,
+  checks: unknown,
+  health: Health,
+  healthChangedAt: number,
+  healthChanges: number,
+  connectivityChanges: number,
+  warnings: number,
+  metadata: unknown,
+  specVersion: number,
+  stateVersion: number,
+  renamedAt: Nullable<number>,
+  renamedFrom: Nullable<string>,
+  lastSeenAt: Nullable<number>,
+  connectivity: Nullable<Connectivity>,
+  connectivityChangedAt: Nullable<number>,
+  runs: unknown,
+  healthReason: Nullable<string>,
+  connectivityReason: Nullable<string>,
+  pendingUnavailable: Nullable<{ at: number; reason?: string }>,
+  nextDeadline: Nullable<number>,
 ];
 type CheckTuple = [
-  source: string, reported: CheckStatus, period: number, timing: [number, number, number, number], receivedAt: number,
-  statusChangedAt: number, consecutiveFailures: number, consecutiveSuccesses: number, expiresAt: number, effectiveAt: number,
-  status: CheckStatus, counted: number, dropped: number, notCountedReason?: string | null, notCounted?: NotCounted | null,
-  message?: string | null, maxAge?: number | null, observedAt?: number | null, metrics?: Record<string, number> | null,
+  source: string,
+  reported: CheckStatus,
+  period: number,
+  timing: [number, number, number, number],
+  receivedAt: number,
+  statusChangedAt: number,
+  consecutiveFailures: number,
+  consecutiveSuccesses: number,
+  expiresAt: number,
+  effectiveAt: number,
+  status: CheckStatus,
+  counted: number,
+  dropped: number,
+  notCountedReason?: string | null,
+  notCounted?: NotCounted | null,
+  message?: string | null,
+  maxAge?: number | null,
+  observedAt?: number | null,
+  metrics?: Record<string, number> | null,
 ];
 type RunTuple = [total: number, last: unknown];
 

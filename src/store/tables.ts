@@ -81,8 +81,16 @@ export class Tables {
       rows += state ? this.upsertSource.run(name, JSON.stringify(state)).changes : this.deleteSource.run(name).changes;
     }
     for (const event of batch.events) {
-      rows += this.insertEvent.run(event.seq, event.at, event.subject, event.type, event.from, event.to, event.reason ?? null, event.maintenance ?? null)
-        .changes;
+      rows += this.insertEvent.run(
+        event.seq,
+        event.at,
+        event.subject,
+        event.type,
+        event.from,
+        event.to,
+        event.reason ?? null,
+        event.maintenance ?? null,
+      ).changes;
     }
     // History follows a renamed subject; after the events above, before the old id's row (and events) are deleted.
     for (const rename of batch.renames) rows += this.renameSubjectEvents.run(rename).changes;

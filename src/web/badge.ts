@@ -30,7 +30,8 @@ const CHECK_COLOR: Record<string, string> = { ok: BADGE_COLORS.ok, warn: BADGE_C
 
 export function subjectBadge(subject: SubjectState, window: MaintenanceWindow | undefined): BadgeState {
   if (window) return { label: subject.spec.id, status: 'maintenance', color: BADGE_COLORS.info };
-  if (subject.connectivity === 'unavailable' && subject.health === 'healthy') return { label: subject.spec.id, status: 'unavailable', color: BADGE_COLORS.bad };
+  if (subject.connectivity === 'unavailable' && subject.health === 'healthy')
+    return { label: subject.spec.id, status: 'unavailable', color: BADGE_COLORS.bad };
   return { label: subject.spec.id, status: subject.health, color: SUBJECT_COLOR[subject.health] ?? BADGE_COLORS.muted };
 }
 
@@ -43,7 +44,7 @@ export function checkBadge(subject: SubjectState, check: CheckState, window: Mai
 export const notFoundBadge = (label: string): BadgeState => ({ label, status: 'not found', color: BADGE_COLORS.muted });
 
 // Verdana 11px advance widths (px) of common characters; others count as 7.
-const NARROW = new Set([...'fijlrt.,:;\'!|()[] ']);
+const NARROW = new Set([..."fijlrt.,:;'!|()[] "]);
 const WIDE = new Set([...'mwMW@%']);
 function textWidth(text: string): number {
   let width = 0;
@@ -61,11 +62,13 @@ export function renderBadge(badge: BadgeState): string {
   const title = escapeHtml(`${label}: ${badge.status}`);
   const text = (x: number, value: string) =>
     `<text x="${x}" y="15" fill="#010101" fill-opacity=".3">${escapeHtml(value)}</text><text x="${x}" y="14">${escapeHtml(value)}</text>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="20" role="img" aria-label="${title}"><title>${title}</title>` +
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="20" role="img" aria-label="${title}"><title>${title}</title>` +
     `<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>` +
     `<clipPath id="r"><rect width="${width}" height="20" rx="3" fill="#fff"/></clipPath>` +
     `<g clip-path="url(#r)"><rect width="${left}" height="20" fill="#555"/><rect x="${left}" width="${right}" height="20" fill="${badge.color}"/><rect width="${width}" height="20" fill="url(#s)"/></g>` +
-    `<g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="11">${text(left / 2, label)}${text(left + right / 2, badge.status)}</g></svg>\n`;
+    `<g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="11">${text(left / 2, label)}${text(left + right / 2, badge.status)}</g></svg>\n`
+  );
 }
 
 /** A strong ETag of the badge bytes: the same picture, the same tag, whatever changed behind it. */

@@ -22,7 +22,12 @@ export function when(at: number | undefined, now: number): Html {
 }
 
 export const isoTime = (at: number | undefined): Html =>
-  at === undefined ? html`<span class="muted">–</span>` : html`<time datetime="${new Date(at).toISOString()}">${new Date(at).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time>`;
+  at === undefined
+    ? html`<span class="muted">–</span>`
+    : html`<time datetime="${new Date(at).toISOString()}">${new Date(at)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z')}</time>`;
 
 /** A state as a word in a coloured pill: `s-bad`, `s-warn`, `s-ok`, `s-info`, `s-muted`. */
 export const pill = (word: string, tone: string): Html => html`<span class="pill s-${tone}">${word}</span>`;

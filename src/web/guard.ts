@@ -86,7 +86,8 @@ export class WebGuard {
       return;
     }
     const credentials = parseBasicHeader(header);
-    if (!credentials) throw new HttpProblem(401, 'Unauthorized', 'this server needs basic auth (a user of the web config) or a bearer token with the read scope');
+    if (!credentials)
+      throw new HttpProblem(401, 'Unauthorized', 'this server needs basic auth (a user of the web config) or a bearer token with the read scope');
     if (!(await this.users.verify(credentials))) throw new HttpProblem(401, 'Unauthorized', 'wrong user name or password');
   }
 }

@@ -107,7 +107,10 @@ export function createWebListener(config: WebConfig, log: ListenerLog, serverOpt
     } catch (error) {
       // Half-written files (certificate replaced, key not yet): keep serving the old pair; the next change retries.
       signature = current;
-      log.error({ err: (error as Error).message, cert: describe(settings.cert) }, 'TLS files changed but cannot be loaded; keeping the previous certificate');
+      log.error(
+        { err: (error as Error).message, cert: describe(settings.cert) },
+        'TLS files changed but cannot be loaded; keeping the previous certificate',
+      );
     }
   };
   // Before Node's own connection listener, so the handshake that follows already uses a fresh context.

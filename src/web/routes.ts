@@ -15,7 +15,11 @@ import { subjectBody } from './subject-page.js';
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-const ASSETS: Record<string, string> = { 'vigil.css': 'text/css; charset=utf-8', 'live.js': 'text/javascript; charset=utf-8', 'favicon.svg': 'image/svg+xml' };
+const ASSETS: Record<string, string> = {
+  'vigil.css': 'text/css; charset=utf-8',
+  'live.js': 'text/javascript; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
+};
 // Compiled code runs from dist/src/web; the files stay in src/web/assets (the Dockerfile copies them beside dist).
 const ASSET_DIR_CANDIDATES = [new URL('./assets/', import.meta.url), new URL('../../../src/web/assets/', import.meta.url)];
 const BADGE_CACHE = 'max-age=30, must-revalidate';
@@ -44,7 +48,13 @@ function sendBadge(req: Request, res: Response, badge: BadgeState, status = 200)
   // A badge fetched with credentials (the web guard let it through) must not land in a shared cache.
   secure(res).setHeader('Cache-Control', `${isAuthenticated(res) ? 'private' : 'public'}, ${BADGE_CACHE}`);
   res.setHeader('ETag', etag);
-  if (status === 200 && req.get('if-none-match')?.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
+  if (
+    status === 200 &&
+    req
+      .get('if-none-match')
+      ?.split(',')
+      .some((tag) => tag.trim() === etag || tag.trim() === '*')
+  ) {
     res.status(304).end();
     return;
   }
@@ -67,7 +77,11 @@ export function webRoutes(vigil: Vigil, options: { notice?: string } = {}): Rout
   router.get('/subjects/:id', async (req, res) => {
     const subject = vigil.state.subjects.get(req.params.id);
     if (!subject) {
-      sendPage(res, 404, page('Not found', html`<h1>No subject “${req.params.id}”</h1><p><a href="/">Back to all subjects</a></p>`, { live: false, ...options }));
+      sendPage(
+        res,
+        404,
+        page('Not found', html`<h1>No subject “${req.params.id}”</h1><p><a href="/">Back to all subjects</a></p>`, { live: false, ...options }),
+      );
       return;
     }
     const now = vigil.clock();

@@ -131,7 +131,14 @@ export function groupOf(subject: SubjectState, group: string): string {
 const byOrderThenId = (a: Row, b: Row): number => a.order - b.order || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 export function buildStatus(state: EngineState, maintenance: Maintenance, query: StatusQuery, now: number, pageSize = PAGE_SIZE): StatusModel {
-  const counts: Counts = { total: 0, health: { healthy: 0, unhealthy: 0, unknown: 0, pending: 0, missing: 0 }, available: 0, unavailable: 0, maintenance: 0, warnings: 0 };
+  const counts: Counts = {
+    total: 0,
+    health: { healthy: 0, unhealthy: 0, unknown: 0, pending: 0, missing: 0 },
+    available: 0,
+    unavailable: 0,
+    maintenance: 0,
+    warnings: 0,
+  };
   const kinds = new Set<string>();
   const labelKeys = new Set<string>();
   const open = maintenance.openAt(now);
@@ -153,7 +160,16 @@ export function buildStatus(state: EngineState, maintenance: Maintenance, query:
     if (query.kind !== '' && subject.spec.kind !== query.kind) continue;
     if (query.label !== '' && !passesLabel(subject, query.label)) continue;
     const rank = rankOf(subject, window !== undefined);
-    const row: Row = { subject, id: subject.spec.id, order: 0, group: groupOf(subject, query.group), rank, broken: rank <= BROKEN_RANK, maintenance: window, failing: [] };
+    const row: Row = {
+      subject,
+      id: subject.spec.id,
+      order: 0,
+      group: groupOf(subject, query.group),
+      rank,
+      broken: rank <= BROKEN_RANK,
+      maintenance: window,
+      failing: [],
+    };
     if (!passesState(row, query.state) || (needle !== '' && !passesSearch(row, needle))) continue;
     rows.push(row);
     if (row.broken) brokenPerGroup.set(row.group, (brokenPerGroup.get(row.group) ?? 0) + 1);

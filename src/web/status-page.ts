@@ -34,7 +34,8 @@ const stateless = (query: StatusQuery): Record<string, string | undefined> => ({
 });
 
 function filtersView(model: StatusModel, query: StatusQuery): Html {
-  const option = (value: string, label: string, selected: boolean) => html`<option value="${value}"${selected ? html` selected` : ''}>${label}</option>`;
+  const option = (value: string, label: string, selected: boolean) =>
+    html`<option value="${value}"${selected ? html` selected` : ''}>${label}</option>`;
   return html`<form class="filters" method="get" action="/" role="search">
 <label>Search <input type="search" name="q" value="${query.q}" placeholder="id, label, message"></label>
 <label>Kind <select name="kind">${option('', 'any', query.kind === '')}${model.kinds.map((kind) => option(kind, kind, kind === query.kind))}</select></label>
@@ -49,9 +50,12 @@ function rowView(row: Row, now: number): Html {
   const s = row.subject;
   const maintenance = row.maintenance ? html` ${pill('maintenance', 'info')}` : '';
   const connectivity =
-    s.connectivity === undefined ? html`<span class="muted">not reported</span>` : pill(s.connectivity, s.connectivity === 'available' ? 'ok' : 'bad');
+    s.connectivity === undefined
+      ? html`<span class="muted">not reported</span>`
+      : pill(s.connectivity, s.connectivity === 'available' ? 'ok' : 'bad');
   const failing = row.failing.map(
-    (check) => html`<li>${pill(check.status, STATUS_TONE[check.status] ?? 'muted')} <span class="check">${check.name}</span>${check.message ? html`: <span class="msg">${check.message}</span>` : ''}${check.counted ? '' : html` <span class="muted">(not counted: ${check.notCountedReason ?? 'unknown'})</span>`}</li>`,
+    (check) =>
+      html`<li>${pill(check.status, STATUS_TONE[check.status] ?? 'muted')} <span class="check">${check.name}</span>${check.message ? html`: <span class="msg">${check.message}</span>` : ''}${check.counted ? '' : html` <span class="muted">(not counted: ${check.notCountedReason ?? 'unknown'})</span>`}</li>`,
   );
   return html`<li class="subject${row.broken ? ' broken' : ''}" data-subject="${s.spec.id}">
 <div class="line"><a class="id" href="${subjectHref(s.spec.id)}">${s.spec.id}</a> ${pill(s.health, HEALTH_TONE[s.health])}${maintenance}</div>
@@ -91,7 +95,10 @@ export function maintenanceListView(maintenance: Maintenance, now: number): Html
 ${windows.map((window) => {
   const next = occurrence(window, now)!;
   const open = isOpen(window, now);
-  const match = Object.entries(window.match).map(([key, values]) => `${key}=${values.join('|')}`).join(', ') || 'every subject';
+  const match =
+    Object.entries(window.match)
+      .map(([key, values]) => `${key}=${values.join('|')}`)
+      .join(', ') || 'every subject';
   return html`<li>${pill(open ? 'in progress' : 'scheduled', open ? 'info' : 'muted')} <strong>${window.reason}</strong> <span class="muted">(${window.id}; ${match})</span>
  ${open ? html`ends ${when(next.to, now)}` : html`starts ${when(next.from, now)}`}${window.weekly ? html` <span class="muted">weekly</span>` : ''}</li>`;
 })}
@@ -99,8 +106,11 @@ ${windows.map((window) => {
 }
 
 export function statusBody(state: EngineState, maintenance: Maintenance, model: StatusModel, query: StatusQuery, now: number): Html {
-  const heading = model.matched === model.counts.total ? `${model.counts.total} subjects` : `${model.matched} of ${model.counts.total} subjects match`;
-  const healthWords = HEALTH_STATES.filter((h) => model.counts.health[h] > 0).map((h) => `${model.counts.health[h]} ${h}`).join(', ');
+  const heading =
+    model.matched === model.counts.total ? `${model.counts.total} subjects` : `${model.matched} of ${model.counts.total} subjects match`;
+  const healthWords = HEALTH_STATES.filter((h) => model.counts.health[h] > 0)
+    .map((h) => `${model.counts.health[h]} ${h}`)
+    .join(', ');
   return html`<h1>Status</h1>
 <p class="summary" id="summary" data-live>${model.counts.health.unhealthy + model.counts.health.missing + model.counts.unavailable > 0 ? html`<strong class="s-bad-text">Something is broken.</strong>` : html`<strong class="s-ok-text">Nothing is broken.</strong>`} ${healthWords}</p>
 ${filtersView(model, query)}

@@ -12,14 +12,14 @@ function checksView(subject: SubjectState, now: number): Html {
   return html`<div class="table-wrap"><table class="checks"><caption class="visually-hidden">Checks</caption>
 <thead><tr><th scope="col">check</th><th scope="col">status</th><th scope="col">counted</th><th scope="col">message</th><th scope="col">received</th><th scope="col">effective</th><th scope="col">expires</th><th scope="col">measurements</th></tr></thead>
 <tbody>${checks.map((check) => {
-  const metrics = Object.entries(check.metrics ?? {});
-  return html`<tr><th scope="row">${check.name}<div class="muted small">${check.source}</div></th>
+    const metrics = Object.entries(check.metrics ?? {});
+    return html`<tr><th scope="row">${check.name}<div class="muted small">${check.source}</div></th>
 <td>${pill(check.status, STATUS_TONE[check.status] ?? 'muted')}${check.status !== check.reported ? html`<div class="muted small">reported ${check.reported}</div>` : ''}<div class="muted small">${check.consecutiveFailures} failing / ${check.consecutiveSuccesses} ok in a row</div></td>
 <td>${check.counted ? 'yes' : html`no: ${check.notCountedReason ?? 'unknown'}`}</td>
 <td class="msg">${check.message ?? ''}</td>
 <td>${when(check.receivedAt, now)}</td><td>${isoTime(check.effectiveAt)}</td><td>${when(check.expiresAt, now)}</td>
 <td>${metrics.length ? html`<ul class="plain">${metrics.map(([key, value]) => html`<li>${key} = ${value}</li>`)}</ul>` : ''}</td></tr>`;
-})}</tbody></table></div>`;
+  })}</tbody></table></div>`;
 }
 
 function metadataView(subject: SubjectState, now: number): Html {
@@ -27,7 +27,8 @@ function metadataView(subject: SubjectState, now: number): Html {
   if (entries.length === 0) return html`<p class="muted">None.</p>`;
   const tone = { info: 'muted', warning: 'warn', error: 'bad' } as const;
   return html`<ul class="plain">${entries.map(
-    ([key, entry]) => html`<li>${pill(entry.level, tone[entry.level])} <strong>${key}</strong>: <span class="msg">${entry.message}</span>${entry.value !== undefined ? html` (${entry.value})` : ''} <span class="muted">${when(entry.updatedAt, now)}</span></li>`,
+    ([key, entry]) =>
+      html`<li>${pill(entry.level, tone[entry.level])} <strong>${key}</strong>: <span class="msg">${entry.message}</span>${entry.value !== undefined ? html` (${entry.value})` : ''} <span class="muted">${when(entry.updatedAt, now)}</span></li>`,
   )}</ul>`;
 }
 
@@ -44,12 +45,21 @@ function dependenciesView(state: EngineState, subject: SubjectState): Html {
 
 function timelineView(events: EngineEvent[], now: number): Html {
   if (events.length === 0) return html`<p class="muted">No events yet.</p>`;
-  return html`<ol class="timeline" reversed>${[...events].reverse().map(
-    (event) => html`<li>${when(event.at, now)} <strong>${event.type}</strong> ${event.from ?? '–'} → ${event.to}${event.reason ? html` <span class="msg">(${event.reason})</span>` : ''}${event.maintenance ? html` ${pill('maintenance', 'info')} <span class="muted">${event.maintenance}</span>` : ''}</li>`,
-  )}</ol>`;
+  return html`<ol class="timeline" reversed>${[...events]
+    .reverse()
+    .map(
+      (event) =>
+        html`<li>${when(event.at, now)} <strong>${event.type}</strong> ${event.from ?? '–'} → ${event.to}${event.reason ? html` <span class="msg">(${event.reason})</span>` : ''}${event.maintenance ? html` ${pill('maintenance', 'info')} <span class="muted">${event.maintenance}</span>` : ''}</li>`,
+    )}</ol>`;
 }
 
-export function subjectBody(state: EngineState, subject: SubjectState, window: MaintenanceWindow | undefined, events: EngineEvent[], now: number): Html {
+export function subjectBody(
+  state: EngineState,
+  subject: SubjectState,
+  window: MaintenanceWindow | undefined,
+  events: EngineEvent[],
+  now: number,
+): Html {
   const spec = subject.spec;
   const labels = Object.entries(spec.labels);
   const id = encodeURIComponent(spec.id);

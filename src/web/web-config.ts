@@ -21,7 +21,13 @@ export const CLIENT_AUTH_TYPES = [
 export type ClientAuthType = (typeof CLIENT_AUTH_TYPES)[number];
 
 /** The only headers exporter-toolkit lets a web config set. */
-export const SETTABLE_HEADERS = ['Content-Security-Policy', 'X-Frame-Options', 'X-Content-Type-Options', 'X-XSS-Protection', 'Strict-Transport-Security'] as const;
+export const SETTABLE_HEADERS = [
+  'Content-Security-Policy',
+  'X-Frame-Options',
+  'X-Content-Type-Options',
+  'X-XSS-Protection',
+  'Strict-Transport-Security',
+] as const;
 
 /** bcrypt in modular crypt format: $2a$, $2b$ or $2y$ (htpasswd -B), a two-digit cost, 53 characters of salt and hash. */
 const BCRYPT_RE = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/;
@@ -54,7 +60,8 @@ const tlsServerSchema = z
     const hasCa = tls.client_ca !== undefined || tls.client_ca_file !== undefined;
     if (hasCert && !hasKey) problem('cert_file', 'a certificate needs its key: add key_file');
     if (hasKey && !hasCert) problem('key_file', 'a key needs its certificate: add cert_file');
-    if (!hasCert && (hasCa || tls.client_auth_type !== 'NoClientCert')) problem('cert_file', 'client certificate settings need a server certificate: add cert_file and key_file');
+    if (!hasCert && (hasCa || tls.client_auth_type !== 'NoClientCert'))
+      problem('cert_file', 'client certificate settings need a server certificate: add cert_file and key_file');
     if (hasCa && tls.client_auth_type === 'NoClientCert') {
       problem('client_auth_type', 'client_ca_file is set but client_auth_type is NoClientCert: use RequireAndVerifyClientCert');
     }
@@ -64,26 +71,30 @@ const tlsServerSchema = z
     if (tls.client_allowed_sans && tls.client_auth_type !== 'RequireAnyClientCert' && tls.client_auth_type !== 'RequireAndVerifyClientCert') {
       problem('client_allowed_sans', 'client_allowed_sans needs client_auth_type RequireAnyClientCert or RequireAndVerifyClientCert');
     }
-    if (TLS_VERSIONS[tls.min_version].rank > TLS_VERSIONS[tls.max_version].rank) problem('min_version', `min_version ${tls.min_version} is above max_version ${tls.max_version}`);
+    if (TLS_VERSIONS[tls.min_version].rank > TLS_VERSIONS[tls.max_version].rank)
+      problem('min_version', `min_version ${tls.min_version} is above max_version ${tls.max_version}`);
   });
 
-const headersSchema = z
-  .record(z.string(), z.string())
-  .superRefine((headers, ctx) => {
-    for (const name of Object.keys(headers)) {
-      if (!(SETTABLE_HEADERS as readonly string[]).includes(name)) {
-        ctx.addIssue({ code: 'custom', path: [name], params: { at: 'key' }, message: `header "${name}" cannot be set (allowed: ${SETTABLE_HEADERS.join(', ')})` });
-      }
+const headersSchema = z.record(z.string(), z.string()).superRefine((headers, ctx) => {
+  for (const name of Object.keys(headers)) {
+    if (!(SETTABLE_HEADERS as readonly string[]).includes(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        params: { at: 'key' },
+        message: `header "${name}" cannot be set (allowed: ${SETTABLE_HEADERS.join(', ')})`,
+      });
     }
-    const frame = headers['X-Frame-Options'];
-    if (frame !== undefined && frame !== '' && !['deny', 'sameorigin'].includes(frame.toLowerCase())) {
-      ctx.addIssue({ code: 'custom', path: ['X-Frame-Options'], message: 'X-Frame-Options must be deny or sameorigin' });
-    }
-    const sniff = headers['X-Content-Type-Options'];
-    if (sniff !== undefined && sniff !== '' && sniff.toLowerCase() !== 'nosniff') {
-      ctx.addIssue({ code: 'custom', path: ['X-Content-Type-Options'], message: 'X-Content-Type-Options must be nosniff' });
-    }
-  });
+  }
+  const frame = headers['X-Frame-Options'];
+  if (frame !== undefined && frame !== '' && !['deny', 'sameorigin'].includes(frame.toLowerCase())) {
+    ctx.addIssue({ code: 'custom', path: ['X-Frame-Options'], message: 'X-Frame-Options must be deny or sameorigin' });
+  }
+  const sniff = headers['X-Content-Type-Options'];
+  if (sniff !== undefined && sniff !== '' && sniff.toLowerCase() !== 'nosniff') {
+    ctx.addIssue({ code: 'custom', path: ['X-Content-Type-Options'], message: 'X-Content-Type-Options must be nosniff' });
+  }
+});
 
 // A section written with nothing under it (`basic_auth_users:`) is null in YAML; Go reads it as empty, and so do we.
 export const webConfigSchema = z.strictObject({
@@ -166,7 +177,9 @@ export function parseWebConfig(text: string, file: string, baseDir: string): Web
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const locator = new SourceLocator(doc, lines);
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((error): ConfigProblem => ({ file, ...locator.positionOf(error.pos[0]), path: '', message: `YAML: ${error.message}` })));
+    throw new ConfigError(
+      doc.errors.map((error): ConfigProblem => ({ file, ...locator.positionOf(error.pos[0]), path: '', message: `YAML: ${error.message}` })),
+    );
   }
   const input: unknown = doc.toJS() ?? {};
   const parsed = webConfigSchema.safeParse(input);

@@ -84,9 +84,15 @@ describe('API authorisation and rejections', () => {
       const check = await h.request('PUT', `/api/v1/subjects/web/checks/${name}`, { token: 'pusher-secret-token', body: { status: 'crit' } });
       assert.equal(check.status, 400, `check ${name}`);
       assert.match((await problemOf(check)).detail, /reserved/);
-      const batch = await h.request('POST', '/api/v1/observations', { token: 'pusher-secret-token', body: [{ subject: name, check: 'c', status: 'ok' }] });
+      const batch = await h.request('POST', '/api/v1/observations', {
+        token: 'pusher-secret-token',
+        body: [{ subject: name, check: 'c', status: 'ok' }],
+      });
       assert.equal(batch.status, 400, `subject ${name}`);
-      const metadata = await h.request('PUT', `/api/v1/subjects/sw1/metadata/${name}`, { token: 'ops-secret-token', body: { level: 'info', message: 'x' } });
+      const metadata = await h.request('PUT', `/api/v1/subjects/sw1/metadata/${name}`, {
+        token: 'ops-secret-token',
+        body: { level: 'info', message: 'x' },
+      });
       assert.equal(metadata.status, 400, `metadata ${name}`);
     }
     assert.deepEqual(await snapshot(), before);

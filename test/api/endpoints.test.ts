@@ -74,7 +74,10 @@ describe('API endpoints', () => {
     const healthTag = firstHealth.headers.get('etag')!;
     assert.ok(configTag && healthTag);
 
-    assert.equal((await h.request('PUT', '/api/v1/subjects/etag-demo/checks/disk', { token: PUSH, body: { status: 'crit', message: 'full' } })).status, 200);
+    assert.equal(
+      (await h.request('PUT', '/api/v1/subjects/etag-demo/checks/disk', { token: PUSH, body: { status: 'crit', message: 'full' } })).status,
+      200,
+    );
 
     const again = await h.request('GET', '/api/v1/subjects/etag-demo', { headers: { 'if-none-match': configTag } });
     assert.equal(again.status, 304);
@@ -113,7 +116,10 @@ describe('API endpoints', () => {
 
   it('sets connectivity apart from health', async () => {
     await h.request('PUT', '/api/v1/subjects/m1/checks/agent', { token: PUSH, body: { status: 'ok' } });
-    const res = await h.request('PUT', '/api/v1/subjects/m1/connectivity', { token: OPS, body: { state: 'unavailable', reason: 'tentacle offline' } });
+    const res = await h.request('PUT', '/api/v1/subjects/m1/connectivity', {
+      token: OPS,
+      body: { state: 'unavailable', reason: 'tentacle offline' },
+    });
     assert.equal(res.status, 200);
     const view = (await res.json()) as { health: string; connectivity: string; connectivity_reason: string };
     assert.equal(view.connectivity, 'unavailable');
@@ -145,7 +151,10 @@ describe('API endpoints', () => {
     });
     assert.equal(res.status, 201);
     const view = (await res.json()) as { manipulations: { manipulation: string; ended_at: string }[] };
-    assert.deepEqual(view.manipulations.map((m) => m.manipulation), ['reboot']);
+    assert.deepEqual(
+      view.manipulations.map((m) => m.manipulation),
+      ['reboot'],
+    );
     assert.equal(view.manipulations[0]?.ended_at, '2023-11-14T22:14:00.000Z');
     const backwards = await h.request('POST', '/api/v1/subjects/m3/manipulations', {
       token: OPS,

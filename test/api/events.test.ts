@@ -16,8 +16,7 @@ describe('events API', () => {
   });
   after(() => h.close());
 
-  const push = (subject: string, status: string) =>
-    h.request('PUT', `/api/v1/subjects/${subject}/checks/c`, { token: PUSH, body: { status } });
+  const push = (subject: string, status: string) => h.request('PUT', `/api/v1/subjects/${subject}/checks/c`, { token: PUSH, body: { status } });
   const events = async (query: string) => (await (await h.request('GET', `/api/v1/events${query}`)).json()) as EventsAnswer;
 
   it('lists committed events after a sequence number, in order, with no gaps', async () => {
@@ -25,12 +24,24 @@ describe('events API', () => {
     await push('ev-a', 'crit');
     const all = await events('?after=0');
     const mine = all.events.filter((e) => e.subject === 'ev-a' && e.type === 'health');
-    assert.deepEqual(mine.map((e) => [e.from, e.to]), [[null, 'healthy'], ['healthy', 'unhealthy']]);
+    assert.deepEqual(
+      mine.map((e) => [e.from, e.to]),
+      [
+        [null, 'healthy'],
+        ['healthy', 'unhealthy'],
+      ],
+    );
     const seqs = all.events.map((e) => e.seq);
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+    );
     assert.equal(all.last_seq, seqs[seqs.length - 1]);
     const rest = await events(`?after=${seqs[0]}`);
-    assert.deepEqual(rest.events.map((e) => e.seq), seqs.slice(1));
+    assert.deepEqual(
+      rest.events.map((e) => e.seq),
+      seqs.slice(1),
+    );
     const limited = await events('?after=0&limit=1');
     assert.equal(limited.events.length, 1);
     const filtered = await events('?after=0&subject=ev-a');
@@ -83,7 +94,11 @@ describe('events API', () => {
             dataless.push(frame);
             continue;
           }
-          const field = (name: string) => frame.split('\n').find((line) => line.startsWith(`${name}: `))!.slice(name.length + 2);
+          const field = (name: string) =>
+            frame
+              .split('\n')
+              .find((line) => line.startsWith(`${name}: `))!
+              .slice(name.length + 2);
           return { id: Number(field('id')), event: field('event'), data: JSON.parse(field('data')) };
         }
         const { value, done } = await reader.read();

@@ -39,8 +39,16 @@ describe('maintenance config', () => {
     const cases: [string, string, RegExp][] = [
       ['  - { match: {}, reason: x }', 'maintenance[0]', /either starts_at and ends_at, or weekly/],
       ['  - { match: {}, reason: x, starts_at: "2026-12-01T02:00:00Z" }', 'maintenance[0].ends_at', /needs both/],
-      ['  - { match: {}, reason: x, starts_at: "2026-12-01T02:00:00Z", ends_at: "2026-12-01T01:00:00Z" }', 'maintenance[0].ends_at', /after starts_at/],
-      ['  - { match: { check: disk }, reason: x, weekly: { days: [mon], at: "02:00", duration: 1h } }', 'maintenance[0].match.check', /cannot match on "check"/],
+      [
+        '  - { match: {}, reason: x, starts_at: "2026-12-01T02:00:00Z", ends_at: "2026-12-01T01:00:00Z" }',
+        'maintenance[0].ends_at',
+        /after starts_at/,
+      ],
+      [
+        '  - { match: { check: disk }, reason: x, weekly: { days: [mon], at: "02:00", duration: 1h } }',
+        'maintenance[0].match.check',
+        /cannot match on "check"/,
+      ],
       ['  - { match: {}, reason: x, weekly: { days: [mon], at: "25:00", duration: 1h } }', 'maintenance[0].weekly.at', /HH:MM/],
     ];
     for (const [line, path, message] of cases) {
@@ -50,12 +58,21 @@ describe('maintenance config', () => {
   });
 
   it('weekly windows open on their days in UTC and may run past midnight', () => {
-    const window: MaintenanceWindow = { id: 'w', match: {}, reason: 'r', source: 'config', weekly: { days: ['sun'], startMinute: 23 * 60, durationMs: 2 * 3_600_000 } };
+    const window: MaintenanceWindow = {
+      id: 'w',
+      match: {},
+      reason: 'r',
+      source: 'config',
+      weekly: { days: ['sun'], startMinute: 23 * 60, durationMs: 2 * 3_600_000 },
+    };
     const sunday2330 = Date.parse('2026-11-29T23:30:00Z'); // a Sunday
     assert.ok(isOpen(window, sunday2330));
     assert.ok(isOpen(window, Date.parse('2026-11-30T00:59:59Z')), 'still open after midnight');
     assert.ok(!isOpen(window, Date.parse('2026-11-30T01:00:00Z')));
-    assert.deepEqual(occurrence(window, Date.parse('2026-11-30T01:00:00Z')), { from: Date.parse('2026-12-06T23:00:00Z'), to: Date.parse('2026-12-07T01:00:00Z') });
+    assert.deepEqual(occurrence(window, Date.parse('2026-11-30T01:00:00Z')), {
+      from: Date.parse('2026-12-06T23:00:00Z'),
+      to: Date.parse('2026-12-07T01:00:00Z'),
+    });
   });
 });
 
@@ -81,7 +98,10 @@ describe('maintenance API', () => {
       assert.equal(created.headers.get('location'), `/api/v1/maintenance/${window.id}`);
       assert.deepEqual([window.match, window.open, window.reason, window.source], [{ kind: ['host'] }, true, 'patching', 'api']);
       const listed = (await (await vigil.request('GET', '/api/v1/maintenance')).json()) as { windows: { id: string }[] };
-      assert.deepEqual(listed.windows.map((w) => w.id), [window.id]);
+      assert.deepEqual(
+        listed.windows.map((w) => w.id),
+        [window.id],
+      );
       assert.equal((await vigil.request('GET', `/api/v1/maintenance/${window.id}`)).status, 200);
       assert.equal((await vigil.request('DELETE', `/api/v1/maintenance/${window.id}`, { token: PUSHER })).status, 403);
       assert.equal((await vigil.request('DELETE', `/api/v1/maintenance/${window.id}`, { token: OPS })).status, 204);
@@ -96,7 +116,9 @@ describe('maintenance API', () => {
     const vigil = await startHarness();
     try {
       const now = Date.now();
-      vigil.vigil.maintenance.configure([{ id: 'weekly-all', match: { kind: ['rack'] }, reason: 'r', source: 'config', startsAt: now + 3_600_000, endsAt: now + 7_200_000 }]);
+      vigil.vigil.maintenance.configure([
+        { id: 'weekly-all', match: { kind: ['rack'] }, reason: 'r', source: 'config', startsAt: now + 3_600_000, endsAt: now + 7_200_000 },
+      ]);
       assert.equal((await vigil.request('PUT', '/api/v1/subjects/host-1', { token: ADMIN, body: { kind: 'host' } })).status, 201);
       assert.equal((await vigil.request('PUT', '/api/v1/subjects/rack-1', { token: ADMIN, body: { kind: 'rack' } })).status, 201);
       await vigil.request('PUT', '/api/v1/subjects/host-1/checks/disk', { token: ADMIN, body: { status: 'ok' } });

@@ -58,7 +58,11 @@ async function put(h: Harness, path: string, body: unknown, token = PUSH): Promi
 }
 
 /** Events of a subject once committed (the API serves only committed events). */
-async function eventsOf(h: Harness, id: string, until: (types: string[]) => boolean): Promise<{ type: string; subject: string; from: string | null; to: string }[]> {
+async function eventsOf(
+  h: Harness,
+  id: string,
+  until: (types: string[]) => boolean,
+): Promise<{ type: string; subject: string; from: string | null; to: string }[]> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const res = await h.request('GET', `/api/v1/events?after=0&subject=${id}&wait=1s`);
     const body = (await res.json()) as { events: { type: string; subject: string; from: string | null; to: string }[] };
@@ -77,7 +81,10 @@ test('rename through the API: history, events and manipulations follow; old resu
   assert.equal((await put(h, '/api/v1/subjects/db1.old/checks/ssh', push)).status, 200);
   assert.equal((await put(h, '/api/v1/subjects/db1.old/checks/disk', push)).status, 200);
   clock.now = T + 10 * M;
-  const repair = await h.request('POST', '/api/v1/subjects/db1.old/manipulations', { token: OPS, body: { manipulation: 'repair', started_at: iso(T - 2 * H), ended_at: iso(T - H) } });
+  const repair = await h.request('POST', '/api/v1/subjects/db1.old/manipulations', {
+    token: OPS,
+    body: { manipulation: 'repair', started_at: iso(T - 2 * H), ended_at: iso(T - H) },
+  });
   assert.equal(repair.status, 201);
   clock.now = T + 50 * M;
   const renamedAt = clock.now;
@@ -107,7 +114,11 @@ test('rename through the API: history, events and manipulations follow; old resu
   assert.equal((await h.request('GET', '/api/v1/subjects/db1.old')).status, 404);
 
   let view = await health(h, 'db1.new');
-  assert.deepEqual(view.manipulations.map((m) => m.manipulation), ['repair'], 'manipulations follow');
+  assert.deepEqual(
+    view.manipulations.map((m) => m.manipulation),
+    ['repair'],
+    'manipulations follow',
+  );
   assert.equal(view.health, 'unknown');
   assert.deepEqual(view.checks['ssh']!.not_counted, {
     reason: 'rename',
@@ -122,7 +133,11 @@ test('rename through the API: history, events and manipulations follow; old resu
   assert.ok(events.every((e) => e.subject === 'db1.new'));
   assert.deepEqual(
     events.filter((e) => e.type !== 'connectivity').map((e) => [e.type, e.from, e.to]),
-    [['health', null, 'healthy'], ['rename', 'db1.old', 'db1.new'], ['health', 'healthy', 'unknown']],
+    [
+      ['health', null, 'healthy'],
+      ['rename', 'db1.old', 'db1.new'],
+      ['health', 'healthy', 'unknown'],
+    ],
     'the history of the old id is served under the new one',
   );
 
@@ -155,14 +170,20 @@ test('config renamed_from renames the subject at start: its events and manipulat
   t.after(() => second.close());
   assert.equal((await second.request('GET', '/api/v1/subjects/web-old')).status, 404);
   const view = await health(second, 'web-new');
-  assert.deepEqual(view.manipulations.map((m) => m.manipulation), ['redeploy']);
+  assert.deepEqual(
+    view.manipulations.map((m) => m.manipulation),
+    ['redeploy'],
+  );
   assert.deepEqual(Object.keys(view.checks), ['http']);
   const events = await eventsOf(second, 'web-new', (types) => types.includes('rename'));
   assert.ok(events.every((e) => e.subject === 'web-new'));
   const renameAt = events.findIndex((e) => e.type === 'rename');
   assert.deepEqual([events[renameAt]!.from, events[renameAt]!.to], ['web-old', 'web-new']);
   assert.deepEqual(
-    events.slice(0, renameAt).filter((e) => e.type === 'health').map((e) => e.to),
+    events
+      .slice(0, renameAt)
+      .filter((e) => e.type === 'health')
+      .map((e) => e.to),
     ['unknown', 'healthy', 'unknown'],
     'the health history of web-old (created, checked, redeployed) comes before the rename',
   );
@@ -176,7 +197,13 @@ test('pushed results take max_age and accuracy (PUT check and POST observations)
   t.after(() => h.close());
   const T = clock.now;
   const observedAt = T - 50 * M;
-  const res = await put(h, '/api/v1/subjects/hw-1/checks/memory', { status: 'ok', period: '1h', observed_at: iso(observedAt), max_age: '1h', accuracy: 60 });
+  const res = await put(h, '/api/v1/subjects/hw-1/checks/memory', {
+    status: 'ok',
+    period: '1h',
+    observed_at: iso(observedAt),
+    max_age: '1h',
+    accuracy: 60,
+  });
   assert.equal(res.status, 200);
   let check = (await health(h, 'hw-1')).checks['memory']!;
   assert.equal(check.max_age_seconds, 3600);
@@ -287,7 +314,10 @@ test('a manipulation that ends in the future is refused with a clear problem and
   ]) {
     const res = await h.request('POST', '/api/v1/subjects/h1/manipulations', { token: OPS, body });
     assert.equal(res.status, 400);
-    assert.match((await problemOf(res)).detail, /manipulation reboot: (endedAt|startedAt) \S+ is in the future \(now \S+\); report a manipulation when it has ended/);
+    assert.match(
+      (await problemOf(res)).detail,
+      /manipulation reboot: (endedAt|startedAt) \S+ is in the future \(now \S+\); report a manipulation when it has ended/,
+    );
   }
   assert.equal(h.vigil.state.seq, seq);
   assert.deepEqual((await health(h, 'h1')).manipulations, []);

@@ -12,10 +12,13 @@ const HOLD_TTL_MS = 4_000;
 const RENEW_MS = 1_000;
 const ids = Array.from({ length: SUBJECTS }, (_, i) => `s-${String(i).padStart(3, '0')}`);
 
-
 const get = async (base: string, path: string, headers: Record<string, string> = {}) => {
   const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${TOKEN}`, ...headers } });
-  return { status: res.status, etag: res.headers.get('etag'), body: res.status === 200 ? ((await res.json()) as { subjects: { id: string }[] }) : undefined };
+  return {
+    status: res.status,
+    etag: res.headers.get('etag'),
+    body: res.status === 200 ? ((await res.json()) as { subjects: { id: string }[] }) : undefined,
+  };
 };
 
 /** Health and connectivity of every subject as one replica exposes them ('-' for connectivity not yet known). */
@@ -23,7 +26,8 @@ async function exposure(replica: ServeProcess): Promise<Map<string, string>> {
   const metrics = await (await fetch(`${replica.base}/metrics`)).text();
   const connectivity = subjectSamples(metrics, 'vigil_subject_connectivity');
   const seen = new Map<string, string>();
-  for (const [id, health] of subjectSamples(metrics, 'vigil_subject_health')) if (id.startsWith('s-')) seen.set(id, `${health}/${connectivity.get(id) ?? '-'}`);
+  for (const [id, health] of subjectSamples(metrics, 'vigil_subject_health'))
+    if (id.startsWith('s-')) seen.set(id, `${health}/${connectivity.get(id) ?? '-'}`);
   return seen;
 }
 
@@ -61,13 +65,17 @@ describe('cluster-wide reads, maintenance and handover', () => {
       const own = await Promise.all(cluster.replicas.map((replica) => get(replica.base, path, { 'x-vigil-fanout-by': 'test' })));
       const all = own.flatMap((answer) => answer.body!.subjects.map((subject) => subject.id)).filter((id) => id.startsWith('s-'));
       assert.deepEqual(all.sort(), ids);
-      assert.ok(own.every((answer) => answer.body!.subjects.length < SUBJECTS), 'no replica holds every subject');
+      assert.ok(
+        own.every((answer) => answer.body!.subjects.length < SUBJECTS),
+        'no replica holds every subject',
+      );
     }
   });
 
   it('pages the events of every replica from any replica with the cursor, without gap or duplicate, late lower-block events included', async () => {
     type Page = { events: { seq: number; subject: string }[]; last_seq: number; cursor: string };
-    const read = async (base: string, after: string, limit = 7) => (await (await fetch(`${base}/api/v1/events?after=${after}&limit=${limit}`)).json()) as Page;
+    const read = async (base: string, after: string, limit = 7) =>
+      (await (await fetch(`${base}/api/v1/events?after=${after}&limit=${limit}`)).json()) as Page;
     const seen: { seq: number; subject: string }[] = [];
     let cursor = '0';
     for (let pages = 0; pages < 200; pages++) {
@@ -80,8 +88,8 @@ describe('cluster-wide reads, maintenance and handover', () => {
     assert.deepEqual([...new Set(seen.map((event) => event.subject))].filter((id) => id.startsWith('s-')).sort(), ids);
     // The first replica numbers its events in the lowest block: a change it makes now sorts below what was read.
     // A healthy one (even index), so the crit check below changes its health and makes an event.
-    const ownedByFirst = (await get(cluster.replicas[0]!.base, '/api/v1/health', { 'x-vigil-fanout-by': 'test' })).body!.subjects
-      .map((subject) => subject.id)
+    const ownedByFirst = (await get(cluster.replicas[0]!.base, '/api/v1/health', { 'x-vigil-fanout-by': 'test' }))
+      .body!.subjects.map((subject) => subject.id)
       .find((id) => ids.indexOf(id) % 2 === 0)!;
     await fetch(`${cluster.replicas[0]!.base}/api/v1/subjects/${ownedByFirst}/checks/late`, {
       method: 'PUT',
@@ -92,7 +100,10 @@ describe('cluster-wide reads, maintenance and handover', () => {
       const page = await read(cluster.replicas[1]!.base, cursor, 100);
       return page.events.some((event) => event.subject === ownedByFirst) ? page : undefined;
     });
-    assert.ok(late.events.every((event) => !seen.some((old) => old.seq === event.seq)), 'nothing read before comes again');
+    assert.ok(
+      late.events.every((event) => !seen.some((old) => old.seq === event.seq)),
+      'nothing read before comes again',
+    );
     assert.ok(late.events[0]!.seq < seen.at(-1)!.seq, 'the late event sorts below what was read (a plain after= would skip it)');
   });
 
@@ -101,7 +112,12 @@ describe('cluster-wide reads, maintenance and handover', () => {
     const created = await fetch(`${cluster.replicas[0]!.base}/api/v1/maintenance`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ match: { subject: ids }, starts_at: new Date(now - 1000).toISOString(), ends_at: new Date(now + 600_000).toISOString(), reason: 'patching' }),
+      body: JSON.stringify({
+        match: { subject: ids },
+        starts_at: new Date(now - 1000).toISOString(),
+        ends_at: new Date(now + 600_000).toISOString(),
+        reason: 'patching',
+      }),
     });
     assert.equal(created.status, 201);
     const { id } = (await created.json()) as { id: string };
@@ -115,16 +131,23 @@ describe('cluster-wide reads, maintenance and handover', () => {
       return counts.reduce((a, b) => a + b, 0) === SUBJECTS && counts.every((count) => count > 0) ? true : undefined;
     });
     assert.ok(Date.now() - addedAt < 5 * RENEW_MS);
-    const removed = await fetch(`${cluster.replicas[2]!.base}/api/v1/maintenance/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
+    const removed = await fetch(`${cluster.replicas[2]!.base}/api/v1/maintenance/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     assert.equal(removed.status, 204);
     await until('every replica drops the removed window', 5 * RENEW_MS, async () => {
-      const lists = await Promise.all(cluster.replicas.map(async (replica) => ((await (await fetch(`${replica.base}/api/v1/maintenance`)).json()) as { windows: { id: string }[] }).windows));
+      const lists = await Promise.all(
+        cluster.replicas.map(
+          async (replica) => ((await (await fetch(`${replica.base}/api/v1/maintenance`)).json()) as { windows: { id: string }[] }).windows,
+        ),
+      );
       const counts = await Promise.all(cluster.replicas.map(inMaintenance));
       return lists.every((windows) => windows.every((window) => window.id !== id)) && counts.every((count) => count === 0) ? true : undefined;
     });
   });
 
-  it('keeps every subject\'s health and connectivity through kill -9 of its owner: the survivors never expose another value', async (t) => {
+  it("keeps every subject's health and connectivity through kill -9 of its owner: the survivors never expose another value", async (t) => {
     const before = new Map<string, string>();
     const exposer = new Map<string, number>();
     for (const [index, replica] of cluster.replicas.entries()) {

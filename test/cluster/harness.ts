@@ -50,7 +50,12 @@ export interface ClusterHarness {
   cleanup(): Promise<void>;
 }
 
-export async function startCluster(options: { holdTtl: string; renewInterval: string; flushInterval?: string; extra?: string }): Promise<ClusterHarness> {
+export async function startCluster(options: {
+  holdTtl: string;
+  renewInterval: string;
+  flushInterval?: string;
+  extra?: string;
+}): Promise<ClusterHarness> {
   const server = await startPostgres();
   const database = await server.createDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'vigil-cluster-'));
@@ -92,7 +97,8 @@ export async function startCluster(options: { holdTtl: string; renewInterval: st
         const holders = current?.replicas.filter((replica) => replica.shards.length > 0) ?? [];
         const even = holders.length === live && holders.every((replica) => replica.live && replica.shards.length >= Math.floor(64 / live));
         if (current && current.unheld_shards.length === 0 && even) return current;
-        if (Date.now() - started > timeoutMs) throw new Error(`cluster did not settle on ${live} replicas within ${timeoutMs} ms: ${JSON.stringify(current)}`);
+        if (Date.now() - started > timeoutMs)
+          throw new Error(`cluster did not settle on ${live} replicas within ${timeoutMs} ms: ${JSON.stringify(current)}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     },

@@ -67,13 +67,16 @@ describe('shards', () => {
 
   it('gives every replica its fair share, the remainder to the first in id order', () => {
     const ids = ['c', 'a', 'b'];
-    assert.deepEqual(ids.map((id) => fairShare(ids, id)), [21, 22, 21]);
+    assert.deepEqual(
+      ids.map((id) => fairShare(ids, id)),
+      [21, 22, 21],
+    );
     assert.equal(fairShare([], 'solo'), SHARD_COUNT);
   });
 });
 
 describe('ShardHolder', () => {
-  it('spreads shards evenly as replicas join, and takes over a dead one\'s shards after the TTL', async () => {
+  it("spreads shards evenly as replicas join, and takes over a dead one's shards after the TTL", async () => {
     const ttl = 1_500;
     const make = await cluster(ttl);
     const [a, b, c] = [make('http://a:1'), make('http://b:1'), make('http://c:1')];
@@ -91,11 +94,14 @@ describe('ShardHolder', () => {
     await c.renew();
     assert.deepEqual(assertPartition([a, b, c]), [22, 21, 21]);
     const view = await a.view();
-    assert.deepEqual(view.replicas.map((replica) => [replica.id, replica.shards.length, replica.live]), [
-      ['http://a:1', 22, true],
-      ['http://b:1', 21, true],
-      ['http://c:1', 21, true],
-    ]);
+    assert.deepEqual(
+      view.replicas.map((replica) => [replica.id, replica.shards.length, replica.live]),
+      [
+        ['http://a:1', 22, true],
+        ['http://b:1', 21, true],
+        ['http://c:1', 21, true],
+      ],
+    );
     assert.deepEqual(view.unheld, []);
 
     // c dies (kill -9: no release, no more renewals). Until its deadlines pass, its shards stay its own.
@@ -103,7 +109,10 @@ describe('ShardHolder', () => {
     const cShards = new Set(c.held());
     await a.renew();
     await b.renew();
-    assert.ok([...a.held(), ...b.held()].every((shard) => !cShards.has(shard)), 'nobody takes a shard before its deadline');
+    assert.ok(
+      [...a.held(), ...b.held()].every((shard) => !cShards.has(shard)),
+      'nobody takes a shard before its deadline',
+    );
     while (Date.now() - diedAt < ttl + 100) {
       await sleep(ttl / 5);
       await a.renew();
@@ -144,11 +153,13 @@ describe('shard columns at start', () => {
   it('fills rows without a shard, re-checks every row only when the dependency groups changed', async () => {
     const url = server.url(await server.createDatabase());
     // As a replica opens it: nothing is loaded at open (the rows below hold no real state).
-    const openAndClose = async () => (await PostgresStore.open(url, { flushIntervalMs: 5, eventsPerSubject: 1, password: server.password, replicaId: 'r' })).close();
+    const openAndClose = async () =>
+      (await PostgresStore.open(url, { flushIntervalMs: 5, eventsPerSubject: 1, password: server.password, replicaId: 'r' })).close();
     await openAndClose();
     const pool = new pg.Pool(poolConfig(url, { password: server.password }));
     pools.push(pool);
-    const shardOfRow = async (id: string) => (await pool.query<{ shard: number | null }>('SELECT shard FROM vigil.subjects WHERE id = $1', [id])).rows[0]!.shard;
+    const shardOfRow = async (id: string) =>
+      (await pool.query<{ shard: number | null }>('SELECT shard FROM vigil.subjects WHERE id = $1', [id])).rows[0]!.shard;
     // Rows as a vigil before the shard column wrote them.
     await pool.query(`INSERT INTO vigil.subjects (id, state, shard) VALUES ('a', '{}', NULL), ('z', '{}', NULL)`);
     await openAndClose();

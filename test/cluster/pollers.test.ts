@@ -69,7 +69,6 @@ async function exposed(replicas: ServeProcess[]): Promise<Map<string, [string, n
   return seen;
 }
 
-
 describe('polling sources with replicas', () => {
   let cluster: ClusterHarness;
   let octopus: FakeOctopus;
@@ -91,7 +90,15 @@ describe('polling sources with replicas', () => {
     });
     writeFileSync(join(cluster.dir, 'octopus-key'), `${API_KEY}\n`);
     for (let i = 0; i < 3; i++) await cluster.add();
-    octopus.onClient = (port) => pollers.push(processOfClientPort(port, cluster.replicas.filter((replica) => replica.child.exitCode === null && replica.child.signalCode === null).map((replica) => replica.child.pid!)));
+    octopus.onClient = (port) =>
+      pollers.push(
+        processOfClientPort(
+          port,
+          cluster.replicas
+            .filter((replica) => replica.child.exitCode === null && replica.child.signalCode === null)
+            .map((replica) => replica.child.pid!),
+        ),
+      );
   });
   after(async () => {
     await cluster?.cleanup();
@@ -118,7 +125,11 @@ describe('polling sources with replicas', () => {
     const pids = new Set(pollers);
     assert.equal(pids.size, 1, `polled by ${[...pids].join(', ')}`);
     assert.notEqual([...pids][0], undefined, 'the polling process was found');
-    const views = await Promise.all(cluster.replicas.map(async (replica) => ((await (await fetch(`${replica.base}/api/v1/cluster`)).json()) as { polling_sources: string[] }).polling_sources));
+    const views = await Promise.all(
+      cluster.replicas.map(
+        async (replica) => ((await (await fetch(`${replica.base}/api/v1/cluster`)).json()) as { polling_sources: string[] }).polling_sources,
+      ),
+    );
     assert.deepEqual(
       views.map((names) => names.includes('octopus')),
       cluster.replicas.map((replica) => replica.child.pid === [...pids][0]),
@@ -133,7 +144,9 @@ describe('polling sources with replicas', () => {
     const killedAt = Date.now();
     const survivors = cluster.replicas.filter((replica) => replica !== victim);
     const from = pollers.length;
-    await until('another replica polls', 30_000, async () => (pollers.slice(from).some((pid) => pid !== undefined && pid !== pollerPid) ? true : undefined));
+    await until('another replica polls', 30_000, async () =>
+      pollers.slice(from).some((pid) => pid !== undefined && pid !== pollerPid) ? true : undefined,
+    );
     const tookMs = Date.now() - killedAt;
     assert.ok(tookMs < 15_000, `polling moved after ${tookMs} ms`);
     t.diagnostic(`polling moved ${tookMs} ms after kill -9 (hold_ttl ${HOLD_TTL_MS} ms)`);

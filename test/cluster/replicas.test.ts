@@ -40,11 +40,17 @@ describe('replicas', () => {
       const status = await cluster.push(bases[Math.floor(Math.random() * bases.length)]!, `host-${i}`, `push ${i}`);
       assert.equal(status, 200, `push of host-${i}`);
     });
-    const exposed = await Promise.all(bases.map(async (base) => subjectsIn(await (await fetch(`${base}/metrics`)).text()).filter((id) => id.startsWith('host-'))));
+    const exposed = await Promise.all(
+      bases.map(async (base) => subjectsIn(await (await fetch(`${base}/metrics`)).text()).filter((id) => id.startsWith('host-'))),
+    );
     const seen = new Map<string, number>();
     for (const ids of exposed) for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
     assert.equal(seen.size, SUBJECTS, 'every subject is exposed somewhere');
-    assert.deepEqual([...seen.values()].filter((count) => count !== 1), [], 'no subject is exposed twice');
+    assert.deepEqual(
+      [...seen.values()].filter((count) => count !== 1),
+      [],
+      'no subject is exposed twice',
+    );
     for (const ids of exposed) {
       assert.ok(ids.length >= SUBJECTS / 3 / 2 && ids.length <= (SUBJECTS / 3) * 2, `share ${ids.length} of ${SUBJECTS} is within 2x of even`);
     }
@@ -94,7 +100,7 @@ describe('replicas', () => {
     assert.deepEqual(missing, [], 'every acknowledged write survived the kill');
     const exposed = await Promise.all(survivors.map(async (base) => subjectsIn(await (await fetch(`${base}/metrics`)).text())));
     const all = exposed.flat().filter((id) => id.startsWith('host-'));
-    assert.equal(new Set(all).size, SUBJECTS, 'the killed replica\'s subjects are exposed by the survivors');
+    assert.equal(new Set(all).size, SUBJECTS, "the killed replica's subjects are exposed by the survivors");
     assert.equal(all.length, SUBJECTS, 'and by one of them only');
   });
 });

@@ -26,7 +26,9 @@ describe('vigil CLI', () => {
   });
 
   it('check-config refuses a bad file: exit 2 and file:line:col: path: message lines', () => {
-    const dir = tempDir({ 'bad.yml': yaml('listen: 0.0.0.0:9977', 'defaults:', '  rename_lag: soon', 'subjects: [{ id: a, kind: host, depends_on: [b] }]') });
+    const dir = tempDir({
+      'bad.yml': yaml('listen: 0.0.0.0:9977', 'defaults:', '  rename_lag: soon', 'subjects: [{ id: a, kind: host, depends_on: [b] }]'),
+    });
     const { code, stdout, stderr } = vigil(['check-config', '--config', 'bad.yml'], dir);
     assert.equal(stdout, '');
     const lines = stderr.trimEnd().split('\n');

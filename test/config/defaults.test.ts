@@ -95,7 +95,11 @@ describe('config defaults', () => {
     assert.equal(config.statePath, '/var/lib/vigil/state.db');
     assert.equal(config.flushInterval, 1000);
     assert.equal(config.logLevel, 'debug');
-    assert.deepEqual(config.api, { tokens: [{ name: 'ci', token: 'abc', scopes: ['observe', 'metadata'] }], maxBodyBytes: 512 * 1024, limits: DEFAULT_LIMITS });
+    assert.deepEqual(config.api, {
+      tokens: [{ name: 'ci', token: 'abc', scopes: ['observe', 'metadata'] }],
+      maxBodyBytes: 512 * 1024,
+      limits: DEFAULT_LIMITS,
+    });
     assert.equal(config.settings.freshness, 3);
     assert.equal(config.settings.dependencyLag, 120_000);
     assert.deepEqual(

@@ -99,7 +99,13 @@ describe('config errors', () => {
   it('refuses reserved, malformed and too many label names', async () => {
     const labels = Array.from({ length: 17 }, (_, i) => `l${i}: x`).join(', ');
     const error = await refused(
-      yaml('subjects:', '  - id: a', '    kind: host', '    labels: { status: x, 2fast: y, __meta: z }', `  - { id: b, kind: host, labels: { ${labels} } }`),
+      yaml(
+        'subjects:',
+        '  - id: a',
+        '    kind: host',
+        '    labels: { status: x, 2fast: y, __meta: z }',
+        `  - { id: b, kind: host, labels: { ${labels} } }`,
+      ),
     );
     const status = problemAt(error, 'subjects[0].labels.status');
     assert.deepEqual([status.line, status.col], [4, 15]);

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { configJsonSchema } from '../../src/config/json-schema.js';
 
-type SchemaNode = { properties?: Record<string, SchemaNode>; items?: SchemaNode; default?: unknown; description?: string; required?: string[]; additionalProperties?: unknown };
+type SchemaNode = {
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  default?: unknown;
+  description?: string;
+  required?: string[];
+  additionalProperties?: unknown;
+};
 
 describe('configJsonSchema', () => {
   const schema = configJsonSchema() as SchemaNode & { $schema: string; title: string };

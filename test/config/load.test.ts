@@ -32,12 +32,18 @@ describe('loadConfig', () => {
       process.chdir(tempDir({ 'vigil.yml': yaml('subjects: [{ id: here, kind: host }]') }));
       const local = await loadConfig(undefined, {});
       assert.equal(local.file, './vigil.yml');
-      assert.deepEqual(local.config.subjects.map((s) => s.id), ['here']);
+      assert.deepEqual(
+        local.config.subjects.map((s) => s.id),
+        ['here'],
+      );
 
       process.chdir(tempDir());
       const embedded = await loadConfig(undefined, {});
       assert.equal(embedded.file, '<embedded>');
-      assert.deepEqual(embedded.config.subjects.map((s) => s.id), ['vigil']);
+      assert.deepEqual(
+        embedded.config.subjects.map((s) => s.id),
+        ['vigil'],
+      );
     } finally {
       process.chdir(before);
     }

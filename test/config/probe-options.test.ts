@@ -17,7 +17,10 @@ describe('probe options in targets', () => {
         '  - { name: health, type: grpc, host: orders, port: 50051, service: orders, tls: true }',
       ),
     );
-    assert.deepEqual(config.targets.map((target) => target.type), ['download', 'tcp', 'dns', 'grpc']);
+    assert.deepEqual(
+      config.targets.map((target) => target.type),
+      ['download', 'tcp', 'dns', 'grpc'],
+    );
     const api = config.targets[0]!;
     assert.equal(api.type === 'download' && api.cert_expiry_warn, 14 * 86_400_000);
     assert.equal(api.max_duration, 2_000);
@@ -57,7 +60,11 @@ describe('probe options in targets', () => {
 
   it('refuses a tcp step with both send and expect, and a dns server with a path', async () => {
     const error = await refused(
-      yaml('targets:', '  - { name: a, type: tcp, host: x, port: 1, query_response: [ { send: a, expect: b } ] }', '  - { name: b, type: dns, server: "1.1.1.1/x", query_name: a }'),
+      yaml(
+        'targets:',
+        '  - { name: a, type: tcp, host: x, port: 1, query_response: [ { send: a, expect: b } ] }',
+        '  - { name: b, type: dns, server: "1.1.1.1/x", query_name: a }',
+      ),
     );
     assert.match(problemAt(error, 'targets[0].query_response[0]').message, /exactly one of send or expect/);
     assert.match(problemAt(error, 'targets[1].server').message, /host, host:port/);

@@ -30,7 +30,11 @@ describe('*_file secrets', () => {
 
   it('reads every entry of a *_files map', async () => {
     const dir = tempDir({ auth: 'Bearer abc\n' });
-    const { secrets } = await parse(yaml('targets: [{ name: web, type: download, url: "https://example.org/", header_files: { Authorization: auth } }]'), {}, dir);
+    const { secrets } = await parse(
+      yaml('targets: [{ name: web, type: download, url: "https://example.org/", header_files: { Authorization: auth } }]'),
+      {},
+      dir,
+    );
     assert.equal(secrets.get('targets[0].header_files.Authorization'), 'Bearer abc');
   });
 

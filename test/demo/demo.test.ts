@@ -56,7 +56,12 @@ describe('vigil serve --demo', () => {
     vigil.child.kill('SIGTERM');
     await vigil.exited;
     // Without --state the demo keeps its state in a temporary directory of its own and removes it when it stops.
-    const serving = JSON.parse(vigil.logs().split('\n').find((line) => line.includes('"vigil serving"'))!) as { state: string };
+    const serving = JSON.parse(
+      vigil
+        .logs()
+        .split('\n')
+        .find((line) => line.includes('"vigil serving"'))!,
+    ) as { state: string };
     assert.match(serving.state, /vigil-demo-[^/]+\/vigil\.db$/);
     assert.ok(!existsSync(dirname(serving.state)), `${serving.state} removed at stop`);
   });
@@ -75,7 +80,8 @@ describe('vigil serve --demo', () => {
         for (const host of DEMO_SUBJECTS.hosts) hostHealth.add(snap.subjects.get(host)?.health ?? 'absent');
       },
     });
-    const describe = (r: OutageRecord) => `${r.name}: ${r.appearedAt === undefined ? 'never seen' : `seen at +${r.appearedAt - started} ms`}, ${r.recoveredAt === undefined ? 'not over' : `over at +${r.recoveredAt - started} ms`}`;
+    const describe = (r: OutageRecord) =>
+      `${r.name}: ${r.appearedAt === undefined ? 'never seen' : `seen at +${r.appearedAt - started} ms`}, ${r.recoveredAt === undefined ? 'not over' : `over at +${r.recoveredAt - started} ms`}`;
     assert.deepEqual(
       records.filter((r) => r.appearedAt === undefined || r.recoveredAt === undefined).map(describe),
       [],

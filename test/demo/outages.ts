@@ -18,7 +18,8 @@ export function demoOutages(slowSeconds: number): OutageProbe[] {
     },
     {
       name: 'web fails',
-      bad: (s) => status(s, web, 'download', 'crit') && sample(s, 'vigil_probe_http_status_code', { subject: web }) === 503 && health(s, web) === 'unhealthy',
+      bad: (s) =>
+        status(s, web, 'download', 'crit') && sample(s, 'vigil_probe_http_status_code', { subject: web }) === 503 && health(s, web) === 'unhealthy',
       good: (s) => status(s, web, 'download', 'ok') && health(s, web) === 'healthy',
     },
     {

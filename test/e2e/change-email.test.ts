@@ -33,7 +33,9 @@ async function nextMail(stack: Stack, count: number) {
   });
 }
 
-test('e2e: change policy notifies once per change both ways; the e-mail lists every current problem with the link', { timeout: 150_000 }, async () => {
+test('e2e: change policy notifies once per change both ways; the e-mail lists every current problem with the link', {
+  timeout: 150_000,
+}, async () => {
   await withStack('change', config, async (stack) => {
     const failures = (check: string) => `vigil_check_consecutive_failures{subject="pend-01",check="${check}"}`;
     const successes = (check: string) => `vigil_check_consecutive_successes{subject="pend-01",check="${check}"}`;
@@ -51,7 +53,10 @@ test('e2e: change policy notifies once per change both ways; the e-mail lists ev
     const [first] = await waitForNotifications(stack, '/oncall', {}, 1, 15_000);
     assert.ok(first!.receivedAt - changedAt < 10_000, `${first!.receivedAt - changedAt} ms after the change`);
     assert.equal(first!.payload.status, 'firing');
-    assert.deepEqual(alertsNamed(first!, ALERT).map((a) => [a.labels['check'], a.status]), [['camera', 'firing']]);
+    assert.deepEqual(
+      alertsNamed(first!, ALERT).map((a) => [a.labels['check'], a.status]),
+      [['camera', 'firing']],
+    );
     let mail = await nextMail(stack, 1);
     assert.deepEqual(mail.to, ['ops@example.org']);
     assert.equal(mail.headers['subject'], '[vigil] 1 problem (labs)');
@@ -70,7 +75,15 @@ test('e2e: change policy notifies once per change both ways; the e-mail lists ev
     await stack.push('pend-01', 'stream', 'crit');
     const [, second] = await waitForNotifications(stack, '/oncall', {}, 2, 15_000);
     assert.ok(second!.receivedAt - changedAt < 10_000);
-    assert.deepEqual(alertsNamed(second!, ALERT).map((a) => [a.labels['check'], a.status]).sort(), [['camera', 'firing'], ['stream', 'firing']]);
+    assert.deepEqual(
+      alertsNamed(second!, ALERT)
+        .map((a) => [a.labels['check'], a.status])
+        .sort(),
+      [
+        ['camera', 'firing'],
+        ['stream', 'firing'],
+      ],
+    );
     mail = await nextMail(stack, 2);
     assert.equal(mail.headers['subject'], '[vigil] 2 problems (labs)');
     assert.match(mail.text, /Current problems \(2\):/);
@@ -89,7 +102,15 @@ test('e2e: change policy notifies once per change both ways; the e-mail lists ev
     await stack.push('pend-01', 'camera', 'ok');
     const [, , third] = await waitForNotifications(stack, '/oncall', {}, 3, 15_000);
     assert.ok(third!.receivedAt - changedAt < 10_000);
-    assert.deepEqual(alertsNamed(third!, ALERT).map((a) => [a.labels['check'], a.status]).sort(), [['camera', 'resolved'], ['stream', 'firing']]);
+    assert.deepEqual(
+      alertsNamed(third!, ALERT)
+        .map((a) => [a.labels['check'], a.status])
+        .sort(),
+      [
+        ['camera', 'resolved'],
+        ['stream', 'firing'],
+      ],
+    );
     mail = await nextMail(stack, 3);
     assert.equal(mail.headers['subject'], '[vigil] 1 problem, 1 recovered (labs)');
     assert.match(mail.text, /Recovered:\n {2}- pend-01 \/ camera:/);

@@ -88,7 +88,15 @@ describe('docker-compose.yml', () => {
   });
 
   it('has vigil, Prometheus, Alertmanager, Grafana and a mail catcher', () => {
-    assert.deepEqual(Object.keys(compose.services).sort(), ['alertmanager', 'grafana', 'mail-certs', 'mailcatcher', 'prometheus', 'vigil', 'vigil-certs']);
+    assert.deepEqual(Object.keys(compose.services).sort(), [
+      'alertmanager',
+      'grafana',
+      'mail-certs',
+      'mailcatcher',
+      'prometheus',
+      'vigil',
+      'vigil-certs',
+    ]);
     assert.equal(compose.services['vigil']!.build?.context, '.');
     assert.ok(existsSync(join(ROOT, compose.services['vigil']!.build?.dockerfile ?? 'Dockerfile')));
     for (const [name, service] of Object.entries(compose.services)) {
@@ -111,7 +119,10 @@ describe('docker-compose.yml', () => {
     assert.equal(hostPathOf('vigil', '/etc/vigil/vigil.yml'), join(ROOT, 'examples', 'vigil.yml'));
     const state = yamlAt<{ state: string }>('examples/vigil.yml').state;
     const stateDir = resolve('/etc/vigil', state, '..');
-    assert.ok(mounts(compose.services['vigil']!).some((m) => m.type === 'volume' && m.target === stateDir), `a volume at ${stateDir}`);
+    assert.ok(
+      mounts(compose.services['vigil']!).some((m) => m.type === 'volume' && m.target === stateDir),
+      `a volume at ${stateDir}`,
+    );
     const listen = yamlAt<{ listen: string }>('examples/vigil.yml').listen;
     assert.equal(listen.split(':').pop(), '9977', 'the healthcheck and Prometheus use port 9977');
   });
@@ -124,7 +135,10 @@ describe('docker-compose.yml', () => {
       alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
       scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
     };
-    assert.deepEqual(config.rule_files.map((file) => hostPathOf('prometheus', file)), [join(ROOT, 'rules', 'vigil.rules.yml')]);
+    assert.deepEqual(
+      config.rule_files.map((file) => hostPathOf('prometheus', file)),
+      [join(ROOT, 'rules', 'vigil.rules.yml')],
+    );
     assert.deepEqual(config.alerting.alertmanagers[0]!.static_configs[0]!.targets, ['alertmanager:9093']);
     const scrapeJob = yamlAt<{ alerting: { scrape_job?: string } }>('examples/vigil.yml').alerting.scrape_job ?? 'vigil';
     const job = config.scrape_configs.find((c) => c.job_name === scrapeJob);
@@ -148,7 +162,9 @@ describe('docker-compose.yml', () => {
     type Job = { job_name: string; scheme?: string; tls_config?: { ca_file: string }; basic_auth?: { username: string; password_file: string } };
     const prometheus = compose.services['prometheus']!;
     const configPath = prometheus.command!.find((arg) => arg.startsWith('--config.file='))!.split('=')[1]!;
-    const job = (parse(readFileSync(hostPathOf('prometheus', configPath), 'utf8')) as { scrape_configs: Job[] }).scrape_configs.find((c) => c.job_name === 'vigil')!;
+    const job = (parse(readFileSync(hostPathOf('prometheus', configPath), 'utf8')) as { scrape_configs: Job[] }).scrape_configs.find(
+      (c) => c.job_name === 'vigil',
+    )!;
     assert.equal(job.scheme, 'https');
     assert.equal(certVolume('prometheus', job.tls_config!.ca_file), 'vigil-certs');
     const password = readFileSync(hostPathOf('prometheus', job.basic_auth!.password_file), 'utf8').trim();
@@ -201,7 +217,8 @@ describe('docker-compose.yml', () => {
     assert.equal(hostPathOf('grafana', provider.providers[0]!.options.path), join(ROOT, 'grafana', 'dashboards'));
     type Datasources = { datasources: { name: string; uid: string; type: string; url: string }[] };
     const generated = yamlAt<Datasources>('grafana/provisioning/datasources/vigil.yml').datasources[0]!;
-    const composed = (parse(readFileSync(hostPathOf('grafana', '/etc/grafana/provisioning/datasources/vigil.yml'), 'utf8')) as Datasources).datasources[0]!;
+    const composed = (parse(readFileSync(hostPathOf('grafana', '/etc/grafana/provisioning/datasources/vigil.yml'), 'utf8')) as Datasources)
+      .datasources[0]!;
     assert.deepEqual([composed.name, composed.uid, composed.type], [generated.name, generated.uid, generated.type]);
     assert.equal(composed.url, 'http://prometheus:9090');
   });
@@ -241,7 +258,10 @@ describe('Dockerfile', () => {
         else cpSync(join(ROOT, from), join(dir, to), { recursive: true });
       }
       const generateWith = (cli: string, out: string) => {
-        const result = spawnSync(process.execPath, [cli, 'generate-rules', '--config', join(ROOT, 'examples', 'vigil.yml'), '--out', out], { encoding: 'utf8', cwd: dir });
+        const result = spawnSync(process.execPath, [cli, 'generate-rules', '--config', join(ROOT, 'examples', 'vigil.yml'), '--out', out], {
+          encoding: 'utf8',
+          cwd: dir,
+        });
         assert.equal(result.status, 0, `${cli}: ${result.stdout}${result.stderr}`);
       };
       generateWith(join(dir, 'dist', 'src', 'cli.js'), join(dir, 'image-out'));

@@ -35,13 +35,20 @@ async function runsOf(stack: Stack, subject: string, check: string): Promise<{ t
   const labels = `subject="${subject}",check="${check}"`;
   const total = Number(new RegExp(`^vigil_check_runs_total\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
   const last: Record<string, number> = {};
-  for (const match of text.matchAll(new RegExp(`^vigil_check_last_run\\{${labels},outcome="(\\w+)"\\} (\\d+)$`, 'gm'))) last[match[1]!] = Number(match[2]);
+  for (const match of text.matchAll(new RegExp(`^vigil_check_last_run\\{${labels},outcome="(\\w+)"\\} (\\d+)$`, 'gm')))
+    last[match[1]!] = Number(match[2]);
   return { total, last };
 }
 
 /** Consecutive unreached runs up to the latest, from the run record. */
 const unreachedStreak = (runs: { total: number; last: Record<string, number> }): number =>
-  runs.total - Math.max(0, ...Object.entries(runs.last).filter(([outcome]) => outcome !== 'unreachable').map(([, n]) => n));
+  runs.total -
+  Math.max(
+    0,
+    ...Object.entries(runs.last)
+      .filter(([outcome]) => outcome !== 'unreachable')
+      .map(([, n]) => n),
+  );
 
 const DOWNLOAD_ALERT = { alertname: 'VigilReachCheckFailing', subject: 'web' };
 
@@ -68,7 +75,8 @@ ${FAST_ALERTING}
 
       setHanging(true);
       const second = await waitFor(
-        async () => (unreachedStreak(await runsOf(stack, 'web', 'download')) >= 2 ? { notifications: stack.webhook.matching('/reach').length } : undefined),
+        async () =>
+          unreachedStreak(await runsOf(stack, 'web', 'download')) >= 2 ? { notifications: stack.webhook.matching('/reach').length } : undefined,
         { timeoutMs: 15_000, intervalMs: 50, what: 'two unreached runs' },
       );
       assert.equal(second.notifications, 0, 'nothing after two unreached runs');
@@ -111,7 +119,10 @@ ${FAST_ALERTING}
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     // Counting (default exposition): a result, and no vigil_check_not_counted series.
-    await stack.waitForQuery('count(vigil_check_consecutive_successes{subject="backup",check="nightly"} unless on (subject, check) vigil_check_not_counted)', (v) => v === 1);
+    await stack.waitForQuery(
+      'count(vigil_check_consecutive_successes{subject="backup",check="nightly"} unless on (subject, check) vigil_check_not_counted)',
+      (v) => v === 1,
+    );
     assert.equal(stack.webhook.matching('/beats').length, 0, 'nothing while it beats');
 
     const stoppedAt = Date.now();
@@ -119,7 +130,11 @@ ${FAST_ALERTING}
     assert.equal(firing!.payload.status, 'firing');
     assert.ok(firing!.receivedAt - stoppedAt >= 2_000, 'not before the result expired');
     await assertQuiet(stack, '/beats', {}, 3_000, 'one notification while it stays silent');
-    assert.equal(stack.webhook.matching('/builtin', { alertname: 'VigilCheckStale' }).length, 0, `no built-in duplicate:\n${stack.webhook.describe()}`);
+    assert.equal(
+      stack.webhook.matching('/builtin', { alertname: 'VigilCheckStale' }).length,
+      0,
+      `no built-in duplicate:\n${stack.webhook.describe()}`,
+    );
 
     await stack.push('backup', 'nightly', 'ok', { period: '1m' });
     const [, resolved] = await waitForNotifications(stack, '/beats', { alertname: 'VigilHeartbeatsCheckFailing' }, 2, 20_000);
@@ -164,7 +179,7 @@ ${FAST_ALERTING}
       const [alert] = firing!.payload.alerts;
       assert.equal(alert!.annotations['dependants'], '3', 'the one message says how far the outage reaches');
       // the hosts keep timing out: well past their own threshold, still nothing about them
-      await waitFor(async () => ((await runsOf(stack, 'h3', 'download')).last['unknown'] ?? 0) >= 4 ? true : undefined, {
+      await waitFor(async () => (((await runsOf(stack, 'h3', 'download')).last['unknown'] ?? 0) >= 4 ? true : undefined), {
         timeoutMs: 15_000,
         what: 'h3 runs behind the down switch',
       });

@@ -32,7 +32,9 @@ const EXPECTED: Expected[] = [
 
 /** When the story began, from the demo's own log line. */
 function storyStart(stack: Stack): number {
-  const line = readFileSync(join(stack.dir, 'logs', 'vigil.log'), 'utf8').split('\n').find((l) => l.includes('demo story started'));
+  const line = readFileSync(join(stack.dir, 'logs', 'vigil.log'), 'utf8')
+    .split('\n')
+    .find((l) => l.includes('demo story started'));
   assert.ok(line, 'the demo logs the start of its story');
   return (JSON.parse(line) as { time: number }).time;
 }
@@ -41,7 +43,8 @@ function storyStart(stack: Stack): number {
 function count(stack: Stack, { alertname, subject }: Expected, status: 'firing' | 'resolved'): number {
   return stack.webhook
     .matching('/demo', { alertname, subject })
-    .filter((n) => n.payload.alerts.some((a) => a.labels['alertname'] === alertname && a.labels['subject'] === subject && a.status === status)).length;
+    .filter((n) => n.payload.alerts.some((a) => a.labels['alertname'] === alertname && a.labels['subject'] === subject && a.status === status))
+    .length;
 }
 
 test('e2e: the demo story makes one notification per outage, none for the suppressed hosts', { timeout: 300_000 }, async () => {
@@ -70,7 +73,13 @@ test('e2e: the demo story makes one notification per outage, none for the suppre
       assert.deepEqual(stack.webhook.matching('/demo', { subject: host }), [], `${host} is suppressed: no notification`);
     }
     const expectedNames = new Set(EXPECTED.map((e) => `${e.alertname}/${e.subject}`));
-    const others = stack.webhook.notifications.flatMap((n) => n.payload.alerts).filter((a) => !expectedNames.has(`${a.labels['alertname']}/${a.labels['subject']}`));
-    assert.deepEqual(others.map((a) => `${a.labels['alertname']}/${a.labels['subject']}`), [], 'no other alert was notified');
+    const others = stack.webhook.notifications
+      .flatMap((n) => n.payload.alerts)
+      .filter((a) => !expectedNames.has(`${a.labels['alertname']}/${a.labels['subject']}`));
+    assert.deepEqual(
+      others.map((a) => `${a.labels['alertname']}/${a.labels['subject']}`),
+      [],
+      'no other alert was notified',
+    );
   });
 });

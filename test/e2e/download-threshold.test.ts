@@ -10,7 +10,10 @@ import { EXTERNAL_URL, withStack, type Sinks, type Stack } from './helpers/stack
 
 const ALERT = { alertname: 'VigilProbesCheckFailing', subject: 'web' };
 
-const config = (port: number) => ({ hook }: Sinks) => `
+const config =
+  (port: number) =>
+  ({ hook }: Sinks) =>
+    `
 defaults: { startup_grace: 0s }
 targets:
   - { name: web, type: download, url: "http://127.0.0.1:${port}/", interval: 1s, timeout: 900ms }

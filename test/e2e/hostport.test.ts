@@ -35,7 +35,10 @@ class Listener {
   }
 }
 
-const config = (port: number) => ({ hook }: Sinks) => `
+const config =
+  (port: number) =>
+  ({ hook }: Sinks) =>
+    `
 defaults: { startup_grace: 0s }
 targets:
   - { name: ${SUBJECT}, type: hostport, host: 127.0.0.1, port: ${port}, interval: 1s, timeout: 500ms }
@@ -56,10 +59,11 @@ const whenCounterReaches = (stack: Stack, counter: keyof CheckCounters, count: n
   whenCheckCounterReaches(stack, { subject: SUBJECT, check: 'hostport', path: '/db' }, counter, count);
 
 /** Every alert of every notification to `path`, as `alertname:status`, in arrival order. */
-const alertsAt = (notifications: Notification[]) =>
-  notifications.flatMap((n) => n.payload.alerts.map((a) => `${a.labels['alertname']}:${a.status}`));
+const alertsAt = (notifications: Notification[]) => notifications.flatMap((n) => n.payload.alerts.map((a) => `${a.labels['alertname']}:${a.status}`));
 
-test('e2e: a hostport listener closes and reopens: one notification after the threshold, one after the recovery count', { timeout: 120_000 }, async () => {
+test('e2e: a hostport listener closes and reopens: one notification after the threshold, one after the recovery count', {
+  timeout: 120_000,
+}, async () => {
   const listener = new Listener(await freePort());
   await listener.open();
   try {
@@ -89,8 +93,16 @@ test('e2e: a hostport listener closes and reopens: one notification after the th
       assert.ok(resolved!.receivedAt - secondSuccess.at < 10_000, `${resolved!.receivedAt - secondSuccess.at} ms after the second success`);
       await assertQuiet(stack, '/db', {}, 4_000, 'nothing after the recovery');
 
-      assert.deepEqual(alertsAt(stack.webhook.matching('/db')), [`${ALERT.alertname}:firing`, `${ALERT.alertname}:resolved`], stack.webhook.describe());
-      assert.deepEqual(stack.webhook.matching('/builtin', { subject: SUBJECT }), [], `no built-in alert about ${SUBJECT}:\n${stack.webhook.describe()}`);
+      assert.deepEqual(
+        alertsAt(stack.webhook.matching('/db')),
+        [`${ALERT.alertname}:firing`, `${ALERT.alertname}:resolved`],
+        stack.webhook.describe(),
+      );
+      assert.deepEqual(
+        stack.webhook.matching('/builtin', { subject: SUBJECT }),
+        [],
+        `no built-in alert about ${SUBJECT}:\n${stack.webhook.describe()}`,
+      );
     });
   } finally {
     await listener.close().catch(() => {});

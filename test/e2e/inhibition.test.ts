@@ -35,7 +35,10 @@ test('e2e: a switch in trouble inhibits the alerts of its hosts', { timeout: 150
     await stack.push('host-17', 'ssh', 'ok');
     await stack.push('host-18', 'ssh', 'ok');
     // Counting (default exposition): a result, and no vigil_check_not_counted series.
-    await stack.waitForQuery('vigil_check_consecutive_successes{subject="host-17"} unless on (subject, check) vigil_check_not_counted', (v) => v === 1);
+    await stack.waitForQuery(
+      'vigil_check_consecutive_successes{subject="host-17"} unless on (subject, check) vigil_check_not_counted',
+      (v) => v === 1,
+    );
 
     // host-17 fails: its alert fires and repeats.
     await stack.push('host-17', 'ssh', 'crit');

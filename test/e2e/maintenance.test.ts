@@ -11,7 +11,10 @@ const ALERT = { alertname: 'VigilProbesCheckFailing', subject: 'web' };
 /** Long enough for several failed runs, evaluations and Alertmanager's group_wait inside the window. */
 const WINDOW_MS = 15_000;
 
-const config = (port: number) => ({ hook }: Sinks) => `
+const config =
+  (port: number) =>
+  ({ hook }: Sinks) =>
+    `
 defaults: { startup_grace: 0s }
 targets:
   - { name: web, type: download, url: "http://127.0.0.1:${port}/", interval: 1s, timeout: 900ms }
@@ -35,7 +38,12 @@ test('e2e: a target failing inside a maintenance window notifies nobody; after t
       const created = await fetch(`${stack.vigilBase}/api/v1/maintenance`, {
         method: 'POST',
         headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ match: { subject: 'web' }, starts_at: new Date(now - 1_000).toISOString(), ends_at: new Date(now + WINDOW_MS).toISOString(), reason: 'web server upgrade' }),
+        body: JSON.stringify({
+          match: { subject: 'web' },
+          starts_at: new Date(now - 1_000).toISOString(),
+          ends_at: new Date(now + WINDOW_MS).toISOString(),
+          reason: 'web server upgrade',
+        }),
       });
       assert.equal(created.status, 201, await created.clone().text());
       const window = (await created.json()) as { id: string; ends_at: string };

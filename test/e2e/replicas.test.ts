@@ -67,7 +67,10 @@ test('e2e: killing the replica that owns a firing alert neither resolves it nor 
     };
     const ready = (url: string, what: string) =>
       // Bounded: a replica binds its port first and answers only once it has its shards.
-      waitFor(async () => ((await fetch(url, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined))?.ok ? true : undefined), { timeoutMs: 60_000, what });
+      waitFor(async () => ((await fetch(url, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined))?.ok ? true : undefined), {
+        timeoutMs: 60_000,
+        what,
+      });
 
     start('alertmanager', requireTool('prometheus-alertmanager'), [
       `--config.file=${join(out, 'rules', 'alertmanager.yml')}`,
@@ -76,7 +79,9 @@ test('e2e: killing the replica that owns a firing alert neither resolves it nor 
       '--cluster.listen-address=',
     ]);
     await ready(`http://127.0.0.1:${amPort}/-/ready`, 'alertmanager');
-    const replicas = [portA, portB].map((port, i) => start(`vigil-${i}`, process.execPath, [CLI, 'serve', '--config', config, '--listen', `127.0.0.1:${port}`]));
+    const replicas = [portA, portB].map((port, i) =>
+      start(`vigil-${i}`, process.execPath, [CLI, 'serve', '--config', config, '--listen', `127.0.0.1:${port}`]),
+    );
     for (const base of bases) await ready(`${base}/-/ready`, base);
 
     const prometheusConfig = join(dir, 'prometheus.yml');
@@ -132,7 +137,9 @@ test('e2e: killing the replica that owns a firing alert neither resolves it nor 
     });
     const handoverMs = Date.now() - killedAt;
     assert.ok(handoverMs <= 15_000, `handover took ${handoverMs} ms`);
-    const health = (await (await fetch(`${bases[0]}/api/v1/subjects/${subject}/health`)).json()) as { checks: Record<string, { consecutive_failures: number }> };
+    const health = (await (await fetch(`${bases[0]}/api/v1/subjects/${subject}/health`)).json()) as {
+      checks: Record<string, { consecutive_failures: number }>;
+    };
     assert.equal(health.checks['camera']?.consecutive_failures, 2, 'the survivor carries on from the stored state');
 
     // Evaluations on the survivor's series for a while: the alert stays one firing notification.

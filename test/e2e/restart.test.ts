@@ -44,9 +44,13 @@ async function healthOf(stack: Stack, subject: string): Promise<HealthView> {
 
 /** (alertname, subject, status) of every alert in these notifications, in arrival order. */
 const transitions = (notifications: Notification[], alertname: string) =>
-  notifications.flatMap((n) => n.payload.alerts.filter((a) => a.labels['alertname'] === alertname).map((a) => `${a.labels['subject'] ?? ''}:${a.status}`));
+  notifications.flatMap((n) =>
+    n.payload.alerts.filter((a) => a.labels['alertname'] === alertname).map((a) => `${a.labels['subject'] ?? ''}:${a.status}`),
+  );
 
-test('e2e: vigil killed and restarted loses nothing acknowledged, duplicates nothing, and VigilExporterDown fires meanwhile', { timeout: 240_000 }, async () => {
+test('e2e: vigil killed and restarted loses nothing acknowledged, duplicates nothing, and VigilExporterDown fires meanwhile', {
+  timeout: 240_000,
+}, async () => {
   await withStack('restart', config, async (stack) => {
     await stack.push('pend-01', 'camera', 'crit', { message: 'no frames' });
     await stack.push('pend-01', 'camera', 'crit', { message: 'no frames, again' });

@@ -69,14 +69,30 @@ test('Prometheus scrapes vigil over TLS with basic auth from the generated snipp
   const job = snippet.scrape_configs[0]!;
   assert.equal(job['scheme'], 'https');
   assert.doesNotMatch(readFileSync(join(out, 'rules', 'vigil.scrape.yml'), 'utf8'), /right-horse-battery|\$2[aby]\$/, 'no secret in generated files');
-  const wrongJob = { ...job, job_name: 'vigil-wrong-password', basic_auth: { username: 'prometheus', password_file: join(promDir, 'wrong-password') } };
+  const wrongJob = {
+    ...job,
+    job_name: 'vigil-wrong-password',
+    basic_auth: { username: 'prometheus', password_file: join(promDir, 'wrong-password') },
+  };
 
-  const vigil = startProcess('vigil', process.execPath, [CLI, 'serve', '--config', join(dir, 'vigil.yml'), '--web.config.file', join(dir, 'web.yml')], join(dir, 'logs', 'vigil.log'), dir);
+  const vigil = startProcess(
+    'vigil',
+    process.execPath,
+    [CLI, 'serve', '--config', join(dir, 'vigil.yml'), '--web.config.file', join(dir, 'web.yml')],
+    join(dir, 'logs', 'vigil.log'),
+    dir,
+  );
   processes.push(vigil);
   const tls = { ca: readFileSync(world.ca.cert, 'utf8'), cert: readFileSync(world.client.cert, 'utf8'), key: readFileSync(world.client.key, 'utf8') };
   const vigilBase = `https://127.0.0.1:${vigilPort}`;
-  await waitFor(async () => ((await httpsRequest(`${vigilBase}/-/ready`, tls)).status === 200 ? true : undefined), { timeoutMs: 20_000, what: 'vigil ready over TLS' });
-  assert.equal((await httpsRequest(`${vigilBase}/metrics`, tls, { headers: { authorization: basic('prometheus', 'wrong-horse-battery') } })).status, 401);
+  await waitFor(async () => ((await httpsRequest(`${vigilBase}/-/ready`, tls)).status === 200 ? true : undefined), {
+    timeoutMs: 20_000,
+    what: 'vigil ready over TLS',
+  });
+  assert.equal(
+    (await httpsRequest(`${vigilBase}/metrics`, tls, { headers: { authorization: basic('prometheus', 'wrong-horse-battery') } })).status,
+    401,
+  );
 
   const prometheusPort = await freePort();
   const prometheusConfig = join(dir, 'prometheus.yml');

@@ -31,21 +31,20 @@ test('a batch ends where the same results one by one end: same subjects, checks,
 test('each subject is evaluated once, after all its results: a crit then an ok in one batch is no unhealthy moment', () => {
   const state = engine.createState(noGrace());
   engine.applyObservation(state, observation('h', 'c', 'ok', { period: H }), T0);
-  const result = engine.applyObservations(
-    state,
-    [observation('h', 'c', 'crit', { period: H }), observation('h', 'c', 'ok', { period: H })],
-    T0 + M,
-  );
+  const result = engine.applyObservations(state, [observation('h', 'c', 'crit', { period: H }), observation('h', 'c', 'ok', { period: H })], T0 + M);
   assert.deepEqual(eventsOf(result, 'health', 'h'), [], 'healthy at the batch time, before and after');
   assert.equal(subject(state, 'h').health, 'healthy');
   assert.equal(subject(state, 'h').runs?.c?.total, 3, 'both results are runs');
   // One by one, the same two results make two health events.
   const single = engine.createState(noGrace());
   engine.applyObservation(single, observation('h', 'c', 'ok', { period: H }), T0);
-  const events = [observation('h', 'c', 'crit', { period: H }), observation('h', 'c', 'ok', { period: H })].flatMap(
-    (obs) => eventsOf(engine.applyObservation(single, obs, T0 + M), 'health', 'h'),
+  const events = [observation('h', 'c', 'crit', { period: H }), observation('h', 'c', 'ok', { period: H })].flatMap((obs) =>
+    eventsOf(engine.applyObservation(single, obs, T0 + M), 'health', 'h'),
   );
-  assert.deepEqual(events.map((e) => e.to), ['unhealthy', 'healthy']);
+  assert.deepEqual(
+    events.map((e) => e.to),
+    ['unhealthy', 'healthy'],
+  );
 });
 
 test('a refused observation refuses the whole batch before anything changed', () => {
@@ -54,7 +53,8 @@ test('a refused observation refuses the whole batch before anything changed', ()
   const before = copyPlainData(subject(state, 'h'));
   const seq = state.seq;
   assert.throws(
-    () => engine.applyObservations(state, [observation('h', 'c', 'ok'), observation('new', 'c', 'ok'), observation('h', 'c', 'bogus' as 'ok')], T0 + M),
+    () =>
+      engine.applyObservations(state, [observation('h', 'c', 'ok'), observation('new', 'c', 'ok'), observation('h', 'c', 'bogus' as 'ok')], T0 + M),
     EngineError,
   );
   assert.deepEqual(subject(state, 'h'), before);

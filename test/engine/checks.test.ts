@@ -98,7 +98,10 @@ test('staleness makes health unknown via tick, and a stale check reads unknown',
   assert.equal(check.notCountedReason, 'stale');
   assert.equal(host.health, 'unknown');
   assert.equal(host.healthReason, 'no counting check: c stale');
-  assert.deepEqual(stale.events.map((e) => [e.type, e.from, e.to, e.at]), [['health', 'unhealthy', 'unknown', T0 + 20 * S]]);
+  assert.deepEqual(
+    stale.events.map((e) => [e.type, e.from, e.to, e.at]),
+    [['health', 'unhealthy', 'unknown', T0 + 20 * S]],
+  );
   assert.ok(stale.changed.has('h'));
   assert.equal(engine.nextDeadline(state), undefined, 'only new input can change it now');
 });
@@ -176,7 +179,11 @@ test('invalid observations are refused and change nothing', () => {
     observation('fresh-subject', 'c', 'ok', { period: -5 }),
   ];
   for (const input of bad) {
-    assert.throws(() => engine.applyObservation(state, input, T0 + S), (e: unknown) => e instanceof EngineError && e.code === 'invalid', JSON.stringify(input));
+    assert.throws(
+      () => engine.applyObservation(state, input, T0 + S),
+      (e: unknown) => e instanceof EngineError && e.code === 'invalid',
+      JSON.stringify(input),
+    );
   }
   assert.deepEqual(state, before);
 });

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { EngineError } from '../../src/engine/index.js';
 import { H, Recorder, S, engine, observation, settings, spec, subject } from './helpers.js';
 
-
 function healthyMachine(recorder: Recorder, now: number) {
   const state = engine.createState(settings());
   recorder.record(engine.upsertSubject(state, spec('Machines-1', { kind: 'machine', source: 'octopus' }), now));
@@ -38,7 +37,10 @@ test('Octopus: Healthy → Unavailable → any contact → available again, with
   const back = recorder.record(engine.applyObservation(state, observation('Machines-1', 'health', 'ok', { period: H }), now));
   assert.equal(machine.connectivity, 'available');
   assert.equal(machine.lastSeenAt, now);
-  assert.deepEqual(back.events.map((e) => [e.type, e.from, e.to]), [['connectivity', 'unavailable', 'available']]);
+  assert.deepEqual(
+    back.events.map((e) => [e.type, e.from, e.to]),
+    [['connectivity', 'unavailable', 'available']],
+  );
 
   now += 60 * S;
   recorder.record(engine.applyConnectivity(state, { subject: 'Machines-1', state: 'unavailable', reason: 'refused' }, now));
@@ -61,7 +63,10 @@ test('Octopus: warnings appearing or clearing produce a warnings event but no he
     engine.setMetadata(state, 'Machines-1', 'HasLatestCalamari', { level: 'warning', message: 'Calamari is out of date' }, now),
   );
   assert.equal(machine.warnings, 1);
-  assert.deepEqual(appeared.events.map((e) => [e.type, e.from, e.to]), [['warnings', '0', '1']]);
+  assert.deepEqual(
+    appeared.events.map((e) => [e.type, e.from, e.to]),
+    [['warnings', '0', '1']],
+  );
   assert.equal(appeared.events[0]!.reason, 'HasLatestCalamari (Calamari is out of date)');
 
   now += S;
@@ -79,7 +84,15 @@ test('Octopus: warnings appearing or clearing produce a warnings event but no he
   recorder.record(engine.deleteMetadata(state, 'Machines-1', 'HasLatestCalamari', now));
   recorder.record(engine.applyObservation(state, observation('Machines-1', 'disk', 'ok', { period: H }), now));
   assert.equal(machine.warnings, 0);
-  assert.deepEqual(recorder.ofType('warnings').map((e) => [e.from, e.to]), [['0', '1'], ['1', '2'], ['2', '1'], ['1', '0']]);
+  assert.deepEqual(
+    recorder.ofType('warnings').map((e) => [e.from, e.to]),
+    [
+      ['0', '1'],
+      ['1', '2'],
+      ['2', '1'],
+      ['1', '0'],
+    ],
+  );
   assert.equal(recorder.ofType('health').length, healthEventsBefore, 'Healthy ↔ Healthy-with-warnings never changes health');
 
   // info and error metadata are facts, not warnings.
@@ -122,7 +135,10 @@ test('an unavailable signal whose grace runs out is applied by tick, and health 
   engine.applyConnectivity(state, { subject: 'Machines-1', state: 'unavailable', reason: 'disconnect', grace: 30 * S }, start);
   assert.deepEqual(engine.tick(state, start + 30 * S - 1).events, []);
   const applied = engine.tick(state, start + 30 * S);
-  assert.deepEqual(applied.events.map((e) => [e.type, e.from, e.to, e.reason]), [['connectivity', 'available', 'unavailable', 'disconnect']]);
+  assert.deepEqual(
+    applied.events.map((e) => [e.type, e.from, e.to, e.reason]),
+    [['connectivity', 'available', 'unavailable', 'disconnect']],
+  );
   assert.equal(machine.connectivity, 'unavailable');
   assert.equal(machine.pendingUnavailable, undefined);
   assert.equal(machine.health, 'healthy');
@@ -135,11 +151,17 @@ test('connectivity: first contact is an event from null; unknown subjects and ba
   engine.upsertSubject(state, spec('m'), now);
   assert.equal(subject(state, 'm').connectivity, undefined, 'never known until someone says');
   const first = engine.applyConnectivity(state, { subject: 'm', state: 'available' }, now);
-  assert.deepEqual(first.events.map((e) => [e.from, e.to]), [[null, 'available']]);
+  assert.deepEqual(
+    first.events.map((e) => [e.from, e.to]),
+    [[null, 'available']],
+  );
   assert.equal(subject(state, 'm').connectivityChanges, 0);
 
   const before = structuredClone(state);
-  assert.throws(() => engine.applyConnectivity(state, { subject: 'nope', state: 'available' }, now), (e: unknown) => e instanceof EngineError && e.code === 'not_found');
+  assert.throws(
+    () => engine.applyConnectivity(state, { subject: 'nope', state: 'available' }, now),
+    (e: unknown) => e instanceof EngineError && e.code === 'not_found',
+  );
   assert.throws(
     () => engine.applyConnectivity(state, { subject: 'm', state: 'sideways' as 'available' }, now),
     (e: unknown) => e instanceof EngineError && e.code === 'invalid',

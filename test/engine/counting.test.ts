@@ -40,9 +40,18 @@ test('rename is refused for a missing subject or a taken id, and changes nothing
   engine.upsertSubject(state, spec('a'), T0);
   engine.upsertSubject(state, spec('b'), T0);
   const before = structuredClone(state);
-  assert.throws(() => engine.renameSubject(state, 'zz', 'c', T0), (e: unknown) => e instanceof EngineError && e.code === 'not_found');
-  assert.throws(() => engine.renameSubject(state, 'a', 'b', T0), (e: unknown) => e instanceof EngineError && e.code === 'conflict');
-  assert.throws(() => engine.renameSubject(state, 'a', '', T0), (e: unknown) => e instanceof EngineError && e.code === 'invalid');
+  assert.throws(
+    () => engine.renameSubject(state, 'zz', 'c', T0),
+    (e: unknown) => e instanceof EngineError && e.code === 'not_found',
+  );
+  assert.throws(
+    () => engine.renameSubject(state, 'a', 'b', T0),
+    (e: unknown) => e instanceof EngineError && e.code === 'conflict',
+  );
+  assert.throws(
+    () => engine.renameSubject(state, 'a', '', T0),
+    (e: unknown) => e instanceof EngineError && e.code === 'invalid',
+  );
   assert.deepEqual(state, before);
 });
 
@@ -90,17 +99,36 @@ test('dependencies: a change in a dependency health re-evaluates dependants tran
   const state = engine.createState(settings());
   engine.upsertSubject(state, spec('rack'), T0);
   engine.upsertSubject(state, spec('sw', { dependsOn: [{ id: 'rack', lag: 0 }] }), T0);
-  engine.upsertSubject(state, spec('host', { dependsOn: [{ id: 'sw', lag: 0 }, { id: 'rack', lag: 0 }] }), T0);
+  engine.upsertSubject(
+    state,
+    spec('host', {
+      dependsOn: [
+        { id: 'sw', lag: 0 },
+        { id: 'rack', lag: 0 },
+      ],
+    }),
+    T0,
+  );
   engine.applyObservation(state, observation('rack', 'power', 'ok', { period: H }), T0);
   engine.applyObservation(state, observation('sw', 'link', 'ok', { period: H, observedAt: T0 + 1 }), T0 + 1);
   engine.applyObservation(state, observation('host', 'ssh', 'ok', { period: H, observedAt: T0 + 2 }), T0 + 2);
-  assert.deepEqual(['rack', 'sw', 'host'].map((id) => subject(state, id).health), ['healthy', 'healthy', 'healthy']);
+  assert.deepEqual(
+    ['rack', 'sw', 'host'].map((id) => subject(state, id).health),
+    ['healthy', 'healthy', 'healthy'],
+  );
 
   const failed = recorder.record(engine.applyObservation(state, observation('rack', 'power', 'crit', { period: H }), T0 + M));
-  assert.deepEqual(['rack', 'sw', 'host'].map((id) => subject(state, id).health), ['unhealthy', 'unknown', 'unknown']);
+  assert.deepEqual(
+    ['rack', 'sw', 'host'].map((id) => subject(state, id).health),
+    ['unhealthy', 'unknown', 'unknown'],
+  );
   assert.deepEqual(
     failed.events.filter((e) => e.type === 'health').map((e) => [e.subject, e.to]),
-    [['rack', 'unhealthy'], ['sw', 'unknown'], ['host', 'unknown']],
+    [
+      ['rack', 'unhealthy'],
+      ['sw', 'unknown'],
+      ['host', 'unknown'],
+    ],
   );
   assert.deepEqual([...failed.changed].sort(), ['host', 'rack', 'sw']);
 });
@@ -109,7 +137,16 @@ test('dependencies: the lag of each depends_on entry is its own; a dependency go
   const state = engine.createState(settings());
   engine.upsertSubject(state, spec('a'), T0);
   engine.upsertSubject(state, spec('b'), T0);
-  engine.upsertSubject(state, spec('h', { dependsOn: [{ id: 'a', lag: 1 * M }, { id: 'b', lag: 5 * M }] }), T0);
+  engine.upsertSubject(
+    state,
+    spec('h', {
+      dependsOn: [
+        { id: 'a', lag: 1 * M },
+        { id: 'b', lag: 5 * M },
+      ],
+    }),
+    T0,
+  );
   engine.applyObservation(state, observation('a', 'x', 'ok', { period: H }), T0);
   engine.applyObservation(state, observation('b', 'x', 'ok', { period: H }), T0);
   engine.applyObservation(state, observation('h', 'x', 'ok', { period: H, observedAt: T0 + S }), T0 + S);

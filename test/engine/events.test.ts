@@ -11,7 +11,10 @@ test('seq is global and strictly increasing across subjects and calls; events ca
     recorder.record(engine.applyObservation(state, observation(`s${i % 2}`, 'c', i % 2 === 0 ? 'ok' : 'crit', { period: H }), T0 + i));
   }
   const seqs = recorder.events.map((e) => e.seq);
-  assert.deepEqual(seqs, seqs.map((_, i) => i + 1));
+  assert.deepEqual(
+    seqs,
+    seqs.map((_, i) => i + 1),
+  );
   assert.equal(state.seq, seqs.length);
   assert.ok(new Set(recorder.events.map((e) => e.subject)).size === 2);
   for (const event of recorder.events) assert.ok(event.at >= T0 && event.at <= T0 + 4);
@@ -36,7 +39,10 @@ test('history is bounded per subject (events_per_subject), newest kept', () => {
   engine.applyObservation(state, observation('other', 'c', 'ok', { period: H }), T0);
   const history = state.history.get('h')!;
   assert.equal(history.length, 3);
-  assert.deepEqual(history.map((e) => e.seq), [history[0]!.seq, history[0]!.seq + 1, history[0]!.seq + 2]);
+  assert.deepEqual(
+    history.map((e) => e.seq),
+    [history[0]!.seq, history[0]!.seq + 1, history[0]!.seq + 2],
+  );
   assert.equal(history.at(-1)!.to, 'healthy');
   assert.ok(state.history.get('other')!.length >= 1, 'bounded per subject, not globally');
 });

@@ -47,7 +47,13 @@ test('start-up grace: pending until first seen + startup_grace, whatever the che
   assert.equal(lab.health, 'pending');
   recorder.record(engine.tick(state, T0 + M));
   assert.equal(lab.health, 'unhealthy');
-  assert.deepEqual(recorder.ofType('health').map((e) => [e.from, e.to]), [[null, 'pending'], ['pending', 'unhealthy']]);
+  assert.deepEqual(
+    recorder.ofType('health').map((e) => [e.from, e.to]),
+    [
+      [null, 'pending'],
+      ['pending', 'unhealthy'],
+    ],
+  );
 });
 
 test('start-up grace: a per-subject override wins; pending beats missing', () => {

@@ -34,7 +34,12 @@ test('invalid specs and dependency cycles are refused and change nothing', () =>
     spec('x', { labels: { a: 1 as unknown as string } }),
     spec('x', { dependsOn: [{ id: 'x', lag: 0 }] }),
     spec('x', { dependsOn: [{ id: 'a', lag: -1 }] }),
-    spec('x', { dependsOn: [{ id: 'a', lag: 0 }, { id: 'a', lag: 0 }] }),
+    spec('x', {
+      dependsOn: [
+        { id: 'a', lag: 0 },
+        { id: 'a', lag: 0 },
+      ],
+    }),
     spec('x', { startupGrace: -1 }),
     spec('x', { timing: { accuracy: Number.NaN } }),
     spec('c', { dependsOn: [{ id: 'a', lag: 0 }] }), // c → a → b → c
@@ -46,7 +51,16 @@ test('invalid specs and dependency cycles are refused and change nothing', () =>
 test('the dependents index follows upserts and removals', () => {
   const state = engine.createState(settings());
   engine.upsertSubject(state, spec('h1', { dependsOn: [{ id: 'sw', lag: 0 }] }), T0);
-  engine.upsertSubject(state, spec('h2', { dependsOn: [{ id: 'sw', lag: 0 }, { id: 'rack', lag: 0 }] }), T0);
+  engine.upsertSubject(
+    state,
+    spec('h2', {
+      dependsOn: [
+        { id: 'sw', lag: 0 },
+        { id: 'rack', lag: 0 },
+      ],
+    }),
+    T0,
+  );
   assert.deepEqual([...state.dependents.get('sw')!].sort(), ['h1', 'h2']);
   engine.upsertSubject(state, spec('h2', { dependsOn: [{ id: 'rack', lag: 0 }] }), T0);
   assert.deepEqual([...state.dependents.get('sw')!], ['h1']);

@@ -74,7 +74,7 @@ test('seed: the dying switch: the host crit is held for the lag while the networ
   assert.ok(!hostHealth.includes('unhealthy'), `the host never alarms (health went ${hostHealth.join(' → ')})`);
 });
 
-test('seed: the dying switch without the wait on the check\'s own clock would have alarmed: a crit older than the lag counts at once', () => {
+test("seed: the dying switch without the wait on the check's own clock would have alarmed: a crit older than the lag counts at once", () => {
   // The control case: the same crit, but held longer than the lag while the switch stays healthy, is a real host fault.
   const clock = new Clock();
   const recorder = new Recorder();
@@ -156,7 +156,10 @@ test('seed: a rename: results of the old name are ignored until rename_lag unles
   const host = subject(state, 'db1.new');
   assert.equal(host.renamedFrom, 'db1.old');
   assert.deepEqual(Object.keys(host.manipulations), ['repair'], 'manipulations follow the subject');
-  assert.ok(state.history.get('db1.new')!.every((e) => e.subject === 'db1.new'), 'history follows the subject');
+  assert.ok(
+    state.history.get('db1.new')!.every((e) => e.subject === 'db1.new'),
+    'history follows the subject',
+  );
 
   // The same ok keeps arriving: its effective time (received − 2 × period) must pass renamed + 3 h.
   clock.now = renamedAt + 3 * H + 10 * M;
@@ -237,7 +240,11 @@ test('timing defaults (defaults.overhead, accuracy, push_period) feed the effect
   engine.applyObservation(state, observation('h', 'c', 'ok', { period: 10 * S }), T0);
   const first = subject(state, 'h').checks.c!;
   assert.deepEqual(first.timing, { freshness: 2, overhead: 5 * S, accuracy: 1 * S, pushPeriod: 30 * S });
-  assert.equal(first.effectiveAt, T0 - 5 * S - 1 * S, 'max(status_changed − overhead − accuracy, received − overhead − push_period − 2 × period − accuracy)');
+  assert.equal(
+    first.effectiveAt,
+    T0 - 5 * S - 1 * S,
+    'max(status_changed − overhead − accuracy, received − overhead − push_period − 2 × period − accuracy)',
+  );
   engine.applyObservation(state, observation('h', 'c', 'ok', { period: 10 * S }), T0 + 10 * M);
   assert.equal(subject(state, 'h').checks.c!.effectiveAt, T0 + 10 * M - 5 * S - 30 * S - 20 * S - 1 * S);
 
@@ -256,7 +263,8 @@ test('a manipulation that ends in the future is refused and changes nothing', ()
   ]) {
     assert.throws(
       () => engine.recordManipulation(state, 'h', input, T0),
-      (error: unknown) => error instanceof EngineError && error.code === 'invalid' && /is in the future .*report a manipulation when it has ended/.test(error.message),
+      (error: unknown) =>
+        error instanceof EngineError && error.code === 'invalid' && /is in the future .*report a manipulation when it has ended/.test(error.message),
     );
   }
   assert.equal(JSON.stringify(subject(state, 'h')), before);

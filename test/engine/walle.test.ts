@@ -99,7 +99,13 @@ test('Wall-E: a host behind a switch that just recovered is suppressed until the
   assert.equal(host.checks.ssh!.counted, true);
   assert.equal(host.health, 'healthy');
   const hostHealth = recorder.ofType('health', 'host-17');
-  assert.deepEqual(hostHealth.map((e) => [e.from, e.to, e.at]), [[null, 'unknown', T0], ['unknown', 'healthy', clock.now]]);
+  assert.deepEqual(
+    hostHealth.map((e) => [e.from, e.to, e.at]),
+    [
+      [null, 'unknown', T0],
+      ['unknown', 'healthy', clock.now],
+    ],
+  );
 });
 
 test('Wall-E: a host check observed before the switch recovered stays suppressed after the lag', () => {
@@ -138,7 +144,11 @@ test('Wall-E: a new host with no checks becomes missing after the appearance tim
   assert.equal(subject(state, 'host-new').health, 'healthy');
   assert.deepEqual(
     recorder.ofType('health').map((e) => [e.from, e.to]),
-    [[null, 'unknown'], ['unknown', 'missing'], ['missing', 'healthy']],
+    [
+      [null, 'unknown'],
+      ['unknown', 'missing'],
+      ['missing', 'healthy'],
+    ],
   );
 });
 

@@ -77,8 +77,12 @@ test('a target without a scheme gets http://, as blackbox does; a 503 is probe_s
 });
 
 test('http_post_2xx sends a POST; tcp_connect and a configured banner module use host:port', async () => {
-  for (const query of [`module=http_post_2xx&target=http://${webBase}/`, `module=tcp_connect&target=127.0.0.1:${tcpPort}`,
-    `module=pop_banner&target=127.0.0.1:${tcpPort}`, `module=json_up&target=http://${webBase}/`]) {
+  for (const query of [
+    `module=http_post_2xx&target=http://${webBase}/`,
+    `module=tcp_connect&target=127.0.0.1:${tcpPort}`,
+    `module=pop_banner&target=127.0.0.1:${tcpPort}`,
+    `module=json_up&target=http://${webBase}/`,
+  ]) {
     const body = await (await probe(query)).text();
     if (value(body, 'probe_success') !== 1) assert.fail(await (await probe(`${query}&debug=true`)).text());
   }
@@ -113,7 +117,10 @@ test('every probe counts in vigil_probe_requests_total by module and result', as
 
 test('a module with a bad option or a target key is a config error at its key path', async () => {
   const file = join(dir, 'bad.yml');
-  writeFileSync(file, ['probe:', '  modules:', '    web: { type: download, expected_status: [700], url: "http://x/" }', '    odd: { type: filewrite }'].join('\n'));
+  writeFileSync(
+    file,
+    ['probe:', '  modules:', '    web: { type: download, expected_status: [700], url: "http://x/" }', '    odd: { type: filewrite }'].join('\n'),
+  );
   await assert.rejects(loadConfig(file), (error: Error) => {
     assert.match(error.message, /probe\.modules\.web\.expected_status\[0\]/);
     assert.match(error.message, /probe\.modules\.web\.url: url comes from the request's target parameter/);

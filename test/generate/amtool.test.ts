@@ -50,7 +50,13 @@ describe('amtool', () => {
         ['config', 'routes', 'test', '--config.file=alertmanager-amtool.yml', `--verify.receivers=${receiver}`, ...labels],
         dir,
       );
-      assert.equal(output.split('\n').find((line) => line.trim() !== '' && !line.startsWith('Warning'))?.trim(), receiver);
+      assert.equal(
+        output
+          .split('\n')
+          .find((line) => line.trim() !== '' && !line.startsWith('Warning'))
+          ?.trim(),
+        receiver,
+      );
     });
   }
 
@@ -75,7 +81,12 @@ describe('amtool', () => {
     const alert = (status: string, subject: string, description: string, dependants = '0') => ({
       status,
       labels: { alertname: 'VigilLabsCheckFailing', policy: 'labs', subject, check: 'camera' },
-      annotations: { summary: 'A check of policy labs has failed 3 times in a row.', description, runbook_url: 'https://example.org/rb#x', dependants },
+      annotations: {
+        summary: 'A check of policy labs has failed 3 times in a row.',
+        description,
+        runbook_url: 'https://example.org/rb#x',
+        dependants,
+      },
       startsAt: '2026-01-02T03:04:05Z',
       endsAt: status === 'resolved' ? '2026-01-02T04:00:00Z' : '0001-01-01T00:00:00Z',
       generatorURL: '',
@@ -84,7 +95,11 @@ describe('amtool', () => {
     const data = {
       receiver: 'oncall',
       status: 'firing',
-      alerts: [alert('firing', 'lab-1', 'lab-1 camera is broken', '4'), alert('firing', 'lab-2', 'lab-2 camera is broken'), alert('resolved', 'lab-3', 'x')],
+      alerts: [
+        alert('firing', 'lab-1', 'lab-1 camera is broken', '4'),
+        alert('firing', 'lab-2', 'lab-2 camera is broken'),
+        alert('resolved', 'lab-3', 'x'),
+      ],
       groupLabels: { policy: 'labs' },
       commonLabels: { policy: 'labs', alertname: 'VigilLabsCheckFailing' },
       commonAnnotations: {},
@@ -94,7 +109,14 @@ describe('amtool', () => {
     const render = (name: string, type = 'text') =>
       assertToolSucceeds(
         'amtool',
-        ['template', 'render', '--template.glob=templates/*.tmpl', '--template.data=data.json', `--template.type=${type}`, `--template.text={{ template "${name}" . }}`],
+        [
+          'template',
+          'render',
+          '--template.glob=templates/*.tmpl',
+          '--template.data=data.json',
+          `--template.type=${type}`,
+          `--template.text={{ template "${name}" . }}`,
+        ],
         dir,
       );
     assert.match(render('vigil.email.subject'), /\[vigil\] 2 problems, 1 recovered \(labs\)/);

@@ -16,7 +16,9 @@ function listFiles(dir: string): string[] {
 }
 
 const tree = (root: string) =>
-  new Map(['rules', 'grafana'].flatMap((top) => listFiles(join(root, top)).map((path) => [relative(root, path), readFileSync(path, 'utf8')] as const)));
+  new Map(
+    ['rules', 'grafana'].flatMap((top) => listFiles(join(root, top)).map((path) => [relative(root, path), readFileSync(path, 'utf8')] as const)),
+  );
 
 describe('committed output', () => {
   it('rules/ and grafana/ equal a fresh generate-rules of examples/vigil.yml', async () => {

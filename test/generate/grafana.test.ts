@@ -22,7 +22,12 @@ const targetSchema = z.strictObject({
   instant: z.boolean(),
   format: z.enum(['table', 'time_series']).optional(),
 });
-const gridPos = z.strictObject({ x: z.number().int().min(0).max(23), y: z.number().int().min(0), w: z.number().int().min(1).max(24), h: z.number().int().min(1) });
+const gridPos = z.strictObject({
+  x: z.number().int().min(0).max(23),
+  y: z.number().int().min(0),
+  w: z.number().int().min(1).max(24),
+  h: z.number().int().min(1),
+});
 const panelSchema = z.looseObject({
   id: z.number().int().positive(),
   type: z.enum(['stat', 'state-timeline', 'timeseries', 'table', 'row']),
@@ -32,7 +37,12 @@ const panelSchema = z.looseObject({
   targets: z.array(targetSchema).optional(),
   fieldConfig: z.object({ defaults: z.record(z.string(), z.unknown()), overrides: z.array(z.unknown()) }).optional(),
 });
-const variableSchema = z.looseObject({ type: z.enum(['datasource', 'query']), name: z.string().regex(/^[a-z]+$/), label: z.string(), query: z.string() });
+const variableSchema = z.looseObject({
+  type: z.enum(['datasource', 'query']),
+  name: z.string().regex(/^[a-z]+$/),
+  label: z.string(),
+  query: z.string(),
+});
 const dashboardSchema = z.strictObject({
   uid: z.string().regex(/^[a-zA-Z0-9_-]{8,40}$/),
   title: z.string().min(1),
@@ -63,8 +73,30 @@ const contractMetrics = exposedFamilies;
 
 const PROMQL_WORDS = new Set([
   // aggregations, functions and keywords used by the generator; anything else that looks like a name is a metric
-  'sum', 'max', 'min', 'avg', 'count', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless',
-  'rate', 'increase', 'time', 'vector', 'absent', 'sort_desc', 'bool', 'offset', 'last_over_time', 'topk',
+  'sum',
+  'max',
+  'min',
+  'avg',
+  'count',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'rate',
+  'increase',
+  'time',
+  'vector',
+  'absent',
+  'sort_desc',
+  'bool',
+  'offset',
+  'last_over_time',
+  'topk',
 ]);
 
 /** Metric names an expression selects: identifiers outside strings, matchers, ranges and label lists. */
@@ -90,7 +122,10 @@ describe('Grafana dashboards', () => {
   it('have exactly one data source variable, named datasource, and every query uses it', () => {
     for (const { dashboard } of dashboards) {
       const datasources = dashboard.templating.list.filter((variable) => variable.type === 'datasource');
-      assert.deepEqual(datasources.map((variable) => [variable.name, variable.label, variable.query]), [['datasource', 'Data source', 'prometheus']]);
+      assert.deepEqual(
+        datasources.map((variable) => [variable.name, variable.label, variable.query]),
+        [['datasource', 'Data source', 'prometheus']],
+      );
       for (const variable of dashboard.templating.list.filter((v) => v.type === 'query')) {
         assert.deepEqual(variable.datasource, { type: 'prometheus', uid: '${datasource}' }, `${dashboard.uid} $${variable.name}`);
       }
@@ -139,15 +174,26 @@ describe('Grafana dashboards', () => {
         assert.ok(inner && contract.has(inner), `${dashboard.uid} $${variable.name}: ${variable.query}`);
       }
     }
-    for (const name of ['vigil_subject_health', 'vigil_subject_connectivity', 'vigil_subject_warnings', 'vigil_check_not_counted',
-      'vigil_probe_duration_seconds', 'vigil_practable_stream_tx_fps', 'vigil_kube_object_ready', 'vigil_eventmesh_heartbeat_latency_seconds',
-      'vigil_agents_connected']) {
+    for (const name of [
+      'vigil_subject_health',
+      'vigil_subject_connectivity',
+      'vigil_subject_warnings',
+      'vigil_check_not_counted',
+      'vigil_probe_duration_seconds',
+      'vigil_practable_stream_tx_fps',
+      'vigil_kube_object_ready',
+      'vigil_eventmesh_heartbeat_latency_seconds',
+      'vigil_agents_connected',
+    ]) {
       assert.ok(used.has(name), `no dashboard shows ${name}`);
     }
   });
 
   it('metricNames() finds metrics and nothing else', () => {
-    assert.deepEqual(metricNames('sum by (subject) (rate(vigil_x_total{a="b c"}[5m])) * on (subject) group_left (kind) vigil_y or vector(0)'), ['vigil_x_total', 'vigil_y']);
+    assert.deepEqual(metricNames('sum by (subject) (rate(vigil_x_total{a="b c"}[5m])) * on (subject) group_left (kind) vigil_y or vector(0)'), [
+      'vigil_x_total',
+      'vigil_y',
+    ]);
   });
 
   it('are provisioned: a data source and a file provider pointing at the dashboards', () => {

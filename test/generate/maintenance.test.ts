@@ -22,7 +22,11 @@ describe('generated rules and maintenance windows', () => {
   it('mute every alert about a subject, and only those', () => {
     for (const rule of rules(false)) {
       // The mute is the last clause, inside the wrapper that drops `instance` (one alert whichever replica exposes it).
-      const muted = rule.expr.trimEnd().replace(/^max without \(instance\) \(\n([\s\S]*)\n\)$/, '$1').trimEnd().endsWith(MUTE);
+      const muted = rule.expr
+        .trimEnd()
+        .replace(/^max without \(instance\) \(\n([\s\S]*)\n\)$/, '$1')
+        .trimEnd()
+        .endsWith(MUTE);
       assert.equal(muted, !NOT_ABOUT_ONE_SUBJECT.includes(rule.alert), `${rule.alert}: ${rule.expr}`);
     }
   });

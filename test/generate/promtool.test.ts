@@ -9,7 +9,9 @@ import { parse, stringify } from 'yaml';
 import { assertToolSucceeds, fixtureInput, generateToTemp, REPO_ROOT, TEST_DIR } from './helpers.js';
 
 const SUITES_DIR = join(TEST_DIR, 'promtool');
-const suites = readdirSync(SUITES_DIR).filter((name) => name.endsWith('.test.yml')).sort();
+const suites = readdirSync(SUITES_DIR)
+  .filter((name) => name.endsWith('.test.yml'))
+  .sort();
 
 describe('promtool', () => {
   const outDir = generateToTemp(fixtureInput('policies'));

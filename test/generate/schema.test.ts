@@ -51,23 +51,33 @@ describe('alerting schema', () => {
     assert.match(problems(withPolicy({ match: { severity: 'critical' } }))[0]!, /^policies\.0\.match\.severity: cannot match on "severity"/);
   });
 
-  it('on: conditions of the policy\'s scope, each once, any combination; none for notify: always', () => {
+  it("on: conditions of the policy's scope, each once, any combination; none for notify: always", () => {
     assert.deepEqual(problems(withPolicy({ on: ['crit', 'warn', 'unreachable', 'stale'] })), []);
     assert.deepEqual(problems(withPolicy({ scope: 'subject', on: ['unhealthy', 'unavailable', 'missing', 'warnings'] })), []);
-    assert.deepEqual(problems(withPolicy({ on: ['unavailable'] })), ['policies.0.on.0: "unavailable" is not a check-scope condition (expected crit, warn, unreachable, stale)']);
+    assert.deepEqual(problems(withPolicy({ on: ['unavailable'] })), [
+      'policies.0.on.0: "unavailable" is not a check-scope condition (expected crit, warn, unreachable, stale)',
+    ]);
     assert.deepEqual(problems(withPolicy({ scope: 'subject', on: ['unhealthy', 'stale'] })), [
       'policies.0.on.1: "stale" is not a subject-scope condition (expected unhealthy, unavailable, missing, warnings)',
     ]);
     assert.deepEqual(problems(withPolicy({ on: ['crit', 'crit'] })), ['policies.0.on.1: "crit" is listed twice']);
     assert.match(problems(withPolicy({ on: [] }))[0]!, /^policies\.0\.on: /);
     assert.match(problems(withPolicy({ on: ['down'] }))[0]!, /^policies\.0\.on\.0: /);
-    assert.deepEqual(problems(withPolicy({ notify: 'always', on: ['crit'] })), ['on: notify: always sends every result; on does not apply'.replace(/^/, 'policies.0.')]);
+    assert.deepEqual(problems(withPolicy({ notify: 'always', on: ['crit'] })), [
+      'on: notify: always sends every result; on does not apply'.replace(/^/, 'policies.0.'),
+    ]);
   });
 
   it('keeps secrets out: only *_file keys, and no credentials in URLs', () => {
     const receivers = fixture.receivers as Record<string, unknown>;
-    assert.match(problems({ ...fixture, receivers: { ...receivers, chat: { slack: { api_url: 'https://hooks.example.org/x' } } } }).join('\n'), /Unrecognized key: "api_url"/);
-    assert.match(problems({ ...fixture, receivers: { ...receivers, hook: { webhook: { url: 'https://u:p@example.org/' } } } })[0]!, /must not contain credentials/);
+    assert.match(
+      problems({ ...fixture, receivers: { ...receivers, chat: { slack: { api_url: 'https://hooks.example.org/x' } } } }).join('\n'),
+      /Unrecognized key: "api_url"/,
+    );
+    assert.match(
+      problems({ ...fixture, receivers: { ...receivers, hook: { webhook: { url: 'https://u:p@example.org/' } } } })[0]!,
+      /must not contain credentials/,
+    );
     assert.match(problems({ ...fixture, receivers: { ...receivers, hook: {} } })[0]!, /needs at least one of email, slack, msteams, webhook/);
   });
 });

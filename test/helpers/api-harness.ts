@@ -35,7 +35,11 @@ export interface Harness {
   web: VigilApp;
   server: Server;
   dir: string;
-  request(method: string, path: string, options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Response>;
+  request(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -103,7 +107,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
-export async function problemOf(response: Response): Promise<{ status: number; title: string; detail: string; errors?: { path: string; message: string }[] }> {
+export async function problemOf(
+  response: Response,
+): Promise<{ status: number; title: string; detail: string; errors?: { path: string; message: string }[] }> {
   if (!response.headers.get('content-type')?.startsWith('application/problem+json')) {
     throw new Error(`expected application/problem+json, got ${response.headers.get('content-type')} (${response.status})`);
   }

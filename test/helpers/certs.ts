@@ -21,8 +21,27 @@ export function makeCa(dir: string, name: string): CertFiles {
   const cert = join(dir, `${name}-ca.crt`);
   const key = join(dir, `${name}-ca.key`);
   openssl(
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${name} test CA`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name} test CA`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
     dir,
   );
   return { cert, key };
@@ -41,7 +60,10 @@ export function issueCert(dir: string, ca: CertFiles, name: string, options: Iss
   const csr = join(dir, `${name}.csr`);
   const ext = join(dir, `${name}.ext`);
   writeFileSync(ext, `subjectAltName=${(options.sans ?? ['IP:127.0.0.1', 'DNS:localhost']).join(',')}\nextendedKeyUsage=serverAuth,clientAuth\n`);
-  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', out.key, '-out', csr, '-subj', `/CN=${name}`], dir);
+  openssl(
+    ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', out.key, '-out', csr, '-subj', `/CN=${name}`],
+    dir,
+  );
   openssl(['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-days', '2', '-out', out.cert, '-extfile', ext], dir);
   return out;
 }

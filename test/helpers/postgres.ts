@@ -66,7 +66,18 @@ export async function startPostgres(): Promise<TestPostgres> {
     chownSync(dir, Number(stdout.trim()), Number(gid.trim()));
     chownSync(join(dir, 'pw'), Number(stdout.trim()), Number(gid.trim()));
   }
-  await asPostgres('initdb', ['-D', data, '-U', SUPERUSER, '--auth=scram-sha-256', `--pwfile=${join(dir, 'pw')}`, '-E', 'UTF8', '--no-sync', '--no-instructions']);
+  await asPostgres('initdb', [
+    '-D',
+    data,
+    '-U',
+    SUPERUSER,
+    '--auth=scram-sha-256',
+    `--pwfile=${join(dir, 'pw')}`,
+    '-E',
+    'UTF8',
+    '--no-sync',
+    '--no-instructions',
+  ]);
   const port = await freePort();
   const start = () =>
     asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', '-o', `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir}`, 'start']);

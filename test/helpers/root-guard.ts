@@ -69,8 +69,25 @@ function check(arg: unknown): void {
 // The calls through which a test or vigil could read or probe a file. Each is wrapped on the module object, and
 // syncBuiltinESMExports() makes `import { readFileSync } from 'node:fs'` see the wrapped one too.
 const SYNC_AND_CALLBACK = [
-  'readFileSync', 'readFile', 'openSync', 'open', 'existsSync', 'exists', 'statSync', 'stat', 'lstatSync', 'lstat',
-  'accessSync', 'access', 'readdirSync', 'readdir', 'opendirSync', 'opendir', 'createReadStream', 'watch', 'watchFile',
+  'readFileSync',
+  'readFile',
+  'openSync',
+  'open',
+  'existsSync',
+  'exists',
+  'statSync',
+  'stat',
+  'lstatSync',
+  'lstat',
+  'accessSync',
+  'access',
+  'readdirSync',
+  'readdir',
+  'opendirSync',
+  'opendir',
+  'createReadStream',
+  'watch',
+  'watchFile',
 ] as const;
 const PROMISES = ['readFile', 'open', 'stat', 'lstat', 'access', 'readdir', 'opendir'] as const;
 

@@ -37,7 +37,10 @@ export async function spawnServe(args: string[], options: SpawnOptions = {}): Pr
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`vigil did not start within ${options.timeoutMs ?? 15000} ms:\n${output}`)), options.timeoutMs ?? 15_000);
+    const timer = setTimeout(
+      () => reject(new Error(`vigil did not start within ${options.timeoutMs ?? 15000} ms:\n${output}`)),
+      options.timeoutMs ?? 15_000,
+    );
     const look = () => {
       const line = output.split('\n').find((l) => l.includes('"vigil serving"'));
       if (!line) return;

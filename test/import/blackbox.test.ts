@@ -122,7 +122,11 @@ test("blackbox's example modules convert to vigil modules the config loader acce
   assert.match(text, /unknown: prober "smtp" has no vigil equivalent: skipped/);
   // irc_banner answers the server's PING with the captured ${1}: kept, escaped from vigil's ${ENV} interpolation.
   assert.deepEqual(modules['irc_banner']!['query_response'], [
-    { send: 'NICK prober' }, { send: 'USER prober prober prober :prober' }, { expect: 'PING :([^ ]+)' }, { send: 'PONG $${1}' }, { expect: '^:[^ ]+ 001' },
+    { send: 'NICK prober' },
+    { send: 'USER prober prober prober :prober' },
+    { expect: 'PING :([^ ]+)' },
+    { send: 'PONG $${1}' },
+    { expect: '^:[^ ]+ 001' },
   ]);
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-bb-'));
   try {

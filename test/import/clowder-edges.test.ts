@@ -26,9 +26,13 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const load = (text: string) => parseConfig(text, { file: 'converted.yml', baseDir: dir, env: {} });
 
 /** The comment lines of the converted config. */
-const comments = (text: string): string[] => text.split('\n').filter((line) => line.trimStart().startsWith('#')).map((line) => line.trim().replace(/^#\s?/, ''));
+const comments = (text: string): string[] =>
+  text
+    .split('\n')
+    .filter((line) => line.trimStart().startsWith('#'))
+    .map((line) => line.trim().replace(/^#\s?/, ''));
 
-test('e-mail addresses with display names pass through the importer, vigil\'s config and Alertmanager', async () => {
+test("e-mail addresses with display names pass through the importer, vigil's config and Alertmanager", async () => {
   const text = importClowder(`
 notifiers:
   email:
@@ -55,19 +59,26 @@ checks:
   const input = generateInputFromRaw(parse(text) as RawGenerateConfig, '0.0.0-test', loadTemplates());
   const out = mkdtempSync(path.join(dir, 'am-'));
   writeFiles(out, generate(input, { format: 'prometheus' }));
-  const am = parse(String(generate(input, { format: 'prometheus' }).get('rules/alertmanager.yml'))) as { receivers: { name: string; email_configs?: { from: string; to: string }[] }[] };
+  const am = parse(String(generate(input, { format: 'prometheus' }).get('rules/alertmanager.yml'))) as {
+    receivers: { name: string; email_configs?: { from: string; to: string }[] }[];
+  };
   const receiver = am.receivers.find((r) => r.email_configs)!;
   assert.equal(receiver.email_configs![0]!.from, 'hm <hm@example.com>');
   assert.equal(receiver.email_configs![0]!.to, 'Ops team <ops@example.com>, "Doe, Jane" <jane@example.com>, admin@example.com');
   assert.match(assertToolSucceeds('amtool', ['check-config', 'alertmanager.yml'], path.join(out, 'rules')), /SUCCESS/);
 
   // vigil's own config: a display name is fine, a broken address is refused with its key path.
-  const own = (from: string) => `alerting:\n  receivers:\n    mail: { email: { to: "Ops <ops@example.org>", from: ${JSON.stringify(from)}, smarthost: "smtp.example.org:587" } }\n  policies:\n    - { name: all, match: {}, notify: failure, receiver: mail }\n`;
+  const own = (from: string) =>
+    `alerting:\n  receivers:\n    mail: { email: { to: "Ops <ops@example.org>", from: ${JSON.stringify(from)}, smarthost: "smtp.example.org:587" } }\n  policies:\n    - { name: all, match: {}, notify: failure, receiver: mail }\n`;
   assert.equal((await load(own('vigil <vigil@example.org>'))).config.alerting?.receivers['mail']?.email?.from, 'vigil <vigil@example.org>');
-  await assert.rejects(load(own('vigil <not an address>')), (error: unknown) => error instanceof ConfigError && /alerting\.receivers\.mail\.email\.from/.test(error.message) && /display name/.test(error.message));
+  await assert.rejects(
+    load(own('vigil <not an address>')),
+    (error: unknown) =>
+      error instanceof ConfigError && /alerting\.receivers\.mail\.email\.from/.test(error.message) && /display name/.test(error.message),
+  );
 });
 
-test('ssl is read with Clowder\'s truthiness: yes, true, t, y, 1 verify; anything else does not', async () => {
+test("ssl is read with Clowder's truthiness: yes, true, t, y, 1 verify; anything else does not", async () => {
   const verifyFor = async (ssl: string): Promise<boolean> => {
     const text = importClowder(`checks:\n  download:\n    site:\n      url: https://files.example.com/blob\n      ssl: ${JSON.stringify(ssl)}\n`);
     const [target] = (await load(text)).config.targets;
@@ -81,7 +92,9 @@ test('ssl is read with Clowder\'s truthiness: yes, true, t, y, 1 verify; anythin
 
 test('a ping loss threshold is converted to the packets it meant, and flagged when no count can reach it', async () => {
   const convert = async (count: number, loss: number, sleep = 60) => {
-    const text = importClowder(`checks:\n  ping:\n    gw:\n      host: 192.0.2.1\n      count: "${count}"\n      loss: "${loss}"\n      sleep: "${sleep}"\n`);
+    const text = importClowder(
+      `checks:\n  ping:\n    gw:\n      host: 192.0.2.1\n      count: "${count}"\n      loss: "${loss}"\n      sleep: "${sleep}"\n`,
+    );
     const [target] = (await load(text)).config.targets;
     assert.ok(target?.type === 'ping');
     return { ratio: target.max_loss_ratio, count: target.count, notes: comments(text) };
@@ -124,8 +137,13 @@ checks:
       colour: blue
 `);
   const notes = comments(text);
-  assert.ok(notes.some((line) => line.includes('timeout 2m is longer than the interval 1m: cut to 1m')), notes.join('\n'));
-  assert.ok(notes.some((line) => line.includes('threshold: Clowder reads threshold on notifiers only, so this check-level value was ignored; dropped')));
+  assert.ok(
+    notes.some((line) => line.includes('timeout 2m is longer than the interval 1m: cut to 1m')),
+    notes.join('\n'),
+  );
+  assert.ok(
+    notes.some((line) => line.includes('threshold: Clowder reads threshold on notifiers only, so this check-level value was ignored; dropped')),
+  );
   assert.ok(notes.some((line) => line.includes("password: a credential Clowder's hostport check never used; dropped")));
   assert.ok(notes.some((line) => line.includes("colour: not read by Clowder's hostport check; dropped")));
   assert.ok(notes.some((line) => line.includes('notifiers.email.username: Clowder never used it')));

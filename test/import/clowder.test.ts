@@ -79,7 +79,7 @@ checks:
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-import-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('the converted config loads with vigil\'s own loader and keeps every convertible check', async () => {
+test("the converted config loads with vigil's own loader and keeps every convertible check", async () => {
   const text = importClowder(CLOWDER);
   const loaded = await parseConfig(text, { file: 'converted.yml', baseDir: dir, env: { CLOWDER_CLOWDER_DOWNLOAD_X_API_KEY: 'from-env' } });
   const targets = loaded.config.targets;
@@ -101,7 +101,7 @@ test('the converted config loads with vigil\'s own loader and keeps every conver
   assert.equal(targets[1]?.type === 'filewrite' && targets[1].directory, '/tmp');
 });
 
-test('notifiers become receivers and policies with Clowder\'s report/threshold semantics, minus its bugs', async () => {
+test("notifiers become receivers and policies with Clowder's report/threshold semantics, minus its bugs", async () => {
   const loaded = await parseConfig(importClowder(CLOWDER), { file: 'c.yml', baseDir: dir, env: { CLOWDER_CLOWDER_DOWNLOAD_X_API_KEY: 'x' } });
   const alerting = loaded.raw.alerting as { receivers: Record<string, unknown>; policies: Record<string, unknown>[] };
   assert.deepEqual(Object.keys(alerting.receivers), ['email', 'slack', 'msteams']);
@@ -142,7 +142,9 @@ test('everything without an equivalent is named in a comment', () => {
 });
 
 test('report: always maps to notify: always; unknown check types are commented, not dropped silently', () => {
-  const text = importClowder('notifiers:\n  slack:\n    report: always\n    webhook: x\nchecks:\n  dns:\n    a:\n      host: b\n  hostport:\n    h:\n      host: h\n      port: 1\n');
+  const text = importClowder(
+    'notifiers:\n  slack:\n    report: always\n    webhook: x\nchecks:\n  dns:\n    a:\n      host: b\n  hostport:\n    h:\n      host: h\n      port: 1\n',
+  );
   assert.match(text, /notify: always/);
   assert.doesNotMatch(text, /threshold/);
   assert.doesNotMatch(text, /^\s+on:/m, 'notify: always sends every result; on does not apply');

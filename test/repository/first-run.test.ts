@@ -23,9 +23,16 @@ describe('the first five minutes', () => {
     assert.ok(!existsSync(join(REPO_ROOT, 'vigil.yml')), 'no vigil.yml at the top level: npm start would run it instead');
     assert.ok(existsSync(join(REPO_ROOT, 'examples', 'vigil.yml')), 'the example config lives in examples/');
     const dir = mkdtempSync(join(tmpdir(), 'vigil-first-run-'));
-    const vigil = await spawnServe([...cliArgs(scripts['start']!).slice(1), '--listen', '127.0.0.1:0', '--state', join(dir, 'vigil.db')], { cwd: REPO_ROOT });
+    const vigil = await spawnServe([...cliArgs(scripts['start']!).slice(1), '--listen', '127.0.0.1:0', '--state', join(dir, 'vigil.db')], {
+      cwd: REPO_ROOT,
+    });
     try {
-      const serving = JSON.parse(vigil.logs().split('\n').find((line) => line.includes('"vigil serving"'))!) as { config: string };
+      const serving = JSON.parse(
+        vigil
+          .logs()
+          .split('\n')
+          .find((line) => line.includes('"vigil serving"'))!,
+      ) as { config: string };
       assert.equal(serving.config, '<embedded>');
       const metrics = await (await fetch(`${vigil.base}/metrics`)).text();
       assert.match(metrics, /^vigil_subject_info\{subject="vigil",kind="exporter"/m);

@@ -42,7 +42,11 @@ describe('the repository stands alone', () => {
     let named = 0;
     // A line citing an upstream repository (`prometheus/exporter-toolkit docs/web-configuration.md`) names its files.
     const upstream = /\b[\w-]+\/[\w-]+ (?:v[\d.]+ )?(?:docs|examples|bench)\//;
-    const ours = (path: string) => readFileSync(path, 'utf8').split('\n').filter((line) => !upstream.test(line)).join('\n');
+    const ours = (path: string) =>
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((line) => !upstream.test(line))
+        .join('\n');
     const missing = files.flatMap((path) =>
       [...ours(path).matchAll(/(?<![\w./-])((?:docs|examples|bench)\/[\w.-]+\.(?:md|yml))\b/g)]
         .map((match) => (named++, match[1]!))

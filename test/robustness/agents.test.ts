@@ -37,7 +37,9 @@ describe('an agent connection flooding garbage without reading (problem 3)', () 
         }
         await until(async () => (await metricValue(served.base, 'vigil_agent_connections_cut_total')) === 1, 10_000, 'the flooder to be cut');
       });
-      console.log(`# agent flood: baseline ${baseline.toFixed(0)} MiB, peak ${peakRssMiB.toFixed(0)} MiB, worst scrape ${worstScrapeMs.toFixed(0)} ms over ${scrapes}`);
+      console.log(
+        `# agent flood: baseline ${baseline.toFixed(0)} MiB, peak ${peakRssMiB.toFixed(0)} MiB, worst scrape ${worstScrapeMs.toFixed(0)} ms over ${scrapes}`,
+      );
       flooder.resume();
       await until(() => closeCode !== 0 || flooder.readyState === WebSocket.CLOSED, 5_000, 'the flooder to see its close');
       if (closeCode !== 0 && closeCode !== 1006) assert.equal(closeCode, 1008);
@@ -46,10 +48,14 @@ describe('an agent connection flooding garbage without reading (problem 3)', () 
 
       // The polite agent is untouched: a burst inside its allowance is taken.
       for (let i = 0; i < 50; i++) polite.send(JSON.stringify({ type: 'check', check: `c${i}`, status: 'ok' }));
-      await until(async () => {
-        const health = (await (await fetch(`${served.base}/api/v1/subjects/polite/health`)).json()) as { checks: Record<string, unknown> };
-        return Object.keys(health.checks).length === 50;
-      }, 5_000, 'the polite agent\'s checks');
+      await until(
+        async () => {
+          const health = (await (await fetch(`${served.base}/api/v1/subjects/polite/health`)).json()) as { checks: Record<string, unknown> };
+          return Object.keys(health.checks).length === 50;
+        },
+        5_000,
+        "the polite agent's checks",
+      );
       assert.equal(polite.readyState, WebSocket.OPEN);
       polite.close();
     } finally {

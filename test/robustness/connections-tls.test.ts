@@ -16,16 +16,40 @@ test('over TLS, a request being answered survives a flood of half-open connectio
   const dir = mkdtempSync(join(tmpdir(), 'vigil-tls-guard-'));
   const sockets: Socket[] = [];
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=localhost', '-days', '1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-subj',
+        '/CN=localhost',
+        '-days',
+        '1',
+      ],
+      { stdio: 'ignore' },
+    );
     const limits = { ...DEFAULT_HTTP_LIMITS, maxConnections: 16 };
-    const server = createServer({ ...httpServerOptions(limits), key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => {
-      setTimeout(() => res.end('slow answer'), 1_000); // busy while the flood arrives
-    });
+    const server = createServer(
+      { ...httpServerOptions(limits), key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+      (_req, res) => {
+        setTimeout(() => res.end('slow answer'), 1_000); // busy while the flood arrives
+      },
+    );
     const guard = guardConnections(server, limits, 1_000_000);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
     const agent = new Agent({ connect: { rejectUnauthorized: false } });
-    const answer = request(`https://127.0.0.1:${port}/`, { dispatcher: agent }).then(async (response) => ({ status: response.statusCode, body: await response.body.text() }));
+    const answer = request(`https://127.0.0.1:${port}/`, { dispatcher: agent }).then(async (response) => ({
+      status: response.statusCode,
+      body: await response.body.text(),
+    }));
     await new Promise((resolve) => setTimeout(resolve, 300));
     for (let i = 0; i < 40; i++) {
       const socket = await rawClient(port, '\x16\x03\x01'); // a TLS record header and nothing more

@@ -41,7 +41,9 @@ export async function serveWith(yaml: string, options: SpawnOptions & { dir?: st
 
 /** Resident set size of a process, in MiB (Linux /proc). */
 export function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   if (!line) throw new Error(`no VmRSS for ${pid}`);
   return Number(/(\d+)/.exec(line)![1]) / 1024;
 }
@@ -119,7 +121,11 @@ export async function until(predicate: () => boolean | Promise<boolean>, timeout
 }
 
 /** Samples `/metrics` latency and the process's RSS every `everyMs` while `during` runs; returns the worst of each. */
-export async function watch<T>(served: Served, during: () => Promise<T>, everyMs = 200): Promise<{ result: T; worstScrapeMs: number; peakRssMiB: number; scrapes: number }> {
+export async function watch<T>(
+  served: Served,
+  during: () => Promise<T>,
+  everyMs = 200,
+): Promise<{ result: T; worstScrapeMs: number; peakRssMiB: number; scrapes: number }> {
   let worstScrapeMs = 0;
   let peakRssMiB = rssMiB(served.child.pid!);
   let scrapes = 0;

@@ -25,14 +25,21 @@ describe('malformed requests and authentication order (problem 6)', () => {
 
   it('answers 400 problem+json for malformed %-escapes in path ids', async () => {
     for (const path of ['/api/v1/subjects/%zz/health', '/api/v1/subjects/%E0%A4%A/checks/c']) {
-      const response = await h.request(path.endsWith('/c') ? 'PUT' : 'GET', path, { token: PUSH, body: path.endsWith('/c') ? { status: 'ok' } : undefined });
+      const response = await h.request(path.endsWith('/c') ? 'PUT' : 'GET', path, {
+        token: PUSH,
+        body: path.endsWith('/c') ? { status: 'ok' } : undefined,
+      });
       assert.equal(response.status, 400, path);
       assert.match((await problemOf(response)).detail, /malformed %-escape/);
     }
   });
 
   it('answers 400 for a body that does not match its Content-Encoding, and 415 for an unknown one', async () => {
-    const bogus = await h.request('PUT', '/api/v1/subjects/h/checks/c', { token: PUSH, raw: '{"status":"ok"}', headers: { 'content-encoding': 'gzip' } });
+    const bogus = await h.request('PUT', '/api/v1/subjects/h/checks/c', {
+      token: PUSH,
+      raw: '{"status":"ok"}',
+      headers: { 'content-encoding': 'gzip' },
+    });
     assert.equal(bogus.status, 400);
     assert.match((await problemOf(bogus)).detail, /Content-Encoding/);
     const real = await fetch(`${h.base}/api/v1/subjects/h/checks/c`, {
@@ -41,7 +48,11 @@ describe('malformed requests and authentication order (problem 6)', () => {
       body: gzipSync('{"status":"ok"}'),
     });
     assert.equal(real.status, 200, 'a real gzip body is fine');
-    const unknown = await h.request('PUT', '/api/v1/subjects/h/checks/c', { token: PUSH, raw: '{"status":"ok"}', headers: { 'content-encoding': 'zstd-ish' } });
+    const unknown = await h.request('PUT', '/api/v1/subjects/h/checks/c', {
+      token: PUSH,
+      raw: '{"status":"ok"}',
+      headers: { 'content-encoding': 'zstd-ish' },
+    });
     assert.equal(unknown.status, 415);
   });
 
@@ -73,7 +84,13 @@ describe('limits on what writes may create (problem 6)', () => {
       assert.equal((await put('/api/v1/subjects/a/checks/c1', { status: 'crit' })).status, 200, 'existing checks still take results');
 
       assert.equal((await put('/api/v1/subjects/b/checks/c1', { status: 'ok' })).status, 200);
-      const batch = await h.request('POST', '/api/v1/observations', { token: PUSH, body: [{ subject: 'a', check: 'c1', status: 'ok' }, { subject: 'c', check: 'c1', status: 'ok' }] });
+      const batch = await h.request('POST', '/api/v1/observations', {
+        token: PUSH,
+        body: [
+          { subject: 'a', check: 'c1', status: 'ok' },
+          { subject: 'c', check: 'c1', status: 'ok' },
+        ],
+      });
       assert.equal(batch.status, 409);
       assert.match((await problemOf(batch)).detail, /api\.max_subjects/);
       assert.equal(h.vigil.state.subjects.size, 2);

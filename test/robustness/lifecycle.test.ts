@@ -54,19 +54,27 @@ describe('shutdown and connections (problem 5)', () => {
     try {
       const limit = await metricValue(served.base, 'vigil_http_connections_limit');
       assert.ok(limit < 512, `the connection cap ${limit} stays below the open-file limit`);
-      const { worstScrapeMs, scrapes } = await watch(served, async () => {
-        for (let i = 0; i < 1_100; i++) {
-          const socket = await rawClient(served.port, i % 2 ? HALF_SENT_HEADERS : HALF_SENT_BODY.slice(0, 40));
-          socket.on('error', () => undefined);
-          sockets.push(socket);
-        }
-      }, 100);
+      const { worstScrapeMs, scrapes } = await watch(
+        served,
+        async () => {
+          for (let i = 0; i < 1_100; i++) {
+            const socket = await rawClient(served.port, i % 2 ? HALF_SENT_HEADERS : HALF_SENT_BODY.slice(0, 40));
+            socket.on('error', () => undefined);
+            sockets.push(socket);
+          }
+        },
+        100,
+      );
       console.log(`# 1,100 half-sent connections, fd limit 512: cap ${limit}, worst scrape ${worstScrapeMs.toFixed(0)} ms over ${scrapes}`);
       assert.ok(worstScrapeMs < 1_000, `a scrape took ${worstScrapeMs} ms`);
       assert.ok((await metricValue(served.base, 'vigil_http_connections_evicted_total')) > 0);
       // An evicted socket leaves the count when its close event runs, a moment after the eviction: under load the
       // scrape that reads the count can arrive first, so wait for the count to settle within the cap.
-      await until(async () => (await metricValue(served.base, 'vigil_http_connections_open')) <= limit, 2_000, `open connections to settle within the cap ${limit}`);
+      await until(
+        async () => (await metricValue(served.base, 'vigil_http_connections_open')) <= limit,
+        2_000,
+        `open connections to settle within the cap ${limit}`,
+      );
     } finally {
       for (const socket of sockets) socket.destroy();
       await served.stop();

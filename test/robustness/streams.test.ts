@@ -36,7 +36,12 @@ describe('event streams under clients that do not read (problem 1)', () => {
   it('50 non-reading SSE clients over ~40k events, then more writes: bounded memory, /metrics within 1 s, writes stay fast', async () => {
     await scrapeMs(served.base); // warm: the first scrape builds the label cache
     const baseline = rssMiB(served.child.pid!);
-    const { result: postMs, worstScrapeMs, peakRssMiB, scrapes } = await watch(served, async () => {
+    const {
+      result: postMs,
+      worstScrapeMs,
+      peakRssMiB,
+      scrapes,
+    } = await watch(served, async () => {
       for (let i = 0; i < 50; i++) sockets.push(await rawClient(served.port, 'GET /api/v1/events/stream?after=0 HTTP/1.1\r\nHost: x\r\n\r\n'));
       await new Promise((resolve) => setTimeout(resolve, 1_000)); // let every stream fill what it can
       const timings: number[] = [];
@@ -48,7 +53,9 @@ describe('event streams under clients that do not read (problem 1)', () => {
       }
       return Math.max(...timings);
     });
-    console.log(`# streams: baseline ${baseline.toFixed(0)} MiB, peak ${peakRssMiB.toFixed(0)} MiB, worst scrape ${worstScrapeMs.toFixed(0)} ms over ${scrapes}, slowest 400-observation POST ${postMs.toFixed(0)} ms`);
+    console.log(
+      `# streams: baseline ${baseline.toFixed(0)} MiB, peak ${peakRssMiB.toFixed(0)} MiB, worst scrape ${worstScrapeMs.toFixed(0)} ms over ${scrapes}, slowest 400-observation POST ${postMs.toFixed(0)} ms`,
+    );
     assert.ok(peakRssMiB - baseline < RSS_CEILING_MIB, `RSS grew ${(peakRssMiB - baseline).toFixed(0)} MiB (ceiling ${RSS_CEILING_MIB})`);
     assert.ok(worstScrapeMs < 1_000, `a scrape took ${worstScrapeMs.toFixed(0)} ms`);
     assert.ok(postMs < 3_000, `a batch POST took ${postMs.toFixed(0)} ms`);

@@ -38,19 +38,49 @@ describe('times and durations are bounded at the API edge (problem 2)', () => {
   });
 
   const refusedWrites: [string, string, string, unknown, RegExp][] = [
-    ['observed_at 1e13 (Unix seconds in year 318857)', 'PUT', '/api/v1/subjects/host/checks/c1', { status: 'ok', observed_at: 1e13 }, /more than a day ahead/],
+    [
+      'observed_at 1e13 (Unix seconds in year 318857)',
+      'PUT',
+      '/api/v1/subjects/host/checks/c1',
+      { status: 'ok', observed_at: 1e13 },
+      /more than a day ahead/,
+    ],
     ['observed_at 1e300', 'PUT', '/api/v1/subjects/host/checks/c1', { status: 'ok', observed_at: 1e300 }, /observed_at/],
-    ['observed_at in year 9999', 'PUT', '/api/v1/subjects/host/checks/c1', { status: 'crit', observed_at: '9999-12-31T00:00:00Z' }, /more than a day ahead/],
-    ['observed_at in milliseconds (before 2000 read as seconds… after it as ms)', 'PUT', '/api/v1/subjects/host/checks/c1', { status: 'ok', observed_at: Date.now() }, /more than a day ahead/],
+    [
+      'observed_at in year 9999',
+      'PUT',
+      '/api/v1/subjects/host/checks/c1',
+      { status: 'crit', observed_at: '9999-12-31T00:00:00Z' },
+      /more than a day ahead/,
+    ],
+    [
+      'observed_at in milliseconds (before 2000 read as seconds… after it as ms)',
+      'PUT',
+      '/api/v1/subjects/host/checks/c1',
+      { status: 'ok', observed_at: Date.now() },
+      /more than a day ahead/,
+    ],
     ['observed_at in 1999', 'PUT', '/api/v1/subjects/host/checks/c1', { status: 'ok', observed_at: '1999-12-31T23:59:59Z' }, /before 2000/],
     ['period "100000000y"', 'PUT', '/api/v1/subjects/host/checks/c1', { status: 'ok', period: '100000000y' }, /longer than the maximum of 366d/],
     ['period 1e300', 'PUT', '/api/v1/subjects/host/checks/c1', { status: 'ok', period: 1e300 }, /period/],
-    ['a batch with one bad time among good ones', 'POST', '/api/v1/observations', [
-      { subject: 'host', check: 'c2', status: 'ok' },
-      { subject: 'new-one', check: 'c', status: 'ok', observed_at: 1e13 },
-    ], /1\.observed_at/],
+    [
+      'a batch with one bad time among good ones',
+      'POST',
+      '/api/v1/observations',
+      [
+        { subject: 'host', check: 'c2', status: 'ok' },
+        { subject: 'new-one', check: 'c', status: 'ok', observed_at: 1e13 },
+      ],
+      /1\.observed_at/,
+    ],
     ['manipulation started_at 1e13', 'POST', '/api/v1/subjects/host/manipulations', { manipulation: 'reboot', started_at: 1e13 }, /started_at/],
-    ['manipulation ended_at in year 9999', 'POST', '/api/v1/subjects/host/manipulations', { manipulation: 'reboot', ended_at: '9999-01-01T00:00:00Z' }, /ended_at/],
+    [
+      'manipulation ended_at in year 9999',
+      'POST',
+      '/api/v1/subjects/host/manipulations',
+      { manipulation: 'reboot', ended_at: '9999-01-01T00:00:00Z' },
+      /ended_at/,
+    ],
     ['dependency lag "100000000y"', 'PUT', '/api/v1/subjects/dep', { kind: 'host', depends_on: [{ id: 'sw1', lag: '100000000y' }] }, /depends_on/],
   ];
 
@@ -83,7 +113,10 @@ describe('times and durations are bounded at the API edge (problem 2)', () => {
 
 describe('times and durations are bounded in the agent protocol and the config (problem 2)', () => {
   it('refuses an agent check observed more than a day ahead, or with an over-long period', () => {
-    assert.throws(() => parseAgentMessage(JSON.stringify({ type: 'check', check: 'c', status: 'ok', observed_at: 1e13 })), /observed_at: .*more than a day ahead/);
+    assert.throws(
+      () => parseAgentMessage(JSON.stringify({ type: 'check', check: 'c', status: 'ok', observed_at: 1e13 })),
+      /observed_at: .*more than a day ahead/,
+    );
     assert.throws(() => parseAgentMessage(JSON.stringify({ type: 'check', check: 'c', status: 'ok', period: '100000000y' })), /366d/);
   });
 

@@ -59,7 +59,10 @@ describe('vigil serve with state: postgres://', () => {
     const first = await spawnServe(['--config', config]);
     for (let i = 0; i < 20; i++) assert.equal((await push(first.base, `host-${i}`, i % 2 ? 'crit' : 'ok')).status, 200, first.logs());
     const events = (await (await fetch(`${first.base}/api/v1/events?after=0`)).json()) as { events: { subject: string }[] };
-    assert.ok(events.events.some((event) => event.subject === 'host-19'), 'events are read back from PostgreSQL');
+    assert.ok(
+      events.events.some((event) => event.subject === 'host-19'),
+      'events are read back from PostgreSQL',
+    );
     first.child.kill('SIGKILL');
     await first.exited;
 
@@ -100,16 +103,25 @@ describe('vigil serve with state: postgres://', () => {
         "SELECT table_schema AS schema, table_name AS name FROM information_schema.tables WHERE table_name = 'subjects' AND table_schema <> 'public'",
       );
       assert.equal(tables.length, 1, 'one subjects table');
-      await server.query(database, `CREATE TRIGGER held BEFORE INSERT OR UPDATE ON "${tables[0]!.schema}".subjects FOR EACH ROW EXECUTE FUNCTION public.fail_held()`);
+      await server.query(
+        database,
+        `CREATE TRIGGER held BEFORE INSERT OR UPDATE ON "${tables[0]!.schema}".subjects FOR EACH ROW EXECUTE FUNCTION public.fail_held()`,
+      );
 
       const first = push(served.base, 'write-a', 'crit');
-      await until(async () => (await server.query(database, "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'")).length > 0, 'the flush of A is held');
+      await until(
+        async () => (await server.query(database, "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'")).length > 0,
+        'the flush of A is held',
+      );
       const second = push(served.base, 'write-b', 'crit');
       await until(async () => (await fetch(`${served.base}/api/v1/subjects/write-b/health`)).status === 200, 'B is applied in memory');
       await server.query(database, 'UPDATE public.sabotage SET armed = false');
       const [a, b] = [await first, await second];
       assert.equal(a.status, 503, 'the write whose flush failed is refused');
-      for (const [subject, response] of [['write-a', a], ['write-b', b]] as const) {
+      for (const [subject, response] of [
+        ['write-a', a],
+        ['write-b', b],
+      ] as const) {
         const present = (await fetch(`${served.base}/api/v1/subjects/${subject}/health`)).status === 200;
         if (response.ok) assert.ok(present, `${subject} was acknowledged, so it must be there`);
         else assert.ok(!present, `${subject} was refused, so it must have changed nothing`);

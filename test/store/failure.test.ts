@@ -40,7 +40,10 @@ describe('Store flush failure', () => {
     repair = breakWrites(path);
 
     store.record(upsert(state, [makeSubject('host-1')], [makeEvent(state, 'host-1')]));
-    await assert.rejects(store.commit(), (error: unknown) => error instanceof StoreError && /failed \(database or disk is full\); retrying/.test(error.message));
+    await assert.rejects(
+      store.commit(),
+      (error: unknown) => error instanceof StoreError && /failed \(database or disk is full\); retrying/.test(error.message),
+    );
     assert.equal(store.stats().pendingSubjects, 1);
     assert.equal(store.stats().transactions, 0);
     assert.match(store.stats().lastFlushError ?? '', /database or disk is full/);
@@ -63,7 +66,10 @@ describe('Store flush failure', () => {
     assert.equal(store.stats().pendingSubjects, 0);
     assert.equal(store.stats().lastFlushError, undefined, 'a successful flush clears the error');
     const loaded = store.load();
-    assert.deepEqual(loaded.subjects.map((subject) => subject.spec.id), ['host-1', 'host-2']);
+    assert.deepEqual(
+      loaded.subjects.map((subject) => subject.spec.id),
+      ['host-1', 'host-2'],
+    );
     assert.equal(loaded.history.length, 1);
     assert.equal(loaded.seq, 1);
     store.close();

@@ -51,7 +51,10 @@ it('keeps every acknowledged update across kill -9, run after run', async () => 
   for (let run = 0; run < 3; run++) {
     const acked = await runAndKill(path, randomInt(20, 120));
     assert.ok(acked.length > 0);
-    assert.deepEqual(acked, [...acked].sort((a, b) => a - b));
+    assert.deepEqual(
+      acked,
+      [...acked].sort((a, b) => a - b),
+    );
     lastAcked = acked[acked.length - 1]!;
 
     const store = Store.open(path, { flushIntervalMs: 5, eventsPerSubject: 1_000_000 });

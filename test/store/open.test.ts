@@ -44,14 +44,20 @@ describe('Store.open', () => {
   it('refuses an existing 0-byte file: a state file that lost its contents is not a new database', () => {
     const path = freshPath();
     writeFileSync(path, '');
-    assert.throws(() => Store.open(path, OPTIONS), (error: unknown) => error instanceof StoreError && /empty \(0-byte\) file, not a vigil state database/.test(error.message));
+    assert.throws(
+      () => Store.open(path, OPTIONS),
+      (error: unknown) => error instanceof StoreError && /empty \(0-byte\) file, not a vigil state database/.test(error.message),
+    );
     assert.equal(readFileSync(path).length, 0, 'left as it was');
   });
 
   it('refuses a second store on the same file while the first is open, and allows it once closed', () => {
     const path = freshPath();
     const first = Store.open(path, OPTIONS);
-    assert.throws(() => Store.open(path, OPTIONS), (error: unknown) => error instanceof StoreError && /in use by another vigil process/.test(error.message));
+    assert.throws(
+      () => Store.open(path, OPTIONS),
+      (error: unknown) => error instanceof StoreError && /in use by another vigil process/.test(error.message),
+    );
     first.close();
     Store.open(path, OPTIONS).close();
   });
@@ -67,7 +73,9 @@ describe('Store.open', () => {
       () => Store.open(path, OPTIONS),
       (error: unknown) =>
         error instanceof StoreError &&
-        error.message.includes(`schema version ${LATEST_SCHEMA_VERSION + 1}, newer than this vigil supports (${LATEST_SCHEMA_VERSION}); upgrade vigil`),
+        error.message.includes(
+          `schema version ${LATEST_SCHEMA_VERSION + 1}, newer than this vigil supports (${LATEST_SCHEMA_VERSION}); upgrade vigil`,
+        ),
     );
     assert.deepEqual(readFileSync(path), before);
   });
@@ -79,7 +87,8 @@ describe('Store.open', () => {
     assert.throws(
       () => Store.open(path, OPTIONS),
       (error: unknown) =>
-        error instanceof StoreError && error.message === `state database ${path} is corrupt (file is not a database); move it away or restore a backup`,
+        error instanceof StoreError &&
+        error.message === `state database ${path} is corrupt (file is not a database); move it away or restore a backup`,
     );
     assertUntouched(path, before);
   });
@@ -89,7 +98,12 @@ describe('Store.open', () => {
     const store = Store.open(path, OPTIONS);
     const state = makeState();
     store.attach(state);
-    store.record(upsert(state, Array.from({ length: 200 }, (_, i) => makeSubject(`host-${i}`))));
+    store.record(
+      upsert(
+        state,
+        Array.from({ length: 200 }, (_, i) => makeSubject(`host-${i}`)),
+      ),
+    );
     await store.commit();
     store.close();
     const damaged = readFileSync(path);
@@ -99,7 +113,8 @@ describe('Store.open', () => {
     writeFileSync(path, damaged);
     assert.throws(
       () => Store.open(path, OPTIONS),
-      (error: unknown) => error instanceof StoreError && /^state database .* is corrupt \(.+\); move it away or restore a backup$/.test(error.message),
+      (error: unknown) =>
+        error instanceof StoreError && /^state database .* is corrupt \(.+\); move it away or restore a backup$/.test(error.message),
     );
     assertUntouched(path, damaged);
   });
@@ -107,7 +122,7 @@ describe('Store.open', () => {
   it('refuses a SQLite database of another program and does not change it', () => {
     const path = freshPath();
     const other = new Database(path);
-    other.exec("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5)");
+    other.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5)');
     other.close();
     const before = readFileSync(path);
     assert.throws(

@@ -26,7 +26,12 @@ describe('PostgresStore', () => {
   it('keeps writes dirty while the server is down and writes them once it is back', async () => {
     const url = server.url(await server.createDatabase());
     const errors: Error[] = [];
-    const store = await PostgresStore.open(url, { flushIntervalMs: 20, eventsPerSubject: 100, password: server.password, onError: (e) => errors.push(e) });
+    const store = await PostgresStore.open(url, {
+      flushIntervalMs: 20,
+      eventsPerSubject: 100,
+      password: server.password,
+      onError: (e) => errors.push(e),
+    });
     const state = makeState();
     store.attach(state);
     store.record(upsert(state, [makeSubject('before')], [makeEvent(state, 'before')]));
@@ -50,8 +55,14 @@ describe('PostgresStore', () => {
     assert.equal(store.stats().lastFlushError, undefined);
     await store.close();
     const reopened = await open(url);
-    assert.deepEqual(reopened.load().subjects.map((subject) => subject.spec.id), ['before', 'during']);
-    assert.deepEqual(reopened.load().history.map((event) => event.subject), ['before', 'during']);
+    assert.deepEqual(
+      reopened.load().subjects.map((subject) => subject.spec.id),
+      ['before', 'during'],
+    );
+    assert.deepEqual(
+      reopened.load().history.map((event) => event.subject),
+      ['before', 'during'],
+    );
     await reopened.close();
   });
 });

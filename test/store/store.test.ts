@@ -47,7 +47,10 @@ describe('Store', () => {
     state.history.set('busy', [event]);
     store.record({ events: [event], changed: new Set(['busy']) });
     await store.commit();
-    assert.deepEqual(store.eventsAfter(0, 10, 'busy').map((e) => e.seq), [2, 3, 4]);
+    assert.deepEqual(
+      store.eventsAfter(0, 10, 'busy').map((e) => e.seq),
+      [2, 3, 4],
+    );
     store.close();
   });
 
@@ -143,9 +146,15 @@ describe('Store', () => {
     store.record({ events: [], changed: new Set(), changedSources: new Set(['octopus']) });
     await store.commit();
     const loaded = store.load();
-    assert.deepEqual(loaded.subjects.map((subject) => subject.spec.id), ['keep']);
+    assert.deepEqual(
+      loaded.subjects.map((subject) => subject.spec.id),
+      ['keep'],
+    );
     assert.deepEqual(loaded.sources, []);
-    assert.deepEqual(loaded.history.map((event) => event.subject), ['keep']);
+    assert.deepEqual(
+      loaded.history.map((event) => event.subject),
+      ['keep'],
+    );
     assert.equal(loaded.seq, 2);
     store.close();
   });
@@ -167,15 +176,26 @@ describe('Store', () => {
     const reopened = Store.open(path, OPTIONS);
     const loaded = reopened.load();
     const restored = engine.restoreState(TEST_SETTINGS, loaded.subjects, loaded.sources, loaded.seq, loaded.history);
-    const summary = (id: string) => restored.history.get(id)?.filter((e) => e.type !== 'connectivity').map((e) => [e.type, e.from, e.to]);
+    const summary = (id: string) =>
+      restored.history
+        .get(id)
+        ?.filter((e) => e.type !== 'connectivity')
+        .map((e) => [e.type, e.from, e.to]);
     assert.deepEqual(
       summary('db2'),
-      [['health', null, 'healthy'], ['rename', 'db1', 'db2'], ['health', 'healthy', 'unknown']],
+      [
+        ['health', null, 'healthy'],
+        ['rename', 'db1', 'db2'],
+        ['health', 'healthy', 'unknown'],
+      ],
       'the old history follows, then the rename (after which old results wait out the rename lag)',
     );
     assert.deepEqual(summary('db1'), [['health', null, 'unhealthy']], 'the new db1 keeps only its own events');
     assert.equal(restored.subjects.get('db2')!.renamedFrom, 'db1');
-    assert.deepEqual(reopened.eventsAfter(0, 10, 'db2').map((e) => e.type), ['connectivity', 'health', 'rename', 'health']);
+    assert.deepEqual(
+      reopened.eventsAfter(0, 10, 'db2').map((e) => e.type),
+      ['connectivity', 'health', 'rename', 'health'],
+    );
     reopened.close();
   });
 
@@ -192,7 +212,12 @@ describe('Store', () => {
     const history = store.load().history;
     assert.deepEqual(
       history.map((event) => [event.subject, event.seq]),
-      [['busy', 4], ['busy', 5], ['quiet', 6], ['busy', 7]],
+      [
+        ['busy', 4],
+        ['busy', 5],
+        ['quiet', 6],
+        ['busy', 7],
+      ],
     );
     store.close();
   });

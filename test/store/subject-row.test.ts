@@ -21,7 +21,11 @@ function everyField(): SubjectState {
   Object.assign(subject, {
     renamedAt: T - 10,
     renamedFrom: 'db-old',
-    runs: { ping: { total: 9, last: { ok: 7, unreachable: 9 } }, never: { total: 2, last: { unreachable: 2 } }, crit: { total: 3, last: { warn: 1, crit: 3 } } },
+    runs: {
+      ping: { total: 9, last: { ok: 7, unreachable: 9 } },
+      never: { total: 2, last: { unreachable: 2 } },
+      crit: { total: 3, last: { warn: 1, crit: 3 } },
+    },
     healthReason: 'check ping crit ("quoted") \u2028 and a line separator',
     connectivityReason: 'no reply',
     pendingUnavailable: { at: T + 30_000, reason: 'agent gone' },
@@ -46,7 +50,15 @@ function everyField(): SubjectState {
     status: 'unknown',
     counted: false,
     notCountedReason: 'dependency',
-    notCounted: { reason: 'dependency', rule: 'x >= y', times: { effective_at: T + 1_500 }, dependency: 'sw3', dependencyHealth: 'unhealthy', lag: 5_000, countsFrom: T + 9_000 },
+    notCounted: {
+      reason: 'dependency',
+      rule: 'x >= y',
+      times: { effective_at: T + 1_500 },
+      dependency: 'sw3',
+      dependencyHealth: 'unhealthy',
+      lag: 5_000,
+      countsFrom: T + 9_000,
+    },
     dropped: true,
   };
   return subject;
@@ -74,12 +86,16 @@ describe('compact subject rows', () => {
     const state = engine.createState({ ...SETTINGS, startupGrace: 0 });
     engine.upsertSubject(state, { id: 'sw3', kind: 'switch', labels: { rack: 'r7' }, dependsOn: [], source: 'config' }, T);
     engine.upsertSubject(state, { id: 'db1', kind: 'host', labels: {}, dependsOn: [{ id: 'sw3', lag: 5_000 }], source: 'config' }, T);
-    engine.applyObservations(state, [
-      { subject: 'sw3', check: 'ping', status: 'crit', period: 10_000, metrics: { rtt: 0.25 } },
-      { subject: 'db1', check: 'ssh', status: 'ok', period: 60_000, message: 'fine', observedAt: T - 2 },
-      { subject: 'db1', check: 'disk', status: 'ok', period: 60_000, reached: false },
-      { subject: 'push-1', check: 'backup', status: 'warn', period: 3_600_000, maxAge: 7_200_000 },
-    ], T + 1_000);
+    engine.applyObservations(
+      state,
+      [
+        { subject: 'sw3', check: 'ping', status: 'crit', period: 10_000, metrics: { rtt: 0.25 } },
+        { subject: 'db1', check: 'ssh', status: 'ok', period: 60_000, message: 'fine', observedAt: T - 2 },
+        { subject: 'db1', check: 'disk', status: 'ok', period: 60_000, reached: false },
+        { subject: 'push-1', check: 'backup', status: 'warn', period: 3_600_000, maxAge: 7_200_000 },
+      ],
+      T + 1_000,
+    );
     engine.renameSubject(state, 'push-1', 'push-2', T + 2_000);
     engine.tick(state, T + 3_600_000);
     assert.ok(state.subjects.size >= 3);
@@ -112,7 +128,9 @@ describe('compact subject rows', () => {
   });
 
   it('take own keys only, as JSON.stringify and JSON.parse do (a key "__proto__" stays an own property)', () => {
-    const parsed = JSON.parse(JSON.stringify(makeSubject('host-1')).replace('"checks":{"ping":{"name":"ping"', '"checks":{"__proto__":{"name":"__proto__"')) as SubjectState;
+    const parsed = JSON.parse(
+      JSON.stringify(makeSubject('host-1')).replace('"checks":{"ping":{"name":"ping"', '"checks":{"__proto__":{"name":"__proto__"'),
+    ) as SubjectState;
     assert.ok(Object.hasOwn(parsed.checks, '__proto__'));
     assert.deepStrictEqual(roundTrip(parsed), parsed);
     const inherited = makeSubject('host-2');

@@ -65,17 +65,30 @@ describe('agent over wss://', () => {
     const events: AgentLogEvent[] = [];
     const without = await startAgent({ server: vigil.base, id: 'm3', tokenFile, caFile: world.ca.cert }, (event) => events.push(event));
     t.after(() => without.stop());
-    const agent = await startAgent({ server: vigil.base, id: 'm4', tokenFile, caFile: world.ca.cert, certFile: world.client.cert, keyFile: world.client.key });
+    const agent = await startAgent({
+      server: vigil.base,
+      id: 'm4',
+      tokenFile,
+      caFile: world.ca.cert,
+      certFile: world.client.cert,
+      keyFile: world.client.key,
+    });
     t.after(() => agent.stop());
     await agent.connection.ready();
-    await until(() => events.some((event) => event.event === 'error' || event.event === 'disconnected'), 'the refusal of the agent without a certificate');
+    await until(
+      () => events.some((event) => event.event === 'error' || event.event === 'disconnected'),
+      'the refusal of the agent without a certificate',
+    );
     assert.equal(without.connection.connects, 0);
   });
 });
 
 describe('plain ws://', () => {
   it('is refused to a host off loopback unless --insecure; loopback is fine', () => {
-    assert.throws(() => assertSafeTransport('ws://vigil.example.org:9977/api/v1/agents/connect', false), /refusing plain ws:\/\/ to vigil\.example\.org.*--insecure/);
+    assert.throws(
+      () => assertSafeTransport('ws://vigil.example.org:9977/api/v1/agents/connect', false),
+      /refusing plain ws:\/\/ to vigil\.example\.org.*--insecure/,
+    );
     assert.doesNotThrow(() => assertSafeTransport('ws://vigil.example.org:9977/x', true));
     assert.doesNotThrow(() => assertSafeTransport('wss://vigil.example.org/x', false));
     for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '[::1]', 'a.localhost']) assert.ok(isLoopbackHost(host), host);
@@ -87,7 +100,10 @@ describe('plain ws://', () => {
   });
 
   it('vigil agent, the command, exits 1 and says why', () => {
-    const result = spawnSync(process.execPath, [CLI, 'agent', '--server', 'http://192.0.2.7:9977', '--id', 'm1', '--token-file', tokenFile], { encoding: 'utf8', timeout: 10_000 });
+    const result = spawnSync(process.execPath, [CLI, 'agent', '--server', 'http://192.0.2.7:9977', '--id', 'm1', '--token-file', tokenFile], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
     assert.equal(result.status, 1, result.stderr);
     assert.match(result.stderr, /refusing plain ws:\/\/ to 192\.0\.2\.7.*--insecure/);
     assert.doesNotMatch(result.stderr, new RegExp(AGENT_TOKEN));
@@ -96,11 +112,17 @@ describe('plain ws://', () => {
 
 describe('the embedded default behind TLS', () => {
   it('probes its own /-/healthy over https (loopback, certificate not checked: it names the public host)', () => {
-    const targets = selfTargets({ host: '0.0.0.0', port: 9977 }, '/var/lib/vigil/vigil.db', true) as unknown as { name: string; url?: string; insecure_skip_verify?: boolean }[];
+    const targets = selfTargets({ host: '0.0.0.0', port: 9977 }, '/var/lib/vigil/vigil.db', true) as unknown as {
+      name: string;
+      url?: string;
+      insecure_skip_verify?: boolean;
+    }[];
     const health = targets.find((target) => target.name === 'vigil-health')!;
     assert.equal(health.url, 'https://127.0.0.1:9977/-/healthy');
     assert.equal(health.insecure_skip_verify, true);
-    const plain = (selfTargets({ host: '::', port: 9977 }, '/tmp/v.db') as unknown as { name: string; url?: string }[]).find((t) => t.name === 'vigil-health')!;
+    const plain = (selfTargets({ host: '::', port: 9977 }, '/tmp/v.db') as unknown as { name: string; url?: string }[]).find(
+      (t) => t.name === 'vigil-health',
+    )!;
     assert.equal(plain.url, 'http://[::1]:9977/-/healthy');
   });
 });

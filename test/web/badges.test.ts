@@ -24,7 +24,12 @@ describe('badges', () => {
       const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
       if (doc.querySelector('parsererror')) return { error: doc.querySelector('parsererror')!.textContent };
       const root = doc.documentElement;
-      return { root: root.localName, label: root.getAttribute('aria-label'), fill: doc.querySelectorAll('g rect')[1]?.getAttribute('fill'), width: Number(root.getAttribute('width')) };
+      return {
+        root: root.localName,
+        label: root.getAttribute('aria-label'),
+        fill: doc.querySelectorAll('g rect')[1]?.getAttribute('fill'),
+        width: Number(root.getAttribute('width')),
+      };
     }, svg);
     await page.close();
     return parsed;
@@ -82,7 +87,12 @@ describe('badges', () => {
     const now = Date.now();
     const created = await vigil.request('POST', '/api/v1/maintenance', {
       token: ADMIN,
-      body: { match: { subject: 'mw-host' }, starts_at: new Date(now - 60_000).toISOString(), ends_at: new Date(now + 3_600_000).toISOString(), reason: 'disk swap' },
+      body: {
+        match: { subject: 'mw-host' },
+        starts_at: new Date(now - 60_000).toISOString(),
+        ends_at: new Date(now + 3_600_000).toISOString(),
+        reason: 'disk swap',
+      },
     });
     assert.equal(created.status, 201);
     const { id } = (await created.json()) as { id: string };

@@ -40,7 +40,11 @@ test('one bcrypt comparison per (user, password): repeated and concurrent checks
 
 test('the rate limit answers 429 once the burst is spent and refills with the clock', () => {
   let now = 0;
-  const guard = new WebGuard({ ...PLAIN_WEB_CONFIG, rateLimit: { intervalMs: 1000, burst: 2 } }, { auth: new Authorizer([]), publicBadges: false }, () => now);
+  const guard = new WebGuard(
+    { ...PLAIN_WEB_CONFIG, rateLimit: { intervalMs: 1000, burst: 2 } },
+    { auth: new Authorizer([]), publicBadges: false },
+    () => now,
+  );
   const middleware = guard.middleware();
   const run = (): unknown => {
     let outcome: unknown = 'passed';

@@ -77,7 +77,11 @@ export interface ClientTls {
 }
 
 /** One HTTPS request on a fresh connection (so each one is a new handshake). */
-export function httpsRequest(url: string, tls: ClientTls, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+export function httpsRequest(
+  url: string,
+  tls: ClientTls,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: options.method ?? 'GET', headers: options.headers, agent: false, ...tls }, (res) => {
       let body = '';

@@ -25,7 +25,16 @@ describe('TLS with basic auth', () => {
     const ca = { ca: readFileSync(world.ca.cert, 'utf8') };
     assert.equal(vigil.tls, true);
 
-    for (const path of ['/metrics', '/api/v1/health', '/api/v1/subjects', '/', '/subjects/h1', '/badge/h1.svg', '/badge/h1/disk.svg', '/unknown/page']) {
+    for (const path of [
+      '/metrics',
+      '/api/v1/health',
+      '/api/v1/subjects',
+      '/',
+      '/subjects/h1',
+      '/badge/h1.svg',
+      '/badge/h1/disk.svg',
+      '/unknown/page',
+    ]) {
       const anonymous = await httpsRequest(vigil.base + path, ca);
       assert.equal(anonymous.status, 401, path);
       assert.match(String(anonymous.headers['www-authenticate']), /Basic realm="vigil"/, path);
@@ -113,7 +122,10 @@ describe('client certificates', () => {
     const ca = readFileSync(world.ca.cert, 'utf8');
     const port = vigil.address.port;
     await assert.rejects(handshake(port, { ca }), 'no client certificate');
-    await assert.rejects(handshake(port, { ca, cert: readFileSync(world.otherClient.cert, 'utf8'), key: readFileSync(world.otherClient.key, 'utf8') }), 'foreign CA');
+    await assert.rejects(
+      handshake(port, { ca, cert: readFileSync(world.otherClient.cert, 'utf8'), key: readFileSync(world.otherClient.key, 'utf8') }),
+      'foreign CA',
+    );
     const peer = await handshake(port, { ca, cert: readFileSync(world.client.cert, 'utf8'), key: readFileSync(world.client.key, 'utf8') });
     assert.equal(peer.subject.CN, 'server');
   });
@@ -132,7 +144,10 @@ describe('client certificates', () => {
   it('a server certificate from an unknown CA is refused by the client', async (t) => {
     const vigil = await startWithWebConfig(world.dir, tlsBlock());
     t.after(() => vigil.stop());
-    await assert.rejects(handshake(vigil.address.port, { ca: readFileSync(world.otherCa.cert, 'utf8') }), /self-signed|unable to verify|certificate/i);
+    await assert.rejects(
+      handshake(vigil.address.port, { ca: readFileSync(world.otherCa.cert, 'utf8') }),
+      /self-signed|unable to verify|certificate/i,
+    );
   });
 });
 

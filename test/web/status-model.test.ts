@@ -14,7 +14,9 @@ function fleet(): SubjectState[] {
   const subjects: SubjectState[] = [];
   for (let i = 0; i < 250; i++) {
     const id = `host-${String(i).padStart(3, '0')}`;
-    subjects.push(makeSubject(id, { spec: { id, kind: 'host', labels: { rack: `r${i % 5}` }, dependsOn: [], source: 'config' } }, [makeCheck('disk')]));
+    subjects.push(
+      makeSubject(id, { spec: { id, kind: 'host', labels: { rack: `r${i % 5}` }, dependsOn: [], source: 'config' } }, [makeCheck('disk')]),
+    );
   }
   subjects[200]!.health = 'unhealthy';
   subjects[200]!.checks['disk'] = makeCheck('disk', { status: 'crit', reported: 'crit', message: 'disk full on /var' });
@@ -39,11 +41,17 @@ describe('status page model', () => {
     assert.deepEqual([first.counts.health.unhealthy, first.counts.health.missing, first.counts.unavailable, first.counts.warnings], [1, 1, 1, 1]);
     assert.deepEqual([first.pages, first.page, first.matched], [3, 1, 252]);
     // host (2 broken) before switch (1 broken) before database (none); inside host: unhealthy, unavailable, unknown, warnings, then by id.
-    assert.deepEqual(first.groups.map((g) => g.name), ['host']);
+    assert.deepEqual(
+      first.groups.map((g) => g.name),
+      ['host'],
+    );
     assert.deepEqual(ids(first).slice(0, 5), ['host-200', 'host-150', 'host-100', 'host-050', 'host-000']);
     assert.equal(first.groups[0]!.rows[0]!.failing[0]!.message, 'disk full on /var');
     const last = build({ page: '3' });
-    assert.deepEqual(last.groups.map((g) => g.name), ['host', 'switch', 'database']);
+    assert.deepEqual(
+      last.groups.map((g) => g.name),
+      ['host', 'switch', 'database'],
+    );
     assert.deepEqual(ids(last).slice(-2), ['sw-1', 'db-1']);
     assert.equal(build({ page: '99' }).page, 3, 'a page past the end shows the last one');
   });
@@ -57,7 +65,10 @@ describe('status page model', () => {
     assert.deepEqual(ids(build({ q: 'DISK FULL' })), ['host-200']);
     assert.deepEqual(ids(build({ q: 'sw-' })), ['sw-1']);
     // r0 holds host-200 and host-150 (2 broken), "(no rack)" holds sw-1 (1 broken), then the others by name.
-    assert.deepEqual(build({ group: 'rack' }).groups.map((g) => g.name), ['r0', '(no rack)', 'r1']);
+    assert.deepEqual(
+      build({ group: 'rack' }).groups.map((g) => g.name),
+      ['r0', '(no rack)', 'r1'],
+    );
     assert.equal(parseStatusQuery({ state: '<script>', page: '-3' }).state, 'all');
     assert.equal(parseStatusQuery({ page: '-3' }).page, 1);
   });
@@ -77,7 +88,10 @@ describe('status page model', () => {
 describe('html``', () => {
   it('escapes every interpolated value unless it is already Html', () => {
     const evil = `<img src=x onerror="alert('1')">&`;
-    assert.equal(html`<p title="${evil}">${evil}</p>`.value, '<p title="&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;">&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;</p>');
+    assert.equal(
+      html`<p title="${evil}">${evil}</p>`.value,
+      '<p title="&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;">&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;</p>',
+    );
     assert.equal(html`<ul>${['<a>', html`<li>ok</li>`, null, undefined, false, 0]}</ul>`.value, '<ul>&lt;a&gt;<li>ok</li>0</ul>');
   });
 });

@@ -40,7 +40,8 @@ describe('status page in Chromium', () => {
   before(async () => {
     vigil = await startHarness();
     await put('/api/v1/subjects/rack-1', { kind: 'rack' });
-    for (const id of ['web-1', 'web-2', 'web-3']) await put(`/api/v1/subjects/${id}`, { kind: 'host', labels: { rack: 'r1' }, depends_on: [{ id: 'rack-1', lag: 0 }] });
+    for (const id of ['web-1', 'web-2', 'web-3'])
+      await put(`/api/v1/subjects/${id}`, { kind: 'host', labels: { rack: 'r1' }, depends_on: [{ id: 'rack-1', lag: 0 }] });
     await put('/api/v1/subjects/db-1', { kind: 'database', labels: { rack: 'r2' } });
     await check('rack-1', 'power', 'ok');
     await check('web-1', 'http', 'ok');
@@ -211,7 +212,12 @@ describe('status page in Chromium', () => {
     const now = Date.now();
     const created = await vigil.request('POST', '/api/v1/maintenance', {
       token: ADMIN,
-      body: { match: { subject: 'web-1' }, starts_at: new Date(now - 1_000).toISOString(), ends_at: new Date(now + 3_600_000).toISOString(), reason: 'replacing the PSU' },
+      body: {
+        match: { subject: 'web-1' },
+        starts_at: new Date(now - 1_000).toISOString(),
+        ends_at: new Date(now + 3_600_000).toISOString(),
+        reason: 'replacing the PSU',
+      },
     });
     assert.equal(created.status, 201);
     vigil.vigil.sink().sourceStatus('targets', false, 'connect ECONNREFUSED 10.0.0.7:443');

@@ -11,7 +11,8 @@ const PUSHER = 'pusher-secret-token';
 const dir = mkdtempSync(join(tmpdir(), 'vigil-subject-events-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const timeline = (page: string): string[] => [...(/<ol class="timeline"[^>]*>([\s\S]*?)<\/ol>/.exec(page)?.[1] ?? '').matchAll(/<li>[\s\S]*?<\/li>/g)].map((m) => m[0]);
+const timeline = (page: string): string[] =>
+  [...(/<ol class="timeline"[^>]*>([\s\S]*?)<\/ol>/.exec(page)?.[1] ?? '').matchAll(/<li>[\s\S]*?<\/li>/g)].map((m) => m[0]);
 
 describe('subject page events across a restart', () => {
   it('shows the events stored before the restart, which the engine no longer holds in memory', async () => {

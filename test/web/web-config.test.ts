@@ -74,7 +74,9 @@ test('every documented key at once', () => {
 });
 
 test('inline PEM instead of files, and an empty file or section meaning plain HTTP', () => {
-  const inline = parse('tls_server_config:\n  cert: |\n    -----BEGIN CERTIFICATE-----\n    MIIB\n  key: |\n    -----BEGIN PRIVATE KEY-----\n    MIIE\n');
+  const inline = parse(
+    'tls_server_config:\n  cert: |\n    -----BEGIN CERTIFICATE-----\n    MIIB\n  key: |\n    -----BEGIN PRIVATE KEY-----\n    MIIE\n',
+  );
   assert.ok(inline.tls && 'inline' in inline.tls.cert);
   assert.equal(parse('').tls, undefined);
   assert.equal(parse('tls_server_config: {}\n').tls, undefined);
@@ -87,13 +89,28 @@ test('unknown keys and bad values are errors with file:line:col and key path', (
     'web.yml:4:3: tls_server_config.cert_flie: unknown key "cert_flie"; did you mean "cert_file"? (allowed: cert, key, client_ca, cert_file, key_file, client_auth_type, client_ca_file, client_allowed_sans, min_version, max_version, cipher_suites, prefer_server_cipher_suites, curve_preferences)',
   ]);
   assert.match(problems('tls_config:\n  cert_file: a\n')[0]!, /^web\.yml:1:1: tls_config: unknown key "tls_config"/);
-  assert.match(problems('tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: TLS14\n')[0]!, /^web\.yml:4:16: tls_server_config\.min_version: must be one of: TLS10, TLS11, TLS12, TLS13$/);
-  assert.match(problems('tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: TLS13\n  max_version: TLS12\n')[0]!, /min_version TLS13 is above max_version TLS12/);
-  assert.match(problems('tls_server_config:\n  cert_file: a\n  key_file: b\n  cipher_suites: [TLS_NOPE]\n')[0]!, /^web\.yml:4:19: tls_server_config\.cipher_suites\[0\]: must be one of/);
+  assert.match(
+    problems('tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: TLS14\n')[0]!,
+    /^web\.yml:4:16: tls_server_config\.min_version: must be one of: TLS10, TLS11, TLS12, TLS13$/,
+  );
+  assert.match(
+    problems('tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: TLS13\n  max_version: TLS12\n')[0]!,
+    /min_version TLS13 is above max_version TLS12/,
+  );
+  assert.match(
+    problems('tls_server_config:\n  cert_file: a\n  key_file: b\n  cipher_suites: [TLS_NOPE]\n')[0]!,
+    /^web\.yml:4:19: tls_server_config\.cipher_suites\[0\]: must be one of/,
+  );
   assert.match(problems('tls_server_config:\n  cert_file: a\n')[0]!, /key_file/);
-  assert.match(problems('tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: RequireAndVerifyClientCert\n')[0]!, /add client_ca_file/);
+  assert.match(
+    problems('tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: RequireAndVerifyClientCert\n')[0]!,
+    /add client_ca_file/,
+  );
   assert.match(problems('tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: Sometimes\n')[0]!, /must be one of: NoClientCert, /);
-  assert.match(problems('http_server_config:\n  headers:\n    Server: vigil\n')[0]!, /^web\.yml:3:5: http_server_config\.headers\.Server: header "Server" cannot be set/);
+  assert.match(
+    problems('http_server_config:\n  headers:\n    Server: vigil\n')[0]!,
+    /^web\.yml:3:5: http_server_config\.headers\.Server: header "Server" cannot be set/,
+  );
   assert.match(problems('http_server_config:\n  http3: true\n')[0]!, /^web\.yml:2:3: http_server_config\.http3: unknown key/);
 });
 

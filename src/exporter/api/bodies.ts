@@ -50,7 +50,10 @@ const labels = labelsSchema.transform(labelsToStrings);
 export const subjectBody = z.strictObject({
   kind: kindSchema,
   labels: labels.optional(),
-  depends_on: z.array(z.union([idSchema, z.strictObject({ id: idSchema, lag: duration })])).max(32).optional(),
+  depends_on: z
+    .array(z.union([idSchema, z.strictObject({ id: idSchema, lag: duration })]))
+    .max(32)
+    .optional(),
   // Timing of every check of the subject, as config subjects have it (defaults come from config `defaults:`).
   overhead: duration.optional(),
   accuracy: duration.optional(),
@@ -58,7 +61,11 @@ export const subjectBody = z.strictObject({
 });
 
 /** The engine's view of a subject body's timing overrides; undefined when it gives none. */
-export function subjectTiming(body: { overhead?: number | undefined; accuracy?: number | undefined; push_period?: number | undefined }): Partial<Timing> | undefined {
+export function subjectTiming(body: {
+  overhead?: number | undefined;
+  accuracy?: number | undefined;
+  push_period?: number | undefined;
+}): Partial<Timing> | undefined {
   const timing: Partial<Timing> = {};
   if (body.overhead !== undefined) timing.overhead = body.overhead;
   if (body.accuracy !== undefined) timing.accuracy = body.accuracy;
@@ -146,4 +153,3 @@ export const manipulationBody = z
     message: 'started_at must not be after ended_at',
     path: ['ended_at'],
   });
-

@@ -68,7 +68,10 @@ export interface EventStreams {
   closeAll(): void;
 }
 
-export function eventRoutes(vigil: Vigil, limits: Pick<Limits, 'maxStreams' | 'streamBufferBytes' | 'streamStallMs'>): { router: Router; streams: EventStreams } {
+export function eventRoutes(
+  vigil: Vigil,
+  limits: Pick<Limits, 'maxStreams' | 'streamBufferBytes' | 'streamStallMs'>,
+): { router: Router; streams: EventStreams } {
   const router = Router();
   const open = new Set<() => void>();
   const backlog = new Pump(PAGES_PER_TURN);
@@ -79,7 +82,11 @@ export function eventRoutes(vigil: Vigil, limits: Pick<Limits, 'maxStreams' | 's
     (await vigil.store.eventsAfter(after, limit, subject)).filter((e) => e.seq <= vigil.committedSeq);
   const admit = () => {
     if (open.size >= limits.maxStreams) {
-      throw new HttpProblem(503, 'Service Unavailable', `vigil holds its limit of ${limits.maxStreams} open event streams and long-polls (api.max_streams); retry later`);
+      throw new HttpProblem(
+        503,
+        'Service Unavailable',
+        `vigil holds its limit of ${limits.maxStreams} open event streams and long-polls (api.max_streams); retry later`,
+      );
     }
   };
 

@@ -126,10 +126,8 @@ export function etagOf(entries: Iterable<[string, number, number]>): string {
   return `W/"${createHash('sha1').update(lines.join('\n')).digest('base64url')}"`;
 }
 
-export const configEtag = (subjects: Iterable<SubjectState>): string =>
-  etagOf(map(subjects, (s) => [s.spec.id, s.createdAt, s.specVersion]));
-export const healthEtag = (subjects: Iterable<SubjectState>): string =>
-  etagOf(map(subjects, (s) => [s.spec.id, s.createdAt, s.stateVersion]));
+export const configEtag = (subjects: Iterable<SubjectState>): string => etagOf(map(subjects, (s) => [s.spec.id, s.createdAt, s.specVersion]));
+export const healthEtag = (subjects: Iterable<SubjectState>): string => etagOf(map(subjects, (s) => [s.spec.id, s.createdAt, s.stateVersion]));
 
 function* map<T, U>(items: Iterable<T>, f: (item: T) => U): Iterable<U> {
   for (const item of items) yield f(item);

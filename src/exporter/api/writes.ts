@@ -79,7 +79,8 @@ export function writeRoutes(vigil: Vigil, auth: Authorizer, maxBodyBytes: number
     if (subject.spec.source === 'config') {
       throw conflict(`subject "${from}" is defined in the config file; rename it there (id: ${body.to}, renamed_from: ${from})`);
     }
-    if (subject.spec.source !== 'api') throw conflict(`subject "${from}" is owned by source "${subject.spec.source}", which names it; rename it there`);
+    if (subject.spec.source !== 'api')
+      throw conflict(`subject "${from}" is owned by source "${subject.spec.source}", which names it; rename it there`);
     if (vigil.state.subjects.has(body.to)) throw conflict(`subject "${body.to}" already exists`);
     await vigil.applyDurably((s, now) => engine.renameSubject(s, from, body.to, now), [from, body.to]);
     res.setHeader('Location', `/api/v1/subjects/${encodeURIComponent(body.to)}`);
@@ -107,8 +108,8 @@ export function writeRoutes(vigil: Vigil, auth: Authorizer, maxBodyBytes: number
   router.put('/subjects/:id/connectivity', ...writer('connectivity'), async (req, res) => {
     const id = existing(parseParam(subjectId, req.params.id, 'subject id')).spec.id;
     const body = parseBody(connectivityBody, req.body, 'connectivity');
-    await vigil.applyDurably((s, now) =>
-      engine.applyConnectivity(s, { subject: id, state: body.state, source: 'api', ...(body.reason && { reason: body.reason }) }, now),
+    await vigil.applyDurably(
+      (s, now) => engine.applyConnectivity(s, { subject: id, state: body.state, source: 'api', ...(body.reason && { reason: body.reason }) }, now),
       [id],
     );
     res.json(healthOf(id));
@@ -134,17 +135,18 @@ export function writeRoutes(vigil: Vigil, auth: Authorizer, maxBodyBytes: number
   router.post('/subjects/:id/manipulations', ...writer('manipulate'), async (req, res) => {
     const id = existing(parseParam(subjectId, req.params.id, 'subject id')).spec.id;
     const body = parseBody(manipulationBody, req.body, 'manipulation');
-    await vigil.applyDurably((s, now) =>
-      engine.recordManipulation(
-        s,
-        id,
-        {
-          manipulation: body.manipulation,
-          ...(body.started_at !== undefined && { startedAt: body.started_at }),
-          ...(body.ended_at !== undefined && { endedAt: body.ended_at }),
-        },
-        now,
-      ),
+    await vigil.applyDurably(
+      (s, now) =>
+        engine.recordManipulation(
+          s,
+          id,
+          {
+            manipulation: body.manipulation,
+            ...(body.started_at !== undefined && { startedAt: body.started_at }),
+            ...(body.ended_at !== undefined && { endedAt: body.ended_at }),
+          },
+          now,
+        ),
       [id],
     );
     res.status(201).json(healthOf(id));

@@ -15,13 +15,28 @@ const sample = (name: string, type: 'gauge' | 'counter', help: string, value: nu
 export function renderBoundsMetrics(input: BoundsMetricsInput): string {
   let text =
     sample('vigil_event_streams_open', 'gauge', 'Event streams (SSE) and waiting long-polls open now (limit api.max_streams).', input.streamsOpen) +
-    sample('vigil_event_streams_dropped_total', 'counter', 'Event streams closed because their client stopped reading, since vigil started.', input.streamsDropped);
+    sample(
+      'vigil_event_streams_dropped_total',
+      'counter',
+      'Event streams closed because their client stopped reading, since vigil started.',
+      input.streamsDropped,
+    );
   const connections = input.connections;
   if (connections) {
     text +=
       sample('vigil_http_connections_open', 'gauge', 'Client connections open now.', connections.open) +
-      sample('vigil_http_connections_limit', 'gauge', 'Client connections allowed at once (http.max_connections, capped below the open-file limit).', connections.cap) +
-      sample('vigil_http_connections_evicted_total', 'counter', 'Idle or half-sent connections closed to make room for new ones, since vigil started.', connections.evicted);
+      sample(
+        'vigil_http_connections_limit',
+        'gauge',
+        'Client connections allowed at once (http.max_connections, capped below the open-file limit).',
+        connections.cap,
+      ) +
+      sample(
+        'vigil_http_connections_evicted_total',
+        'counter',
+        'Idle or half-sent connections closed to make room for new ones, since vigil started.',
+        connections.evicted,
+      );
   }
   return text;
 }

@@ -31,14 +31,22 @@ export const SUBJECT_FAMILIES = {
   connectivityChanges: family('vigil_subject_connectivity_changes_total', 'counter', 'Connectivity changes of the subject.'),
   manipulation: family('vigil_subject_manipulation_timestamp_seconds', 'gauge', 'Unix time the last manipulation of each kind ended.'),
   metadata: family('vigil_subject_metadata_value', 'gauge', 'Numeric value of a metadata entry of the subject.'),
-  dependencyDown: family('vigil_subject_dependency_down', 'gauge', '1 while a dependency of the subject is missing, not healthy or unreachable; absent without dependencies.'),
+  dependencyDown: family(
+    'vigil_subject_dependency_down',
+    'gauge',
+    '1 while a dependency of the subject is missing, not healthy or unreachable; absent without dependencies.',
+  ),
   dependants: family('vigil_subject_dependants', 'gauge', 'Subjects that depend on this one, directly or through others.'),
 } as const;
 
 /** Run records (unreached runs included), from which rules count consecutive runs of any set of outcomes. */
 export const RUN_FAMILIES = {
   total: family('vigil_check_runs_total', 'counter', 'Runs of the check, reached or not.'),
-  last: family('vigil_check_last_run', 'gauge', 'Number of the latest run of the check with each outcome; outcomes that never happened have no series.'),
+  last: family(
+    'vigil_check_last_run',
+    'gauge',
+    'Number of the latest run of the check with each outcome; outcomes that never happened have no series.',
+  ),
 } as const;
 
 export const CHECK_FAMILIES = {

@@ -2,16 +2,16 @@
 // incremental renderer (render.ts) runs each over a chunk of subjects and keeps the bytes until one of them
 // changes (or one it depends on: render.ts says which). The per-source families are few and written whole.
 import { dependencyDown } from '../../engine/runs.js';
-import { CHECK_STATUSES, HEALTH_STATES, RUN_OUTCOMES, type CheckState, type EngineState, type RunRecord, type SubjectState } from '../../engine/types.js';
 import {
-  CHECK_FAMILIES,
-  PROBE_FAMILIES,
-  RUN_FAMILIES,
-  SOURCE_FAMILIES,
-  SUBJECT_FAMILIES,
-  type FamilyDef,
-  type ProbeFamilyDef,
-} from './families.js';
+  CHECK_STATUSES,
+  HEALTH_STATES,
+  RUN_OUTCOMES,
+  type CheckState,
+  type EngineState,
+  type RunRecord,
+  type SubjectState,
+} from '../../engine/types.js';
+import { CHECK_FAMILIES, PROBE_FAMILIES, RUN_FAMILIES, SOURCE_FAMILIES, SUBJECT_FAMILIES, type FamilyDef, type ProbeFamilyDef } from './families.js';
 import type { LabelCache, SubjectLabels } from './label-cache.js';
 import { escapeLabelValue, formatSecondsFromMs, formatValue } from './text-format.js';
 import { optionalFamily } from './whole-families.js';
@@ -149,7 +149,11 @@ export const LARGE_FAMILIES: readonly LargeFamily[] = [
     emit: (s, l, cache, w) => {
       let written = 0;
       for (const name in s.manipulations) {
-        w.sampleRest(S.manipulation.open, l.subjectKind, `,manipulation="${cache.value(name)}"} ${formatSecondsFromMs(s.manipulations[name]!.endedAt)}\n`);
+        w.sampleRest(
+          S.manipulation.open,
+          l.subjectKind,
+          `,manipulation="${cache.value(name)}"} ${formatSecondsFromMs(s.manipulations[name]!.endedAt)}\n`,
+        );
         written++;
       }
       return written;
@@ -210,7 +214,10 @@ export const LARGE_FAMILIES: readonly LargeFamily[] = [
   checkFamily(C.consecutiveSuccesses, (w, check, labels) => (w.sampleValue(C.consecutiveSuccesses.open, labels, check.consecutiveSuccesses), 1)),
   // Run records (unreached runs included): what rules count "consecutive runs in on:" from. Checks that never
   // answered have runs too; a dropped check's are hidden with the rest of its series.
-  { def: RUN_FAMILIES.total, emit: (s, l, cache, w) => forRuns(s, l, cache, (labels, record) => (w.sampleValue(RUN_FAMILIES.total.open, labels, record.total), 1)) },
+  {
+    def: RUN_FAMILIES.total,
+    emit: (s, l, cache, w) => forRuns(s, l, cache, (labels, record) => (w.sampleValue(RUN_FAMILIES.total.open, labels, record.total), 1)),
+  },
   {
     def: RUN_FAMILIES.last,
     emit: (s, l, cache, w) =>

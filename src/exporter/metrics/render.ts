@@ -199,10 +199,11 @@ export function createSubjectRenderer(selection: MetricsSelection = DEFAULT_SELE
       for (const [id, member] of where) if (member.seen !== scrape) rewired.push(...member.dependsOn, id);
     }
     if (state.dependents.size > 0 || rewired.length > 0) {
-      for (const id of changed) for (const dependant of state.dependents.get(id) ?? []) {
-        const member = where.get(dependant);
-        if (member) member.chunk.dirty = true;
-      }
+      for (const id of changed)
+        for (const dependant of state.dependents.get(id) ?? []) {
+          const member = where.get(dependant);
+          if (member) member.chunk.dirty = true;
+        }
       markUpwards(state, rewired, new Set());
     }
     if (!removed) return;

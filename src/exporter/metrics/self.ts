@@ -81,8 +81,7 @@ export function createMetricsEndpoint(opts: MetricsEndpointOptions): MetricsEndp
   for (const name of LINT_FAILING_DEFAULT_METRICS) registry.removeSingleMetric(name);
   const selection = opts.selection ?? DEFAULT_SELECTION;
   const renderer = createSubjectRenderer(selection);
-  const warmer =
-    opts.warmEveryMs === undefined ? undefined : setInterval(() => void renderer.warmUp(opts.state()), opts.warmEveryMs).unref();
+  const warmer = opts.warmEveryMs === undefined ? undefined : setInterval(() => void renderer.warmUp(opts.state()), opts.warmEveryMs).unref();
   if (opts.warmEveryMs !== undefined) setImmediate(() => void renderer.warmUp(opts.state())); // at start, not a second later
   const registers = [registry];
 
@@ -96,7 +95,12 @@ export function createMetricsEndpoint(opts: MetricsEndpointOptions): MetricsEndp
   };
 
   const buildLabels = { ...opts.buildLabels, version: opts.version };
-  new Gauge({ name: 'vigil_build_info', help: 'Always 1; the version of vigil that is running.', labelNames: Object.keys(buildLabels), registers }).set(buildLabels, 1);
+  new Gauge({
+    name: 'vigil_build_info',
+    help: 'Always 1; the version of vigil that is running.',
+    labelNames: Object.keys(buildLabels),
+    registers,
+  }).set(buildLabels, 1);
 
   const storeCounter = (name: string, help: string, read: (s: StoreStatsLike) => number): void => {
     new Counter({

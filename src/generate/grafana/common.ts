@@ -116,7 +116,7 @@ export function queryVariable(name: string, label: string, query: string): Varia
     query,
     definition: query,
     datasource: DATASOURCE,
-      hide: 0,
+    hide: 0,
     includeAll: true,
     allValue: '.+',
     multi: true,
@@ -177,10 +177,20 @@ export function stateTimeline(title: string, description: string, targets: Targe
     w,
     h,
     fieldConfig: {
-      defaults: { mappings: [...mappings, noDataMapping], color: { mode: 'thresholds' }, thresholds: absoluteThresholds([{ value: null, color: 'text' }]) },
+      defaults: {
+        mappings: [...mappings, noDataMapping],
+        color: { mode: 'thresholds' },
+        thresholds: absoluteThresholds([{ value: null, color: 'text' }]),
+      },
       overrides: [],
     },
-    options: { mergeValues: true, showValue: 'never', alignValue: 'left', rowHeight: 0.9, legend: { showLegend: true, displayMode: 'list', placement: 'bottom' } },
+    options: {
+      mergeValues: true,
+      showValue: 'never',
+      alignValue: 'left',
+      rowHeight: 0.9,
+      legend: { showLegend: true, displayMode: 'list', placement: 'bottom' },
+    },
   };
 }
 
@@ -193,8 +203,18 @@ export function stat(title: string, description: string, targets: Target[], extr
     targets,
     w,
     h,
-    fieldConfig: { defaults: { color: { mode: 'thresholds' }, thresholds: absoluteThresholds([{ value: null, color: 'green' }]), ...extra }, overrides: [] },
-    options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'background', graphMode: 'none', textMode: 'auto', orientation: 'auto', justifyMode: 'auto' },
+    fieldConfig: {
+      defaults: { color: { mode: 'thresholds' }, thresholds: absoluteThresholds([{ value: null, color: 'green' }]), ...extra },
+      overrides: [],
+    },
+    options: {
+      reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+      colorMode: 'background',
+      graphMode: 'none',
+      textMode: 'auto',
+      orientation: 'auto',
+      justifyMode: 'auto',
+    },
   };
 }
 
@@ -207,7 +227,10 @@ export function timeseries(title: string, description: string, targets: Target[]
     targets,
     w,
     h,
-    fieldConfig: { defaults: { unit, custom: { drawStyle: 'line', lineWidth: 1, fillOpacity: 10, showPoints: 'never', spanNulls: false } }, overrides: [] },
+    fieldConfig: {
+      defaults: { unit, custom: { drawStyle: 'line', lineWidth: 1, fillOpacity: 10, showPoints: 'never', spanNulls: false } },
+      overrides: [],
+    },
     options: { legend: { showLegend: true, displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi', sort: 'desc' } },
   };
 }
@@ -250,7 +273,14 @@ export function layout(specs: PanelSpec[]): Panel[] {
   return panels;
 }
 
-export function dashboard(spec: { uid: string; title: string; header: string; about: string; variables: Variable[]; panels: PanelSpec[] }): Dashboard {
+export function dashboard(spec: {
+  uid: string;
+  title: string;
+  header: string;
+  about: string;
+  variables: Variable[];
+  panels: PanelSpec[];
+}): Dashboard {
   return {
     uid: spec.uid,
     title: spec.title,
@@ -266,7 +296,18 @@ export function dashboard(spec: { uid: string; title: string; header: string; ab
     templating: { list: [datasourceVariable, ...spec.variables] },
     annotations: { list: [] },
     links: [
-      { title: 'vigil dashboards', type: 'dashboards', tags: ['vigil'], asDropdown: true, includeVars: false, keepTime: true, icon: 'external link', targetBlank: false, tooltip: '', url: '' },
+      {
+        title: 'vigil dashboards',
+        type: 'dashboards',
+        tags: ['vigil'],
+        asDropdown: true,
+        includeVars: false,
+        keepTime: true,
+        icon: 'external link',
+        targetBlank: false,
+        tooltip: '',
+        url: '',
+      },
     ],
     panels: layout(spec.panels),
   };

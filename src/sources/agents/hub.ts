@@ -25,7 +25,10 @@ const STORM_THRESHOLD = 200;
 /** The owner (`spec.source`) of subjects agents create, and the source of their connectivity. */
 export const AGENTS_SOURCE = 'agents';
 
-export type HubSettings = Pick<AgentsConfig, 'kind' | 'labels' | 'autoRegister' | 'disconnectGrace' | 'appearanceTimeout' | 'freshness' | 'pingInterval' | 'stormWindow'> &
+export type HubSettings = Pick<
+  AgentsConfig,
+  'kind' | 'labels' | 'autoRegister' | 'disconnectGrace' | 'appearanceTimeout' | 'freshness' | 'pingInterval' | 'stormWindow'
+> &
   Partial<Pick<AgentsConfig, 'maxMessagesPerSecond' | 'messageBurst' | 'sendBufferBytes'>>;
 
 /** Per-connection token bucket: `burst` messages at once, refilled at `rate` per second. */
@@ -60,7 +63,10 @@ export class AgentHub implements Source {
     this.rate = settings.maxMessagesPerSecond ?? 20;
     this.burst = settings.messageBurst ?? 200;
     this.sendBuffer = settings.sendBufferBytes ?? 256 * 1024;
-    this.batch = new BatchApplier({ batch: (fill) => this.sink?.batch(fill) }, { stormWindow: settings.stormWindow, stormThreshold: STORM_THRESHOLD });
+    this.batch = new BatchApplier(
+      { batch: (fill) => this.sink?.batch(fill) },
+      { stormWindow: settings.stormWindow, stormThreshold: STORM_THRESHOLD },
+    );
   }
 
   /** Starts reporting through `sink`: first the machines left available by a previous run, then pings. */
@@ -111,10 +117,17 @@ export class AgentHub implements Source {
       (error) =>
         socket.close(
           CLOSE_NO_SUBJECT,
-          error instanceof EngineError && error.code === 'conflict' ? 'vigil holds its limit of subjects (api.max_subjects)' : 'the subject was removed and agents.auto_register is off',
+          error instanceof EngineError && error.code === 'conflict'
+            ? 'vigil holds its limit of subjects (api.max_subjects)'
+            : 'the subject was removed and agents.auto_register is off',
         ),
     );
-    this.send(socket, { type: 'welcome', subject: id, kind: this.sink?.subject(id)?.spec.kind ?? this.settings.kind, ping_interval_seconds: this.settings.pingInterval / 1000 });
+    this.send(socket, {
+      type: 'welcome',
+      subject: id,
+      kind: this.sink?.subject(id)?.spec.kind ?? this.settings.kind,
+      ping_interval_seconds: this.settings.pingInterval / 1000,
+    });
 
     socket.on('pong', () => this.alive.add(socket));
     socket.on('message', (data, isBinary) => {
@@ -169,7 +182,10 @@ export class AgentHub implements Source {
   private disconnect(id: string, reason: string): void {
     const signal = { subject: id, state: 'unavailable' as const, reason, grace: this.settings.disconnectGrace ?? 0, source: AGENTS_SOURCE };
     // The subject may have been removed meanwhile (API DELETE): nothing to mark then.
-    this.batch.enqueue((sink) => sink.connectivity(signal), () => undefined);
+    this.batch.enqueue(
+      (sink) => sink.connectivity(signal),
+      () => undefined,
+    );
   }
 
   private specFor(id: string): SubjectSpec {

@@ -14,9 +14,7 @@ export const agentMessage = z.discriminatedUnion('type', [
 export type AgentMessage = z.output<typeof agentMessage>;
 
 /** What vigil sends to an agent. */
-export type ServerMessage =
-  | { type: 'welcome'; subject: string; kind: string; ping_interval_seconds: number }
-  | { type: 'error'; detail: string };
+export type ServerMessage = { type: 'welcome'; subject: string; kind: string; ping_interval_seconds: number } | { type: 'error'; detail: string };
 
 /** Parses one text frame; throws an Error whose message says what is wrong (sent back to the agent). */
 export function parseAgentMessage(text: string): AgentMessage {

@@ -45,7 +45,14 @@ export function attachAgentEndpoint(server: Server, options: UpgradeOptions): ()
         wss.handleUpgrade(req, socket, head, (ws) => pipe(ws, upstream));
       })().catch((error: unknown) => {
         options.onReject?.(503);
-        rejectUpgrade(socket, new HttpProblem(503, 'Service Unavailable', `machine "${id}" cannot be served right now (${error instanceof Error ? error.message : String(error)}); retry`));
+        rejectUpgrade(
+          socket,
+          new HttpProblem(
+            503,
+            'Service Unavailable',
+            `machine "${id}" cannot be served right now (${error instanceof Error ? error.message : String(error)}); retry`,
+          ),
+        );
       });
       return;
     }
@@ -70,7 +77,11 @@ function admit(req: IncomingMessage, url: URL, options: UpgradeOptions): string 
   const parsed = idSchema.safeParse(raw);
   if (!parsed.success) throw new HttpProblem(400, 'Bad Request', `invalid machine id: ${parsed.error.issues[0]?.message ?? 'not valid'}`);
   if (options.hub.connected >= options.maxConnections) {
-    throw new HttpProblem(503, 'Service Unavailable', `vigil holds its limit of ${options.maxConnections} agent connections (agents.max_connections)`);
+    throw new HttpProblem(
+      503,
+      'Service Unavailable',
+      `vigil holds its limit of ${options.maxConnections} agent connections (agents.max_connections)`,
+    );
   }
   if (!options.hub.owns(parsed.data)) {
     // Relayed to the owner, which checks the rest; never relayed twice (the shard is moving: retry).

@@ -74,8 +74,7 @@ export function conditionReadiness(object: KubeObject, conditionType = 'Ready'):
   return withMessage(result, ready.message || cause);
 }
 
-const withMessage = (readiness: Readiness, message: string | undefined): Readiness =>
-  message ? { ...readiness, message } : readiness;
+const withMessage = (readiness: Readiness, message: string | undefined): Readiness => (message ? { ...readiness, message } : readiness);
 
 /** `DEPLOYED`, `deployed`, `PENDING_INSTALL`, `pending-install` → `deployed`, `pending-install`. */
 export const normalizeHelmStatus = (status: string): string => status.trim().toLowerCase().replace(/_/g, '-');

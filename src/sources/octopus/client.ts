@@ -77,7 +77,12 @@ async function getJson(options: OctopusClientOptions, url: string, signal: Abort
   }
   if (!response.ok) {
     await response.body?.cancel();
-    const hint = response.status === 401 || response.status === 403 ? ' (check octopus.api_key_file)' : response.status === 404 ? ' (check octopus.space; a server without Spaces needs space: none)' : '';
+    const hint =
+      response.status === 401 || response.status === 403
+        ? ' (check octopus.api_key_file)'
+        : response.status === 404
+          ? ' (check octopus.space; a server without Spaces needs space: none)'
+          : '';
     throw new OctopusError(httpReason(response.status), `Octopus answered HTTP ${response.status}${hint}`);
   }
   try {

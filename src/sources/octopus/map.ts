@@ -93,7 +93,11 @@ function detailsMetadata(machine: OctopusMachine): MetadataUpdate[] {
   const shell = [text(machine.ShellName), text(machine.ShellVersion)].filter(Boolean).join(' ');
   if (shell) updates.push({ key: 'Shell', entry: { level: 'info', message: shell.slice(0, MAX_MESSAGE) } });
   const style = text(machine.Endpoint?.CommunicationStyle);
-  if (style) updates.push({ key: 'EndpointType', entry: { level: 'info', message: ENDPOINT_WORDS[style] ? `${style} (${ENDPOINT_WORDS[style]})` : style.slice(0, 64) } });
+  if (style)
+    updates.push({
+      key: 'EndpointType',
+      entry: { level: 'info', message: ENDPOINT_WORDS[style] ? `${style} (${ENDPOINT_WORDS[style]})` : style.slice(0, 64) },
+    });
   return updates;
 }
 
@@ -107,7 +111,11 @@ export function mapMachine(machine: OctopusMachine, config: OctopusConfig, lastK
   const spec: SubjectSpec = {
     id,
     kind: config.kind,
-    labels: { ...config.labels, disabled: disabled ? 'true' : 'false', machine_type: machine.collection === 'workers' ? 'worker' : 'deployment-target' },
+    labels: {
+      ...config.labels,
+      disabled: disabled ? 'true' : 'false',
+      machine_type: machine.collection === 'workers' ? 'worker' : 'deployment-target',
+    },
     dependsOn: [],
     source: SOURCE,
   };

@@ -91,7 +91,8 @@ export class OctopusSource implements Source {
     // Its current state through the sink: who owns it, and the last known health check.
     const existing = sink.subject(id);
     const check = existing?.checks[HEALTH_CHECK];
-    const lastKnown = check && !check.dropped ? { status: check.reported, ...(check.message !== undefined && { message: check.message }) } : undefined;
+    const lastKnown =
+      check && !check.dropped ? { status: check.reported, ...(check.message !== undefined && { message: check.message }) } : undefined;
     const report = mapMachine(machine, this.config, lastKnown);
     // A subject someone else owns (the config file, an agent, the API) keeps its spec; Octopus only reports on it.
     if (!existing || existing.spec.source === SOURCE) sink.defineSubject(report.spec);

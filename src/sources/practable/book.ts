@@ -27,7 +27,12 @@ export class BookClient {
   private async admin(method: 'GET' | 'PUT', path: string): Promise<{ status: number; text: string }> {
     const { options } = this;
     const token = bookAdminToken(options.audience, options.secret, options.clock(), TOKEN_LIFETIME_MS);
-    return call(`${options.url}/api/v1/admin/${path}`, { method, token, timeoutMs: options.timeoutMs, ...(options.dispatcher && { dispatcher: options.dispatcher }) });
+    return call(`${options.url}/api/v1/admin/${path}`, {
+      method,
+      token,
+      timeoutMs: options.timeoutMs,
+      ...(options.dispatcher && { dispatcher: options.dispatcher }),
+    });
   }
 
   /** `GET /admin/resources`: resource name → topic stub and stream keys. */
@@ -68,7 +73,8 @@ export function parseManifest(text: string): Map<string, BookResource> {
   } catch {
     throw new PeerError('bad_response', 'book resources answer is not JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new PeerError('bad_response', 'book resources answer is not an object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new PeerError('bad_response', 'book resources answer is not an object');
   const resources = new Map<string, BookResource>();
   for (const [name, value] of Object.entries(parsed)) {
     if (typeof value !== 'object' || value === null) continue;

@@ -167,7 +167,9 @@ export class PractableModel {
       }
       for (const topic of experiment.required) {
         const stream = experiment.streams.get(topic);
-        const verdict = stream ? { status: stream.ok ? ('ok' as const) : ('crit' as const), message: stream.message } : { status: 'crit' as const, message: 'missing: never seen on the relay' };
+        const verdict = stream
+          ? { status: stream.ok ? ('ok' as const) : ('crit' as const), message: stream.message }
+          : { status: 'crit' as const, message: 'missing: never seen on the relay' };
         results.push({ experiment: experiment.key, check: topic, ...verdict });
       }
       // Health needs every stream, required or not (upstream's rule); one that is not required stops counting
@@ -175,7 +177,12 @@ export class PractableModel {
       for (const stream of experiment.streams.values()) {
         if (experiment.required.includes(stream.topic)) continue;
         const status = !stream.present ? ('unknown' as const) : stream.ok ? ('ok' as const) : ('crit' as const);
-        results.push({ experiment: experiment.key, check: stream.topic, status, message: stream.present ? stream.message : 'disconnected (not a required stream)' });
+        results.push({
+          experiment: experiment.key,
+          check: stream.topic,
+          status,
+          message: stream.present ? stream.message : 'disconnected (not a required stream)',
+        });
       }
     }
     return { created, results, present };
@@ -286,7 +293,9 @@ export class PractableModel {
       available = missing.length === 0 && unhealthyRequired.length === 0;
       reason = available
         ? 'all required streams healthy'
-        : [...missing.map((t) => `${t} missing`), ...unhealthyRequired.map((t) => `${t} ${experiment.streams.get(t)?.message ?? 'unhealthy'}`)].join('; ');
+        : [...missing.map((t) => `${t} missing`), ...unhealthyRequired.map((t) => `${t} ${experiment.streams.get(t)?.message ?? 'unhealthy'}`)].join(
+            '; ',
+          );
     }
     experiment.availabilityReason = reason;
     if (experiment.available === available) return undefined;

@@ -93,13 +93,25 @@ export class PractableSource implements Source {
         log: options.log,
       });
     const lifetime = config.reconnectEvery + TOKEN_MARGIN_MS;
-    this.relay = stats(RELAY_SOURCE, `${config.relay.url}/session/stats`, (now) => relayStatsToken(config.relay.url, config.relay.secret, now, lifetime), (text) =>
-      this.onRelayFrame(text),
+    this.relay = stats(
+      RELAY_SOURCE,
+      `${config.relay.url}/session/stats`,
+      (now) => relayStatsToken(config.relay.url, config.relay.secret, now, lifetime),
+      (text) => this.onRelayFrame(text),
     );
-    this.jump = stats(JUMP_SOURCE, `${config.jump.url}/api/v1/connect/stats`, (now) => jumpStatsToken(config.jump.url, config.jump.secret, now, lifetime), (text) =>
-      this.onJumpFrame(text),
+    this.jump = stats(
+      JUMP_SOURCE,
+      `${config.jump.url}/api/v1/connect/stats`,
+      (now) => jumpStatsToken(config.jump.url, config.jump.secret, now, lifetime),
+      (text) => this.onJumpFrame(text),
     );
-    this.book = new BookClient({ url: config.book.url, audience: config.book.audience, secret: config.book.secret, timeoutMs: config.book.timeout, clock: Date.now });
+    this.book = new BookClient({
+      url: config.book.url,
+      audience: config.book.audience,
+      secret: config.book.secret,
+      timeoutMs: config.book.timeout,
+      clock: Date.now,
+    });
     this.availability = new AvailabilitySync(this.book, {
       enabled: config.book.setAvailability,
       clock: this.clock,
@@ -197,7 +209,11 @@ export class PractableSource implements Source {
     try {
       const jump = this.model.jumpWarning(experiment, now);
       if (jump) sink.metadata(experiment.key, JUMP_METADATA, jump);
-      sink.metadata(experiment.key, MANIFEST_METADATA, this.model.inManifest(experiment) === false ? { level: 'warning', message: NOT_IN_MANIFEST } : null);
+      sink.metadata(
+        experiment.key,
+        MANIFEST_METADATA,
+        this.model.inManifest(experiment) === false ? { level: 'warning', message: NOT_IN_MANIFEST } : null,
+      );
     } catch {
       // The subject was removed through the API; the next relay frame brings it back and annotates it again.
     }
@@ -274,7 +290,13 @@ export class PractableSource implements Source {
   /** An availability transition of an experiment, as an event on its subject. */
   private recordAvailability(subject: string, from: boolean | undefined, to: boolean, reason: string): void {
     try {
-      this.sink?.recordSourceEvent({ subject, type: 'availability', from: from === undefined ? null : availabilityWord(from), to: availabilityWord(to), reason });
+      this.sink?.recordSourceEvent({
+        subject,
+        type: 'availability',
+        from: from === undefined ? null : availabilityWord(from),
+        to: availabilityWord(to),
+        reason,
+      });
     } catch (error) {
       this.options.log.warn({ subject, err: error instanceof Error ? error.message : String(error) }, 'practable availability event not recorded');
     }

@@ -84,10 +84,13 @@ export class StatsClient {
 
     const armSilence = (): void => {
       clearTimeout(this.silenceTimer);
-      this.silenceTimer = setTimeout(() => {
-        lastError = 'no_reports';
-        socket.terminate();
-      }, Math.min(options.silenceLimit, MAX_TIMER_MS));
+      this.silenceTimer = setTimeout(
+        () => {
+          lastError = 'no_reports';
+          socket.terminate();
+        },
+        Math.min(options.silenceLimit, MAX_TIMER_MS),
+      );
     };
 
     socket.on('open', () => {
@@ -96,10 +99,13 @@ export class StatsClient {
       // Not "up" yet: a relay that accepts the socket but never reports is down (the silence limit says so).
       // The first frame reports it up.
       options.log.info({ source: options.source, url: redact(uri) }, 'practable stats connected');
-      this.renewTimer = setTimeout(() => {
-        renewing = true;
-        socket.close(1000, 'token renewal');
-      }, Math.min(options.reconnectEvery, MAX_TIMER_MS));
+      this.renewTimer = setTimeout(
+        () => {
+          renewing = true;
+          socket.close(1000, 'token renewal');
+        },
+        Math.min(options.reconnectEvery, MAX_TIMER_MS),
+      );
       armSilence();
     });
     socket.on('message', (data, isBinary) => {

@@ -14,12 +14,18 @@ const times = (now: number, lifetime: number) => ({
 
 /** Read-only listener on relay's `stats` topic. `audience` is the relay access URL (RELAY_AUDIENCE). */
 export function relayStatsToken(audience: string, secret: string, now: number, lifetime: number): string {
-  return signJwt({ topic: 'stats', prefix: 'session', scopes: ['read'], booking_id: 'status-server', aud: [audience], ...times(now, lifetime) }, secret);
+  return signJwt(
+    { topic: 'stats', prefix: 'session', scopes: ['read'], booking_id: 'status-server', aud: [audience], ...times(now, lifetime) },
+    secret,
+  );
 }
 
 /** Listener on jump's `stats` host id. jump ignores booking_id; status sends it because it reuses relay's helper. */
 export function jumpStatsToken(audience: string, secret: string, now: number, lifetime: number): string {
-  return signJwt({ topic: 'stats', prefix: 'connect', scopes: ['stats'], booking_id: 'status-server', aud: [audience], ...times(now, lifetime) }, secret);
+  return signJwt(
+    { topic: 'stats', prefix: 'connect', scopes: ['stats'], booking_id: 'status-server', aud: [audience], ...times(now, lifetime) },
+    secret,
+  );
 }
 
 /** Admin token for book's /admin endpoints. `secret` is BOOK_ADMIN_SECRET. */

@@ -12,7 +12,11 @@ function shorten(text: string): string {
 
 export function describeCondition(condition: TextCondition): string {
   const test =
-    condition.matches !== undefined ? `matches /${shorten(condition.matches)}/` : condition.contains !== undefined ? `contains "${shorten(condition.contains)}"` : `equals ${shorten(JSON.stringify(condition.equals))}`;
+    condition.matches !== undefined
+      ? `matches /${shorten(condition.matches)}/`
+      : condition.contains !== undefined
+        ? `contains "${shorten(condition.contains)}"`
+        : `equals ${shorten(JSON.stringify(condition.equals))}`;
   return condition.not ? `not ${test}` : test;
 }
 
@@ -118,16 +122,36 @@ export function applyLimits(result: ProbeResult, limits: TimingLimits & CertLimi
   const left = expiry === undefined ? undefined : expiry * 1000 - now;
   const leftText = left === undefined ? '' : left <= 0 ? 'expired' : `expires in ${formatDays(left)}`;
   if (left !== undefined && limits.cert_expiry_crit !== undefined && left <= limits.cert_expiry_crit) {
-    return { ...result, status: 'crit', reason: 'cert_expiry', message: `${result.message}; certificate ${leftText} (crit within ${formatDays(limits.cert_expiry_crit)})` };
+    return {
+      ...result,
+      status: 'crit',
+      reason: 'cert_expiry',
+      message: `${result.message}; certificate ${leftText} (crit within ${formatDays(limits.cert_expiry_crit)})`,
+    };
   }
   if (seconds !== undefined && limits.max_duration !== undefined && seconds * 1000 > limits.max_duration) {
-    return { ...result, status: 'crit', reason: 'slow', message: `${result.message}; slower than max_duration ${formatSeconds(limits.max_duration / 1000)}` };
+    return {
+      ...result,
+      status: 'crit',
+      reason: 'slow',
+      message: `${result.message}; slower than max_duration ${formatSeconds(limits.max_duration / 1000)}`,
+    };
   }
   if (left !== undefined && limits.cert_expiry_warn !== undefined && left <= limits.cert_expiry_warn) {
-    return { ...result, status: 'warn', reason: 'cert_expiry', message: `${result.message}; certificate ${leftText} (warn within ${formatDays(limits.cert_expiry_warn)})` };
+    return {
+      ...result,
+      status: 'warn',
+      reason: 'cert_expiry',
+      message: `${result.message}; certificate ${leftText} (warn within ${formatDays(limits.cert_expiry_warn)})`,
+    };
   }
   if (seconds !== undefined && limits.warn_duration !== undefined && seconds * 1000 > limits.warn_duration) {
-    return { ...result, status: 'warn', reason: 'slow', message: `${result.message}; slower than warn_duration ${formatSeconds(limits.warn_duration / 1000)}` };
+    return {
+      ...result,
+      status: 'warn',
+      reason: 'slow',
+      message: `${result.message}; slower than warn_duration ${formatSeconds(limits.warn_duration / 1000)}`,
+    };
   }
   return result;
 }

@@ -7,7 +7,10 @@ import { describeCondition, failedCondition } from './conditions.js';
 import { errorCode } from '../reasons.js';
 import { formatSeconds, secondsSince, unreached, type ProbeFactory, type ProbeResult } from './probe.js';
 
-type DnsProbeTarget = Pick<DnsTarget, 'server' | 'query_name' | 'query_type' | 'valid_rcodes' | 'expect_answers' | 'expect_all_answers' | 'answer_count' | 'timeout'>;
+type DnsProbeTarget = Pick<
+  DnsTarget,
+  'server' | 'query_name' | 'query_type' | 'valid_rcodes' | 'expect_answers' | 'expect_all_answers' | 'answer_count' | 'timeout'
+>;
 
 /** c-ares error codes that stand for a response code the server sent. */
 const RCODE_OF_ERROR: Record<string, DnsTarget['valid_rcodes'][number]> = {
@@ -36,8 +39,10 @@ async function runDns(target: DnsProbeTarget, signal: AbortSignal): Promise<Prob
   } catch (error) {
     const code = errorCode(error) ?? 'error';
     const seconds = { duration_seconds: secondsSince(startedAt) };
-    if (signal.aborted || code === 'ETIMEOUT' || code === 'ECANCELLED') return unreached('timeout', `${where}: no answer within ${formatSeconds(seconds.duration_seconds)}`, seconds);
-    if (code === 'ECONNREFUSED') return { reached: true, status: 'crit', reason: 'refused', message: `${where}: connection refused`, metrics: seconds };
+    if (signal.aborted || code === 'ETIMEOUT' || code === 'ECANCELLED')
+      return unreached('timeout', `${where}: no answer within ${formatSeconds(seconds.duration_seconds)}`, seconds);
+    if (code === 'ECONNREFUSED')
+      return { reached: true, status: 'crit', reason: 'refused', message: `${where}: connection refused`, metrics: seconds };
     const fromServer = RCODE_OF_ERROR[code];
     if (!fromServer) return unreached('unreachable', `${where}: ${code}`, seconds);
     rcode = fromServer;
@@ -46,7 +51,13 @@ async function runDns(target: DnsProbeTarget, signal: AbortSignal): Promise<Prob
   }
   const metrics = { duration_seconds: secondsSince(startedAt) };
   const summary = `${where}: ${rcode}, ${answers.length} answer${answers.length === 1 ? '' : 's'} in ${formatSeconds(metrics.duration_seconds)}`;
-  const crit = (reason: ProbeResult['reason'], why: string): ProbeResult => ({ reached: true, status: 'crit', reason, message: `${summary}: failed: ${why}`, metrics });
+  const crit = (reason: ProbeResult['reason'], why: string): ProbeResult => ({
+    reached: true,
+    status: 'crit',
+    reason,
+    message: `${summary}: failed: ${why}`,
+    metrics,
+  });
   if (!(target.valid_rcodes as string[]).includes(rcode)) return crit('rcode', `rcode ${rcode} not in ${target.valid_rcodes.join(', ')}`);
   const { min, max } = target.answer_count ?? {};
   if (min !== undefined && answers.length < min) return crit('answer', `fewer than ${min} answers`);
@@ -54,7 +65,8 @@ async function runDns(target: DnsProbeTarget, signal: AbortSignal): Promise<Prob
   for (const condition of target.expect_answers) {
     // A condition holds when some answer passes its test; `not` turns that into "no answer passes".
     const anyPasses = answers.some((answer) => failedCondition('answer', { ...condition, not: false }, answer) === undefined);
-    if (anyPasses === condition.not) return crit('answer', `${condition.not ? 'an' : 'no'} answer ${describeCondition({ ...condition, not: false })}`);
+    if (anyPasses === condition.not)
+      return crit('answer', `${condition.not ? 'an' : 'no'} answer ${describeCondition({ ...condition, not: false })}`);
   }
   for (const condition of target.expect_all_answers) {
     const failing = answers.find((answer) => failedCondition('answer', condition, answer) !== undefined);
@@ -81,7 +93,11 @@ function formatRecord(type: DnsTarget['query_type'], record: unknown): string {
     case 'SOA':
       return `${r['nsname']} ${r['hostmaster']} ${r['serial']} ${r['refresh']} ${r['retry']} ${r['expire']} ${r['minttl']}`;
     case 'CAA':
-      return `${r['critical']} ${Object.entries(r).find(([key]) => key !== 'critical')?.join(' ') ?? ''}`;
+      return `${r['critical']} ${
+        Object.entries(r)
+          .find(([key]) => key !== 'critical')
+          ?.join(' ') ?? ''
+      }`;
     default:
       return JSON.stringify(record);
   }

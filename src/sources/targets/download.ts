@@ -141,7 +141,13 @@ export async function probeDownload(target: PreparedDownload, signal: AbortSigna
     if (target.lastCert.expiry !== undefined) out.tls_cert_expiry_timestamp_seconds = target.lastCert.expiry;
     return out;
   };
-  const crit = (reason: ProbeResult['reason'], message: string): ProbeResult => ({ reached: true, status: 'crit', reason, message, metrics: metrics() });
+  const crit = (reason: ProbeResult['reason'], message: string): ProbeResult => ({
+    reached: true,
+    status: 'crit',
+    reason,
+    message,
+    metrics: metrics(),
+  });
   try {
     for (;;) {
       const response = await request(url, {

@@ -58,7 +58,10 @@ const FS_WORDS: Partial<Record<ProbeReason, string>> = {
 type FilewriteProbeTarget = Pick<FilewriteTarget, 'name' | 'directory' | 'size'>;
 
 /** Writes through `filewriteFs` (default: the real file system, synced). */
-export const createFilewriteProbe: ProbeFactory<FilewriteProbeTarget, { filewriteFs?: FilewriteFs | undefined }> = (target, { filewriteFs: fs = nodeFilewriteFs }) => {
+export const createFilewriteProbe: ProbeFactory<FilewriteProbeTarget, { filewriteFs?: FilewriteFs | undefined }> = (
+  target,
+  { filewriteFs: fs = nodeFilewriteFs },
+) => {
   return async function probeFilewrite(signal: AbortSignal): Promise<ProbeResult> {
     const startedAt = performance.now();
     const file = filewritePath(target);

@@ -14,7 +14,13 @@ type GrpcProbeTarget = Pick<GrpcTarget, 'host' | 'port' | 'service'> & { tlsOpti
 
 /** grpc.health.v1.HealthCheckResponse.ServingStatus */
 export const SERVING_STATUS = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'] as const;
-const GRPC_STATUS_NAMES: Record<string, string> = { '0': 'OK', '4': 'DEADLINE_EXCEEDED', '5': 'NOT_FOUND', '12': 'UNIMPLEMENTED', '14': 'UNAVAILABLE' };
+const GRPC_STATUS_NAMES: Record<string, string> = {
+  '0': 'OK',
+  '4': 'DEADLINE_EXCEEDED',
+  '5': 'NOT_FOUND',
+  '12': 'UNIMPLEMENTED',
+  '14': 'UNAVAILABLE',
+};
 const MAX_RESPONSE_BYTES = 4096;
 
 /** A length-prefixed gRPC message holding HealthCheckRequest{service}. */
@@ -37,7 +43,8 @@ export function decodeHealthResponse(frame: Buffer): number | undefined {
     if (value === undefined) return undefined;
     i = next;
     if (tag === 0x08) status = value;
-    else if ((tag & 7) === 2) i += value; // skip an unknown length-delimited field
+    else if ((tag & 7) === 2)
+      i += value; // skip an unknown length-delimited field
     else if ((tag & 7) !== 0) return undefined;
   }
   return status;
@@ -108,7 +115,10 @@ function runGrpc(target: GrpcProbeTarget, signal: AbortSignal): Promise<ProbeRes
       stream.on('end', () => {
         const summary = `${where}${target.service ? ` service "${target.service}"` : ''}`;
         if (grpcStatus !== undefined && grpcStatus !== '0') {
-          return connection.crit('not_serving', `${summary}: grpc-status ${GRPC_STATUS_NAMES[grpcStatus] ?? grpcStatus}${grpcMessage ? ` (${grpcMessage})` : ''}`);
+          return connection.crit(
+            'not_serving',
+            `${summary}: grpc-status ${GRPC_STATUS_NAMES[grpcStatus] ?? grpcStatus}${grpcMessage ? ` (${grpcMessage})` : ''}`,
+          );
         }
         const serving = decodeHealthResponse(Buffer.concat(chunks));
         if (serving === undefined) return connection.crit('body', `${summary}: unparsable health response`);

@@ -37,13 +37,7 @@ export function parsePingOutput(output: string): PingStatistics | undefined {
 
 /** Command-line arguments for one probe: numeric output, COUNT echoes, per-reply wait. */
 export function pingArguments(target: Pick<PingTarget, 'host' | 'count' | 'packet_interval' | 'packet_timeout'>): string[] {
-  return [
-    '-n',
-    '-c', String(target.count),
-    '-i', String(target.packet_interval / 1000),
-    '-W', String(target.packet_timeout / 1000),
-    target.host,
-  ];
+  return ['-n', '-c', String(target.count), '-i', String(target.packet_interval / 1000), '-W', String(target.packet_timeout / 1000), target.host];
 }
 
 const DNS_FAILURE_RE = /Name or service not known|Temporary failure in name resolution|No address associated|nodename nor servname|unknown host/i;
@@ -61,7 +55,9 @@ export function assertPingUsable(command = 'ping'): void {
   const run = spawnSync(command, ['-n', '-c', '1', '-W', '1', '127.0.0.1'], { encoding: 'utf8', timeout: 5_000 });
   const code = (run.error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') {
-    throw new PingUnavailableError(`ping targets need the "${command}" command, which was not found: install iputils-ping (apt-get install iputils-ping)`);
+    throw new PingUnavailableError(
+      `ping targets need the "${command}" command, which was not found: install iputils-ping (apt-get install iputils-ping)`,
+    );
   }
   if (run.error) throw new PingUnavailableError(`ping targets: could not run "${command}": ${code ?? run.error.message}`);
   if (run.status === 2 && PERMISSION_RE.test(run.stderr)) {
@@ -138,7 +134,13 @@ function interpret(
   const rtt = stats.rtt ? `, rtt avg ${formatSeconds(stats.rtt.avg)}` : '';
   const loss = `${Math.round(stats.lossRatio * 1000) / 10}% loss`;
   if (stats.lossRatio > target.max_loss_ratio) {
-    return { reached: true, status: 'crit', reason: 'loss', message: `ping ${target.host}: ${counts}, ${loss} (above ${target.max_loss_ratio * 100}%)${rtt}`, metrics };
+    return {
+      reached: true,
+      status: 'crit',
+      reason: 'loss',
+      message: `ping ${target.host}: ${counts}, ${loss} (above ${target.max_loss_ratio * 100}%)${rtt}`,
+      metrics,
+    };
   }
   return { reached: true, status: 'ok', message: `ping ${target.host}: ${counts}, ${loss}${rtt}`, metrics };
 }

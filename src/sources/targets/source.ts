@@ -88,7 +88,16 @@ export function createTargetsSource(targets: TargetsConfig, options: TargetsSour
     reachedLatest.set(target.name, result.reached);
     const metadataKey = `probe:${check}`;
     if (result.reached) {
-      const observation: Observation = { subject, check, status: result.status, message: result.message, observedAt, period: target.interval, metrics: definedMetrics(result), source: name };
+      const observation: Observation = {
+        subject,
+        check,
+        status: result.status,
+        message: result.message,
+        observedAt,
+        period: target.interval,
+        metrics: definedMetrics(result),
+        source: name,
+      };
       if (target.accuracy !== undefined) observation.timing = { accuracy: target.accuracy };
       sink.observe(observation); // contact: available and last seen, in the same engine call
       if (withFailureMetadata.delete(target.name)) sink.metadata(subject, metadataKey, null);

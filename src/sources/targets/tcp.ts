@@ -31,7 +31,12 @@ export function runTcp(target: TcpExchange, signal: AbortSignal): Promise<ProbeR
       let received = '';
       let groups: string[] = [];
       const socket: net.Socket = target.tlsOptions
-        ? tls.connect({ host: target.host, port: target.port, ...target.tlsOptions, servername: target.tlsOptions.servername ?? serverName(target.host) })
+        ? tls.connect({
+            host: target.host,
+            port: target.port,
+            ...target.tlsOptions,
+            servername: target.tlsOptions.servername ?? serverName(target.host),
+          })
         : net.connect({ host: target.host, port: target.port });
       const failedStep = (message: string): void => connection.crit('expect', `${where}: ${message}`);
 
@@ -60,7 +65,8 @@ export function runTcp(target: TcpExchange, signal: AbortSignal): Promise<ProbeR
       });
       socket.on('data', (chunk: Buffer) => {
         received += chunk.toString('utf8');
-        if (received.length > MAX_RECEIVED_BYTES) return failedStep(`step ${step + 1} (${describeStep(target, step)}) not seen in ${MAX_RECEIVED_BYTES} bytes`);
+        if (received.length > MAX_RECEIVED_BYTES)
+          return failedStep(`step ${step + 1} (${describeStep(target, step)}) not seen in ${MAX_RECEIVED_BYTES} bytes`);
         advance();
       });
       socket.once('end', () => {

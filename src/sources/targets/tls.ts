@@ -55,7 +55,7 @@ export function earliestCertExpiry(socket: TLSSocket): number | undefined {
   if (!cert || Object.keys(cert).length === 0) return undefined;
   let earliest = Infinity;
   const seen = new Set<string>();
-  while (cert && cert.fingerprint256 && !seen.has(cert.fingerprint256)) {
+  while (cert?.fingerprint256 && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);
     const expires = Date.parse(cert.valid_to);
     if (Number.isFinite(expires)) earliest = Math.min(earliest, expires / 1000);

@@ -41,7 +41,10 @@ export function poolConfig(url: string, options: PostgresConnectOptions): pg.Poo
     max: options.poolSize ?? 3,
     application_name: 'vigil',
     // bigint columns (seq, at) hold JavaScript-safe integers: read them as numbers, not strings.
-    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
   };
   return config;
 }
@@ -52,7 +55,10 @@ export function describeConnectFailure(location: string, error: unknown): StoreE
   const code = error instanceof Error && 'code' in error ? String(error.code) : '';
   const message = errorMessage(error);
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH') {
-    return new StoreError(`cannot reach PostgreSQL state database ${location} (${message}); check that the server runs and the host and port are right`, { cause: error });
+    return new StoreError(
+      `cannot reach PostgreSQL state database ${location} (${message}); check that the server runs and the host and port are right`,
+      { cause: error },
+    );
   }
   if (code === '28P01' || code === '28000') {
     return new StoreError(`PostgreSQL refused the login to ${location} (${message}); check the user and store.password_file`, { cause: error });

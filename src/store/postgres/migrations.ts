@@ -107,7 +107,7 @@ export async function checkSchemaIdentity(client: pg.ClientBase, location: strin
   try {
     info = (await client.query<{ application: string; version: number }>(`SELECT application, version FROM ${SCHEMA}.schema_info`)).rows[0];
   } catch {
-    throw foreign('its schema_info table is not vigil\'s');
+    throw foreign("its schema_info table is not vigil's");
   }
   if (info?.application !== APPLICATION) throw foreign(`schema_info names ${JSON.stringify(info?.application ?? 'nobody')}`);
   if (info.version > LATEST_POSTGRES_SCHEMA_VERSION) {
@@ -155,18 +155,25 @@ async function fillShardColumns(client: pg.ClientBase): Promise<void> {
   const digest = shardGroupsDigest();
   const stored = (await client.query<{ value: string }>(`SELECT value::text AS value FROM ${SCHEMA}.meta WHERE key = 'shard_groups'`)).rows[0]?.value;
   const onlyMissing = stored === digest;
-  for (const [table, key] of [['subjects', 'id'], ['events', 'subject']] as const) {
+  for (const [table, key] of [
+    ['subjects', 'id'],
+    ['events', 'subject'],
+  ] as const) {
     const rows = (
-      await client.query<{ id: string; shard: number | null }>(`SELECT DISTINCT ${key} AS id, shard FROM ${SCHEMA}.${table}${onlyMissing ? ' WHERE shard IS NULL' : ''}`)
+      await client.query<{ id: string; shard: number | null }>(
+        `SELECT DISTINCT ${key} AS id, shard FROM ${SCHEMA}.${table}${onlyMissing ? ' WHERE shard IS NULL' : ''}`,
+      )
     ).rows;
     const stale = rows.filter((row) => row.shard !== shardOf(row.id)).map((row) => row.id);
     if (stale.length === 0) continue;
-    await client.query(
-      `UPDATE ${SCHEMA}.${table} t SET shard = v.shard FROM unnest($1::text[], $2::int[]) AS v(id, shard) WHERE t.${key} = v.id`,
-      [stale, stale.map((id) => shardOf(id))],
-    );
+    await client.query(`UPDATE ${SCHEMA}.${table} t SET shard = v.shard FROM unnest($1::text[], $2::int[]) AS v(id, shard) WHERE t.${key} = v.id`, [
+      stale,
+      stale.map((id) => shardOf(id)),
+    ]);
   }
   if (!onlyMissing) {
-    await client.query(`INSERT INTO ${SCHEMA}.meta (key, value) VALUES ('shard_groups', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [digest]);
+    await client.query(`INSERT INTO ${SCHEMA}.meta (key, value) VALUES ('shard_groups', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
+      digest,
+    ]);
   }
 }

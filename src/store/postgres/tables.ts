@@ -49,7 +49,11 @@ export async function writeBatch(client: pg.ClientBase, fullBatch: SerializedBat
         fencedOut.add(id);
         return false;
       };
-      batch = { ...fullBatch, subjects: fullBatch.subjects.filter((row) => mine(row.id)), events: fullBatch.events.filter((event) => mine(event.subject)) };
+      batch = {
+        ...fullBatch,
+        subjects: fullBatch.subjects.filter((row) => mine(row.id)),
+        events: fullBatch.events.filter((event) => mine(event.subject)),
+      };
     }
     const keptSources = batch.sources.filter((row) => row.json !== undefined);
     const goneSources = batch.sources.filter((row) => row.json === undefined).map((row) => row.name);
@@ -85,7 +89,12 @@ export async function writeBatch(client: pg.ClientBase, fullBatch: SerializedBat
     }
     // History follows a renamed subject; after the events above, before the old id's row (and events) are deleted.
     for (const rename of batch.renames) {
-      await run(`UPDATE ${T.events} SET subject = $2, shard = $4 WHERE subject = $1 AND seq <= $3`, [rename.from, rename.to, rename.seq, shardOf(rename.to)]);
+      await run(`UPDATE ${T.events} SET subject = $2, shard = $4 WHERE subject = $1 AND seq <= $3`, [
+        rename.from,
+        rename.to,
+        rename.seq,
+        shardOf(rename.to),
+      ]);
     }
 
     const keptSubjects = batch.subjects.filter((row) => row.json !== undefined);
@@ -136,7 +145,9 @@ export async function loadAll(
   // One snapshot: a replica flushing meanwhile cannot make subjects and events disagree.
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
-    const subjects = (await client.query<StateRow>(`SELECT id AS key, state FROM ${T.subjects} ORDER BY id`)).rows.map((row) => parseSubject(row, location));
+    const subjects = (await client.query<StateRow>(`SELECT id AS key, state FROM ${T.subjects} ORDER BY id`)).rows.map((row) =>
+      parseSubject(row, location),
+    );
     const sources = (await client.query<StateRow>(`SELECT name AS key, state FROM ${T.sources} ORDER BY name`)).rows.map((row) =>
       parseState<SourceState>(row, 'source', location),
     );
@@ -178,9 +189,9 @@ export async function loadShards(
   const client = await pool.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const subjects = (await client.query<StateRow>(`SELECT id AS key, state FROM ${T.subjects} WHERE shard = ANY($1::int[]) ORDER BY id`, [shards])).rows.map(
-      (row) => parseSubject(row, location),
-    );
+    const subjects = (
+      await client.query<StateRow>(`SELECT id AS key, state FROM ${T.subjects} WHERE shard = ANY($1::int[]) ORDER BY id`, [shards])
+    ).rows.map((row) => parseSubject(row, location));
     const history = (await client.query<EventRow>(`SELECT * FROM ${T.events} WHERE shard = ANY($1::int[]) ORDER BY seq`, [shards])).rows.map(toEvent);
     await client.query('COMMIT');
     return { subjects, history };
@@ -197,7 +208,9 @@ export async function loadShards(
  * waits for this flush to commit, so a flush never writes a shard that someone else already holds (fencing).
  */
 export async function lockHeldShards(client: pg.ClientBase, replica: string): Promise<Set<number>> {
-  const rows = await client.query<{ shard: number }>(`SELECT shard FROM ${SCHEMA}.shard_holds WHERE replica = $1 AND deadline > now() FOR SHARE`, [replica]);
+  const rows = await client.query<{ shard: number }>(`SELECT shard FROM ${SCHEMA}.shard_holds WHERE replica = $1 AND deadline > now() FOR SHARE`, [
+    replica,
+  ]);
   return new Set(rows.rows.map((row) => row.shard));
 }
 

@@ -211,7 +211,9 @@ export class Stack {
   report(): string {
     const sections = readdirSync(join(this.dir, 'logs')).map((file) => `===== ${file} =====\n${readFileSync(join(this.dir, 'logs', file), 'utf8')}`);
     sections.push(`===== webhook notifications =====\n${this.webhook.describe()}`);
-    sections.push(`===== e-mails =====\n${this.smtp.messages.map((m) => `${new Date(m.receivedAt).toISOString()} ${m.headers['subject'] ?? ''}`).join('\n') || '(none)'}`);
+    sections.push(
+      `===== e-mails =====\n${this.smtp.messages.map((m) => `${new Date(m.receivedAt).toISOString()} ${m.headers['subject'] ?? ''}`).join('\n') || '(none)'}`,
+    );
     return sections.join('\n');
   }
 

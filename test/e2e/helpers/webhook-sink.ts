@@ -69,7 +69,9 @@ export class WebhookSink {
     if (this.notifications.length === 0) return '(no webhook notifications)';
     return this.notifications
       .map((n) => {
-        const alerts = n.payload.alerts.map((a) => `${a.labels['alertname']}{subject=${a.labels['subject'] ?? ''},check=${a.labels['check'] ?? ''}}:${a.status}`);
+        const alerts = n.payload.alerts.map(
+          (a) => `${a.labels['alertname']}{subject=${a.labels['subject'] ?? ''},check=${a.labels['check'] ?? ''}}:${a.status}`,
+        );
         return `${new Date(n.receivedAt).toISOString()} ${n.path} ${n.payload.status} [${alerts.join(', ')}]`;
       })
       .join('\n');

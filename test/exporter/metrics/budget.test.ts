@@ -16,7 +16,11 @@ import { T0, makeCheck, makeState, makeSubject } from './factory.js';
 function pushedState(subjects: number, checks: number) {
   return makeState(
     Array.from({ length: subjects }, (_, s) =>
-      makeSubject(`host-${s}`, { connectivity: 'available', lastSeenAt: T0 }, Array.from({ length: checks }, (_, c) => makeCheck(`check-${c}`))),
+      makeSubject(
+        `host-${s}`,
+        { connectivity: 'available', lastSeenAt: T0 },
+        Array.from({ length: checks }, (_, c) => makeCheck(`check-${c}`)),
+      ),
     ),
   );
 }
@@ -57,25 +61,36 @@ describe('default exposition budget', () => {
   it('exposes by default every family the generated rules read, and documents every family', () => {
     // docs/metrics.md has the table; the sources' own pages (practable, kubernetes, agents) describe their families.
     const docsDir = join(REPO_ROOT, 'docs');
-    const docs = readdirSync(docsDir).map((name) => readFileSync(join(docsDir, name), 'utf8')).join('\n');
+    const docs = readdirSync(docsDir)
+      .map((name) => readFileSync(join(docsDir, name), 'utf8'))
+      .join('\n');
     for (const row of FAMILY_TABLE) assert.ok(docs.includes(`\`${row.name}\``) || docs.includes(`\`${row.name}{`), `docs/ never names ${row.name}`);
     // The fixture's classic policies (failure and change on crit, subject on unhealthy) must generate on the lean
     // default; `notify: always`, `on: [stale]` and `on:` run conditions read opt-in families.
     const input = fixtureInput('policies');
-    const classic = input.alerting.policies.filter((p) => p.notify !== 'always' && (p.on === undefined || p.on.every((c) => c === 'crit' || c === 'unhealthy')));
+    const classic = input.alerting.policies.filter(
+      (p) => p.notify !== 'always' && (p.on === undefined || p.on.every((c) => c === 'crit' || c === 'unhealthy')),
+    );
     assert.ok(classic.length >= 3);
     const lean = { ...input, metrics: {}, alerting: { ...input.alerting, policies: classic } };
     assert.doesNotThrow(() => generate(lean, { format: 'prometheus' }));
   });
 
   it('has a row in the family table for every family the renderers write', async () => {
-    const rowFor = (name: string) => FAMILY_TABLE.some((row) => (row.name.endsWith('*') ? name.startsWith(row.name.slice(0, -1)) : row.name === name));
+    const rowFor = (name: string) =>
+      FAMILY_TABLE.some((row) => (row.name.endsWith('*') ? name.startsWith(row.name.slice(0, -1)) : row.name === name));
     for (const name of await exposedFamilies()) assert.ok(rowFor(name), `${name} has no row in FAMILY_TABLE (src/exporter/metrics/selection.ts)`);
   });
 
   it('makes generate-rules refuse a policy whose family is switched off, naming policy and family', () => {
     const input = fixtureInput('policies');
-    assert.throws(() => generate({ ...input, metrics: {} }, { format: 'prometheus' }), /alert VigilResultsCheckResult needs the metric family vigil_check_(status|received_timestamp_seconds), which metrics: switches off; add it to metrics.include/);
-    assert.throws(() => generate({ ...input, metrics: { exclude: ['vigil_check_consecutive_failures'] } }, { format: 'prometheus' }), /vigil_check_consecutive_failures/);
+    assert.throws(
+      () => generate({ ...input, metrics: {} }, { format: 'prometheus' }),
+      /alert VigilResultsCheckResult needs the metric family vigil_check_(status|received_timestamp_seconds), which metrics: switches off; add it to metrics.include/,
+    );
+    assert.throws(
+      () => generate({ ...input, metrics: { exclude: ['vigil_check_consecutive_failures'] } }, { format: 'prometheus' }),
+      /vigil_check_consecutive_failures/,
+    );
   });
 });

@@ -22,7 +22,9 @@ import { makeCheck, realisticState, T0 } from './factory.js';
 export async function renderEveryFamily(): Promise<string> {
   const state = realisticState();
   // A target that presented a TLS certificate (download over https).
-  state.subjects.get('lab-1')!.checks['https'] = makeCheck('https', { metrics: { duration_seconds: 0.2, tls_cert_expiry_timestamp_seconds: T0 / 1000 + 86_400 } });
+  state.subjects.get('lab-1')!.checks['https'] = makeCheck('https', {
+    metrics: { duration_seconds: 0.2, tls_cert_expiry_timestamp_seconds: T0 / 1000 + 86_400 },
+  });
   // Run records (vigil_check_runs_total, vigil_check_last_run) and a dependency (vigil_subject_dependency_down on
   // lab-1, vigil_subject_dependants on the web target it depends on).
   const lab = state.subjects.get('lab-1')!;

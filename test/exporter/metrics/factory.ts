@@ -46,7 +46,16 @@ export function makeSubject(id: string, over: Partial<SubjectState> = {}, checks
 
 export function makeState(subjects: SubjectState[], sources: SourceState[] = [], seq = 0): EngineState {
   return {
-    settings: { freshness: 2, startupGrace: 60_000, appearanceTimeout: 1_800_000, sourceDropAfter: 900_000, renameLag: 10_800_000, disconnectGrace: 30_000, eventsPerSubject: 100, dependencyLag: 0 },
+    settings: {
+      freshness: 2,
+      startupGrace: 60_000,
+      appearanceTimeout: 1_800_000,
+      sourceDropAfter: 900_000,
+      renameLag: 10_800_000,
+      disconnectGrace: 30_000,
+      eventsPerSubject: 100,
+      dependencyLag: 0,
+    },
     subjects: new Map(subjects.map((s) => [s.spec.id, s])),
     sources: new Map(sources.map((s) => [s.name, s])),
     seq,
@@ -60,7 +69,13 @@ export function realisticState(): EngineState {
   const web = makeSubject(
     'web "front"\\prod\nline2',
     {
-      spec: { id: 'web "front"\\prod\nline2', kind: 'target', labels: { team: 'sré', 'app.kubernetes.io/name': 'web', source: 'clash' }, dependsOn: [], source: 'targets' },
+      spec: {
+        id: 'web "front"\\prod\nline2',
+        kind: 'target',
+        labels: { team: 'sré', 'app.kubernetes.io/name': 'web', source: 'clash' },
+        dependsOn: [],
+        source: 'targets',
+      },
       health: 'unhealthy',
       connectivity: 'available',
       connectivityChangedAt: T0 - 5_000,
@@ -69,16 +84,42 @@ export function realisticState(): EngineState {
       warnings: 1,
       healthChanges: 7,
       manipulations: { redeploy: { manipulation: 'redeploy', startedAt: T0 - 7_260_000, endedAt: T0 - 7_200_250 } },
-      metadata: { FreeDiskSpace: { level: 'info', message: 'free', value: 12_345_678_901, updatedAt: T0 }, Note: { level: 'warning', message: 'text only', updatedAt: T0 } },
+      metadata: {
+        FreeDiskSpace: { level: 'info', message: 'free', value: 12_345_678_901, updatedAt: T0 },
+        Note: { level: 'warning', message: 'text only', updatedAt: T0 },
+      },
     },
     [
-      makeCheck('http', { status: 'crit', reported: 'crit', consecutiveFailures: 3, consecutiveSuccesses: 0, metrics: { duration_seconds: 0.1234, response_bytes: 5120, http_status_code: 503 } }),
-      makeCheck('ping', { status: 'warn', reported: 'warn', metrics: { duration_seconds: 0.002, icmp_packet_loss_ratio: 0.25, icmp_rtt_min_seconds: 0.0011, icmp_rtt_avg_seconds: 0.0015, icmp_rtt_max_seconds: 0.0031 } }),
+      makeCheck('http', {
+        status: 'crit',
+        reported: 'crit',
+        consecutiveFailures: 3,
+        consecutiveSuccesses: 0,
+        metrics: { duration_seconds: 0.1234, response_bytes: 5120, http_status_code: 503 },
+      }),
+      makeCheck('ping', {
+        status: 'warn',
+        reported: 'warn',
+        metrics: {
+          duration_seconds: 0.002,
+          icmp_packet_loss_ratio: 0.25,
+          icmp_rtt_min_seconds: 0.0011,
+          icmp_rtt_avg_seconds: 0.0015,
+          icmp_rtt_max_seconds: 0.0031,
+        },
+      }),
       makeCheck('agent', { dropped: true, counted: false, status: 'unknown', notCountedReason: 'dropped' }),
     ],
   );
   const lab = makeSubject('lab-1', { spec: { id: 'lab-1', kind: 'experiment', labels: {}, dependsOn: [], source: 'practable' }, health: 'pending' }, [
-    makeCheck('stream-video', { status: 'unknown', reported: 'ok', counted: false, notCountedReason: 'stale', receivedAt: T0 - 300_000, expiresAt: T0 - 180_000 }),
+    makeCheck('stream-video', {
+      status: 'unknown',
+      reported: 'ok',
+      counted: false,
+      notCountedReason: 'stale',
+      receivedAt: T0 - 300_000,
+      expiresAt: T0 - 180_000,
+    }),
   ]);
   return makeState(
     [web, lab],

@@ -19,7 +19,10 @@ describe('promtool check metrics', () => {
     assert.ok(existsSync(PROMTOOL), "promtool not found: install Debian's prometheus package: apt-get install prometheus");
     const state = realisticState();
     for (let i = 0; i < 20; i++) {
-      const host = makeSubject(`host-${i}`, { connectivity: i % 2 ? 'available' : 'unavailable', lastSeenAt: 1_763_760_000_000 + i }, [makeCheck('disk'), makeCheck('ssh', { metrics: { duration_seconds: 0.01 * i } })]);
+      const host = makeSubject(`host-${i}`, { connectivity: i % 2 ? 'available' : 'unavailable', lastSeenAt: 1_763_760_000_000 + i }, [
+        makeCheck('disk'),
+        makeCheck('ssh', { metrics: { duration_seconds: 0.01 * i } }),
+      ]);
       // run records (a never-answered check among them) and a dependency: the families of `on:` policies
       host.runs = { ssh: { total: 5, last: { ok: 3, unreachable: 5 } }, http: { total: 2, last: { unreachable: 2 } } };
       if (i > 0) host.spec.dependsOn = [{ id: 'host-0', lag: 0 }];

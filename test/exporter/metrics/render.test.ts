@@ -109,12 +109,22 @@ describe('renderSubjectFamilies', () => {
     assert.ok(text.includes('vigil_subject_warnings{subject="web \\"front\\"\\\\prod\\nline2",kind="target"} 1\n'));
     assert.ok(parsed.samples.some((s) => s.labels.subject === WEB));
     const info = parsed.samples.find((s) => s.name === 'vigil_subject_info' && s.labels.subject === WEB);
-    assert.deepEqual(info?.labels, { subject: WEB, kind: 'target', source: 'targets', team: 'sré', app_kubernetes_io_name: 'web', label_source: 'clash' });
+    assert.deepEqual(info?.labels, {
+      subject: WEB,
+      kind: 'target',
+      source: 'targets',
+      team: 'sré',
+      app_kubernetes_io_name: 'web',
+      label_source: 'clash',
+    });
   });
 
   it('leaves out dropped checks from every check and probe family', () => {
     const { parsed } = render();
-    assert.deepEqual(parsed.samples.filter((s) => s.labels.check === 'agent'), []);
+    assert.deepEqual(
+      parsed.samples.filter((s) => s.labels.check === 'agent'),
+      [],
+    );
   });
 
   it('leaves out connectivity and last-seen when never known', () => {
@@ -131,13 +141,22 @@ describe('renderSubjectFamilies', () => {
     for (const [name, info] of parsed.families) {
       assert.equal(info.helpLines, 1, `${name} HELP`);
       assert.equal(info.typeLines, 1, `${name} TYPE`);
-      assert.ok(parsed.samples.some((s) => s.name === name), `${name} has a header but no series`);
+      assert.ok(
+        parsed.samples.some((s) => s.name === name),
+        `${name} has a header but no series`,
+      );
       assert.equal(info.type, name.endsWith('_total') ? 'counter' : 'gauge', name);
     }
     const order = parsed.samples.map((s) => s.name).filter((name, i, all) => i === 0 || all[i - 1] !== name);
     assert.equal(new Set(order).size, order.length, 'a family was split');
     const bare = render(makeState([makeSubject('h')])).parsed;
-    for (const absent of ['vigil_subject_connectivity', 'vigil_subject_manipulation_timestamp_seconds', 'vigil_check_status', 'vigil_probe_icmp_rtt_seconds', 'vigil_source_up']) {
+    for (const absent of [
+      'vigil_subject_connectivity',
+      'vigil_subject_manipulation_timestamp_seconds',
+      'vigil_check_status',
+      'vigil_probe_icmp_rtt_seconds',
+      'vigil_source_up',
+    ]) {
       assert.equal(bare.families.has(absent), false, absent);
     }
     assert.ok(text.endsWith('\n'));
@@ -165,7 +184,8 @@ describe('renderSubjectFamilies', () => {
 });
 
 describe('label cache', () => {
-  const infoOf = (text: string, id: string) => parseExposition(text).samples.find((s) => s.name === 'vigil_subject_info' && s.labels.subject === id)?.labels;
+  const infoOf = (text: string, id: string) =>
+    parseExposition(text).samples.find((s) => s.name === 'vigil_subject_info' && s.labels.subject === id)?.labels;
 
   it('follows a spec change announced by specVersion', () => {
     const renderer = createSubjectRenderer(EVERYTHING);

@@ -28,8 +28,14 @@ describe('createMetricsEndpoint', () => {
     assert.equal(series.get(key('vigil_subjects', { kind: 'host' })), 1);
     assert.equal(series.get(key('vigil_events_seq')), 42);
     assert.equal(series.get(key('vigil_subject_health', { subject: 'h2', kind: 'host', state: 'healthy' })), 1);
-    assert.ok([...series.keys()].some((k) => k.startsWith('process_cpu_user_seconds_total')), 'default process metrics');
-    assert.ok([...series.keys()].some((k) => k.startsWith('nodejs_heap_size_used_bytes')), 'default nodejs metrics');
+    assert.ok(
+      [...series.keys()].some((k) => k.startsWith('process_cpu_user_seconds_total')),
+      'default process metrics',
+    );
+    assert.ok(
+      [...series.keys()].some((k) => k.startsWith('nodejs_heap_size_used_bytes')),
+      'default nodejs metrics',
+    );
     for (const [name, info] of parsed.families) assert.equal(info.typeLines, 1, name);
   });
 

@@ -30,7 +30,9 @@ test('the connection retries after a refusal and after a loss, resetting its bac
     if (req.headers.authorization !== 'Bearer t0ken') return socket.destroy();
     if (attempts === 1) {
       const body = JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'full' });
-      return socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      return socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.push(ws);
@@ -44,7 +46,16 @@ test('the connection retries after a refusal and after a loss, resetting its bac
   const port = (server.address() as { port: number }).port;
 
   const events: AgentLogEvent[] = [];
-  const connection = new AgentConnection({ server: `http://127.0.0.1:${port}`, id: 'm1', token: 't0ken', heartbeatInterval: 5, minBackoff: 1, maxBackoff: 4, random: () => 0, log: (e) => events.push(e) });
+  const connection = new AgentConnection({
+    server: `http://127.0.0.1:${port}`,
+    id: 'm1',
+    token: 't0ken',
+    heartbeatInterval: 5,
+    minBackoff: 1,
+    maxBackoff: 4,
+    random: () => 0,
+    log: (e) => events.push(e),
+  });
   t.after(async () => {
     await connection.stop();
     for (const socket of sockets) socket.terminate();
@@ -75,8 +86,16 @@ test('check scripts: exit 0/1/2/other → ok/warn/crit/unknown, first output lin
     return path;
   };
   assert.deepEqual(await runCheckScript(script('ok.sh', 'echo "all good"; echo second'), 5_000), { status: 'ok', message: 'all good', metadata: [] });
-  assert.deepEqual(await runCheckScript(script('warn.sh', 'echo "disk 91% full"; exit 1'), 5_000), { status: 'warn', message: 'disk 91% full', metadata: [] });
-  assert.deepEqual(await runCheckScript(script('crit.sh', 'echo "no space" >&2; exit 2'), 5_000), { status: 'crit', message: 'no space', metadata: [] });
+  assert.deepEqual(await runCheckScript(script('warn.sh', 'echo "disk 91% full"; exit 1'), 5_000), {
+    status: 'warn',
+    message: 'disk 91% full',
+    metadata: [],
+  });
+  assert.deepEqual(await runCheckScript(script('crit.sh', 'echo "no space" >&2; exit 2'), 5_000), {
+    status: 'crit',
+    message: 'no space',
+    metadata: [],
+  });
   assert.deepEqual(await runCheckScript(script('odd.sh', 'exit 7'), 5_000), { status: 'unknown', message: 'check script exited 7', metadata: [] });
   assert.equal((await runCheckScript(script('slow.sh', 'exec sleep 5'), 50)).status, 'unknown');
   assert.match((await runCheckScript(join(h.dir, 'missing.sh'), 1_000)).message, /could not run: ENOENT/);
@@ -87,11 +106,33 @@ test('`vigil agent` as a process: connects, sends its script result, and on SIGT
   t.after(() => h.close());
   writeFileSync(join(h.dir, 'token'), `${AGENT_TOKEN}\n`);
   const script = join(h.dir, 'check.sh');
-  writeFileSync(script, '#!/bin/sh\necho "metadata: OperatingSystem=Debian GNU/Linux 12"\necho "load 0.4"\necho "metadata[warning]: DiskReallocatedSectors=12"\n');
+  writeFileSync(
+    script,
+    '#!/bin/sh\necho "metadata: OperatingSystem=Debian GNU/Linux 12"\necho "load 0.4"\necho "metadata[warning]: DiskReallocatedSectors=12"\n',
+  );
   chmodSync(script, 0o755);
-  const child = spawn(process.execPath, [CLI, 'agent', '--server', h.base, '--id', 'edge-7', '--token-file', join(h.dir, 'token'), '--check-script', script, '--check-interval', '1h', '--check-name', 'load'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'agent',
+      '--server',
+      h.base,
+      '--id',
+      'edge-7',
+      '--token-file',
+      join(h.dir, 'token'),
+      '--check-script',
+      script,
+      '--check-interval',
+      '1h',
+      '--check-name',
+      'load',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

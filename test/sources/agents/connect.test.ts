@@ -10,10 +10,20 @@ import { AGENT_TOKEN, READER_TOKEN, startAgentHarness, until, type AgentHarness 
 const AGENTS = 'agents: { enabled: true }';
 
 /** Sends a websocket upgrade request by hand and returns the (non-101) answer. */
-function upgradeAnswer(h: AgentHarness, path: string, headers: Record<string, string>): Promise<{ status: number; type: string | undefined; body: string }> {
+function upgradeAnswer(
+  h: AgentHarness,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; type: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(h.base + path, {
-      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers },
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        ...headers,
+      },
     });
     req.on('response', (res) => {
       let body = '';
@@ -75,9 +85,15 @@ test('connect makes a new machine available at once; its subject is created with
   assert.deepEqual(m1.spec.labels, { fleet: 'edge' });
   assert.equal(m1.lastSeenAt, h.now());
   const connectivity = h.events.filter((e) => e.type === 'connectivity');
-  assert.deepEqual(connectivity.map((e) => [e.subject, e.from, e.to]), [['m1', null, 'available']]);
+  assert.deepEqual(
+    connectivity.map((e) => [e.subject, e.from, e.to]),
+    [['m1', null, 'available']],
+  );
   // The only health event is the new subject's first health, not anything the connection did.
-  assert.deepEqual(h.events.filter((e) => e.type === 'health').map((e) => e.from), [null]);
+  assert.deepEqual(
+    h.events.filter((e) => e.type === 'health').map((e) => e.from),
+    [null],
+  );
 });
 
 test('disconnect → unavailable only after the grace; a reconnect inside it produces no event; health never changes', async (t) => {
@@ -123,7 +139,10 @@ test('disconnect → unavailable only after the grace; a reconnect inside it pro
   client = await h.connect('m1');
   await client.next();
   await until(() => m1.connectivity === 'available', 'available again');
-  assert.deepEqual(h.events.slice(-1).map((e) => [e.type, e.from, e.to]), [['connectivity', 'unavailable', 'available']]);
+  assert.deepEqual(
+    h.events.slice(-1).map((e) => [e.type, e.from, e.to]),
+    [['connectivity', 'unavailable', 'available']],
+  );
   assert.equal(m1.healthChanges, healthChanges);
 });
 

@@ -56,7 +56,11 @@ test('long-poll with after=SEQ and small pages: every connectivity event once, i
   stop = true;
   await consumer;
   const seqs = seen.map((e) => e.seq);
-  assert.deepEqual(seqs, Array.from({ length: h.vigil.state.seq }, (_, i) => i + 1), 'every seq once, in order, no gap');
+  assert.deepEqual(
+    seqs,
+    Array.from({ length: h.vigil.state.seq }, (_, i) => i + 1),
+    'every seq once, in order, no gap',
+  );
   assert.deepEqual(
     seen.filter((e) => e.type === 'connectivity').map(({ seq, subject, type, from, to }) => ({ seq, subject, type, from, to })),
     expected,
@@ -98,7 +102,10 @@ test('SSE: a consumer that drops the stream and resumes with Last-Event-ID misse
   const lastId = first[first.length - 1]!.seq;
   const rest = await readSse(`${h.base}/api/v1/events/stream`, { 'last-event-id': String(lastId) }, total - first.length);
   const all = [...first, ...rest];
-  assert.deepEqual(all.map((e) => e.seq), Array.from({ length: total }, (_, i) => i + 1));
+  assert.deepEqual(
+    all.map((e) => e.seq),
+    Array.from({ length: total }, (_, i) => i + 1),
+  );
   const connectivity = all.filter((e) => e.type === 'connectivity').map(({ seq, subject, type, from, to }) => ({ seq, subject, type, from, to }));
   assert.deepEqual(connectivity, expectedConnectivity(h.events));
   // Per machine the transitions alternate: null → available, then unavailable/available pairs.

@@ -32,6 +32,8 @@ test('/metrics carries vigil_agents_connected and vigil_agent_connections_total,
   assert.match(body, /^vigil_agent_connections_total 1$/m);
   assert.match(body, /^vigil_subject_connectivity\{subject="m1",kind="machine"\} 1$/m);
   // Findings about other parts' families (prom-client's nodejs_* defaults) belong to their owners' tests.
-  const findings = promtoolCheck(body).split('\n').filter((line) => line.startsWith('vigil_') || /parse|error/i.test(line));
+  const findings = promtoolCheck(body)
+    .split('\n')
+    .filter((line) => line.startsWith('vigil_') || /parse|error/i.test(line));
   assert.deepEqual(findings, []);
 });

@@ -12,7 +12,15 @@ test('an agent check with observed_at, max_age and accuracy expires by max_age a
   const client = await h.connect('m1');
   await client.next();
   const observedAt = h.now() - 10 * 60_000;
-  client.send({ type: 'check', check: 'memory', status: 'ok', period: '1h', observed_at: new Date(observedAt).toISOString(), max_age: '30m', accuracy: '60s' });
+  client.send({
+    type: 'check',
+    check: 'memory',
+    status: 'ok',
+    period: '1h',
+    observed_at: new Date(observedAt).toISOString(),
+    max_age: '30m',
+    accuracy: '60s',
+  });
   const m1 = h.vigil.state.subjects.get('m1')!;
   await until(() => m1.checks['memory'] !== undefined, 'check recorded');
   const check = m1.checks['memory']!;

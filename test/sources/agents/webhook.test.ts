@@ -48,7 +48,15 @@ test('each transition to available is POSTed once, with the secret header, retri
   assert.equal(delivered!.headers['authorization'], 'Bearer hook-secret');
   const seq = h.events.find((e) => e.type === 'connectivity')!.seq;
   assert.equal(delivered!.headers['x-vigil-event-seq'], String(seq));
-  assert.deepEqual(delivered!.body, { seq, at: '2026-01-01T00:00:00.000Z', subject: 'm1', kind: 'machine', labels: { site: 'lab' }, from: null, to: 'available' });
+  assert.deepEqual(delivered!.body, {
+    seq,
+    at: '2026-01-01T00:00:00.000Z',
+    subject: 'm1',
+    kind: 'machine',
+    labels: { site: 'lab' },
+    from: null,
+    to: 'available',
+  });
 
   // Reconnect inside the grace: no transition, no POST. A host (another kind) connecting: not sent either.
   await client.close();
@@ -84,7 +92,16 @@ function stateWith(ids: string[]): EngineState {
   return state;
 }
 
-const CONFIG = { url: 'http://127.0.0.1:9/hook', kinds: ['machine'], timeout: 1_000, retries: 2, backoff: 1, maxBackoff: 1, queueSize: 2, concurrency: 1 };
+const CONFIG = {
+  url: 'http://127.0.0.1:9/hook',
+  kinds: ['machine'],
+  timeout: 1_000,
+  retries: 2,
+  backoff: 1,
+  maxBackoff: 1,
+  queueSize: 2,
+  concurrency: 1,
+};
 
 test('the queue is bounded: when full the oldest waiting notification is dropped and counted', async () => {
   const posted: string[] = [];

@@ -57,7 +57,12 @@ describe('connection', () => {
   });
 
   it('authenticates a client-certificate user over TLS', async () => {
-    const path = kubeconfig(tempDir(), server.url, { 'client-certificate': pki.clientCertFile, 'client-key': pki.clientKeyFile }, { 'certificate-authority': pki.caFile });
+    const path = kubeconfig(
+      tempDir(),
+      server.url,
+      { 'client-certificate': pki.clientCertFile, 'client-key': pki.clientKeyFile },
+      { 'certificate-authority': pki.caFile },
+    );
     const client = new KubeClient(resolveConnection({ kubeconfig: path, env: {} }));
     const list = (await client.getJson('/apis/example.io/v1/things', {}, AbortSignal.timeout(5000))) as { items: unknown[] };
     assert.equal(list.items.length, 1);
@@ -70,7 +75,9 @@ describe('connection', () => {
     await assert.rejects(noCa.getJson('/apis/example.io/v1/things', {}, AbortSignal.timeout(5000)), (error) => failureReason(error) === 'tls');
     await noCa.close();
     const data = Buffer.from(pki.ca).toString('base64');
-    const wrong = new KubeClient(resolveConnection({ kubeconfig: kubeconfig(dir, server.url, { token: 'nope' }, { 'certificate-authority-data': data }), env: {} }));
+    const wrong = new KubeClient(
+      resolveConnection({ kubeconfig: kubeconfig(dir, server.url, { token: 'nope' }, { 'certificate-authority-data': data }), env: {} }),
+    );
     await assert.rejects(wrong.getJson('/apis/example.io/v1/things', {}, AbortSignal.timeout(5000)), (error) => {
       assert.ok(error instanceof KubeApiError);
       assert.equal(error.status, 401);
@@ -91,10 +98,22 @@ describe('connection', () => {
         throw error;
       }
     };
-    const list = JSON.parse(await kubectl('/apis/example.io/v1/things?limit=1')) as { metadata: { resourceVersion: string }; items: { metadata: { name: string } }[] };
-    assert.deepEqual(list.items.map((i) => i.metadata.name), ['one']);
-    const lines = (await kubectl('/apis/example.io/v1/things?watch=1&timeoutSeconds=1')).trim().split('\n').map((line) => JSON.parse(line) as { type: string });
-    assert.deepEqual(lines.map((l) => l.type), ['ADDED']);
+    const list = JSON.parse(await kubectl('/apis/example.io/v1/things?limit=1')) as {
+      metadata: { resourceVersion: string };
+      items: { metadata: { name: string } }[];
+    };
+    assert.deepEqual(
+      list.items.map((i) => i.metadata.name),
+      ['one'],
+    );
+    const lines = (await kubectl('/apis/example.io/v1/things?watch=1&timeoutSeconds=1'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string });
+    assert.deepEqual(
+      lines.map((l) => l.type),
+      ['ADDED'],
+    );
   });
 
   it('finds the kubeconfig through $KUBECONFIG and reads client certificates relative to it', () => {

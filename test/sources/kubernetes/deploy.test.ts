@@ -19,7 +19,10 @@ describe('deploy/kubernetes', () => {
       config: { ...kubeConfig(), event_mesh: { integration_namespace: 'kyma-integration', knative_version: 'v1alpha1' } },
       client,
     });
-    const watched = mesh.watches.kinds().map((k) => `${k.ref.group}/${k.ref.plural}`).sort();
+    const watched = mesh.watches
+      .kinds()
+      .map((k) => `${k.ref.group}/${k.ref.plural}`)
+      .sort();
     const role = parse(file('clusterrole.yaml')) as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
     const granted = role.rules.flatMap((rule) => rule.apiGroups.flatMap((group) => rule.resources.map((resource) => `${group}/${resource}`))).sort();
     assert.deepEqual(granted, watched);
@@ -53,7 +56,9 @@ describe('deploy/kubernetes', () => {
     const service = parse(file('service.yaml')) as { metadata: { annotations: Record<string, string> } };
     assert.equal(service.metadata.annotations['prometheus.io/scrape'], 'true');
     assert.equal(service.metadata.annotations['prometheus.io/port'], '9977');
-    const trigger = parse(file('heartbeat-trigger.yaml')) as { spec: { filter: { attributes: Record<string, string> }; subscriber: { uri: string } } };
+    const trigger = parse(file('heartbeat-trigger.yaml')) as {
+      spec: { filter: { attributes: Record<string, string> }; subscriber: { uri: string } };
+    };
     assert.equal(trigger.spec.filter.attributes['type'], 'io.vigil.heartbeat');
     assert.match(trigger.spec.subscriber.uri, /\/api\/v1\/heartbeats\?namespace=orders$/);
     let rendered: string;
@@ -63,7 +68,9 @@ describe('deploy/kubernetes', () => {
       if ((error as { code?: string }).code === 'ENOENT') throw new Error('this test needs kubectl (kustomize built in): install kubectl');
       throw error;
     }
-    const kinds = parseAllDocuments(rendered).map((doc) => (doc.toJS() as { kind: string }).kind).sort();
+    const kinds = parseAllDocuments(rendered)
+      .map((doc) => (doc.toJS() as { kind: string }).kind)
+      .sort();
     assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Namespace', 'Secret', 'Service', 'ServiceAccount']);
   });
 });

@@ -11,7 +11,14 @@ import type { TLSSocket } from 'node:tls';
 export interface Obj {
   apiVersion?: string;
   kind?: string;
-  metadata: { name: string; namespace?: string; resourceVersion?: string; generation?: number; labels?: Record<string, string>; [k: string]: unknown };
+  metadata: {
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    generation?: number;
+    labels?: Record<string, string>;
+    [k: string]: unknown;
+  };
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
 }
@@ -120,7 +127,8 @@ export class FakeApiServer {
 
   /** Sends a BOOKMARK with the current resourceVersion to every open watch. */
   bookmark(): string {
-    for (const watcher of this.watchers) this.write(watcher, { type: 'BOOKMARK', object: { kind: 'Bookmark', metadata: { resourceVersion: String(this.rv) } } });
+    for (const watcher of this.watchers)
+      this.write(watcher, { type: 'BOOKMARK', object: { kind: 'Bookmark', metadata: { resourceVersion: String(this.rv) } } });
     return String(this.rv);
   }
 
@@ -150,7 +158,8 @@ export class FakeApiServer {
 
   private record(key: string, resource: Resource, change: Change): void {
     resource.history.push(change);
-    for (const watcher of this.watchers) if (watcher.resource === key && matches(watcher, change.object)) this.write(watcher, { type: change.type, object: change.object });
+    for (const watcher of this.watchers)
+      if (watcher.resource === key && matches(watcher, change.object)) this.write(watcher, { type: change.type, object: change.object });
   }
 
   private write(watcher: Watcher, event: unknown): void {
@@ -169,7 +178,8 @@ export class FakeApiServer {
     const watch = query['watch'] === '1' || query['watch'] === 'true';
     this.requests.push({ resource: key, watch, query });
     const certified = (req.socket as TLSSocket).authorized === true;
-    if (this.options.token && !certified && req.headers.authorization !== `Bearer ${this.options.token}`) return status(res, 401, 'Unauthorized', 'Unauthorized');
+    if (this.options.token && !certified && req.headers.authorization !== `Bearer ${this.options.token}`)
+      return status(res, 401, 'Unauthorized', 'Unauthorized');
     if (this.failWith) return status(res, this.failWith, 'InternalError', 'injected failure');
     const resource = match ? this.resources.get(key) : undefined;
     if (!resource) return status(res, 404, 'NotFound', `the server could not find the requested resource`);
@@ -182,7 +192,10 @@ export class FakeApiServer {
       const message = `too old resource version: ${from} (${resource.compactedBelow})`;
       if (this.goneMode === 'http') return status(res, 410, 'Expired', message);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason: 'Expired', code: 410 } }) + '\n');
+      res.end(
+        JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason: 'Expired', code: 410 } }) +
+          '\n',
+      );
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
@@ -190,7 +203,8 @@ export class FakeApiServer {
     if (from === undefined || from === '' || from === '0') {
       for (const object of resource.objects.values()) if (matches(watcher, object)) this.write(watcher, { type: 'ADDED', object });
     } else {
-      for (const change of resource.history) if (change.rv > Number(from) && matches(watcher, change.object)) this.write(watcher, { type: change.type, object: change.object });
+      for (const change of resource.history)
+        if (change.rv > Number(from) && matches(watcher, change.object)) this.write(watcher, { type: change.type, object: change.object });
     }
     this.watchers.add(watcher);
     // The API server ends a watch itself after timeoutSeconds.

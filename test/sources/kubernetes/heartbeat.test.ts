@@ -54,18 +54,36 @@ describe('heartbeats', () => {
     received = [];
   });
 
-  const payload = (extra: Partial<HeartbeatPayload> = {}): HeartbeatPayload => ({ id: 'hb-1', application: 'shop', namespace: 'orders', sentAt: now - 250, ...extra });
+  const payload = (extra: Partial<HeartbeatPayload> = {}): HeartbeatPayload => ({
+    id: 'hb-1',
+    application: 'shop',
+    namespace: 'orders',
+    sentAt: now - 250,
+    ...extra,
+  });
   const binary = (p: HeartbeatPayload, signature = signHeartbeat(KEY, p), type = TYPE) => ({
     method: 'POST',
-    headers: binaryHeaders({ specversion: '1.0', id: p.id, source: 'shop', type, time: new Date(p.sentAt).toISOString(), extensions: { eventtypeversion: 'v1', vigilsignature: signature } }),
+    headers: binaryHeaders({
+      specversion: '1.0',
+      id: p.id,
+      source: 'shop',
+      type,
+      time: new Date(p.sentAt).toISOString(),
+      extensions: { eventtypeversion: 'v1', vigilsignature: signature },
+    }),
     body: JSON.stringify({ application: p.application, sent_at: p.sentAt, ...(p.namespace ? { namespace: p.namespace } : {}) }),
   });
   const structured = (p: HeartbeatPayload) => ({
     method: 'POST',
     headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' },
     body: JSON.stringify({
-      specversion: '1.0', id: p.id, source: 'shop', type: TYPE, datacontenttype: 'application/json',
-      vigilsignature: signHeartbeat(KEY, p), data: { application: p.application, sent_at: p.sentAt, ...(p.namespace ? { namespace: p.namespace } : {}) },
+      specversion: '1.0',
+      id: p.id,
+      source: 'shop',
+      type: TYPE,
+      datacontenttype: 'application/json',
+      vigilsignature: signHeartbeat(KEY, p),
+      data: { application: p.application, sent_at: p.sentAt, ...(p.namespace ? { namespace: p.namespace } : {}) },
     }),
   });
 
@@ -99,7 +117,14 @@ describe('heartbeats', () => {
       ['missing id', { ...binary(payload()), headers: { ...binary(payload()).headers, 'ce-id': '' } }],
       ['wrong type', binary(payload(), undefined, 'order.created')],
       ['data not an object', { ...binary(payload()), body: '"hello"' }],
-      ['no namespace anywhere', (() => { const p = payload(); delete p.namespace; return binary(p); })()],
+      [
+        'no namespace anywhere',
+        (() => {
+          const p = payload();
+          delete p.namespace;
+          return binary(p);
+        })(),
+      ],
       ['namespaces disagree', binary(payload())],
     ];
     for (const [what, init] of cases) {
@@ -144,15 +169,31 @@ describe('heartbeats', () => {
         // Re-deliver in structured mode, as a broker filter may, to the Trigger's subscriber.
         const event = parseCloudEvent(req.headers, Buffer.concat(chunks));
         const envelope = { specversion: '1.0', id: event.id, source: event.source, type: event.type, ...event.extensions, data: event.data };
-        const answer = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify(envelope) }).catch(() => undefined);
+        const answer = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/cloudevents+json' },
+          body: JSON.stringify(envelope),
+        }).catch(() => undefined);
         res.writeHead(answer?.status === 204 ? 202 : 500).end();
       });
     });
     const brokerUrl = await listen(broker);
-    monitor.setPairs([{ application: 'shop', namespace: 'orders' }, { application: 'shop', namespace: 'billing' }], now);
+    monitor.setPairs(
+      [
+        { application: 'shop', namespace: 'orders' },
+        { application: 'shop', namespace: 'billing' },
+      ],
+      now,
+    );
     const config = {
-      interval: 30_000, freshness: 3, via: 'broker' as const, httpsource_url: '', broker_url: `${brokerUrl}/{namespace}/`,
-      type: TYPE, event_type_version: 'v1', timeout: 2_000,
+      interval: 30_000,
+      freshness: 3,
+      via: 'broker' as const,
+      httpsource_url: '',
+      broker_url: `${brokerUrl}/{namespace}/`,
+      type: TYPE,
+      event_type_version: 'v1',
+      timeout: 2_000,
     };
     const sender = new HeartbeatSender({ config, integrationNamespace: 'kyma-integration', key: KEY, monitor, now: () => now - 100 });
     await sender.sendRound(monitor.pairs());

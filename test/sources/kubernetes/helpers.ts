@@ -37,7 +37,23 @@ export function makeTestPki(): TestPki {
   run('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=vigil test CA', '-days', '2');
   run('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
   writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
-  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext.cnf');
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'ext.cnf',
+  );
   run('req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=system:serviceaccount:vigil:vigil');
   run('x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.crt', '-days', '2');
   const read = (name: string) => readFileSync(join(dir, name), 'utf8');
@@ -107,7 +123,13 @@ export const ready = (status: 'True' | 'False' | 'Unknown', reason?: string, mes
 });
 
 export function application(name: string, status = 'deployed'): Obj {
-  return { apiVersion: `${KYMA}/v1alpha1`, kind: 'Application', metadata: { name }, spec: {}, status: { installationStatus: { status, description: 'Install complete' } } };
+  return {
+    apiVersion: `${KYMA}/v1alpha1`,
+    kind: 'Application',
+    metadata: { name },
+    spec: {},
+    status: { installationStatus: { status, description: 'Install complete' } },
+  };
 }
 export function mapping(name: string, namespace: string): Obj {
   return { apiVersion: `${KYMA}/v1alpha1`, kind: 'ApplicationMapping', metadata: { name, namespace }, spec: {} };
@@ -121,7 +143,14 @@ export function serviceInstance(name: string, namespace: string, application: st
     status: { conditions, provisionStatus, observedGeneration: 1, asyncOpInProgress: false },
   };
 }
-export function knative(kind: 'Trigger' | 'Broker' | 'HTTPSource', name: string, namespace: string, conditions: unknown[], spec: Record<string, unknown> = {}, generation = 1): Obj {
+export function knative(
+  kind: 'Trigger' | 'Broker' | 'HTTPSource',
+  name: string,
+  namespace: string,
+  conditions: unknown[],
+  spec: Record<string, unknown> = {},
+  generation = 1,
+): Obj {
   const group = kind === 'HTTPSource' ? SOURCES : KNATIVE;
   return { apiVersion: `${group}/v1alpha1`, kind, metadata: { name, namespace, generation }, spec, status: { conditions, observedGeneration: 1 } };
 }

@@ -11,7 +11,10 @@ import { waitFor } from './helpers.js';
 const G = 'example.io';
 const V = 'v1';
 const P = 'widgets';
-const widget = (name: string, namespace = 'ns1', extra: Record<string, unknown> = {}) => ({ metadata: { name, namespace }, spec: { size: 1, ...extra } });
+const widget = (name: string, namespace = 'ns1', extra: Record<string, unknown> = {}) => ({
+  metadata: { name, namespace },
+  spec: { size: 1, ...extra },
+});
 
 function makeInformer(server: FakeApiServer, overrides: Partial<InformerOptions> = {}) {
   const client = new KubeClient({ server: server.url, insecureSkipTlsVerify: false, authorization: () => undefined, origin: 'test' });
@@ -85,7 +88,10 @@ describe('informer', () => {
     await waitFor(() => server.openWatches === 1 && informer.objects.has('ns1/new'), 'the second watch');
     assert.ok(server.listRequests('restarted').length > lists, 'listed again');
     assert.deepEqual([...informer.objects.keys()].sort(), ['ns1/kept', 'ns1/new']);
-    assert.ok(changes.some((change) => change.type === 'delete' && change.key === 'ns1/gone'), 'the object deleted while stopped is reported gone');
+    assert.ok(
+      changes.some((change) => change.type === 'delete' && change.key === 'ns1/gone'),
+      'the object deleted while stopped is reported gone',
+    );
     await stop();
     server.closeWatches();
   });

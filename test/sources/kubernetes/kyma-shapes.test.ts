@@ -32,7 +32,10 @@ const EVENTS_ID = 'ac031e8c-9aa4-4cb7-8999-0d358726ffaa';
 const API_ID = '5b0bf2c5-3e3c-4c0f-bd33-9e3a5f1a0d11';
 /** The application registry's createServiceName: nothing of the application's name is in it. */
 const serviceName = (displayName: string, id: string): string =>
-  `${displayName.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase().replace(/-$/, '')}-${createHash('sha1').update(id).digest('hex').slice(0, 5)}`;
+  `${displayName
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .toLowerCase()
+    .replace(/-$/, '')}-${createHash('sha1').update(id).digest('hex').slice(0, 5)}`;
 const EVENTS_CLASS = serviceName('SAP Commerce Cloud - Events', EVENTS_ID);
 const API_CLASS = serviceName('SAP Commerce Cloud - Commerce Webservices', API_ID);
 
@@ -45,8 +48,24 @@ function kymaApplication(): Obj {
       description: 'SAP Commerce Cloud',
       skipInstallation: false,
       services: [
-        { id: EVENTS_ID, identifier: '', name: EVENTS_CLASS, displayName: 'SAP Commerce Cloud - Events', description: 'Events v1', providerDisplayName: 'SAP', entries: [{ type: 'Events' }] },
-        { id: API_ID, identifier: '', name: API_CLASS, displayName: 'SAP Commerce Cloud - Commerce Webservices', description: 'OCC', providerDisplayName: 'SAP', entries: [{ type: 'API', targetUrl: 'https://commerce.example/occ' }] },
+        {
+          id: EVENTS_ID,
+          identifier: '',
+          name: EVENTS_CLASS,
+          displayName: 'SAP Commerce Cloud - Events',
+          description: 'Events v1',
+          providerDisplayName: 'SAP',
+          entries: [{ type: 'Events' }],
+        },
+        {
+          id: API_ID,
+          identifier: '',
+          name: API_CLASS,
+          displayName: 'SAP Commerce Cloud - Commerce Webservices',
+          description: 'OCC',
+          providerDisplayName: 'SAP',
+          entries: [{ type: 'API', targetUrl: 'https://commerce.example/occ' }],
+        },
       ],
     },
     status: { installationStatus: { status: 'deployed', description: 'Install complete' } },
@@ -54,7 +73,12 @@ function kymaApplication(): Obj {
 }
 
 function kymaMapping(namespace: string, services?: string[]): Obj {
-  return { apiVersion: `${KYMA}/v1alpha1`, kind: 'ApplicationMapping', metadata: { name: APP, namespace }, spec: services ? { services: services.map((id) => ({ id })) } : {} };
+  return {
+    apiVersion: `${KYMA}/v1alpha1`,
+    kind: 'ApplicationMapping',
+    metadata: { name: APP, namespace },
+    spec: services ? { services: services.map((id) => ({ id })) } : {},
+  };
 }
 
 /** A ServiceInstance as `kubectl apply` of the documented YAML leaves it once service-catalog has reconciled it. */
@@ -63,11 +87,27 @@ function kymaInstance(name: string, namespace: string, className: string, classI
     apiVersion: `${SVCAT}/v1beta1`,
     kind: 'ServiceInstance',
     metadata: { name, namespace, generation: 1 },
-    spec: { serviceClassExternalName: className, servicePlanExternalName: 'default', serviceClassRef: { name: classId }, servicePlanRef: { name: `${classId}-plan` }, updateRequests: 0 },
-    status: { userSpecifiedClassName: `ServiceClass/${className}`, userSpecifiedPlanName: 'default', observedGeneration: 1, asyncOpInProgress: false, ...status },
+    spec: {
+      serviceClassExternalName: className,
+      servicePlanExternalName: 'default',
+      serviceClassRef: { name: classId },
+      servicePlanRef: { name: `${classId}-plan` },
+      updateRequests: 0,
+    },
+    status: {
+      userSpecifiedClassName: `ServiceClass/${className}`,
+      userSpecifiedPlanName: 'default',
+      observedGeneration: 1,
+      asyncOpInProgress: false,
+      ...status,
+    },
   };
 }
-const provisioned = { conditions: [ready('True', 'ProvisionedSuccessfully', 'The instance was provisioned successfully')], provisionStatus: 'Provisioned', lastConditionState: 'Ready' };
+const provisioned = {
+  conditions: [ready('True', 'ProvisionedSuccessfully', 'The instance was provisioned successfully')],
+  provisionStatus: 'Provisioned',
+  lastConditionState: 'Ready',
+};
 
 function meshConfig(): KubernetesConfig & { event_mesh: NonNullable<KubernetesConfig['event_mesh']> } {
   return kubeConfig({ event_mesh: { integration_namespace: 'kyma-integration', knative_version: 'v1alpha1' } }) as KubernetesConfig & {
@@ -75,7 +115,8 @@ function meshConfig(): KubernetesConfig & { event_mesh: NonNullable<KubernetesCo
   };
 }
 
-const healthSample = (subject: string, state: string): RegExp => new RegExp(`^vigil_subject_health\\{subject="${subject.replace(/[.]/g, '\\.')}",kind="[^"]+",state="${state}"\\} 1$`, 'm');
+const healthSample = (subject: string, state: string): RegExp =>
+  new RegExp(`^vigil_subject_health\\{subject="${subject.replace(/[.]/g, '\\.')}",kind="[^"]+",state="${state}"\\} 1$`, 'm');
 
 describe('kubernetes sources on real-cluster shapes', () => {
   let server: FakeApiServer;
@@ -127,7 +168,9 @@ describe('kubernetes sources on real-cluster shapes', () => {
   it('keeps the annotation override, and judges service-catalog versions without provisionStatus by Ready', async () => {
     kymaCluster();
     server.put(KYMA, 'v1alpha1', 'applicationmappings', kymaMapping('orders'));
-    const annotated = kymaInstance('renamed', 'orders', 'some-other-class', 'some-other-id', { conditions: [ready('True', 'ProvisionedSuccessfully')] });
+    const annotated = kymaInstance('renamed', 'orders', 'some-other-class', 'some-other-id', {
+      conditions: [ready('True', 'ProvisionedSuccessfully')],
+    });
     (annotated['metadata'] as { annotations?: Record<string, string> }).annotations = { 'vigil.io/application': APP };
     server.put(SVCAT, 'v1beta1', 'serviceinstances', annotated);
     const engine = startMesh();
@@ -144,7 +187,10 @@ describe('kubernetes sources on real-cluster shapes', () => {
     const subject = applicationSubject(APP);
     await waitFor(() => engine.health(subject) === 'unhealthy', 'unhealthy');
     assert.match(engine.check(subject, 'mapping:orders')!.message!, new RegExp(`services: ${API_CLASS}$`));
-    assert.match(engine.check(subject, 'serviceinstance:orders')!.message!, new RegExp(`uses service ${EVENTS_CLASS}, which ApplicationMapping orders/${APP} does not enable`));
+    assert.match(
+      engine.check(subject, 'serviceinstance:orders')!.message!,
+      new RegExp(`uses service ${EVENTS_CLASS}, which ApplicationMapping orders/${APP} does not enable`),
+    );
 
     server.put(KYMA, 'v1alpha1', 'applicationmappings', kymaMapping('orders', [API_ID, EVENTS_ID]));
     await waitFor(() => engine.health(subject) === 'healthy', 'healthy once the mapping enables the events service');
@@ -167,7 +213,7 @@ describe('kubernetes sources on real-cluster shapes', () => {
     assert.equal(engine.health(subject), 'healthy');
   });
 
-  it('objects: names only conditions in their unhealthy polarity, and surfaces btp-operator\'s Failed message', async () => {
+  it("objects: names only conditions in their unhealthy polarity, and surfaces btp-operator's Failed message", async () => {
     server.serve('', 'v1', 'nodes');
     server.serve('services.cloud.sap.com', 'v1', 'serviceinstances');
     server.put('', 'v1', 'nodes', {

@@ -80,14 +80,24 @@ describe('event mesh source', () => {
     await waitFor(() => engine.health(SHOP) === 'healthy', 'shop healthy');
     assert.equal(engine.health(EVENT_MESH_SUBJECT), 'healthy');
     assert.deepEqual(Object.keys(engine.state.subjects.get(SHOP)!.checks).sort(), [
-      'broker:orders', 'httpsource', 'installed', 'mapping:orders', 'serviceinstance:orders', 'trigger:orders',
+      'broker:orders',
+      'httpsource',
+      'installed',
+      'mapping:orders',
+      'serviceinstance:orders',
+      'trigger:orders',
     ]);
     assert.equal(engine.statuses.at(-1)?.up, true);
 
-    server.put(SVCAT, 'v1beta1', 'serviceinstances', serviceInstance('shop-events', 'orders', 'shop', [
-      ready('False', 'ProvisionCallFailed', 'Error provisioning ServiceInstance: the broker answered 500'),
-      { type: 'Failed', status: 'True', reason: 'ProvisionCallFailed', message: 'Error provisioning ServiceInstance: the broker answered 500' },
-    ]));
+    server.put(
+      SVCAT,
+      'v1beta1',
+      'serviceinstances',
+      serviceInstance('shop-events', 'orders', 'shop', [
+        ready('False', 'ProvisionCallFailed', 'Error provisioning ServiceInstance: the broker answered 500'),
+        { type: 'Failed', status: 'True', reason: 'ProvisionCallFailed', message: 'Error provisioning ServiceInstance: the broker answered 500' },
+      ]),
+    );
     await waitFor(() => engine.health(SHOP) === 'unhealthy', 'shop unhealthy');
     const check = engine.check(SHOP, 'serviceinstance:orders')!;
     assert.equal(check.status, 'crit');
@@ -104,7 +114,10 @@ describe('event mesh source', () => {
     server.put(SVCAT, 'v1beta1', 'serviceinstances', serviceInstance('crm-events', 'sales', 'crm', [ready('True')]));
     server.put(KNATIVE, 'v1', 'brokers', knative('Broker', 'default', 'sales', [ready('True')]));
     server.put(SOURCES, 'v1alpha1', 'httpsources', knative('HTTPSource', 'crm', 'kyma-integration', [ready('True')]));
-    const pending = trigger('on-lead', 'sales', 'crm', [ready('Unknown', 'SubscriptionNotConfigured'), { type: 'SubscriptionReady', status: 'Unknown' }]);
+    const pending = trigger('on-lead', 'sales', 'crm', [
+      ready('Unknown', 'SubscriptionNotConfigured'),
+      { type: 'SubscriptionReady', status: 'Unknown' },
+    ]);
     server.put(KNATIVE, 'v1', 'triggers', pending);
     const { engine } = start(meshConfig({ knative_version: 'v1', applications: ['crm'] }));
     const crm = applicationSubject('crm');
@@ -112,7 +125,10 @@ describe('event mesh source', () => {
     assert.match(engine.check(crm, 'trigger:sales')!.message!, /not ready yet \(SubscriptionNotConfigured\)/);
     assert.equal(engine.state.subjects.has(SHOP), false, 'only the configured applications are watched');
 
-    server.put(KNATIVE, 'v1', 'triggers', { ...pending, status: { conditions: [ready('True')], observedGeneration: 1, subscriberUri: 'http://crm-handler.sales.svc/' } });
+    server.put(KNATIVE, 'v1', 'triggers', {
+      ...pending,
+      status: { conditions: [ready('True')], observedGeneration: 1, subscriberUri: 'http://crm-handler.sales.svc/' },
+    });
     await waitFor(() => engine.health(crm) === 'healthy', 'crm healthy');
     assert.equal(engine.check(crm, 'trigger:sales')!.status, 'ok');
   });
@@ -127,7 +143,12 @@ describe('event mesh source', () => {
 
     server.closeWatches();
     server.remove(KYMA, 'v1alpha1', 'applications', 'legacy');
-    server.put(KNATIVE, 'v1alpha1', 'brokers', knative('Broker', 'default', 'orders', [ready('False', 'DeploymentUnavailable', "The Deployment 'default-broker-ingress' is unavailable.")]));
+    server.put(
+      KNATIVE,
+      'v1alpha1',
+      'brokers',
+      knative('Broker', 'default', 'orders', [ready('False', 'DeploymentUnavailable', "The Deployment 'default-broker-ingress' is unavailable.")]),
+    );
     server.compact();
     await waitFor(() => engine.health(SHOP) === 'unhealthy' && !engine.state.subjects.has(applicationSubject('legacy')), 'the re-listed state');
     assert.ok(server.listRequests().length > lists, 'the informers re-listed');
@@ -142,7 +163,16 @@ describe('event mesh source', () => {
     healthyChain(server);
     const clock = { now: Date.UTC(2026, 0, 1) };
     const monitor = new HeartbeatMonitor(30_000, 3);
-    const beat = { interval: 30_000, freshness: 3, via: 'broker' as const, httpsource_url: '', broker_url: 'http://127.0.0.1:9/{namespace}', type: 'io.vigil.heartbeat', event_type_version: 'v1', timeout: 1000 };
+    const beat = {
+      interval: 30_000,
+      freshness: 3,
+      via: 'broker' as const,
+      httpsource_url: '',
+      broker_url: 'http://127.0.0.1:9/{namespace}',
+      type: 'io.vigil.heartbeat',
+      event_type_version: 'v1',
+      timeout: 1000,
+    };
     const sender = new HeartbeatSender({ config: beat, integrationNamespace: 'kyma-integration', key: 'k', monitor });
     const { engine, source } = start(meshConfig(), { monitor, sender }, clock);
     await waitFor(() => engine.health(SHOP) === 'healthy', 'shop healthy');

@@ -45,7 +45,9 @@ describe('kubernetes objects', () => {
     server.put(CM, 'v1', 'certificates', cert('api', 'prod', [ready('False', 'Expired', 'Certificate expired')]));
     server.put(CM, 'v1', 'certificates', cert('other', 'prod', [ready('True')], { team: 'data' }));
     const engine = engineSink(Date.now);
-    const config = kubeConfig({ objects: [{ group: CM, version: 'v1', plural: 'certificates', namespace: 'prod', label_selector: 'team=web', condition: 'Ready' }] });
+    const config = kubeConfig({
+      objects: [{ group: CM, version: 'v1', plural: 'certificates', namespace: 'prod', label_selector: 'team=web', condition: 'Ready' }],
+    });
     const source = new ObjectsSource({ config, client, debounceMs: 5 });
     source.start(engine.sink);
     try {

@@ -11,7 +11,8 @@ const obj = (o: unknown) => o as KubeObject;
 describe('readiness', () => {
   it('compares the Application status case-insensitively across Helm 2 and Helm 3', () => {
     for (const status of ['DEPLOYED', 'deployed']) assert.equal(applicationReadiness(obj(application('a', status))).ready, 'true');
-    for (const status of ['PENDING_INSTALL', 'pending-install', 'uninstalling', 'DELETING']) assert.equal(applicationReadiness(obj(application('a', status))).ready, 'unknown');
+    for (const status of ['PENDING_INSTALL', 'pending-install', 'uninstalling', 'DELETING'])
+      assert.equal(applicationReadiness(obj(application('a', status))).ready, 'unknown');
     const failed = applicationReadiness(obj(application('a', 'FAILED')));
     assert.deepEqual([failed.ready, failed.reason], ['false', 'Failed']);
     assert.equal(applicationReadiness(obj(application('a', 'INSTALLATION_SKIPPED'))).skipped, true);
@@ -22,19 +23,31 @@ describe('readiness', () => {
     assert.equal(conditionReadiness(obj(knative('Broker', 'default', 'ns', [ready('True')]))).ready, 'true');
     const behind = conditionReadiness(obj(knative('Broker', 'default', 'ns', [ready('True')], {}, 2)));
     assert.deepEqual([behind.ready, behind.reason], ['unknown', 'Progressing']);
-    const unknown = conditionReadiness(obj(knative('Trigger', 't', 'ns', [ready('Unknown', 'BrokerNotConfigured', 'Broker has not yet been reconciled.')])));
+    const unknown = conditionReadiness(
+      obj(knative('Trigger', 't', 'ns', [ready('Unknown', 'BrokerNotConfigured', 'Broker has not yet been reconciled.')])),
+    );
     assert.deepEqual([unknown.ready, unknown.reason, unknown.message], ['unknown', 'BrokerNotConfigured', 'Broker has not yet been reconciled.']);
-    const culprit = conditionReadiness(obj(knative('Trigger', 't', 'ns', [ready('False'), { type: 'SubscriptionReady', status: 'False', reason: 'SubscriptionNotConfigured' }])));
+    const culprit = conditionReadiness(
+      obj(knative('Trigger', 't', 'ns', [ready('False'), { type: 'SubscriptionReady', status: 'False', reason: 'SubscriptionNotConfigured' }])),
+    );
     assert.equal(culprit.reason, 'SubscriptionNotConfigured', 'a bare Ready=False names its failing dependent');
     assert.equal(conditionReadiness(obj({ metadata: { name: 'x' } })).reason, 'NotReconciled');
-    assert.equal(conditionReadiness(obj({ metadata: { name: 'x', deletionTimestamp: '2026-01-01T00:00:00Z' }, status: { conditions: [ready('True')] } })).ready, 'false');
+    assert.equal(
+      conditionReadiness(obj({ metadata: { name: 'x', deletionTimestamp: '2026-01-01T00:00:00Z' }, status: { conditions: [ready('True')] } })).ready,
+      'false',
+    );
   });
 
   it('judges a ServiceInstance by Failed, Ready and provisionStatus', () => {
     assert.equal(serviceInstanceReadiness(obj(serviceInstance('i', 'ns', 'app', [ready('True', 'ProvisionedSuccessfully')]))).ready, 'true');
     assert.equal(serviceInstanceReadiness(obj(serviceInstance('i', 'ns', 'app', [ready('True')], 'NotProvisioned'))).reason, 'NotProvisioned');
     const failed = serviceInstanceReadiness(
-      obj(serviceInstance('i', 'ns', 'app', [ready('False', 'ProvisionCallFailed', 'broker said no'), { type: 'Failed', status: 'True', reason: 'ProvisionCallFailed', message: 'broker said no' }])),
+      obj(
+        serviceInstance('i', 'ns', 'app', [
+          ready('False', 'ProvisionCallFailed', 'broker said no'),
+          { type: 'Failed', status: 'True', reason: 'ProvisionCallFailed', message: 'broker said no' },
+        ]),
+      ),
     );
     assert.deepEqual([failed.ready, failed.reason, failed.message], ['false', 'ProvisionCallFailed', 'broker said no']);
   });
@@ -48,7 +61,10 @@ describe('readiness', () => {
   it('ties a ServiceInstance to its application by annotation, label or class name', () => {
     assert.ok(instanceBelongsTo(obj(serviceInstance('i', 'ns', 'shop', [])), 'shop'));
     assert.ok(!instanceBelongsTo(obj(serviceInstance('i', 'ns', 'shop', [])), 'crm'));
-    const annotated = obj({ metadata: { name: 'i', annotations: { 'vigil.io/application': 'crm' } }, spec: { serviceClassExternalName: 'shop-events' } });
+    const annotated = obj({
+      metadata: { name: 'i', annotations: { 'vigil.io/application': 'crm' } },
+      spec: { serviceClassExternalName: 'shop-events' },
+    });
     assert.ok(instanceBelongsTo(annotated, 'crm'));
     assert.ok(!instanceBelongsTo(annotated, 'shop'), 'an explicit mark wins over the class name');
   });
@@ -76,7 +92,12 @@ describe('mesh chain', () => {
   });
 
   it('names what is missing, skips links of kinds not followed yet, and says when a kind is not served', () => {
-    const [chain] = evaluateChains({ ...base, instances: known([]), brokers: { state: 'pending' }, httpsources: { state: 'absent', message: 'not served' } })!;
+    const [chain] = evaluateChains({
+      ...base,
+      instances: known([]),
+      brokers: { state: 'pending' },
+      httpsources: { state: 'absent', message: 'not served' },
+    })!;
     const byName = Object.fromEntries(chain!.checks.map((c) => [c.check, c]));
     assert.equal(byName['serviceinstance:orders']!.status, 'ok', 'bound without an instance: API access only');
     assert.match(byName['serviceinstance:orders']!.message, /no ServiceInstance of shop in orders: API access only/);
@@ -90,6 +111,9 @@ describe('mesh chain', () => {
     assert.equal(chain!.checks.find((c) => c.check === 'trigger:orders')!.status, 'warn');
     const [skipped] = evaluateChains({ ...base, applications: known([application('shop', 'INSTALLATION_SKIPPED')]) })!;
     assert.equal(skipped!.checks[0]!.status, 'warn');
-    assert.equal(skipped!.checks.find((c) => c.check === 'httpsource'), undefined);
+    assert.equal(
+      skipped!.checks.find((c) => c.check === 'httpsource'),
+      undefined,
+    );
   });
 });

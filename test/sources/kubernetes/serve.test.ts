@@ -30,7 +30,10 @@ test('startVigil with a kubernetes section watches the mesh and closes the heart
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('ce-') || k === 'content-type')) as Record<string, string>;
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('ce-') || k === 'content-type')) as Record<
+        string,
+        string
+      >;
       // A heartbeat may still be in flight when vigil shuts down at the end of the test.
       const answer = await fetch(`${vigilUrl}/api/v1/heartbeats`, { method: 'POST', headers, body: Buffer.concat(chunks) }).catch(() => undefined);
       res.writeHead(answer?.ok ? 202 : 502).end();

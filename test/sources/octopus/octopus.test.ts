@@ -74,10 +74,21 @@ async function setup(options: { key?: string; extra?: string; subjects?: string;
 test('HealthStatus maps to health plus a warning; Unavailable is connectivity, with the health kept fresh', async (t) => {
   const s = await setup();
   t.after(() => s.close());
-  s.octopus.machines.push({ Id: 'Machines-1', Name: 'web-01', HealthStatus: 'Healthy', StatusSummary: 'Octopus was able to successfully establish a connection with this machine on Mon, 01 Jan 2026' });
+  s.octopus.machines.push({
+    Id: 'Machines-1',
+    Name: 'web-01',
+    HealthStatus: 'Healthy',
+    StatusSummary: 'Octopus was able to successfully establish a connection with this machine on Mon, 01 Jan 2026',
+  });
   await s.poll();
   const web = s.vigil.state.subjects.get('web-01')!;
-  assert.deepEqual(web.spec, { id: 'web-01', kind: 'machine', labels: { team: 'ops', disabled: 'false', machine_type: 'deployment-target' }, dependsOn: [], source: 'octopus' });
+  assert.deepEqual(web.spec, {
+    id: 'web-01',
+    kind: 'machine',
+    labels: { team: 'ops', disabled: 'false', machine_type: 'deployment-target' },
+    dependsOn: [],
+    source: 'octopus',
+  });
   assert.equal(web.health, 'healthy');
   assert.equal(web.connectivity, 'available');
   assert.equal(web.checks[HEALTH_CHECK]!.reported, 'ok');
@@ -97,7 +108,13 @@ test('HealthStatus maps to health plus a warning; Unavailable is connectivity, w
   await s.poll();
   assert.equal(web.warnings, 0);
   assert.equal(healthEvents(), healthAtStart, 'Healthy ↔ HasWarnings never changes health');
-  assert.deepEqual(s.events.filter((e) => e.type === 'warnings').map((e) => [e.from, e.to]), [['0', '1'], ['1', '0']]);
+  assert.deepEqual(
+    s.events.filter((e) => e.type === 'warnings').map((e) => [e.from, e.to]),
+    [
+      ['0', '1'],
+      ['1', '0'],
+    ],
+  );
 
   // Unavailable for much longer than the check's freshness: connectivity unavailable, health as it was.
   s.octopus.machines[0]!.HealthStatus = 'Unavailable';
@@ -111,7 +128,10 @@ test('HealthStatus maps to health plus a warning; Unavailable is connectivity, w
   assert.equal(healthEvents(), healthAtStart);
   assert.deepEqual(
     s.events.filter((e) => e.type === 'connectivity').map((e) => [e.from, e.to]),
-    [[null, 'available'], ['available', 'unavailable']],
+    [
+      [null, 'available'],
+      ['available', 'unavailable'],
+    ],
   );
 
   // Back, and unhealthy this time: connectivity available again and a health change.
@@ -217,7 +237,13 @@ const metricLine = (s: Setup, pattern: RegExp): boolean => pattern.test(renderSu
 test('a disabled machine is reported as disabled, not failing: no crit, no alert, and it resumes when re-enabled', async (t) => {
   const s = await setup();
   t.after(() => s.close());
-  s.octopus.machines.push({ Id: 'Machines-3', Name: 'web-03', HealthStatus: 'Unhealthy', StatusSummary: 'The machine is offline for maintenance', IsDisabled: true });
+  s.octopus.machines.push({
+    Id: 'Machines-3',
+    Name: 'web-03',
+    HealthStatus: 'Unhealthy',
+    StatusSummary: 'The machine is offline for maintenance',
+    IsDisabled: true,
+  });
   await s.poll();
   const web = s.vigil.state.subjects.get('web-03')!;
   assert.equal(web.checks[HEALTH_CHECK]!.reported, 'unknown');
@@ -230,7 +256,10 @@ test('a disabled machine is reported as disabled, not failing: no crit, no alert
   await s.poll();
   assert.equal(web.health, 'unknown');
   assert.ok(metricLine(s, /^vigil_subject_health\{subject="web-03",kind="machine",state="unhealthy"\} 0$/m));
-  assert.deepEqual(s.events.filter((e) => e.subject === 'web-03' && e.type === 'health').map((e) => e.to), ['unknown']);
+  assert.deepEqual(
+    s.events.filter((e) => e.subject === 'web-03' && e.type === 'health').map((e) => e.to),
+    ['unknown'],
+  );
 
   s.octopus.machines[0]!.IsDisabled = false;
   s.advance(MINUTE);
@@ -268,7 +297,11 @@ test('a server without Spaces: found by a 404 on the default space, or configure
   assert.equal(detected.vigil.state.sources.get('octopus')?.up, true);
   detected.advance(MINUTE);
   await detected.poll();
-  assert.deepEqual(detected.octopus.requests, ['/api/Spaces-1/machines?skip=0&take=200', '/api/machines?skip=0&take=200', '/api/machines?skip=0&take=200']);
+  assert.deepEqual(detected.octopus.requests, [
+    '/api/Spaces-1/machines?skip=0&take=200',
+    '/api/machines?skip=0&take=200',
+    '/api/machines?skip=0&take=200',
+  ]);
 
   const configured = await setup({ space: null, extra: ', space: none' });
   t.after(() => configured.close());

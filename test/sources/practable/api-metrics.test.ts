@@ -23,7 +23,10 @@ function promtoolCheck(text: string): string {
 
 async function serveApi(rig: Rig): Promise<{ base: string; server: Server }> {
   const app = express();
-  app.use('/api/v1', practableRoutes({ model: rig.source.model, bookAvailability: (key) => rig.source.bookAvailable.get(key) }, () => rig.clock.now));
+  app.use(
+    '/api/v1',
+    practableRoutes({ model: rig.source.model, bookAvailability: (key) => rig.source.bookAvailable.get(key) }, () => rig.clock.now),
+  );
   app.use(problemHandler(() => undefined));
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -40,7 +43,7 @@ async function fedRig(): Promise<Rig> {
   return rig;
 }
 
-test('GET /practable/experiments answers status\'s ExperimentReport shape', async (t) => {
+test("GET /practable/experiments answers status's ExperimentReport shape", async (t) => {
   const rig = await fedRig();
   const { base, server } = await serveApi(rig);
   t.after(async () => {
@@ -97,7 +100,7 @@ test('GET /practable/experiments answers status\'s ExperimentReport shape', asyn
   );
 });
 
-test('GET /practable/experiments/{id}/events answers status\'s HealthEvent list; unknown id is a 404 problem', async (t) => {
+test("GET /practable/experiments/{id}/events answers status's HealthEvent list; unknown id is a 404 problem", async (t) => {
   const rig = await fedRig();
   const { base, server } = await serveApi(rig);
   t.after(async () => {
@@ -106,8 +109,17 @@ test('GET /practable/experiments/{id}/events answers status\'s HealthEvent list;
   });
   const events = (await (await fetch(`${base}/experiments/pend00/events`)).json()) as unknown[];
   assert.deepEqual(events, [
-    { issues: ['missing jump', 'unhealthy pend00-st-video'], stream_ok: { 'pend00-st-data': true, 'pend00-st-video': false }, when: '2030-05-02 10:00:00.1 +0000 UTC' },
-    { issues: ['unhealthy pend00-st-video'], jump_ok: true, stream_ok: { 'pend00-st-data': true, 'pend00-st-video': false }, when: '2030-05-02 10:00:00.1 +0000 UTC' },
+    {
+      issues: ['missing jump', 'unhealthy pend00-st-video'],
+      stream_ok: { 'pend00-st-data': true, 'pend00-st-video': false },
+      when: '2030-05-02 10:00:00.1 +0000 UTC',
+    },
+    {
+      issues: ['unhealthy pend00-st-video'],
+      jump_ok: true,
+      stream_ok: { 'pend00-st-data': true, 'pend00-st-video': false },
+      when: '2030-05-02 10:00:00.1 +0000 UTC',
+    },
   ]);
   assert.deepEqual(await (await fetch(`${base}/experiments/events/pend00`)).json(), events, 'upstream path too');
   const missing = await fetch(`${base}/experiments/nope/events`);

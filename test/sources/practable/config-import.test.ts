@@ -23,7 +23,13 @@ test('practable config: urls, secrets from files and ${ENV}, defaults in millise
   assert.deepEqual(config.practable, {
     relay: { url: 'https://app.practable.io/ed0/access', secret: 'r-secret' },
     jump: { url: 'https://app.practable.io/ed0/jump', secret: 'j-secret' },
-    book: { url: 'https://app.practable.io/ed0/book', secret: 'b-secret', audience: 'https://app.practable.io/ed0/book', timeout: 5_000, setAvailability: false },
+    book: {
+      url: 'https://app.practable.io/ed0/book',
+      secret: 'b-secret',
+      audience: 'https://app.practable.io/ed0/book',
+      timeout: 5_000,
+      setAvailability: false,
+    },
     healthLastActive: 10_000,
     healthLastChecked: 10_000,
     queryBookEvery: 900_000,
@@ -54,7 +60,10 @@ test('practable config errors name file, line, column and key path', async () =>
   assert.match(problemAt(error, 'practable.jump').message, /exactly one of secret or secret_file/);
   assert.match(problemAt(error, 'practable.book.timeout').message, /longer than 0/);
   assert.match(problemAt(error, 'practable.health_last_active').message, /needs a unit/);
-  assert.ok(error.problems.some((p) => /bogus/.test(p.message) || p.path.includes('bogus')), error.message);
+  assert.ok(
+    error.problems.some((p) => /bogus/.test(p.message) || p.path.includes('bogus')),
+    error.message,
+  );
   assert.doesNotMatch(error.message, /pw@/, 'no credential echoed');
 });
 
@@ -84,7 +93,8 @@ const ED0_ENV = {
 
 test('import practable-env: the ed0 deployment becomes a config vigil accepts, with no secret in it', async () => {
   const text = importPractableEnv(ED0_ENV);
-  for (const secret of ['book-secret-value', 'jump-secret-value', 'relay-secret-value', 'smtp-password-value']) assert.ok(!text.includes(secret), secret);
+  for (const secret of ['book-secret-value', 'jump-secret-value', 'relay-secret-value', 'smtp-password-value'])
+    assert.ok(!text.includes(secret), secret);
   const dir = tempDir();
   const { config, raw } = await parse(text, { STATUS_SECRET_BOOK: 'b', STATUS_SECRET_JUMP: 'j', STATUS_SECRET_RELAY: 'r' }, dir);
   const practable = config.practable!;
@@ -99,12 +109,27 @@ test('import practable-env: the ed0 deployment becomes a config vigil accepts, w
   assert.equal(practable.reconnectEvery, 12 * 3_600_000, 'the shorter reconnect period');
   assert.equal(practable.book.setAvailability, true);
   assert.equal(config.logLevel, 'fatal');
-  assert.deepEqual(raw.alerting?.receivers['practable-mail']?.email?.to, ['ops@example.org', 'lab@example.org'], 'whitespace-separated, as viper splits');
+  assert.deepEqual(
+    raw.alerting?.receivers['practable-mail']?.email?.to,
+    ['ops@example.org', 'lab@example.org'],
+    'whitespace-separated, as viper splits',
+  );
   // streams (crit) and the jump (warn) notify both ways; relay/jump connections (VigilSourceDown) reach the same mail
-  assert.deepEqual(raw.alerting?.policies.map((policy) => [policy.name, policy.on, policy.notify, policy.receiver]), [['labs', ['crit', 'warn'], 'change', 'practable-mail']]);
+  assert.deepEqual(
+    raw.alerting?.policies.map((policy) => [policy.name, policy.on, policy.notify, policy.receiver]),
+    [['labs', ['crit', 'warn'], 'change', 'practable-mail']],
+  );
   assert.equal(raw.alerting?.default_receiver, 'practable-mail');
-  const commas = await parse(importPractableEnv({ ...ED0_ENV, STATUS_EMAIL_TO: 'ops@example.org,lab@example.org', STATUS_EMAIL_CC: 'boss@example.org, it@example.org' }), { STATUS_SECRET_BOOK: 'b', STATUS_SECRET_JUMP: 'j', STATUS_SECRET_RELAY: 'r' }, dir);
-  assert.deepEqual(commas.raw.alerting?.receivers['practable-mail']?.email?.to, ['ops@example.org', 'lab@example.org', 'boss@example.org', 'it@example.org'], 'comma-separated, as practable writes them');
+  const commas = await parse(
+    importPractableEnv({ ...ED0_ENV, STATUS_EMAIL_TO: 'ops@example.org,lab@example.org', STATUS_EMAIL_CC: 'boss@example.org, it@example.org' }),
+    { STATUS_SECRET_BOOK: 'b', STATUS_SECRET_JUMP: 'j', STATUS_SECRET_RELAY: 'r' },
+    dir,
+  );
+  assert.deepEqual(
+    commas.raw.alerting?.receivers['practable-mail']?.email?.to,
+    ['ops@example.org', 'lab@example.org', 'boss@example.org', 'it@example.org'],
+    'comma-separated, as practable writes them',
+  );
   assert.match(text, /differ: vigil has one reconnect_every/);
 });
 
@@ -113,11 +138,19 @@ test('import practable-env: default base path "/" keeps book\'s unnormalised aud
   assert.match(text, /url: https:\/\/app\.practable\.io\n/);
   assert.match(text, /audience: https:\/\/app\.practable\.io\//);
   assert.match(text, /incomplete/);
-  const run = spawnSync(process.execPath, [CLI, 'import', 'practable-env'], { encoding: 'utf8', env: { PATH: process.env['PATH'], STATUS_HOST_BOOK: 'x' }, timeout: 30_000 });
+  const run = spawnSync(process.execPath, [CLI, 'import', 'practable-env'], {
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'], STATUS_HOST_BOOK: 'x' },
+    timeout: 30_000,
+  });
   assert.equal(run.status, 2);
   assert.match(run.stderr, /STATUS_HOST_JUMP/);
   assert.equal(run.stdout, '');
-  const ok = spawnSync(process.execPath, [CLI, 'import', 'practable-env'], { encoding: 'utf8', env: { PATH: process.env['PATH'], ...ED0_ENV }, timeout: 30_000 });
+  const ok = spawnSync(process.execPath, [CLI, 'import', 'practable-env'], {
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'], ...ED0_ENV },
+    timeout: 30_000,
+  });
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /^practable:$/m);
 });

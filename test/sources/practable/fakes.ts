@@ -257,7 +257,17 @@ export const relayStreamV08 = (topic: string) => ({
 
 /** The generator and the stats listener itself are always in a relay frame. */
 export const relayHousekeeping = [
-  { canRead: true, canWrite: true, connected: '2024-05-02T09:00:00Z', expiresAt: '0001-01-01T00:00:00Z', remoteAddr: 'internal', scopes: ['read', 'stats', 'write'], stats: { tx: { last: 'Never', size: 0, fps: 0 }, rx: { last: 'Never', size: 0, fps: 0 } }, topic: 'stats', userAgent: 'crossbar' },
+  {
+    canRead: true,
+    canWrite: true,
+    connected: '2024-05-02T09:00:00Z',
+    expiresAt: '0001-01-01T00:00:00Z',
+    remoteAddr: 'internal',
+    scopes: ['read', 'stats', 'write'],
+    stats: { tx: { last: 'Never', size: 0, fps: 0 }, rx: { last: 'Never', size: 0, fps: 0 } },
+    topic: 'stats',
+    userAgent: 'crossbar',
+  },
 ];
 
 export const jumpHost = (topic: string) => ({

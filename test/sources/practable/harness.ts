@@ -92,7 +92,10 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(overrides: Partial<PractableConfig> = {}, options: { secret?: string; waitConnected?: boolean; manifest?: Record<string, BookResourceFixture> } = {}): Promise<Rig> {
+export async function startRig(
+  overrides: Partial<PractableConfig> = {},
+  options: { secret?: string; waitConnected?: boolean; manifest?: Record<string, BookResourceFixture> } = {},
+): Promise<Rig> {
   const relay = await FakeStatsPeer.start({ kind: 'relay' });
   const jump = await FakeStatsPeer.start({ kind: 'jump' });
   const book = await FakeBook.start(structuredClone(options.manifest ?? MANIFEST));

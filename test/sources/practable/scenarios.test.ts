@@ -6,7 +6,11 @@ import { bookAdminToken, jumpStatsToken, relayStatsToken } from '../../../src/so
 import { FakeBook, FakeStatsPeer, SECRET, jumpHost, relayHousekeeping, relayStream, relayStreamV08 } from './fakes.js';
 import { M, S, startRig, until } from './harness.js';
 
-const healthyFrame = (data = '41.2ms', video = '20ms') => [...relayHousekeeping, relayStream('pend00-st-data', data), relayStream('pend00-st-video', video)];
+const healthyFrame = (data = '41.2ms', video = '20ms') => [
+  ...relayHousekeeping,
+  relayStream('pend00-st-data', data),
+  relayStream('pend00-st-video', video),
+];
 
 test('stream goes quiet → experiment unhealthy and unavailable after the window; book gets one PUT per change', async (t) => {
   const rig = await startRig();
@@ -39,14 +43,27 @@ test('stream goes quiet → experiment unhealthy and unavailable after the windo
   assert.match(book.puts[1]!.reason, /pend00-st-data not transmitted within 10s/);
   assert.equal(book.availability.get('r-pend00')!.available, false);
   assert.equal(source.bookAvailable.get('pend00'), false, 'read back after the PUT');
-  assert.deepEqual(sink.ofType('availability', 'pend00').map((e) => [e.from, e.to]), [[null, 'available'], ['available', 'unavailable']]);
-  assert.deepEqual(sink.ofType('health', 'pend00').map((e) => e.to), ['unknown', 'healthy', 'unhealthy'], 'unknown from the manifest until the relay reports');
+  assert.deepEqual(
+    sink.ofType('availability', 'pend00').map((e) => [e.from, e.to]),
+    [
+      [null, 'available'],
+      ['available', 'unavailable'],
+    ],
+  );
+  assert.deepEqual(
+    sink.ofType('health', 'pend00').map((e) => e.to),
+    ['unknown', 'healthy', 'unhealthy'],
+    'unknown from the manifest until the relay reports',
+  );
   assert.equal(source.counters.availabilityUpdates.ok, 2);
   assert.deepEqual(book.rejections, []);
 
   // Status-style history: one event per change of healthy.
   const events = source.model.experiments.get('pend00')!.events;
-  assert.deepEqual(events.map((e) => e.healthy), [true, false]);
+  assert.deepEqual(
+    events.map((e) => e.healthy),
+    [true, false],
+  );
   assert.deepEqual(events[1]!.issues, ['missing jump', 'unhealthy pend00-st-data']);
 });
 
@@ -74,11 +91,21 @@ test('jump disappears → a warning and an event; health and availability unchan
   assert.match(experiment.metadata['jump']!.message, /^missing jump/);
   assert.equal(experiment.warnings, 1);
   assert.equal(experiment.health, 'healthy', 'a warning never changes health');
-  assert.deepEqual(sink.ofType('warnings', 'pend00').map((e) => [e.from, e.to]), [['0', '1']]);
+  assert.deepEqual(
+    sink.ofType('warnings', 'pend00').map((e) => [e.from, e.to]),
+    [['0', '1']],
+  );
   assert.equal(book.puts.length, putsBefore, 'jump never changes availability');
   assert.equal(sink.ofType('availability', 'pend00').length, 1);
   const events = rig.source.model.experiments.get('pend00')!.events;
-  assert.deepEqual(events.map((e) => [e.healthy, e.jumpOk]), [[true, false], [true, true], [true, false]]);
+  assert.deepEqual(
+    events.map((e) => [e.healthy, e.jumpOk]),
+    [
+      [true, false],
+      [true, true],
+      [true, false],
+    ],
+  );
 });
 
 test('relay down → source_up 0 with errors counted; after source_drop_after the stream checks are dropped', async (t) => {
@@ -125,7 +152,10 @@ test('new experiment inside start-up grace → pending, no availability read or 
   sink.tick();
   await rig.relayFrame(healthyFrame());
   assert.equal(sink.subject('pend00').health, 'healthy');
-  assert.deepEqual(book.puts.map((p) => p.available), [true]);
+  assert.deepEqual(
+    book.puts.map((p) => p.available),
+    [true],
+  );
 });
 
 test('relay v0.8+ reports (no stats): a connected stream is active; a vanished one goes crit after the window', async (t) => {
@@ -144,7 +174,10 @@ test('relay v0.8+ reports (no stats): a connected stream is active; a vanished o
   await rig.relayFrame([relayStreamV08('pend00-st-data')]);
   assert.equal(experiment.checks['pend00-st-video']!.message, 'disconnected, not transmitted within 10s');
   assert.equal(experiment.health, 'unhealthy');
-  assert.deepEqual(book.puts.map((p) => p.available), [true, false]);
+  assert.deepEqual(
+    book.puts.map((p) => p.available),
+    [true, false],
+  );
 
   clock.now += 5 * S;
   await rig.relayFrame([]);
@@ -243,7 +276,10 @@ test('reconciliation every query_book_every: a manual change in book is put righ
   t.after(() => rig.close());
   const { book, source } = rig;
   await rig.relayFrame(healthyFrame());
-  assert.deepEqual(book.puts.map((p) => p.available), [true]);
+  assert.deepEqual(
+    book.puts.map((p) => p.available),
+    [true],
+  );
   await source.queryBook();
   await source.settled();
   assert.equal(book.puts.length, 1, 'book agrees: read, not written');
@@ -251,7 +287,10 @@ test('reconciliation every query_book_every: a manual change in book is put righ
   book.availability.set('r-pend00', { available: false, reason: 'admin' });
   await source.queryBook();
   await source.settled();
-  assert.deepEqual(book.puts.map((p) => p.available), [true, true]);
+  assert.deepEqual(
+    book.puts.map((p) => p.available),
+    [true, true],
+  );
   assert.equal(book.availability.get('r-pend00')!.available, true);
 });
 

@@ -41,8 +41,16 @@ test('vigil serve: experiments from relay and book, availability PUT, status API
   await until(() => book.puts.length === 1, 'availability PUT', 10_000);
   assert.equal(book.puts[0]!.available, true);
 
-  const experiments = (await (await fetch(`${vigil.base}/api/v1/practable/experiments`)).json()) as { topic_name: string; available: boolean; healthy: boolean; jump_ok: boolean }[];
-  assert.deepEqual(experiments.map((e) => [e.topic_name, e.available, e.healthy, e.jump_ok]), [['pend00', true, true, true]]);
+  const experiments = (await (await fetch(`${vigil.base}/api/v1/practable/experiments`)).json()) as {
+    topic_name: string;
+    available: boolean;
+    healthy: boolean;
+    jump_ok: boolean;
+  }[];
+  assert.deepEqual(
+    experiments.map((e) => [e.topic_name, e.available, e.healthy, e.jump_ok]),
+    [['pend00', true, true, true]],
+  );
   const health = (await (await fetch(`${vigil.base}/api/v1/subjects/pend00/health`)).json()) as { health: string };
   assert.equal(health.health, 'healthy');
   const metrics = await (await fetch(`${vigil.base}/metrics`)).text();
@@ -61,5 +69,8 @@ test('vigil serve: experiments from relay and book, availability PUT, status API
     seen.push(...page.events);
     after = page.last_seq;
   }
-  assert.ok(seen.some((e) => e.type === 'availability' && e.subject === 'pend00' && e.to === 'available'), JSON.stringify(seen));
+  assert.ok(
+    seen.some((e) => e.type === 'availability' && e.subject === 'pend00' && e.to === 'available'),
+    JSON.stringify(seen),
+  );
 });

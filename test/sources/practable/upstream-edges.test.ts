@@ -24,7 +24,8 @@ const statusReport = (rig: Rig, key: string) => {
   const experiment = rig.source.model.experiments.get(key)!;
   return experimentReport({ model: rig.source.model, bookAvailability: (k) => rig.source.bookAvailable.get(k) }, experiment, rig.clock.now);
 };
-const healthSample = (subject: string, state: string): RegExp => new RegExp(`^vigil_subject_health\\{subject="${subject}",kind="experiment",state="${state}"\\} 1$`, 'm');
+const healthSample = (subject: string, state: string): RegExp =>
+  new RegExp(`^vigil_subject_health\\{subject="${subject}",kind="experiment",state="${state}"\\} 1$`, 'm');
 
 test('relay outage: no experiment turns healthy and no healthy event is recorded; health goes unknown together', async (t) => {
   const manifest = { ...MANIFEST, 'r-spin30': { topic_stub: 'spin30', streams: ['st-data'], description: 'd-r-spin30' } };
@@ -32,7 +33,12 @@ test('relay outage: no experiment turns healthy and no healthy event is recorded
   t.after(() => rig.close());
   const { sink, clock, relay } = rig;
   // pend00 healthy; spin30's only stream has been quiet for 15 s (broken). Both jump hosts are connected.
-  await rig.relayFrame([...relayHousekeeping, relayStream('pend00-st-data', '41ms'), relayStream('pend00-st-video', '20ms'), relayStream('spin30-st-data', '15s')]);
+  await rig.relayFrame([
+    ...relayHousekeeping,
+    relayStream('pend00-st-data', '41ms'),
+    relayStream('pend00-st-video', '20ms'),
+    relayStream('spin30-st-data', '15s'),
+  ]);
   await rig.jumpFrame([jumpHost('pend00'), jumpHost('spin30')]);
   assert.equal(sink.subject('pend00').health, 'healthy');
   assert.equal(sink.subject('spin30').health, 'unhealthy');
@@ -54,7 +60,11 @@ test('relay outage: no experiment turns healthy and no healthy event is recorded
     assert.equal(sink.subject('pend00').checks['pend00-st-data']!.counted, sink.subject('spin30').checks['spin30-st-data']!.counted);
   }
   const during = sink.events.slice(eventsBefore);
-  assert.deepEqual(during.filter((e) => e.type === 'health' && e.to === 'healthy'), [], 'no health event claims a recovery');
+  assert.deepEqual(
+    during.filter((e) => e.type === 'health' && e.to === 'healthy'),
+    [],
+    'no health event claims a recovery',
+  );
   assert.deepEqual(
     during.filter((e) => e.type === 'health').map((e) => [e.subject, e.from, e.to]),
     [
@@ -64,14 +74,20 @@ test('relay outage: no experiment turns healthy and no healthy event is recorded
   );
   assert.deepEqual([...seen.spin30].sort(), ['unhealthy', 'unknown']);
   for (const key of ['pend00', 'spin30']) {
-    assert.ok(rig.source.model.experiments.get(key)!.events.every((e, i, all) => i < all.length - 1 || !e.healthy), `${key}: no status-style recovery`);
+    assert.ok(
+      rig.source.model.experiments.get(key)!.events.every((e, i, all) => i < all.length - 1 || !e.healthy),
+      `${key}: no status-style recovery`,
+    );
   }
   const metrics = metricsOf(rig);
   assert.match(metrics, healthSample('pend00', 'unknown'));
   assert.match(metrics, healthSample('spin30', 'unknown'));
   assert.match(metrics, /^vigil_source_up\{source="practable-relay"\} 0$/m);
   // A relay outage never takes experiments off the booking system.
-  assert.deepEqual(rig.book.puts.map((p) => [p.resource, p.available]), [['r-pend00', true]]);
+  assert.deepEqual(
+    rig.book.puts.map((p) => [p.resource, p.available]),
+    [['r-pend00', true]],
+  );
 });
 
 test('a relay whose socket stays open but sends no report for health_last_checked is down', async (t) => {
@@ -96,7 +112,12 @@ test('a relay whose socket stays open but sends no report for health_last_checke
 test('an experiment on the relay but not in the manifest is unavailable, with a warning, and never PUT', async (t) => {
   const rig = await startRig();
   t.after(() => rig.close());
-  await rig.relayFrame([...relayHousekeeping, relayStream('pend00-st-data', '41ms'), relayStream('pend00-st-video', '20ms'), relayStream('spin30-st-data', '30ms')]);
+  await rig.relayFrame([
+    ...relayHousekeeping,
+    relayStream('pend00-st-data', '41ms'),
+    relayStream('pend00-st-video', '20ms'),
+    relayStream('spin30-st-data', '30ms'),
+  ]);
   const spin30 = rig.sink.subject('spin30');
   assert.equal(spin30.health, 'healthy', 'its streams are fine');
   assert.deepEqual({ ...spin30.metadata['manifest'], updatedAt: 0 }, { level: 'warning', message: 'not in the booking manifest', updatedAt: 0 });
@@ -109,7 +130,11 @@ test('an experiment on the relay but not in the manifest is unavailable, with a 
     rig.sink.ofType('availability', 'spin30').map((e) => [e.to, e.reason]),
     [['unavailable', 'not in the booking manifest']],
   );
-  assert.deepEqual(rig.book.puts.map((p) => p.resource), ['r-pend00'], 'nothing to PUT: book does not know it');
+  assert.deepEqual(
+    rig.book.puts.map((p) => p.resource),
+    ['r-pend00'],
+    'nothing to PUT: book does not know it',
+  );
 
   // Book starts listing it: the warning goes, availability follows its streams.
   rig.book.resources['r-spin30'] = { topic_stub: 'spin30', streams: ['st-data'], description: 'd-r-spin30' };
@@ -118,7 +143,13 @@ test('an experiment on the relay but not in the manifest is unavailable, with a 
   await rig.source.settled();
   assert.equal(spin30.metadata['manifest'], undefined);
   assert.match(practableMetricsOf(rig), /^vigil_practable_experiment_available\{experiment="spin30"\} 1$/m);
-  assert.deepEqual(rig.book.puts.map((p) => [p.resource, p.available]), [['r-pend00', true], ['r-spin30', true]]);
+  assert.deepEqual(
+    rig.book.puts.map((p) => [p.resource, p.available]),
+    [
+      ['r-pend00', true],
+      ['r-spin30', true],
+    ],
+  );
 });
 
 test('health needs every stream, availability only the required ones', async (t) => {
@@ -132,7 +163,10 @@ test('health needs every stream, availability only the required ones', async (t)
   assert.equal(pend00.health, 'unhealthy');
   assert.match(metricsOf(rig), healthSample('pend00', 'unhealthy'));
   assert.match(practableMetricsOf(rig), /^vigil_practable_experiment_available\{experiment="pend00"\} 1$/m);
-  assert.deepEqual(rig.book.puts.map((p) => p.available), [true]);
+  assert.deepEqual(
+    rig.book.puts.map((p) => p.available),
+    [true],
+  );
   const report = statusReport(rig, 'pend00');
   assert.equal(report.healthy, false);
   assert.equal(report.available, true);
@@ -145,7 +179,7 @@ test('health needs every stream, availability only the required ones', async (t)
   assert.equal(statusReport(rig, 'pend00').healthy, true);
 });
 
-test('reports decode as upstream\'s Go decoder does: missing or null `last` means never, keys match case-insensitively', async (t) => {
+test("reports decode as upstream's Go decoder does: missing or null `last` means never, keys match case-insensitively", async (t) => {
   const rig = await startRig();
   t.after(() => rig.close());
   const noLast = { ...relayStream('pend00-st-data', 'Never'), stats: { tx: { size: 0, fps: 0 }, rx: { last: 'Never' } } };
@@ -178,7 +212,12 @@ test('reports decode as upstream\'s Go decoder does: missing or null `last` mean
 test('a jump outage neither raises nor clears the missing-jump warning', async (t) => {
   const rig = await startRig();
   t.after(() => rig.close());
-  const frame = [...relayHousekeeping, relayStream('pend00-st-data', '41ms'), relayStream('pend00-st-video', '20ms'), relayStream('spin30-st-data', '30ms')];
+  const frame = [
+    ...relayHousekeeping,
+    relayStream('pend00-st-data', '41ms'),
+    relayStream('pend00-st-video', '20ms'),
+    relayStream('spin30-st-data', '30ms'),
+  ];
   await rig.relayFrame(frame);
   await rig.jumpFrame([jumpHost('pend00')]);
   rig.clock.now += 61 * S;

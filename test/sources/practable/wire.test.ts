@@ -37,7 +37,12 @@ test('Go Time.String in UTC, from epoch ms and from RFC 3339 keeping nanoseconds
 });
 
 test('relay v0.7.0 frames: Go durations, "Never", numeric nanoseconds', () => {
-  const frame = [...relayHousekeeping, relayStream('pend00-st-data', '41.2ms'), relayStream('pend00-st-video', 'Never'), relayStream('pend01-st-data', 2_000_000_000)];
+  const frame = [
+    ...relayHousekeeping,
+    relayStream('pend00-st-data', '41.2ms'),
+    relayStream('pend00-st-video', 'Never'),
+    relayStream('pend01-st-data', 2_000_000_000),
+  ];
   const decoded = decodeRelayFrame(JSON.stringify(frame));
   assert.ok(decoded.ok);
   const [generator, data, video, numeric] = decoded.reports;
@@ -71,7 +76,13 @@ test('topic → experiment follows status regex; jump snake_case keys are read',
   assert.equal(experimentOfStream('stats'), undefined);
   const jump = decodeJumpFrame(JSON.stringify([jumpHost('pend00'), { topic: 'stats', scopes: ['stats', 'read', 'write'], user_agent: 'internal' }]));
   assert.ok(jump.ok);
-  assert.deepEqual(jump.reports[0], { topic: 'pend00', scopes: ['host', 'read', 'write'], connected: '2024-05-02T09:00:00Z', expiresAt: '2029-05-01T09:00:00Z', userAgent: 'Go-http-client/1.1' });
+  assert.deepEqual(jump.reports[0], {
+    topic: 'pend00',
+    scopes: ['host', 'read', 'write'],
+    connected: '2024-05-02T09:00:00Z',
+    expiresAt: '2029-05-01T09:00:00Z',
+    userAgent: 'Go-http-client/1.1',
+  });
 });
 
 test('tokens carry exactly the claims upstream status sends', () => {
@@ -80,9 +91,28 @@ test('tokens carry exactly the claims upstream status sends', () => {
   const header = JSON.parse(Buffer.from(relayStatsToken('https://a/ed0/access', 's', now, 60_000).split('.')[0]!, 'base64url').toString('utf8'));
   assert.deepEqual(header, { alg: 'HS256', typ: 'JWT' });
   const times = { iat: now / 1000 - 2, nbf: now / 1000 - 2, exp: now / 1000 + 60 };
-  assert.deepEqual(decode(relayStatsToken('https://a/ed0/access', 's', now, 60_000)), { topic: 'stats', prefix: 'session', scopes: ['read'], booking_id: 'status-server', aud: ['https://a/ed0/access'], ...times });
-  assert.deepEqual(decode(jumpStatsToken('https://a/ed0/jump', 's', now, 60_000)), { topic: 'stats', prefix: 'connect', scopes: ['stats'], booking_id: 'status-server', aud: ['https://a/ed0/jump'], ...times });
-  assert.deepEqual(decode(bookAdminToken('https://a/ed0/book', 's', now, 60_000)), { scopes: ['booking:admin'], sub: 'status-server', aud: ['https://a/ed0/book'], ...times });
+  assert.deepEqual(decode(relayStatsToken('https://a/ed0/access', 's', now, 60_000)), {
+    topic: 'stats',
+    prefix: 'session',
+    scopes: ['read'],
+    booking_id: 'status-server',
+    aud: ['https://a/ed0/access'],
+    ...times,
+  });
+  assert.deepEqual(decode(jumpStatsToken('https://a/ed0/jump', 's', now, 60_000)), {
+    topic: 'stats',
+    prefix: 'connect',
+    scopes: ['stats'],
+    booking_id: 'status-server',
+    aud: ['https://a/ed0/jump'],
+    ...times,
+  });
+  assert.deepEqual(decode(bookAdminToken('https://a/ed0/book', 's', now, 60_000)), {
+    scopes: ['booking:admin'],
+    sub: 'status-server',
+    aud: ['https://a/ed0/book'],
+    ...times,
+  });
 });
 
 test('HS256 verification: signature, exp, nbf, iat, audience; never throws', () => {
@@ -103,11 +133,17 @@ test('HS256 verification: signature, exp, nbf, iat, audience; never throws', () 
 test('backoff grows by the factor up to max, jitters within bounds, resets on success', () => {
   const fixed = (r: number) => new Backoff({ min: 1_000, max: 10_000, factor: 2, jitter: 0.5, random: () => r });
   const top = fixed(0);
-  assert.deepEqual([1, 2, 3, 4, 5, 6].map(() => top.next()), [1_000, 2_000, 4_000, 8_000, 10_000, 10_000]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6].map(() => top.next()),
+    [1_000, 2_000, 4_000, 8_000, 10_000, 10_000],
+  );
   top.reset();
   assert.equal(top.next(), 1_000);
   const bottom = fixed(0.999999);
-  assert.deepEqual([1, 2, 3].map(() => bottom.next()), [500, 1_000, 2_000]);
+  assert.deepEqual(
+    [1, 2, 3].map(() => bottom.next()),
+    [500, 1_000, 2_000],
+  );
   const random = new Backoff({ min: 100, max: 1_000 });
   for (let i = 0; i < 50; i++) {
     const delay = random.next();

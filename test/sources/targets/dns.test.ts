@@ -27,7 +27,9 @@ after(async () => {
 const dns = (fields: Record<string, unknown>) => ({ type: 'dns', server: address, ...fields });
 
 test('an A lookup with the expected answers is ok and says what came back', async () => {
-  const result = await harness.run(dns({ query_name: 'www.example.org', expect_answers: [{ equals: '192.0.2.10' }], answer_count: { min: 2, max: 2 } }));
+  const result = await harness.run(
+    dns({ query_name: 'www.example.org', expect_answers: [{ equals: '192.0.2.10' }], answer_count: { min: 2, max: 2 } }),
+  );
   assert.deepEqual([result.reached, result.status], [true, 'ok'], result.message);
   assert.match(result.message, /^A www\.example\.org at 127\.0\.0\.1:\d+: NOERROR, 2 answers in /);
   assert.ok(result.metrics.duration_seconds! > 0);

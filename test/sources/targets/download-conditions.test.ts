@@ -23,7 +23,16 @@ function handler(request: http.IncomingMessage, response: http.ServerResponse): 
     switch (request.url) {
       case '/status.json':
         response.writeHead(200, { 'content-type': 'application/json', 'x-build': 'v1.4.2' });
-        response.end(JSON.stringify({ status: 'up', checks: [{ name: 'db', ok: true }, { name: 'cache', ok: false }], uptime: 42 }));
+        response.end(
+          JSON.stringify({
+            status: 'up',
+            checks: [
+              { name: 'db', ok: true },
+              { name: 'cache', ok: false },
+            ],
+            uptime: 42,
+          }),
+        );
         return;
       case '/slow':
         setTimeout(() => response.end('late'), 300);
@@ -40,7 +49,11 @@ function handler(request: http.IncomingMessage, response: http.ServerResponse): 
 before(async () => {
   base = `http://127.0.0.1:${await harness.listen(http.createServer(handler))}`;
   const now = Date.now();
-  const leaves = { fresh: ca.issue(now - DAY, now + 90 * DAY), soon: ca.issue(now - DAY, now + 5 * DAY), expired: ca.issue(now - 40 * DAY, now - 10 * DAY) };
+  const leaves = {
+    fresh: ca.issue(now - DAY, now + 90 * DAY),
+    soon: ca.issue(now - DAY, now + 5 * DAY),
+    expired: ca.issue(now - 40 * DAY, now - 10 * DAY),
+  };
   for (const kind of ['fresh', 'soon', 'expired'] as const) {
     tls[kind] = `https://127.0.0.1:${await harness.listen(https.createServer({ cert: leaves[kind].cert, key: leaves[kind].key }, handler))}`;
   }
@@ -54,7 +67,15 @@ after(async () => {
 const download = (fields: Record<string, unknown>) => ({ type: 'download', ...fields });
 
 test('a JSON path condition that holds is ok; one that fails is crit and names the condition', async () => {
-  const ok = await harness.run(download({ url: `${base}/status.json`, expect_body: [{ json_path: '$.status', equals: 'up' }, { json_path: '$.checks[0].ok', equals: true }] }));
+  const ok = await harness.run(
+    download({
+      url: `${base}/status.json`,
+      expect_body: [
+        { json_path: '$.status', equals: 'up' },
+        { json_path: '$.checks[0].ok', equals: true },
+      ],
+    }),
+  );
   assert.equal(ok.status, 'ok', ok.message);
   const failed = await harness.run(download({ url: `${base}/status.json`, expect_body: [{ json_path: '$.checks[1].ok', equals: true }] }));
   assert.deepEqual([failed.status, failed.reason], ['crit', 'body']);
@@ -77,14 +98,29 @@ test('regular expression and inverted body conditions', async () => {
 });
 
 test('response header conditions: present and matching, absent header fails', async () => {
-  assert.equal((await harness.run(download({ url: `${base}/status.json`, expect_headers: [{ name: 'Content-Type', contains: 'json' }, { name: 'X-Build', matches: '^v1\\.' }] }))).status, 'ok');
+  assert.equal(
+    (
+      await harness.run(
+        download({
+          url: `${base}/status.json`,
+          expect_headers: [
+            { name: 'Content-Type', contains: 'json' },
+            { name: 'X-Build', matches: '^v1\\.' },
+          ],
+        }),
+      )
+    ).status,
+    'ok',
+  );
   const absent = await harness.run(download({ url: `${base}/status.json`, expect_headers: [{ name: 'X-Missing', contains: 'x' }] }));
   assert.deepEqual([absent.status, absent.reason], ['crit', 'header']);
   assert.match(absent.message, /header X-Missing contains "x"/);
 });
 
 test('POST with a request body reaches the server as sent', async () => {
-  const result = await harness.run(download({ url: `${base}/echo`, method: 'POST', body: '{"ping":1}', expect_body: [{ equals: 'got POST {"ping":1}' }] }));
+  const result = await harness.run(
+    download({ url: `${base}/echo`, method: 'POST', body: '{"ping":1}', expect_body: [{ equals: 'got POST {"ping":1}' }] }),
+  );
   assert.equal(result.status, 'ok', result.message);
   assert.deepEqual(lastRequest, { method: 'POST', body: '{"ping":1}' });
 });
@@ -143,7 +179,10 @@ test('a client certificate is presented when the server requires one (mutual TLS
   const now = Date.now();
   const server = ca.issue(now - DAY, now + 90 * DAY);
   const client = ca.issue(now - DAY, now + 90 * DAY);
-  const mtls = https.createServer({ cert: server.cert, key: server.key, ca: readFileSync(ca.caFile), requestCert: true, rejectUnauthorized: true }, handler);
+  const mtls = https.createServer(
+    { cert: server.cert, key: server.key, ca: readFileSync(ca.caFile), requestCert: true, rejectUnauthorized: true },
+    handler,
+  );
   mtls.on('tlsClientError', () => {});
   const url = `https://127.0.0.1:${await harness.listen(mtls)}/`;
   const without = await harness.run(download({ url, ca_file: ca.caFile }));

@@ -75,8 +75,29 @@ before(async () => {
   certFile = path.join(certs, 'cert.pem');
   const keyFile = path.join(certs, 'key.pem');
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile,
-      '-out', certFile, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'pipe' },
+    );
   } catch (error) {
     throw new Error(`the TLS tests need openssl (apt-get install openssl): ${(error as Error).message}`);
   }
@@ -147,7 +168,10 @@ test('configured headers are sent, never echoed, and not carried to another orig
 test('header_files are read once at preparation; a missing file is an error naming the key', () => {
   const prepared = prepareDownload(target({ url: `${base}/ok`, header_files: { Authorization: '/run/x' } }), agents, () => 'Bearer abc\n');
   assert.equal(prepared.headers.Authorization, 'Bearer abc');
-  assert.throws(() => prepareDownload(target({ url: `${base}/ok`, header_files: { Authorization: '/nope/token' } }), agents), /header_files\.Authorization \/nope\/token: ENOENT/);
+  assert.throws(
+    () => prepareDownload(target({ url: `${base}/ok`, header_files: { Authorization: '/nope/token' } }), agents),
+    /header_files\.Authorization \/nope\/token: ENOENT/,
+  );
 });
 
 test('a closed port is a reached host whose service is down: crit, reason "refused"', async () => {

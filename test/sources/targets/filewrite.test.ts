@@ -37,7 +37,14 @@ function failingFs(code: string, failAt: 'write' | 'read' | 'unlink'): Filewrite
 
 // Root ignores file modes, so EROFS/EACCES/ENOSPC are produced through the injected fs layer here and, where
 // this process may mount, on real tmpfs mounts below.
-for (const [code, reason] of [['EROFS', 'erofs'], ['ENOSPC', 'enospc'], ['EDQUOT', 'enospc'], ['EACCES', 'eacces'], ['EPERM', 'eacces'], ['EIO', 'io']] as const) {
+for (const [code, reason] of [
+  ['EROFS', 'erofs'],
+  ['ENOSPC', 'enospc'],
+  ['EDQUOT', 'enospc'],
+  ['EACCES', 'eacces'],
+  ['EPERM', 'eacces'],
+  ['EIO', 'io'],
+] as const) {
   test(`${code} while writing is crit, reason "${reason}"`, async () => {
     const result = await createFilewriteProbe({ name: 'x', directory: root, size: 16 }, { filewriteFs: failingFs(code, 'write') })(signal());
     assert.deepEqual([result.reached, result.status, result.reason], [true, 'crit', reason]);

@@ -10,7 +10,11 @@ import { ProbeHarness } from './probe-harness.js';
 
 const harness = new ProbeHarness();
 /** Service name → ServingStatus number (1 SERVING, 2 NOT_SERVING); absent services answer NOT_FOUND. */
-const services = new Map<string, number>([['', 1], ['orders', 1], ['billing', 2]]);
+const services = new Map<string, number>([
+  ['', 1],
+  ['orders', 1],
+  ['billing', 2],
+]);
 let server: http2.Http2Server;
 let port = 0;
 
@@ -27,7 +31,10 @@ function respond(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHea
     const status = services.get(service);
     if (status === undefined) {
       // Trailers-only response (PROTOCOL-HTTP2.md): grpc-status in the headers frame.
-      stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '5', 'grpc-message': 'unknown service' }, { endStream: true });
+      stream.respond(
+        { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '5', 'grpc-message': 'unknown service' },
+        { endStream: true },
+      );
       return;
     }
     stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });

@@ -85,7 +85,16 @@ test('duplicates do not count as replies; BusyBox output parses too; no summary 
 });
 
 test('arguments: numeric, count, interval and per-reply wait in seconds', () => {
-  assert.deepEqual(pingArguments({ host: 'h', count: 3, packet_interval: 200, packet_timeout: 1_500 }), ['-n', '-c', '3', '-i', '0.2', '-W', '1.5', 'h']);
+  assert.deepEqual(pingArguments({ host: 'h', count: 3, packet_interval: 200, packet_timeout: 1_500 }), [
+    '-n',
+    '-c',
+    '3',
+    '-i',
+    '0.2',
+    '-W',
+    '1.5',
+    'h',
+  ]);
 });
 
 const pingTarget = { host: '127.0.0.1', count: 2, packet_interval: 200, packet_timeout: 1_000, max_loss_ratio: 0.5 };
@@ -116,11 +125,14 @@ function fakePing(name: string, stdout: string, stderr: string, exitCode: number
 }
 
 test('a missing ping binary is a clear error at start, naming the package', () => {
-  assert.throws(() => assertPingUsable(path.join(scripts, 'no-such-ping')), (error: unknown) => {
-    assert.ok(error instanceof PingUnavailableError);
-    assert.match(error.message, /not found: install iputils-ping/);
-    return true;
-  });
+  assert.throws(
+    () => assertPingUsable(path.join(scripts, 'no-such-ping')),
+    (error: unknown) => {
+      assert.ok(error instanceof PingUnavailableError);
+      assert.match(error.message, /not found: install iputils-ping/);
+      return true;
+    },
+  );
 });
 
 test('no permission to open an ICMP socket is a clear error at start', () => {
@@ -147,7 +159,9 @@ test('total loss is not reached: ICMP errors give "unreachable", silence gives "
 });
 
 test('a name that does not resolve gives "dns"; another ping failure is "internal"', async () => {
-  const dns = await createPingProbe(pingTarget, { pingCommand: fakePing('dns', '', 'ping: nohost.invalid: Name or service not known', 2) })(new AbortController().signal);
+  const dns = await createPingProbe(pingTarget, { pingCommand: fakePing('dns', '', 'ping: nohost.invalid: Name or service not known', 2) })(
+    new AbortController().signal,
+  );
   assert.deepEqual([dns.reached, dns.reason], [false, 'dns']);
   const broken = await createPingProbe(pingTarget, { pingCommand: fakePing('broken', '', 'ping: something odd', 2) })(new AbortController().signal);
   assert.equal(broken.reason, 'internal');

@@ -94,7 +94,16 @@ test('the global concurrency limit holds and waiting runs start in order as slot
   scheduler.start();
   await timers.advance(1_000);
   assert.equal(peak, 2);
-  assert.deepEqual([...startsByJob.entries()], [['a', 0], ['b', 0], ['c', 100], ['d', 100], ['e', 200]]);
+  assert.deepEqual(
+    [...startsByJob.entries()],
+    [
+      ['a', 0],
+      ['b', 0],
+      ['c', 100],
+      ['d', 100],
+      ['e', 200],
+    ],
+  );
   assert.deepEqual(lateness, [0, 0, 100, 100, 200]);
   await scheduler.stop(0);
 });

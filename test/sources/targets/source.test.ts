@@ -103,7 +103,10 @@ test('defines one subject per target subject, kind target, with merged labels; l
   const sink = new RecordingSink();
   const source = createTargetsSource(targets, { timers: new FakeTimers(T0), externalSubjects: new Set(['db-1']) });
   source.start(sink);
-  assert.deepEqual(sink.subjects.map((spec) => spec.id), ['web', 'host-17']);
+  assert.deepEqual(
+    sink.subjects.map((spec) => spec.id),
+    ['web', 'host-17'],
+  );
   assert.deepEqual(sink.sourceStatuses, [{ source: 'targets', up: true }]);
   return source.stop();
 });
@@ -111,7 +114,9 @@ test('defines one subject per target subject, kind target, with merged labels; l
 test('a reached target becomes one observation (contact: the engine marks it available), no separate connectivity signal', async () => {
   const timers = new FakeTimers(T0);
   const sink = new RecordingSink();
-  const targets = targetsSchema.parse([{ name: 'api', type: 'hostport', host: '127.0.0.1', port: openPort, interval: '10s', labels: { tier: 'web' } }]);
+  const targets = targetsSchema.parse([
+    { name: 'api', type: 'hostport', host: '127.0.0.1', port: openPort, interval: '10s', labels: { tier: 'web' } },
+  ]);
   const source = createTargetsSource(targets, { timers, random: () => 0.5 });
   source.start(sink);
   await timers.advance(4_999);
@@ -222,7 +227,8 @@ test('vigil failing to run a probe marks the source down, not the subject, and u
   let failing = true;
   const flaky: FilewriteFs = {
     ...nodeFilewriteFs,
-    writeSynced: (file, data) => (failing ? Promise.reject(Object.assign(new Error('fds'), { code: 'EMFILE' })) : nodeFilewriteFs.writeSynced(file, data)),
+    writeSynced: (file, data) =>
+      failing ? Promise.reject(Object.assign(new Error('fds'), { code: 'EMFILE' })) : nodeFilewriteFs.writeSynced(file, data),
   };
   const targets = targetsSchema.parse([{ name: 'disk', type: 'filewrite', directory, interval: '1m' }]);
   const source = createTargetsSource(targets, { timers, random: () => 0, filewriteFs: flaky });

@@ -64,7 +64,9 @@ test('an SMTP banner exchange: expect the greeting, send EHLO, expect its last l
 
 test('Redis PING: the expected PONG is ok; a wrong expectation is crit "expect" naming the step', async () => {
   assert.equal((await harness.run(tcp(redisPort, { query_response: [{ send: 'PING' }, { expect: '^\\+PONG' }] }))).status, 'ok');
-  const wrong = await harness.run(tcp(redisPort, { query_response: [{ send: 'HELLO' }, { expect: '^\\+PONG' }], timeout: '1s', interval: '5s' }), { signal: AbortSignal.timeout(1_000) });
+  const wrong = await harness.run(tcp(redisPort, { query_response: [{ send: 'HELLO' }, { expect: '^\\+PONG' }], timeout: '1s', interval: '5s' }), {
+    signal: AbortSignal.timeout(1_000),
+  });
   assert.deepEqual([wrong.reached, wrong.status, wrong.reason], [true, 'crit', 'timeout'], wrong.message);
   assert.match(wrong.message, /step 2 \(expect \/\^\\\+PONG\/\) not done within/);
 });
@@ -76,7 +78,9 @@ test('a peer that closes before the expected answer is crit "expect"', async () 
 });
 
 test('a silent peer times out as a reached crit once connected', async () => {
-  const result = await harness.run(tcp(silentPort, { query_response: [{ expect: '^SSH-2\\.0-' }], timeout: '500ms', interval: '5s' }), { signal: AbortSignal.timeout(500) });
+  const result = await harness.run(tcp(silentPort, { query_response: [{ expect: '^SSH-2\\.0-' }], timeout: '500ms', interval: '5s' }), {
+    signal: AbortSignal.timeout(500),
+  });
   assert.deepEqual([result.reached, result.status, result.reason], [true, 'crit', 'timeout']);
 });
 

@@ -35,20 +35,88 @@ export class TestCa {
     writeFileSync(path.join(this.dir, 'serial'), '01\n');
     writeFileSync(
       path.join(this.dir, 'ca.cnf'),
-      ['[ca]', 'default_ca = local', '[local]', 'database = index.txt', 'serial = serial', 'new_certs_dir = .', 'default_md = sha256',
-        'policy = any', 'copy_extensions = copy', 'unique_subject = no', '[any]', 'commonName = supplied', ''].join('\n'),
+      [
+        '[ca]',
+        'default_ca = local',
+        '[local]',
+        'database = index.txt',
+        'serial = serial',
+        'new_certs_dir = .',
+        'default_md = sha256',
+        'policy = any',
+        'copy_extensions = copy',
+        'unique_subject = no',
+        '[any]',
+        'commonName = supplied',
+        '',
+      ].join('\n'),
     );
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem',
-      '-days', '365', '-subj', '/CN=vigil test CA'], this.dir);
+    openssl(
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        'ca-key.pem',
+        '-out',
+        'ca.pem',
+        '-days',
+        '365',
+        '-subj',
+        '/CN=vigil test CA',
+      ],
+      this.dir,
+    );
   }
 
   /** A certificate for 127.0.0.1 valid from `notBefore` to `notAfter` (ms since the epoch). */
   issue(notBefore: number, notAfter: number): Leaf {
     const name = `leaf${++this.serial}`;
-    openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}-key.pem`, '-out', `${name}.csr`,
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], this.dir);
-    openssl(['ca', '-batch', '-config', 'ca.cnf', '-cert', 'ca.pem', '-keyfile', 'ca-key.pem', '-in', `${name}.csr`, '-out', `${name}.pem`,
-      '-startdate', asn1Time(notBefore), '-enddate', asn1Time(notAfter)], this.dir);
+    openssl(
+      [
+        'req',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        `${name}-key.pem`,
+        '-out',
+        `${name}.csr`,
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      this.dir,
+    );
+    openssl(
+      [
+        'ca',
+        '-batch',
+        '-config',
+        'ca.cnf',
+        '-cert',
+        'ca.pem',
+        '-keyfile',
+        'ca-key.pem',
+        '-in',
+        `${name}.csr`,
+        '-out',
+        `${name}.pem`,
+        '-startdate',
+        asn1Time(notBefore),
+        '-enddate',
+        asn1Time(notAfter),
+      ],
+      this.dir,
+    );
     const certFile = path.join(this.dir, `${name}.pem`);
     const keyFile = path.join(this.dir, `${name}-key.pem`);
     return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile, keyFile };

@@ -158,9 +158,15 @@ export function storeContract(target: ContractTarget): void {
       await store.commit();
       await store.close();
       const loaded = await reload(location);
-      assert.deepEqual(loaded.subjects.map((subject) => subject.spec.id), ['keep']);
+      assert.deepEqual(
+        loaded.subjects.map((subject) => subject.spec.id),
+        ['keep'],
+      );
       assert.deepEqual(loaded.sources, []);
-      assert.deepEqual(loaded.history.map((event) => event.subject), ['keep']);
+      assert.deepEqual(
+        loaded.history.map((event) => event.subject),
+        ['keep'],
+      );
       assert.equal(loaded.seq, 2);
     });
 
@@ -178,8 +184,16 @@ export function storeContract(target: ContractTarget): void {
       await store.close();
       const loaded = await reload(location);
       const restored = engine.restoreState(SETTINGS, loaded.subjects, loaded.sources, loaded.seq, loaded.history);
-      const summary = (id: string) => restored.history.get(id)?.filter((e) => e.type !== 'connectivity').map((e) => [e.type, e.from, e.to]);
-      assert.deepEqual(summary('db2'), [['health', null, 'healthy'], ['rename', 'db1', 'db2'], ['health', 'healthy', 'unknown']]);
+      const summary = (id: string) =>
+        restored.history
+          .get(id)
+          ?.filter((e) => e.type !== 'connectivity')
+          .map((e) => [e.type, e.from, e.to]);
+      assert.deepEqual(summary('db2'), [
+        ['health', null, 'healthy'],
+        ['rename', 'db1', 'db2'],
+        ['health', 'healthy', 'unknown'],
+      ]);
       assert.deepEqual(summary('db1'), [['health', null, 'unhealthy']]);
       assert.equal(restored.subjects.get('db2')!.renamedFrom, 'db1');
     });
@@ -216,7 +230,12 @@ export function storeContract(target: ContractTarget): void {
       await store.close();
       assert.deepEqual(
         (await reload(location)).history.map((event) => [event.subject, event.seq]),
-        [['busy', 4], ['busy', 5], ['quiet', 6], ['busy', 7]],
+        [
+          ['busy', 4],
+          ['busy', 5],
+          ['quiet', 6],
+          ['busy', 7],
+        ],
       );
     });
 
@@ -286,7 +305,10 @@ export function storeContract(target: ContractTarget): void {
       assert.equal(store.stats().lastFlushError, undefined, 'a successful flush clears the error');
       await store.close();
       const loaded = await reload(location);
-      assert.deepEqual(loaded.subjects.map((subject) => subject.spec.id), ['host-1', 'host-2']);
+      assert.deepEqual(
+        loaded.subjects.map((subject) => subject.spec.id),
+        ['host-1', 'host-2'],
+      );
       assert.equal(loaded.history.length, 1);
     });
 
@@ -301,7 +323,10 @@ export function storeContract(target: ContractTarget): void {
       const location = await target.fresh();
       await (await target.open(location, OPTIONS)).close();
       await target.makeNewer(location);
-      await assert.rejects(target.open(location, OPTIONS), (error: unknown) => error instanceof StoreError && /newer than this vigil supports/.test(error.message));
+      await assert.rejects(
+        target.open(location, OPTIONS),
+        (error: unknown) => error instanceof StoreError && /newer than this vigil supports/.test(error.message),
+      );
     });
 
     it('opens a migrated database again without migrating twice', async () => {

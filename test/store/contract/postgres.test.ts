@@ -20,7 +20,8 @@ storeContract({
   makeForeign: async (url) => {
     await server.query(database(url), 'CREATE SCHEMA vigil; CREATE TABLE vigil.invoices (id INTEGER PRIMARY KEY, total REAL)');
   },
-  subjectRow: async (url, id) => (await server.query<{ state: string }>(database(url), 'SELECT state FROM vigil.subjects WHERE id = $1', [id]))[0]?.state,
+  subjectRow: async (url, id) =>
+    (await server.query<{ state: string }>(database(url), 'SELECT state FROM vigil.subjects WHERE id = $1', [id]))[0]?.state,
   putSubjectRow: async (url, id, text) => {
     await server.query(database(url), 'INSERT INTO vigil.subjects (id, state) VALUES ($1, $2)', [id, text]);
   },

@@ -143,7 +143,8 @@ function fromKubeconfig(paths: string[], contextName: string | undefined, read: 
   const server = typeof c['server'] === 'string' ? c['server'].replace(/\/+$/, '') : '';
   if (!/^https?:\/\//.test(server)) throw new KubeconfigError(`kubeconfig cluster "${context.cluster}" has no http(s) server`);
 
-  const fileOf = (base: string, value: unknown) => (typeof value === 'string' && value !== '' ? (isAbsolute(value) ? value : resolve(dirname(base), value)) : undefined);
+  const fileOf = (base: string, value: unknown) =>
+    typeof value === 'string' && value !== '' ? (isAbsolute(value) ? value : resolve(dirname(base), value)) : undefined;
   const pem = (base: string, data: unknown, path: unknown, what: string): string | undefined => {
     if (typeof data === 'string' && data !== '') return Buffer.from(data, 'base64').toString('utf8');
     const file = fileOf(base, path);
@@ -175,7 +176,8 @@ function fromKubeconfig(paths: string[], contextName: string | undefined, read: 
   }
   const cert = pem(userFile, user['client-certificate-data'], user['client-certificate'], 'client-certificate');
   const key = pem(userFile, user['client-key-data'], user['client-key'], 'client-key');
-  if ((cert === undefined) !== (key === undefined)) throw new KubeconfigError(`kubeconfig user "${context.user}" has a client certificate without its key (or the reverse)`);
+  if ((cert === undefined) !== (key === undefined))
+    throw new KubeconfigError(`kubeconfig user "${context.user}" has a client certificate without its key (or the reverse)`);
   if (cert !== undefined && key !== undefined) {
     connection.cert = cert;
     connection.key = key;

@@ -106,7 +106,11 @@ export class Informer {
         }
         if (error instanceof Stalled) {
           this.stats.stalls++;
-          this.setStatus({ state: 'failed', reason: 'stall', message: `watch of ${this.description} was silent for ${this.options.stallAfterMs / 1000}s; restarted` });
+          this.setStatus({
+            state: 'failed',
+            reason: 'stall',
+            message: `watch of ${this.description} was silent for ${this.options.stallAfterMs / 1000}s; restarted`,
+          });
           continue; // re-watch from the last resourceVersion at once
         }
         this.stats.failures++;

@@ -31,7 +31,8 @@ const header = (headers: Headers, name: string): string | undefined => {
 export function parseCloudEvent(headers: Headers, body: Buffer): CloudEvent {
   const contentType = header(headers, 'content-type') ?? '';
   const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
-  if (mediaType.startsWith('application/cloudevents-batch')) throw new CloudEventError('batched CloudEvents are not accepted; send one event per request');
+  if (mediaType.startsWith('application/cloudevents-batch'))
+    throw new CloudEventError('batched CloudEvents are not accepted; send one event per request');
   return mediaType.startsWith('application/cloudevents') ? parseStructured(mediaType, body) : parseBinary(headers, contentType, body);
 }
 
@@ -48,8 +49,10 @@ function parseBinary(headers: Headers, contentType: string, body: Buffer): Cloud
       throw new CloudEventError(`header ce-${attribute} is not valid percent-encoding`);
     }
   }
-  if (attributes['specversion'] === undefined) throw new CloudEventError('not a CloudEvent: no ce-specversion header (binary mode) and Content-Type is not application/cloudevents+json');
-  if (attributes['datacontenttype'] !== undefined) throw new CloudEventError('binary mode carries datacontenttype in Content-Type; a ce-datacontenttype header must not be sent');
+  if (attributes['specversion'] === undefined)
+    throw new CloudEventError('not a CloudEvent: no ce-specversion header (binary mode) and Content-Type is not application/cloudevents+json');
+  if (attributes['datacontenttype'] !== undefined)
+    throw new CloudEventError('binary mode carries datacontenttype in Content-Type; a ce-datacontenttype header must not be sent');
   const event = build(attributes);
   if (contentType !== '') event.datacontenttype = contentType;
   if (body.length > 0) event.data = decodeData(contentType, body.toString('utf8'));
@@ -57,14 +60,16 @@ function parseBinary(headers: Headers, contentType: string, body: Buffer): Cloud
 }
 
 function parseStructured(mediaType: string, body: Buffer): CloudEvent {
-  if (mediaType !== 'application/cloudevents+json') throw new CloudEventError(`structured mode ${mediaType} is not supported; use application/cloudevents+json`);
+  if (mediaType !== 'application/cloudevents+json')
+    throw new CloudEventError(`structured mode ${mediaType} is not supported; use application/cloudevents+json`);
   let envelope: unknown;
   try {
     envelope = JSON.parse(body.toString('utf8'));
   } catch {
     throw new CloudEventError('structured CloudEvent body is not valid JSON');
   }
-  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) throw new CloudEventError('structured CloudEvent must be a JSON object');
+  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope))
+    throw new CloudEventError('structured CloudEvent must be a JSON object');
   const fields = envelope as Record<string, unknown>;
   const attributes: Record<string, string> = {};
   for (const [name, value] of Object.entries(fields)) {
@@ -76,12 +81,14 @@ function parseStructured(mediaType: string, body: Buffer): CloudEvent {
   const event = build(attributes);
   if (attributes['datacontenttype'] !== undefined) event.datacontenttype = attributes['datacontenttype'];
   if ('data' in fields) event.data = fields['data'];
-  else if (typeof fields['data_base64'] === 'string') event.data = decodeData(event.datacontenttype ?? '', Buffer.from(fields['data_base64'], 'base64').toString('utf8'));
+  else if (typeof fields['data_base64'] === 'string')
+    event.data = decodeData(event.datacontenttype ?? '', Buffer.from(fields['data_base64'], 'base64').toString('utf8'));
   return event;
 }
 
 function build(attributes: Record<string, string>): CloudEvent {
-  if (attributes['specversion'] !== '1.0') throw new CloudEventError(`specversion ${JSON.stringify(attributes['specversion'] ?? null)} is not supported; only 1.0`);
+  if (attributes['specversion'] !== '1.0')
+    throw new CloudEventError(`specversion ${JSON.stringify(attributes['specversion'] ?? null)} is not supported; only 1.0`);
   for (const required of ['id', 'source', 'type'] as const) {
     if (!attributes[required]) throw new CloudEventError(`required attribute ${required} is missing or empty`);
   }

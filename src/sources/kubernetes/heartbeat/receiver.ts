@@ -37,7 +37,8 @@ export function heartbeatRoutes(options: HeartbeatReceiverOptions): Router {
     let namespace: string;
     try {
       event = parseCloudEvent(req.headers, body);
-      if (event.type !== options.type) throw badRequest(`event type ${JSON.stringify(event.type)} is not the heartbeat type ${JSON.stringify(options.type)}`);
+      if (event.type !== options.type)
+        throw badRequest(`event type ${JSON.stringify(event.type)} is not the heartbeat type ${JSON.stringify(options.type)}`);
       payload = heartbeatPayload(event);
       namespace = namespaceOf(payload, req.query['namespace']);
     } catch (error) {
@@ -64,14 +65,16 @@ export function heartbeatRoutes(options: HeartbeatReceiverOptions): Router {
 
 function heartbeatPayload(event: CloudEvent): HeartbeatPayload {
   const data = event.data;
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw badRequest('heartbeat data must be a JSON object {application, sent_at, namespace?}');
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw badRequest('heartbeat data must be a JSON object {application, sent_at, namespace?}');
   const fields = data as Record<string, unknown>;
   const application = fields['application'];
   const sentAt = fields['sent_at'];
   const namespace = fields['namespace'];
   if (typeof application !== 'string' || application === '') throw badRequest('heartbeat data.application must be a non-empty string');
   if (typeof sentAt !== 'number' || !Number.isFinite(sentAt) || sentAt < 0) throw badRequest('heartbeat data.sent_at must be epoch milliseconds');
-  if (namespace !== undefined && (typeof namespace !== 'string' || namespace === '')) throw badRequest('heartbeat data.namespace must be a non-empty string');
+  if (namespace !== undefined && (typeof namespace !== 'string' || namespace === ''))
+    throw badRequest('heartbeat data.namespace must be a non-empty string');
   const payload: HeartbeatPayload = { id: event.id, application, sentAt };
   if (namespace !== undefined) payload.namespace = namespace;
   return payload;

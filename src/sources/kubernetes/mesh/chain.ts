@@ -3,19 +3,10 @@
 // ready → Triggers ready. One check per link; a pure function of the watched objects, so tests need no cluster.
 import type { CheckStatus } from '../../../engine/types.js';
 import type { KubeObject } from '../client/api.js';
-import {
-  applicationReadiness,
-  conditionReadiness,
-  describeReadiness,
-  serviceInstanceReadiness,
-  type Readiness,
-} from '../readiness.js';
+import { applicationReadiness, conditionReadiness, describeReadiness, serviceInstanceReadiness, type Readiness } from '../readiness.js';
 
 /** What the watch knows about one kind: its objects, not yet (or no longer) followed, or not served at all. */
-export type KindView =
-  | { state: 'known'; objects: readonly KubeObject[] }
-  | { state: 'pending' }
-  | { state: 'absent'; message: string };
+export type KindView = { state: 'known'; objects: readonly KubeObject[] } | { state: 'pending' } | { state: 'absent'; message: string };
 
 export interface MeshInput {
   integrationNamespace: string;
@@ -175,14 +166,20 @@ function evaluateChain(application: KubeObject, input: Indexed): ApplicationChai
     // still reported (ok, saying why), so checks from before an instance was deprovisioned do not go stale.
     if (apiAccessOnly) {
       const notExpected = `not expected: ${ns} has API access only (no ServiceInstance of ${name})`;
-      checks.push({ check: linkCheck.broker(ns), status: 'ok', message: notExpected }, { check: linkCheck.trigger(ns), status: 'ok', message: notExpected });
+      checks.push(
+        { check: linkCheck.broker(ns), status: 'ok', message: notExpected },
+        { check: linkCheck.trigger(ns), status: 'ok', message: notExpected },
+      );
       continue;
     }
     const links = [
       linkFor(input.brokers, ns, linkCheck.broker(ns), 'Broker', (objects) => {
         const broker = objects.find((o) => o.metadata.name === BROKER_NAME);
         if (!broker) {
-          return crit(linkCheck.broker(ns), `Broker ${ns}/${BROKER_NAME} does not exist (is the namespace labelled knative-eventing-injection=enabled?)`);
+          return crit(
+            linkCheck.broker(ns),
+            `Broker ${ns}/${BROKER_NAME} does not exist (is the namespace labelled knative-eventing-injection=enabled?)`,
+          );
         }
         return fromReadiness(linkCheck.broker(ns), `Broker ${ns}/${BROKER_NAME}`, conditionReadiness(broker));
       }),
@@ -194,7 +191,13 @@ function evaluateChain(application: KubeObject, input: Indexed): ApplicationChai
 }
 
 /** A link whose kind is known (judged on the objects of `ns`); crit when the kind is not served; nothing while it is not followed. */
-function linkFor(view: IndexedView, ns: string, check: string, kind: string, evaluate: (objects: readonly KubeObject[]) => LinkCheck): LinkCheck | undefined {
+function linkFor(
+  view: IndexedView,
+  ns: string,
+  check: string,
+  kind: string,
+  evaluate: (objects: readonly KubeObject[]) => LinkCheck,
+): LinkCheck | undefined {
   if (view.state === 'known') return evaluate(view.byNamespace.get(ns) ?? []);
   if (view.state === 'absent') return crit(check, `${kind}: ${view.message}`);
   return undefined;
@@ -228,7 +231,9 @@ function instancesCheck(
   const problems: string[] = [];
   for (const { instance: o, service } of mine) {
     if (service && enabled !== 'all' && !enabled.has(service.id)) {
-      problems.push(`ServiceInstance ${ns}/${o.metadata.name} uses service ${service.name ?? service.id}, which ApplicationMapping ${ns}/${application} does not enable`);
+      problems.push(
+        `ServiceInstance ${ns}/${o.metadata.name} uses service ${service.name ?? service.id}, which ApplicationMapping ${ns}/${application} does not enable`,
+      );
       continue;
     }
     const readiness = serviceInstanceReadiness(o);
@@ -241,7 +246,8 @@ function instancesCheck(
 function triggersCheck(application: string, ns: string, objects: readonly KubeObject[]): LinkCheck {
   const check = linkCheck.trigger(ns);
   const mine = objects.filter((o) => o.metadata.namespace === ns && triggerSource(o) === application);
-  if (mine.length === 0) return { check, status: 'warn', message: `no Trigger in ${ns} filters on source ${application}: its events are not consumed` };
+  if (mine.length === 0)
+    return { check, status: 'warn', message: `no Trigger in ${ns} filters on source ${application}: its events are not consumed` };
   const failing = mine.map((o) => ({ o, r: conditionReadiness(o) })).filter(({ r }) => r.ready !== 'true');
   if (failing.length === 0) return { check, status: 'ok', message: `${mine.length} Trigger(s) ready` };
   return crit(check, failing.map(({ o, r }) => `Trigger ${ns}/${o.metadata.name} ${describeReadiness(r)}`).join('; '));
@@ -278,10 +284,12 @@ export function applicationServices(application: KubeObject): ApplicationService
 function enabledServices(mapping: KubeObject): EnabledServices {
   const list = mapping.spec?.['services'];
   if (!Array.isArray(list)) return 'all';
-  return new Set(list.flatMap((entry: unknown) => {
-    const id = (entry as { id?: unknown } | null)?.id;
-    return typeof id === 'string' && id !== '' ? [id] : [];
-  }));
+  return new Set(
+    list.flatMap((entry: unknown) => {
+      const id = (entry as { id?: unknown } | null)?.id;
+      return typeof id === 'string' && id !== '' ? [id] : [];
+    }),
+  );
 }
 
 /** Every name by which a ServiceInstance refers to its class: external name or id, class ref, the user's class. */
@@ -314,7 +322,11 @@ export function instanceApplication(
   services: ReadonlyMap<string, ApplicationService>,
   applications: ReadonlySet<string>,
 ): { application: string; service: ApplicationService | undefined } | undefined {
-  const marks = [instance.metadata.labels?.['application-name'], instance.metadata.annotations?.[APPLICATION_ANNOTATION], instance.metadata.labels?.[APPLICATION_ANNOTATION]];
+  const marks = [
+    instance.metadata.labels?.['application-name'],
+    instance.metadata.annotations?.[APPLICATION_ANNOTATION],
+    instance.metadata.labels?.[APPLICATION_ANNOTATION],
+  ];
   const mark = marks.find((value): value is string => typeof value === 'string' && value !== '');
   const names = instanceClassNames(instance);
   const service = names.map((name) => services.get(name)).find((found) => found !== undefined);

@@ -45,16 +45,32 @@ export class EventMeshSource implements Source {
       onFailed: (status) => this.report((sink) => sink.sourceStatus(MESH_SOURCE, false, status.reason)),
     });
     const v = mesh.knative_version;
-    this.watches.add('applications', { ref: { group: KYMA_GROUP, version: 'v1alpha1', plural: 'applications' }, kind: 'Application', readiness: applicationReadiness });
+    this.watches.add('applications', {
+      ref: { group: KYMA_GROUP, version: 'v1alpha1', plural: 'applications' },
+      kind: 'Application',
+      readiness: applicationReadiness,
+    });
     this.watches.add('mappings', {
       ref: { group: KYMA_GROUP, version: 'v1alpha1', plural: 'applicationmappings' },
       kind: 'ApplicationMapping',
       // No status at all: existing is all a mapping can be.
       readiness: () => ({ ready: 'true', reason: 'Exists' }),
     });
-    this.watches.add('instances', { ref: { group: 'servicecatalog.k8s.io', version: 'v1beta1', plural: 'serviceinstances' }, kind: 'ServiceInstance', readiness: serviceInstanceReadiness });
-    this.watches.add('triggers', { ref: { group: KNATIVE_GROUP, version: v, plural: 'triggers' }, kind: 'Trigger', readiness: (o) => conditionReadiness(o) });
-    this.watches.add('brokers', { ref: { group: KNATIVE_GROUP, version: v, plural: 'brokers' }, kind: 'Broker', readiness: (o) => conditionReadiness(o) });
+    this.watches.add('instances', {
+      ref: { group: 'servicecatalog.k8s.io', version: 'v1beta1', plural: 'serviceinstances' },
+      kind: 'ServiceInstance',
+      readiness: serviceInstanceReadiness,
+    });
+    this.watches.add('triggers', {
+      ref: { group: KNATIVE_GROUP, version: v, plural: 'triggers' },
+      kind: 'Trigger',
+      readiness: (o) => conditionReadiness(o),
+    });
+    this.watches.add('brokers', {
+      ref: { group: KNATIVE_GROUP, version: v, plural: 'brokers' },
+      kind: 'Broker',
+      readiness: (o) => conditionReadiness(o),
+    });
     this.watches.add('httpsources', {
       ref: { group: 'sources.kyma-project.io', version: 'v1alpha1', plural: 'httpsources', namespace: mesh.integration_namespace },
       kind: 'HTTPSource',
@@ -122,7 +138,10 @@ export class EventMeshSource implements Source {
     const monitor = this.options.heartbeat?.monitor;
     // Heartbeats are expected only where the mappings are known; otherwise the previous pairs stay.
     if (monitor && input.mappings.state === 'known') {
-      monitor.setPairs(chains.flatMap((chain) => chain.namespaces.map((namespace) => ({ application: chain.name, namespace }))), now);
+      monitor.setPairs(
+        chains.flatMap((chain) => chain.namespaces.map((namespace) => ({ application: chain.name, namespace }))),
+        now,
+      );
     }
     const present = new Set(chains.map((chain) => chain.name));
     if (!this.restoredCleaned) {
@@ -146,7 +165,13 @@ export class EventMeshSource implements Source {
     if (!this.applications.has(chain.name)) {
       this.applications.add(chain.name);
       this.report((sink) =>
-        sink.defineSubject({ id: applicationSubject(chain.name), kind: 'application', labels: { application: chain.name }, dependsOn: [], source: MESH_SOURCE }),
+        sink.defineSubject({
+          id: applicationSubject(chain.name),
+          kind: 'application',
+          labels: { application: chain.name },
+          dependsOn: [],
+          source: MESH_SOURCE,
+        }),
       );
     }
     for (const check of chain.checks) this.observe(chain.name, check);
@@ -185,8 +210,9 @@ export class EventMeshSource implements Source {
         subject: EVENT_MESH_SUBJECT,
         check: 'applications',
         status: notHealthy.length === 0 && problem === undefined ? 'ok' : 'crit',
-        message: problem ?? (
-          notHealthy.length === 0
+        message:
+          problem ??
+          (notHealthy.length === 0
             ? `all ${total} application(s) healthy`
             : `${notHealthy.length} of ${total} application(s) not healthy: ${notHealthy.slice(0, 20).join(', ')}${notHealthy.length > 20 ? ', ...' : ''}`),
         period: this.options.config.resync,
@@ -199,4 +225,3 @@ export class EventMeshSource implements Source {
     if (this.sink) this.guard(() => action(this.sink!));
   }
 }
-
