@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../../src/sources/kubernetes/client/api.js';
-import { evaluateChains, instanceBelongsTo, triggerSource, triggerSubscriber, type KindView } from '../../../src/sources/kubernetes/mesh/chain.js';
+import {
+  evaluateChains,
+  instanceApplication,
+  instanceBelongsTo,
+  triggerSource,
+  triggerSubscriber,
+  type KindView,
+} from '../../../src/sources/kubernetes/mesh/chain.js';
 import { applicationReadiness, conditionReadiness, serviceInstanceReadiness } from '../../../src/sources/kubernetes/readiness.js';
 import { application, knative, mapping, ready, serviceInstance, trigger } from './helpers.js';
 
@@ -68,6 +75,36 @@ describe('readiness', () => {
     assert.ok(instanceBelongsTo(annotated, 'crm'));
     assert.ok(!instanceBelongsTo(annotated, 'shop'), 'an explicit mark wins over the class name');
   });
+
+  it('joins by class name to the longest fitting application, ties to the earlier one', () => {
+    const join = (className: string, applications: string[]) =>
+      instanceApplication(obj({ metadata: { name: 'i' }, spec: { serviceClassExternalName: className } }), new Map(), new Set(applications))
+        ?.application;
+    assert.equal(join('shop-eu-events', ['shop', 'shop-eu']), 'shop-eu');
+    assert.equal(join('app-crm-events', ['crm']), 'crm');
+    assert.equal(join('crm', ['crm', 'cr']), 'crm');
+    assert.equal(join('crmx-events', ['crm']), undefined, 'a name fits only up to a dash');
+    // `app-x-y-1` fits `app` (`app-…`) and `x-y` (`app-x-y-…`), both three characters long: the earlier application wins.
+    assert.equal(join('app-x-y-1', ['app', 'x-y']), 'app');
+    assert.equal(join('app-x-y-1', ['x-y', 'app']), 'x-y');
+  });
+
+  it('joins a ServiceInstance by class name without going through every application', () => {
+    // A regression made this scan every application for every instance and every chain (seconds at 1000 applications).
+    class CountingSet extends Set<string> {
+      visited = 0;
+      override *[Symbol.iterator](): SetIterator<string> {
+        for (const member of super.values()) {
+          this.visited++;
+          yield member;
+        }
+      }
+    }
+    const applications = new CountingSet(Array.from({ length: 1000 }, (_, n) => `app${n}`));
+    const instance = obj(serviceInstance('i', 'ns', 'app7', []));
+    assert.equal(instanceApplication(instance, new Map(), applications)?.application, 'app7');
+    assert.equal(applications.visited, 0);
+  });
 });
 
 describe('mesh chain', () => {
@@ -104,6 +141,33 @@ describe('mesh chain', () => {
     assert.match(byName['broker:orders']!.message, /^not expected: orders has API access only/);
     assert.equal(byName['httpsource']!.status, 'crit');
     assert.equal(evaluateChains({ ...base, applications: { state: 'pending' } }), undefined);
+  });
+
+  it('joins each ServiceInstance to its application once per evaluation, not once per chain', () => {
+    const names = Array.from({ length: 200 }, (_, n) => `app${n}`);
+    let specReads = 0;
+    const instances = names.map((name) => {
+      const instance = serviceInstance(`${name}-events`, 'orders', name, [ready('True')]);
+      const { spec } = instance;
+      return Object.defineProperty(instance, 'spec', {
+        get: () => {
+          specReads++;
+          return spec;
+        },
+      });
+    });
+    const chains = evaluateChains({
+      ...base,
+      applications: known(names.map((name) => application(name))),
+      mappings: known(names.map((name) => mapping(name, 'orders'))),
+      instances: known(instances),
+    })!;
+    assert.ok(
+      chains.every((chain) =>
+        chain.checks.some((c) => c.check === 'serviceinstance:orders' && c.message === '1 ServiceInstance(s) provisioned and ready'),
+      ),
+    );
+    assert.ok(specReads <= 2 * instances.length, `${specReads} reads of ServiceInstance.spec for ${instances.length} instances`);
   });
 
   it('warns about an application without triggers and only installs nothing for a skipped one', () => {

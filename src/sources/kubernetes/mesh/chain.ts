@@ -75,13 +75,20 @@ export interface ApplicationService {
   displayName?: string;
 }
 
+/** A ServiceInstance with the application service it provisions, when the join found one. */
+interface JoinedInstance {
+  instance: KubeObject;
+  service: ApplicationService | undefined;
+}
+
 interface Indexed {
   integrationNamespace: string;
   /** Application name → namespace → services it enables there; undefined while mappings are not followed. */
   bindings: Map<string, Map<string, EnabledServices>> | undefined;
   /** Service id, and service name, → the application service; from every Application's `spec.services`. */
   services: Map<string, ApplicationService>;
-  applications: Set<string>;
+  /** Namespace → application → its ServiceInstances there, in watch order; each instance joined once per evaluation. */
+  instancesOf: Map<string, Map<string, JoinedInstance[]>>;
   instances: IndexedView;
   triggers: IndexedView;
   brokers: IndexedView;
@@ -108,11 +115,12 @@ export function evaluateChains(input: MeshInput): ApplicationChain[] | undefined
       if (service.name) services.set(service.name, service);
     }
   }
+  const applications = new Set(input.applications.objects.map((application) => application.metadata.name));
   const indexed: Indexed = {
     integrationNamespace: input.integrationNamespace,
     bindings,
     services,
-    applications: new Set(input.applications.objects.map((application) => application.metadata.name)),
+    instancesOf: joinInstances(input.instances, services, applications),
     instances: indexView(input.instances),
     triggers: indexView(input.triggers),
     brokers: indexView(input.brokers),
@@ -152,11 +160,9 @@ function evaluateChain(application: KubeObject, input: Indexed): ApplicationChai
     const enabled = bound.get(ns)!;
     checks.push(mappingCheck(name, ns, enabled, input.services));
     let apiAccessOnly = false;
-    const instances = linkFor(input.instances, ns, linkCheck.serviceInstance(ns), 'ServiceInstance', (objects) => {
-      const mine = objects.flatMap((o) => {
-        const join = instanceApplication(o, input.services, input.applications);
-        return join?.application === name ? [{ instance: o, service: join.service }] : [];
-      });
+    // The namespace's instances were joined to their applications once for every chain (joinInstances).
+    const instances = linkFor(input.instances, ns, linkCheck.serviceInstance(ns), 'ServiceInstance', () => {
+      const mine = input.instancesOf.get(ns)?.get(name) ?? [];
       apiAccessOnly = mine.length === 0;
       return instancesCheck(name, ns, mine, enabled);
     });
@@ -190,6 +196,27 @@ function evaluateChain(application: KubeObject, input: Indexed): ApplicationChai
   return { name, namespaces, checks };
 }
 
+/** Every known ServiceInstance joined to its application once, grouped by namespace and application. */
+function joinInstances(
+  view: KindView,
+  services: ReadonlyMap<string, ApplicationService>,
+  applications: ReadonlySet<string>,
+): Map<string, Map<string, JoinedInstance[]>> {
+  const byNamespace = new Map<string, Map<string, JoinedInstance[]>>();
+  if (view.state !== 'known') return byNamespace;
+  for (const instance of view.objects) {
+    const join = instanceApplication(instance, services, applications);
+    if (!join) continue;
+    const ns = instance.metadata.namespace ?? '';
+    const byApplication = byNamespace.get(ns) ?? new Map<string, JoinedInstance[]>();
+    byNamespace.set(ns, byApplication);
+    const list = byApplication.get(join.application);
+    if (list) list.push({ instance, service: join.service });
+    else byApplication.set(join.application, [{ instance, service: join.service }]);
+  }
+  return byNamespace;
+}
+
 /** A link whose kind is known (judged on the objects of `ns`); crit when the kind is not served; nothing while it is not followed. */
 function linkFor(
   view: IndexedView,
@@ -218,12 +245,7 @@ function mappingCheck(application: string, ns: string, enabled: EnabledServices,
   return { check, status: 'ok', message: `${what} binds the application to ${ns}, services: ${names.join(', ')}` };
 }
 
-function instancesCheck(
-  application: string,
-  ns: string,
-  mine: readonly { instance: KubeObject; service: ApplicationService | undefined }[],
-  enabled: EnabledServices,
-): LinkCheck {
+function instancesCheck(application: string, ns: string, mine: readonly JoinedInstance[], enabled: EnabledServices): LinkCheck {
   const check = linkCheck.serviceInstance(ns);
   if (mine.length === 0) {
     return { check, status: 'ok', message: `no ServiceInstance of ${application} in ${ns}: API access only, events are not delivered to ${ns}` };
@@ -332,15 +354,39 @@ export function instanceApplication(
   const service = names.map((name) => services.get(name)).find((found) => found !== undefined);
   if (mark !== undefined) return { application: mark, service: service?.application === mark ? service : undefined };
   if (service) return { application: service.application, service };
-  // The longest application name that fits wins (`shop-eu-…` belongs to `shop-eu`, not `shop`).
+  // The longest application name that fits wins (`shop-eu-…` belongs to `shop-eu`, not `shop`); among equally long
+  // ones the earlier class name, then the earlier application.
   let best: string | undefined;
   for (const name of names) {
-    for (const application of applications) {
-      const fits = name === application || name.startsWith(`app-${application}-`) || name.startsWith(`${application}-`);
-      if (fits && (best === undefined || application.length > best.length)) best = application;
+    let bestOfName: string | undefined;
+    for (const application of applicationsFitting(name, applications)) {
+      if (bestOfName === undefined || application.length > bestOfName.length) bestOfName = application;
+      else if (application.length === bestOfName.length && application !== bestOfName) bestOfName = firstOf(applications, bestOfName, application);
     }
+    if (bestOfName !== undefined && (best === undefined || bestOfName.length > best.length)) best = bestOfName;
   }
   return best === undefined ? undefined : { application: best, service: undefined };
+}
+
+/**
+ * The applications a class name fits: `<app>` itself, `<app>-…` or `app-<app>-…`. Each is the name, or a part of it
+ * ending before a dash, so the name's dashes are tried rather than every application (this runs for every
+ * ServiceInstance on every evaluation, and clusters may hold thousands of applications).
+ */
+function applicationsFitting(name: string, applications: ReadonlySet<string>): string[] {
+  const fitting = applications.has(name) ? [name] : [];
+  const prefixed = name.startsWith('app-');
+  for (let dash = name.indexOf('-'); dash !== -1; dash = name.indexOf('-', dash + 1)) {
+    if (applications.has(name.slice(0, dash))) fitting.push(name.slice(0, dash));
+    if (prefixed && dash >= 4 && applications.has(name.slice(4, dash))) fitting.push(name.slice(4, dash));
+  }
+  return fitting;
+}
+
+/** Whichever of two members comes first in the set (only asked for two equally long fitting names: rare). */
+function firstOf(set: ReadonlySet<string>, a: string, b: string): string {
+  for (const member of set) if (member === a || member === b) return member;
+  return a;
 }
 
 /** Whether a ServiceInstance provisions a class of `application` (see instanceApplication). */
