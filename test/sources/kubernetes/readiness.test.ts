@@ -143,7 +143,7 @@ describe('mesh chain', () => {
     assert.equal(evaluateChains({ ...base, applications: { state: 'pending' } }), undefined);
   });
 
-  it('joins each ServiceInstance to its application once per evaluation, not once per chain', () => {
+  it('joins each ServiceInstance, and finds each HTTPSource, once per evaluation, not once per chain', () => {
     const names = Array.from({ length: 200 }, (_, n) => `app${n}`);
     let specReads = 0;
     const instances = names.map((name) => {
@@ -156,17 +156,32 @@ describe('mesh chain', () => {
         },
       });
     });
+    // Every HTTPSource lives in the integration namespace: looking each chain's up by scanning them all is quadratic too.
+    let httpsourceReads = 0;
+    const httpsources = names.map((name) => {
+      const source = knative('HTTPSource', name, 'kyma-integration', [ready('True')]);
+      const { metadata } = source;
+      return Object.defineProperty(source, 'metadata', {
+        get: () => {
+          httpsourceReads++;
+          return metadata;
+        },
+      });
+    });
     const chains = evaluateChains({
       ...base,
       applications: known(names.map((name) => application(name))),
       mappings: known(names.map((name) => mapping(name, 'orders'))),
       instances: known(instances),
+      httpsources: known(httpsources),
     })!;
     assert.ok(
       chains.every((chain) =>
         chain.checks.some((c) => c.check === 'serviceinstance:orders' && c.message === '1 ServiceInstance(s) provisioned and ready'),
       ),
     );
+    assert.ok(chains.every((chain) => chain.checks.some((c) => c.check === 'httpsource' && c.status === 'ok')));
+    assert.ok(httpsourceReads <= 8 * httpsources.length, `${httpsourceReads} reads of HTTPSource.metadata for ${httpsources.length} sources`);
     assert.ok(specReads <= 2 * instances.length, `${specReads} reads of ServiceInstance.spec for ${instances.length} instances`);
   });
 

@@ -93,6 +93,8 @@ interface Indexed {
   triggers: IndexedView;
   brokers: IndexedView;
   httpsources: IndexedView;
+  /** HTTPSources of the integration namespace by name (every application's lives there: a scan per chain is quadratic). */
+  httpsourceByName: Map<string, KubeObject>;
 }
 
 /** Returns undefined while the applications themselves are not known yet: the caller then reports nothing. */
@@ -115,6 +117,7 @@ export function evaluateChains(input: MeshInput): ApplicationChain[] | undefined
       if (service.name) services.set(service.name, service);
     }
   }
+  const httpsources = indexView(input.httpsources);
   const applications = new Set(input.applications.objects.map((application) => application.metadata.name));
   const indexed: Indexed = {
     integrationNamespace: input.integrationNamespace,
@@ -124,7 +127,8 @@ export function evaluateChains(input: MeshInput): ApplicationChain[] | undefined
     instances: indexView(input.instances),
     triggers: indexView(input.triggers),
     brokers: indexView(input.brokers),
-    httpsources: indexView(input.httpsources),
+    httpsources,
+    httpsourceByName: byName(httpsources.state === 'known' ? (httpsources.byNamespace.get(input.integrationNamespace) ?? []) : []),
   };
   const chains: ApplicationChain[] = [];
   for (const application of input.applications.objects) {
@@ -146,8 +150,8 @@ function evaluateChain(application: KubeObject, input: Indexed): ApplicationChai
   );
   const home = input.integrationNamespace;
   if (!installed.skipped) {
-    const httpsource = linkFor(input.httpsources, home, linkCheck.httpsource, 'HTTPSource', (objects) => {
-      const source = objects.find((o) => o.metadata.name === name);
+    const httpsource = linkFor(input.httpsources, home, linkCheck.httpsource, 'HTTPSource', () => {
+      const source = input.httpsourceByName.get(name);
       if (!source) return crit(linkCheck.httpsource, `HTTPSource ${home}/${name} does not exist`);
       return fromReadiness(linkCheck.httpsource, `HTTPSource ${home}/${name}`, conditionReadiness(source));
     });
@@ -194,6 +198,13 @@ function evaluateChain(application: KubeObject, input: Indexed): ApplicationChai
     for (const link of links) if (link) checks.push(link);
   }
   return { name, namespaces, checks };
+}
+
+/** Objects by name, the first of a name kept (as `find` would). */
+function byName(objects: readonly KubeObject[]): Map<string, KubeObject> {
+  const map = new Map<string, KubeObject>();
+  for (const object of objects) if (!map.has(object.metadata.name)) map.set(object.metadata.name, object);
+  return map;
 }
 
 /** Every known ServiceInstance joined to its application once, grouped by namespace and application. */
