@@ -38,7 +38,8 @@ const heartbeatSchema = z.strictObject({
   }),
   via: z.enum(['httpsource', 'broker']).default('broker').meta({
     description:
-      'httpsource: one event per application into its HTTPSource (the path real applications use; reaches every bound namespace). broker: one event per application and namespace straight into the namespace broker.',
+      'httpsource: one event per application into its HTTPSource (the path real applications use; reaches every bound namespace). ' +
+        'broker: one event per application and namespace straight into the namespace broker.',
   }),
   httpsource_url: z
     .string()
@@ -61,7 +62,8 @@ const heartbeatSchema = z.strictObject({
   timeout: positiveDuration('5s').meta({ description: 'Time limit of one heartbeat send.' }),
   secret_file: z.string().min(1).optional().meta({
     description:
-      'File with the key that signs heartbeats (HMAC-SHA256 in the vigilsignature extension). Without it vigil signs with a random key of its own, which suffices for one replica.',
+      'File with the key that signs heartbeats (HMAC-SHA256 in the vigilsignature extension). ' +
+        'Without it vigil signs with a random key of its own, which suffices for one replica.',
   }),
 });
 

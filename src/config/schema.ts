@@ -176,7 +176,8 @@ export const configSchema = z
     scrape: scrapeSchema.optional().meta({ description: 'How Prometheus reaches vigil: generate-rules writes the matching scrape config snippet.' }),
     state: z.string().min(1).default(DEFAULT_STATE).meta({
       description:
-        'Where the state lives: a SQLite file relative to this config file (the default), or a PostgreSQL URL postgres://user@host:port/db?sslmode=… shared by replicas.',
+        'Where the state lives: a SQLite file relative to this config file (the default), ' +
+          'or a PostgreSQL URL postgres://user@host:port/db?sslmode=… shared by replicas.',
     }),
     store: z
       .strictObject({

@@ -232,7 +232,8 @@ function instancesCheck(
   for (const { instance: o, service } of mine) {
     if (service && enabled !== 'all' && !enabled.has(service.id)) {
       problems.push(
-        `ServiceInstance ${ns}/${o.metadata.name} uses service ${service.name ?? service.id}, which ApplicationMapping ${ns}/${application} does not enable`,
+        `ServiceInstance ${ns}/${o.metadata.name} uses service ${service.name ?? service.id}, ` +
+          `which ApplicationMapping ${ns}/${application} does not enable`,
       );
       continue;
     }
