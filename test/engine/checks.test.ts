@@ -115,7 +115,10 @@ test('effective timestamp with observed_at is observed_at − accuracy, capped a
   assert.equal(subject(state, 'h').checks.d!.effectiveAt, T0);
 });
 
-test('effective timestamp without observed_at is max(status_changed − overhead − accuracy, received − overhead − push_period − 2 × period − accuracy)', () => {
+test(
+  'effective timestamp without observed_at is ' +
+    'max(status_changed − overhead − accuracy, received − overhead − push_period − 2 × period − accuracy)',
+  () => {
   const state = engine.createState(settings());
   const timing = { overhead: 1 * S, accuracy: 2 * S, pushPeriod: 30 * S };
   engine.applyObservation(state, observation('h', 'c', 'ok', { period: 60 * S, timing }), T0);

@@ -29,7 +29,10 @@ function rack(clock: Clock, recorder: Recorder) {
   return state;
 }
 
-test('seed: the dying switch: the host crit is held for the lag while the network monitor still says the switch is fine, then suppressed; the host never alarms', () => {
+test(
+  'seed: the dying switch: the host crit is held for the lag while the network monitor still says the switch is fine, ' +
+    'then suppressed; the host never alarms',
+  () => {
   const clock = new Clock();
   const recorder = new Recorder();
   const state = rack(clock, recorder);
@@ -87,7 +90,10 @@ test("seed: the dying switch without the wait on the check's own clock would hav
   assert.equal(subject(state, 'host-17').health, 'unhealthy', 'the switch stayed healthy: the host itself is broken');
 });
 
-test('seed: the switch that recovered: host results observed before the recovery never count; those after count once the lag has passed since their own change', () => {
+test(
+  'seed: the switch that recovered: host results observed before the recovery never count; ' +
+    'those after count once the lag has passed since their own change',
+  () => {
   const clock = new Clock();
   const recorder = new Recorder();
   const state = rack(clock, recorder);
