@@ -51,14 +51,12 @@ function dependenciesView(state: EngineState, subject: SubjectState): Html {
 
 function timelineView(events: EngineEvent[], now: number): Html {
   if (events.length === 0) return html`<p class="muted">No events yet.</p>`;
-  return html`<ol class="timeline" reversed>${[...events]
-    .reverse()
-    .map(
-      (event) =>
-        html`<li>${when(event.at, now)} <strong>${event.type}</strong> ${event.from ?? '–'} → ${event.to}\
+  return html`<ol class="timeline" reversed>${[...events].reverse().map(
+    (event) =>
+      html`<li>${when(event.at, now)} <strong>${event.type}</strong> ${event.from ?? '–'} → ${event.to}\
 ${event.reason ? html` <span class="msg">(${event.reason})</span>` : ''}\
 ${event.maintenance ? html` ${pill('maintenance', 'info')} <span class="muted">${event.maintenance}</span>` : ''}</li>`,
-    )}</ol>`;
+  )}</ol>`;
 }
 
 export function subjectBody(
@@ -98,9 +96,7 @@ ${window ? html`<br>${pill('maintenance', 'info')} <span class="msg">${window.re
 <section aria-labelledby="checks-h"><h2 id="checks-h">Checks</h2>${checksView(subject, now)}</section>
 <section aria-labelledby="meta-h"><h2 id="meta-h">Metadata</h2>${metadataView(subject, now)}</section>
 <section aria-labelledby="manip-h"><h2 id="manip-h">Manipulations</h2>${
-    manipulations.length
-      ? html`<ul class="plain">${manipulations}</ul>`
-      : html`<p class="muted">None recorded.</p>`
+    manipulations.length ? html`<ul class="plain">${manipulations}</ul>` : html`<p class="muted">None recorded.</p>`
   }</section>
 <section aria-labelledby="deps-h"><h2 id="deps-h">Dependencies</h2>${dependenciesView(state, subject)}</section>
 <section aria-labelledby="events-h"><h2 id="events-h">Recent events</h2>${timelineView(events, now)}</section>
