@@ -223,7 +223,8 @@ async function runBlackbox(peers: Peers, seconds: number): Promise<RunReport> {
   const config = path.join(dir, 'blackbox.yml');
   writeFileSync(
     config,
-    'modules:\n  tcp_connect:\n    prober: tcp\n    timeout: 5s\n  http_2xx:\n    prober: http\n    timeout: 5s\n    http:\n      preferred_ip_protocol: ip4\n  \n',
+    'modules:\n  tcp_connect:\n    prober: tcp\n    timeout: 5s\n' +
+      '  http_2xx:\n    prober: http\n    timeout: 5s\n    http:\n      preferred_ip_protocol: ip4\n  \n',
   );
   const port = 19115;
   const exporter = spawn(binary, [`--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=error'], { stdio: 'ignore' });
@@ -248,7 +249,8 @@ function summarize(name: string, report: RunReport): string {
     Object.entries(report.failures)
       .map(([reason, count]) => `${reason}: ${count}`)
       .join(', ') || 'none';
-  return `| ${name} | ${report.probes} | ${report.cpuSeconds.toFixed(2)} | ${perThousand.toFixed(3)} | ${ms(percentile(report.lateness, 50))} | ${ms(percentile(report.lateness, 99))} | ${ms(Math.max(...report.lateness))} | ${failures} |`;
+  const lateness = [ms(percentile(report.lateness, 50)), ms(percentile(report.lateness, 99)), ms(Math.max(...report.lateness))];
+  return `| ${name} | ${report.probes} | ${report.cpuSeconds.toFixed(2)} | ${perThousand.toFixed(3)} | ${lateness.join(' | ')} | ${failures} |`;
 }
 
 async function orchestrate(): Promise<void> {

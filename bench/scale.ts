@@ -282,13 +282,15 @@ async function main(): Promise<void> {
     const pushMs = created.ms;
     const pushRate = observations / (pushMs / 1000);
     console.log(
-      `pushed ${observations} observations (new subjects) in ${(pushMs / 1000).toFixed(1)} s: ${pushRate.toFixed(0)}/s, vigil CPU ${(created.cpu / 1000).toFixed(1)} s`,
+      `pushed ${observations} observations (new subjects) in ${(pushMs / 1000).toFixed(1)} s: ` +
+        `${pushRate.toFixed(0)}/s, vigil CPU ${(created.cpu / 1000).toFixed(1)} s`,
     );
     // The steady state: the same fleet reports again (existing subjects, one new result per check).
     const steady = await pushAll(vigil, batches);
     const steadyRate = observations / (steady.ms / 1000);
     console.log(
-      `pushed ${observations} observations (existing subjects) in ${(steady.ms / 1000).toFixed(1)} s: ${steadyRate.toFixed(0)}/s, vigil CPU ${(steady.cpu / 1000).toFixed(1)} s`,
+      `pushed ${observations} observations (existing subjects) in ${(steady.ms / 1000).toFixed(1)} s: ` +
+        `${steadyRate.toFixed(0)}/s, vigil CPU ${(steady.cpu / 1000).toFixed(1)} s`,
     );
     const lean = await measureScrapes(vigil, 'default');
 
@@ -304,20 +306,38 @@ async function main(): Promise<void> {
     const all = await measureScrapes(vigil, 'everything');
     await stopVigil(vigil);
 
-    const rows = [lean, all].map(
-      (m) =>
-        `| ${m.label} | ${m.series.toLocaleString('en')} | ${(m.series / SUBJECTS).toFixed(1)} | ${(m.plainBytes / 1e6).toFixed(1)} MB | ${(m.gzipBytes / 1e6).toFixed(1)} MB | ${median(m.gzipMs).toFixed(0)} (${Math.max(...m.gzipMs).toFixed(0)}) | ${median(m.gzipCpu).toFixed(0)} | ${median(m.coldMs).toFixed(0)} (${Math.max(...m.coldMs).toFixed(0)}) | ${median(m.plainMs).toFixed(0)} (${Math.max(...m.plainMs).toFixed(0)}) | ${m.firstScrapeMs.toFixed(0)} | ${m.rss.toFixed(0)} / ${m.peak.toFixed(0)} |`,
-    );
+    const medianMax = (ms: number[]) => `${median(ms).toFixed(0)} (${Math.max(...ms).toFixed(0)})`;
+    const rows = [lean, all].map((m) => {
+      const cells = [
+        m.label,
+        m.series.toLocaleString('en'),
+        (m.series / SUBJECTS).toFixed(1),
+        `${(m.plainBytes / 1e6).toFixed(1)} MB`,
+        `${(m.gzipBytes / 1e6).toFixed(1)} MB`,
+        medianMax(m.gzipMs),
+        median(m.gzipCpu).toFixed(0),
+        medianMax(m.coldMs),
+        medianMax(m.plainMs),
+        m.firstScrapeMs.toFixed(0),
+        `${m.rss.toFixed(0)} / ${m.peak.toFixed(0)}`,
+      ];
+      return `| ${cells.join(' | ')} |`;
+    });
     const table = [
-      `| exposition | series | per subject | plain body | gzip body | scrape gzip ms, median (max) | vigil CPU ms in it | gzip right after the change ms | scrape plain ms, median (max) | first scrape ms | RSS / peak MiB |`,
+      '| exposition | series | per subject | plain body | gzip body | scrape gzip ms, median (max) | vigil CPU ms in it | ' +
+        'gzip right after the change ms | scrape plain ms, median (max) | first scrape ms | RSS / peak MiB |',
       `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
       ...rows,
     ].join('\n');
     const summary = [
-      `Push (batches of ${BATCH}, ${CLIENTS} clients, each answer after the batch is stored), ${SUBJECTS.toLocaleString('en')} subjects × ${CHECKS} checks:`,
-      `creating the subjects **${pushRate.toFixed(0)} observations/s** (${(pushMs / 1000).toFixed(1)} s; vigil used ${(created.cpu / 1000).toFixed(1)} CPU s, ${(observations / (created.cpu / 1000)).toFixed(0)} observations per CPU second);`,
-      `the same fleet reporting again **${steadyRate.toFixed(0)} observations/s** (${(steady.ms / 1000).toFixed(1)} s; vigil used ${(steady.cpu / 1000).toFixed(1)} CPU s, ${(observations / (steady.cpu / 1000)).toFixed(0)} observations per CPU second).`,
-      `Restart on the same state to /-/ready: **${(restartMs / 1000).toFixed(2)} s** (vigil used ${(restartCpu / 1000).toFixed(1)} CPU s to get there; ${restarted.toLocaleString('en')} series in the first scrape after it).`,
+      `Push (batches of ${BATCH}, ${CLIENTS} clients, each answer after the batch is stored), ` +
+        `${SUBJECTS.toLocaleString('en')} subjects × ${CHECKS} checks:`,
+      `creating the subjects **${pushRate.toFixed(0)} observations/s** (${(pushMs / 1000).toFixed(1)} s; ` +
+        `vigil used ${(created.cpu / 1000).toFixed(1)} CPU s, ${(observations / (created.cpu / 1000)).toFixed(0)} observations per CPU second);`,
+      `the same fleet reporting again **${steadyRate.toFixed(0)} observations/s** (${(steady.ms / 1000).toFixed(1)} s; ` +
+        `vigil used ${(steady.cpu / 1000).toFixed(1)} CPU s, ${(observations / (steady.cpu / 1000)).toFixed(0)} observations per CPU second).`,
+      `Restart on the same state to /-/ready: **${(restartMs / 1000).toFixed(2)} s** ` +
+        `(vigil used ${(restartCpu / 1000).toFixed(1)} CPU s to get there; ${restarted.toLocaleString('en')} series in the first scrape after it).`,
     ].join('\n');
     console.log(`\n${table}\n\n${summary}`);
     if (record) {

@@ -139,8 +139,10 @@ async function main(): Promise<void> {
     '',
     `Recorded ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:scrape -- --record\` (bench/scrape.ts).`,
     `State: ${SUBJECTS.toLocaleString('en')} subjects × ${CHECKS} checks (realistic mix: probes with metrics, 1% dropped checks,`,
-    `manipulations, metadata) → ${fast.series.toLocaleString('en')} series, ${(bytes / 1e6).toFixed(1)} MB of text. Median of up to ${RUNS} runs after ${WARMUP} warm-ups;`,
-    'every run includes producing the UTF-8 bytes. All three outputs were checked to carry the same series and values, and (a) equals (c) byte for byte.',
+    `manipulations, metadata) → ${fast.series.toLocaleString('en')} series, ${(bytes / 1e6).toFixed(1)} MB of text. ` +
+      `Median of up to ${RUNS} runs after ${WARMUP} warm-ups;`,
+    'every run includes producing the UTF-8 bytes. All three outputs were checked to carry the same series and values, ' +
+      'and (a) equals (c) byte for byte.',
     '',
     `Machine: ${machine}.`,
     '',
@@ -148,9 +150,11 @@ async function main(): Promise<void> {
     '|---|---:|',
     ...rows.map(([label, ms]) => `| ${label} | ${ms.toFixed(1)} |`),
     '',
-    `Ratios: prom-client full / fast = **${ratioProm.toFixed(1)}×** (target ≥ 5×); prom-client metrics()-only / fast = ${ratioPromOnly.toFixed(1)}×;`,
+    `Ratios: prom-client full / fast = **${ratioProm.toFixed(1)}×** (target ≥ 5×); ` +
+      `prom-client metrics()-only / fast = ${ratioPromOnly.toFixed(1)}×;`,
     `fast / naive = **${ratioNaive.toFixed(2)}** (target ≤ 2, lower is better). bytes-only / (a) = ${(fastBytesMs / fastMs).toFixed(2)}.`,
-    `Whole endpoint ${endpointMs.toFixed(1)} ms as a string, ${endpointBytesMs.toFixed(1)} ms as bytes; first scrape (cold label cache) ${coldMs.toFixed(1)} ms. gzip sizes: ${gzipSizes.join(', ')}.`,
+    `Whole endpoint ${endpointMs.toFixed(1)} ms as a string, ${endpointBytesMs.toFixed(1)} ms as bytes; ` +
+      `first scrape (cold label cache) ${coldMs.toFixed(1)} ms. gzip sizes: ${gzipSizes.join(', ')}.`,
     '',
     'Notes (design decisions these figures support):',
     '- The renderer writes bytes: cached label sets are stored pre-encoded and copied, numbers are printed digit by digit',

@@ -57,7 +57,8 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
   console.log(
-    `status page, ${SUBJECTS} subjects × 5 checks, ${RUNS} runs each, Node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)}`,
+    `status page, ${SUBJECTS} subjects × 5 checks, ${RUNS} runs each, Node ${process.version}, ` +
+      `${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)}`,
   );
   console.log('| query | render median / p95 / max ms | http median / p95 / max ms | bytes |');
   console.log('|---|---|---|---|');
@@ -83,7 +84,8 @@ async function main(): Promise<void> {
     const r = stats(render);
     const h = stats(http);
     console.log(
-      `| \`/${query}\` | ${fmt(r.median)} / ${fmt(r.p95)} / ${fmt(r.max)} | ${fmt(h.median)} / ${fmt(h.p95)} / ${fmt(h.max)} | ${(bytes / 1024).toFixed(0)} KiB |`,
+      `| \`/${query}\` | ${fmt(r.median)} / ${fmt(r.p95)} / ${fmt(r.max)} | ` +
+        `${fmt(h.median)} / ${fmt(h.p95)} / ${fmt(h.max)} | ${(bytes / 1024).toFixed(0)} KiB |`,
     );
   }
   const subjectTimes: number[] = [];

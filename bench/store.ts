@@ -28,7 +28,8 @@ async function storm(subjects: number, rounds: number): Promise<void> {
   flushes.sort((a, b) => a - b);
   console.log(
     `| ${subjects} subjects + ${subjects} events dirty per interval, ${rounds} intervals | ${stats.transactions} | ${stats.rowsWritten} | ` +
-      `${flushes[Math.floor(flushes.length / 2)]!.toFixed(1)} | ${flushes[flushes.length - 1]!.toFixed(1)} | ${(stats.sizeBytes / 1e6).toFixed(1)} | ${(elapsed / 1000).toFixed(1)} |`,
+      `${flushes[Math.floor(flushes.length / 2)]!.toFixed(1)} | ${flushes[flushes.length - 1]!.toFixed(1)} | ` +
+      `${(stats.sizeBytes / 1e6).toFixed(1)} | ${(elapsed / 1000).toFixed(1)} |`,
   );
 }
 

@@ -228,7 +228,8 @@ function renderResults(r: Results): string {
     '',
     `Recorded ${new Date().toISOString().slice(0, 16)}Z by \`node --expose-gc dist/bench/storm.js --record\` (bench/storm.ts).`,
     `A separate client process opens ${r['agents']} agent websockets on loopback (${r['concurrency']} handshakes in flight, the reference`,
-    "agent's AgentConnection); vigil (`startVigil`: default 200 ms group commit, `agents.storm_window` 500 ms, SQLite in a temporary directory) runs in the bench process.",
+    "agent's AgentConnection); vigil (`startVigil`: default 200 ms group commit, `agents.storm_window` 500 ms, " +
+      'SQLite in a temporary directory) runs in the bench process.',
     `Machine: ${cpus().length} CPUs, node ${process.version}, load average at start ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}; ulimit -n 20000.`,
@@ -236,9 +237,12 @@ function renderResults(r: Results): string {
     '| measure | value | target |',
     '|---|---:|---|',
     `| connections per second (first attempt → last welcome) | ${Math.round(r['connectionsPerSecond']!)} (${r['stormSeconds']!.toFixed(2)} s) | |`,
-    `| all ${r['agents']} available in vigil's state, after the last connect | ${r['allReflectedAfterLastConnectMs']} ms | ≤ 1000 ms: ${pass(r['allReflectedAfterLastConnectMs']! <= 1000)} |`,
-    `| first /metrics scrape showing all in vigil_subject_connectivity, after the last connect | ${r['scrapeShowsAllAfterLastConnectMs']} ms | (includes one render of the scrape) |`,
-    `| per connection: welcome → available in state, p50 / p99 / max | ${r['perConnectionP50Ms']} / ${r['perConnectionP99Ms']} / ${r['perConnectionMaxMs']} ms | ≤ 1000 ms |`,
+    `| all ${r['agents']} available in vigil's state, after the last connect | ${r['allReflectedAfterLastConnectMs']} ms | ` +
+      `≤ 1000 ms: ${pass(r['allReflectedAfterLastConnectMs']! <= 1000)} |`,
+    '| first /metrics scrape showing all in vigil_subject_connectivity, after the last connect | ' +
+      `${r['scrapeShowsAllAfterLastConnectMs']} ms | (includes one render of the scrape) |`,
+    '| per connection: welcome → available in state, p50 / p99 / max | ' +
+      `${r['perConnectionP50Ms']} / ${r['perConnectionP99Ms']} / ${r['perConnectionMaxMs']} ms | ≤ 1000 ms |`,
     `| connection attempts refused or lost and retried by the agents | ${r['retries']} | |`,
     `| store transactions for the whole storm (Store.stats()) | ${r['transactions']} | ≤ 20: ${pass(r['transactions']! <= 20)} |`,
     `| vigil heap per open connection (connected − all closed) | ${kib(r['serverHeapPerConnection']!)} | |`,

@@ -54,7 +54,8 @@ async function main(): Promise<void> {
       if (web) writeFileSync(join(dir, `${name}.web.yml`), web);
       writeFileSync(
         join(dir, `${name}.yml`),
-        `listen: 127.0.0.1:0\nstate: ${join(dir, `${name}.db`)}\nlog: { level: silent }\nsubjects: []\n${web ? `web_config_file: ${name}.web.yml\n` : ''}`,
+        `listen: 127.0.0.1:0\nstate: ${join(dir, `${name}.db`)}\nlog: { level: silent }\nsubjects: []\n` +
+          (web ? `web_config_file: ${name}.web.yml\n` : ''),
       );
       return join(dir, `${name}.yml`);
     };

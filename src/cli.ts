@@ -143,7 +143,8 @@ program
   .requiredOption('--token-file <file>', 'file holding a bearer token with the agent scope')
   .option(
     '--check-script <path>',
-    'script run every --check-interval: exit 0 ok, 1 warn, 2 crit, else unknown; first output line is the message; lines "metadata: Key=value" (or "metadata[warning]: Key=value") set metadata',
+    'script run every --check-interval: exit 0 ok, 1 warn, 2 crit, else unknown; first output line is the message; ' +
+      'lines "metadata: Key=value" (or "metadata[warning]: Key=value") set metadata',
   )
   .option('--check-interval <duration>', 'how often to run the check script', '30s')
   .option('--check-name <name>', 'check name of the script result', 'script')

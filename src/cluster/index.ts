@@ -165,7 +165,8 @@ async function clusterKey(pool: pg.Pool): Promise<string> {
   // meta holds BIGINTs: four random ones make the key. ON CONFLICT keeps the first replica's.
   const values = Array.from({ length: 4 }, (_, index) => [`cluster_key_${index}`, randomBytes(8).readBigInt64BE().toString()]);
   await pool.query(
-    `INSERT INTO ${SCHEMA}.meta (key, value) VALUES ${values.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ')} ON CONFLICT (key) DO NOTHING`,
+    `INSERT INTO ${SCHEMA}.meta (key, value) VALUES ${values.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ')} ` +
+      'ON CONFLICT (key) DO NOTHING',
     values.flat(),
   );
   const rows = await pool.query<{ value: string }>(`SELECT value::text AS value FROM ${SCHEMA}.meta WHERE key LIKE 'cluster_key_%' ORDER BY key`);

@@ -102,7 +102,8 @@ const policySchema = z
       .optional()
       .meta({
         description:
-          'What counts as failing. Check scope: crit, warn, unreachable, stale (default [crit]); subject scope: unhealthy, unavailable, missing, warnings (default [unhealthy]).',
+          'What counts as failing. Check scope: crit, warn, unreachable, stale (default [crit]); ' +
+          'subject scope: unhealthy, unavailable, missing, warnings (default [unhealthy]).',
       }),
     notify: z.enum(NOTIFY_MODES).meta({
       description: 'failure: notify when failing; change: notify when failing and when recovered; always: every result.',
@@ -162,16 +163,21 @@ export const alertingSchema = z
   .strictObject({
     evaluation_interval: durationSchema.default('15s').meta({ description: 'Evaluation interval of the generated rule groups.' }),
     external_url: urlSchema.optional().meta({ description: 'Link put into notifications (your vigil status page or Grafana).' }),
-    subject_links: z.boolean().default(true).meta({
-      description:
-        "external_url is vigil's own address (its status page): notifications link each alert to <external_url>/subjects/<id>. Set false when external_url points elsewhere (Grafana).",
-    }),
+    subject_links: z
+      .boolean()
+      .default(true)
+      .meta({
+        description:
+          "external_url is vigil's own address (its status page): notifications link each alert to <external_url>/subjects/<id>. " +
+          'Set false when external_url points elsewhere (Grafana).',
+      }),
     runbook_url: z.string().min(1).default('docs/runbook.md').meta({
       description: 'Base of the runbook_url annotations; each alert appends #its-name. Point it at your hosted copy of docs/runbook.md.',
     }),
     data_gap_tolerance: durationSchema.default('5m').meta({
       description:
-        "How long alerts keep vigil's last known values when its series briefly disappear (failed scrape, restart), so a gap does not resolve and re-fire them; 0 disables.",
+        "How long alerts keep vigil's last known values when its series briefly disappear (failed scrape, restart), " +
+        'so a gap does not resolve and re-fire them; 0 disables.',
     }),
     scrape_job: z.string().min(1).default('vigil').meta({ description: 'Prometheus job label of the scrape of vigil itself.' }),
     templates_dir: z.string().min(1).optional().meta({

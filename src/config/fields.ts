@@ -117,7 +117,9 @@ export const labelsSchema = z
   .meta({
     propertyNames: { pattern: LABEL_NAME_RE.source },
     maxProperties: MAX_LABELS_PER_SUBJECT,
-    description: `Extra labels (at most ${MAX_LABELS_PER_SUBJECT}); names match ${LABEL_NAME_RE.source} and are not one of ${RESERVED_LABEL_NAMES.join(', ')}.`,
+    description:
+      `Extra labels (at most ${MAX_LABELS_PER_SUBJECT}); names match ${LABEL_NAME_RE.source} ` +
+      `and are not one of ${RESERVED_LABEL_NAMES.join(', ')}.`,
   });
 
 export const labelsToStrings = (labels: Record<string, string | number | boolean> | undefined): Record<string, string> =>

@@ -36,10 +36,14 @@ const heartbeatSchema = z.strictObject({
   freshness: z.number().min(1).max(100).default(3).meta({
     description: 'The heartbeat check goes crit when nothing arrived within freshness × interval.',
   }),
-  via: z.enum(['httpsource', 'broker']).default('broker').meta({
-    description:
-      'httpsource: one event per application into its HTTPSource (the path real applications use; reaches every bound namespace). broker: one event per application and namespace straight into the namespace broker.',
-  }),
+  via: z
+    .enum(['httpsource', 'broker'])
+    .default('broker')
+    .meta({
+      description:
+        'httpsource: one event per application into its HTTPSource (the path real applications use; reaches every bound namespace). ' +
+        'broker: one event per application and namespace straight into the namespace broker.',
+    }),
   httpsource_url: z
     .string()
     .default('http://{application}.{integration_namespace}.svc.cluster.local/')
@@ -59,10 +63,15 @@ const heartbeatSchema = z.strictObject({
     .default('v1')
     .meta({ description: 'Kyma eventtypeversion extension.' }),
   timeout: positiveDuration('5s').meta({ description: 'Time limit of one heartbeat send.' }),
-  secret_file: z.string().min(1).optional().meta({
-    description:
-      'File with the key that signs heartbeats (HMAC-SHA256 in the vigilsignature extension). Without it vigil signs with a random key of its own, which suffices for one replica.',
-  }),
+  secret_file: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({
+      description:
+        'File with the key that signs heartbeats (HMAC-SHA256 in the vigilsignature extension). ' +
+        'Without it vigil signs with a random key of its own, which suffices for one replica.',
+    }),
 });
 
 const eventMeshSchema = z.strictObject({

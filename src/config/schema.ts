@@ -174,10 +174,15 @@ export const configSchema = z
     }),
     public_badges: z.boolean().default(false).meta({ description: 'With basic_auth_users in the web config: serve /badge/… without credentials.' }),
     scrape: scrapeSchema.optional().meta({ description: 'How Prometheus reaches vigil: generate-rules writes the matching scrape config snippet.' }),
-    state: z.string().min(1).default(DEFAULT_STATE).meta({
-      description:
-        'Where the state lives: a SQLite file relative to this config file (the default), or a PostgreSQL URL postgres://user@host:port/db?sslmode=… shared by replicas.',
-    }),
+    state: z
+      .string()
+      .min(1)
+      .default(DEFAULT_STATE)
+      .meta({
+        description:
+          'Where the state lives: a SQLite file relative to this config file (the default), ' +
+          'or a PostgreSQL URL postgres://user@host:port/db?sslmode=… shared by replicas.',
+      }),
     store: z
       .strictObject({
         flush_interval: durationSchema.default('200ms').meta({ description: 'Group commit: dirty state is written in one transaction this often.' }),

@@ -337,7 +337,9 @@ export const targetsSchema = z.array(targetSchema).superRefine(
         ctx.addIssue({
           code: 'custom',
           path: [index, 'check'],
-          message: `targets[${clash}] already reports check "${String(target.check ?? target.type)}" on subject "${String(target.subject ?? target.name)}"; set a distinct check:`,
+          message:
+            `targets[${clash}] already reports check "${String(target.check ?? target.type)}" ` +
+            `on subject "${String(target.subject ?? target.name)}"; set a distinct check:`,
         });
       }
       checks.set(key, index);

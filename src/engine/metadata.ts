@@ -64,7 +64,8 @@ export function recordManipulation(
   if (endedAt > now) {
     throw new EngineError(
       'invalid',
-      `manipulation ${name}: ${input.endedAt === undefined ? 'startedAt' : 'endedAt'} ${new Date(endedAt).toISOString()} is in the future (now ${new Date(now).toISOString()}); report a manipulation when it has ended`,
+      `manipulation ${name}: ${input.endedAt === undefined ? 'startedAt' : 'endedAt'} ${new Date(endedAt).toISOString()} ` +
+        `is in the future (now ${new Date(now).toISOString()}); report a manipulation when it has ended`,
     );
   }
   const subject = state.subjects.get(subjectId);

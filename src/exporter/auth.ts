@@ -1,4 +1,5 @@
-// Bearer-token authorisation for API writes (and reads, scope `read`, when the web config protects them). 401: no or unknown token; 403: a known token without the needed scope.
+// Bearer-token authorisation for API writes (and reads, scope `read`, when the web config protects them).
+// 401: no or unknown token; 403: a known token without the needed scope.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { HttpProblem } from './problem.js';

@@ -59,7 +59,9 @@ export function probeRoutes(config: ProbeEndpointConfig, registry: Registry, now
       return res
         .type('text/plain')
         .send(
-          `Module ${moduleName}, target ${targetParam.slice(0, 200)}\nResult: ${result.status}${result.reason ? ` (${result.reason})` : ''}: ${result.message}\n\nMetrics that would have been returned:\n${exposition}`,
+          `Module ${moduleName}, target ${targetParam.slice(0, 200)}\n` +
+            `Result: ${result.status}${result.reason ? ` (${result.reason})` : ''}: ${result.message}\n\n` +
+            `Metrics that would have been returned:\n${exposition}`,
         );
     }
     res.setHeader('Content-Type', TEXT_CONTENT_TYPE);

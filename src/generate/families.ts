@@ -41,7 +41,9 @@ export function checkRuleFamilies(groups: readonly RuleGroup[], selection: Metri
         const what = index === undefined ? `the built-in alert ${rule.alert}` : `alert ${rule.alert}`;
         missing.push({
           path: index === undefined ? ['metrics', 'exclude'] : ['alerting', 'policies', index],
-          message: `${what} needs the metric family ${family}, which metrics: switches off; add it to metrics.include (or remove it from metrics.exclude)`,
+          message:
+            `${what} needs the metric family ${family}, which metrics: switches off; ` +
+            'add it to metrics.include (or remove it from metrics.exclude)',
         });
       }
     }

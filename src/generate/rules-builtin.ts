@@ -81,6 +81,13 @@ export function builtinRuleGroups(context: RuleContext, policies: readonly Polic
     `${joinSubjectInfo(lhs, context.dependencyLabels, {}, context.gap)}${coveredBy(policies, builtin, context.gap)}`;
   const subjectState = (state: string) => `(max by (subject, kind) (${held(selector('vigil_subject_health', { state }), context.gap)}) == 1)`;
   const up = selector('up', { job: context.scrapeJob });
+  // Not held through gaps (no `context.gap`): see the stale rule below.
+  const staleChecks = joinSubjectInfo(
+    'max without (reason) (vigil_check_not_counted{reason="stale"})',
+    ['kind', ...context.dependencyLabels],
+    {},
+    undefined,
+  );
 
   const subjects: BuiltinSpec[] = [
     {
@@ -114,7 +121,7 @@ export function builtinRuleGroups(context: RuleContext, policies: readonly Polic
       // A subject vigil cannot reach has stale checks because of that one outage, which VigilSubjectUnavailable
       // already reports: `unless` keeps it to one alert.
       alert: BUILTIN_ALERTS.checkStale,
-      expr: `${joinSubjectInfo('max without (reason) (vigil_check_not_counted{reason="stale"})', ['kind', ...context.dependencyLabels], {}, undefined)}
+      expr: `${staleChecks}
 unless on (subject) (vigil_subject_connectivity == 0)
 ${UNLESS_DEPENDENCY_DOWN}${coveredBy(policies, 'stale')}`,
       for: '1m',

@@ -178,7 +178,8 @@ function noteIgnoredKeys(type: string, config: Plain, notes: string[]): void {
 function timing(intervalS: number, timeoutS: number, notes: string[]): Plain {
   if (timeoutS > intervalS) {
     notes.push(
-      `timeout ${duration(timeoutS)} is longer than the interval ${duration(intervalS)}: cut to ${duration(intervalS)} (a run must end before the next starts).`,
+      `timeout ${duration(timeoutS)} is longer than the interval ${duration(intervalS)}: ` +
+        `cut to ${duration(intervalS)} (a run must end before the next starts).`,
     );
   }
   return { interval: duration(intervalS), timeout: duration(Math.min(timeoutS, intervalS)) };
@@ -216,18 +217,25 @@ function lossThreshold(threshold: number, count: number): { ratio: number; note:
   if (lostToFail > count) {
     return {
       ratio: 1,
-      note: `FLAG: Clowder's loss ${threshold}% can never be reached with count ${count}: the check never failed. max_loss_ratio 1 keeps that (vigil still reports total loss as lost connectivity); set the threshold you want.`,
+      note:
+        `FLAG: Clowder's loss ${threshold}% can never be reached with count ${count}: the check never failed. ` +
+        'max_loss_ratio 1 keeps that (vigil still reports total loss as lost connectivity); set the threshold you want.',
     };
   }
   if (lostToFail === count) {
     return {
       ratio,
-      note: `Clowder's loss ${threshold}% with count ${count} fails only when all ${count} packets are lost (the loss steps are ${round(100 / count)}%): max_loss_ratio ${ratio}. vigil reports total loss as lost connectivity (VigilSubjectUnavailable), not as a failed check.`,
+      note:
+        `Clowder's loss ${threshold}% with count ${count} fails only when all ${count} packets are lost ` +
+        `(the loss steps are ${round(100 / count)}%): max_loss_ratio ${ratio}. ` +
+        'vigil reports total loss as lost connectivity (VigilSubjectUnavailable), not as a failed check.',
     };
   }
   return {
     ratio,
-    note: `Clowder's loss ${threshold}% with count ${count} fails from ${lostToFail} lost packets (${round((lostToFail / count) * 100)}%): vigil is crit above max_loss_ratio ${ratio}; total loss is lost connectivity, not a failed check.`,
+    note:
+      `Clowder's loss ${threshold}% with count ${count} fails from ${lostToFail} lost packets (${round((lostToFail / count) * 100)}%): ` +
+      `vigil is crit above max_loss_ratio ${ratio}; total loss is lost connectivity, not a failed check.`,
   };
 }
 
@@ -239,7 +247,8 @@ const round = (value: number): number => Math.round(value * 100) / 100;
  * instead, which those thresholds do not count (docs/targets.md).
  */
 const CONNECT_FAILURE_NOTE =
-  'A refused connection fails the check as in Clowder; a timeout, DNS failure or no route is an unreachable run, which the policies below count too (on: [crit, unreachable]).';
+  'A refused connection fails the check as in Clowder; a timeout, DNS failure or no route is an unreachable run, ' +
+  'which the policies below count too (on: [crit, unreachable]).';
 
 function hostport(config: Plain, intervalS: number, notes: string[]): Plain {
   const port = integer(config.port);
@@ -276,7 +285,8 @@ function download(config: Plain, name: string, intervalS: number, notes: string[
     // Clowder verified TLS only for yes/true/t/y/1; any other value (no, off, 0, a typo) turned verification off.
     out.insecure_skip_verify = true;
     notes.push(
-      `ssl: ${JSON.stringify(ssl)} → insecure_skip_verify: true (Clowder verified only for yes, true, t, y, 1); prefer ca_file with the server's CA.`,
+      `ssl: ${JSON.stringify(ssl)} → insecure_skip_verify: true (Clowder verified only for yes, true, t, y, 1); ` +
+        "prefer ca_file with the server's CA.",
     );
   }
   notes.push('Clowder accepted any status below 400 after redirects; vigil expects 2xx (expected_status).');
@@ -315,7 +325,8 @@ function receiverFor(type: string, config: Plain, notes: string[]): Plain | unde
       for (const key of ['username', 'password']) {
         if (config[key] !== undefined)
           notes.push(
-            `notifiers.email.${key}: Clowder never used it (it sends without SMTP auth); dropped, not copied. If your server needs auth, set auth_username and auth_password_file.`,
+            `notifiers.email.${key}: Clowder never used it (it sends without SMTP auth); dropped, not copied. ` +
+              'If your server needs auth, set auth_username and auth_password_file.',
           );
       }
       if (config.prefix !== undefined)
@@ -324,7 +335,8 @@ function receiverFor(type: string, config: Plain, notes: string[]): Plain | unde
     }
     case 'slack': {
       notes.push(
-        'notifiers.slack: write the Slack webhook URL from the Clowder file into /etc/alertmanager/secrets/slack-webhook-url on the Alertmanager host.',
+        'notifiers.slack: write the Slack webhook URL from the Clowder file into /etc/alertmanager/secrets/slack-webhook-url ' +
+          'on the Alertmanager host.',
       );
       const slack: Plain = { api_url_file: '/etc/alertmanager/secrets/slack-webhook-url' };
       if (config.channel !== undefined) slack.channel = String(config.channel);
@@ -333,7 +345,8 @@ function receiverFor(type: string, config: Plain, notes: string[]): Plain | unde
     }
     case 'msteams':
       notes.push(
-        'notifiers.msteams: Clowder never loaded it (its module did not import); write the Teams webhook URL into /etc/alertmanager/secrets/msteams-webhook-url on the Alertmanager host.',
+        'notifiers.msteams: Clowder never loaded it (its module did not import); ' +
+          'write the Teams webhook URL into /etc/alertmanager/secrets/msteams-webhook-url on the Alertmanager host.',
       );
       return { msteams: { webhook_url_file: '/etc/alertmanager/secrets/msteams-webhook-url' } };
     case 'console':
@@ -342,7 +355,8 @@ function receiverFor(type: string, config: Plain, notes: string[]): Plain | unde
     case 'influxdb':
     case 'influxdb_v2':
       notes.push(
-        `notifiers.${type}: no equivalent; scrape vigil's /metrics (vigil_probe_*, vigil_check_*) with Prometheus or Telegraf's prometheus input instead.`,
+        `notifiers.${type}: no equivalent; scrape vigil's /metrics (vigil_probe_*, vigil_check_*) ` +
+          "with Prometheus or Telegraf's prometheus input instead.",
       );
       return undefined;
     case 'rabbitmq':

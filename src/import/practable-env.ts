@@ -63,7 +63,8 @@ export function importPractableEnv(env: Env): string {
   const reconnectEvery = parseDuration(relayEvery) <= parseDuration(jumpEvery) ? relayEvery : jumpEvery;
   if (relayEvery !== jumpEvery)
     notes.push(
-      `STATUS_RECONNECT_RELAY_EVERY (${relayEvery}) and STATUS_RECONNECT_JUMP_EVERY (${jumpEvery}) differ: vigil has one reconnect_every, the shorter is used.`,
+      `STATUS_RECONNECT_RELAY_EVERY (${relayEvery}) and STATUS_RECONNECT_JUMP_EVERY (${jumpEvery}) differ: ` +
+        'vigil has one reconnect_every, the shorter is used.',
     );
 
   const book: Record<string, unknown> = {

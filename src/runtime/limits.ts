@@ -51,7 +51,8 @@ export function refuseBeyondLimits(state: EngineState, limits: Limits, writes: r
   if (newSubjects.size > 0 && state.subjects.size + newSubjects.size > limits.maxSubjects) {
     throw new EngineError(
       'conflict',
-      `vigil holds ${state.subjects.size} subjects and its limit is ${limits.maxSubjects} (api.max_subjects); delete unused subjects or raise the limit`,
+      `vigil holds ${state.subjects.size} subjects and its limit is ${limits.maxSubjects} (api.max_subjects); ` +
+        'delete unused subjects or raise the limit',
     );
   }
   for (const [id, checks] of newChecks) {

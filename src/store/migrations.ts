@@ -79,7 +79,8 @@ export function checkDatabaseIdentity(db: Database.Database, path: string): numb
   }
   if (version > LATEST_SCHEMA_VERSION) {
     throw new StoreError(
-      `state database ${path} has schema version ${version}, newer than this vigil supports (${LATEST_SCHEMA_VERSION}); upgrade vigil, or restore a backup made by this version`,
+      `state database ${path} has schema version ${version}, newer than this vigil supports (${LATEST_SCHEMA_VERSION}); ` +
+        'upgrade vigil, or restore a backup made by this version',
     );
   }
   return version;

@@ -286,7 +286,8 @@ export class Store {
     } catch (cause) {
       // The dirty sets and the queue are untouched, so the next interval retries all of it.
       const error = new StoreError(
-        `flush of ${batch.subjects.length} subjects, ${batch.sources.length} sources and ${batch.events.length} events to ${this.path} failed (${errorMessage(cause)}); retrying every ${this.options.flushIntervalMs} ms`,
+        `flush of ${batch.subjects.length} subjects, ${batch.sources.length} sources and ${batch.events.length} events to ${this.path} ` +
+          `failed (${errorMessage(cause)}); retrying every ${this.options.flushIntervalMs} ms`,
         { cause },
       );
       for (const waiter of waiters) waiter.reject(error);

@@ -1,5 +1,6 @@
 // The SQL side of the store: prepared statements, row ↔ object mapping, and the one-transaction flush.
-// Subjects are stored in their compact form (subject-row.ts), sources as JSON of the engine's plain objects; events get columns so they can be queried by seq and subject.
+// Subjects are stored in their compact form (subject-row.ts), sources as JSON of the engine's plain objects; events
+// get columns so they can be queried by seq and subject.
 import type Database from 'better-sqlite3';
 import type { EngineEvent, SourceState, SubjectState } from '../engine/types.js';
 import { corruptDatabase } from './errors.js';

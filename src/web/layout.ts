@@ -26,7 +26,8 @@ ${options.notice === undefined ? '' : html`<p class="notice" role="note">${optio
 <main id="content">
 ${body}
 </main>
-<footer class="foot"><a href="/metrics">metrics</a> · <a href="/api/v1/health">health API</a> · <a href="/api/v1/maintenance">maintenance API</a></footer>
+<footer class="foot"><a href="/metrics">metrics</a> · <a href="/api/v1/health">health API</a> · \
+<a href="/api/v1/maintenance">maintenance API</a></footer>
 </body>
 </html>
 `.value;

@@ -10,7 +10,8 @@ import { STATE_FILTERS, type Row, type StatusModel, type StatusQuery } from './s
 function countsView(model: StatusModel, query: StatusQuery): Html {
   const { counts } = model;
   const link = (state: string, label: string, value: number, tone: string) =>
-    html`<li><a class="count s-${tone}${query.state === state ? ' current' : ''}" href="${'/' + queryString({ ...stateless(query), state })}"><span class="n">${value}</span> <span class="w">${label}</span></a></li>`;
+    html`<li><a class="count s-${tone}${query.state === state ? ' current' : ''}" href="${'/' + queryString({ ...stateless(query), state })}">\
+<span class="n">${value}</span> <span class="w">${label}</span></a></li>`;
   return html`<section aria-labelledby="counts-h"><h2 id="counts-h" class="visually-hidden">Counts</h2>
 <ul class="counts">
 ${link('all', 'subjects', counts.total, 'plain')}
@@ -38,10 +39,12 @@ function filtersView(model: StatusModel, query: StatusQuery): Html {
     html`<option value="${value}"${selected ? html` selected` : ''}>${label}</option>`;
   return html`<form class="filters" method="get" action="/" role="search">
 <label>Search <input type="search" name="q" value="${query.q}" placeholder="id, label, message"></label>
-<label>Kind <select name="kind">${option('', 'any', query.kind === '')}${model.kinds.map((kind) => option(kind, kind, kind === query.kind))}</select></label>
+<label>Kind <select name="kind">${option('', 'any', query.kind === '')}\
+${model.kinds.map((kind) => option(kind, kind, kind === query.kind))}</select></label>
 <label>Label <input type="text" name="label" value="${query.label}" placeholder="key=value"></label>
 <label>State <select name="state">${STATE_FILTERS.map((state) => option(state, state, state === query.state))}</select></label>
-<label>Group by <select name="group">${option('kind', 'kind', query.group === 'kind')}${option('none', 'nothing', query.group === 'none')}${model.labelKeys.map((key) => option(key, `label ${key}`, key === query.group))}</select></label>
+<label>Group by <select name="group">${option('kind', 'kind', query.group === 'kind')}${option('none', 'nothing', query.group === 'none')}\
+${model.labelKeys.map((key) => option(key, `label ${key}`, key === query.group))}</select></label>
 <button type="submit">Apply</button> <a href="/">Clear</a>
 </form>`;
 }
@@ -55,11 +58,14 @@ function rowView(row: Row, now: number): Html {
       : pill(s.connectivity, s.connectivity === 'available' ? 'ok' : 'bad');
   const failing = row.failing.map(
     (check) =>
-      html`<li>${pill(check.status, STATUS_TONE[check.status] ?? 'muted')} <span class="check">${check.name}</span>${check.message ? html`: <span class="msg">${check.message}</span>` : ''}${check.counted ? '' : html` <span class="muted">(not counted: ${check.notCountedReason ?? 'unknown'})</span>`}</li>`,
+      html`<li>${pill(check.status, STATUS_TONE[check.status] ?? 'muted')} <span class="check">${check.name}</span>\
+${check.message ? html`: <span class="msg">${check.message}</span>` : ''}\
+${check.counted ? '' : html` <span class="muted">(not counted: ${check.notCountedReason ?? 'unknown'})</span>`}</li>`,
   );
   return html`<li class="subject${row.broken ? ' broken' : ''}" data-subject="${s.spec.id}">
 <div class="line"><a class="id" href="${subjectHref(s.spec.id)}">${s.spec.id}</a> ${pill(s.health, HEALTH_TONE[s.health])}${maintenance}</div>
-<dl class="facts"><div><dt>kind</dt><dd>${s.spec.kind}</dd></div><div><dt>connectivity</dt><dd>${connectivity}</dd></div><div><dt>warnings</dt><dd>${s.warnings}</dd></div><div><dt>last seen</dt><dd>${when(s.lastSeenAt, now)}</dd></div></dl>
+<dl class="facts"><div><dt>kind</dt><dd>${s.spec.kind}</dd></div><div><dt>connectivity</dt><dd>${connectivity}</dd></div>\
+<div><dt>warnings</dt><dd>${s.warnings}</dd></div><div><dt>last seen</dt><dd>${when(s.lastSeenAt, now)}</dd></div></dl>
 ${failing.length ? html`<ul class="failing">${failing}</ul>` : ''}
 </li>`;
 }
@@ -99,8 +105,11 @@ ${windows.map((window) => {
     Object.entries(window.match)
       .map(([key, values]) => `${key}=${values.join('|')}`)
       .join(', ') || 'every subject';
-  return html`<li>${pill(open ? 'in progress' : 'scheduled', open ? 'info' : 'muted')} <strong>${window.reason}</strong> <span class="muted">(${window.id}; ${match})</span>
- ${open ? html`ends ${when(next.to, now)}` : html`starts ${when(next.from, now)}`}${window.weekly ? html` <span class="muted">weekly</span>` : ''}</li>`;
+  const period = open ? html`ends ${when(next.to, now)}` : html`starts ${when(next.from, now)}`;
+  const weekly = window.weekly ? html` <span class="muted">weekly</span>` : '';
+  return html`<li>${pill(open ? 'in progress' : 'scheduled', open ? 'info' : 'muted')} <strong>${window.reason}</strong> \
+<span class="muted">(${window.id}; ${match})</span>
+ ${period}${weekly}</li>`;
 })}
 </ul></section>`;
 }
@@ -111,15 +120,22 @@ export function statusBody(state: EngineState, maintenance: Maintenance, model: 
   const healthWords = HEALTH_STATES.filter((h) => model.counts.health[h] > 0)
     .map((h) => `${model.counts.health[h]} ${h}`)
     .join(', ');
+  const broken = model.counts.health.unhealthy + model.counts.health.missing + model.counts.unavailable > 0;
+  const verdict = broken
+    ? html`<strong class="s-bad-text">Something is broken.</strong>`
+    : html`<strong class="s-ok-text">Nothing is broken.</strong>`;
+  const groupView = (group: StatusModel['groups'][number]) =>
+    html`<section class="group"><h3>${group.name} <span class="muted">(${group.rows.length}${model.pages > 1 ? ' on this page' : ''})</span></h3>\
+<ul class="subjects">${group.rows.map((row) => rowView(row, now))}</ul></section>`;
   return html`<h1>Status</h1>
-<p class="summary" id="summary" data-live>${model.counts.health.unhealthy + model.counts.health.missing + model.counts.unavailable > 0 ? html`<strong class="s-bad-text">Something is broken.</strong>` : html`<strong class="s-ok-text">Nothing is broken.</strong>`} ${healthWords}</p>
+<p class="summary" id="summary" data-live>${verdict} ${healthWords}</p>
 ${filtersView(model, query)}
 <div id="live" data-live>
 ${countsView(model, query)}
 ${maintenanceListView(maintenance, now)}
 <section aria-labelledby="subjects-h"><h2 id="subjects-h">${heading}</h2>
 ${model.groups.length === 0 ? html`<p class="muted">No subject matches these filters.</p>` : ''}
-${model.groups.map((group) => html`<section class="group"><h3>${group.name} <span class="muted">(${group.rows.length}${model.pages > 1 ? ' on this page' : ''})</span></h3><ul class="subjects">${group.rows.map((row) => rowView(row, now))}</ul></section>`)}
+${model.groups.map(groupView)}
 ${pagerView(model, query)}
 </section>
 ${sourcesView(state.sources.values(), now)}

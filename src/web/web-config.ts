@@ -115,7 +115,8 @@ export const webConfigSchema = z.strictObject({
         }
         if (!BCRYPT_RE.test(hash)) {
           // Never echo the value: it may be a plain password written by mistake.
-          ctx.addIssue({ code: 'custom', path: [user], message: 'expected a bcrypt hash ($2y$10$…, e.g. from htpasswd -nBC 10 ""), not a password' });
+          const message = 'expected a bcrypt hash ($2y$10$…, e.g. from htpasswd -nBC 10 ""), not a password';
+          ctx.addIssue({ code: 'custom', path: [user], message });
         }
       }
     })

@@ -19,7 +19,8 @@ describe('maintenance config', () => {
     const { config } = await parse(
       yaml(
         'maintenance:',
-        '  - { id: patch, match: { kind: host, rack: [r1, r2] }, reason: kernel, starts_at: "2026-12-01T02:00:00Z", ends_at: "2026-12-01T04:00:00Z" }',
+        '  - { id: patch, match: { kind: host, rack: [r1, r2] }, reason: kernel, ' +
+          'starts_at: "2026-12-01T02:00:00Z", ends_at: "2026-12-01T04:00:00Z" }',
         '  - { match: { subject: db-1 }, reason: backup, weekly: { days: [sun], at: "03:30", duration: 1h } }',
       ),
     );

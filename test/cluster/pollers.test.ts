@@ -86,7 +86,9 @@ describe('polling sources with replicas', () => {
       renewInterval: `${RENEW_MS}ms`,
       // m1…m6 are also subjects of the config file: Octopus reports on them but never takes them over, also when the
       // replica polling it does not own them and has never seen them.
-      extra: `octopus: { url: "${octopus.url}/", api_key_file: octopus-key, interval: 1s, timeout: 5s }\nsubjects: [${CONFIGURED.map((id) => `{ id: ${id}, kind: switch }`).join(', ')}]`,
+      extra:
+        `octopus: { url: "${octopus.url}/", api_key_file: octopus-key, interval: 1s, timeout: 5s }\n` +
+        `subjects: [${CONFIGURED.map((id) => `{ id: ${id}, kind: switch }`).join(', ')}]`,
     });
     writeFileSync(join(cluster.dir, 'octopus-key'), `${API_KEY}\n`);
     for (let i = 0; i < 3; i++) await cluster.add();

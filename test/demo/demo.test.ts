@@ -81,7 +81,8 @@ describe('vigil serve --demo', () => {
       },
     });
     const describe = (r: OutageRecord) =>
-      `${r.name}: ${r.appearedAt === undefined ? 'never seen' : `seen at +${r.appearedAt - started} ms`}, ${r.recoveredAt === undefined ? 'not over' : `over at +${r.recoveredAt - started} ms`}`;
+      `${r.name}: ${r.appearedAt === undefined ? 'never seen' : `seen at +${r.appearedAt - started} ms`}, ` +
+      `${r.recoveredAt === undefined ? 'not over' : `over at +${r.recoveredAt - started} ms`}`;
     assert.deepEqual(
       records.filter((r) => r.appearedAt === undefined || r.recoveredAt === undefined).map(describe),
       [],

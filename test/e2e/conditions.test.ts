@@ -167,7 +167,8 @@ ${FAST_ALERTING}
     net: { webhook: { url: "${hook('/net')}" } }
     builtin: { webhook: { url: "${hook('/builtin')}" } }
   policies:
-    - { name: net, match: { kind: [switch, host] }, on: [crit, unreachable], notify: failure, threshold: 3, receiver: net, group_by: [policy, subject] }
+    - { name: net, match: { kind: [switch, host] }, on: [crit, unreachable], notify: failure, threshold: 3,
+        receiver: net, group_by: [policy, subject] }
 `;
   try {
     await withStack('switch-down', config, async (stack) => {

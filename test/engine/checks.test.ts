@@ -115,22 +115,26 @@ test('effective timestamp with observed_at is observed_at − accuracy, capped a
   assert.equal(subject(state, 'h').checks.d!.effectiveAt, T0);
 });
 
-test('effective timestamp without observed_at is max(status_changed − overhead − accuracy, received − overhead − push_period − 2 × period − accuracy)', () => {
-  const state = engine.createState(settings());
-  const timing = { overhead: 1 * S, accuracy: 2 * S, pushPeriod: 30 * S };
-  engine.applyObservation(state, observation('h', 'c', 'ok', { period: 60 * S, timing }), T0);
-  const check = () => subject(state, 'h').checks.c!;
-  // Just changed: status_changed_at term wins (T0 − 3 s) over received term (T0 − 1 − 30 − 120 − 2 s).
-  assert.equal(check().effectiveAt, T0 - 3 * S);
-  // Ten minutes of the same status later: the received term (T0 + 10 min − 153 s) wins.
-  engine.applyObservation(state, observation('h', 'c', 'ok', { period: 60 * S, timing }), T0 + 10 * M);
-  assert.equal(check().effectiveAt, T0 + 10 * M - 153 * S);
-  // Timing from the subject spec applies to checks reported after it is set.
-  engine.upsertSubject(state, spec('h', { source: 'api', kind: 'push', timing: { overhead: 5 * S } }), T0 + 11 * M);
-  engine.applyObservation(state, observation('h', 'c', 'crit', { period: 60 * S }), T0 + 11 * M);
-  assert.equal(check().effectiveAt, T0 + 11 * M - 5 * S);
-  assert.deepEqual(check().timing, { freshness: 2, overhead: 5 * S, accuracy: 0, pushPeriod: 0 });
-});
+test(
+  'effective timestamp without observed_at is ' +
+    'max(status_changed − overhead − accuracy, received − overhead − push_period − 2 × period − accuracy)',
+  () => {
+    const state = engine.createState(settings());
+    const timing = { overhead: 1 * S, accuracy: 2 * S, pushPeriod: 30 * S };
+    engine.applyObservation(state, observation('h', 'c', 'ok', { period: 60 * S, timing }), T0);
+    const check = () => subject(state, 'h').checks.c!;
+    // Just changed: status_changed_at term wins (T0 − 3 s) over received term (T0 − 1 − 30 − 120 − 2 s).
+    assert.equal(check().effectiveAt, T0 - 3 * S);
+    // Ten minutes of the same status later: the received term (T0 + 10 min − 153 s) wins.
+    engine.applyObservation(state, observation('h', 'c', 'ok', { period: 60 * S, timing }), T0 + 10 * M);
+    assert.equal(check().effectiveAt, T0 + 10 * M - 153 * S);
+    // Timing from the subject spec applies to checks reported after it is set.
+    engine.upsertSubject(state, spec('h', { source: 'api', kind: 'push', timing: { overhead: 5 * S } }), T0 + 11 * M);
+    engine.applyObservation(state, observation('h', 'c', 'crit', { period: 60 * S }), T0 + 11 * M);
+    assert.equal(check().effectiveAt, T0 + 11 * M - 5 * S);
+    assert.deepEqual(check().timing, { freshness: 2, overhead: 5 * S, accuracy: 0, pushPeriod: 0 });
+  },
+);
 
 test('a check reporting unknown does not count (reason unknown) and makes nothing healthy', () => {
   const state = engine.createState(settings());

@@ -29,50 +29,54 @@ function rack(clock: Clock, recorder: Recorder) {
   return state;
 }
 
-test('seed: the dying switch: the host crit is held for the lag while the network monitor still says the switch is fine, then suppressed; the host never alarms', () => {
-  const clock = new Clock();
-  const recorder = new Recorder();
-  const state = rack(clock, recorder);
-  const host = subject(state, 'host-17');
+test(
+  'seed: the dying switch: the host crit is held for the lag while the network monitor still says the switch is fine, ' +
+    'then suppressed; the host never alarms',
+  () => {
+    const clock = new Clock();
+    const recorder = new Recorder();
+    const state = rack(clock, recorder);
+    const host = subject(state, 'host-17');
 
-  // The switch dies at `died`; 10 s later the host's ssh goes crit. The network monitor has not noticed yet.
-  const died = clock.now;
-  clock.advance(10 * S);
-  const critAt = clock.now;
-  recorder.record(engine.applyObservation(state, observation('host-17', 'ssh', 'crit', { ...slow, observedAt: critAt }), clock.now));
-  assert.equal(subject(state, 'sw3').health, 'healthy');
-  assert.equal(host.checks.ssh!.counted, false, 'a new crit behind a switch waits out the switch lag');
-  assert.deepEqual(host.checks.ssh!.notCounted, {
-    reason: 'dependency',
-    rule: 'now − status_changed_at > lag',
-    dependency: 'sw3',
-    lag: LAG,
-    countsFrom: critAt + LAG + 1,
-    times: { status_changed_at: critAt, dependency_changed_at: subject(state, 'sw3').healthChangedAt },
-  });
-  assert.equal(host.health, 'healthy', 'meta still counts; the held crit does not make the host unhealthy');
-  assert.equal(engine.nextDeadline(state), critAt + LAG + 1);
+    // The switch dies at `died`; 10 s later the host's ssh goes crit. The network monitor has not noticed yet.
+    const died = clock.now;
+    clock.advance(10 * S);
+    const critAt = clock.now;
+    recorder.record(engine.applyObservation(state, observation('host-17', 'ssh', 'crit', { ...slow, observedAt: critAt }), clock.now));
+    assert.equal(subject(state, 'sw3').health, 'healthy');
+    assert.equal(host.checks.ssh!.counted, false, 'a new crit behind a switch waits out the switch lag');
+    assert.deepEqual(host.checks.ssh!.notCounted, {
+      reason: 'dependency',
+      rule: 'now − status_changed_at > lag',
+      dependency: 'sw3',
+      lag: LAG,
+      countsFrom: critAt + LAG + 1,
+      times: { status_changed_at: critAt, dependency_changed_at: subject(state, 'sw3').healthChangedAt },
+    });
+    assert.equal(host.health, 'healthy', 'meta still counts; the held crit does not make the host unhealthy');
+    assert.equal(engine.nextDeadline(state), critAt + LAG + 1);
 
-  // Four minutes after the switch died, the network monitor marks it down: the host is suppressed.
-  clock.now = died + 4 * M;
-  recorder.record(engine.applyObservation(state, observation('sw3', 'netmon', 'crit', slow), clock.now));
-  assert.equal(subject(state, 'sw3').health, 'unhealthy');
-  assert.equal(host.checks.ssh!.notCounted?.rule, 'dependency health = healthy');
-  assert.equal(host.checks.ssh!.notCounted?.dependencyHealth, 'unhealthy');
-  assert.equal(host.health, 'unknown');
-  assert.match(host.healthReason!, /sw3 is unhealthy/);
-
-  // Past the end of the lag on the host's own clock, and later: still suppressed while the switch is down.
-  for (const at of [critAt + LAG + 1, died + 30 * M]) {
-    clock.now = at;
-    recorder.record(engine.tick(state, clock.now));
-    recorder.record(engine.applyObservation(state, observation('host-17', 'ssh', 'crit', { ...slow, observedAt: clock.now }), clock.now));
+    // Four minutes after the switch died, the network monitor marks it down: the host is suppressed.
+    clock.now = died + 4 * M;
     recorder.record(engine.applyObservation(state, observation('sw3', 'netmon', 'crit', slow), clock.now));
+    assert.equal(subject(state, 'sw3').health, 'unhealthy');
+    assert.equal(host.checks.ssh!.notCounted?.rule, 'dependency health = healthy');
+    assert.equal(host.checks.ssh!.notCounted?.dependencyHealth, 'unhealthy');
     assert.equal(host.health, 'unknown');
-  }
-  const hostHealth = recorder.ofType('health', 'host-17').map((e) => e.to);
-  assert.ok(!hostHealth.includes('unhealthy'), `the host never alarms (health went ${hostHealth.join(' → ')})`);
-});
+    assert.match(host.healthReason!, /sw3 is unhealthy/);
+
+    // Past the end of the lag on the host's own clock, and later: still suppressed while the switch is down.
+    for (const at of [critAt + LAG + 1, died + 30 * M]) {
+      clock.now = at;
+      recorder.record(engine.tick(state, clock.now));
+      recorder.record(engine.applyObservation(state, observation('host-17', 'ssh', 'crit', { ...slow, observedAt: clock.now }), clock.now));
+      recorder.record(engine.applyObservation(state, observation('sw3', 'netmon', 'crit', slow), clock.now));
+      assert.equal(host.health, 'unknown');
+    }
+    const hostHealth = recorder.ofType('health', 'host-17').map((e) => e.to);
+    assert.ok(!hostHealth.includes('unhealthy'), `the host never alarms (health went ${hostHealth.join(' → ')})`);
+  },
+);
 
 test("seed: the dying switch without the wait on the check's own clock would have alarmed: a crit older than the lag counts at once", () => {
   // The control case: the same crit, but held longer than the lag while the switch stays healthy, is a real host fault.
@@ -87,56 +91,60 @@ test("seed: the dying switch without the wait on the check's own clock would hav
   assert.equal(subject(state, 'host-17').health, 'unhealthy', 'the switch stayed healthy: the host itself is broken');
 });
 
-test('seed: the switch that recovered: host results observed before the recovery never count; those after count once the lag has passed since their own change', () => {
-  const clock = new Clock();
-  const recorder = new Recorder();
-  const state = rack(clock, recorder);
-  const host = subject(state, 'host-17');
+test(
+  'seed: the switch that recovered: host results observed before the recovery never count; ' +
+    'those after count once the lag has passed since their own change',
+  () => {
+    const clock = new Clock();
+    const recorder = new Recorder();
+    const state = rack(clock, recorder);
+    const host = subject(state, 'host-17');
 
-  // The switch is down for 10 minutes; the host's ssh goes crit and meta stays ok (both observed during the outage).
-  recorder.record(engine.applyObservation(state, observation('sw3', 'netmon', 'crit', slow), clock.now));
-  clock.advance(10 * S);
-  recorder.record(engine.applyObservation(state, observation('host-17', 'ssh', 'crit', { ...slow, observedAt: clock.now }), clock.now));
-  clock.advance(10 * M);
-  recorder.record(engine.applyObservation(state, observation('host-17', 'meta', 'ok', { ...slow, observedAt: clock.now - S }), clock.now));
-  const recovered = clock.advance(1 * S);
-  recorder.record(engine.applyObservation(state, observation('sw3', 'netmon', 'ok', slow), clock.now));
-  assert.equal(subject(state, 'sw3').health, 'healthy');
+    // The switch is down for 10 minutes; the host's ssh goes crit and meta stays ok (both observed during the outage).
+    recorder.record(engine.applyObservation(state, observation('sw3', 'netmon', 'crit', slow), clock.now));
+    clock.advance(10 * S);
+    recorder.record(engine.applyObservation(state, observation('host-17', 'ssh', 'crit', { ...slow, observedAt: clock.now }), clock.now));
+    clock.advance(10 * M);
+    recorder.record(engine.applyObservation(state, observation('host-17', 'meta', 'ok', { ...slow, observedAt: clock.now - S }), clock.now));
+    const recovered = clock.advance(1 * S);
+    recorder.record(engine.applyObservation(state, observation('sw3', 'netmon', 'ok', slow), clock.now));
+    assert.equal(subject(state, 'sw3').health, 'healthy');
 
-  // Past the switch's lag, the results observed before the recovery still do not count: they may describe the outage.
-  clock.now = recovered + LAG + 1;
-  recorder.record(engine.tick(state, clock.now));
-  for (const check of ['ssh', 'meta']) {
-    assert.equal(host.checks[check]!.notCounted?.rule, 'effective_at > dependency_changed_at', check);
-    assert.equal(host.checks[check]!.notCounted?.countsFrom, undefined, 'only a new result helps');
-  }
-  assert.equal(host.health, 'unknown');
+    // Past the switch's lag, the results observed before the recovery still do not count: they may describe the outage.
+    clock.now = recovered + LAG + 1;
+    recorder.record(engine.tick(state, clock.now));
+    for (const check of ['ssh', 'meta']) {
+      assert.equal(host.checks[check]!.notCounted?.rule, 'effective_at > dependency_changed_at', check);
+      assert.equal(host.checks[check]!.notCounted?.countsFrom, undefined, 'only a new result helps');
+    }
+    assert.equal(host.health, 'unknown');
 
-  // New results observed after the recovery. meta's status has not changed for a long time: it counts at once.
-  // ssh changes crit → ok now: it counts only when the lag has passed since its own change.
-  const sshOkAt = clock.now;
-  recorder.record(engine.applyObservation(state, observation('host-17', 'meta', 'ok', { ...slow, observedAt: clock.now }), clock.now));
-  recorder.record(engine.applyObservation(state, observation('host-17', 'ssh', 'ok', { ...slow, observedAt: clock.now }), clock.now));
-  assert.equal(host.checks.meta!.counted, true);
-  assert.equal(host.checks.ssh!.notCounted?.rule, 'now − status_changed_at > lag');
-  assert.equal(host.checks.ssh!.notCounted?.countsFrom, sshOkAt + LAG + 1);
-  assert.equal(host.health, 'healthy');
-  clock.now = sshOkAt + LAG;
-  recorder.record(engine.tick(state, clock.now));
-  assert.equal(host.checks.ssh!.counted, false);
-  clock.now = sshOkAt + LAG + 1;
-  recorder.record(engine.tick(state, clock.now));
-  assert.equal(host.checks.ssh!.counted, true);
+    // New results observed after the recovery. meta's status has not changed for a long time: it counts at once.
+    // ssh changes crit → ok now: it counts only when the lag has passed since its own change.
+    const sshOkAt = clock.now;
+    recorder.record(engine.applyObservation(state, observation('host-17', 'meta', 'ok', { ...slow, observedAt: clock.now }), clock.now));
+    recorder.record(engine.applyObservation(state, observation('host-17', 'ssh', 'ok', { ...slow, observedAt: clock.now }), clock.now));
+    assert.equal(host.checks.meta!.counted, true);
+    assert.equal(host.checks.ssh!.notCounted?.rule, 'now − status_changed_at > lag');
+    assert.equal(host.checks.ssh!.notCounted?.countsFrom, sshOkAt + LAG + 1);
+    assert.equal(host.health, 'healthy');
+    clock.now = sshOkAt + LAG;
+    recorder.record(engine.tick(state, clock.now));
+    assert.equal(host.checks.ssh!.counted, false);
+    clock.now = sshOkAt + LAG + 1;
+    recorder.record(engine.tick(state, clock.now));
+    assert.equal(host.checks.ssh!.counted, true);
 
-  // During the switch's own lag, even an old unchanged status waits: the switch's clock holds too.
-  const state2 = rack(new Clock(), new Recorder());
-  const t = subject(state2, 'sw3').healthChangedAt + 2 * H;
-  engine.applyObservation(state2, observation('sw3', 'netmon', 'crit', slow), t);
-  engine.applyObservation(state2, observation('sw3', 'netmon', 'ok', slow), t + M);
-  engine.applyObservation(state2, observation('host-17', 'meta', 'ok', { ...slow, observedAt: t + 2 * M }), t + 2 * M);
-  const meta = subject(state2, 'host-17').checks.meta!;
-  assert.deepEqual([meta.notCounted?.rule, meta.notCounted?.countsFrom], ['now − dependency_changed_at > lag', t + M + LAG + 1]);
-});
+    // During the switch's own lag, even an old unchanged status waits: the switch's clock holds too.
+    const state2 = rack(new Clock(), new Recorder());
+    const t = subject(state2, 'sw3').healthChangedAt + 2 * H;
+    engine.applyObservation(state2, observation('sw3', 'netmon', 'crit', slow), t);
+    engine.applyObservation(state2, observation('sw3', 'netmon', 'ok', slow), t + M);
+    engine.applyObservation(state2, observation('host-17', 'meta', 'ok', { ...slow, observedAt: t + 2 * M }), t + 2 * M);
+    const meta = subject(state2, 'host-17').checks.meta!;
+    assert.deepEqual([meta.notCounted?.rule, meta.notCounted?.countsFrom], ['now − dependency_changed_at > lag', t + M + LAG + 1]);
+  },
+);
 
 test('seed: a rename: results of the old name are ignored until rename_lag unless their status changed after the rename', () => {
   const clock = new Clock();

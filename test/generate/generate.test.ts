@@ -91,7 +91,10 @@ describe('generate()', () => {
     // failing streak: runs since the latest run that was neither crit nor unreachable
     assert.match(
       reach.expr,
-      /\(vigil_check_runs_total - on \(subject, check\) max by \(subject, check\) \(vigil_check_last_run\{outcome=~"ok\|unknown\|warn"\} or vigil_check_runs_total \* 0\)\) >= 3/,
+      new RegExp(
+        /\(vigil_check_runs_total - on \(subject, check\) max by \(subject, check\) /.source +
+          /\(vigil_check_last_run\{outcome=~"ok\|unknown\|warn"\} or vigil_check_runs_total \* 0\)\) >= 3/.source,
+      ),
     );
     // passing streak for recovery: runs since the latest crit, unreachable or unknown
     assert.match(reach.expr, /outcome=~"crit\|unknown\|unreachable"/);

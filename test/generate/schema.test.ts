@@ -109,7 +109,8 @@ describe('generateRulesCommand', () => {
 
   it('reports a condition of the wrong scope at its position in the list', async () => {
     const { code, stderr } = await generateFrom(
-      'alerting:\n  receivers: { r: { webhook: { url: "http://127.0.0.1:1/" } } }\n  policies:\n    - name: p\n      notify: failure\n      receiver: r\n      on: [crit, missing]\n',
+      'alerting:\n  receivers: { r: { webhook: { url: "http://127.0.0.1:1/" } } }\n' +
+        '  policies:\n    - name: p\n      notify: failure\n      receiver: r\n      on: [crit, missing]\n',
     );
     assert.equal(code, 2);
     assert.match(stderr, /vigil\.yml:7:\d+: alerting\.policies\[0\]\.on\[1\]: "missing" is not a check-scope condition/);

@@ -69,7 +69,9 @@ checks:
 
   // vigil's own config: a display name is fine, a broken address is refused with its key path.
   const own = (from: string) =>
-    `alerting:\n  receivers:\n    mail: { email: { to: "Ops <ops@example.org>", from: ${JSON.stringify(from)}, smarthost: "smtp.example.org:587" } }\n  policies:\n    - { name: all, match: {}, notify: failure, receiver: mail }\n`;
+    'alerting:\n  receivers:\n' +
+    `    mail: { email: { to: "Ops <ops@example.org>", from: ${JSON.stringify(from)}, smarthost: "smtp.example.org:587" } }\n` +
+    '  policies:\n    - { name: all, match: {}, notify: failure, receiver: mail }\n';
   assert.equal((await load(own('vigil <vigil@example.org>'))).config.alerting?.receivers['mail']?.email?.from, 'vigil <vigil@example.org>');
   await assert.rejects(
     load(own('vigil <not an address>')),

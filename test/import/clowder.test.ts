@@ -135,7 +135,10 @@ test('everything without an equivalent is named in a comment', () => {
     /# notifiers\.slack\.tags: no equivalent/,
     /# notifiers\.slack: Clowder's report: failure notified only the first outage/,
     /# Clowder read partial loss as 0%/,
-    /# A refused connection fails the check as in Clowder; a timeout, DNS failure or no route is an unreachable run, which the policies below count too/,
+    new RegExp(
+      /# A refused connection fails the check as in Clowder; a timeout, DNS failure or no route is an unreachable run, /.source +
+        /which the policies below count too/.source,
+    ),
   ]) {
     assert.match(text, expected);
   }
@@ -143,7 +146,8 @@ test('everything without an equivalent is named in a comment', () => {
 
 test('report: always maps to notify: always; unknown check types are commented, not dropped silently', () => {
   const text = importClowder(
-    'notifiers:\n  slack:\n    report: always\n    webhook: x\nchecks:\n  dns:\n    a:\n      host: b\n  hostport:\n    h:\n      host: h\n      port: 1\n',
+    'notifiers:\n  slack:\n    report: always\n    webhook: x\n' +
+      'checks:\n  dns:\n    a:\n      host: b\n  hostport:\n    h:\n      host: h\n      port: 1\n',
   );
   assert.match(text, /notify: always/);
   assert.doesNotMatch(text, /threshold/);

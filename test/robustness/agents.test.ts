@@ -38,7 +38,8 @@ describe('an agent connection flooding garbage without reading (problem 3)', () 
         await until(async () => (await metricValue(served.base, 'vigil_agent_connections_cut_total')) === 1, 10_000, 'the flooder to be cut');
       });
       console.log(
-        `# agent flood: baseline ${baseline.toFixed(0)} MiB, peak ${peakRssMiB.toFixed(0)} MiB, worst scrape ${worstScrapeMs.toFixed(0)} ms over ${scrapes}`,
+        `# agent flood: baseline ${baseline.toFixed(0)} MiB, peak ${peakRssMiB.toFixed(0)} MiB, ` +
+          `worst scrape ${worstScrapeMs.toFixed(0)} ms over ${scrapes}`,
       );
       flooder.resume();
       await until(() => closeCode !== 0 || flooder.readyState === WebSocket.CLOSED, 5_000, 'the flooder to see its close');

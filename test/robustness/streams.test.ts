@@ -54,7 +54,8 @@ describe('event streams under clients that do not read (problem 1)', () => {
       return Math.max(...timings);
     });
     console.log(
-      `# streams: baseline ${baseline.toFixed(0)} MiB, peak ${peakRssMiB.toFixed(0)} MiB, worst scrape ${worstScrapeMs.toFixed(0)} ms over ${scrapes}, slowest 400-observation POST ${postMs.toFixed(0)} ms`,
+      `# streams: baseline ${baseline.toFixed(0)} MiB, peak ${peakRssMiB.toFixed(0)} MiB, ` +
+        `worst scrape ${worstScrapeMs.toFixed(0)} ms over ${scrapes}, slowest 400-observation POST ${postMs.toFixed(0)} ms`,
     );
     assert.ok(peakRssMiB - baseline < RSS_CEILING_MIB, `RSS grew ${(peakRssMiB - baseline).toFixed(0)} MiB (ceiling ${RSS_CEILING_MIB})`);
     assert.ok(worstScrapeMs < 1_000, `a scrape took ${worstScrapeMs.toFixed(0)} ms`);

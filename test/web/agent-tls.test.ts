@@ -58,7 +58,8 @@ describe('agent over wss://', () => {
   it('presents its client certificate when vigil requires one', async (t) => {
     const vigil = await startWithWebConfig(
       world.dir,
-      `tls_server_config:\n  cert_file: ${world.server.cert}\n  key_file: ${world.server.key}\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ${world.ca.cert}\n`,
+      `tls_server_config:\n  cert_file: ${world.server.cert}\n  key_file: ${world.server.key}\n` +
+        `  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ${world.ca.cert}\n`,
       ['agents: { auto_register: true }'],
     );
     t.after(() => vigil.stop());

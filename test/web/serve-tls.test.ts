@@ -90,7 +90,8 @@ describe('TLS with basic auth', () => {
 
   it('sets the configured response headers and re-reads users on reload; a broken file changes nothing', async (t) => {
     const web = (password: string) =>
-      `${tlsBlock()}\nhttp_server_config:\n  headers:\n    X-Frame-Options: deny\n    Strict-Transport-Security: max-age=31536000\nbasic_auth_users:\n  prometheus: ${hash(password)}\n`;
+      `${tlsBlock()}\nhttp_server_config:\n  headers:\n    X-Frame-Options: deny\n    Strict-Transport-Security: max-age=31536000\n` +
+      `basic_auth_users:\n  prometheus: ${hash(password)}\n`;
     const vigil = await startWithWebConfig(world.dir, web('first'));
     t.after(() => vigil.stop());
     const ca = { ca: readFileSync(world.ca.cert, 'utf8') };

@@ -86,7 +86,9 @@ test('inline PEM instead of files, and an empty file or section meaning plain HT
 
 test('unknown keys and bad values are errors with file:line:col and key path', () => {
   assert.deepEqual(problems('tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n  cert_flie: b.crt\n'), [
-    'web.yml:4:3: tls_server_config.cert_flie: unknown key "cert_flie"; did you mean "cert_file"? (allowed: cert, key, client_ca, cert_file, key_file, client_auth_type, client_ca_file, client_allowed_sans, min_version, max_version, cipher_suites, prefer_server_cipher_suites, curve_preferences)',
+    'web.yml:4:3: tls_server_config.cert_flie: unknown key "cert_flie"; did you mean "cert_file"? ' +
+      '(allowed: cert, key, client_ca, cert_file, key_file, client_auth_type, client_ca_file, client_allowed_sans, min_version, max_version, ' +
+      'cipher_suites, prefer_server_cipher_suites, curve_preferences)',
   ]);
   assert.match(problems('tls_config:\n  cert_file: a\n')[0]!, /^web\.yml:1:1: tls_config: unknown key "tls_config"/);
   assert.match(

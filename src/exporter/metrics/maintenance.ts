@@ -6,7 +6,8 @@ import type { Maintenance } from '../../maintenance/registry.js';
 import { escapeLabelValue } from './text-format.js';
 
 const HEADER =
-  '# HELP vigil_subject_maintenance 1 while the subject is inside a maintenance window (its generated alerts are muted), 0 while a window covers it but is closed.\n' +
+  '# HELP vigil_subject_maintenance 1 while the subject is inside a maintenance window (its generated alerts are muted), ' +
+  '0 while a window covers it but is closed.\n' +
   '# TYPE vigil_subject_maintenance gauge\n';
 
 export function renderMaintenance(state: EngineState, maintenance: Maintenance, now: number): string {
@@ -17,7 +18,8 @@ export function renderMaintenance(state: EngineState, maintenance: Maintenance, 
   for (const subject of state.subjects.values()) {
     if (!maintenance.covers(subject.spec, now, windows)) continue;
     const open = maintenance.openFor(subject.spec, now, openWindows) !== undefined;
-    text += `vigil_subject_maintenance{subject="${escapeLabelValue(subject.spec.id)}",kind="${escapeLabelValue(subject.spec.kind)}"} ${open ? 1 : 0}\n`;
+    const labels = `subject="${escapeLabelValue(subject.spec.id)}",kind="${escapeLabelValue(subject.spec.kind)}"`;
+    text += `vigil_subject_maintenance{${labels}} ${open ? 1 : 0}\n`;
   }
   return text === '' ? '' : HEADER + text;
 }

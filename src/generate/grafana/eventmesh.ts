@@ -37,7 +37,9 @@ export function eventMeshDashboard(header: string): Dashboard {
         'Ready condition per object.',
         [
           target(
-            'max by (kind, namespace, name) (vigil_kube_object_ready{namespace=~"$namespace", status="true"} * 1 or vigil_kube_object_ready{namespace=~"$namespace", status="false"} * 2 or vigil_kube_object_ready{namespace=~"$namespace", status="unknown"} * 3)',
+            'max by (kind, namespace, name) (vigil_kube_object_ready{namespace=~"$namespace", status="true"} * 1 ' +
+              'or vigil_kube_object_ready{namespace=~"$namespace", status="false"} * 2 ' +
+              'or vigil_kube_object_ready{namespace=~"$namespace", status="unknown"} * 3)',
             '{{kind}} {{namespace}}/{{name}}',
           ),
         ],

@@ -111,7 +111,8 @@ export function overviewDashboard(header: string): Dashboard {
       ),
       table(
         'Checks',
-        "Failing checks (consecutive failures), checks that do not count toward health (with the reason) and, when vigil_check_status is exposed, every check's status.",
+        'Failing checks (consecutive failures), checks that do not count toward health (with the reason) and, ' +
+          "when vigil_check_status is exposed, every check's status.",
         [
           target('vigil_check_consecutive_failures{subject=~"$subject"} > 0', '', { instant: true }),
           target('vigil_check_not_counted{subject=~"$subject"}', '', { instant: true, refId: 'B' }),

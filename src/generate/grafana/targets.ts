@@ -16,7 +16,8 @@ export function targetsDashboard(header: string): Dashboard {
         'Status of each probe check: ok, warn, crit, unknown (stale).',
         [
           target(
-            `max by (subject, check) (vigil_check_status{status="ok", ${SEL}} * 1 or vigil_check_status{status="warn", ${SEL}} * 2 or vigil_check_status{status="crit", ${SEL}} * 3 or vigil_check_status{status="unknown", ${SEL}} * 4)`,
+            `max by (subject, check) (vigil_check_status{status="ok", ${SEL}} * 1 or vigil_check_status{status="warn", ${SEL}} * 2 ` +
+              `or vigil_check_status{status="crit", ${SEL}} * 3 or vigil_check_status{status="unknown", ${SEL}} * 4)`,
             '{{subject}} {{check}}',
           ),
         ],

@@ -1,7 +1,7 @@
 // With replicas, an agent may stay connected to any of them: a replica that does not own the machine relays the
 // websocket to the owner, frame by frame (pings and pongs included, so the owner's liveness checks reach the agent
-// itself; the agent's own pings are answered here). When the owner goes away or the machine's shard moves, the agent's connection is closed with 4009 and it
-// reconnects, through whichever replica, to the new owner.
+// itself; the agent's own pings are answered here). When the owner goes away or the machine's shard moves, the
+// agent's connection is closed with 4009 and it reconnects, through whichever replica, to the new owner.
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, type RawData } from 'ws';
 import { CLOSE_MOVED } from './hub.js';

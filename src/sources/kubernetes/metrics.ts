@@ -62,7 +62,9 @@ export function writeKubernetesFamilies(w: ExpositionWriter, input: KubernetesMe
     optionalFamily(w, f.objectReady, () => {
       const seen = new Set<string>();
       for (const object of input.objects) {
-        const labels = `group="${escapeLabelValue(object.group)}",kind="${escapeLabelValue(object.kind)}",namespace="${escapeLabelValue(object.namespace)}",name="${escapeLabelValue(object.name)}"`;
+        const labels =
+          `group="${escapeLabelValue(object.group)}",kind="${escapeLabelValue(object.kind)}",` +
+          `namespace="${escapeLabelValue(object.namespace)}",name="${escapeLabelValue(object.name)}"`;
         // The same object watched twice (mesh and objects:) is one series set.
         if (seen.has(labels)) continue;
         seen.add(labels);

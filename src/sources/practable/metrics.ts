@@ -39,7 +39,8 @@ export const PRACTABLE_FAMILIES = {
   available: family(
     'vigil_practable_experiment_available',
     'gauge',
-    '1 when every required stream of the experiment is healthy (available for booking), 0 when not or when book does not list it; absent while unknown.',
+    '1 when every required stream of the experiment is healthy (available for booking), ' +
+      '0 when not or when book does not list it; absent while unknown.',
   ),
   frames: family('vigil_practable_frames_total', 'counter', 'Stats frames received from relay or jump and applied.'),
   malformed: family('vigil_practable_malformed_frames_total', 'counter', 'Stats frames refused as malformed and dropped without changing state.'),

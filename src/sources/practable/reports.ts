@@ -1,6 +1,7 @@
 // Decoding of the stats frames relay and jump send on their `stats` websocket (practable/relay v0.7.0
-// internal/crossbar/crossbar.go, practable/jump v0.4.0 internal/crossbar/crossbar.go ClientReport). A frame is a JSON array with one report per connected client. Anything else is malformed: the whole
-// frame is refused (a partial snapshot would make the missing clients look disconnected) and nothing changes.
+// internal/crossbar/crossbar.go, practable/jump v0.4.0 internal/crossbar/crossbar.go ClientReport). A frame is a
+// JSON array with one report per connected client. Anything else is malformed: the whole frame is refused (a partial
+// snapshot would make the missing clients look disconnected) and nothing changes.
 import { parseGoDuration } from './go-format.js';
 
 /** One direction of a relay client's traffic, as relay v0.7.0 reports it. */

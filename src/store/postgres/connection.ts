@@ -1,8 +1,8 @@
 // Connection settings for the PostgreSQL store: a libpq-style URL plus an optional password kept out of it.
 //
 // TLS follows libpq (`sslmode=disable|prefer|require|verify-ca|verify-full`, `sslrootcert`, `sslcert`, `sslkey`):
-// node-postgres' libpq compatibility mode (`uselibpqcompat=true`, added unless the URL sets it) gives `require` libpq's meaning (encrypt, verify only when a
-// root certificate is named) instead of node-postgres' stricter default.
+// node-postgres' libpq compatibility mode (`uselibpqcompat=true`, added unless the URL sets it) gives `require`
+// libpq's meaning (encrypt, verify only when a root certificate is named) instead of node-postgres' stricter default.
 import pg from 'pg';
 import { StoreError, errorMessage } from '../errors.js';
 

@@ -112,7 +112,8 @@ export async function checkSchemaIdentity(client: pg.ClientBase, location: strin
   if (info?.application !== APPLICATION) throw foreign(`schema_info names ${JSON.stringify(info?.application ?? 'nobody')}`);
   if (info.version > LATEST_POSTGRES_SCHEMA_VERSION) {
     throw new StoreError(
-      `state database ${location} has schema version ${info.version}, newer than this vigil supports (${LATEST_POSTGRES_SCHEMA_VERSION}); upgrade vigil, or restore a backup made by this version`,
+      `state database ${location} has schema version ${info.version}, newer than this vigil supports (${LATEST_POSTGRES_SCHEMA_VERSION}); ` +
+        'upgrade vigil, or restore a backup made by this version',
     );
   }
   return info.version;

@@ -269,7 +269,8 @@ export class PostgresStore implements StateStore {
         // Put the rows back (their current state is re-read next time) and the events in front of newer ones.
         this.pending.putBack(taken);
         const error = new StoreError(
-          `flush of ${subjectIds.length} subjects, ${sourceNames.length} sources and ${events.length} events to ${this.location} failed (${errorMessage(cause)}); retrying every ${this.options.flushIntervalMs} ms`,
+          `flush of ${subjectIds.length} subjects, ${sourceNames.length} sources and ${events.length} events to ${this.location} ` +
+            `failed (${errorMessage(cause)}); retrying every ${this.options.flushIntervalMs} ms`,
           { cause },
         );
         this.lastFlushError = error.message;

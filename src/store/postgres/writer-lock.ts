@@ -28,7 +28,8 @@ export class WriterLock {
       const taken = (await client.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1) AS taken', [WRITER_LOCK])).rows[0]?.taken;
       if (!taken) {
         throw new StoreError(
-          `another vigil already uses the PostgreSQL state database ${this.location}; run one vigil per database (two would overwrite each other's rows)`,
+          `another vigil already uses the PostgreSQL state database ${this.location}; ` +
+            "run one vigil per database (two would overwrite each other's rows)",
         );
       }
     } catch (error) {

@@ -211,9 +211,8 @@ export class Stack {
   report(): string {
     const sections = readdirSync(join(this.dir, 'logs')).map((file) => `===== ${file} =====\n${readFileSync(join(this.dir, 'logs', file), 'utf8')}`);
     sections.push(`===== webhook notifications =====\n${this.webhook.describe()}`);
-    sections.push(
-      `===== e-mails =====\n${this.smtp.messages.map((m) => `${new Date(m.receivedAt).toISOString()} ${m.headers['subject'] ?? ''}`).join('\n') || '(none)'}`,
-    );
+    const emails = this.smtp.messages.map((m) => `${new Date(m.receivedAt).toISOString()} ${m.headers['subject'] ?? ''}`);
+    sections.push(`===== e-mails =====\n${emails.join('\n') || '(none)'}`);
     return sections.join('\n');
   }
 

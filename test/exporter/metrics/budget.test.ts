@@ -86,7 +86,10 @@ describe('default exposition budget', () => {
     const input = fixtureInput('policies');
     assert.throws(
       () => generate({ ...input, metrics: {} }, { format: 'prometheus' }),
-      /alert VigilResultsCheckResult needs the metric family vigil_check_(status|received_timestamp_seconds), which metrics: switches off; add it to metrics.include/,
+      new RegExp(
+        /alert VigilResultsCheckResult needs the metric family vigil_check_(status|received_timestamp_seconds), /.source +
+          /which metrics: switches off; add it to metrics.include/.source,
+      ),
     );
     assert.throws(
       () => generate({ ...input, metrics: { exclude: ['vigil_check_consecutive_failures'] } }, { format: 'prometheus' }),

@@ -32,11 +32,15 @@ async function receiver(answers: number[]) {
   return { url: `http://127.0.0.1:${address.port}/deploy`, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-test('each transition to available is POSTed once, with the secret header, retried after a 503; a reconnect in the grace sends nothing', async (t) => {
+const POSTED_ONCE =
+  'each transition to available is POSTed once, with the secret header, retried after a 503; a reconnect in the grace sends nothing';
+
+test(POSTED_ONCE, async (t) => {
   const hook = await receiver([503]);
   t.after(() => hook.close());
   const h = await startAgentHarness(
-    `agents: { disconnect_grace: 10s, on_available: { url: "${hook.url}", secret_header: Authorization, secret_file: hook-secret, backoff: 1ms, max_backoff: 2ms } }`,
+    `agents: { disconnect_grace: 10s, on_available: { url: "${hook.url}", secret_header: Authorization, secret_file: hook-secret, ` +
+      'backoff: 1ms, max_backoff: 2ms } }',
     { subjects: 'subjects: [ { id: m1, kind: machine, labels: { site: lab } }, { id: host-1, kind: host } ]' },
   );
   t.after(() => h.close());

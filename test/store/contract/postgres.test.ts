@@ -32,7 +32,8 @@ storeContract({
   breakWrites: async (url) => {
     await server.query(
       database(url),
-      `CREATE FUNCTION vigil.disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'; END $$;
+      `CREATE FUNCTION vigil.disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'; END $$;
        CREATE TRIGGER disk_full BEFORE INSERT ON vigil.subjects FOR EACH STATEMENT EXECUTE FUNCTION vigil.disk_full()`,
     );
     return async () => {

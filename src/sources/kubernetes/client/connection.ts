@@ -171,7 +171,8 @@ function fromKubeconfig(paths: string[], contextName: string | undefined, read: 
   if (user['exec'] !== undefined || user['auth-provider'] !== undefined) {
     const how = user['exec'] !== undefined ? 'exec' : 'auth-provider';
     throw new KubeconfigError(
-      `kubeconfig user "${context.user}" authenticates with ${how}, which vigil does not run; give vigil a user with a token, tokenFile or client certificate (e.g. a ServiceAccount token), or run it in the cluster`,
+      `kubeconfig user "${context.user}" authenticates with ${how}, which vigil does not run; ` +
+        'give vigil a user with a token, tokenFile or client certificate (e.g. a ServiceAccount token), or run it in the cluster',
     );
   }
   const cert = pem(userFile, user['client-certificate-data'], user['client-certificate'], 'client-certificate');

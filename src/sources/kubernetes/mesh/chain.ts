@@ -265,7 +265,8 @@ function instancesCheck(application: string, ns: string, mine: readonly JoinedIn
   for (const { instance: o, service } of mine) {
     if (service && enabled !== 'all' && !enabled.has(service.id)) {
       problems.push(
-        `ServiceInstance ${ns}/${o.metadata.name} uses service ${service.name ?? service.id}, which ApplicationMapping ${ns}/${application} does not enable`,
+        `ServiceInstance ${ns}/${o.metadata.name} uses service ${service.name ?? service.id}, ` +
+          `which ApplicationMapping ${ns}/${application} does not enable`,
       );
       continue;
     }

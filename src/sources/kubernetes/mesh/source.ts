@@ -214,7 +214,8 @@ export class EventMeshSource implements Source {
           problem ??
           (notHealthy.length === 0
             ? `all ${total} application(s) healthy`
-            : `${notHealthy.length} of ${total} application(s) not healthy: ${notHealthy.slice(0, 20).join(', ')}${notHealthy.length > 20 ? ', ...' : ''}`),
+            : `${notHealthy.length} of ${total} application(s) not healthy: ` +
+              `${notHealthy.slice(0, 20).join(', ')}${notHealthy.length > 20 ? ', ...' : ''}`),
         period: this.options.config.resync,
         source: MESH_SOURCE,
       });
