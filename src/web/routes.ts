@@ -33,7 +33,8 @@ function assetDir(): string {
 
 /** Headers of everything this router answers (and only of that: the API and /metrics are left alone). */
 function secure(res: Response): Response {
-  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  // An operator's own policy (web config `http_server_config.headers`, set before any route) is kept as given.
+  if (!res.hasHeader('Content-Security-Policy')) res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'same-origin');
   return res;
