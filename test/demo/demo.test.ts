@@ -10,7 +10,7 @@ import { DEMO_SUBJECTS } from '../../src/demo/config.js';
 import { cycleMs, parseTiming, sceneAt, slowAnswerMs } from '../../src/demo/story.js';
 import { CLI, spawnServe, type ServeProcess } from '../helpers/serve-process.js';
 import { demoOutages } from './outages.js';
-import { sample, watchOutages, type OutageRecord, type Snapshot } from './watch.js';
+import { sample, snapshot, watchOutages, type OutageRecord, type Snapshot } from './watch.js';
 
 const TIMING_SPEC = 'tick=400ms,fail=3s,silence=4s,gap=2s';
 const timing = parseTiming(TIMING_SPEC);
@@ -90,9 +90,11 @@ describe('vigil serve --demo', () => {
     );
     assert.ok(!hostHealth.has('unhealthy'), `the hosts behind the switch are suppressed, never unhealthy: ${[...hostHealth].join(', ')}`);
 
-    // Simulated, and saying so: the build info and every demo subject carry the demo label.
+    // Simulated, and saying so: the build info and every demo subject carry the demo label. The machines appear only
+    // once their agents have connected, which on a loaded machine can be after the first look: count them at the end.
     assert.equal(sample(first!, 'vigil_build_info', { demo: 'simulated' }), 1);
-    const infos = first!.samples.filter((s) => s.name === 'vigil_subject_info' && s.labels['subject']!.startsWith('demo-'));
+    const last = await snapshot(vigil.base);
+    const infos = last.samples.filter((s) => s.name === 'vigil_subject_info' && s.labels['subject']!.startsWith('demo-'));
     assert.ok(infos.length >= 9, `demo subjects: ${infos.map((s) => s.labels['subject']).join(', ')}`);
     for (const info of infos) assert.equal(info.labels['demo'], 'simulated', info.labels['subject']);
 
