@@ -17,6 +17,7 @@ import { Pool } from 'undici';
 import { targetsSchema } from '../src/config/targets.js';
 import { createTargetsSource } from '../src/sources/targets/source.js';
 import type { SourceSink } from '../src/sources/types.js';
+import { until } from '../test/helpers/until.js';
 
 /** Target counts; VIGIL_BENCH_TCP_TARGETS / VIGIL_BENCH_HTTP_TARGETS measure one probe type alone. */
 const HOSTPORT_TARGETS = Number(process.env['VIGIL_BENCH_TCP_TARGETS'] ?? 2_000);
@@ -202,18 +203,6 @@ function processCpuSeconds(pid: number): number {
   return ticks / hz;
 }
 
-async function waitForHttp(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const ok = await fetch(url).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
 async function runBlackbox(peers: Peers, seconds: number): Promise<RunReport> {
   const binary = spawnSync('sh', ['-c', 'command -v prometheus-blackbox-exporter || command -v blackbox_exporter'], {
     encoding: 'utf8',
@@ -229,7 +218,8 @@ async function runBlackbox(peers: Peers, seconds: number): Promise<RunReport> {
   const port = 19115;
   const exporter = spawn(binary, [`--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=error'], { stdio: 'ignore' });
   try {
-    await waitForHttp(`http://127.0.0.1:${port}/-/healthy`);
+    const healthy = `http://127.0.0.1:${port}/-/healthy`;
+    await until(async () => (await fetch(healthy)).ok, `${healthy} to come up`, { timeoutMs: 10_000, intervalMs: 100, retryErrors: true });
     const cpuBefore = processCpuSeconds(exporter.pid!);
     const driver = child('driver', [JSON.stringify(peers), `http://127.0.0.1:${port}`, String(seconds)]);
     const report = JSON.parse(await driver.line) as RunReport;

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { shardOf } from '../../src/cluster/shards.js';
+import { until } from '../helpers/until.js';
 import { TOKEN, startCluster, type ClusterHarness } from './harness.js';
 
 describe('agents with replicas', () => {
@@ -31,16 +32,17 @@ describe('agents with replicas', () => {
     assert.deepEqual([welcome.type, welcome.subject], ['welcome', machine], 'the owner welcomes it through the relay');
     socket.send(JSON.stringify({ type: 'check', check: 'disk', status: 'crit', message: 'disk full' }));
 
-    const deadline = Date.now() + 10_000;
-    let health: { connectivity: string | null; checks: Record<string, { status: string }> } | undefined;
-    while (Date.now() < deadline) {
-      const res = await fetch(`${b}/api/v1/subjects/${machine}/health`);
-      health = res.ok ? ((await res.json()) as typeof health) : undefined;
-      if (health?.checks['disk']?.status === 'crit') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.equal(health?.checks['disk']?.status, 'crit', 'the check reached the owner');
-    assert.equal(health?.connectivity, 'available');
+    type Health = { connectivity: string | null; checks: Record<string, { status: string }> };
+    const health = await until(
+      async () => {
+        const res = await fetch(`${b}/api/v1/subjects/${machine}/health`);
+        const found = res.ok ? ((await res.json()) as Health) : undefined;
+        return found?.checks['disk']?.status === 'crit' ? found : undefined;
+      },
+      'the check to reach the owner',
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    assert.equal(health.connectivity, 'available');
     const metricsA = await (await fetch(`${a}/metrics`)).text();
     const metricsB = await (await fetch(`${b}/metrics`)).text();
     assert.doesNotMatch(metricsA, new RegExp(`subject="${machine}"`), 'the relaying replica does not expose it');

@@ -4,8 +4,9 @@
 // survivors expose during and after the takeover is what was exposed before.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, subjectSamples, until, TOKEN, type ClusterHarness } from './harness.js';
+import { REPLICA_POLL, startCluster, subjectSamples, TOKEN, type ClusterHarness } from './harness.js';
 import type { ServeProcess } from '../helpers/serve-process.js';
+import { until } from '../helpers/until.js';
 
 const SUBJECTS = 60;
 const HOLD_TTL_MS = 4_000;
@@ -96,10 +97,14 @@ describe('cluster-wide reads, maintenance and handover', () => {
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ status: 'crit', message: 'late', period: '10m' }),
     });
-    const late = await until('the late event', 5_000, async () => {
-      const page = await read(cluster.replicas[1]!.base, cursor, 100);
-      return page.events.some((event) => event.subject === ownedByFirst) ? page : undefined;
-    });
+    const late = await until(
+      async () => {
+        const page = await read(cluster.replicas[1]!.base, cursor, 100);
+        return page.events.some((event) => event.subject === ownedByFirst) ? page : undefined;
+      },
+      'the late event',
+      { ...REPLICA_POLL, timeoutMs: 5_000 },
+    );
     assert.ok(
       late.events.every((event) => !seen.some((old) => old.seq === event.seq)),
       'nothing read before comes again',
@@ -126,25 +131,33 @@ describe('cluster-wide reads, maintenance and handover', () => {
       return [...subjectSamples(metrics, 'vigil_subject_maintenance')].filter(([subject, value]) => subject.startsWith('s-') && value === '1').length;
     };
     const addedAt = Date.now();
-    await until('every replica applies the new window', 5 * RENEW_MS, async () => {
-      const counts = await Promise.all(cluster.replicas.map(inMaintenance));
-      return counts.reduce((a, b) => a + b, 0) === SUBJECTS && counts.every((count) => count > 0) ? true : undefined;
-    });
+    await until(
+      async () => {
+        const counts = await Promise.all(cluster.replicas.map(inMaintenance));
+        return counts.reduce((a, b) => a + b, 0) === SUBJECTS && counts.every((count) => count > 0);
+      },
+      'every replica applies the new window',
+      { ...REPLICA_POLL, timeoutMs: 5 * RENEW_MS },
+    );
     assert.ok(Date.now() - addedAt < 5 * RENEW_MS);
     const removed = await fetch(`${cluster.replicas[2]!.base}/api/v1/maintenance/${id}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     assert.equal(removed.status, 204);
-    await until('every replica drops the removed window', 5 * RENEW_MS, async () => {
-      const lists = await Promise.all(
-        cluster.replicas.map(
-          async (replica) => ((await (await fetch(`${replica.base}/api/v1/maintenance`)).json()) as { windows: { id: string }[] }).windows,
-        ),
-      );
-      const counts = await Promise.all(cluster.replicas.map(inMaintenance));
-      return lists.every((windows) => windows.every((window) => window.id !== id)) && counts.every((count) => count === 0) ? true : undefined;
-    });
+    await until(
+      async () => {
+        const lists = await Promise.all(
+          cluster.replicas.map(
+            async (replica) => ((await (await fetch(`${replica.base}/api/v1/maintenance`)).json()) as { windows: { id: string }[] }).windows,
+          ),
+        );
+        const counts = await Promise.all(cluster.replicas.map(inMaintenance));
+        return lists.every((windows) => windows.every((window) => window.id !== id)) && counts.every((count) => count === 0);
+      },
+      'every replica drops the removed window',
+      { ...REPLICA_POLL, timeoutMs: 5 * RENEW_MS },
+    );
   });
 
   it("keeps every subject's health and connectivity through kill -9 of its owner: the survivors never expose another value", async (t) => {
@@ -167,13 +180,18 @@ describe('cluster-wide reads, maintenance and handover', () => {
     let samples = 0;
     const flaps: string[] = [];
     // Poll the survivors' /metrics through the handover: a subject may be absent for a while, never different.
-    const final = await until('every subject exposed again by the survivors', 20_000, async () => {
-      const now = new Map<string, string>();
-      for (const replica of survivors) for (const [id, value] of await exposure(replica)) now.set(id, value);
-      samples += 1;
-      for (const [id, value] of now) if (value !== before.get(id)) flaps.push(`${id} exposed as ${value} during the handover, was ${before.get(id)}`);
-      return now.size === SUBJECTS ? now : undefined;
-    });
+    const final = await until(
+      async () => {
+        const now = new Map<string, string>();
+        for (const replica of survivors) for (const [id, value] of await exposure(replica)) now.set(id, value);
+        samples += 1;
+        for (const [id, value] of now)
+          if (value !== before.get(id)) flaps.push(`${id} exposed as ${value} during the handover, was ${before.get(id)}`);
+        return now.size === SUBJECTS ? now : undefined;
+      },
+      'every subject exposed again by the survivors',
+      { ...REPLICA_POLL, timeoutMs: 20_000 },
+    );
     assert.deepEqual(flaps, []);
     assert.ok(Date.now() - killedAt < 15_000, `taken over after ${Date.now() - killedAt} ms`);
     assert.deepEqual(final, before);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { spawnServe, type ServeProcess } from '../helpers/serve-process.js';
+import { until, type UntilOptions } from '../helpers/until.js';
 
 export const TOKEN = 'cluster-test-token-0123456789';
 
@@ -24,16 +25,8 @@ export function subjectSamples(metrics: string, family: string): Map<string, str
   return samples;
 }
 
-/** Polls `check` every 100 ms until it gives a value (its failures count as not yet); throws after `timeoutMs`. */
-export async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** How the cluster tests poll replicas: every 100 ms, a refused or failed request counting as "not yet". */
+export const REPLICA_POLL = { intervalMs: 100, retryErrors: true } satisfies UntilOptions;
 
 export interface ClusterHarness {
   /** Directory of the config file (files it names go here). */
@@ -91,16 +84,17 @@ export async function startCluster(options: {
     },
     view,
     async settled(base, live, timeoutMs) {
-      const started = Date.now();
-      for (;;) {
-        const current = await view(base).catch(() => undefined);
-        const holders = current?.replicas.filter((replica) => replica.shards.length > 0) ?? [];
-        const even = holders.length === live && holders.every((replica) => replica.live && replica.shards.length >= Math.floor(64 / live));
-        if (current && current.unheld_shards.length === 0 && even) return current;
-        if (Date.now() - started > timeoutMs)
-          throw new Error(`cluster did not settle on ${live} replicas within ${timeoutMs} ms: ${JSON.stringify(current)}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      let current: ClusterView | undefined;
+      return until(
+        async () => {
+          current = await view(base).catch(() => undefined);
+          const holders = current?.replicas.filter((replica) => replica.shards.length > 0) ?? [];
+          const even = holders.length === live && holders.every((replica) => replica.live && replica.shards.length >= Math.floor(64 / live));
+          return current && current.unheld_shards.length === 0 && even ? current : undefined;
+        },
+        () => `the cluster to settle on ${live} replicas: ${JSON.stringify(current)}`,
+        { timeoutMs, intervalMs: 200 },
+      );
     },
     async push(base, subject, message) {
       const res = await fetch(`${base}/api/v1/subjects/${subject}/checks/probe`, {

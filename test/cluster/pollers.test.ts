@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_KEY, startFakeOctopus, type FakeMachine, type FakeOctopus } from '../sources/octopus/fake-octopus.js';
-import { startCluster, subjectSamples, until, type ClusterHarness } from './harness.js';
+import { REPLICA_POLL, startCluster, subjectSamples, type ClusterHarness } from './harness.js';
 import type { ServeProcess } from '../helpers/serve-process.js';
+import { until } from '../helpers/until.js';
 
 const MACHINES = 60;
 const HOLD_TTL_MS = 4_000;
@@ -113,11 +114,15 @@ describe('polling sources with replicas', () => {
     delete octopus.failWith;
     // An Unavailable machine is one whose health Octopus cannot tell: unknown (docs/octopus.md).
     const expected = (i: number) => (i % 3 === 0 ? 'unknown' : 'healthy');
-    const seen = await until('every machine exposed with its health', 20_000, async () => {
-      const current = await exposed(cluster.replicas);
-      const right = octopus.machines.every((_, i) => current.get(`m${i}`)?.[0] === expected(i));
-      return right ? current : undefined;
-    });
+    const seen = await until(
+      async () => {
+        const current = await exposed(cluster.replicas);
+        const right = octopus.machines.every((_, i) => current.get(`m${i}`)?.[0] === expected(i));
+        return right ? current : undefined;
+      },
+      'every machine exposed with its health',
+      { ...REPLICA_POLL, timeoutMs: 20_000 },
+    );
     await assertConfigured(cluster.replicas);
     // Spread over the replicas (the machines' shards), not all on the poller.
     assert.ok(new Set([...seen.values()].map(([, index]) => index)).size >= 2, 'machines are exposed by several replicas');
@@ -146,9 +151,10 @@ describe('polling sources with replicas', () => {
     const killedAt = Date.now();
     const survivors = cluster.replicas.filter((replica) => replica !== victim);
     const from = pollers.length;
-    await until('another replica polls', 30_000, async () =>
-      pollers.slice(from).some((pid) => pid !== undefined && pid !== pollerPid) ? true : undefined,
-    );
+    await until(() => pollers.slice(from).some((pid) => pid !== undefined && pid !== pollerPid), 'another replica polls', {
+      ...REPLICA_POLL,
+      timeoutMs: 30_000,
+    });
     const tookMs = Date.now() - killedAt;
     assert.ok(tookMs < 15_000, `polling moved after ${tookMs} ms`);
     t.diagnostic(`polling moved ${tookMs} ms after kill -9 (hold_ttl ${HOLD_TTL_MS} ms)`);
@@ -156,17 +162,21 @@ describe('polling sources with replicas', () => {
     // Octopus cannot contact keeps the health it had (the source re-sends its last known result, read back from
     // the owner) and turns unavailable; one that is Healthy again turns healthy and available.
     octopus.machines = octopus.machines.map((_, i) => machine(i, i % 3 === 0 ? 'Healthy' : 'Unavailable'));
-    await until('every machine exposed by a survivor with its new health and connectivity', 30_000, async () => {
-      const health = new Map<string, string>();
-      const connectivity = new Map<string, string>();
-      for (const replica of survivors) {
-        const metrics = await scrape(replica);
-        for (const [id, value] of subjectSamples(metrics, 'vigil_subject_health')) health.set(id, value);
-        for (const [id, value] of subjectSamples(metrics, 'vigil_subject_connectivity')) connectivity.set(id, value);
-      }
-      const right = octopus.machines.every((_, i) => health.get(`m${i}`) === 'healthy' && connectivity.get(`m${i}`) === (i % 3 === 0 ? '1' : '0'));
-      return right ? true : undefined;
-    });
+    await until(
+      async () => {
+        const health = new Map<string, string>();
+        const connectivity = new Map<string, string>();
+        for (const replica of survivors) {
+          const metrics = await scrape(replica);
+          for (const [id, value] of subjectSamples(metrics, 'vigil_subject_health')) health.set(id, value);
+          for (const [id, value] of subjectSamples(metrics, 'vigil_subject_connectivity')) connectivity.set(id, value);
+        }
+        const right = octopus.machines.every((_, i) => health.get(`m${i}`) === 'healthy' && connectivity.get(`m${i}`) === (i % 3 === 0 ? '1' : '0'));
+        return right;
+      },
+      'every machine exposed by a survivor with its new health and connectivity',
+      { ...REPLICA_POLL, timeoutMs: 30_000 },
+    );
     await exposed(survivors); // and still each exactly once
     await assertConfigured(survivors);
     const after = new Set(pollers.slice(from).filter((pid) => pid !== pollerPid));

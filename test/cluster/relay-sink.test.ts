@@ -10,19 +10,12 @@ import { pino } from 'pino';
 import { RelaySink, sinkRoute } from '../../src/cluster/relay-sink.js';
 import { observation, spec } from '../engine/helpers.js';
 import { stateSink } from '../helpers/state-sink.js';
+import { until } from '../helpers/until.js';
 
 const KEY = 'relay-test-cluster-key';
 const log = pino({ level: 'silent' });
 const ownsA = (id: string) => id.startsWith('a-');
 const ownsB = (id: string) => id.startsWith('b-');
-
-async function until(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('the relay sink', () => {
   const a = stateSink(ownsA);
@@ -62,7 +55,7 @@ describe('the relay sink', () => {
     relay.defineSubject(spec('b-1', { source: 'poller' }));
     relay.recordSourceEvent({ subject: 'b-1', type: 'availability', from: null, to: 'available', reason: 'test' });
     relay.removeSubject('b-gone');
-    await until('the owner applied the relayed calls', () => b.state.subjects.has('b-1') && !b.state.subjects.has('b-gone'));
+    await until(() => b.state.subjects.has('b-1') && !b.state.subjects.has('b-gone'), 'the owner applied the relayed calls');
     assert.deepEqual(
       b.state.history
         .get('b-1')!
@@ -71,7 +64,7 @@ describe('the relay sink', () => {
       [[null, 'available', 'test']],
     );
     assert.equal(a.state.subjects.has('b-1'), false, 'never applied on the replica that does not own it');
-    await until('the owner answered its state', () => relay.subject('b-1') !== undefined);
+    await until(() => relay.subject('b-1') !== undefined, 'the owner answered its state');
     assert.equal(relay.subject('b-1')!.spec.source, 'poller');
     assert.equal(relay.subject('a-1')!.spec.source, 'poller', 'its own subjects from its own state');
     assert.deepEqual(relay.subjectsOf('poller').sort(), ['a-1', 'b-1']);
@@ -88,6 +81,6 @@ describe('the relay sink', () => {
     assert.equal(a.applied.length, before + 1, 'one apply for the local calls');
     assert.deepEqual([...a.applied.at(-1)!.changed], ['a-2']);
     assert.equal(a.state.subjects.get('a-2')!.checks['ping']!.reported, 'ok');
-    await until('the other call reached its owner', () => b.state.subjects.has('b-2'));
+    await until(() => b.state.subjects.has('b-2'), 'the other call reached its owner');
   });
 });

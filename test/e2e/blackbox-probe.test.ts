@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { startVigil } from '../../src/serve.js';
-import { freePort, requireTool, startProcess, waitFor } from './helpers/processes.js';
+import { freePort, PROCESS_POLL, requireTool, startProcess } from './helpers/processes.js';
+import { until } from '../helpers/until.js';
 
 test('Prometheus with blackbox-style relabelling scrapes vigil /probe: probe_success per target', async (t) => {
   const prometheusBin = requireTool('prometheus');
@@ -62,12 +63,13 @@ test('Prometheus with blackbox-style relabelling scrapes vigil /probe: probe_suc
     const body = (await response.json()) as { data: { result: { metric: { instance: string }; value: [number, string] }[] } };
     return Object.fromEntries(body.data.result.map((sample) => [sample.metric.instance, Number(sample.value[1])]));
   };
-  const success = await waitFor(
+  const success = await until(
     async () => {
       const values = await query('probe_success{job="blackbox"}');
       return Object.keys(values).length === 2 ? values : undefined;
     },
-    { timeoutMs: 30_000, what: `Prometheus to scrape both probes (log: ${join(dir, 'prometheus.log')})` },
+    `Prometheus to scrape both probes (log: ${join(dir, 'prometheus.log')})`,
+    { ...PROCESS_POLL, timeoutMs: 30_000 },
   );
   assert.deepEqual(success, { [`${webBase}/`]: 1, [`${webBase}/broken`]: 0 });
   assert.deepEqual(await query('probe_http_status_code{job="blackbox"}'), { [`${webBase}/`]: 200, [`${webBase}/broken`]: 500 });

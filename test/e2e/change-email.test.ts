@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { alertsNamed, assertQuiet, waitForNotifications } from './helpers/expect.js';
-import { waitFor } from './helpers/processes.js';
+import { PROCESS_POLL } from './helpers/processes.js';
+import { until } from '../helpers/until.js';
 import { EXTERNAL_URL, withStack, type Sinks, type Stack } from './helpers/stack.js';
 
 const ALERT = 'VigilLabsCheckFailing';
@@ -27,9 +28,9 @@ alerting:
 `;
 
 async function nextMail(stack: Stack, count: number) {
-  return waitFor(() => (stack.smtp.messages.length >= count ? stack.smtp.messages[count - 1] : undefined), {
+  return until(() => (stack.smtp.messages.length >= count ? stack.smtp.messages[count - 1] : undefined), `e-mail #${count}`, {
+    ...PROCESS_POLL,
     timeoutMs: 15_000,
-    what: `e-mail #${count}`,
   });
 }
 

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { test } from 'node:test';
 import { assertQuiet, waitForNotifications } from './helpers/expect.js';
-import { waitFor } from './helpers/processes.js';
+import { PROCESS_POLL } from './helpers/processes.js';
+import { until } from '../helpers/until.js';
 import { FAST_ALERTING, withStack, type Sinks, type Stack } from './helpers/stack.js';
 
 /** An HTTP server that answers 200, or accepts requests and never answers while `hanging`. */
@@ -74,10 +75,11 @@ ${FAST_ALERTING}
       await stack.waitForQuery('vigil_check_last_run{subject="web",check="download",outcome="ok"}', (v) => (v ?? 0) >= 1);
 
       setHanging(true);
-      const second = await waitFor(
+      const second = await until(
         async () =>
           unreachedStreak(await runsOf(stack, 'web', 'download')) >= 2 ? { notifications: stack.webhook.matching('/reach').length } : undefined,
-        { timeoutMs: 15_000, intervalMs: 50, what: 'two unreached runs' },
+        'two unreached runs',
+        { ...PROCESS_POLL, timeoutMs: 15_000, intervalMs: 50 },
       );
       assert.equal(second.notifications, 0, 'nothing after two unreached runs');
       const [firing] = await waitForNotifications(stack, '/reach', DOWNLOAD_ALERT, 1, 20_000);
@@ -180,9 +182,9 @@ ${FAST_ALERTING}
       const [alert] = firing!.payload.alerts;
       assert.equal(alert!.annotations['dependants'], '3', 'the one message says how far the outage reaches');
       // the hosts keep timing out: well past their own threshold, still nothing about them
-      await waitFor(async () => (((await runsOf(stack, 'h3', 'download')).last['unknown'] ?? 0) >= 4 ? true : undefined), {
+      await until(async () => ((await runsOf(stack, 'h3', 'download')).last['unknown'] ?? 0) >= 4, 'h3 runs behind the down switch', {
+        ...PROCESS_POLL,
         timeoutMs: 15_000,
-        what: 'h3 runs behind the down switch',
       });
       await assertQuiet(stack, '/net', {}, 4_000, 'host alerts while their switch is down');
       assert.equal(stack.webhook.notifications.filter((n) => n.path === '/net').length, 1, stack.webhook.describe());

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { DEMO_SUBJECTS } from '../../src/demo/config.js';
 import { cycleMs, episodes, parseTiming } from '../../src/demo/story.js';
-import { sleep, waitFor } from './helpers/processes.js';
+import { PROCESS_POLL, sleep } from './helpers/processes.js';
+import { until } from '../helpers/until.js';
 import { withStack, type Stack } from './helpers/stack.js';
 
 // One-second ticks (Prometheus scrapes and evaluates every second here); the heartbeat and the disconnect outlast
@@ -55,10 +56,10 @@ test('e2e: the demo story makes one notification per outage, none for the suppre
     const nextCycleFirstAlert = cycleEnd + episodes(timing)[0]!.start + timing.failMs / 2 + 3 * timing.tickMs;
 
     const complete = () => EXPECTED.every((e) => count(stack, e, 'firing') >= 1 && count(stack, e, 'resolved') >= e.resolved);
-    await waitFor(() => (complete() ? true : undefined), {
+    await until(complete, () => `one notification per outage within the first cycle; got:\n${stack.webhook.describe()}`, {
+      ...PROCESS_POLL,
       timeoutMs: Math.max(1_000, cycleEnd + 10_000 - Date.now()),
       intervalMs: 250,
-      what: `one notification per outage within the first cycle; got:\n${stack.webhook.describe()}`,
     });
     // Let anything that would be a second notification arrive, then count: still within the first cycle's alerts.
     await sleep(Math.max(0, Math.min(5_000, nextCycleFirstAlert - Date.now() - 2_000)));

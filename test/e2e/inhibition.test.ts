@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertQuiet, waitForNotifications } from './helpers/expect.js';
-import { waitFor } from './helpers/processes.js';
+import { PROCESS_POLL } from './helpers/processes.js';
+import { until } from '../helpers/until.js';
 import { EXTERNAL_URL, withStack, type Sinks } from './helpers/stack.js';
 
 const HOST_ALERT = { alertname: 'VigilHostsCheckFailing', subject: 'host-17' };
@@ -51,14 +52,15 @@ test('e2e: a switch in trouble inhibits the alerts of its hosts', { timeout: 150
     await stack.push('sw3', 'link', 'crit');
     const [switchFiring] = await waitForNotifications(stack, '/ops', SWITCH_ALERT, 1, 15_000);
     assert.equal(switchFiring!.payload.status, 'firing');
-    const inhibited = await waitFor(
+    const inhibited = await until(
       async () => {
         const alerts = await stack.alertmanagerAlerts();
         const host = alerts.find((a) => a.labels['alertname'] === HOST_ALERT.alertname && a.labels['subject'] === 'host-17');
         const source = alerts.find((a) => a.labels['alertname'] === SWITCH_ALERT.alertname && a.labels['subject'] === 'sw3');
         return host?.status.state === 'suppressed' && source ? { host, source } : undefined;
       },
-      { timeoutMs: 10_000, what: 'Alertmanager to inhibit host-17' },
+      'Alertmanager to inhibit host-17',
+      { ...PROCESS_POLL, timeoutMs: 10_000 },
     );
     assert.deepEqual(inhibited.host.status.inhibitedBy, [inhibited.source.fingerprint]);
     assert.equal(inhibited.host.labels['switch'], 'sw3', 'the dependency label is joined onto the host alert');

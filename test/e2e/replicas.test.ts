@@ -11,7 +11,8 @@ import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { startPostgres } from '../helpers/postgres.js';
 import { CLI } from '../helpers/serve-process.js';
-import { freePort, requireTool, sleep, startProcess, waitFor, type ManagedProcess } from './helpers/processes.js';
+import { freePort, PROCESS_POLL, requireTool, sleep, startProcess, type ManagedProcess } from './helpers/processes.js';
+import { until } from '../helpers/until.js';
 import { WebhookSink } from './helpers/webhook-sink.js';
 
 const TOKEN = 'e2e-replicas-token-0123456789';
@@ -67,9 +68,9 @@ test('e2e: killing the replica that owns a firing alert neither resolves it nor 
     };
     const ready = (url: string, what: string) =>
       // Bounded: a replica binds its port first and answers only once it has its shards.
-      waitFor(async () => ((await fetch(url, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined))?.ok ? true : undefined), {
+      until(async () => (await fetch(url, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined))?.ok, what, {
+        ...PROCESS_POLL,
         timeoutMs: 60_000,
-        what,
       });
 
     start('alertmanager', requireTool('prometheus-alertmanager'), [
@@ -105,13 +106,14 @@ test('e2e: killing the replica that owns a firing alert neither resolves it nor 
 
     // Both replicas hold shards; find a subject the second one evaluates.
     const exposedBy = async (base: string) => (await (await fetch(`${base}/metrics`)).text()).match(/^vigil_subject_info\{subject="([^"]+)"/gm) ?? [];
-    const subject = await waitFor(
+    const subject = await until(
       async () => {
         const [a, b] = await Promise.all(bases.map(exposedBy));
         if (a.length + b.length !== SUBJECTS.length || a.length === 0 || b.length === 0) return undefined;
         return /subject="([^"]+)"/.exec(b[0]!)![1]!;
       },
-      { timeoutMs: 60_000, what: 'both replicas to hold shards' },
+      'both replicas to hold shards',
+      { ...PROCESS_POLL, timeoutMs: 60_000 },
     );
     const push = async (status: 'ok' | 'crit') => {
       // Through the replica that does NOT own it: forwarded to the owner, answered once durable.
@@ -125,15 +127,14 @@ test('e2e: killing the replica that owns a firing alert neither resolves it nor 
     await push('crit');
     await push('crit');
     const lab = () => webhook.matching('/lab', { alertname: 'VigilLabsCheckFailing', subject });
-    await waitFor(() => (lab().length >= 1 ? true : undefined), { timeoutMs: 60_000, intervalMs: 100, what: `lab alert for ${subject}` });
+    await until(() => lab().length >= 1, `lab alert for ${subject}`, { ...PROCESS_POLL, timeoutMs: 60_000, intervalMs: 100 });
     assert.equal(lab()[0]!.payload.status, 'firing');
 
     replicas[1]!.child.kill('SIGKILL');
     const killedAt = Date.now();
-    await waitFor(async () => ((await exposedBy(bases[0]!)).length === SUBJECTS.length ? true : undefined), {
+    await until(async () => (await exposedBy(bases[0]!)).length === SUBJECTS.length, 'the survivor to take every subject over', {
+      ...PROCESS_POLL,
       timeoutMs: 30_000,
-      intervalMs: 200,
-      what: 'the survivor to take every subject over',
     });
     const handoverMs = Date.now() - killedAt;
     assert.ok(handoverMs <= 15_000, `handover took ${handoverMs} ms`);

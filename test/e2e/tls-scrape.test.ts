@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { CLI } from '../helpers/serve-process.js';
 import { basic, hash, httpsRequest, makeTlsWorld } from '../web/helpers.js';
-import { freePort, requireTool, startProcess, waitFor, type ManagedProcess } from './helpers/processes.js';
+import { freePort, PROCESS_POLL, requireTool, startProcess, type ManagedProcess } from './helpers/processes.js';
+import { until } from '../helpers/until.js';
 
 test('Prometheus scrapes vigil over TLS with basic auth from the generated snippet; a wrong password is up 0', async (t) => {
   const prometheusBin = requireTool('prometheus');
@@ -85,9 +86,9 @@ test('Prometheus scrapes vigil over TLS with basic auth from the generated snipp
   processes.push(vigil);
   const tls = { ca: readFileSync(world.ca.cert, 'utf8'), cert: readFileSync(world.client.cert, 'utf8'), key: readFileSync(world.client.key, 'utf8') };
   const vigilBase = `https://127.0.0.1:${vigilPort}`;
-  await waitFor(async () => ((await httpsRequest(`${vigilBase}/-/ready`, tls)).status === 200 ? true : undefined), {
+  await until(async () => (await httpsRequest(`${vigilBase}/-/ready`, tls)).status === 200, 'vigil ready over TLS', {
+    ...PROCESS_POLL,
     timeoutMs: 20_000,
-    what: 'vigil ready over TLS',
   });
   assert.equal(
     (await httpsRequest(`${vigilBase}/metrics`, tls, { headers: { authorization: basic('prometheus', 'wrong-horse-battery') } })).status,
@@ -111,7 +112,7 @@ test('Prometheus scrapes vigil over TLS with basic auth from the generated snipp
     return first === undefined ? undefined : Number(first.value[1]);
   };
   const waitUp = (jobName: string, value: number) =>
-    waitFor(async () => ((await up(jobName)) === value ? true : undefined), { timeoutMs: 40_000, what: `up{job="${jobName}"} == ${value}` });
+    until(async () => (await up(jobName)) === value, `up{job="${jobName}"} == ${value}`, { ...PROCESS_POLL, timeoutMs: 40_000 });
 
   await waitUp('vigil', 1);
   await waitUp('vigil-wrong-password', 0);

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { ADMIN, metricValue, rssMiB, scrapeMs, serveWith, until, watch } from './helpers.js';
+import { until } from '../helpers/until.js';
+import { ADMIN, metricValue, rssMiB, scrapeMs, serveWith, watch } from './helpers.js';
 
 const RSS_CEILING_MIB = 100;
 
@@ -35,14 +36,17 @@ describe('an agent connection flooding garbage without reading (problem 3)', () 
           flooder.send(garbage);
           if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
         }
-        await until(async () => (await metricValue(served.base, 'vigil_agent_connections_cut_total')) === 1, 10_000, 'the flooder to be cut');
+        await until(async () => (await metricValue(served.base, 'vigil_agent_connections_cut_total')) === 1, 'the flooder to be cut', {
+          timeoutMs: 10_000,
+          intervalMs: 20,
+        });
       });
       console.log(
         `# agent flood: baseline ${baseline.toFixed(0)} MiB, peak ${peakRssMiB.toFixed(0)} MiB, ` +
           `worst scrape ${worstScrapeMs.toFixed(0)} ms over ${scrapes}`,
       );
       flooder.resume();
-      await until(() => closeCode !== 0 || flooder.readyState === WebSocket.CLOSED, 5_000, 'the flooder to see its close');
+      await until(() => closeCode !== 0 || flooder.readyState === WebSocket.CLOSED, 'the flooder to see its close', { timeoutMs: 5_000 });
       if (closeCode !== 0 && closeCode !== 1006) assert.equal(closeCode, 1008);
       assert.ok(worstScrapeMs < 1_000, `a scrape took ${worstScrapeMs} ms`);
       assert.ok(peakRssMiB - baseline < RSS_CEILING_MIB, `RSS grew ${(peakRssMiB - baseline).toFixed(0)} MiB`);
@@ -54,8 +58,8 @@ describe('an agent connection flooding garbage without reading (problem 3)', () 
           const health = (await (await fetch(`${served.base}/api/v1/subjects/polite/health`)).json()) as { checks: Record<string, unknown> };
           return Object.keys(health.checks).length === 50;
         },
-        5_000,
         "the polite agent's checks",
+        { timeoutMs: 5_000, intervalMs: 20 },
       );
       assert.equal(polite.readyState, WebSocket.OPEN);
       polite.close();

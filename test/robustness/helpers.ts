@@ -6,6 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnServe, type ServeProcess, type SpawnOptions } from '../helpers/serve-process.js';
+import { until } from '../helpers/until.js';
 
 export const ADMIN = 'robustness-admin-token';
 
@@ -98,7 +99,7 @@ export async function tinyWindowClient(port: number, request: string): Promise<{
   const child = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await until(() => output.includes('sent'), 5_000, 'the python client to connect (python3 is needed: apt-get install python3)');
+  await until(() => output.includes('sent'), 'the python client to connect (python3 is needed: apt-get install python3)', { timeoutMs: 5_000 });
   return { drain: () => child.stdin.write('\n'), closed: () => output.includes('closed'), kill: () => child.kill() };
 }
 
@@ -109,15 +110,6 @@ export function send(base: string, method: string, path: string, body: unknown, 
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-}
-
-/** Resolves once `predicate` holds, polling every 20 ms; rejects after `timeoutMs`. */
-export async function until(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Samples `/metrics` latency and the process's RSS every `everyMs` while `during` runs; returns the worst of each. */

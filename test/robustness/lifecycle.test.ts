@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { spawnServe } from '../helpers/serve-process.js';
-import { metricValue, rawClient, serveWith, until, watch } from './helpers.js';
+import { until } from '../helpers/until.js';
+import { metricValue, rawClient, serveWith, watch } from './helpers.js';
 
 const HALF_SENT_BODY = 'PUT /api/v1/subjects/h/checks/c HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"sta';
 const HALF_SENT_HEADERS = 'GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ';
@@ -42,7 +43,7 @@ describe('shutdown and connections (problem 5)', () => {
       let closed = false;
       socket.once('close', () => (closed = true));
       socket.resume();
-      await until(() => closed, 5_000, 'the half-sent connection to be closed');
+      await until(() => closed, 'the half-sent connection to be closed', { timeoutMs: 5_000 });
     } finally {
       await served.stop();
     }
@@ -72,8 +73,8 @@ describe('shutdown and connections (problem 5)', () => {
       // scrape that reads the count can arrive first, so wait for the count to settle within the cap.
       await until(
         async () => (await metricValue(served.base, 'vigil_http_connections_open')) <= limit,
-        2_000,
         `open connections to settle within the cap ${limit}`,
+        { timeoutMs: 2_000, intervalMs: 20 },
       );
     } finally {
       for (const socket of sockets) socket.destroy();

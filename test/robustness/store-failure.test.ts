@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { problemOf } from '../helpers/api-harness.js';
-import { send, serveWith, until, type Served } from './helpers.js';
+import { until } from '../helpers/until.js';
+import { send, serveWith, type Served } from './helpers.js';
 
 interface CheckView {
   reported_status: string;
@@ -52,7 +53,10 @@ describe('a failing store (problem 4)', () => {
       assert.equal(unchanged?.consecutive_failures, 0);
       assert.equal(await checkOf(served, 'new-subject', 'c'), undefined);
       assert.equal(await ready(served), 503, '/-/ready is 503 as soon as a flush failed');
-      await until(async () => (await checkOf(served, 'vigil', 'store'))?.reported_status === 'crit', 2_000, 'the self store check to turn crit');
+      await until(async () => (await checkOf(served, 'vigil', 'store'))?.reported_status === 'crit', 'the self store check to turn crit', {
+        timeoutMs: 2_000,
+        intervalMs: 20,
+      });
 
       // While failing, a write is refused before it is applied.
       const refused = await send(served.base, 'POST', '/api/v1/observations', [{ subject: 'new-subject', check: 'c', status: 'crit' }]);
@@ -60,7 +64,7 @@ describe('a failing store (problem 4)', () => {
       assert.equal(await checkOf(served, 'new-subject', 'c'), undefined);
 
       repair();
-      await until(async () => (await ready(served)) === 200, 5_000, '/-/ready to recover');
+      await until(async () => (await ready(served)) === 200, '/-/ready to recover', { timeoutMs: 5_000, intervalMs: 20 });
       assert.equal((await checkOf(served, 'host', 'c1'))?.consecutive_failures, 0, 'nothing of the failed writes came back');
       const retried = await send(served.base, 'PUT', '/api/v1/subjects/host/checks/c1', { status: 'crit' });
       assert.equal(retried.status, 200);
@@ -103,7 +107,7 @@ describe('a failing store (problem 4)', () => {
       assert.equal(await checkOf(served, refusedBatch, 'c'), undefined, 'the refused batch changed nothing in memory');
       assert.equal(await ready(served), 503);
       rmSync(join(mountPoint, 'filler'), { force: true });
-      await until(async () => (await ready(served!)) === 200, 5_000, '/-/ready to recover once space is back');
+      await until(async () => (await ready(served!)) === 200, '/-/ready to recover once space is back', { timeoutMs: 5_000, intervalMs: 20 });
       assert.equal(await checkOf(served, refusedBatch, 'c'), undefined, 'nor on disk once space came back');
     } finally {
       await served?.stop();

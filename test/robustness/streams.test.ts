@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { problemOf, startHarness } from '../helpers/api-harness.js';
-import { metricValue, rawClient, rssMiB, scrapeMs, send, serveWith, tinyWindowClient, until, watch, type Served } from './helpers.js';
+import { until } from '../helpers/until.js';
+import { metricValue, rawClient, rssMiB, scrapeMs, send, serveWith, tinyWindowClient, watch, type Served } from './helpers.js';
 
 const SUBJECTS = 400;
 const HISTORY_BATCHES = 100; // 40k health events of history, as in the report (100 kept per subject)
@@ -67,7 +68,7 @@ describe('event streams under clients that do not read (problem 1)', () => {
     // Whatever the clients above still hold, fill the cap up.
     for (let i = 0; i < STREAM_CAP && (await open()) < STREAM_CAP; i++) {
       sockets.push(await rawClient(served.port, 'GET /api/v1/events/stream HTTP/1.1\r\nHost: x\r\n\r\n'));
-      await until(async () => (await open()) > 0, 2_000, 'the stream to open');
+      await until(async () => (await open()) > 0, 'the stream to open', { timeoutMs: 2_000, intervalMs: 20 });
     }
     assert.equal(await open(), STREAM_CAP);
     const refused = await fetch(`${served.base}/api/v1/events/stream`);
@@ -76,7 +77,7 @@ describe('event streams under clients that do not read (problem 1)', () => {
     const poll = await fetch(`${served.base}/api/v1/events?after=999999999&wait=5s`);
     assert.equal(poll.status, 503);
     for (const socket of sockets.splice(0)) socket.destroy();
-    await until(async () => (await open()) === 0, 5_000, 'the streams to close');
+    await until(async () => (await open()) === 0, 'the streams to close', { timeoutMs: 5_000, intervalMs: 20 });
     const again = await fetch(`${served.base}/api/v1/events/stream`, { signal: AbortSignal.timeout(2_000) });
     assert.equal(again.status, 200, 'closed streams free their slots');
     await again.body?.cancel();
@@ -93,13 +94,13 @@ describe('a stalled stream is cut off and resumes with Last-Event-ID', () => {
           const batch = Array.from({ length: 200 }, (_, i) => ({ subject: `s${i}`, check: 'c', status: round % 2 === 0 ? 'ok' : 'crit' }));
           assert.equal((await h.request('POST', '/api/v1/observations', { token: 'pusher-secret-token', body: batch })).status, 200);
         }
-        await until(() => h.web.streams.dropped === 1 && h.web.streams.open === 0, 10_000, 'the stalled stream to be dropped');
+        await until(() => h.web.streams.dropped === 1 && h.web.streams.open === 0, 'the stalled stream to be dropped', { timeoutMs: 10_000 });
         stalled.drain();
-        await until(() => stalled.closed(), 10_000, 'the client to read up to the close');
+        await until(() => stalled.closed(), 'the client to read up to the close', { timeoutMs: 10_000 });
       } finally {
         stalled.kill();
       }
-      await until(() => h.vigil.committedSeq === h.vigil.state.seq, 5_000, 'the commit');
+      await until(() => h.vigil.committedSeq === h.vigil.state.seq, 'the commit', { timeoutMs: 5_000 });
 
       const resumeFrom = h.vigil.committedSeq - 3;
       const controller = new AbortController();

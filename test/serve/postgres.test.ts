@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { spawnServe } from '../helpers/serve-process.js';
-import { until } from '../robustness/helpers.js';
+import { until } from '../helpers/until.js';
 
 const TOKEN = 'serve-pg-test-token-0123456789';
 
@@ -103,11 +103,14 @@ describe('vigil serve with state: postgres://', () => {
       const first = push(served.base, 'write-a', 'crit');
       await until(
         async () => (await server.query(database, "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'")).length > 0,
-        20_000,
         'the flush of A is held',
+        { timeoutMs: 20_000, intervalMs: 20 },
       );
       const second = push(served.base, 'write-b', 'crit');
-      await until(async () => (await fetch(`${served.base}/api/v1/subjects/write-b/health`)).status === 200, 20_000, 'B is applied in memory');
+      await until(async () => (await fetch(`${served.base}/api/v1/subjects/write-b/health`)).status === 200, 'B is applied in memory', {
+        timeoutMs: 20_000,
+        intervalMs: 20,
+      });
       await server.query(database, 'UPDATE public.sabotage SET armed = false');
       const [a, b] = [await first, await second];
       assert.equal(a.status, 503, 'the write whose flush failed is refused');
@@ -120,7 +123,10 @@ describe('vigil serve with state: postgres://', () => {
         else assert.ok(!present, `${subject} was refused, so it must have changed nothing`);
       }
       assert.equal(b.status, 503, 'the write undone with the failed flush is refused as well');
-      await until(async () => (await push(served.base, 'after', 'ok')).status === 200, 20_000, 'writes are taken again once the store recovers');
+      await until(async () => (await push(served.base, 'after', 'ok')).status === 200, 'writes are taken again once the store recovers', {
+        timeoutMs: 20_000,
+        intervalMs: 20,
+      });
     } finally {
       served.child.kill('SIGTERM');
       await served.exited;

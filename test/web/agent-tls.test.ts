@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { CLI } from '../helpers/serve-process.js';
+import { until } from '../helpers/until.js';
 import { after, before, describe, it } from 'node:test';
 import { startAgent } from '../../src/agent/index.js';
 import { AgentConnection, assertSafeTransport, isLoopbackHost, type AgentLogEvent } from '../../src/agent/client.js';
@@ -19,14 +20,6 @@ before(() => {
   writeFileSync(tokenFile, `${AGENT_TOKEN}\n`);
 });
 after(() => world.cleanup());
-
-const until = async (condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
 
 describe('agent over wss://', () => {
   it('connects with the right CA behind TLS and basic auth on the same port; the wrong CA is refused', async (t) => {
@@ -48,7 +41,7 @@ describe('agent over wss://', () => {
     const events: AgentLogEvent[] = [];
     const wrong = await startAgent({ server: vigil.base, id: 'm2', tokenFile, caFile: world.otherCa.cert }, (event) => events.push(event));
     t.after(() => wrong.stop());
-    await until(() => events.some((event) => event.event === 'error'), 'the TLS refusal');
+    await until(() => events.some((event) => event.event === 'error'), 'the TLS refusal', { timeoutMs: 10_000 });
     assert.match((events.find((event) => event.event === 'error') as { detail: string }).detail, /self-signed|unable to verify|certificate/i);
     assert.equal(wrong.connection.connects, 0);
     const unknown = await httpsRequest(`${vigil.base}/api/v1/subjects/m2`, ca, { headers: { authorization: basic('ops', 'pw') } });
@@ -79,6 +72,7 @@ describe('agent over wss://', () => {
     await until(
       () => events.some((event) => event.event === 'error' || event.event === 'disconnected'),
       'the refusal of the agent without a certificate',
+      { timeoutMs: 10_000 },
     );
     assert.equal(without.connection.connects, 0);
   });

@@ -1,6 +1,7 @@
 // Assertions about notifications over time: what arrives, when, and how often.
 import assert from 'node:assert/strict';
-import { sleep, waitFor } from './processes.js';
+import { PROCESS_POLL, sleep } from './processes.js';
+import { until } from '../../helpers/until.js';
 import type { Stack } from './stack.js';
 import type { Notification } from './webhook-sink.js';
 
@@ -12,12 +13,13 @@ export async function waitForNotifications(
   count: number,
   timeoutMs: number,
 ): Promise<Notification[]> {
-  return waitFor(
+  return until(
     () => {
       const found = stack.webhook.matching(path, labels);
       return found.length >= count ? found : undefined;
     },
-    { timeoutMs, intervalMs: 100, what: `${count} notification(s) to ${path} for ${JSON.stringify(labels)}; got:\n${stack.webhook.describe()}` },
+    () => `${count} notification(s) to ${path} for ${JSON.stringify(labels)}; got:\n${stack.webhook.describe()}`,
+    { ...PROCESS_POLL, timeoutMs, intervalMs: 100 },
   );
 }
 
@@ -49,7 +51,7 @@ export async function whenCheckCounterReaches(
   counter: keyof CheckCounters,
   count: number,
 ): Promise<{ at: number; notificationsSoFar: number }> {
-  return waitFor(
+  return until(
     async () => {
       const response = await fetch(`${stack.vigilBase}/api/v1/subjects/${where.subject}/health`);
       if (!response.ok) return undefined;
@@ -57,6 +59,7 @@ export async function whenCheckCounterReaches(
       if (!check || check[counter] < count) return undefined;
       return { at: Date.now(), notificationsSoFar: stack.webhook.matching(where.path).length };
     },
-    { timeoutMs: 15_000, intervalMs: 50, what: `${where.subject}/${where.check} ${counter} to reach ${count}` },
+    `${where.subject}/${where.check} ${counter} to reach ${count}`,
+    { ...PROCESS_POLL, timeoutMs: 15_000, intervalMs: 50 },
   );
 }

@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { UntilOptions } from '../../helpers/until.js';
 
 const INSTALL = {
   prometheus: 'apt-get install prometheus (Debian bookworm ships 2.42)',
@@ -84,28 +85,7 @@ export function startProcess(name: string, command: string, args: string[], logF
   };
 }
 
-export interface WaitOptions {
-  timeoutMs: number;
-  intervalMs?: number;
-  /** What was awaited, for the failure message. */
-  what: string;
-}
-
-/** Polls `probe` until it returns a value other than undefined; bounded by `timeoutMs`. */
-export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, options: WaitOptions): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await sleep(options.intervalMs ?? 200);
-  }
-  const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-  throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}${cause}`);
-}
+/** How the e2e tests poll real processes: every 200 ms, a refused or failed request counting as "not yet". */
+export const PROCESS_POLL = { intervalMs: 200, retryErrors: true } satisfies UntilOptions;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

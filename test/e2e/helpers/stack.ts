@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { CLI } from '../../helpers/serve-process.js';
-import { freePort, requireTool, startProcess, waitFor, type ManagedProcess } from './processes.js';
+import { freePort, PROCESS_POLL, requireTool, startProcess, type ManagedProcess } from './processes.js';
+import { until } from '../../helpers/until.js';
 import { SmtpSink } from './smtp-sink.js';
 import { WebhookSink } from './webhook-sink.js';
 
@@ -118,16 +119,17 @@ export class Stack {
     this.processes.set('prometheus', prometheus);
     await this.waitReady(prometheus, `${this.prometheusBase}/-/ready`);
     // Service discovery hands targets and Alertmanagers over every 5s: wait until both are in use.
-    await waitFor(
+    await until(
       async () => {
         const body = (await (await fetch(`${this.prometheusBase}/api/v1/alertmanagers`)).json()) as { data: { activeAlertmanagers: unknown[] } };
-        return body.data.activeAlertmanagers.length > 0 ? true : undefined;
+        return body.data.activeAlertmanagers.length > 0;
       },
-      { timeoutMs: 30_000, what: 'Prometheus to discover Alertmanager' },
+      'Prometheus to discover Alertmanager',
+      { ...PROCESS_POLL, timeoutMs: 30_000 },
     );
-    await waitFor(async () => ((await this.query('up{job="vigil"}')) === 1 ? true : undefined), {
+    await until(async () => (await this.query('up{job="vigil"}')) === 1, 'Prometheus to scrape vigil successfully', {
+      ...PROCESS_POLL,
       timeoutMs: 30_000,
-      what: 'Prometheus to scrape vigil successfully',
     });
   }
 
@@ -155,12 +157,13 @@ export class Stack {
   }
 
   private async waitReady(process: ManagedProcess, url: string): Promise<void> {
-    await waitFor(
+    await until(
       async () => {
         if (process.child.exitCode !== null) throw new Error(`${process.name} exited with ${process.child.exitCode}`);
-        return (await fetch(url)).ok ? true : undefined;
+        return (await fetch(url)).ok;
       },
-      { timeoutMs: 30_000, what: `${process.name} at ${url}` },
+      `${process.name} at ${url}`,
+      { ...PROCESS_POLL, timeoutMs: 30_000 },
     );
   }
 
@@ -198,7 +201,7 @@ export class Stack {
 
   /** Waits until Prometheus has scraped a value satisfying `accept` (so the next step builds on what it saw). */
   async waitForQuery(promql: string, accept: (value: number | undefined) => boolean, timeoutMs = 15_000): Promise<void> {
-    await waitFor(async () => (accept(await this.query(promql)) ? true : undefined), { timeoutMs, what: `Prometheus: ${promql}` });
+    await until(async () => accept(await this.query(promql)), `Prometheus: ${promql}`, { ...PROCESS_POLL, timeoutMs });
   }
 
   /** Alertmanager's view of its alerts (API v2), including silenced and inhibited ones. */

@@ -10,7 +10,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { AgentConnection, connectUrl, type AgentLogEvent } from '../../../src/agent/client.js';
 import { runCheckScript } from '../../../src/agent/check.js';
 import { CLI } from '../../helpers/serve-process.js';
-import { AGENT_TOKEN, startAgentHarness, until } from './harness.js';
+import { untilTurns } from '../../helpers/until.js';
+import { AGENT_TOKEN, startAgentHarness } from './harness.js';
 
 test('connectUrl maps http(s) to ws(s) and keeps a path prefix', () => {
   assert.equal(connectUrl('http://127.0.0.1:9977', 'm 1'), 'ws://127.0.0.1:9977/api/v1/agents/connect?id=m+1');
@@ -63,10 +64,10 @@ test('the connection retries after a refusal and after a loss, resetting its bac
   });
   connection.start();
   await connection.ready();
-  await until(() => heartbeats.includes(0), 'a heartbeat on the first connection');
+  await untilTurns(() => heartbeats.includes(0), 'a heartbeat on the first connection');
   sockets[0]!.terminate();
-  await until(() => connection.connects === 2, 'reconnected');
-  await until(() => heartbeats.includes(1), 'heartbeats resume on the new connection');
+  await untilTurns(() => connection.connects === 2, 'reconnected');
+  await untilTurns(() => heartbeats.includes(1), 'heartbeats resume on the new connection');
   assert.deepEqual(
     events.map((e) => e.event),
     ['refused', 'connected', 'disconnected', 'connected'],
@@ -138,7 +139,11 @@ test('`vigil agent` as a process: connects, sends its script result, and on SIGT
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   t.after(() => child.kill('SIGKILL'));
 
-  await until(() => h.vigil.state.subjects.get('edge-7')?.checks['load'] !== undefined, `the agent's check result (agent said: ${stderr})`, 10_000);
+  await untilTurns(
+    () => h.vigil.state.subjects.get('edge-7')?.checks['load'] !== undefined,
+    `the agent's check result (agent said: ${stderr})`,
+    10_000,
+  );
   const edge = h.vigil.state.subjects.get('edge-7')!;
   assert.equal(edge.connectivity, 'available');
   assert.equal(edge.checks['load']!.reported, 'ok');
@@ -153,6 +158,6 @@ test('`vigil agent` as a process: connects, sends its script result, and on SIGT
 
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
-  await until(() => edge.pendingUnavailable !== undefined, 'pending disconnect');
+  await untilTurns(() => edge.pendingUnavailable !== undefined, 'pending disconnect');
   assert.equal(edge.connectivity, 'available', 'unavailable only after the grace');
 });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BatchApplier } from '../../../src/sources/agents/batch.js';
-import { until } from './harness.js';
+import { untilTurns } from '../../helpers/until.js';
 
 /** A batch target whose "sink" is the list of ids the calls of one batch touched. */
 function recorder() {
@@ -53,7 +53,7 @@ test('past the threshold, the rest of the window and the windows after it are ga
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(applies.length, 1, 'gathered, not applied yet');
   now = 20;
-  await until(() => applies.length === 2, 'the window end');
+  await untilTurns(() => applies.length === 2, 'the window end');
   assert.deepEqual(applies[1], ['4', '5', '6', '7']);
   // The storm goes on into the next window: gathered from its start.
   now = 21;
@@ -61,7 +61,7 @@ test('past the threshold, the rest of the window and the windows after it are ga
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(applies.length, 2);
   now = 41;
-  await until(() => applies.length === 3, 'the next window end');
+  await untilTurns(() => applies.length === 3, 'the next window end');
   // Quiet again two windows later: at once.
   now = 200;
   batch.enqueue(call('9'));

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import * as engine from '../../../src/engine/index.js';
 import { AgentHub } from '../../../src/sources/agents/hub.js';
-import { AGENT_TOKEN, READER_TOKEN, startAgentHarness, until, type AgentHarness } from './harness.js';
+import { untilTurns } from '../../helpers/until.js';
+import { AGENT_TOKEN, READER_TOKEN, startAgentHarness, type AgentHarness } from './harness.js';
 
 const AGENTS = 'agents: { enabled: true }';
 
@@ -69,7 +70,7 @@ test('auto_register: false lets only existing subjects connect', async (t) => {
   assert.match(JSON.parse(refused.body).detail, /auto_register is off/);
   const client = await h.connect('known');
   assert.deepEqual(await client.next(), { type: 'welcome', subject: 'known', kind: 'machine', ping_interval_seconds: 30 });
-  await until(() => h.vigil.state.subjects.get('known')?.connectivity === 'available', 'known available');
+  await untilTurns(() => h.vigil.state.subjects.get('known')?.connectivity === 'available', 'known available');
   assert.equal(h.vigil.state.subjects.has('stranger'), false);
 });
 
@@ -78,7 +79,7 @@ test('connect makes a new machine available at once; its subject is created with
   t.after(() => h.close());
   const client = await h.connect('m1');
   await client.next();
-  await until(() => h.vigil.state.subjects.get('m1')?.connectivity === 'available', 'm1 available');
+  await untilTurns(() => h.vigil.state.subjects.get('m1')?.connectivity === 'available', 'm1 available');
   const m1 = h.vigil.state.subjects.get('m1')!;
   assert.equal(m1.spec.kind, 'machine');
   assert.equal(m1.spec.source, 'agents');
@@ -103,12 +104,12 @@ test('disconnect → unavailable only after the grace; a reconnect inside it pro
   await client.next();
   client.send({ type: 'check', check: 'disk', status: 'ok', period: '1h' });
   const m1 = h.vigil.state.subjects.get('m1')!;
-  await until(() => m1.health === 'healthy', 'm1 healthy');
+  await untilTurns(() => m1.health === 'healthy', 'm1 healthy');
   const healthChanges = m1.healthChanges;
   const before = h.events.length;
 
   await client.close();
-  await until(() => m1.pendingUnavailable !== undefined, 'pending disconnect');
+  await untilTurns(() => m1.pendingUnavailable !== undefined, 'pending disconnect');
   assert.equal(m1.pendingUnavailable!.at, h.now() + 10_000);
   assert.equal(m1.connectivity, 'available', 'still available inside the grace');
   h.advance(9_000);
@@ -117,14 +118,14 @@ test('disconnect → unavailable only after the grace; a reconnect inside it pro
 
   client = await h.connect('m1');
   await client.next();
-  await until(() => m1.pendingUnavailable === undefined, 'reconnect cancels the pending disconnect');
+  await untilTurns(() => m1.pendingUnavailable === undefined, 'reconnect cancels the pending disconnect');
   h.advance(5_000);
   h.tick();
   assert.equal(m1.connectivity, 'available');
   assert.deepEqual(h.events.slice(before), [], 'a reconnect inside the grace is invisible');
 
   await client.close();
-  await until(() => m1.pendingUnavailable !== undefined, 'pending disconnect');
+  await untilTurns(() => m1.pendingUnavailable !== undefined, 'pending disconnect');
   h.advance(10_000);
   h.tick();
   assert.equal(m1.connectivity, 'unavailable');
@@ -138,7 +139,7 @@ test('disconnect → unavailable only after the grace; a reconnect inside it pro
 
   client = await h.connect('m1');
   await client.next();
-  await until(() => m1.connectivity === 'available', 'available again');
+  await untilTurns(() => m1.connectivity === 'available', 'available again');
   assert.deepEqual(
     h.events.slice(-1).map((e) => [e.type, e.from, e.to]),
     [['connectivity', 'unavailable', 'available']],
@@ -152,14 +153,14 @@ test('messages: heartbeat, check, metadata, metadata_delete; a bad message is an
   const client = await h.connect('m1');
   await client.next();
   const m1 = h.vigil.state.subjects.get('m1')!;
-  await until(() => m1.connectivity === 'available', 'available');
+  await untilTurns(() => m1.connectivity === 'available', 'available');
 
   h.advance(1_000);
   client.send({ type: 'heartbeat' });
-  await until(() => m1.lastSeenAt === h.now(), 'heartbeat marks contact');
+  await untilTurns(() => m1.lastSeenAt === h.now(), 'heartbeat marks contact');
 
   client.send({ type: 'check', check: 'disk', status: 'warn', message: '91% full', period: '30s', metrics: { used_ratio: 0.91 } });
-  await until(() => m1.checks['disk'] !== undefined, 'check recorded');
+  await untilTurns(() => m1.checks['disk'] !== undefined, 'check recorded');
   assert.equal(m1.checks['disk']!.reported, 'warn');
   assert.equal(m1.checks['disk']!.source, 'agents');
   assert.equal(m1.checks['disk']!.period, 30_000);
@@ -168,10 +169,10 @@ test('messages: heartbeat, check, metadata, metadata_delete; a bad message is an
   assert.equal(m1.warnings, 1);
 
   client.send({ type: 'metadata', key: 'FreeDiskSpace', level: 'info', message: '12 GB free', value: 12e9 });
-  await until(() => m1.metadata['FreeDiskSpace'] !== undefined, 'metadata set');
+  await untilTurns(() => m1.metadata['FreeDiskSpace'] !== undefined, 'metadata set');
   assert.equal(m1.metadata['FreeDiskSpace']!.value, 12e9);
   client.send({ type: 'metadata_delete', key: 'FreeDiskSpace' });
-  await until(() => m1.metadata['FreeDiskSpace'] === undefined, 'metadata deleted');
+  await untilTurns(() => m1.metadata['FreeDiskSpace'] === undefined, 'metadata deleted');
 
   client.send({ type: 'check', check: 'disk', status: 'fine' });
   assert.match(String((await client.next())['detail']), /^invalid message: status/);
@@ -207,7 +208,7 @@ test('shutdown leaves each connected machine a pending disconnect, so agents tha
   const client = await h.connect('m1');
   await client.next();
   const m1 = h.vigil.state.subjects.get('m1')!;
-  await until(() => m1.connectivity === 'available', 'available');
+  await untilTurns(() => m1.connectivity === 'available', 'available');
   const closed = new Promise<number>((resolve) => client.socket.once('close', (code) => resolve(code)));
   await h.extension.stop!();
   assert.equal(await closed, 1001);
@@ -237,9 +238,9 @@ test("an agent's unreachable check is a run, as through the push API (one parser
   await client.next();
   const m1 = h.vigil.state.subjects.get('m1')!;
   client.send({ type: 'check', check: 'ping', status: 'ok', period: '30s' });
-  await until(() => m1.checks['ping']?.reported === 'ok', 'ok recorded');
+  await untilTurns(() => m1.checks['ping']?.reported === 'ok', 'ok recorded');
   client.send({ type: 'check', check: 'ping', status: 'unreachable', message: 'timeout' });
-  await until(() => m1.runs?.['ping']?.total === 2, 'unreachable run counted');
+  await untilTurns(() => m1.runs?.['ping']?.total === 2, 'unreachable run counted');
   assert.deepEqual(m1.runs?.['ping'], { total: 2, last: { ok: 1, unreachable: 2 } });
   assert.equal(m1.checks['ping']!.reported, 'ok', 'the status stays what the last reached run said');
 });

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EngineEvent } from '../../../src/engine/types.js';
-import { startAgentHarness, until, type AgentHarness } from './harness.js';
+import { untilTurns } from '../../helpers/until.js';
+import { startAgentHarness, type AgentHarness } from './harness.js';
 
 interface ApiEvent {
   seq: number;
@@ -20,14 +21,14 @@ const CYCLES = 4;
 async function churn(h: AgentHarness): Promise<void> {
   let clients = await Promise.all(MACHINES.map((id) => h.connect(id)));
   for (let cycle = 0; cycle < CYCLES; cycle++) {
-    await until(() => MACHINES.every((id) => h.vigil.state.subjects.get(id)?.connectivity === 'available'), 'all available');
+    await untilTurns(() => MACHINES.every((id) => h.vigil.state.subjects.get(id)?.connectivity === 'available'), 'all available');
     await Promise.all(clients.map((client) => client.close()));
-    await until(() => MACHINES.every((id) => h.vigil.state.subjects.get(id)?.pendingUnavailable !== undefined), 'all pending');
+    await untilTurns(() => MACHINES.every((id) => h.vigil.state.subjects.get(id)?.pendingUnavailable !== undefined), 'all pending');
     h.advance(1_000);
     h.tick();
     clients = await Promise.all(MACHINES.map((id) => h.connect(id)));
   }
-  await until(() => MACHINES.every((id) => h.vigil.state.subjects.get(id)?.connectivity === 'available'), 'all available');
+  await untilTurns(() => MACHINES.every((id) => h.vigil.state.subjects.get(id)?.connectivity === 'available'), 'all available');
   await h.vigil.store.commit();
 }
 
@@ -52,7 +53,7 @@ test('long-poll with after=SEQ and small pages: every connectivity event once, i
   await churn(h);
   const expected = expectedConnectivity(h.events);
   assert.equal(expected.length, MACHINES.length * (1 + 2 * CYCLES));
-  await until(() => after >= h.vigil.state.seq, 'consumer caught up', 10_000);
+  await untilTurns(() => after >= h.vigil.state.seq, 'consumer caught up', 10_000);
   stop = true;
   await consumer;
   const seqs = seen.map((e) => e.seq);

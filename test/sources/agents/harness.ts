@@ -168,12 +168,3 @@ function messageClient(socket: WebSocket): AgentClient {
       }),
   };
 }
-
-/** Waits (bounded) until `condition` holds, yielding to the event loop between looks; no wall-clock sleeps. */
-export async function until(condition: () => boolean, what: string, maxTurns = 2_000): Promise<void> {
-  for (let turn = 0; turn < maxTurns; turn++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

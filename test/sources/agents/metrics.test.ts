@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { renderAgentMetrics } from '../../../src/sources/agents/metrics.js';
-import { startAgentHarness, until } from './harness.js';
+import { untilTurns } from '../../helpers/until.js';
+import { startAgentHarness } from './harness.js';
 
 const PROMTOOL = '/usr/bin/promtool';
 
@@ -26,7 +27,7 @@ test('/metrics carries vigil_agents_connected and vigil_agent_connections_total,
   t.after(() => h.close());
   const client = await h.connect('m1');
   await client.next();
-  await until(() => h.vigil.state.subjects.get('m1')?.connectivity === 'available', 'available');
+  await untilTurns(() => h.vigil.state.subjects.get('m1')?.connectivity === 'available', 'available');
   const body = await (await fetch(h.base + '/metrics')).text();
   assert.match(body, /^vigil_agents_connected 1$/m);
   assert.match(body, /^vigil_agent_connections_total 1$/m);

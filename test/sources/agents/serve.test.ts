@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { AgentConnection } from '../../../src/agent/client.js';
 import { startVigil } from '../../../src/serve.js';
 import { API_KEY, startFakeOctopus } from '../octopus/fake-octopus.js';
-import { until } from './harness.js';
+import { untilTurns } from '../../helpers/until.js';
 
 test('startVigil with agents: and octopus: sections serves the websocket, polls Octopus and shuts down cleanly', async (t) => {
   const octopus = await startFakeOctopus();
@@ -33,12 +33,16 @@ test('startVigil with agents: and octopus: sections serves the websocket, polls 
   t.after(() => (stopped ? undefined : running.stop()));
   const base = `http://127.0.0.1:${running.address.port}`;
 
-  await until(() => running.vigil.state.subjects.get('lab-pc-7')?.connectivity === 'unavailable', 'Octopus reports the machine unavailable', 5_000);
+  await untilTurns(
+    () => running.vigil.state.subjects.get('lab-pc-7')?.connectivity === 'unavailable',
+    'Octopus reports the machine unavailable',
+    5_000,
+  );
   const agent = new AgentConnection({ server: base, id: 'lab-pc-7', token: 'serve-agent-token', heartbeatInterval: 0 });
   agent.start();
   await agent.ready();
   const machine = running.vigil.state.subjects.get('lab-pc-7')!;
-  await until(() => machine.connectivity === 'available', 'the agent makes it available');
+  await untilTurns(() => machine.connectivity === 'available', 'the agent makes it available');
   assert.equal(machine.spec.source, 'octopus', 'the agent does not take over an Octopus machine');
 
   const metrics = await (await fetch(`${base}/metrics`)).text();

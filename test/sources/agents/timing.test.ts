@@ -2,7 +2,8 @@
 // configured timing applies to them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAgentHarness, until } from './harness.js';
+import { untilTurns } from '../../helpers/until.js';
+import { startAgentHarness } from './harness.js';
 
 test('an agent check with observed_at, max_age and accuracy expires by max_age and is effective accuracy earlier', async (t) => {
   const h = await startAgentHarness('agents: { enabled: true }', {
@@ -22,7 +23,7 @@ test('an agent check with observed_at, max_age and accuracy expires by max_age a
     accuracy: '60s',
   });
   const m1 = h.vigil.state.subjects.get('m1')!;
-  await until(() => m1.checks['memory'] !== undefined, 'check recorded');
+  await untilTurns(() => m1.checks['memory'] !== undefined, 'check recorded');
   const check = m1.checks['memory']!;
   assert.equal(check.maxAge, 30 * 60_000);
   assert.deepEqual(check.timing, { freshness: 2, overhead: 3000, accuracy: 60_000, pushPeriod: 0 }, 'subject overhead, message accuracy');

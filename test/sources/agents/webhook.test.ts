@@ -7,7 +7,8 @@ import type { EngineEvent, EngineState } from '../../../src/engine/types.js';
 import { createState, upsertSubject } from '../../../src/engine/index.js';
 import { AvailableWebhook } from '../../../src/sources/agents/webhook.js';
 import { TEST_SETTINGS } from '../../helpers/api-harness.js';
-import { startAgentHarness, until } from './harness.js';
+import { untilTurns } from '../../helpers/until.js';
+import { startAgentHarness } from './harness.js';
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -46,7 +47,7 @@ test(POSTED_ONCE, async (t) => {
   t.after(() => h.close());
   let client = await h.connect('m1');
   await client.next();
-  await until(() => hook.received.length === 2, 'delivery after one retry');
+  await untilTurns(() => hook.received.length === 2, 'delivery after one retry');
   const [failed, delivered] = hook.received;
   assert.deepEqual(failed!.body, delivered!.body, 'the retry sends the same notification');
   assert.equal(delivered!.headers['authorization'], 'Bearer hook-secret');
@@ -64,24 +65,24 @@ test(POSTED_ONCE, async (t) => {
 
   // Reconnect inside the grace: no transition, no POST. A host (another kind) connecting: not sent either.
   await client.close();
-  await until(() => h.vigil.state.subjects.get('m1')!.pendingUnavailable !== undefined, 'pending disconnect');
+  await untilTurns(() => h.vigil.state.subjects.get('m1')!.pendingUnavailable !== undefined, 'pending disconnect');
   client = await h.connect('m1');
   await client.next();
   const other = await h.connect('host-1');
   await other.next();
-  await until(() => h.vigil.state.subjects.get('host-1')!.connectivity === 'available', 'host available');
+  await untilTurns(() => h.vigil.state.subjects.get('host-1')!.connectivity === 'available', 'host available');
 
   // A real disconnect and a reconnect: a second POST.
   await client.close();
-  await until(() => h.vigil.state.subjects.get('m1')!.pendingUnavailable !== undefined, 'pending disconnect');
+  await untilTurns(() => h.vigil.state.subjects.get('m1')!.pendingUnavailable !== undefined, 'pending disconnect');
   h.advance(10_000);
   h.tick();
   client = await h.connect('m1');
   await client.next();
-  await until(() => hook.received.length === 3, 'second transition sent');
+  await untilTurns(() => hook.received.length === 3, 'second transition sent');
   assert.equal(hook.received[2]!.body['from'], 'unavailable');
   // The receiver saw the request before vigil saw the answer: wait for the count.
-  await until(() => /vigil_agent_webhook_notifications_total\{result="delivered"\} 2\n/.test(h.extension.metrics!()), 'delivered counted');
+  await untilTurns(() => /vigil_agent_webhook_notifications_total\{result="delivered"\} 2\n/.test(h.extension.metrics!()), 'delivered counted');
   await h.vigil.store.commit();
   assert.equal(hook.received.length, 3);
 });
@@ -121,10 +122,10 @@ test('the queue is bounded: when full the oldest waiting notification is dropped
   webhook.offer([available(1, 'a'), available(2, 'b'), available(3, 'c'), available(4, 'd')], (id) => state.subjects.get(id));
   assert.deepEqual(webhook.stats, { delivered: 0, failed: 0, dropped: 1, queued: 2 });
   for (let i = 0; i < 3; i++) {
-    await until(() => releases.length > 0, 'a POST in flight');
+    await untilTurns(() => releases.length > 0, 'a POST in flight');
     releases.shift()!();
   }
-  await until(() => webhook.stats.delivered === 3, 'all delivered');
+  await untilTurns(() => webhook.stats.delivered === 3, 'all delivered');
   assert.deepEqual(posted, ['a', 'c', 'd'], 'b was the oldest waiting when d arrived');
   await webhook.stop();
 });
@@ -142,10 +143,10 @@ test('a 4xx answer is not retried; network errors are retried up to the limit, t
   });
   const state = stateWith(['a', 'b']);
   webhook.offer([available(1, 'a')], (id) => state.subjects.get(id));
-  await until(() => webhook.stats.failed === 1, 'first failed');
+  await untilTurns(() => webhook.stats.failed === 1, 'first failed');
   assert.equal(calls, 1);
   webhook.offer([available(2, 'b')], (id) => state.subjects.get(id));
-  await until(() => webhook.stats.failed === 2, 'second failed');
+  await untilTurns(() => webhook.stats.failed === 2, 'second failed');
   assert.equal(calls, 1 + 3, 'one attempt and two retries');
   assert.deepEqual(warnings, [
     { subject: 'a', seq: 1, problem: 'http_400' },

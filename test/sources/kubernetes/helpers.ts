@@ -1,10 +1,9 @@
 // Shared by the kubernetes tests: a test CA made with openssl, a sink that applies to a real engine state,
-// waiting for a condition with a bounded number of turns, and fixtures shaped like Kyma 1.x objects.
+// and fixtures shaped like Kyma 1.x objects.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import * as engine from '../../../src/engine/index.js';
 import type { EngineState } from '../../../src/engine/types.js';
 import type { KubernetesConfig } from '../../../src/sources/kubernetes/config.js';
@@ -66,15 +65,6 @@ export function makeTestPki(): TestPki {
     clientCertFile: join(dir, 'client.crt'),
     clientKeyFile: join(dir, 'client.key'),
   };
-}
-
-/** Polls `condition` every 10 ms, at most `turns` times; fails with `what` when it never holds. */
-export async function waitFor(condition: () => boolean, what: string, turns = 1000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
-    if (condition()) return;
-    await sleep(10);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** A sink applying to a real engine state at an injected time, plus a log of source statuses. */

@@ -6,7 +6,7 @@ import { Backoff } from '../../../src/util/backoff.js';
 import { KubeClient, type KubeObject } from '../../../src/sources/kubernetes/client/api.js';
 import { Informer, type InformerOptions } from '../../../src/sources/kubernetes/client/informer.js';
 import { FakeApiServer } from './fake-apiserver.js';
-import { waitFor } from './helpers.js';
+import { untilTurns } from '../../helpers/until.js';
 
 const G = 'example.io';
 const V = 'v1';
@@ -46,7 +46,7 @@ describe('informer', () => {
     for (const name of ['a', 'b', 'c', 'd', 'e']) server.put(G, V, P, widget(name));
     const { informer, changes, stop } = makeInformer(server);
     informer.start();
-    await waitFor(() => server.openWatches === 1, 'the watch');
+    await untilTurns(() => server.openWatches === 1, 'the watch');
     assert.equal(informer.objects.size, 5);
     assert.equal(changes.length, 5);
     const lists = server.listRequests(P);
@@ -60,7 +60,7 @@ describe('informer', () => {
     server.put(G, V, P, widget('f'));
     server.put(G, V, P, widget('a', 'ns1', { size: 2 }));
     server.remove(G, V, P, 'b', 'ns1');
-    await waitFor(() => changes.length === 8, 'three watch events');
+    await untilTurns(() => changes.length === 8, 'three watch events');
     assert.deepEqual(changes.slice(5), [
       { type: 'upsert', key: 'ns1/f', size: 1 },
       { type: 'upsert', key: 'ns1/a', size: 2 },
@@ -78,14 +78,14 @@ describe('informer', () => {
     server.put(G, V, 'restarted', widget('gone'));
     const { informer, changes, stop } = makeInformer(server, { ref });
     informer.start();
-    await waitFor(() => server.openWatches === 1, 'the first watch');
+    await untilTurns(() => server.openWatches === 1, 'the first watch');
     await informer.stop();
     server.closeWatches();
     server.remove(G, V, 'restarted', 'gone', 'ns1');
     server.put(G, V, 'restarted', widget('new'));
     const lists = server.listRequests('restarted').length;
     informer.start();
-    await waitFor(() => server.openWatches === 1 && informer.objects.has('ns1/new'), 'the second watch');
+    await untilTurns(() => server.openWatches === 1 && informer.objects.has('ns1/new'), 'the second watch');
     assert.ok(server.listRequests('restarted').length > lists, 'listed again');
     assert.deepEqual([...informer.objects.keys()].sort(), ['ns1/kept', 'ns1/new']);
     assert.ok(
@@ -101,12 +101,12 @@ describe('informer', () => {
     server.put(G, V, 'bookmarked', widget('x'));
     const { informer, stop } = makeInformer(server, { ref: { group: G, version: V, plural: 'bookmarked' } });
     informer.start();
-    await waitFor(() => server.openWatches === 1, 'the first watch');
+    await untilTurns(() => server.openWatches === 1, 'the first watch');
     server.put(G, V, P, widget('unrelated')); // moves the global resourceVersion on
     const bookmark = server.bookmark();
-    await waitFor(() => (informer as unknown as { resourceVersion: string }).resourceVersion === bookmark, 'bookmark processed');
+    await untilTurns(() => (informer as unknown as { resourceVersion: string }).resourceVersion === bookmark, 'bookmark processed');
     server.closeWatches();
-    await waitFor(() => server.watchRequests('bookmarked').length === 2 && server.openWatches === 1, 'the second watch');
+    await untilTurns(() => server.watchRequests('bookmarked').length === 2 && server.openWatches === 1, 'the second watch');
     assert.equal(server.watchRequests('bookmarked')[1]!.query['resourceVersion'], bookmark);
     assert.equal(server.listRequests('bookmarked').length, 1, 'a closed stream is re-watched, not re-listed');
     assert.equal(informer.stats.relistsAfterGone, 0);
@@ -122,14 +122,14 @@ describe('informer', () => {
       for (const name of ['a', 'b', 'c']) server.put(G, V, plural, widget(name));
       const { informer, changes, stop } = makeInformer(server, { ref: { group: G, version: V, plural } });
       informer.start();
-      await waitFor(() => server.openWatches === 1, 'the watch');
+      await untilTurns(() => server.openWatches === 1, 'the watch');
       // While the watch is down, the world moves on and the history is compacted.
       server.closeWatches();
       server.remove(G, V, plural, 'b', 'ns1');
       server.put(G, V, plural, widget('a', 'ns1', { size: 7 }));
       server.put(G, V, plural, widget('d'));
       server.compact();
-      await waitFor(() => informer.stats.relistsAfterGone >= 1 && server.openWatches === 1 && server.listRequests(plural).length >= 3, 're-list');
+      await untilTurns(() => informer.stats.relistsAfterGone >= 1 && server.openWatches === 1 && server.listRequests(plural).length >= 3, 're-list');
       assert.deepEqual([...informer.objects.keys()].sort(), ['ns1/a', 'ns1/c', 'ns1/d']);
       assert.equal(informer.objects.get('ns1/a')!.spec!['size'], 7);
       const afterGone = changes.slice(3);
@@ -154,7 +154,7 @@ describe('informer', () => {
     });
     server.silent = true;
     informer.start();
-    await waitFor(() => informer.stats.stalls >= 1 && server.watchRequests('stalling').length >= 2, 'a stall and a new watch');
+    await untilTurns(() => informer.stats.stalls >= 1 && server.watchRequests('stalling').length >= 2, 'a stall and a new watch');
     server.silent = false;
     assert.ok(statuses.includes('failed:stall'));
     assert.equal(server.listRequests('stalling').length, 1, 'a stall re-watches from the known resourceVersion');
@@ -171,9 +171,9 @@ describe('informer', () => {
     });
     server.failWith = 500;
     informer.start();
-    await waitFor(() => informer.stats.failures >= 2, 'two failures');
+    await untilTurns(() => informer.stats.failures >= 2, 'two failures');
     server.failWith = undefined;
-    await waitFor(() => informer.synced, 'recovery');
+    await untilTurns(() => informer.synced, 'recovery');
     assert.ok(statuses.includes('failed:http_5xx'));
     assert.equal(statuses.at(-1), 'synced');
     await stop();
@@ -182,7 +182,7 @@ describe('informer', () => {
     const seen: string[] = [];
     const absent = makeInformer(server, { ref: { group: 'missing.io', version: V, plural: 'nothing' }, onStatus: (s) => seen.push(s.state) });
     absent.informer.start();
-    await waitFor(() => seen.includes('absent'), 'absent');
+    await untilTurns(() => seen.includes('absent'), 'absent');
     assert.match((absent.informer.status as { message: string }).message, /not served/);
     await absent.stop();
   });

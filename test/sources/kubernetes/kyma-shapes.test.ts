@@ -25,7 +25,8 @@ import { KubeClient } from '../../../src/sources/kubernetes/client/api.js';
 import { applicationSubject, EventMeshSource } from '../../../src/sources/kubernetes/mesh/source.js';
 import { ObjectsSource } from '../../../src/sources/kubernetes/objects.js';
 import { FakeApiServer, type Obj } from './fake-apiserver.js';
-import { KNATIVE, KYMA, SOURCES, SVCAT, engineSink, knative, kubeConfig, ready, serveMesh, trigger, waitFor } from './helpers.js';
+import { untilTurns } from '../../helpers/until.js';
+import { KNATIVE, KYMA, SOURCES, SVCAT, engineSink, knative, kubeConfig, ready, serveMesh, trigger } from './helpers.js';
 
 const APP = 'mp-commerce';
 const EVENTS_ID = 'ac031e8c-9aa4-4cb7-8999-0d358726ffaa';
@@ -158,7 +159,7 @@ describe('kubernetes sources on real-cluster shapes', () => {
     server.put(SVCAT, 'v1beta1', 'serviceinstances', kymaInstance('commerce-events', 'orders', EVENTS_CLASS, EVENTS_ID, provisioned));
     const engine = startMesh();
     const subject = applicationSubject(APP);
-    await waitFor(() => engine.health(subject) === 'healthy', 'the application healthy');
+    await untilTurns(() => engine.health(subject) === 'healthy', 'the application healthy');
     assert.doesNotMatch(EVENTS_CLASS, new RegExp(APP), 'the class name says nothing of the application');
     assert.equal(engine.check(subject, 'serviceinstance:orders')!.status, 'ok');
     assert.match(engine.check(subject, 'serviceinstance:orders')!.message!, /1 ServiceInstance\(s\) provisioned and ready/);
@@ -175,7 +176,7 @@ describe('kubernetes sources on real-cluster shapes', () => {
     server.put(SVCAT, 'v1beta1', 'serviceinstances', annotated);
     const engine = startMesh();
     const subject = applicationSubject(APP);
-    await waitFor(() => engine.health(subject) === 'healthy', 'healthy with no provisionStatus at all');
+    await untilTurns(() => engine.health(subject) === 'healthy', 'healthy with no provisionStatus at all');
     assert.equal(engine.check(subject, 'serviceinstance:orders')!.status, 'ok');
   });
 
@@ -185,7 +186,7 @@ describe('kubernetes sources on real-cluster shapes', () => {
     server.put(SVCAT, 'v1beta1', 'serviceinstances', kymaInstance('commerce-events', 'orders', EVENTS_CLASS, EVENTS_ID, provisioned));
     const engine = startMesh();
     const subject = applicationSubject(APP);
-    await waitFor(() => engine.health(subject) === 'unhealthy', 'unhealthy');
+    await untilTurns(() => engine.health(subject) === 'unhealthy', 'unhealthy');
     assert.match(engine.check(subject, 'mapping:orders')!.message!, new RegExp(`services: ${API_CLASS}$`));
     assert.match(
       engine.check(subject, 'serviceinstance:orders')!.message!,
@@ -193,7 +194,7 @@ describe('kubernetes sources on real-cluster shapes', () => {
     );
 
     server.put(KYMA, 'v1alpha1', 'applicationmappings', kymaMapping('orders', [API_ID, EVENTS_ID]));
-    await waitFor(() => engine.health(subject) === 'healthy', 'healthy once the mapping enables the events service');
+    await untilTurns(() => engine.health(subject) === 'healthy', 'healthy once the mapping enables the events service');
   });
 
   it('a namespace bound with no ServiceInstance (API access only) is ok with an info message, not crit', async () => {
@@ -201,7 +202,7 @@ describe('kubernetes sources on real-cluster shapes', () => {
     server.put(KYMA, 'v1alpha1', 'applicationmappings', kymaMapping('reports'));
     const engine = startMesh();
     const subject = applicationSubject(APP);
-    await waitFor(() => engine.check(subject, 'serviceinstance:reports') !== undefined, 'the namespace judged');
+    await untilTurns(() => engine.check(subject, 'serviceinstance:reports') !== undefined, 'the namespace judged');
     const check = engine.check(subject, 'serviceinstance:reports')!;
     assert.equal(check.status, 'ok');
     assert.match(check.message!, /API access only/);
@@ -254,7 +255,7 @@ describe('kubernetes sources on real-cluster shapes', () => {
     const source = new ObjectsSource({ config, client, debounceMs: 5 });
     source.start(engine.sink);
     stops.push(() => source.stop());
-    await waitFor(() => engine.state.subjects.size === 2, 'two subjects');
+    await untilTurns(() => engine.state.subjects.size === 2, 'two subjects');
     const node = engine.check('nodes/worker-1', 'ready')!;
     assert.equal(node.status, 'crit');
     assert.match(node.message!, /DiskPressure: kubelet has disk pressure/);

@@ -7,6 +7,7 @@ import { HeartbeatMonitor } from '../../../src/sources/kubernetes/heartbeat/moni
 import { HeartbeatSender } from '../../../src/sources/kubernetes/heartbeat/sender.js';
 import { applicationSubject, EVENT_MESH_SUBJECT, EventMeshSource, MESH_SOURCE } from '../../../src/sources/kubernetes/mesh/source.js';
 import { FakeApiServer } from './fake-apiserver.js';
+import { untilTurns } from '../../helpers/until.js';
 import {
   KNATIVE,
   KYMA,
@@ -21,7 +22,6 @@ import {
   serveMesh,
   serviceInstance,
   trigger,
-  waitFor,
 } from './helpers.js';
 
 const SHOP = applicationSubject('shop');
@@ -77,7 +77,7 @@ describe('event mesh source', () => {
     serveMesh(server);
     healthyChain(server);
     const { engine } = start();
-    await waitFor(() => engine.health(SHOP) === 'healthy', 'shop healthy');
+    await untilTurns(() => engine.health(SHOP) === 'healthy', 'shop healthy');
     assert.equal(engine.health(EVENT_MESH_SUBJECT), 'healthy');
     assert.deepEqual(Object.keys(engine.state.subjects.get(SHOP)!.checks).sort(), [
       'broker:orders',
@@ -98,7 +98,7 @@ describe('event mesh source', () => {
         { type: 'Failed', status: 'True', reason: 'ProvisionCallFailed', message: 'Error provisioning ServiceInstance: the broker answered 500' },
       ]),
     );
-    await waitFor(() => engine.health(SHOP) === 'unhealthy', 'shop unhealthy');
+    await untilTurns(() => engine.health(SHOP) === 'unhealthy', 'shop unhealthy');
     const check = engine.check(SHOP, 'serviceinstance:orders')!;
     assert.equal(check.status, 'crit');
     assert.match(check.message!, /ProvisionCallFailed.*broker answered 500/);
@@ -121,7 +121,7 @@ describe('event mesh source', () => {
     server.put(KNATIVE, 'v1', 'triggers', pending);
     const { engine } = start(meshConfig({ knative_version: 'v1', applications: ['crm'] }));
     const crm = applicationSubject('crm');
-    await waitFor(() => engine.health(crm) === 'unhealthy', 'crm unhealthy while the trigger is not ready');
+    await untilTurns(() => engine.health(crm) === 'unhealthy', 'crm unhealthy while the trigger is not ready');
     assert.match(engine.check(crm, 'trigger:sales')!.message!, /not ready yet \(SubscriptionNotConfigured\)/);
     assert.equal(engine.state.subjects.has(SHOP), false, 'only the configured applications are watched');
 
@@ -129,7 +129,7 @@ describe('event mesh source', () => {
       ...pending,
       status: { conditions: [ready('True')], observedGeneration: 1, subscriberUri: 'http://crm-handler.sales.svc/' },
     });
-    await waitFor(() => engine.health(crm) === 'healthy', 'crm healthy');
+    await untilTurns(() => engine.health(crm) === 'healthy', 'crm healthy');
     assert.equal(engine.check(crm, 'trigger:sales')!.status, 'ok');
   });
 
@@ -138,7 +138,7 @@ describe('event mesh source', () => {
     healthyChain(server);
     server.put(KYMA, 'v1alpha1', 'applications', application('legacy', 'DEPLOYED'));
     const { engine, source } = start();
-    await waitFor(() => engine.health(SHOP) === 'healthy' && engine.state.subjects.has(applicationSubject('legacy')), 'both applications');
+    await untilTurns(() => engine.health(SHOP) === 'healthy' && engine.state.subjects.has(applicationSubject('legacy')), 'both applications');
     const lists = server.listRequests().length;
 
     server.closeWatches();
@@ -150,7 +150,7 @@ describe('event mesh source', () => {
       knative('Broker', 'default', 'orders', [ready('False', 'DeploymentUnavailable', "The Deployment 'default-broker-ingress' is unavailable.")]),
     );
     server.compact();
-    await waitFor(() => engine.health(SHOP) === 'unhealthy' && !engine.state.subjects.has(applicationSubject('legacy')), 'the re-listed state');
+    await untilTurns(() => engine.health(SHOP) === 'unhealthy' && !engine.state.subjects.has(applicationSubject('legacy')), 'the re-listed state');
     assert.ok(server.listRequests().length > lists, 'the informers re-listed');
     assert.equal(source.watches.informer('applications').objects.size, 1);
     assert.equal(source.watches.informer('brokers').objects.size, 1);
@@ -175,7 +175,7 @@ describe('event mesh source', () => {
     };
     const sender = new HeartbeatSender({ config: beat, integrationNamespace: 'kyma-integration', key: 'k', monitor });
     const { engine, source } = start(meshConfig(), { monitor, sender }, clock);
-    await waitFor(() => engine.health(SHOP) === 'healthy', 'shop healthy');
+    await untilTurns(() => engine.health(SHOP) === 'healthy', 'shop healthy');
     assert.deepEqual(source.pairs(), [{ application: 'shop', namespace: 'orders' }]);
     assert.equal(engine.check(SHOP, 'heartbeat:orders'), undefined, 'no verdict before the first window passed');
 
@@ -205,7 +205,7 @@ describe('event mesh source', () => {
     const source = new EventMeshSource({ config: meshConfig(), client: bareClient, debounceMs: 5 });
     source.start(engine.sink);
     try {
-      await waitFor(() => engine.check(EVENT_MESH_SUBJECT, 'applications') !== undefined, 'the mesh verdict');
+      await untilTurns(() => engine.check(EVENT_MESH_SUBJECT, 'applications') !== undefined, 'the mesh verdict');
       const check = engine.check(EVENT_MESH_SUBJECT, 'applications')!;
       assert.equal(check.status, 'crit');
       assert.match(check.message!, /applications.applicationconnector.kyma-project.io\/v1alpha1 is not served/);

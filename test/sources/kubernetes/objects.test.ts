@@ -7,7 +7,8 @@ import { renderKubernetesMetrics } from '../../../src/sources/kubernetes/metrics
 import { KubeClient } from '../../../src/sources/kubernetes/client/api.js';
 import { ObjectsSource, OBJECTS_SOURCE } from '../../../src/sources/kubernetes/objects.js';
 import { FakeApiServer } from './fake-apiserver.js';
-import { engineSink, kubeConfig, ready, waitFor } from './helpers.js';
+import { untilTurns } from '../../helpers/until.js';
+import { engineSink, kubeConfig, ready } from './helpers.js';
 
 const CM = 'cert-manager.io';
 const cert = (name: string, namespace: string, conditions: unknown[], labels: Record<string, string> = { team: 'web' }) => ({
@@ -51,7 +52,7 @@ describe('kubernetes objects', () => {
     const source = new ObjectsSource({ config, client, debounceMs: 5 });
     source.start(engine.sink);
     try {
-      await waitFor(() => engine.state.subjects.size === 2, 'two subjects');
+      await untilTurns(() => engine.state.subjects.size === 2, 'two subjects');
       assert.equal(server.listRequests('certificates')[0]!.query['labelSelector'], 'team=web');
       const web = engine.state.subjects.get('certificates.cert-manager.io/prod/web')!;
       assert.equal(web.spec.kind, 'certificate');
@@ -67,7 +68,7 @@ describe('kubernetes objects', () => {
       assert.match(text, /vigil_kube_object_ready\{group="cert-manager.io",kind="Certificate",namespace="prod",name="api",status="true"\} 0/);
 
       server.remove(CM, 'v1', 'certificates', 'api', 'prod');
-      await waitFor(() => !engine.state.subjects.has('certificates.cert-manager.io/prod/api'), 'the deleted object to go');
+      await untilTurns(() => !engine.state.subjects.has('certificates.cert-manager.io/prod/api'), 'the deleted object to go');
     } finally {
       await source.stop();
       server.closeWatches();

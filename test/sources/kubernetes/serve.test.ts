@@ -11,7 +11,8 @@ import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { startVigil } from '../../../src/serve.js';
 import { FakeApiServer } from './fake-apiserver.js';
-import { KNATIVE, KYMA, SOURCES, SVCAT, application, knative, mapping, ready, serveMesh, serviceInstance, trigger, waitFor } from './helpers.js';
+import { untilTurns } from '../../helpers/until.js';
+import { KNATIVE, KYMA, SOURCES, SVCAT, application, knative, mapping, ready, serveMesh, serviceInstance, trigger } from './helpers.js';
 
 test('startVigil with a kubernetes section watches the mesh and closes the heartbeat loop', async (t) => {
   const api = await new FakeApiServer({ token: 'sa-token' }).start();
@@ -80,7 +81,7 @@ test('startVigil with a kubernetes section watches the mesh and closes the heart
   vigilUrl = `http://127.0.0.1:${running.address.port}`;
   const subjects = running.vigil.state.subjects;
 
-  await waitFor(() => subjects.get('application:shop')?.checks['heartbeat:orders']?.status === 'ok', 'a heartbeat round trip', 1500);
+  await untilTurns(() => subjects.get('application:shop')?.checks['heartbeat:orders']?.status === 'ok', 'a heartbeat round trip', 15_000);
   assert.equal(subjects.get('application:shop')!.health, 'healthy');
   assert.equal(subjects.get('event-mesh')!.health, 'healthy');
   assert.equal(subjects.get('brokers.eventing.knative.dev/orders/default')!.health, 'healthy');

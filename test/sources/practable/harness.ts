@@ -6,19 +6,11 @@ import type { PractableConfig } from '../../../src/sources/practable/config.js';
 import { PractableSource, RELAY_SOURCE, JUMP_SOURCE } from '../../../src/sources/practable/source.js';
 import { createSink } from '../../../src/sources/sink.js';
 import type { SourceSink } from '../../../src/sources/types.js';
+import { until } from '../../helpers/until.js';
 import { FakeBook, FakeStatsPeer, SECRET, type BookResourceFixture } from './fakes.js';
 
 export const S = 1_000;
 export const M = 60 * S;
-
-/** Waits for `condition`, checking after each turn of the event loop; bounded, fails with `what`. */
-export async function until(condition: () => boolean, what: string, limitMs = 5_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 export class EngineSink implements SourceSink {
   readonly state: EngineState;

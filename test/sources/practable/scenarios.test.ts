@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { BOOK_SOURCE, JUMP_SOURCE, RELAY_SOURCE } from '../../../src/sources/practable/source.js';
 import { bookAdminToken, jumpStatsToken, relayStatsToken } from '../../../src/sources/practable/tokens.js';
 import { FakeBook, FakeStatsPeer, SECRET, jumpHost, relayHousekeeping, relayStream, relayStreamV08 } from './fakes.js';
-import { M, S, startRig, until } from './harness.js';
+import { until } from '../../helpers/until.js';
+import { M, S, startRig } from './harness.js';
 
 const healthyFrame = (data = '41.2ms', video = '20ms') => [
   ...relayHousekeeping,

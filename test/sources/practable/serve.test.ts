@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { spawnServe } from '../../helpers/serve-process.js';
 import { tempDir } from '../../config/helpers.js';
 import { FakeBook, FakeStatsPeer, SECRET, jumpHost, relayHousekeeping, relayStream } from './fakes.js';
-import { MANIFEST, until } from './harness.js';
+import { until } from '../../helpers/until.js';
+import { MANIFEST } from './harness.js';
 
 test('vigil serve: experiments from relay and book, availability PUT, status API and /metrics', async (t) => {
   const relay = await FakeStatsPeer.start({ kind: 'relay' });
@@ -35,10 +36,10 @@ test('vigil serve: experiments from relay and book, availability PUT, status API
     await vigil.exited;
     await Promise.all([relay.close(), jump.close(), book.close()]);
   });
-  await until(() => relay.open === 1 && jump.open === 1, 'vigil connected to relay and jump', 10_000);
+  await until(() => relay.open === 1 && jump.open === 1, 'vigil connected to relay and jump', { timeoutMs: 10_000 });
   relay.broadcast([...relayHousekeeping, relayStream('pend00-st-data', '5ms'), relayStream('pend00-st-video', '12ms')]);
   jump.broadcast([jumpHost('pend00')]);
-  await until(() => book.puts.length === 1, 'availability PUT', 10_000);
+  await until(() => book.puts.length === 1, 'availability PUT', { timeoutMs: 10_000 });
   assert.equal(book.puts[0]!.available, true);
 
   const experiments = (await (await fetch(`${vigil.base}/api/v1/practable/experiments`)).json()) as {

@@ -16,7 +16,8 @@ import { experimentReport } from '../../../src/sources/practable/api.js';
 import { practableMetricsInput } from '../../../src/sources/practable/index.js';
 import { RELAY_SOURCE } from '../../../src/sources/practable/source.js';
 import { jumpHost, relayHousekeeping, relayStream } from './fakes.js';
-import { M, MANIFEST, S, startRig, until, type Rig } from './harness.js';
+import { until } from '../../helpers/until.js';
+import { M, MANIFEST, S, startRig, type Rig } from './harness.js';
 
 const metricsOf = (rig: Rig): string => renderSubjectFamilies(rig.sink.state);
 const practableMetricsOf = (rig: Rig): string => renderPractableMetrics(practableMetricsInput(rig.source));

@@ -13,6 +13,7 @@ import { createTargetsSource, subjectSpecs } from '../../../src/sources/targets/
 import type { SourceSink } from '../../../src/sources/types.js';
 import { Store } from '../../../src/store/store.js';
 import { TEST_SETTINGS } from '../../helpers/api-harness.js';
+import { until } from '../../helpers/until.js';
 import { FakeTimers } from './fake-timers.js';
 
 type MetadataCall = { subject: string; key: string; entry: { level: MetadataLevel; message: string; value?: number } | null };
@@ -75,15 +76,6 @@ after(async () => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-/** Waits (bounded) until `done()` holds, for real loopback I/O to finish after the fake clock started a probe. */
-async function until(done: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error('condition not met within 5s');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
 const T0 = 1_700_000_000_000;
 /** A name that never resolves (RFC 6761 reserves `.invalid`): a deterministic, fast "not reached". */
 const UNRESOLVABLE = 'no-such-host.invalid';
@@ -122,7 +114,7 @@ test('a reached target becomes one observation (contact: the engine marks it ava
   await timers.advance(4_999);
   assert.equal(sink.observations.length, 0);
   await timers.advance(1);
-  await until(() => sink.observations.length === 1);
+  await until(() => sink.observations.length === 1, '1 observation in the sink');
   const [observation] = sink.observations;
   assert.equal(observation?.subject, 'api');
   assert.equal(observation?.check, 'hostport');
@@ -133,7 +125,7 @@ test('a reached target becomes one observation (contact: the engine marks it ava
   assert.ok(typeof observation?.metrics?.duration_seconds === 'number');
   assert.deepEqual(sink.connectivities, []);
   await timers.advance(10_000);
-  await until(() => sink.observations.length === 2);
+  await until(() => sink.observations.length === 2, '2 observations in the sink');
   assert.equal(sink.observations[1]?.observedAt, T0 + 15_000);
   await source.stop();
 });
@@ -146,7 +138,7 @@ test('not reached leaves health alone: connectivity unavailable with the reason,
   const source = createTargetsSource(targets, { timers, random: () => 0 });
   source.start(sink);
   await timers.advance(0);
-  await until(() => sink.connectivities.length === 1);
+  await until(() => sink.connectivities.length === 1, '1 connectivity report in the sink');
   // Not a result: only the run is reported (reached: false), for policies with on: [unreachable].
   assert.equal(sink.observations.length, 1);
   assert.equal(sink.observations[0]?.reached, false);
@@ -160,7 +152,7 @@ test('not reached leaves health alone: connectivity unavailable with the reason,
   // The name resolves again and the port is open: the next run observes and clears the metadata.
   Object.assign(targets[0] as { host: string; port: number }, { host: '127.0.0.1', port: openPort }); // probes read their target on every run
   await timers.advance(10_000);
-  await until(() => sink.observations.length === 2);
+  await until(() => sink.observations.length === 2, '2 observations in the sink');
   assert.notEqual(sink.observations[1]?.reached, false);
   assert.deepEqual(sink.metadataCalls.at(-1), { subject: 'db', key: 'probe:postgres', entry: null });
   assert.equal(sink.connectivities.length, 1, 'the reached observation is the contact: no second signal');
@@ -174,7 +166,7 @@ test('a refused connection is a failed result: crit observation "refused" (conta
   const source = createTargetsSource(targets, { timers, random: () => 0 });
   source.start(sink);
   await timers.advance(0);
-  await until(() => sink.observations.length === 1);
+  await until(() => sink.observations.length === 1, '1 observation in the sink');
   const [observation] = sink.observations;
   assert.deepEqual([observation?.subject, observation?.check, observation?.status], ['db', 'postgres', 'crit']);
   assert.match(observation?.message ?? '', /connection refused/);
@@ -182,7 +174,7 @@ test('a refused connection is a failed result: crit observation "refused" (conta
   assert.notEqual(observation?.contact, false);
   assert.deepEqual(sink.metadataCalls, []);
   await timers.advance(10_000);
-  await until(() => sink.observations.length === 2);
+  await until(() => sink.observations.length === 2, '2 observations in the sink');
   assert.equal(sink.observations[1]?.status, 'crit', 'every refused run counts as one more failure');
   await source.stop();
 });
@@ -198,9 +190,9 @@ test('a subject stays available while another of its targets still reaches it', 
   const source = createTargetsSource(targets, { timers, random: () => (jitter++ === 0 ? 0 : 0.5) });
   source.start(sink);
   await timers.advance(0);
-  await until(() => sink.observations.length === 1);
+  await until(() => sink.observations.length === 1, '1 observation in the sink');
   await timers.advance(5_000);
-  await until(() => sink.metadataCalls.length === 1);
+  await until(() => sink.metadataCalls.length === 1, '1 metadata call in the sink');
   assert.deepEqual(sink.connectivities, [], 'no unavailable while h-up reached h on its latest run');
   await source.stop();
 });
@@ -213,7 +205,7 @@ test('a reached peer with a wrong answer is a crit observation (filewrite on a f
   const source = createTargetsSource(targets, { timers, random: () => 0, filewriteFs: full });
   source.start(sink);
   await timers.advance(0);
-  await until(() => sink.observations.length === 1);
+  await until(() => sink.observations.length === 1, '1 observation in the sink');
   assert.equal(sink.observations[0]?.status, 'crit');
   assert.match(sink.observations[0]?.message ?? '', /no space left/);
   assert.notEqual(sink.observations[0]?.reached, false, 'reached: the observation itself is the contact');
@@ -234,12 +226,12 @@ test('vigil failing to run a probe marks the source down, not the subject, and u
   const source = createTargetsSource(targets, { timers, random: () => 0, filewriteFs: flaky });
   source.start(sink);
   await timers.advance(0);
-  await until(() => sink.sourceStatuses.length === 2);
+  await until(() => sink.sourceStatuses.length === 2, '2 source statuses in the sink');
   assert.deepEqual(sink.sourceStatuses[1], { source: 'targets', up: false, reason: 'internal' });
   assert.equal(sink.observations.length + sink.connectivities.length, 0);
   failing = false;
   await timers.advance(60_000);
-  await until(() => sink.observations.length === 1);
+  await until(() => sink.observations.length === 1, '1 observation in the sink');
   assert.deepEqual(sink.sourceStatuses[2], { source: 'targets', up: true });
   await source.stop();
 });
@@ -271,7 +263,7 @@ test("a target's accuracy goes with its observations (effective from the run sta
   const source = createTargetsSource(targets, { timers, random: () => 0.5 });
   source.start(sink);
   await timers.advance(5_000);
-  await until(() => sink.observations.length === 2);
+  await until(() => sink.observations.length === 2, '2 observations in the sink');
   const bySubject = new Map(sink.observations.map((o) => [o.subject, o]));
   assert.deepEqual(bySubject.get('unreach')?.timing, { accuracy: 60_000 });
   assert.equal(bySubject.get('plain')?.timing, undefined);
@@ -338,7 +330,7 @@ test('the probe path makes one engine call per result: reached (ok or refused), 
       if (run === 3) Object.assign(targets[2] as { host: string; port: number }, { host: '127.0.0.1', port: openPort });
       if (run > 1) await timers.advance(10_000);
       else await timers.advance(0);
-      await until(() => results.length === 3 * run);
+      await until(() => results.length === 3 * run, `the results of run ${run}`);
       assert.equal(calls.length - setUp, 3 * run, `run ${run}: one engine call per result (${results.join(', ')})`);
     }
     assert.deepEqual(results.slice(0, 3).sort(), ['api:ok', 'db:crit', 'far:crit']);
