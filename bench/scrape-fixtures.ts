@@ -1,5 +1,6 @@
 // A large, realistic engine state for the scrape benchmark, built by hand (no engine code) and deterministic.
 import type { CheckState, CheckStatus, EngineState, Health, RunRecord, SourceState, SubjectState } from '../src/engine/types.js';
+import { TEST_SETTINGS } from '../test/helpers/settings.js';
 
 const NOW = 1_763_760_000_000;
 const HEALTHS: Health[] = ['healthy', 'healthy', 'healthy', 'unhealthy', 'unknown', 'pending', 'missing'];
@@ -126,16 +127,7 @@ export function buildLargeState(subjectCount: number, checksPerSubject: number):
     ]),
   );
   const state: EngineState = {
-    settings: {
-      freshness: 2,
-      startupGrace: 60_000,
-      appearanceTimeout: 1_800_000,
-      sourceDropAfter: 900_000,
-      renameLag: 10_800_000,
-      disconnectGrace: 30_000,
-      eventsPerSubject: 100,
-      dependencyLag: 0,
-    },
+    settings: { ...TEST_SETTINGS, startupGrace: 60_000 },
     subjects,
     sources,
     seq: 123_456,

@@ -14,7 +14,8 @@ import { EXTENSIONS } from '../../src/extensions.js';
 import { Vigil } from '../../src/runtime/vigil.js';
 import type { ExtensionDefinition } from '../../src/sources/extension.js';
 import { Store } from '../../src/store/store.js';
-import { problemOf, startHarness, TEST_SETTINGS, type Harness } from '../helpers/api-harness.js';
+import { problemOf, startHarness, type Harness } from '../helpers/api-harness.js';
+import { TEST_SETTINGS } from '../helpers/settings.js';
 
 /** An extension the core knows nothing about: one GET route of its own. */
 const exampleExtension = {

@@ -6,7 +6,8 @@ import { Vigil } from '../../src/runtime/vigil.js';
 import { Store } from '../../src/store/store.js';
 import { isOpen, occurrence, type MaintenanceWindow } from '../../src/maintenance/windows.js';
 import { problemAt, refused, parse, yaml } from '../config/helpers.js';
-import { problemOf, startHarness, TEST_SETTINGS } from '../helpers/api-harness.js';
+import { problemOf, startHarness } from '../helpers/api-harness.js';
+import { TEST_SETTINGS } from '../helpers/settings.js';
 import { join } from 'node:path';
 
 const ADMIN = 'admin-secret-token';

@@ -1,25 +1,16 @@
 // Hand-made clocks and builders for engine tests. Times are epoch ms from a fixed origin.
 import * as engine from '../../src/engine/index.js';
 import type { EngineEvent, EngineResult, EngineSettings, EngineState, Observation, SubjectSpec, SubjectState } from '../../src/engine/index.js';
+import { TEST_SETTINGS } from '../helpers/settings.js';
 
 export const S = 1_000;
 export const M = 60 * S;
 export const H = 60 * M;
 export const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 
-/** Defaults as in docs/config.md, but without start-up grace so most tests see real health at once. */
+/** The tests' settings (no start-up grace, so most tests see real health at once) with `overrides`. */
 export function settings(overrides: Partial<EngineSettings> = {}): EngineSettings {
-  return {
-    freshness: 2,
-    startupGrace: 0,
-    appearanceTimeout: 30 * M,
-    sourceDropAfter: 15 * M,
-    renameLag: 3 * H,
-    disconnectGrace: 30 * S,
-    eventsPerSubject: 100,
-    dependencyLag: 0,
-    ...overrides,
-  };
+  return { ...TEST_SETTINGS, ...overrides };
 }
 
 export function spec(id: string, extra: Partial<SubjectSpec> = {}): SubjectSpec {

@@ -11,17 +11,7 @@ import { EXTENSION_ROUTES } from '../../src/extensions.js';
 import type { Limits } from '../../src/runtime/limits.js';
 import { Vigil, type Clock } from '../../src/runtime/vigil.js';
 import { Store } from '../../src/store/store.js';
-
-export const TEST_SETTINGS: EngineSettings = {
-  freshness: 2,
-  startupGrace: 0,
-  appearanceTimeout: 30 * 60_000,
-  sourceDropAfter: 15 * 60_000,
-  renameLag: 3 * 3_600_000,
-  disconnectGrace: 30_000,
-  eventsPerSubject: 100,
-  dependencyLag: 0,
-};
+import { TEST_SETTINGS } from './settings.js';
 
 export const TOKENS: ApiToken[] = [
   { name: 'admin', token: 'admin-secret-token', scopes: ['admin'] },

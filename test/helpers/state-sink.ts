@@ -3,10 +3,11 @@
 import * as engine from '../../src/engine/index.js';
 import type { EngineResult, EngineState } from '../../src/engine/types.js';
 import { createSink } from '../../src/sources/sink.js';
-import { T0, settings } from '../engine/helpers.js';
+import { T0 } from '../engine/helpers.js';
+import { TEST_SETTINGS } from './settings.js';
 
 export function stateSink(owns: (subject: string) => boolean = () => true) {
-  const state: EngineState = engine.createState(settings({ startupGrace: 0 }));
+  const state: EngineState = engine.createState(TEST_SETTINGS);
   const applied: EngineResult[] = [];
   const sink = createSink({
     state: () => state,

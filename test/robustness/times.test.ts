@@ -15,7 +15,8 @@ import { parseAgentMessage } from '../../src/sources/agents/protocol.js';
 import { Store } from '../../src/store/store.js';
 import { parseDuration } from '../../src/util/duration.js';
 import { parse, refused } from '../config/helpers.js';
-import { TEST_SETTINGS, problemOf, startHarness, type Harness } from '../helpers/api-harness.js';
+import { problemOf, startHarness, type Harness } from '../helpers/api-harness.js';
+import { TEST_SETTINGS } from '../helpers/settings.js';
 
 const PUSH = 'pusher-secret-token';
 const ADMIN = 'admin-secret-token';

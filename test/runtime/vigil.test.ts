@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Vigil } from '../../src/runtime/vigil.js';
 import { Store } from '../../src/store/store.js';
-import { TEST_SETTINGS } from '../helpers/api-harness.js';
+import { TEST_SETTINGS } from '../helpers/settings.js';
 
 test('a source status reported through the sink is persisted even when no subject changes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-runtime-'));

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import * as engine from '../../src/engine/index.js';
 import { Store } from '../../src/store/store.js';
 import { decodeSubject } from '../../src/store/subject-row.js';
-import { TEST_SETTINGS } from '../helpers/api-harness.js';
+import { TEST_SETTINGS } from '../helpers/settings.js';
 import { makeEvent, makeSource, makeState, makeSubject, tempDir, upsert } from './fixtures/factory.js';
 
 const temp = tempDir();
@@ -162,7 +162,7 @@ describe('Store', () => {
   it('moves the events of a renamed subject to its new id, also when the old id is reused in the same flush', async () => {
     const path = freshPath();
     const store = Store.open(path, OPTIONS);
-    const state = engine.createState({ ...TEST_SETTINGS, startupGrace: 0 });
+    const state = engine.createState(TEST_SETTINGS);
     store.attach(state);
     const T = Date.UTC(2026, 0, 1);
     store.record(engine.applyObservation(state, { subject: 'db1', check: 'ssh', status: 'ok', period: 60_000 }, T));

@@ -5,6 +5,7 @@ import * as engine from '../../src/engine/index.js';
 import type { SubjectState } from '../../src/engine/types.js';
 import { CHECK_FIELDS, SUBJECT_FIELDS, decodeSubject, encodeSubject, isCompactSubject } from '../../src/store/subject-row.js';
 import { SETTINGS, makeSubject } from './fixtures/factory.js';
+import { TEST_SETTINGS } from '../helpers/settings.js';
 
 const T = 1_800_000_000_000;
 
@@ -83,7 +84,7 @@ describe('compact subject rows', () => {
   });
 
   it('give back what the engine made of a fleet of results, dependencies and renames', () => {
-    const state = engine.createState({ ...SETTINGS, startupGrace: 0 });
+    const state = engine.createState(TEST_SETTINGS);
     engine.upsertSubject(state, { id: 'sw3', kind: 'switch', labels: { rack: 'r7' }, dependsOn: [], source: 'config' }, T);
     engine.upsertSubject(state, { id: 'db1', kind: 'host', labels: {}, dependsOn: [{ id: 'sw3', lag: 5_000 }], source: 'config' }, T);
     engine.applyObservations(

@@ -1,5 +1,6 @@
 // Hand-made engine states for the exposition tests: plain data, no engine code, every field explicit.
 import type { CheckState, EngineState, SourceState, SubjectState } from '../../../src/engine/types.js';
+import { TEST_SETTINGS } from '../../helpers/settings.js';
 
 export const T0 = 1_763_760_000_000; // 2025-11-21T21:20:00Z, in ms
 
@@ -46,16 +47,7 @@ export function makeSubject(id: string, over: Partial<SubjectState> = {}, checks
 
 export function makeState(subjects: SubjectState[], sources: SourceState[] = [], seq = 0): EngineState {
   return {
-    settings: {
-      freshness: 2,
-      startupGrace: 60_000,
-      appearanceTimeout: 1_800_000,
-      sourceDropAfter: 900_000,
-      renameLag: 10_800_000,
-      disconnectGrace: 30_000,
-      eventsPerSubject: 100,
-      dependencyLag: 0,
-    },
+    settings: { ...TEST_SETTINGS, startupGrace: 60_000 },
     subjects: new Map(subjects.map((s) => [s.spec.id, s])),
     sources: new Map(sources.map((s) => [s.name, s])),
     seq,

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { EngineEvent, EngineState } from '../../../src/engine/types.js';
 import { createState, upsertSubject } from '../../../src/engine/index.js';
 import { AvailableWebhook } from '../../../src/sources/agents/webhook.js';
-import { TEST_SETTINGS } from '../../helpers/api-harness.js';
+import { TEST_SETTINGS } from '../../helpers/settings.js';
 import { untilTurns } from '../../helpers/until.js';
 import { startAgentHarness } from './harness.js';
 

@@ -9,7 +9,7 @@ import type { EngineState } from '../../../src/engine/types.js';
 import type { KubernetesConfig } from '../../../src/sources/kubernetes/config.js';
 import { createSink } from '../../../src/sources/sink.js';
 import type { SourceSink } from '../../../src/sources/types.js';
-import { settings } from '../../engine/helpers.js';
+import { TEST_SETTINGS } from '../../helpers/settings.js';
 import type { Obj } from './fake-apiserver.js';
 
 export interface TestPki {
@@ -69,7 +69,7 @@ export function makeTestPki(): TestPki {
 
 /** A sink applying to a real engine state at an injected time, plus a log of source statuses. */
 export function engineSink(now: () => number) {
-  const state: EngineState = engine.createState(settings({ startupGrace: 0 }));
+  const state: EngineState = engine.createState(TEST_SETTINGS);
   const statuses: { source: string; up: boolean; reason?: string }[] = [];
   // vigil's own sink over this state, logging source statuses on the way.
   const inner = createSink({ state: () => state, apply: (change) => change(state, now()), owns: () => true });

@@ -6,6 +6,7 @@ import type { PractableConfig } from '../../../src/sources/practable/config.js';
 import { PractableSource, RELAY_SOURCE, JUMP_SOURCE } from '../../../src/sources/practable/source.js';
 import { createSink } from '../../../src/sources/sink.js';
 import type { SourceSink } from '../../../src/sources/types.js';
+import { TEST_SETTINGS } from '../../helpers/settings.js';
 import { until } from '../../helpers/until.js';
 import { FakeBook, FakeStatsPeer, SECRET, type BookResourceFixture } from './fakes.js';
 
@@ -55,17 +56,6 @@ export class EngineSink implements SourceSink {
   }
 }
 
-export const ENGINE_SETTINGS: EngineSettings = {
-  freshness: 2,
-  startupGrace: 0,
-  appearanceTimeout: 30 * M,
-  sourceDropAfter: 15 * M,
-  renameLag: 3 * 60 * M,
-  disconnectGrace: 30 * S,
-  eventsPerSubject: 100,
-  dependencyLag: 0,
-};
-
 export const MANIFEST: Record<string, BookResourceFixture> = {
   'r-pend00': { topic_stub: 'pend00', streams: ['st-data', 'st-video'], description: 'd-r-pend00' },
 };
@@ -104,10 +94,10 @@ export async function startRig(
     reconnectEvery: 60 * M,
     ...overrides,
   };
-  const sink = new EngineSink(clock, { ...ENGINE_SETTINGS, startupGrace: config.startupGrace ?? 0 });
+  const sink = new EngineSink(clock, { ...TEST_SETTINGS, startupGrace: config.startupGrace ?? 0 });
   const source = new PractableSource({
     config,
-    settings: { startupGrace: 0, eventsPerSubject: 100, disconnectGrace: 30 * S },
+    settings: TEST_SETTINGS,
     log: { info: () => undefined, warn: () => undefined },
     clock: () => clock.now,
     backoff: { min: 20, max: 100 },

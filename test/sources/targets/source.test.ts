@@ -12,7 +12,7 @@ import { nodeFilewriteFs, type FilewriteFs } from '../../../src/sources/targets/
 import { createTargetsSource, subjectSpecs } from '../../../src/sources/targets/source.js';
 import type { SourceSink } from '../../../src/sources/types.js';
 import { Store } from '../../../src/store/store.js';
-import { TEST_SETTINGS } from '../../helpers/api-harness.js';
+import { TEST_SETTINGS } from '../../helpers/settings.js';
 import { until } from '../../helpers/until.js';
 import { FakeTimers } from './fake-timers.js';
 

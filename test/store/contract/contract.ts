@@ -7,6 +7,7 @@ import type { StateStore, StoreOptions } from '../../../src/store/state-store.js
 import { StoreError } from '../../../src/store/errors.js';
 import * as engine from '../../../src/engine/index.js';
 import { SETTINGS, makeEvent, makeSource, makeState, makeSubject, upsert } from '../fixtures/factory.js';
+import { TEST_SETTINGS } from '../../helpers/settings.js';
 
 export type Table = 'subjects' | 'sources' | 'events';
 
@@ -173,7 +174,7 @@ export function storeContract(target: ContractTarget): void {
     it('moves the events of a renamed subject to its new id, also when the old id is reused in the same flush', async () => {
       const location = await target.fresh();
       const store = await target.open(location, OPTIONS);
-      const state = engine.createState({ ...SETTINGS, startupGrace: 0 });
+      const state = engine.createState(TEST_SETTINGS);
       store.attach(state);
       const T = Date.UTC(2026, 0, 1);
       store.record(engine.applyObservation(state, { subject: 'db1', check: 'ssh', status: 'ok', period: 60_000 }, T));
