@@ -171,8 +171,7 @@ describe('polling sources with replicas', () => {
           for (const [id, value] of subjectSamples(metrics, 'vigil_subject_health')) health.set(id, value);
           for (const [id, value] of subjectSamples(metrics, 'vigil_subject_connectivity')) connectivity.set(id, value);
         }
-        const right = octopus.machines.every((_, i) => health.get(`m${i}`) === 'healthy' && connectivity.get(`m${i}`) === (i % 3 === 0 ? '1' : '0'));
-        return right;
+        return octopus.machines.every((_, i) => health.get(`m${i}`) === 'healthy' && connectivity.get(`m${i}`) === (i % 3 === 0 ? '1' : '0'));
       },
       'every machine exposed by a survivor with its new health and connectivity',
       { ...REPLICA_POLL, timeoutMs: 30_000 },
