@@ -11,6 +11,7 @@
 //    for policies with `on: [unreachable]`). So the `vigil_probe_*` families always describe the last answer really
 //    received;
 //  - `internal` (vigil could not run the probe at all) → the source reports itself down; the subject is untouched.
+// Whatever a result makes, it is applied as one batch: one engine call, one re-evaluation, one store record.
 import type { TargetConfig, TargetsConfig } from '../../config/targets.js';
 import { targetCheck, targetSubject } from '../../config/targets.js';
 import type { Observation, SubjectSpec } from '../../engine/types.js';
@@ -129,7 +130,8 @@ export function createTargetsSource(targets: TargetsConfig, options: TargetsSour
         if (currentSink && !currentSink.owns(targetSubject(target))) return; // another replica probes it
         const observedAt = now();
         const result = await settleByAbort(run(signal), signal, target);
-        if (!stopped && currentSink) report(currentSink, target, result, observedAt);
+        // One result, one engine call: the calls below (an unreached result makes up to three) apply as one change.
+        if (!stopped && currentSink) currentSink.batch((sink) => report(sink, target, result, observedAt));
       },
     });
   }

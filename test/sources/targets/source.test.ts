@@ -309,7 +309,7 @@ test('connectivity available after a reached observation changes nothing: no eve
   assert.equal(oneCall.subjects.get('api')?.lastSeenAt, T0 + 10);
 });
 
-test('the probe path makes one engine call per reached result (ok or refused), and the subject is available and seen', async () => {
+test('the probe path makes one engine call per result: reached (ok or refused), not reached, and reached again', async () => {
   const timers = new FakeTimers(T0);
   const store = Store.open(path.join(directory, 'engine-calls.db'), { flushIntervalMs: 5, eventsPerSubject: 100 });
   const vigil = new Vigil(store, TEST_SETTINGS, () => timers.now());
@@ -323,21 +323,28 @@ test('the probe path makes one engine call per reached result (ok or refused), a
   const targets = targetsSchema.parse([
     { name: 'api', type: 'hostport', host: '127.0.0.1', port: openPort, interval: '10s' },
     { name: 'db', type: 'hostport', host: '127.0.0.1', port: closedPort, interval: '10s' },
+    // Not reached (metadata, the unreached run and connectivity unavailable), then reached (the observation and the
+    // metadata removed): several sink calls each time, one engine call all the same.
+    { name: 'far', type: 'hostport', host: UNRESOLVABLE, port: 5432, interval: '10s' },
   ]);
   const results: string[] = [];
   const onResult = (target: { name: string }, result: { status: string }): number => results.push(`${target.name}:${result.status}`);
   const source = createTargetsSource(targets, { timers, random: () => 0, onResult });
   try {
     source.start(vigil.sink());
-    const setUp = calls.length; // two subjects defined, the source up
-    assert.equal(setUp, 3);
+    const setUp = calls.length; // three subjects defined, the source up
+    assert.equal(setUp, 4);
     for (let run = 1; run <= 3; run++) {
+      if (run === 3) Object.assign(targets[2] as { host: string; port: number }, { host: '127.0.0.1', port: openPort });
       if (run > 1) await timers.advance(10_000);
       else await timers.advance(0);
-      await until(() => results.length === 2 * run);
-      assert.equal(calls.length - setUp, 2 * run, `run ${run}: one engine call per result (${results.join(', ')})`);
+      await until(() => results.length === 3 * run);
+      assert.equal(calls.length - setUp, 3 * run, `run ${run}: one engine call per result (${results.join(', ')})`);
     }
-    assert.deepEqual(results.slice(0, 2).sort(), ['api:ok', 'db:crit']);
+    assert.deepEqual(results.slice(0, 3).sort(), ['api:ok', 'db:crit', 'far:crit']);
+    const far = vigil.state.subjects.get('far')!;
+    assert.equal(far.metadata['probe:hostport'], undefined, 'the reached run removed the attempt metadata');
+    assert.equal(far.checks['hostport']?.reported, 'ok');
     for (const id of ['api', 'db']) {
       const subject = vigil.state.subjects.get(id)!;
       assert.equal(subject.connectivity, 'available', `${id}: a reached result (refused included) is contact`);
