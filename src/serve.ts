@@ -3,7 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { localBaseUrl, parseListen, type ListenAddress } from './config/listen.js';
 import { EMBEDDED_FILE, loadConfig, parseConfig, type LoadedConfig } from './config/load.js';
-import type { VigilConfig } from './config/normalize.js';
+import { sectionOf, type VigilConfig } from './config/normalize.js';
 import { Authorizer } from './exporter/auth.js';
 import { DEMO_BUILD_LABELS, DEMO_FILE, DEMO_NOTICE, startDemoFleet, type DemoFleet, type StoryTiming } from './demo/index.js';
 import { guardConnections, httpServerOptions, type ConnectionGuard } from './exporter/connections.js';
@@ -13,7 +13,7 @@ import { EXTENSION_ROUTES, EXTENSIONS } from './extensions.js';
 import { startSelfMonitor } from './runtime/self-monitor.js';
 import { selfTargets } from './runtime/self-targets.js';
 import { Vigil } from './runtime/vigil.js';
-import type { Extension, ExtensionContext } from './sources/extension.js';
+import type { Extension, ExtensionContext, ExtensionDefinition } from './sources/extension.js';
 import { defaultAdvertise, startCluster, type RunningCluster } from './cluster/index.js';
 import { setShardGroups } from './cluster/shards.js';
 import { openStateStore } from './store/open.js';
@@ -200,7 +200,7 @@ async function startOnBoundServer(
   const guard = new WebGuard(web.webConfig, { auth, publicBadges: config.publicBadges });
   // Extensions get the sink and read-only views, never the runtime itself.
   const sink = vigil.sink();
-  const extensionContext: ExtensionContext = {
+  const extensionContext: Omit<ExtensionContext, 'section'> = {
     config,
     sink,
     runtime: { clock: vigil.clock, onCommittedEvents: (listener) => vigil.onCommittedEvents(listener) },
@@ -208,9 +208,9 @@ async function startOnBoundServer(
     log,
     ...(cluster && { cluster: { replicaId: cluster.replicaId, ownerOf: cluster.ownerOf } }),
   };
-  const extensions = EXTENSIONS.flatMap((definition) => {
-    const extension: Extension | undefined = definition.create(extensionContext);
-    return extension ? [{ name: definition.name, ...extension }] : [];
+  const extensions = (EXTENSIONS as readonly ExtensionDefinition[]).flatMap((definition) => {
+    const extension: Extension | undefined = definition.create({ ...extensionContext, section: sectionOf(config, definition) });
+    return extension ? [{ name: definition.name, placement: definition.placement, ...extension }] : [];
   });
   // One of several replicas: polling sources run only where their shard is held, and relay to the subjects' owners.
   const sources = cluster ? cluster.placeSources(extensions) : extensions.flatMap((extension) => extension.sources ?? []);

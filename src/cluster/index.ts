@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import type { Router } from 'express';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import type { ClusterSettings } from '../config/core.js';
 import type { ListenAddress } from '../config/listen.js';
 import type { SubjectSpec } from '../engine/types.js';
 import type { Vigil } from '../runtime/vigil.js';
@@ -12,7 +13,7 @@ import { poolConfig } from '../store/postgres/connection.js';
 import type { PostgresStore } from '../store/postgres/store.js';
 import { ShardCoordinator } from './coordinator.js';
 import { ShardHolder } from './holder.js';
-import { PollerPlacement } from './pollers.js';
+import { PollerPlacement, type PlacedExtension } from './pollers.js';
 import { RelaySink, sinkRoute } from './relay-sink.js';
 import { clusterRoutes } from './routes.js';
 import { fanoutRoutes } from './fanout.js';
@@ -24,13 +25,6 @@ import type { Source } from '../sources/types.js';
 /** Largest list answer taken from one replica in a cluster-wide read (some 100,000 subjects' health). */
 const FANOUT_MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 
-export interface ClusterSettings {
-  /** URL other replicas reach this one at; defaults to http://<listen address>. */
-  advertise?: string;
-  holdTtlMs: number;
-  renewIntervalMs: number;
-}
-
 export interface RunningCluster {
   replicaId: string;
   coordinator: ShardCoordinator;
@@ -40,7 +34,7 @@ export interface RunningCluster {
   metrics(): string;
   ownerOf(subjectId: string): Promise<string | undefined>;
   /** The sources serve starts: polling ones run only on the replica holding their shard (see pollers.ts). */
-  placeSources(extensions: readonly { name: string; sources?: Source[] }[]): Source[];
+  placeSources(extensions: readonly PlacedExtension[]): Source[];
   /** Hands every shard over (after flushing it) and leaves the cluster. */
   stop(): Promise<void>;
 }

@@ -4,15 +4,16 @@
 // goes through a RelaySink to the subjects' owners. Targets and the agents' hub stay on every replica: each reports
 // only about what it owns.
 import type { Logger } from 'pino';
+import type { SourcePlacement } from '../sources/extension.js';
 import type { Source, SourceSink } from '../sources/types.js';
 import type { RelaySink } from './relay-sink.js';
 import { shardOf } from './shards.js';
 
-/**
- * Extensions whose sources run on every replica, each reporting only about the subjects it owns: the probes, and the
- * agents' hub (an agent may stay connected to any replica; one that does not own its machine relays it).
- */
-const ON_EVERY_REPLICA = new Set(['targets', 'agents']);
+/** A running extension's sources and where its definition says they run. */
+export interface PlacedExtension {
+  placement?: SourcePlacement | undefined;
+  sources?: Source[];
+}
 
 /** The shard whose holder runs the named source. */
 export function pollerShard(sourceName: string): number {
@@ -96,10 +97,11 @@ export class PollerPlacement {
   ) {}
 
   /** The sources to start: every-replica ones as they are, polling ones gated on their shard. */
-  place(extensions: readonly { name: string; sources?: Source[] }[]): Source[] {
+  /** Extensions' sources as they run here: `every-replica` ones as they are, the others gated on their shard. */
+  place(extensions: readonly PlacedExtension[]): Source[] {
     return extensions.flatMap((extension) => {
       const sources = extension.sources ?? [];
-      if (ON_EVERY_REPLICA.has(extension.name)) return sources;
+      if (extension.placement === 'every-replica') return sources;
       return sources.map((source) => {
         const gate = new GatedSource(source, this.relay, this.held, this.log);
         this.gated.push(gate);

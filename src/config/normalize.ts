@@ -2,73 +2,21 @@
 // (camelCase, milliseconds, engine types).
 import { resolve } from 'node:path';
 import type { EngineSettings, SubjectSpec, Timing } from '../engine/types.js';
-import type { HttpLimits } from '../exporter/connections.js';
-import type { Limits } from '../runtime/limits.js';
-import { normalizeAgents, type AgentsConfig } from './agents.js';
-import type { AlertingConfig } from './alerting.js';
-import type { MetricsSelectionConfig } from '../exporter/metrics/selection.js';
-import { durationMs, labelsToStrings, parseByteSize } from './fields.js';
-import { parseListen, type ListenAddress } from './listen.js';
-import { normalizeMaintenance } from './maintenance.js';
-import type { MaintenanceWindow } from '../maintenance/windows.js';
-import { normalizePractable, type PractableConfig } from './practable.js';
-import { normalizeOctopus, type OctopusConfig } from './octopus.js';
-import type { ProbeEndpointConfig } from './probe-modules.js';
-import type { LOG_LEVELS, RawConfig, SCOPES } from './schema.js';
-import { requireSecret, secretAt, type Secrets } from './secrets.js';
-import type { ClusterSettings } from '../cluster/index.js';
+import { EXTENSIONS } from '../extensions.js';
+import type { ExtensionDefinition } from '../sources/extension.js';
 import { isPostgresUrl } from '../store/state-store.js';
+import type { ApiTokenConfig, CoreConfig, SubjectRename } from './core.js';
+import { durationMs, labelsToStrings, parseByteSize } from './fields.js';
+import { parseListen } from './listen.js';
+import { normalizeMaintenance } from './maintenance.js';
+import type { RawConfig } from './schema.js';
+import type { SectionContext, SectionValues } from './section.js';
+import { requireSecret, secretAt, type Secrets } from './secrets.js';
 import { dependencyId } from './subjects.js';
-import { resolveTargetFiles, type TargetsConfig } from './targets.js';
-import { normalizeKubernetes, type KubernetesConfig } from './kubernetes.js';
+import { resolveTargetFiles } from './targets.js';
 
-export type Scope = (typeof SCOPES)[number];
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-export interface ApiTokenConfig {
-  name: string;
-  token: string;
-  scopes: Scope[];
-}
-
-export interface VigilConfig {
-  listen: ListenAddress;
-  /** Absolute path of the exporter-toolkit web config (TLS, basic auth), when one is configured. */
-  webConfigFile?: string;
-  /** With basic auth on: badges stay reachable without credentials. */
-  publicBadges: boolean;
-  /** Absolute path of the SQLite state file, or the PostgreSQL URL as written. */
-  statePath: string;
-  /** PostgreSQL password from `store.password_file`. */
-  statePassword?: string;
-  /** Present when this process is one of several replicas (state in PostgreSQL). */
-  cluster?: ClusterSettings;
-  flushInterval: number;
-  logLevel: LogLevel;
-  /** `metrics: {include, exclude}`: families on top of, or taken from, the lean default. */
-  metrics: MetricsSelectionConfig;
-  api: { tokens: ApiTokenConfig[]; maxBodyBytes: number; limits: Limits };
-  http: HttpLimits;
-  /** Engine defaults, including the default timing of checks (subjects, targets and pushed results override it). */
-  settings: EngineSettings;
-  subjects: SubjectSpec[];
-  /** Config `renamed_from`: existing subjects to rename before the configured ones are applied. */
-  renames: SubjectRename[];
-  targets: TargetsConfig;
-  maintenance: MaintenanceWindow[];
-  /** The blackbox-compatible /probe endpoint and its modules (built-in ones not included). */
-  probe: ProbeEndpointConfig;
-  alerting?: AlertingConfig;
-  practable?: PractableConfig;
-  kubernetes?: KubernetesConfig;
-  agents?: AgentsConfig;
-  octopus?: OctopusConfig;
-}
-
-export interface SubjectRename {
-  from: string;
-  to: string;
-}
+/** The whole config: the core's part and each extension's section (`config.kubernetes`, …). */
+export type VigilConfig = CoreConfig & SectionValues<(typeof EXTENSIONS)[number]>;
 
 export interface NormalizeContext {
   /** Directory relative paths in the file are resolved against. */
@@ -123,7 +71,7 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
     subject.renamed_from === undefined ? [] : [{ from: subject.renamed_from, to: subject.id }],
   );
 
-  const config: VigilConfig = {
+  const config: CoreConfig = {
     listen: parseListen(raw.listen),
     publicBadges: raw.public_badges,
     statePath: isPostgresUrl(raw.state) ? raw.state : resolve(baseDir, raw.state),
@@ -158,15 +106,30 @@ export function normalizeConfig(raw: RawConfig, { baseDir, secrets }: NormalizeC
   };
   if (raw.web_config_file !== undefined) config.webConfigFile = resolve(baseDir, raw.web_config_file);
   if (raw.alerting !== undefined) config.alerting = raw.alerting;
-  if (raw.kubernetes !== undefined) config.kubernetes = normalizeKubernetes(raw.kubernetes, (path) => resolve(baseDir, path), secrets);
-  if (raw.practable !== undefined) config.practable = normalizePractable(raw.practable, secrets);
   if (raw.cluster !== undefined) {
     config.cluster = { holdTtlMs: durationMs(raw.cluster.hold_ttl), renewIntervalMs: durationMs(raw.cluster.renew_interval) };
     if (raw.cluster.advertise !== undefined) config.cluster.advertise = raw.cluster.advertise;
   }
   const statePassword = secretAt(secrets, ['store', 'password_file']);
   if (statePassword !== undefined) config.statePassword = statePassword;
-  if (raw.agents !== undefined) config.agents = normalizeAgents(raw.agents, secrets, settings.disconnectGrace);
-  if (raw.octopus !== undefined) config.octopus = normalizeOctopus(raw.octopus, secrets);
-  return config;
+  return { ...config, ...normalizeSections(raw, { secrets, settings, resolvePath: (path) => resolve(baseDir, path) }) };
+}
+
+/** Each extension's section the file has, normalized by the extension's own code. */
+function normalizeSections(raw: RawConfig, context: SectionContext): SectionValues<(typeof EXTENSIONS)[number]> {
+  const file: Readonly<Record<string, unknown>> = raw;
+  const sections: Record<string, unknown> = {};
+  for (const { section } of EXTENSIONS as readonly ExtensionDefinition[]) {
+    const value = section && file[section.key];
+    if (section && value !== undefined) sections[section.key] = section.normalize(value, context);
+  }
+  // The loop builds exactly the mapped type; TypeScript cannot follow a loop over a tuple's keys.
+  return sections as SectionValues<(typeof EXTENSIONS)[number]>;
+}
+
+/** An extension's normalized section in this config, or undefined when the file has none. */
+export function sectionOf(config: VigilConfig, definition: ExtensionDefinition): unknown {
+  // An interface has no index signature: read the section's key as the loader wrote it (normalizeSections).
+  const sections = config as unknown as Readonly<Record<string, unknown>>;
+  return definition.section && sections[definition.section.key];
 }

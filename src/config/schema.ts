@@ -1,22 +1,19 @@
 // The YAML config (docs/config.md) as a strict zod schema: an unknown key is an error at every level we own.
 // The parsed value keeps the file's snake_case keys and duration strings; normalize.ts turns it into VigilConfig.
 import { z } from 'zod';
-import { agentsSchema } from './agents.js';
+import { EXTENSIONS } from '../extensions.js';
+import type { ExtensionDefinition } from '../sources/extension.js';
 import { alertingSchema } from './alerting.js';
+import { LOG_LEVELS, SCOPES } from './core.js';
 import { byteSizeSchema, durationMs, durationSchema, type DurationInput } from './fields.js';
 import { listenSchema } from './listen.js';
 import { maintenanceSchema } from './maintenance.js';
 import { scrapeSchema } from './scrape.js';
-import { practableSchema } from './practable.js';
+import type { SectionSchemas } from './section.js';
 import { probeSchema } from './probe-modules.js';
-import { octopusSchema } from './octopus.js';
 import { freshnessSchema, subjectsSchema } from './subjects.js';
 import { targetsSchema } from './targets.js';
-import { kubernetesSchema } from './kubernetes.js';
 import { unknownPatterns } from '../exporter/metrics/selection.js';
-
-export const SCOPES = ['observe', 'connectivity', 'metadata', 'manipulate', 'admin', 'agent', 'read'] as const;
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 export const DEFAULT_LISTEN = '0.0.0.0:9977';
 export const DEFAULT_STATE = './data/vigil.db';
@@ -165,6 +162,14 @@ const metricsSchema = z
   })
   .meta({ description: 'Which metric families /metrics exposes; without it, what the generated rules and dashboards need.' });
 
+/** The sections the extensions own (`kubernetes:`, `practable:`, …), each optional, in the order of the list. */
+function extensionSections(): SectionSchemas<(typeof EXTENSIONS)[number]> {
+  const shape: Record<string, z.ZodOptional> = {};
+  for (const { section } of EXTENSIONS as readonly ExtensionDefinition[]) if (section) shape[section.key] = section.schema.optional();
+  // The loop builds exactly the mapped type; TypeScript cannot follow a loop over a tuple's keys.
+  return shape as SectionSchemas<(typeof EXTENSIONS)[number]>;
+}
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().meta({ description: 'JSON Schema reference for editors; ignored by vigil.' }),
@@ -219,10 +224,7 @@ export const configSchema = z
     probe: probeSchema.prefault({}),
     maintenance: maintenanceSchema,
     alerting: alertingSchema.optional().meta({ description: 'Alerting policies and receivers for generate-rules.' }),
-    practable: practableSchema.optional(),
-    kubernetes: kubernetesSchema.optional().meta({ description: 'Kubernetes objects, the Kyma event mesh and its heartbeats.' }),
-    agents: agentsSchema.optional(),
-    octopus: octopusSchema.optional(),
+    ...extensionSections(),
   })
   .meta({
     title: 'vigil configuration',

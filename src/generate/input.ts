@@ -1,6 +1,6 @@
 // What the generator needs from a config, as plain data, so `generate()` is a pure function of it.
 import { alertingSchema, type AlertingConfig } from '../config/alerting.js';
-import type { MetricsSelectionConfig } from '../exporter/metrics/selection.js';
+import type { MetricsSelectionConfig } from '../config/core.js';
 import { scrapeSchema, type ScrapeSettings } from '../config/scrape.js';
 import type { WebConfig } from '../web/web-config.js';
 import { scrapeInput, type ScrapeInput } from './scrape.js';

@@ -4,9 +4,12 @@
 import type { Server } from 'node:http';
 import type { Router } from 'express';
 import type { Logger } from 'pino';
-import type { VigilConfig } from '../config/normalize.js';
+import type { z } from 'zod';
+import type { CoreConfig } from '../config/core.js';
+import type { ConfigSection } from '../config/section.js';
 import type { EngineEvent } from '../engine/types.js';
 import type { Authorizer } from '../exporter/auth.js';
+import type { FamilyEntry } from '../exporter/metrics/family-table.js';
 import type { ExpositionWriter } from '../exporter/metrics/writer.js';
 import type { Source, SourceSink } from './types.js';
 
@@ -18,8 +21,11 @@ export interface RuntimeView {
   onCommittedEvents(listener: (events: readonly EngineEvent[]) => void): () => void;
 }
 
-export interface ExtensionContext {
-  config: VigilConfig;
+export interface ExtensionContext<Section = unknown> {
+  /** The config apart from the extensions' sections. */
+  config: CoreConfig;
+  /** The extension's own section as normalized, or undefined when the file has none. */
+  section: Section | undefined;
   /** The sink this process's sources report through (the one their `start` gets), for hooks that report too. */
   sink: SourceSink;
   runtime: RuntimeView;
@@ -49,6 +55,8 @@ export interface Extension {
   stop?(): Promise<void>;
 }
 
+export type SourcePlacement = 'one-replica' | 'every-replica';
+
 /** A path an extension serves and its methods (`GET, POST`): known even while the extension is off. */
 export interface KnownRoute {
   /** Matches the whole request path (`/api/v1/...`). */
@@ -56,13 +64,26 @@ export interface KnownRoute {
   methods: string;
 }
 
-export interface ExtensionDefinition {
+export interface ExtensionDefinition<Section = unknown> {
   readonly name: string;
+  /** Its top-level config section, if it has one: the config loader validates and normalizes it with the core's. */
+  readonly section?: ConfigSection<string, z.ZodType, Section>;
+  /**
+   * A row in the family table (src/exporter/metrics/selection.ts) for each family its `metrics` renderer writes:
+   * what it costs, whether the generated rules read it, whether the lean default exposes it.
+   */
+  readonly families?: readonly FamilyEntry[];
+  /**
+   * Where its sources run when vigil runs as replicas. `one-replica` (the default, for pollers of a remote system): on
+   * the replica holding the shard the source's name hashes to, its reports relayed to the subjects' owners.
+   * `every-replica`: on each replica, each source reporting only about the subjects that replica owns.
+   */
+  readonly placement?: SourcePlacement;
   /**
    * Every path its routes answer. The server answers a wrong method there with 405 and `Allow`, and a right one with
    * 404 "not enabled" while the config leaves the extension off.
    */
   readonly routes: readonly KnownRoute[];
   /** Looks at the config and returns what the extension adds, or undefined when it is not configured. */
-  create(context: ExtensionContext): Extension | undefined;
+  create(context: ExtensionContext<Section>): Extension | undefined;
 }

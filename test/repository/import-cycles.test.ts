@@ -189,4 +189,20 @@ describe('import cycles', () => {
     );
     assert.deepEqual(cycles, [], `import circles in src/:\n  ${cycles.join('\n  ')}`);
   });
+
+  // Adding a source is its folder plus one line in src/extensions.ts (docs/contributing.md): the config, the family
+  // table, the server and the replicas learn its section, rows, routes and placement from the list. The probes
+  // (src/sources/targets/) are the core's own: /probe and the vigil_probe_* families use them.
+  it('names no source outside its folder but in the list of extensions', () => {
+    const sourceFolder = /^src\/sources\/(?!targets\/)[^/]+\//;
+    // Tools apart from `vigil serve` that speak a source's protocol or write its section: the reference agent, the
+    // importers and the demo's simulated machines.
+    const tools = /^src\/(agent|import|demo)\//;
+    const reaching: string[] = [];
+    for (const [module, imports] of sourceGraph()) {
+      if (sourceFolder.test(module) || tools.test(module) || module === 'src/extensions.ts') continue;
+      for (const target of imports) if (sourceFolder.test(target)) reaching.push(`${module} → ${target}`);
+    }
+    assert.deepEqual(reaching, [], 'core modules importing a source folder');
+  });
 });

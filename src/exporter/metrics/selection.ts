@@ -3,9 +3,9 @@
 // The lean default is the table's `default` column: every family the generated alerting rules need, the
 // per-subject families the dashboards' core panels need, and every family whose cost does not grow with
 // subjects or checks. Everything else is opt-in (kube-state-metrics style allow/deny by name or glob).
-import { AGENT_FAMILY_ROWS } from '../../sources/agents/metrics.js';
-import { KUBERNETES_FAMILY_ROWS } from '../../sources/kubernetes/metrics.js';
-import { PRACTABLE_FAMILY_ROWS } from '../../sources/practable/metrics.js';
+import { EXTENSIONS } from '../../extensions.js';
+import type { ExtensionDefinition } from '../../sources/extension.js';
+import type { MetricsSelectionConfig } from '../../config/core.js';
 import { D, familyEntry, NONE, type FamilyEntry, type FamilyUse } from './family-table.js';
 
 export type { FamilyEntry, FamilyScope, FamilyUse } from './family-table.js';
@@ -15,8 +15,8 @@ const R: readonly FamilyUse[] = ['rules'];
 const RD: readonly FamilyUse[] = ['rules', 'dashboards'];
 
 /**
- * Every family, in exposition order. A family added anywhere in vigil gets a row here (a source's rows live in its
- * folder, beside its FamilyDefs); `default` must be true
+ * Every family, in exposition order. A family added anywhere in vigil gets a row here, or, for a source's own
+ * families, in its folder beside its FamilyDefs (listed by its extension definition); `default` must be true
  * for every family the generated rules reference (a test checks it against generate()).
  */
 export const FAMILY_TABLE: readonly FamilyEntry[] = [
@@ -53,9 +53,8 @@ export const FAMILY_TABLE: readonly FamilyEntry[] = [
   entry('vigil_source_up', 'source', 1, RD, true),
   entry('vigil_source_last_success_timestamp_seconds', 'source', 1, NONE, true, true),
   entry('vigil_source_errors_total', 'source', 0, D, true, true),
-  ...PRACTABLE_FAMILY_ROWS,
-  ...KUBERNETES_FAMILY_ROWS,
-  ...AGENT_FAMILY_ROWS,
+  // Each extension's own families, from its definition (`families`), in the order of the list.
+  ...(EXTENSIONS as readonly ExtensionDefinition[]).flatMap((extension) => extension.families ?? []),
   entry('vigil_build_info', 'fixed', 1, D, true),
   entry('vigil_subjects', 'fixed', 0, NONE, true),
   entry('vigil_events_seq', 'fixed', 1, NONE, true),
@@ -76,11 +75,6 @@ export const FAMILY_TABLE: readonly FamilyEntry[] = [
   entry('process_*', 'fixed', 0, NONE, true),
   entry('nodejs_*', 'fixed', 0, NONE, true),
 ];
-
-export interface MetricsSelectionConfig {
-  include?: readonly string[];
-  exclude?: readonly string[];
-}
 
 /** `*` matches any run of characters, `?` one character; everything else literally. */
 export function globToRegExp(glob: string): RegExp {

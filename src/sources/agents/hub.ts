@@ -4,7 +4,7 @@
 // A source like the others: started with the sink (everything it reports goes through its batches), stopped at shutdown.
 import type { WebSocket } from 'ws';
 import { EngineError, type SubjectSpec } from '../../engine/types.js';
-import type { AgentsConfig } from '../../config/agents.js';
+import type { AgentsConfig } from './config.js';
 import { DEFAULT_LIMITS, type Limits } from '../../runtime/limits.js';
 import { checkObservation } from '../../exporter/api/bodies.js';
 import type { Source, SourceSink } from '../types.js';

@@ -3,16 +3,20 @@
 import { Router } from 'express';
 import { HttpProblem } from '../../exporter/problem.js';
 import type { ExtensionDefinition } from '../extension.js';
+import { agentsSection, type AgentsConfig } from './config.js';
 import { AgentHub } from './hub.js';
-import { writeAgentFamilies } from './metrics.js';
+import { AGENT_FAMILY_ROWS, writeAgentFamilies } from './metrics.js';
 import { CONNECT_PATH, attachAgentEndpoint } from './upgrade.js';
 import { AvailableWebhook } from './webhook.js';
 
 export const agentsExtension = {
   name: 'agents',
   routes: [{ path: /^\/api\/v1\/agents\/connect$/, methods: 'GET' }],
-  create: ({ config, sink, runtime, auth, log, cluster }) => {
-    const agents = config.agents;
+  section: agentsSection,
+  // An agent may stay connected to any replica; one that does not own its machine relays it.
+  placement: 'every-replica',
+  families: AGENT_FAMILY_ROWS,
+  create: ({ config, section: agents, sink, runtime, auth, log, cluster }) => {
     if (!agents?.enabled) return undefined;
     const hub = new AgentHub(agents, config.api.limits);
 
@@ -60,4 +64,4 @@ export const agentsExtension = {
       },
     };
   },
-} satisfies ExtensionDefinition;
+} satisfies ExtensionDefinition<AgentsConfig>;

@@ -3,7 +3,7 @@
 // the oldest notification when full, a few POSTs in flight, and retries with exponential backoff and jitter.
 // Delivery is at-most-once across a vigil restart: consumers that need every transition read the events API with after=SEQ.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { OnAvailableConfig } from '../../config/agents.js';
+import type { OnAvailableConfig } from './config.js';
 import type { EngineEvent, SubjectState } from '../../engine/types.js';
 import { Backoff } from '../../util/backoff.js';
 import { httpReason, sourceErrorReason, type SourceReason } from '../reasons.js';

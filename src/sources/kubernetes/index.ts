@@ -4,11 +4,12 @@ import { randomBytes } from 'node:crypto';
 import type { Extension, ExtensionDefinition } from '../extension.js';
 import type { Source } from '../types.js';
 import { KubeClient } from './client/api.js';
+import { kubernetesSection, type KubernetesConfig } from './config.js';
 import { resolveConnection } from './client/connection.js';
 import { HeartbeatMonitor } from './heartbeat/monitor.js';
 import { heartbeatRoutes } from './heartbeat/receiver.js';
 import { HeartbeatSender } from './heartbeat/sender.js';
-import { writeKubernetesFamilies } from './metrics.js';
+import { KUBERNETES_FAMILY_ROWS, writeKubernetesFamilies } from './metrics.js';
 import { EventMeshSource } from './mesh/source.js';
 import { ObjectsSource } from './objects.js';
 import type { ObjectReadiness } from './watch-set.js';
@@ -19,8 +20,9 @@ export { ObjectsSource, OBJECTS_SOURCE, objectSubject } from './objects.js';
 export const kubernetesExtension = {
   name: 'kubernetes',
   routes: [{ path: /^\/api\/v1\/heartbeats$/, methods: 'POST' }],
-  create: ({ config, auth, log }) => {
-    const section = config.kubernetes;
+  section: kubernetesSection,
+  families: KUBERNETES_FAMILY_ROWS,
+  create: ({ section, auth, log }) => {
     if (!section) return undefined;
     if (!section.event_mesh && section.objects.length === 0) {
       log.warn('kubernetes: neither event_mesh nor objects is configured; nothing to watch');
@@ -76,7 +78,7 @@ export const kubernetesExtension = {
     extension.stop = () => client.close();
     return extension;
   },
-} satisfies ExtensionDefinition;
+} satisfies ExtensionDefinition<KubernetesConfig>;
 
 function* concat<T>(...parts: (Iterable<T> | undefined)[]): Iterable<T> {
   for (const part of parts) if (part) yield* part;

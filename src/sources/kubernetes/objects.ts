@@ -1,7 +1,7 @@
 // `kubernetes.objects`: any custom resource, by group/version/plural (optionally one namespace and a label
 // selector), becomes one subject per object with a `ready` check — kube-state-metrics' custom-resource state
 // metrics, but judged by vigil's health model (freshness, grace, events, alerts).
-import type { KubernetesObjectConfig } from '../../config/kubernetes.js';
+import type { KubernetesObjectConfig } from './config.js';
 import type { Observation } from '../../engine/types.js';
 import type { Source, SourceSink } from '../types.js';
 import type { KubeObject } from './client/api.js';

@@ -2,7 +2,7 @@
 // changed (debounced, so a re-list of 500 objects costs one evaluation), reports the source's own status, and
 // answers "what is the readiness of every watched object" for vigil_kube_object_ready.
 import { Backoff } from '../../util/backoff.js';
-import type { KubernetesConfig } from '../../config/kubernetes.js';
+import type { KubernetesConfig } from './config.js';
 import type { KubeClient, KubeObject, ResourceRef } from './client/api.js';
 import { Informer, type InformerStatus } from './client/informer.js';
 import type { KindView } from './mesh/chain.js';

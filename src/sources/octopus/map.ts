@@ -4,7 +4,7 @@
 // contact=false, and connectivity is signalled explicitly.
 import type { CheckStatus, ConnectivitySignal, MetadataLevel, Observation, SubjectSpec } from '../../engine/types.js';
 import { idSchema } from '../../exporter/api/bodies.js';
-import type { OctopusConfig } from '../../config/octopus.js';
+import type { OctopusConfig } from './config.js';
 import type { OctopusMachine } from './client.js';
 
 export const SOURCE = 'octopus';

@@ -1,6 +1,6 @@
 // The Octopus source: polls the machines (and optionally workers) every interval and reports each through the sink.
 // Machines that vanish from Octopus are left as they are: their health check goes stale, the subject stays.
-import type { OctopusConfig } from '../../config/octopus.js';
+import type { OctopusConfig } from './config.js';
 import type { Source, SourceSink } from '../types.js';
 import { OctopusError, listMachines, type OctopusMachine } from './client.js';
 import { HEALTH_CHECK, SOURCE, mapMachine, machineSubjectId } from './map.js';

@@ -1,7 +1,8 @@
 // practable in `vigil serve`: the source, its API routes (status's JSON shapes) and its /metrics families.
 import type { ExtensionDefinition } from '../extension.js';
 import { practableRoutes } from './api.js';
-import { writePractableFamilies, type PractableMetricsInput } from './metrics.js';
+import { practableSection, type PractableConfig } from './config.js';
+import { PRACTABLE_FAMILY_ROWS, writePractableFamilies, type PractableMetricsInput } from './metrics.js';
 import { JUMP_SOURCE, PractableSource, RELAY_SOURCE } from './source.js';
 
 export { PractableSource } from './source.js';
@@ -35,15 +36,17 @@ export function practableMetricsInput(source: PractableSource): PractableMetrics
 export const practableExtension = {
   name: 'practable',
   routes: [{ path: /^\/api\/v1\/practable\/experiments(\/[^/]+\/events|\/events\/[^/]+)?$/, methods: 'GET' }],
-  create: ({ config, runtime, log }) => {
-    if (!config.practable) return undefined;
+  section: practableSection,
+  families: PRACTABLE_FAMILY_ROWS,
+  create: ({ config, section, runtime, log }) => {
+    if (!section) return undefined;
     const source = new PractableSource({
-      config: config.practable,
+      config: section,
       settings: config.settings,
       log: log.child({ part: 'practable' }),
       clock: runtime.clock,
     });
-    const setAvailability = config.practable.book.setAvailability;
+    const setAvailability = section.book.setAvailability;
     return {
       sources: [source],
       routes: practableRoutes(
@@ -53,4 +56,4 @@ export const practableExtension = {
       metrics: (w, enabled) => writePractableFamilies(w, practableMetricsInput(source), enabled),
     };
   },
-} satisfies ExtensionDefinition;
+} satisfies ExtensionDefinition<PractableConfig>;

@@ -1,7 +1,7 @@
 // The practable source: relay and jump stats listeners and the book client feeding one PractableModel, whose
 // verdicts become vigil observations (subject = experiment, one check per required stream, a `jump` check),
 // connectivity signals and — with `set_availability` — availability in book.
-import type { PractableConfig } from '../../config/practable.js';
+import type { PractableConfig } from './config.js';
 import type { Observation, SubjectSpec } from '../../engine/types.js';
 import { Backoff, type BackoffOptions } from '../../util/backoff.js';
 import type { Source, SourceSink } from '../types.js';

@@ -5,6 +5,8 @@ import { createTargetsSource } from './source.js';
 export const targetsExtension = {
   name: 'targets',
   routes: [],
+  // Each replica probes the subjects it owns.
+  placement: 'every-replica',
   create: ({ config }) => {
     if (config.targets.length === 0) return undefined;
     // Subjects from `subjects:` keep their configured kind and labels; targets only add checks to them. A replica

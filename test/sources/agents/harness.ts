@@ -77,7 +77,7 @@ export async function startAgentHarness(agentsYaml: string, options: { subjects?
   const auth = new Authorizer(config.api.tokens);
   const sink = vigil.sink();
   const runtime = { clock: vigil.clock, onCommittedEvents: vigil.onCommittedEvents.bind(vigil) };
-  const agents = agentsExtension.create({ config, sink, runtime, auth, log: pino({ level: 'silent' }) });
+  const agents = agentsExtension.create({ config, section: config.agents, sink, runtime, auth, log: pino({ level: 'silent' }) });
   if (!agents) throw new Error('agents extension not enabled by the config');
   const extension = {
     metrics: () => writtenText((w) => agents.metrics(w, () => true)),

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as engine from '../../../src/engine/index.js';
 import type { EngineState } from '../../../src/engine/types.js';
-import type { KubernetesConfig } from '../../../src/config/kubernetes.js';
+import type { KubernetesConfig } from '../../../src/sources/kubernetes/config.js';
 import { createSink } from '../../../src/sources/sink.js';
 import type { SourceSink } from '../../../src/sources/types.js';
 import { settings } from '../../engine/helpers.js';

@@ -19,7 +19,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
-import type { KubernetesConfig } from '../../../src/config/kubernetes.js';
+import type { KubernetesConfig } from '../../../src/sources/kubernetes/config.js';
 import { renderSubjectFamilies } from '../../../src/exporter/metrics/render.js';
 import { KubeClient } from '../../../src/sources/kubernetes/client/api.js';
 import { applicationSubject, EventMeshSource } from '../../../src/sources/kubernetes/mesh/source.js';

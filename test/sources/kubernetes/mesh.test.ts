@@ -1,7 +1,7 @@
 // The event-mesh source against the fake API server, judged by the real engine: the scenarios.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import type { KubernetesConfig } from '../../../src/config/kubernetes.js';
+import type { KubernetesConfig } from '../../../src/sources/kubernetes/config.js';
 import { KubeClient } from '../../../src/sources/kubernetes/client/api.js';
 import { HeartbeatMonitor } from '../../../src/sources/kubernetes/heartbeat/monitor.js';
 import { HeartbeatSender } from '../../../src/sources/kubernetes/heartbeat/sender.js';

@@ -2,14 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../../src/sources/kubernetes/client/api.js';
-import {
-  evaluateChains,
-  instanceApplication,
-  instanceBelongsTo,
-  triggerSource,
-  triggerSubscriber,
-  type KindView,
-} from '../../../src/sources/kubernetes/mesh/chain.js';
+import { evaluateChains, type KindView } from '../../../src/sources/kubernetes/mesh/chain.js';
+import { instanceApplication, instanceBelongsTo, triggerSource, triggerSubscriber } from '../../../src/sources/kubernetes/mesh/objects.js';
 import { applicationReadiness, conditionReadiness, serviceInstanceReadiness } from '../../../src/sources/kubernetes/readiness.js';
 import { application, knative, mapping, ready, serviceInstance, trigger } from './helpers.js';
 

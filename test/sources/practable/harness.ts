@@ -2,7 +2,7 @@
 // with a manual clock for everything the model and the engine judge (tokens use the real clock, as peers do).
 import * as engine from '../../../src/engine/index.js';
 import type { EngineEvent, EngineResult, EngineSettings, EngineState } from '../../../src/engine/types.js';
-import type { PractableConfig } from '../../../src/config/practable.js';
+import type { PractableConfig } from '../../../src/sources/practable/config.js';
 import { PractableSource, RELAY_SOURCE, JUMP_SOURCE } from '../../../src/sources/practable/source.js';
 import { createSink } from '../../../src/sources/sink.js';
 import type { SourceSink } from '../../../src/sources/types.js';

@@ -3,7 +3,7 @@
 // Binary mode, JSON data `{application, namespace?, sent_at}`, signed in the `vigilsignature` extension.
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
-import type { HeartbeatConfig } from '../../../config/kubernetes.js';
+import type { HeartbeatConfig } from '../config.js';
 import { binaryHeaders } from './cloudevent.js';
 import { signHeartbeat, type HeartbeatMonitor, type HeartbeatPair, type HeartbeatPayload } from './monitor.js';
 

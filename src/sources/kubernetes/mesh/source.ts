@@ -2,7 +2,7 @@
 // (kind `application`) with one check per link, adds the heartbeat checks, and keeps the mesh-level subject
 // `event-mesh`, which is healthy exactly when every application is. Checks are re-reported every `resync`
 // (their period), so they go stale on their own when the watch is lost.
-import type { KubernetesConfig } from '../../../config/kubernetes.js';
+import type { KubernetesConfig } from '../config.js';
 import type { Observation } from '../../../engine/types.js';
 import type { Source, SourceSink } from '../../types.js';
 import type { HeartbeatMonitor, HeartbeatPair } from '../heartbeat/monitor.js';

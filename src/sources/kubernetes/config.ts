@@ -1,8 +1,9 @@
 // The `kubernetes:` section: where the API server is, how list+watch behaves, the Kyma event mesh with
 // its heartbeats, and generic custom resources. Durations are parsed here, so the output carries milliseconds.
 import { z } from 'zod';
-import { durationMs, durationSchema as durationInput } from './fields.js';
-import { requireSecret, type Secrets } from './secrets.js';
+import { durationMs, durationSchema as durationInput } from '../../config/fields.js';
+import { requireSecret } from '../../config/secrets.js';
+import { defineSection, type SectionContext } from '../../config/section.js';
 
 const duration = durationInput.transform(durationMs);
 const positiveDuration = (fallback: string) => duration.prefault(fallback).refine((ms) => ms > 0, { message: 'must be greater than 0' });
@@ -119,7 +120,8 @@ export const kubernetesSchema = z
       if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['objects', index], message: `same resource as objects[${first}]` });
       seen.set(key, index);
     });
-  });
+  })
+  .meta({ description: 'Kubernetes objects, the Kyma event mesh and its heartbeats.' });
 
 export type KubernetesRawConfig = z.output<typeof kubernetesSchema>;
 export type KubernetesObjectConfig = KubernetesRawConfig['objects'][number];
@@ -137,7 +139,7 @@ export interface KubernetesConfig extends Omit<KubernetesRawConfig, 'event_mesh'
 }
 
 /** Resolves paths against the config file and takes the heartbeat key out of the loader's secrets. */
-export function normalizeKubernetes(raw: KubernetesRawConfig, resolvePath: (path: string) => string, secrets: Secrets): KubernetesConfig {
+export function normalizeKubernetes(raw: KubernetesRawConfig, { resolvePath, secrets }: SectionContext): KubernetesConfig {
   const { event_mesh: mesh, kubeconfig, ...rest } = raw;
   const config: KubernetesConfig = { ...rest };
   if (kubeconfig !== undefined) config.kubeconfig = resolvePath(kubeconfig);
@@ -155,3 +157,5 @@ export function normalizeKubernetes(raw: KubernetesRawConfig, resolvePath: (path
   }
   return config;
 }
+
+export const kubernetesSection = defineSection({ key: 'kubernetes', schema: kubernetesSchema, normalize: normalizeKubernetes });

@@ -2,8 +2,9 @@
 // vigil judges the experiments they carry. URLs are written the way upstream builds them (scheme, host and base
 // path); vigil appends the API paths. Secrets come from `secret_file` (or `${ENV}` interpolated into `secret`).
 import { z } from 'zod';
-import { durationMs, durationSchema } from './fields.js';
-import { requireSecret, type Secrets } from './secrets.js';
+import { durationMs, durationSchema } from '../../config/fields.js';
+import { requireSecret } from '../../config/secrets.js';
+import { defineSection, type SectionContext } from '../../config/section.js';
 
 const positiveDuration = durationSchema.refine((value) => durationMs(value) > 0, 'must be longer than 0');
 
@@ -95,7 +96,7 @@ export interface PractableConfig {
 const withoutTrailingSlash = (url: string): string => url.replace(/\/+$/, '');
 
 /** Milliseconds and secrets in place of the file's strings; `secrets` holds what the loader read from `*_file`. */
-export function normalizePractable(raw: RawPractableConfig, secrets: Secrets): PractableConfig {
+export function normalizePractable(raw: RawPractableConfig, { secrets }: SectionContext): PractableConfig {
   const secretOf = (service: 'relay' | 'jump' | 'book'): string => {
     return raw[service].secret ?? requireSecret(secrets, ['practable', service, 'secret_file']);
   };
@@ -118,3 +119,5 @@ export function normalizePractable(raw: RawPractableConfig, secrets: Secrets): P
   if (raw.startup_grace !== undefined) config.startupGrace = durationMs(raw.startup_grace);
   return config;
 }
+
+export const practableSection = defineSection({ key: 'practable', schema: practableSchema, normalize: normalizePractable });

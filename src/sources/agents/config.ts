@@ -1,9 +1,10 @@
 // The `agents:` section (docs/agents.md): machines that hold a websocket to vigil and are available while they do.
 // Durations come out in milliseconds; the webhook secret is read by the loader (`secret_file`) and joined in here.
 import { z } from 'zod';
-import { byteSizeSchema, durationMs, durationSchema, labelsSchema, labelsToStrings, parseByteSize } from './fields.js';
-import { requireSecret, type Secrets } from './secrets.js';
-import { kindSchema } from './subjects.js';
+import { byteSizeSchema, durationMs, durationSchema, labelsSchema, labelsToStrings, parseByteSize } from '../../config/fields.js';
+import { requireSecret } from '../../config/secrets.js';
+import { defineSection, type SectionContext } from '../../config/section.js';
+import { kindSchema } from '../../config/subjects.js';
 
 const ms = durationSchema.transform(durationMs);
 
@@ -124,13 +125,13 @@ export interface AgentsConfig {
 }
 
 /** From the validated section to what the agents extension codes against; `secrets` holds the read `*_file`s. */
-export function normalizeAgents(raw: RawAgentsConfig, secrets: Secrets, disconnectGraceDefault: number): AgentsConfig {
+export function normalizeAgents(raw: RawAgentsConfig, { secrets, settings }: SectionContext): AgentsConfig {
   const config: AgentsConfig = {
     enabled: raw.enabled,
     kind: raw.kind,
     labels: labelsToStrings(raw.labels),
     autoRegister: raw.auto_register,
-    disconnectGrace: raw.disconnect_grace === undefined ? disconnectGraceDefault : durationMs(raw.disconnect_grace),
+    disconnectGrace: raw.disconnect_grace === undefined ? settings.disconnectGrace : durationMs(raw.disconnect_grace),
     pingInterval: durationMs(raw.ping_interval),
     stormWindow: durationMs(raw.storm_window),
     maxConnections: raw.max_connections,
@@ -159,3 +160,5 @@ export function normalizeAgents(raw: RawAgentsConfig, secrets: Secrets, disconne
   }
   return config;
 }
+
+export const agentsSection = defineSection({ key: 'agents', schema: agentsSchema, normalize: normalizeAgents });

@@ -1,8 +1,9 @@
 // The `octopus:` section (docs/octopus.md): poll an Octopus Deploy server's machines and map them onto subjects.
 import { z } from 'zod';
-import { durationMs, durationSchema, labelsSchema, labelsToStrings } from './fields.js';
-import { requireSecret, type Secrets } from './secrets.js';
-import { kindSchema } from './subjects.js';
+import { durationMs, durationSchema, labelsSchema, labelsToStrings } from '../../config/fields.js';
+import { requireSecret } from '../../config/secrets.js';
+import { defineSection, type SectionContext } from '../../config/section.js';
+import { kindSchema } from '../../config/subjects.js';
 
 const ms = durationSchema.transform(durationMs);
 
@@ -54,7 +55,7 @@ export interface OctopusConfig {
   labels: Record<string, string>;
 }
 
-export function normalizeOctopus(raw: RawOctopusConfig, secrets: Secrets): OctopusConfig {
+export function normalizeOctopus(raw: RawOctopusConfig, { secrets }: SectionContext): OctopusConfig {
   const apiKey = requireSecret(secrets, ['octopus', 'api_key_file']);
   return {
     url: raw.url.replace(/\/+$/, ''),
@@ -69,3 +70,5 @@ export function normalizeOctopus(raw: RawOctopusConfig, secrets: Secrets): Octop
     labels: labelsToStrings(raw.labels),
   };
 }
+
+export const octopusSection = defineSection({ key: 'octopus', schema: octopusSchema, normalize: normalizeOctopus });
