@@ -15,6 +15,7 @@ import { checkDatabaseIdentity, checkIntegrity, migrate } from './migrations.js'
 import { Tables, type FlushBatch } from './tables.js';
 import { MaintenanceTable } from './maintenance-table.js';
 import { PendingChanges } from './pending.js';
+import { FlushSchedule } from './flush-schedule.js';
 import type { MaintenanceWindow } from '../maintenance/windows.js';
 
 export { StoreError } from './errors.js';
@@ -62,18 +63,10 @@ export interface LoadedState {
   history: EngineEvent[];
 }
 
-interface Waiter {
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
-
 export class Store {
   private state: EngineState | undefined;
   private readonly pending = new PendingChanges();
-  private waiters: Waiter[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  /** An early flush for acknowledgements someone is waiting on (commit(true)). */
-  private immediate: NodeJS.Immediate | undefined;
+  private readonly schedule: FlushSchedule;
   private closed = false;
   private transactions = 0;
   private rowsWritten = 0;
@@ -92,6 +85,13 @@ export class Store {
     private readonly options: StoreOptions,
   ) {
     this.maintenance = new MaintenanceTable(db, path);
+    this.schedule = new FlushSchedule({
+      intervalMs: options.flushIntervalMs,
+      dirty: () => this.hasPending(),
+      flushDue: () => {
+        if (this.hasPending()) this.flush(); // an early flush may have written it all already
+      },
+    });
   }
 
   /**
@@ -181,7 +181,7 @@ export class Store {
     if (result.changed.size > 0 && !this.state) throw new StoreError('Store.attach(state) must be called before recording changes');
     this.pending.add(result);
     for (const { from, to } of result.renamed ?? []) if (this.historyNotLoaded.has(from)) this.historyNotLoaded.add(to);
-    if (this.hasPending()) this.schedule();
+    if (this.hasPending()) this.schedule.arm();
   }
 
   /** Drops queued events of a write that was undone (its commit failed): they must never reach the disk. */
@@ -198,16 +198,7 @@ export class Store {
   commit(soon = false): Promise<void> {
     if (this.closed) return Promise.reject(new StoreError(`state database ${this.path} is closed`));
     if (!this.hasPending()) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      this.schedule();
-      if (soon && this.immediate === undefined) {
-        this.immediate = setImmediate(() => {
-          this.immediate = undefined;
-          if (!this.closed && this.hasPending()) this.flush();
-        });
-      }
-    });
+    return this.schedule.wait(soon);
   }
 
   /** Flushed events with seq > `seq`, ascending; unflushed ones are not visible here yet. */
@@ -232,10 +223,7 @@ export class Store {
   /** Final synchronous flush, then closes the database. Throws if that flush failed (its data is lost). */
   close(): void {
     if (this.closed) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.immediate) clearImmediate(this.immediate);
-    this.immediate = undefined;
+    this.schedule.stop();
     const failure = this.hasPending() ? this.flush() : undefined;
     this.closed = true;
     this.db.close();
@@ -247,27 +235,9 @@ export class Store {
     return !this.pending.empty;
   }
 
-  /**
-   * Arms the flush timer if it is not armed. The timer is unref'd so a merely dirty store never holds the process
-   * open (close() flushes), but ref'd while someone awaits commit(): a pending acknowledgement must reach the disk.
-   */
-  private schedule(): void {
-    if (this.closed) return;
-    if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        if (this.hasPending()) this.flush(); // an early flush may have written it all already
-        if (this.hasPending()) this.schedule();
-      }, this.options.flushIntervalMs);
-    }
-    if (this.waiters.length > 0) this.timer.ref();
-    else this.timer.unref();
-  }
-
   /** Writes everything pending in one transaction and settles the waiters; returns the error if it failed. */
   private flush(): StoreError | undefined {
-    const waiters = this.waiters;
-    this.waiters = [];
+    const waiters = this.schedule.takeWaiters();
     const state = this.state;
     const pending = this.pending.peek();
     const batch: FlushBatch = {
@@ -290,7 +260,7 @@ export class Store {
           `failed (${errorMessage(cause)}); retrying every ${this.options.flushIntervalMs} ms`,
         { cause },
       );
-      for (const waiter of waiters) waiter.reject(error);
+      waiters.reject(error);
       this.lastFlushError = error.message;
       this.options.onError?.(error);
       return error;
@@ -303,7 +273,7 @@ export class Store {
     if (this.lastFlushError !== undefined) this.options.onRecovered?.();
     this.lastFlushError = undefined;
     this.lastFlushAt = (this.options.now ?? Date.now)();
-    for (const waiter of waiters) waiter.resolve();
+    waiters.resolve();
     return undefined;
   }
 

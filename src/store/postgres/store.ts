@@ -15,6 +15,7 @@ import { migratePostgres } from './migrations.js';
 import { WriterLock } from './writer-lock.js';
 import { encodeSubject } from '../subject-row.js';
 import { PendingChanges } from '../pending.js';
+import { FlushSchedule } from '../flush-schedule.js';
 import {
   deleteMaintenance,
   loadAll,
@@ -40,19 +41,13 @@ export interface PostgresStoreOptions extends StoreOptions, PostgresConnectOptio
   replicaId?: string;
 }
 
-interface Waiter {
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
-
 /** Size queries are cheap but not free: at most one per this interval. */
 const SIZE_REFRESH_MS = 10_000;
 
 export class PostgresStore implements StateStore {
   private state: EngineState | undefined;
   private readonly pending = new PendingChanges();
-  private waiters: Waiter[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private readonly schedule: FlushSchedule;
   private inFlight: Promise<void> | undefined;
   private closed = false;
   private transactions = 0;
@@ -71,7 +66,17 @@ export class PostgresStore implements StateStore {
     private readonly loaded: LoadedState,
     private readonly maintenance: MaintenanceWindow[],
     private readonly options: PostgresStoreOptions,
-  ) {}
+  ) {
+    this.schedule = new FlushSchedule({
+      intervalMs: options.flushIntervalMs,
+      dirty: () => this.hasPending(),
+      flushDue: () => {
+        if (!this.inFlight) return this.flush();
+        this.schedule.arm(); // one flush at a time; this one runs when the current one is done
+        return undefined;
+      },
+    });
+  }
 
   /** Connects, checks and migrates the schema, and loads the state; rejects with StoreError on any failure. */
   static async open(url: string, options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -114,7 +119,7 @@ export class PostgresStore implements StateStore {
     this.assertOpen();
     if (result.changed.size > 0 && !this.state) throw new StoreError('Store.attach(state) must be called before recording changes');
     this.pending.add(result);
-    if (this.hasPending()) this.schedule();
+    if (this.hasPending()) this.schedule.arm();
   }
 
   withdraw(events: readonly EngineEvent[]): void {
@@ -125,10 +130,7 @@ export class PostgresStore implements StateStore {
     if (this.closed) return Promise.reject(new StoreError(`state database ${this.location} is closed`));
     // Nothing new: what was recorded before is either committed or in the flush now running.
     if (!this.hasPending()) return this.inFlight ?? Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      this.schedule();
-    });
+    return this.schedule.wait();
   }
 
   async eventsAfter(seq: number, limit: number, subject?: string): Promise<EngineEvent[]> {
@@ -175,7 +177,7 @@ export class PostgresStore implements StateStore {
     if (!this.pending.forget(gone)) return;
     // Someone may be waiting for exactly these changes: they will never be written here, so never acknowledge them.
     const error = new StoreError(`changes to ${gone.size} subjects were dropped: their shards moved to another replica`);
-    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+    this.schedule.takeWaiters().reject(error);
   }
 
   /** A new block of event sequence numbers for this replica (its first number minus one). */
@@ -199,8 +201,7 @@ export class PostgresStore implements StateStore {
   /** Waits for a running flush, writes what is left, then disconnects. Rejects if that last flush failed. */
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.schedule.stop();
     this.closed = true;
     let failure: unknown;
     await this.inFlight?.catch(() => undefined);
@@ -214,33 +215,11 @@ export class PostgresStore implements StateStore {
     return !this.pending.empty;
   }
 
-  /** Arms the flush timer; ref'd only while someone awaits commit(), as in the SQLite store. */
-  private schedule(): void {
-    if (this.closed) return;
-    if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        if (this.inFlight) {
-          this.schedule(); // one flush at a time; this one runs when the current one is done
-          return;
-        }
-        this.flush()
-          .catch(() => undefined) // reported through onError and the waiters
-          .finally(() => {
-            if (this.hasPending()) this.schedule();
-          });
-      }, this.options.flushIntervalMs);
-    }
-    if (this.waiters.length > 0) this.timer.ref();
-    else this.timer.unref();
-  }
-
   /** Takes everything pending, writes it in one transaction and settles the waiters taken with it. */
   private flush(): Promise<void> {
-    const waiters = this.waiters;
+    const waiters = this.schedule.takeWaiters();
     const taken = this.pending.take();
     const { subjects: subjectIds, sources: sourceNames, events, renames } = taken;
-    this.waiters = [];
     const state = this.state;
     // Serialised now, not when the query is sent: later engine changes belong to the next flush.
     const batch: SerializedBatch = {
@@ -255,14 +234,14 @@ export class PostgresStore implements StateStore {
     const flushing = this.write(batch).then(
       (fenced) => {
         if (fenced.length === 0) {
-          for (const waiter of waiters) waiter.resolve();
+          waiters.resolve();
           return;
         }
         // Another replica holds these now and has the last durable state; ours is dropped, never acknowledged.
         const error = new StoreError(
           `${fenced.length} subjects (${fenced.slice(0, 3).join(', ')}…) were not written: their shards are held by another replica now`,
         );
-        for (const waiter of waiters) waiter.reject(error);
+        waiters.reject(error);
         this.options.onError?.(error);
       },
       (cause: unknown) => {
@@ -274,7 +253,7 @@ export class PostgresStore implements StateStore {
           { cause },
         );
         this.lastFlushError = error.message;
-        for (const waiter of waiters) waiter.reject(error);
+        waiters.reject(error);
         this.options.onError?.(error);
         throw error;
       },
