@@ -9,21 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { stringify } from 'yaml';
 import { FakeApiServer } from '../sources/kubernetes/fake-apiserver.js';
-import {
-  KNATIVE,
-  KYMA,
-  SOURCES,
-  SVCAT,
-  application,
-  knative,
-  mapping,
-  ready,
-  serveMesh,
-  serviceInstance,
-  trigger,
-} from '../sources/kubernetes/helpers.js';
+import { kubeconfigFor, serveHealthyShop } from '../sources/kubernetes/helpers.js';
 import type { ServeProcess } from '../helpers/serve-process.js';
 import { startCluster, until, type ClusterHarness } from './harness.js';
 
@@ -44,13 +31,7 @@ describe('event-mesh heartbeats with replicas', () => {
 
   before(async () => {
     api = await new FakeApiServer({ token: 'sa-token' }).start();
-    serveMesh(api);
-    api.put(KYMA, 'v1alpha1', 'applications', application('shop'));
-    api.put(KYMA, 'v1alpha1', 'applicationmappings', mapping('shop', 'orders'));
-    api.put(SVCAT, 'v1beta1', 'serviceinstances', serviceInstance('shop-events', 'orders', 'shop', [ready('True')]));
-    api.put(KNATIVE, 'v1alpha1', 'brokers', knative('Broker', 'default', 'orders', [ready('True')]));
-    api.put(KNATIVE, 'v1alpha1', 'triggers', trigger('on-order', 'orders', 'shop', [ready('True')]));
-    api.put(SOURCES, 'v1alpha1', 'httpsources', knative('HTTPSource', 'shop', 'kyma-integration', [ready('True')]));
+    serveHealthyShop(api);
 
     // The broker: takes the binary-mode event and delivers it, unchanged, to the Trigger's subscriber.
     broker = createServer((req, res) => {
@@ -85,15 +66,7 @@ describe('event-mesh heartbeats with replicas', () => {
         `      broker_url: "http://127.0.0.1:${brokerPort}/{namespace}"`,
       ].join('\n'),
     });
-    writeFileSync(
-      join(cluster.dir, 'kubeconfig'),
-      stringify({
-        'current-context': 'fake',
-        clusters: [{ name: 'fake', cluster: { server: api.url } }],
-        users: [{ name: 'vigil', user: { token: 'sa-token' } }],
-        contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'vigil' } }],
-      }),
-    );
+    writeFileSync(join(cluster.dir, 'kubeconfig'), kubeconfigFor(api.url, 'sa-token'));
     for (let i = 0; i < 2; i++) await cluster.add();
   });
   after(async () => {
