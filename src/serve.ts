@@ -206,7 +206,7 @@ async function startOnBoundServer(
     runtime: { clock: vigil.clock, onCommittedEvents: (listener) => vigil.onCommittedEvents(listener) },
     auth,
     log,
-    ...(cluster && { cluster: { replicaId: cluster.replicaId, ownerOf: cluster.ownerOf } }),
+    ...(cluster && { cluster: { replicaId: cluster.replicaId, ownerOf: cluster.ownerOf, forwardToPoller: cluster.forwardToPoller } }),
   };
   const extensions = (EXTENSIONS as readonly ExtensionDefinition[]).flatMap((definition) => {
     const extension: Extension | undefined = definition.create({ ...extensionContext, section: sectionOf(config, definition) });

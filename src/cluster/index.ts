@@ -15,7 +15,7 @@ import { ShardCoordinator } from './coordinator.js';
 import { ShardHolder } from './holder.js';
 import { PollerPlacement, type PlacedExtension } from './pollers.js';
 import { RelaySink, sinkRoute } from './relay-sink.js';
-import { clusterRoutes } from './routes.js';
+import { clusterRoutes, type ClusterRoutes } from './routes.js';
 import { fanoutRoutes } from './fanout.js';
 import { announceBlock, blocksOf, clusterEventRoutes } from './events.js';
 import { SEQ_BLOCK } from '../store/postgres/tables.js';
@@ -33,6 +33,7 @@ export interface RunningCluster {
   router: Router;
   metrics(): string;
   ownerOf(subjectId: string): Promise<string | undefined>;
+  forwardToPoller: ClusterRoutes['forwardToPoller'];
   /** The sources serve starts: polling ones run only on the replica holding their shard (see pollers.ts). */
   placeSources(extensions: readonly PlacedExtension[]): Source[];
   /** Hands every shard over (after flushing it) and leaves the cluster. */
@@ -143,6 +144,7 @@ export async function startCluster(options: {
     router: routes.router,
     metrics: routes.metrics,
     ownerOf: (id) => routes.ownerOf(id),
+    forwardToPoller: routes.forwardToPoller,
     placeSources: (extensions) => placed.place(extensions),
     async stop() {
       clearInterval(maintenance);

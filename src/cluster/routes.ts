@@ -7,6 +7,7 @@ import type { ShardCoordinator } from './coordinator.js';
 import type { ClusterView, ShardHolder } from './holder.js';
 import { renderClusterMetrics } from '../exporter/metrics/cluster.js';
 import type { RelayStats } from './relay-sink.js';
+import { pollerShard } from './pollers.js';
 import { shardOf } from './shards.js';
 
 /** Set on forwarded requests: a replica never forwards one again (no loops while a shard moves). */
@@ -32,7 +33,26 @@ export interface ClusterRoutes {
   ownerOf(subjectId: string, fresh?: boolean): Promise<string | undefined>;
   /** Advertised addresses of the live replicas, this one included, from a view at most a second old. */
   liveReplicas(): Promise<string[]>;
+  /**
+   * For a request only the replica running the polling source `source` can answer (its state lives there): false
+   * when that is this replica; else sends the request on with its raw `body` (or answers 503 while the source is
+   * moving) and returns true.
+   */
+  forwardToPoller(source: string, req: Request, res: Response, body: Buffer): Promise<boolean>;
 }
+
+/** Headers a proxy does not pass on (RFC 9110 §7.6.1), and those fetch sets itself. */
+const NOT_FORWARDED = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+]);
 
 export function clusterRoutes({ holder, coordinator, maxBodyBytes, relay: relayStats, polling }: ClusterRoutesOptions): ClusterRoutes {
   const router = Router();
@@ -58,18 +78,27 @@ export function clusterRoutes({ holder, coordinator, maxBodyBytes, relay: relayS
     sendProblem(res, new HttpProblem(503, 'Service Unavailable', detail), req.originalUrl);
   };
 
-  /** Sends the request on to `owner` with `body`, and relays status and body back. */
-  const forward = async (req: Request, owner: string, body: unknown): Promise<{ status: number; type: string; text: string }> => {
-    const headers: Record<string, string> = { [FORWARDED_HEADER]: holder.replicaId };
-    for (const name of ['authorization', 'content-type', 'accept', 'if-match', 'if-none-match']) {
+  /**
+   * Sends the request on to `owner` with `body` (JSON, or raw bytes as received) and the request's end-to-end
+   * headers (`headers`: every one, or only those named), and relays status and body back.
+   */
+  const forward = async (
+    req: Request,
+    owner: string,
+    body: unknown,
+    headers: readonly string[] | 'all' = ['authorization', 'content-type', 'accept', 'if-match', 'if-none-match'],
+  ): Promise<{ status: number; type: string; text: string }> => {
+    const sent: Record<string, string> = {};
+    for (const name of headers === 'all' ? Object.keys(req.headers).filter((header) => !NOT_FORWARDED.has(header)) : headers) {
       const value = req.get(name);
-      if (value !== undefined) headers[name] = value;
+      if (value !== undefined) sent[name] = value;
     }
+    sent[FORWARDED_HEADER] = holder.replicaId;
     const hasBody = body !== undefined && req.method !== 'GET' && req.method !== 'HEAD';
     const answer = await fetch(new URL(req.originalUrl, owner), {
       method: req.method,
-      headers,
-      ...(hasBody && { body: JSON.stringify(body) }),
+      headers: sent,
+      ...(hasBody && { body: Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body) }),
       signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
     });
     return { status: answer.status, type: answer.headers.get('content-type') ?? 'application/json', text: await answer.text() };
@@ -154,6 +183,29 @@ export function clusterRoutes({ holder, coordinator, maxBodyBytes, relay: relayS
     metrics,
     ownerOf: (subjectId, fresh) => ownerOf(shardOf(subjectId), fresh),
     liveReplicas: async () => (await lookup(false)).live,
+    async forwardToPoller(source, req, res, body) {
+      if (polling().includes(source)) return false;
+      if (req.get(FORWARDED_HEADER)) {
+        retryLater(res, req, `source "${source}" is moving between replicas; retry`);
+        return true;
+      }
+      const poller = await ownerOf(pollerShard(source), true);
+      if (poller === undefined || poller === holder.replicaId) {
+        retryLater(res, req, `source "${source}" is not running on any replica right now (being taken over); retry`);
+        return true;
+      }
+      try {
+        relay(res, await forward(req, poller, body, 'all'));
+      } catch (error) {
+        forwarded.failed += 1;
+        retryLater(
+          res,
+          req,
+          `the replica running source "${source}" did not answer (${error instanceof Error ? error.message : String(error)}); retry`,
+        );
+      }
+      return true;
+    },
   };
 }
 

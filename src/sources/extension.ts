@@ -2,7 +2,7 @@
 // A leaf: it imports only types, none of which import the list of extensions (src/extensions.ts) back. An extension
 // never receives the runtime: its sources get the sink, its routes and hooks the narrow views below.
 import type { Server } from 'node:http';
-import type { Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { CoreConfig } from '../config/core.js';
@@ -31,8 +31,21 @@ export interface ExtensionContext<Section = unknown> {
   runtime: RuntimeView;
   auth: Authorizer;
   log: Logger;
-  /** Present when this process is one of several replicas: who owns a subject (its advertised address). */
-  cluster?: { replicaId: string; ownerOf(subjectId: string): Promise<string | undefined> };
+  /** Present when this process is one of several replicas. */
+  cluster?: ReplicasView;
+}
+
+/** What an extension sees of the replicas. */
+export interface ReplicasView {
+  replicaId: string;
+  /** Who owns a subject: its advertised address. */
+  ownerOf(subjectId: string): Promise<string | undefined>;
+  /**
+   * For a request that only the replica running the polling source `source` can answer (the source's own state, such
+   * as the heartbeats it sent): false when that is this replica; else the request is sent on there with its raw
+   * `body` (or answered 503 while the source is moving) and the answer relayed: true.
+   */
+  forwardToPoller(source: string, req: Request, res: Response, body: Buffer): Promise<boolean>;
 }
 
 /**

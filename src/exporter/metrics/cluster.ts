@@ -34,7 +34,8 @@ export function renderClusterMetrics(input: ClusterMetricsInput): string {
     '# TYPE vigil_cluster_renewals_total counter',
     `vigil_cluster_renewals_total{result="ok"} ${input.renewals}`,
     `vigil_cluster_renewals_total{result="failed"} ${input.renewalFailures}`,
-    '# HELP vigil_cluster_forwarded_requests_total Requests about subjects another replica owns, by result.',
+    '# HELP vigil_cluster_forwarded_requests_total Requests sent on to the replica that answers them ' +
+      '(the owner of a subject, the runner of a polling source), by result.',
     '# TYPE vigil_cluster_forwarded_requests_total counter',
     ...Object.entries(input.forwarded).map(([result, count]) => `vigil_cluster_forwarded_requests_total{result="${result}"} ${count}`),
     '# HELP vigil_cluster_relayed_source_calls_total Source reports about subjects other replicas own, sent to their owner, by result.',

@@ -10,7 +10,7 @@ import { HeartbeatMonitor } from './heartbeat/monitor.js';
 import { heartbeatRoutes } from './heartbeat/receiver.js';
 import { HeartbeatSender } from './heartbeat/sender.js';
 import { KUBERNETES_FAMILY_ROWS, writeKubernetesFamilies } from './metrics.js';
-import { EventMeshSource } from './mesh/source.js';
+import { EventMeshSource, MESH_SOURCE } from './mesh/source.js';
 import { ObjectsSource } from './objects.js';
 import type { ObjectReadiness } from './watch-set.js';
 
@@ -22,7 +22,7 @@ export const kubernetesExtension = {
   routes: [{ path: /^\/api\/v1\/heartbeats$/, methods: 'POST' }],
   section: kubernetesSection,
   families: KUBERNETES_FAMILY_ROWS,
-  create: ({ section, auth, log }) => {
+  create: ({ section, auth, log, cluster }) => {
     if (!section) return undefined;
     if (!section.event_mesh && section.objects.length === 0) {
       log.warn('kubernetes: neither event_mesh nor objects is configured; nothing to watch');
@@ -45,7 +45,8 @@ export const kubernetesExtension = {
       const beat = section.event_mesh.heartbeat;
       let heartbeat: ConstructorParameters<typeof EventMeshSource>[0]['heartbeat'];
       if (beat) {
-        // Sender and receiver are this process, so a random key works for one replica; secret_file for more.
+        // The sender and the receiver that checks its signatures are the same process (with replicas, the one running
+        // the mesh source: the others forward heartbeats to it), so a key made up at start works; secret_file pins it.
         const key = beat.secret ?? randomBytes(32).toString('hex');
         monitor = new HeartbeatMonitor(beat.interval, beat.freshness);
         heartbeat = {
@@ -58,6 +59,7 @@ export const kubernetesExtension = {
           key,
           type: beat.type,
           onReceived: (application, namespace) => mesh?.heartbeatReceived(application, namespace),
+          ...(cluster && { forward: (req, res, body) => cluster.forwardToPoller(MESH_SOURCE, req, res, body) }),
         });
       }
       mesh = new EventMeshSource({ config: meshConfig, client, ...(heartbeat ? { heartbeat } : {}), onError });

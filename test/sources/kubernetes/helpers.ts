@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import * as engine from '../../../src/engine/index.js';
 import type { EngineState } from '../../../src/engine/types.js';
 import type { KubernetesConfig } from '../../../src/sources/kubernetes/config.js';
@@ -154,4 +155,28 @@ export function serveMesh(server: { serve(g: string, v: string, p: string): void
   server.serve(KNATIVE, knativeVersion, 'triggers');
   server.serve(KNATIVE, knativeVersion, 'brokers');
   server.serve(SOURCES, 'v1alpha1', 'httpsources');
+}
+
+/** The mesh kinds served, and one healthy chain: application `shop` bound to namespace `orders`, every link ready. */
+export function serveHealthyShop(server: {
+  serve(g: string, v: string, p: string): void;
+  put(g: string, v: string, p: string, o: Obj): unknown;
+}): void {
+  serveMesh(server);
+  server.put(KYMA, 'v1alpha1', 'applications', application('shop'));
+  server.put(KYMA, 'v1alpha1', 'applicationmappings', mapping('shop', 'orders'));
+  server.put(SVCAT, 'v1beta1', 'serviceinstances', serviceInstance('shop-events', 'orders', 'shop', [ready('True')]));
+  server.put(KNATIVE, 'v1alpha1', 'brokers', knative('Broker', 'default', 'orders', [ready('True')]));
+  server.put(KNATIVE, 'v1alpha1', 'triggers', trigger('on-order', 'orders', 'shop', [ready('True')]));
+  server.put(SOURCES, 'v1alpha1', 'httpsources', knative('HTTPSource', 'shop', 'kyma-integration', [ready('True')]));
+}
+
+/** A kubeconfig (YAML text) for the fake API server at `server`, authenticating with a bearer token. */
+export function kubeconfigFor(server: string, token: string): string {
+  return stringify({
+    'current-context': 'fake',
+    clusters: [{ name: 'fake', cluster: { server } }],
+    users: [{ name: 'vigil', user: { token } }],
+    contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'vigil' } }],
+  });
 }

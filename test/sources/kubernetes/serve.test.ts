@@ -8,22 +8,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { stringify } from 'yaml';
 import { startVigil } from '../../../src/serve.js';
 import { FakeApiServer } from './fake-apiserver.js';
 import { untilTurns } from '../../helpers/until.js';
-import { KNATIVE, KYMA, SOURCES, SVCAT, application, knative, mapping, ready, serveMesh, serviceInstance, trigger } from './helpers.js';
+import { kubeconfigFor, serveHealthyShop } from './helpers.js';
 
 test('startVigil with a kubernetes section watches the mesh and closes the heartbeat loop', async (t) => {
   const api = await new FakeApiServer({ token: 'sa-token' }).start();
   t.after(() => api.stop());
-  serveMesh(api);
-  api.put(KYMA, 'v1alpha1', 'applications', application('shop'));
-  api.put(KYMA, 'v1alpha1', 'applicationmappings', mapping('shop', 'orders'));
-  api.put(SVCAT, 'v1beta1', 'serviceinstances', serviceInstance('shop-events', 'orders', 'shop', [ready('True')]));
-  api.put(KNATIVE, 'v1alpha1', 'brokers', knative('Broker', 'default', 'orders', [ready('True')]));
-  api.put(KNATIVE, 'v1alpha1', 'triggers', trigger('on-order', 'orders', 'shop', [ready('True')]));
-  api.put(SOURCES, 'v1alpha1', 'httpsources', knative('HTTPSource', 'shop', 'kyma-integration', [ready('True')]));
+  serveHealthyShop(api);
 
   // The broker: takes the binary-mode event and delivers it, unchanged, to the Trigger's subscriber.
   let vigilUrl = '';
@@ -47,15 +40,7 @@ test('startVigil with a kubernetes section watches the mesh and closes the heart
   const dir = mkdtempSync(join(tmpdir(), 'vigil-kube-serve-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'heartbeat.key'), 'shared-heartbeat-key\n');
-  writeFileSync(
-    join(dir, 'kubeconfig'),
-    stringify({
-      'current-context': 'fake',
-      clusters: [{ name: 'fake', cluster: { server: api.url } }],
-      users: [{ name: 'vigil', user: { token: 'sa-token' } }],
-      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'vigil' } }],
-    }),
-  );
+  writeFileSync(join(dir, 'kubeconfig'), kubeconfigFor(api.url, 'sa-token'));
   writeFileSync(
     join(dir, 'vigil.yml'),
     [

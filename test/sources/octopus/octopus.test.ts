@@ -14,6 +14,7 @@ import { HEALTH_CHECK } from '../../../src/sources/octopus/map.js';
 import { OctopusSource } from '../../../src/sources/octopus/source.js';
 import { Store } from '../../../src/store/store.js';
 import { renderSubjectFamilies } from '../../../src/exporter/metrics/render.js';
+import { untilTurns } from '../../helpers/until.js';
 import { API_KEY, startFakeOctopus, type FakeOctopus } from './fake-octopus.js';
 
 const MINUTE = 60_000;
@@ -342,10 +343,12 @@ test('start after stop polls again (a replica taking the polling back); stop end
   t.after(() => s.close());
   s.octopus.machines = [{ Id: 'Machines-1', Name: 'web-1', HealthStatus: 'Healthy' }];
   const sink = s.vigil.sink();
-  const waitForPolls = async (count: number) => {
-    for (let i = 0; i < 200 && s.source.polls < count; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.ok(s.source.polls >= count, `${s.source.polls} polls, wanted ${count}`);
-  };
+  const waitForPolls = (count: number) =>
+    untilTurns(
+      () => s.source.polls >= count,
+      () => `${count} polls (${s.source.polls} so far)`,
+      2_000,
+    );
   s.source.start(sink);
   await waitForPolls(1);
   await s.source.stop();

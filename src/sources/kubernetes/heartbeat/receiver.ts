@@ -22,6 +22,11 @@ export interface HeartbeatReceiverOptions {
   type: string;
   now?: () => number;
   onReceived?: (application: string, namespace: string) => void;
+  /**
+   * With replicas: sends the request on to the replica running the mesh source (whose sender knows what it sent)
+   * and returns true, or returns false when that is this one.
+   */
+  forward?: (req: Request, res: Response, body: Buffer) => Promise<boolean>;
 }
 
 export function heartbeatRoutes(options: HeartbeatReceiverOptions): Router {
@@ -32,6 +37,12 @@ export function heartbeatRoutes(options: HeartbeatReceiverOptions): Router {
   const bearerFirst = (req: Request, res: Response, next: NextFunction) => (req.get('authorization') === undefined ? next() : bearer(req, res, next));
   router.post('/heartbeats', bearerFirst, express.raw({ type: () => true, limit: MAX_BODY }), (req: Request, res: Response, next: NextFunction) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (!options.forward) return receive(req, res, next, body);
+    options.forward(req, res, body).then((forwarded) => (forwarded ? undefined : receive(req, res, next, body)), next);
+  });
+  return router;
+
+  function receive(req: Request, res: Response, next: NextFunction, body: Buffer): void {
     let event: CloudEvent;
     let payload: HeartbeatPayload;
     let namespace: string;
@@ -59,8 +70,7 @@ export function heartbeatRoutes(options: HeartbeatReceiverOptions): Router {
       );
     }
     accept();
-  });
-  return router;
+  }
 }
 
 function heartbeatPayload(event: CloudEvent): HeartbeatPayload {
