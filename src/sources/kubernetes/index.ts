@@ -2,6 +2,7 @@
 // sender and receiver, the generic objects source, and their /metrics families.
 import { randomBytes } from 'node:crypto';
 import type { Extension, ExtensionDefinition } from '../extension.js';
+import { servedByPoller } from '../served-by-poller.js';
 import type { Source } from '../types.js';
 import { KubeClient } from './client/api.js';
 import { kubernetesSection, type KubernetesConfig } from './config.js';
@@ -59,7 +60,7 @@ export const kubernetesExtension = {
           key,
           type: beat.type,
           onReceived: (application, namespace) => mesh?.heartbeatReceived(application, namespace),
-          ...(cluster && { forward: (req, res, body) => cluster.forwardToPoller(MESH_SOURCE, req, res, body) }),
+          ...(cluster && { servedByPoller: servedByPoller(cluster, MESH_SOURCE) }),
         });
       }
       mesh = new EventMeshSource({ config: meshConfig, client, ...(heartbeat ? { heartbeat } : {}), onError });

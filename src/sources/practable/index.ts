@@ -1,9 +1,11 @@
 // practable in `vigil serve`: the source, its API routes (status's JSON shapes) and its /metrics families.
+import { Router } from 'express';
 import type { ExtensionDefinition } from '../extension.js';
+import { servedByPoller } from '../served-by-poller.js';
 import { practableRoutes } from './api.js';
 import { practableSection, type PractableConfig } from './config.js';
 import { PRACTABLE_FAMILY_ROWS, writePractableFamilies, type PractableMetricsInput } from './metrics.js';
-import { JUMP_SOURCE, PractableSource, RELAY_SOURCE } from './source.js';
+import { JUMP_SOURCE, PRACTABLE_SOURCE, PractableSource, RELAY_SOURCE } from './source.js';
 
 export { PractableSource } from './source.js';
 
@@ -38,7 +40,7 @@ export const practableExtension = {
   routes: [{ path: /^\/api\/v1\/practable\/experiments(\/[^/]+\/events|\/events\/[^/]+)?$/, methods: 'GET' }],
   section: practableSection,
   families: PRACTABLE_FAMILY_ROWS,
-  create: ({ config, section, runtime, log }) => {
+  create: ({ config, section, runtime, log, cluster }) => {
     if (!section) return undefined;
     const source = new PractableSource({
       config: section,
@@ -47,12 +49,17 @@ export const practableExtension = {
       clock: runtime.clock,
     });
     const setAvailability = section.book.setAvailability;
-    return {
-      sources: [source],
-      routes: practableRoutes(
+    // The experiments' streams live in the source: with replicas, the one running it answers.
+    const routes = Router().use('/practable', servedByPoller(cluster, PRACTABLE_SOURCE));
+    routes.use(
+      practableRoutes(
         { model: source.model, bookAvailability: (key) => (setAvailability ? source.bookAvailable.get(key) : undefined) },
         runtime.clock,
       ),
+    );
+    return {
+      sources: [source],
+      routes,
       metrics: (w, enabled) => writePractableFamilies(w, practableMetricsInput(source), enabled),
     };
   },

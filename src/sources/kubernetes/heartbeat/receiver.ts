@@ -6,7 +6,7 @@
 // signature (manual tests, other senders). Everything else is 401. Bad CloudEvents are 400, heartbeats for a pair
 // vigil does not expect are 404; none of them changes anything. Accepted and duplicate deliveries answer 204 with
 // no body, because a 2xx answer carrying an event would be sent back into the broker as a reply.
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Authorizer } from '../../../exporter/auth.js';
 import { HttpProblem, badRequest } from '../../../exporter/problem.js';
 import { CloudEventError, parseCloudEvent, type CloudEvent } from './cloudevent.js';
@@ -22,11 +22,8 @@ export interface HeartbeatReceiverOptions {
   type: string;
   now?: () => number;
   onReceived?: (application: string, namespace: string) => void;
-  /**
-   * With replicas: sends the request on to the replica running the mesh source (whose sender knows what it sent)
-   * and returns true, or returns false when that is this one.
-   */
-  forward?: (req: Request, res: Response, body: Buffer) => Promise<boolean>;
+  /** With replicas: hands the request to the replica running the mesh source, whose sender knows what it sent. */
+  servedByPoller?: RequestHandler;
 }
 
 export function heartbeatRoutes(options: HeartbeatReceiverOptions): Router {
@@ -35,42 +32,44 @@ export function heartbeatRoutes(options: HeartbeatReceiverOptions): Router {
   const bearer = options.auth.require('observe');
   // A bearer token is checked before the body is read; a signed heartbeat needs its (small, bounded) body to be checked.
   const bearerFirst = (req: Request, res: Response, next: NextFunction) => (req.get('authorization') === undefined ? next() : bearer(req, res, next));
-  router.post('/heartbeats', bearerFirst, express.raw({ type: () => true, limit: MAX_BODY }), (req: Request, res: Response, next: NextFunction) => {
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    if (!options.forward) return receive(req, res, next, body);
-    options.forward(req, res, body).then((forwarded) => (forwarded ? undefined : receive(req, res, next, body)), next);
-  });
-  return router;
-
-  function receive(req: Request, res: Response, next: NextFunction, body: Buffer): void {
-    let event: CloudEvent;
-    let payload: HeartbeatPayload;
-    let namespace: string;
-    try {
-      event = parseCloudEvent(req.headers, body);
-      if (event.type !== options.type)
-        throw badRequest(`event type ${JSON.stringify(event.type)} is not the heartbeat type ${JSON.stringify(options.type)}`);
-      payload = heartbeatPayload(event);
-      namespace = namespaceOf(payload, req.query['namespace']);
-    } catch (error) {
-      return next(error instanceof CloudEventError ? badRequest(`invalid CloudEvent: ${error.message}`) : error);
-    }
-    const accept = () => {
-      const result = options.monitor.recordReceived(payload, namespace, now());
-      if (result === 'unknown') {
-        return next(new HttpProblem(404, 'Not Found', `no heartbeat is expected for application ${payload.application} in namespace ${namespace}`));
+  const atPoller = options.servedByPoller ? [options.servedByPoller] : [];
+  router.post(
+    '/heartbeats',
+    bearerFirst,
+    express.raw({ type: () => true, limit: MAX_BODY }),
+    ...atPoller,
+    (req: Request, res: Response, next: NextFunction) => {
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      let event: CloudEvent;
+      let payload: HeartbeatPayload;
+      let namespace: string;
+      try {
+        event = parseCloudEvent(req.headers, body);
+        if (event.type !== options.type)
+          throw badRequest(`event type ${JSON.stringify(event.type)} is not the heartbeat type ${JSON.stringify(options.type)}`);
+        payload = heartbeatPayload(event);
+        namespace = namespaceOf(payload, req.query['namespace']);
+      } catch (error) {
+        return next(error instanceof CloudEventError ? badRequest(`invalid CloudEvent: ${error.message}`) : error);
       }
-      if (result === 'accepted') options.onReceived?.(payload.application, namespace);
-      res.status(204).end();
-    };
-    if (req.get('authorization') !== undefined) return accept(); // authorised by bearerFirst
-    if (!verifyHeartbeat(options.key, payload, event.extensions['vigilsignature'])) {
-      return next(
-        new HttpProblem(401, 'Unauthorized', 'heartbeat has no valid vigilsignature extension (and no bearer token with the observe scope)'),
-      );
-    }
-    accept();
-  }
+      const accept = () => {
+        const result = options.monitor.recordReceived(payload, namespace, now());
+        if (result === 'unknown') {
+          return next(new HttpProblem(404, 'Not Found', `no heartbeat is expected for application ${payload.application} in namespace ${namespace}`));
+        }
+        if (result === 'accepted') options.onReceived?.(payload.application, namespace);
+        res.status(204).end();
+      };
+      if (req.get('authorization') !== undefined) return accept(); // authorised by bearerFirst
+      if (!verifyHeartbeat(options.key, payload, event.extensions['vigilsignature'])) {
+        return next(
+          new HttpProblem(401, 'Unauthorized', 'heartbeat has no valid vigilsignature extension (and no bearer token with the observe scope)'),
+        );
+      }
+      accept();
+    },
+  );
+  return router;
 }
 
 function heartbeatPayload(event: CloudEvent): HeartbeatPayload {
