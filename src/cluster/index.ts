@@ -22,6 +22,11 @@ import { SEQ_BLOCK } from '../store/postgres/tables.js';
 import { SCHEMA } from '../store/postgres/migrations.js';
 import type { Source } from '../sources/types.js';
 
+/** Said on every page of the status page of a replica: it lists only the subjects this replica owns. */
+export const CLUSTER_PAGE_NOTICE =
+  'One replica of several: this page lists the subjects this replica owns, and each replica lists its own. ' +
+  "A subject's page and badges open on any replica.";
+
 /** Largest list answer taken from one replica in a cluster-wide read (some 100,000 subjects' health). */
 const FANOUT_MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 
@@ -31,6 +36,8 @@ export interface RunningCluster {
   holder: ShardHolder;
   /** Mounted under /api/v1 before the core routes. */
   router: Router;
+  /** Mounted before the status page's routes (subject pages and badges of subjects owned elsewhere). */
+  webRouter: Router;
   metrics(): string;
   ownerOf(subjectId: string): Promise<string | undefined>;
   forwardToPoller: ClusterRoutes['forwardToPoller'];
@@ -142,6 +149,7 @@ export async function startCluster(options: {
     coordinator,
     holder,
     router: routes.router,
+    webRouter: routes.webRouter,
     metrics: routes.metrics,
     ownerOf: (id) => routes.ownerOf(id),
     forwardToPoller: routes.forwardToPoller,

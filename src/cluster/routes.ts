@@ -1,7 +1,7 @@
 // The HTTP side of replicas: GET /api/v1/cluster, the vigil_cluster_* families, and forwarding of requests about
 // a subject to the replica that owns it. A forwarded write is answered by the owner, which acknowledges it only once
 // it is durable, so a 2xx relayed from here means the same as a 2xx from the owner.
-import { Router, json, type Request, type Response } from 'express';
+import { Router, json, type NextFunction, type Request, type Response } from 'express';
 import { HttpProblem, sendProblem } from '../exporter/problem.js';
 import type { ShardCoordinator } from './coordinator.js';
 import type { ClusterView, ShardHolder } from './holder.js';
@@ -16,6 +16,14 @@ const FORWARD_TIMEOUT_MS = 10_000;
 /** How long a looked-up shard map is trusted before the database is asked again. */
 const OWNER_CACHE_MS = 1_000;
 
+/** A replica's answer to a forwarded request, to relay. */
+interface Answer {
+  status: number;
+  type: string;
+  headers: (readonly [string, string])[];
+  body: Buffer;
+}
+
 export interface ClusterRoutesOptions {
   holder: ShardHolder;
   coordinator: ShardCoordinator;
@@ -28,6 +36,8 @@ export interface ClusterRoutesOptions {
 
 export interface ClusterRoutes {
   router: Router;
+  /** Mounted before the status page's routes: a subject page or badge of a subject owned elsewhere comes from its owner. */
+  webRouter: Router;
   metrics(): string;
   /** Advertised address of the replica holding the subject's shard, from a map at most a second old unless `fresh`. */
   ownerOf(subjectId: string, fresh?: boolean): Promise<string | undefined>;
@@ -40,6 +50,18 @@ export interface ClusterRoutes {
    */
   forwardToPoller(source: string, req: Request, res: Response, body: Buffer): Promise<boolean>;
 }
+
+/** Headers of an answer relayed as they came: what the page, badge or problem means, how to cache it, when to retry. */
+const RELAYED_ANSWER_HEADERS = [
+  'cache-control',
+  'etag',
+  'retry-after',
+  'allow',
+  'vary',
+  'content-security-policy',
+  'x-content-type-options',
+  'referrer-policy',
+];
 
 /** Headers a proxy does not pass on (RFC 9110 §7.6.1), and those fetch sets itself. */
 const NOT_FORWARDED = new Set([
@@ -87,7 +109,7 @@ export function clusterRoutes({ holder, coordinator, maxBodyBytes, relay: relayS
     owner: string,
     body: unknown,
     headers: readonly string[] | 'all' = ['authorization', 'content-type', 'accept', 'if-match', 'if-none-match'],
-  ): Promise<{ status: number; type: string; text: string }> => {
+  ): Promise<Answer> => {
     const sent: Record<string, string> = {};
     for (const name of headers === 'all' ? Object.keys(req.headers).filter((header) => !NOT_FORWARDED.has(header)) : headers) {
       const value = req.get(name);
@@ -101,13 +123,39 @@ export function clusterRoutes({ holder, coordinator, maxBodyBytes, relay: relayS
       ...(hasBody && { body: Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body) }),
       signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
     });
-    return { status: answer.status, type: answer.headers.get('content-type') ?? 'application/json', text: await answer.text() };
+    const relayed = RELAYED_ANSWER_HEADERS.flatMap((name) => {
+      const value = answer.headers.get(name);
+      return value === null ? [] : [[name, value] as const];
+    });
+    // As bytes: a badge or page answered 304 has none, an SVG or HTML page is sent on unchanged.
+    const bytes = Buffer.from(await answer.arrayBuffer());
+    return { status: answer.status, type: answer.headers.get('content-type') ?? 'application/json', headers: relayed, body: bytes };
   };
 
-  const relay = (res: Response, answer: { status: number; type: string; text: string }) => {
+  const relay = (res: Response, answer: Answer) => {
     if (answer.status < 500) forwarded.ok += 1;
     else forwarded.failed += 1;
-    res.status(answer.status).type(answer.type).send(answer.text);
+    for (const [name, value] of answer.headers) res.setHeader(name, value);
+    if (answer.status === 304) return void res.status(304).end();
+    res.status(answer.status).type(answer.type).send(answer.body);
+  };
+
+  /**
+   * Sends a request about subject `id` to its owner (next() when this replica owns it): an API request with its JSON
+   * `body` and API headers, a page or badge with every end-to-end header (basic auth, conditional requests).
+   */
+  const toOwner = async (id: string, req: Request, res: Response, next: NextFunction, api?: { body: unknown }): Promise<void> => {
+    if (coordinator.owns(id)) return next();
+    if (req.get(FORWARDED_HEADER)) return retryLater(res, req, `subject "${id}" is moving between replicas; retry`);
+    const owner = await ownerOf(shardOf(id), true);
+    if (owner === undefined || owner === holder.replicaId)
+      return retryLater(res, req, `subject "${id}" has no replica right now (shard being taken over); retry`);
+    try {
+      relay(res, await (api ? forward(req, owner, api.body) : forward(req, owner, undefined, 'all')));
+    } catch (error) {
+      forwarded.failed += 1;
+      retryLater(res, req, `the replica owning subject "${id}" did not answer (${error instanceof Error ? error.message : String(error)}); retry`);
+    }
   };
 
   router.get('/cluster', async (_req, res) => {
@@ -115,23 +163,20 @@ export function clusterRoutes({ holder, coordinator, maxBodyBytes, relay: relayS
   });
 
   // Everything about one subject goes to its owner.
-  router.all(
-    /^\/subjects\/([^/]+)(\/.*)?$/,
-    json({ limit: maxBodyBytes, type: ['application/json', 'application/*+json'] }),
-    async (req, res, next) => {
-      const id = decodeURIComponent(req.path.split('/')[2]!);
-      if (coordinator.owns(id)) return next();
-      if (req.get(FORWARDED_HEADER)) return retryLater(res, req, `subject "${id}" is moving between replicas; retry`);
-      const owner = await ownerOf(shardOf(id), true);
-      if (owner === undefined || owner === holder.replicaId)
-        return retryLater(res, req, `subject "${id}" has no replica right now (shard being taken over); retry`);
-      try {
-        relay(res, await forward(req, owner, req.body));
-      } catch (error) {
-        forwarded.failed += 1;
-        retryLater(res, req, `the replica owning subject "${id}" did not answer (${error instanceof Error ? error.message : String(error)}); retry`);
-      }
-    },
+  router.all(/^\/subjects\/([^/]+)(\/.*)?$/, json({ limit: maxBodyBytes, type: ['application/json', 'application/*+json'] }), (req, res, next) =>
+    toOwner(decodeURIComponent(req.path.split('/')[2]!), req, res, next, { body: req.body }),
+  );
+
+  // The status page's links and badges work on any replica: a subject's page and badges come from its owner.
+  const webRouter = Router();
+  const svgName = (file: string) => (file.endsWith('.svg') ? file.slice(0, -'.svg'.length) : undefined);
+  webRouter.get('/subjects/:id', (req, res, next) => toOwner(req.params.id, req, res, next));
+  webRouter.get('/badge/:file', (req, res, next) => {
+    const id = svgName(req.params.file);
+    return id === undefined ? next() : toOwner(id, req, res, next);
+  });
+  webRouter.get('/badge/:subject/:file', (req, res, next) =>
+    svgName(req.params.file) === undefined ? next() : toOwner(req.params.subject, req, res, next),
   );
 
   // A batch is split by owner; it is accepted only when every part was.
@@ -180,6 +225,7 @@ export function clusterRoutes({ holder, coordinator, maxBodyBytes, relay: relayS
 
   return {
     router,
+    webRouter,
     metrics,
     ownerOf: (subjectId, fresh) => ownerOf(shardOf(subjectId), fresh),
     liveReplicas: async () => (await lookup(false)).live,

@@ -33,6 +33,8 @@ export interface ServerOptions {
   version: string;
   /** Routers mounted under /api/v1 before every other route (a replica forwarding requests about others' subjects). */
   before?: express.Router[];
+  /** Routers mounted before the status page, subject pages and badges (a replica forwarding pages of others' subjects). */
+  webBefore?: express.Router[];
   /** Further labels of vigil_build_info (`demo="simulated"` while the demo runs). */
   buildLabels?: Readonly<Record<string, string>>;
   /** A line on every page of the status page (the demo says its fleet is simulated). */
@@ -123,6 +125,7 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
     res.type('text/plain').send('vigil is ready.\n');
   });
   // The status page, subject pages and badges (src/web): another reader of the engine state beside /metrics and the API.
+  for (const router of options.webBefore ?? []) app.use(router);
   app.use(webRoutes(vigil, options.pageNotice === undefined ? {} : { notice: options.pageNotice }));
 
   if (options.probe) app.use(probeRoutes(options.probe, metrics.registry));

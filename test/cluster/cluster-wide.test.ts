@@ -160,6 +160,35 @@ describe('cluster-wide reads, maintenance and handover', () => {
     );
   });
 
+  it("opens every subject's page and badges on any replica (from its owner), and says each status page lists its own", async () => {
+    const owner = async (id: string) => {
+      for (const [index, replica] of cluster.replicas.entries()) if ((await exposure(replica)).has(id)) return index;
+      throw new Error(`${id} is exposed by no replica`);
+    };
+    const id = ids[1]!; // crit: unhealthy
+    const elsewhere = cluster.replicas[((await owner(id)) + 1) % 3]!;
+    const page = await fetch(`${elsewhere.base}/subjects/${id}`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.ok(page.headers.get('content-security-policy'), "the owner's security headers are relayed");
+    const html = await page.text();
+    assert.match(html, new RegExp(`<h1[^>]*>[^<]*${id}`));
+    assert.match(html, /unhealthy/);
+    assert.match(html, /One replica of several: this page lists the subjects this replica owns/);
+
+    const badge = await fetch(`${elsewhere.base}/badge/${id}.svg`);
+    assert.equal(badge.status, 200);
+    assert.match(badge.headers.get('content-type') ?? '', /^image\/svg\+xml/);
+    assert.match(await badge.text(), /unhealthy/);
+    const etag = badge.headers.get('etag');
+    assert.ok(etag, 'the ETag is relayed');
+    const again = await fetch(`${elsewhere.base}/badge/${id}.svg`, { headers: { 'if-none-match': etag } });
+    assert.equal(again.status, 304, 'a conditional request reaches the owner and its 304 comes back');
+    const checkBadge = await fetch(`${elsewhere.base}/badge/${id}/probe.svg`);
+    assert.equal(checkBadge.status, 200);
+    assert.equal((await fetch(`${elsewhere.base}/subjects/no-such-subject`)).status, 404, 'answered by the owner of the unknown id');
+  });
+
   it("keeps every subject's health and connectivity through kill -9 of its owner: the survivors never expose another value", async (t) => {
     const before = new Map<string, string>();
     const exposer = new Map<string, number>();
