@@ -14,7 +14,7 @@ import { startSelfMonitor } from './runtime/self-monitor.js';
 import { selfTargets } from './runtime/self-targets.js';
 import { Vigil } from './runtime/vigil.js';
 import type { Extension, ExtensionContext, ExtensionDefinition } from './sources/extension.js';
-import { CLUSTER_PAGE_NOTICE, defaultAdvertise, startCluster, type RunningCluster } from './cluster/index.js';
+import { defaultAdvertise, startCluster, type RunningCluster } from './cluster/index.js';
 import { setShardGroups } from './cluster/shards.js';
 import { openStateStore } from './store/open.js';
 import { PostgresStore } from './store/postgres/store.js';
@@ -230,7 +230,7 @@ async function startOnBoundServer(
     probe: config.probe,
     version: VERSION,
     ...(demo && { buildLabels: DEMO_BUILD_LABELS, pageNotice: DEMO_NOTICE }),
-    ...(cluster && { pageNotice: CLUSTER_PAGE_NOTICE }),
+    ...(cluster && { statusModel: cluster.statusModel }),
     logError: (error) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed'),
     logRejected: (fields, message) => log.warn(fields, message),
   });

@@ -69,9 +69,16 @@ async function ask(req: Request, replica: string, options: FanoutOptions): Promi
   const authorization = req.get('authorization');
   if (authorization !== undefined) headers['authorization'] = authorization;
   const answer = await fetch(new URL(`/api/v1${req.path}`, replica), { headers, signal: AbortSignal.timeout(FANOUT_TIMEOUT_MS) });
+  const parsed = (await boundedJson(answer, replica, options.maxAnswerBytes)) as { subjects?: unknown };
+  if (!Array.isArray(parsed?.subjects)) throw new Error(`${replica} answered no subject list`);
+  return parsed.subjects as View[];
+}
+
+/** A replica's JSON answer, refused when it is not a 2xx or is larger than `maxBytes` (read no further than that). */
+export async function boundedJson(answer: globalThis.Response, replica: string, maxBytes: number): Promise<unknown> {
   if (!answer.ok) throw new Error(`${replica} answered ${answer.status}`);
   const declared = Number(answer.headers.get('content-length') ?? 0);
-  if (declared > options.maxAnswerBytes) throw new Error(`${replica} answered ${declared} bytes, above the limit of ${options.maxAnswerBytes}`);
+  if (declared > maxBytes) throw new Error(`${replica} answered ${declared} bytes, above the limit of ${maxBytes}`);
   const reader = answer.body?.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -79,13 +86,11 @@ async function ask(req: Request, replica: string, options: FanoutOptions): Promi
     const chunk = reader ? await reader.read() : { done: true as const, value: undefined };
     if (chunk.done) break;
     size += chunk.value.byteLength;
-    if (size > options.maxAnswerBytes) {
+    if (size > maxBytes) {
       await reader?.cancel();
-      throw new Error(`${replica} answered more than ${options.maxAnswerBytes} bytes`);
+      throw new Error(`${replica} answered more than ${maxBytes} bytes`);
     }
     chunks.push(chunk.value);
   }
-  const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { subjects?: unknown };
-  if (!Array.isArray(parsed.subjects)) throw new Error(`${replica} answered no subject list`);
-  return parsed.subjects as View[];
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }

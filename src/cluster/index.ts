@@ -16,16 +16,13 @@ import { ShardHolder } from './holder.js';
 import { PollerPlacement, type PlacedExtension } from './pollers.js';
 import { RelaySink, sinkRoute } from './relay-sink.js';
 import { clusterRoutes, type ClusterRoutes } from './routes.js';
+import { clusterStatusModel, clusterStatusRoutes, type ClusterStatusOptions } from './status.js';
+import type { StatusModel, StatusQuery } from '../web/status-model.js';
 import { fanoutRoutes } from './fanout.js';
 import { announceBlock, blocksOf, clusterEventRoutes } from './events.js';
 import { SEQ_BLOCK } from '../store/postgres/tables.js';
 import { SCHEMA } from '../store/postgres/migrations.js';
 import type { Source } from '../sources/types.js';
-
-/** Said on every page of the status page of a replica: it lists only the subjects this replica owns. */
-export const CLUSTER_PAGE_NOTICE =
-  'One replica of several: this page lists the subjects this replica owns, and each replica lists its own. ' +
-  "A subject's page and badges open on any replica.";
 
 /** Largest list answer taken from one replica in a cluster-wide read (some 100,000 subjects' health). */
 const FANOUT_MAX_ANSWER_BYTES = 256 * 1024 * 1024;
@@ -38,6 +35,8 @@ export interface RunningCluster {
   router: Router;
   /** Mounted before the status page's routes (subject pages and badges of subjects owned elsewhere). */
   webRouter: Router;
+  /** The status page's model over every replica's subjects. */
+  statusModel(query: StatusQuery, now: number): Promise<StatusModel>;
   metrics(): string;
   ownerOf(subjectId: string): Promise<string | undefined>;
   forwardToPoller: ClusterRoutes['forwardToPoller'];
@@ -130,6 +129,15 @@ export async function startCluster(options: {
       maxAnswerBytes: FANOUT_MAX_ANSWER_BYTES,
     }),
   );
+  const status: ClusterStatusOptions = {
+    self: options.replicaId,
+    key,
+    liveReplicas: () => routes.liveReplicas(),
+    state: () => options.vigil.state,
+    maintenance: options.vigil.maintenance,
+    maxAnswerBytes: FANOUT_MAX_ANSWER_BYTES,
+  };
+  routes.router.use(clusterStatusRoutes(status));
   // Reads get their own connections, so a slow one never holds up a renewal of the holds.
   const reads = new pg.Pool(poolConfig(options.url, { ...(options.password !== undefined && { password: options.password }), poolSize: 4 }));
   reads.on('error', (error) => log.warn({ err: error.message }, 'cluster read connection lost'));
@@ -150,6 +158,7 @@ export async function startCluster(options: {
     holder,
     router: routes.router,
     webRouter: routes.webRouter,
+    statusModel: clusterStatusModel(status),
     metrics: routes.metrics,
     ownerOf: (id) => routes.ownerOf(id),
     forwardToPoller: routes.forwardToPoller,

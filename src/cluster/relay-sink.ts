@@ -4,7 +4,7 @@
 // shard moved) or that could not be delivered is kept, in order, and sent again to whoever owns it then. A source's
 // own status reaches every live replica, since each one drops the checks of a lost source on its own subjects.
 import { timingSafeEqual } from 'node:crypto';
-import { Router, json } from 'express';
+import { Router, json, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { ConnectivitySignal, EngineState, MetadataLevel, Observation, SubjectSpec, SubjectState } from '../engine/types.js';
 import { HttpProblem, sendProblem } from '../exporter/problem.js';
@@ -330,6 +330,16 @@ export class RelaySink implements SourceSink {
   }
 }
 
+/** Lets through only calls that carry the cluster key: internal routes answer replicas of this cluster alone. */
+export function requireClusterKey(key: string): RequestHandler {
+  const expected = Buffer.from(key);
+  return (req, res, next) => {
+    const given = Buffer.from(req.get(CLUSTER_KEY_HEADER) ?? '');
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
+    sendProblem(res, new HttpProblem(403, 'Forbidden', 'only replicas of this cluster may call this'), req.originalUrl);
+  };
+}
+
 /**
  * The owner's side: applies calls about subjects it owns (and source statuses), refuses the others by index, and
  * answers once what it applied is committed. Only replicas of this cluster (holding the key) may call it.
@@ -343,12 +353,7 @@ export function sinkRoute(options: {
   log: Logger;
 }): Router {
   const router = Router();
-  const expected = Buffer.from(options.key);
-  router.use([SINK_PATH, MIRROR_PATH], (req, res, next) => {
-    const given = Buffer.from(req.get(CLUSTER_KEY_HEADER) ?? '');
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
-    sendProblem(res, new HttpProblem(403, 'Forbidden', 'only replicas of this cluster may call this'), req.originalUrl);
-  });
+  router.use([SINK_PATH, MIRROR_PATH], requireClusterKey(options.key));
   // Subjects owned here that a source reports about (it defined them, or it has a check on them), and those of the
   // config file, which a source reports on without taking them over (it must see they exist).
   router.post(MIRROR_PATH, json(), (req, res) => {

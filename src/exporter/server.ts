@@ -4,7 +4,7 @@ import { DEFAULT_LIMITS, type Limits } from '../runtime/limits.js';
 import type { Vigil } from '../runtime/vigil.js';
 import { Throttle } from '../util/throttle.js';
 import type { Authorizer } from './auth.js';
-import { webRoutes } from '../web/routes.js';
+import { webRoutes, type WebOptions } from '../web/routes.js';
 import { eventRoutes, type EventStreams } from './api/events.js';
 import { maintenanceRoutes } from './api/maintenance.js';
 import { readRoutes } from './api/reads.js';
@@ -39,6 +39,8 @@ export interface ServerOptions {
   buildLabels?: Readonly<Record<string, string>>;
   /** A line on every page of the status page (the demo says its fleet is simulated). */
   pageNotice?: string;
+  /** The status page's model when this process is not the whole fleet (a replica: every replica's subjects). */
+  statusModel?: WebOptions['statusModel'];
   /** Extra /metrics families (text exposition), appended to each scrape (the cluster's). */
   metrics?: (() => string)[];
   /** The extensions' own families, written after `metrics` through the shared writer. */
@@ -126,7 +128,12 @@ export function createApp(vigil: Vigil, options: ServerOptions): VigilApp {
   });
   // The status page, subject pages and badges (src/web): another reader of the engine state beside /metrics and the API.
   for (const router of options.webBefore ?? []) app.use(router);
-  app.use(webRoutes(vigil, options.pageNotice === undefined ? {} : { notice: options.pageNotice }));
+  app.use(
+    webRoutes(vigil, {
+      ...(options.pageNotice !== undefined && { notice: options.pageNotice }),
+      ...(options.statusModel && { statusModel: options.statusModel }),
+    }),
+  );
 
   if (options.probe) app.use(probeRoutes(options.probe, metrics.registry));
 

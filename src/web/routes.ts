@@ -8,7 +8,7 @@ import { isAuthenticated } from './guard.js';
 import { badgeEtag, checkBadge, notFoundBadge, renderBadge, subjectBadge, type BadgeState } from './badge.js';
 import { html } from './html.js';
 import { page } from './layout.js';
-import { buildStatus, parseStatusQuery } from './status-model.js';
+import { buildStatus, parseStatusQuery, type StatusModel, type StatusQuery } from './status-model.js';
 import { statusBody } from './status-page.js';
 import { subjectBody } from './subject-page.js';
 
@@ -63,17 +63,34 @@ function sendBadge(req: Request, res: Response, badge: BadgeState, status = 200)
   res.status(status).type('image/svg+xml').send(svg);
 }
 
-/** `notice`: shown on every page (see layout.ts). */
-export function webRoutes(vigil: Vigil, options: { notice?: string } = {}): Router {
+export interface WebOptions {
+  /** Shown on every page (see layout.ts). */
+  notice?: string;
+  /** The status page's model over more than this process's subjects (replicas); default: this process's state. */
+  statusModel?: (query: StatusQuery, now: number) => Promise<StatusModel>;
+}
+
+export function webRoutes(vigil: Vigil, options: WebOptions = {}): Router {
   const router = Router();
   const dir = assetDir();
   const assets = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { type, body: readFileSync(`${dir}${name}`) }]));
 
-  router.get('/', (req, res) => {
+  const { statusModel, ...pageOptions } = options;
+  router.get('/', async (req, res) => {
     const now = vigil.clock();
     const query = parseStatusQuery(req.query as Record<string, unknown>);
-    const model = buildStatus(vigil.state, vigil.maintenance, query, now);
-    sendPage(res, 200, page('Status', statusBody(vigil.state, vigil.maintenance, model, query, now), options));
+    let model: StatusModel;
+    try {
+      model = statusModel ? await statusModel(query, now) : buildStatus(vigil.state, vigil.maintenance, query, now);
+    } catch (error) {
+      res.setHeader('Retry-After', '1');
+      const why = error instanceof Error ? error.message : String(error);
+      const body = html`<h1>Status not available</h1><p>A replica did not answer (${why}), so this page cannot list every subject. \
+Reload to try again.</p>`;
+      sendPage(res, 503, page('Status', body, { live: false, ...pageOptions }));
+      return;
+    }
+    sendPage(res, 200, page('Status', statusBody(vigil.state, vigil.maintenance, model, query, now), pageOptions));
   });
 
   router.get('/subjects/:id', async (req, res) => {
@@ -82,7 +99,7 @@ export function webRoutes(vigil: Vigil, options: { notice?: string } = {}): Rout
       sendPage(
         res,
         404,
-        page('Not found', html`<h1>No subject “${req.params.id}”</h1><p><a href="/">Back to all subjects</a></p>`, { live: false, ...options }),
+        page('Not found', html`<h1>No subject “${req.params.id}”</h1><p><a href="/">Back to all subjects</a></p>`, { live: false, ...pageOptions }),
       );
       return;
     }
@@ -90,7 +107,11 @@ export function webRoutes(vigil: Vigil, options: { notice?: string } = {}): Rout
     // From the store, which holds them since before a restart (the engine's history starts with the process).
     const stored = await vigil.store.eventsAfter(0, vigil.state.settings.eventsPerSubject, subject.spec.id);
     const events = stored.filter((event) => event.seq <= vigil.committedSeq);
-    sendPage(res, 200, page(subject.spec.id, subjectBody(vigil.state, subject, vigil.maintenance.openFor(subject.spec, now), events, now), options));
+    sendPage(
+      res,
+      200,
+      page(subject.spec.id, subjectBody(vigil.state, subject, vigil.maintenance.openFor(subject.spec, now), events, now), pageOptions),
+    );
   });
 
   router.get('/badge/:file', (req, res, next) => {

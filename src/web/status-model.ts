@@ -128,25 +128,39 @@ export function groupOf(subject: SubjectState, group: string): string {
   return subject.spec.labels[group] ?? `(no ${group})`;
 }
 
-const byOrderThenId = (a: Row, b: Row): number => a.order - b.order || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** What orders a row: its group, its rank inside the group, its id. */
+interface Ranked {
+  id: string;
+  group: string;
+  rank: number;
+  /** Sort key, set by `arrange`: group position × 16 + rank. */
+  order: number;
+}
 
-export function buildStatus(state: EngineState, maintenance: Maintenance, query: StatusQuery, now: number, pageSize = PAGE_SIZE): StatusModel {
-  const counts: Counts = {
-    total: 0,
-    health: { healthy: 0, unhealthy: 0, unknown: 0, pending: 0, missing: 0 },
-    available: 0,
-    unavailable: 0,
-    maintenance: 0,
-    warnings: 0,
-  };
+const byOrderThenId = (a: Ranked, b: Ranked): number => a.order - b.order || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+const emptyCounts = (): Counts => ({
+  total: 0,
+  health: { healthy: 0, unhealthy: 0, unknown: 0, pending: 0, missing: 0 },
+  available: 0,
+  unavailable: 0,
+  maintenance: 0,
+  warnings: 0,
+});
+
+/** Labels offered as filters at most (a fleet with a label per host would flood the menu). */
+const MAX_LABEL_KEYS = 100;
+
+/** Counts over every subject, and the rows that pass the filters, in no order yet. */
+function scan(subjects: Iterable<SubjectState>, maintenance: Maintenance, query: StatusQuery, now: number) {
+  const counts = emptyCounts();
   const kinds = new Set<string>();
   const labelKeys = new Set<string>();
   const open = maintenance.openAt(now);
   const needle = query.q.toLowerCase();
   const rows: Row[] = [];
-  const brokenPerGroup = new Map<string, number>();
 
-  for (const subject of state.subjects.values()) {
+  for (const subject of subjects) {
     const window = open.length > 0 ? maintenance.openFor(subject.spec, now, open) : undefined;
     counts.total++;
     counts.health[subject.health]++;
@@ -155,27 +169,30 @@ export function buildStatus(state: EngineState, maintenance: Maintenance, query:
     if (window) counts.maintenance++;
     if (subject.warnings > 0) counts.warnings++;
     kinds.add(subject.spec.kind);
-    if (labelKeys.size < 100) for (const key in subject.spec.labels) labelKeys.add(key);
+    if (labelKeys.size < MAX_LABEL_KEYS) for (const key in subject.spec.labels) labelKeys.add(key);
 
     if (query.kind !== '' && subject.spec.kind !== query.kind) continue;
     if (query.label !== '' && !passesLabel(subject, query.label)) continue;
-    const rank = rankOf(subject, window !== undefined);
-    const row: Row = {
-      subject,
-      id: subject.spec.id,
-      order: 0,
-      group: groupOf(subject, query.group),
-      rank,
-      broken: rank <= BROKEN_RANK,
-      maintenance: window,
-      failing: [],
-    };
+    const row = fullRow(subject, groupOf(subject, query.group), window);
     if (!passesState(row, query.state) || (needle !== '' && !passesSearch(row, needle))) continue;
     rows.push(row);
-    if (row.broken) brokenPerGroup.set(row.group, (brokenPerGroup.get(row.group) ?? 0) + 1);
   }
+  return { counts, kinds, labelKeys, rows };
+}
 
-  // Groups with broken subjects first (most broken first), then by name; inside a group, worst first, then by id.
+function fullRow(subject: SubjectState, group: string, window: MaintenanceWindow | undefined): Row {
+  const rank = rankOf(subject, window !== undefined);
+  return { subject, id: subject.spec.id, order: 0, group, rank, broken: rank <= BROKEN_RANK, maintenance: window, failing: [] };
+}
+
+/** Groups with broken subjects first (most broken first), then by name; inside a group, worst first, then by id. */
+function arrange<R extends Ranked>(
+  rows: R[],
+  requestedPage: number,
+  pageSize: number,
+): { matched: number; page: number; pages: number; onPage: R[] } {
+  const brokenPerGroup = new Map<string, number>();
+  for (const row of rows) if (row.rank <= BROKEN_RANK) brokenPerGroup.set(row.group, (brokenPerGroup.get(row.group) ?? 0) + 1);
   const groupNames = [...new Set(rows.map((row) => row.group))];
   groupNames.sort((a, b) => (brokenPerGroup.get(b) ?? 0) - (brokenPerGroup.get(a) ?? 0) || (a < b ? -1 : 1));
   const groupOrder = new Map(groupNames.map((name, index) => [name, index]));
@@ -183,13 +200,90 @@ export function buildStatus(state: EngineState, maintenance: Maintenance, query:
   for (const row of rows) row.order = groupOrder.get(row.group)! * 16 + row.rank;
   rows.sort(byOrderThenId);
   const pages = Math.max(1, Math.ceil(rows.length / pageSize));
-  const page = Math.min(query.page, pages);
-  const groups: { name: string; rows: Row[] }[] = [];
-  for (const row of rows.slice((page - 1) * pageSize, page * pageSize)) {
+  const page = Math.min(requestedPage, pages);
+  return { matched: rows.length, page, pages, onPage: rows.slice((page - 1) * pageSize, page * pageSize) };
+}
+
+/** The page's rows in runs of one group, with the checks each row shows. */
+function grouped(rows: Row[]): StatusModel['groups'] {
+  const groups: StatusModel['groups'] = [];
+  for (const row of rows) {
     row.failing = failingChecks(row.subject);
     const last = groups[groups.length - 1];
     if (last?.name === row.group) last.rows.push(row);
     else groups.push({ name: row.group, rows: [row] });
   }
-  return { counts, matched: rows.length, page, pages, groups, kinds: [...kinds].sort(), labelKeys: [...labelKeys].sort() };
+  return groups;
+}
+
+export function buildStatus(state: EngineState, maintenance: Maintenance, query: StatusQuery, now: number, pageSize = PAGE_SIZE): StatusModel {
+  const { counts, kinds, labelKeys, rows } = scan(state.subjects.values(), maintenance, query, now);
+  const { matched, page, pages, onPage } = arrange(rows, query.page, pageSize);
+  return { counts, matched, page, pages, groups: grouped(onPage), kinds: [...kinds].sort(), labelKeys: [...labelKeys].sort() };
+}
+
+/** A row of a part: what orders it, without its subject (which stays with its owner until its page is shown). */
+export interface PartRow {
+  id: string;
+  group: string;
+  rank: number;
+}
+
+/** One replica's share of the status page: its counts, and its subjects that pass the filters. Plain JSON. */
+export interface StatusPart {
+  counts: Counts;
+  kinds: string[];
+  labelKeys: string[];
+  rows: PartRow[];
+}
+
+export function statusPart(state: EngineState, maintenance: Maintenance, query: StatusQuery, now: number): StatusPart {
+  const { counts, kinds, labelKeys, rows } = scan(state.subjects.values(), maintenance, query, now);
+  return { counts, kinds: [...kinds], labelKeys: [...labelKeys], rows: rows.map(({ id, group, rank }) => ({ id, group, rank })) };
+}
+
+/** Several parts as one page: the page's rows say which part (replica) holds their subject. */
+export interface MergedStatus extends Omit<StatusModel, 'groups'> {
+  onPage: (PartRow & { part: number; order: number })[];
+}
+
+export function mergeStatus(parts: readonly StatusPart[], query: StatusQuery, pageSize = PAGE_SIZE): MergedStatus {
+  const counts = emptyCounts();
+  const kinds = new Set<string>();
+  const labelKeys = new Set<string>();
+  const rows = new Map<string, PartRow & { part: number; order: number }>();
+  parts.forEach((part, index) => {
+    counts.total += part.counts.total;
+    for (const health of HEALTH_STATES) counts.health[health] += part.counts.health[health];
+    counts.available += part.counts.available;
+    counts.unavailable += part.counts.unavailable;
+    counts.maintenance += part.counts.maintenance;
+    counts.warnings += part.counts.warnings;
+    for (const kind of part.kinds) kinds.add(kind);
+    for (const key of part.labelKeys) if (labelKeys.size < MAX_LABEL_KEYS) labelKeys.add(key);
+    // A subject seen twice (its shard moving between two answers) is shown once.
+    for (const row of part.rows) if (!rows.has(row.id)) rows.set(row.id, { ...row, part: index, order: 0 });
+  });
+  const { matched, page, pages, onPage } = arrange([...rows.values()], query.page, pageSize);
+  return { counts, matched, page, pages, onPage, kinds: [...kinds].sort(), labelKeys: [...labelKeys].sort() };
+}
+
+/** The merged page with the subjects of its rows, as their owners sent them; a row whose subject went meanwhile is left out. */
+export function completeStatus(
+  merged: MergedStatus,
+  subjects: ReadonlyMap<string, SubjectState>,
+  maintenance: Maintenance,
+  now: number,
+): StatusModel {
+  const open = maintenance.openAt(now);
+  const rows: Row[] = [];
+  for (const { id, group, order } of merged.onPage) {
+    const subject = subjects.get(id);
+    if (!subject) continue;
+    const row = fullRow(subject, group, open.length > 0 ? maintenance.openFor(subject.spec, now, open) : undefined);
+    row.order = order;
+    rows.push(row);
+  }
+  const { counts, matched, page, pages, kinds, labelKeys } = merged;
+  return { counts, matched, page, pages, groups: grouped(rows), kinds, labelKeys };
 }

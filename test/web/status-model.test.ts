@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { SubjectState } from '../../src/engine/types.js';
 import { Maintenance } from '../../src/maintenance/registry.js';
 import { html } from '../../src/web/html.js';
-import { buildStatus, parseStatusQuery } from '../../src/web/status-model.js';
+import { buildStatus, completeStatus, mergeStatus, parseStatusQuery, statusPart, type StatusPart } from '../../src/web/status-model.js';
 import { makeCheck, makeState, makeSubject, T0 } from '../exporter/metrics/factory.js';
 
 const noStore = { loadMaintenance: () => [], saveMaintenance: () => undefined, deleteMaintenance: () => undefined };
@@ -82,6 +82,57 @@ describe('status page model', () => {
     assert.equal(model.groups[0]!.rows[0]!.maintenance?.id, 'w');
     assert.equal(model.groups[0]!.rows[0]!.broken, false);
     assert.deepEqual(ids(buildStatus(state, windows, parseStatusQuery({ state: 'broken' }), T0)), ['host-150', 'sw-1']);
+  });
+});
+
+// With replicas every replica scans its own subjects (statusPart), the serving one merges the parts and fetches the
+// page's subjects from their owners: the page must be exactly the page of one node holding every subject.
+describe('status page model over parts (replicas)', () => {
+  const all = fleet();
+  const windows = new Maintenance(noStore);
+  windows.configure([{ id: 'w', match: { subject: ['host-007', 'sw-1'] }, reason: 'swap', source: 'config', startsAt: T0 - 1, endsAt: T0 + 1 }]);
+  const queries: Record<string, string>[] = [
+    {},
+    { page: '2' },
+    { page: '3' },
+    { state: 'broken' },
+    { state: 'maintenance' },
+    { group: 'rack' },
+    { group: 'none', page: '2' },
+    { q: 'disk full' },
+    { kind: 'host', label: 'rack=r2' },
+  ];
+
+  it('merges into the same page as one node, however the subjects are split', () => {
+    const whole = makeState(all);
+    const byId = new Map(all.map((subject) => [subject.spec.id, subject]));
+    let seed = 7;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    for (const replicas of [1, 2, 3, 5]) {
+      const shares: SubjectState[][] = Array.from({ length: replicas }, () => []);
+      for (const subject of all) shares[Math.floor(random() * replicas)]!.push(subject);
+      for (const raw of queries) {
+        const query = parseStatusQuery(raw);
+        // Through JSON, as the parts travel between replicas.
+        const parts = shares.map((share) => JSON.parse(JSON.stringify(statusPart(makeState(share), windows, query, T0))) as StatusPart);
+        const merged = mergeStatus(parts, query);
+        for (const row of merged.onPage)
+          assert.ok(
+            shares[row.part]!.some((s) => s.spec.id === row.id),
+            `${row.id} is asked of its holder`,
+          );
+        const model = completeStatus(merged, byId, windows, T0);
+        assert.deepEqual(model, buildStatus(whole, windows, query, T0), `${replicas} replicas, ${JSON.stringify(raw)}`);
+      }
+    }
+  });
+
+  it('shows a subject once when two parts hold it (its shard moving between the two answers)', () => {
+    const query = parseStatusQuery({});
+    const part = statusPart(makeState(all.slice(0, 10)), windows, query, T0);
+    const merged = mergeStatus([part, part], query);
+    assert.equal(merged.matched, 10);
+    assert.equal(new Set(merged.onPage.map((row) => row.id)).size, 10);
   });
 });
 
