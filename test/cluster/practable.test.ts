@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { until } from '../helpers/until.js';
-import { FakeBook, FakeStatsPeer, SECRET, jumpHost, relayHousekeeping, relayStream } from '../sources/practable/fakes.js';
+import { FakeBook, FakeStatsPeer, SECRET, jumpHost, practableSectionYaml, relayHousekeeping, relayStream } from '../sources/practable/fakes.js';
 import { MANIFEST } from '../sources/practable/harness.js';
 import { REPLICA_POLL, startCluster, type ClusterHarness } from './harness.js';
 
@@ -31,14 +31,7 @@ describe('practable with replicas', () => {
     cluster = await startCluster({
       holdTtl: '4s',
       renewInterval: '1s',
-      extra: [
-        'practable:',
-        `  relay: { url: "${relay.url}", secret_file: shared.secret }`,
-        `  jump: { url: "${jump.url}", secret_file: shared.secret }`,
-        `  book: { url: "${book.url}", secret_file: shared.secret, set_availability: true, timeout: 2s }`,
-        '  health_last_active: 10s',
-        '  health_last_checked: 1m',
-      ].join('\n'),
+      extra: practableSectionYaml({ relay, jump, book }).join('\n'),
     });
     writeFileSync(join(cluster.dir, 'shared.secret'), `${SECRET}\n`);
     for (let i = 0; i < 2; i++) await cluster.add();

@@ -281,3 +281,15 @@ export const jumpHost = (topic: string) => ({
   topic,
   user_agent: 'Go-http-client/1.1',
 });
+
+/** The `practable:` section of a config file (YAML lines) for these fakes, secrets from `shared.secret` beside it. */
+export function practableSectionYaml(peers: { relay: { url: string }; jump: { url: string }; book: { url: string } }): string[] {
+  return [
+    'practable:',
+    `  relay: { url: "${peers.relay.url}", secret_file: shared.secret }`,
+    `  jump: { url: "${peers.jump.url}", secret_file: shared.secret }`,
+    `  book: { url: "${peers.book.url}", secret_file: shared.secret, set_availability: true, timeout: 2s }`,
+    '  health_last_active: 10s',
+    '  health_last_checked: 1m',
+  ];
+}

@@ -6,7 +6,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnServe } from '../../helpers/serve-process.js';
 import { tempDir } from '../../config/helpers.js';
-import { FakeBook, FakeStatsPeer, SECRET, jumpHost, relayHousekeeping, relayStream } from './fakes.js';
+import { FakeBook, FakeStatsPeer, SECRET, jumpHost, practableSectionYaml, relayHousekeeping, relayStream } from './fakes.js';
 import { until } from '../../helpers/until.js';
 import { MANIFEST } from './harness.js';
 
@@ -17,18 +17,7 @@ test('vigil serve: experiments from relay and book, availability PUT, status API
   const dir = tempDir({ 'shared.secret': `${SECRET}\n` });
   writeFileSync(
     join(dir, 'vigil.yml'),
-    [
-      'listen: 127.0.0.1:0',
-      'state: ./vigil.db',
-      'defaults: { startup_grace: 0s }',
-      'practable:',
-      `  relay: { url: "${relay.url}", secret_file: shared.secret }`,
-      `  jump: { url: "${jump.url}", secret_file: shared.secret }`,
-      `  book: { url: "${book.url}", secret_file: shared.secret, set_availability: true, timeout: 2s }`,
-      '  health_last_active: 10s',
-      '  health_last_checked: 1m',
-      '',
-    ].join('\n'),
+    ['listen: 127.0.0.1:0', 'state: ./vigil.db', 'defaults: { startup_grace: 0s }', ...practableSectionYaml({ relay, jump, book }), ''].join('\n'),
   );
   const vigil = await spawnServe(['--config', join(dir, 'vigil.yml')], { cwd: dir });
   t.after(async () => {
