@@ -9,10 +9,10 @@ import { Router, type Request } from 'express';
 import type { SubjectState } from '../engine/types.js';
 import { subjectConfigView, subjectHealthView } from '../exporter/api/views.js';
 import { HttpProblem, sendProblem } from '../exporter/problem.js';
+import { askEveryReplica, boundedJson, INTERNAL_TIMEOUT_MS } from './internal.js';
 
 /** Set on a replica's request to another: answer from your own subjects, do not fan out again. */
 export const FANOUT_HEADER = 'x-vigil-fanout-by';
-const FANOUT_TIMEOUT_MS = 10_000;
 
 export interface FanoutOptions {
   self: string;
@@ -35,8 +35,7 @@ export function fanoutRoutes(options: FanoutOptions): Router {
     if (req.get(FANOUT_HEADER)) return res.json({ subjects: own() });
     let parts: View[][];
     try {
-      const live = new Set([...(await options.liveReplicas()), options.self]);
-      parts = await Promise.all([...live].map((replica) => (replica === options.self ? own() : ask(req, replica, options))));
+      parts = (await askEveryReplica(options.self, await options.liveReplicas(), own, (replica) => ask(req, replica, options))).answers;
     } catch (error) {
       res.setHeader('Retry-After', '1');
       return sendProblem(
@@ -68,29 +67,8 @@ async function ask(req: Request, replica: string, options: FanoutOptions): Promi
   const headers: Record<string, string> = { [FANOUT_HEADER]: options.self };
   const authorization = req.get('authorization');
   if (authorization !== undefined) headers['authorization'] = authorization;
-  const answer = await fetch(new URL(`/api/v1${req.path}`, replica), { headers, signal: AbortSignal.timeout(FANOUT_TIMEOUT_MS) });
+  const answer = await fetch(new URL(`/api/v1${req.path}`, replica), { headers, signal: AbortSignal.timeout(INTERNAL_TIMEOUT_MS) });
   const parsed = (await boundedJson(answer, replica, options.maxAnswerBytes)) as { subjects?: unknown };
   if (!Array.isArray(parsed?.subjects)) throw new Error(`${replica} answered no subject list`);
   return parsed.subjects as View[];
-}
-
-/** A replica's JSON answer, refused when it is not a 2xx or is larger than `maxBytes` (read no further than that). */
-export async function boundedJson(answer: globalThis.Response, replica: string, maxBytes: number): Promise<unknown> {
-  if (!answer.ok) throw new Error(`${replica} answered ${answer.status}`);
-  const declared = Number(answer.headers.get('content-length') ?? 0);
-  if (declared > maxBytes) throw new Error(`${replica} answered ${declared} bytes, above the limit of ${maxBytes}`);
-  const reader = answer.body?.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const chunk = reader ? await reader.read() : { done: true as const, value: undefined };
-    if (chunk.done) break;
-    size += chunk.value.byteLength;
-    if (size > maxBytes) {
-      await reader?.cancel();
-      throw new Error(`${replica} answered more than ${maxBytes} bytes`);
-    }
-    chunks.push(chunk.value);
-  }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }

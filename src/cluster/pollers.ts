@@ -96,7 +96,6 @@ export class PollerPlacement {
     private readonly log: Logger,
   ) {}
 
-  /** The sources to start: every-replica ones as they are, polling ones gated on their shard. */
   /** Extensions' sources as they run here: `every-replica` ones as they are, the others gated on their shard. */
   place(extensions: readonly PlacedExtension[]): Source[] {
     return extensions.flatMap((extension) => {

@@ -3,13 +3,13 @@
 // POST /api/v1/cluster/sink, which applies it and answers only once it is committed. A call the owner refused (its
 // shard moved) or that could not be delivered is kept, in order, and sent again to whoever owns it then. A source's
 // own status reaches every live replica, since each one drops the checks of a lost source on its own subjects.
-import { timingSafeEqual } from 'node:crypto';
-import { Router, json, type RequestHandler } from 'express';
+import { Router, json } from 'express';
 import type { Logger } from 'pino';
 import type { ConnectivitySignal, EngineState, MetadataLevel, Observation, SubjectSpec, SubjectState } from '../engine/types.js';
 import { HttpProblem, sendProblem } from '../exporter/problem.js';
 import type { Limits, WriteFootprint } from '../runtime/limits.js';
 import type { SourceEvent, SourceSink } from '../sources/types.js';
+import { postToReplica, requireClusterKey } from './internal.js';
 
 export type SinkCall =
   | { op: 'defineSubject'; spec: SubjectSpec }
@@ -22,14 +22,11 @@ export type SinkCall =
 
 export const SINK_PATH = '/cluster/sink';
 export const MIRROR_PATH = '/cluster/mirror';
-/** Carries the cluster key (shared by the replicas through the database) on internal calls. */
-export const CLUSTER_KEY_HEADER = 'x-vigil-cluster-key';
 const BATCH_MAX = 500;
 /** Calls kept for delivery at most; beyond it the oldest are dropped (and counted): a source re-reports anyway. */
 const QUEUE_MAX = 100_000;
 const GATHER_MS = 20;
 const RETRY_MS = 1_000;
-const POST_TIMEOUT_MS = 10_000;
 /** Body limit of the internal routes (after the key was checked): a batch, independent of api.max_body. */
 const SINK_BODY_LIMIT = '16mb';
 
@@ -194,13 +191,7 @@ export class RelaySink implements SourceSink {
       live
         .filter((replica) => replica !== this.options.self)
         .map(async (replica) => {
-          // A POST: GETs may need the web config's read credentials, which replicas do not have.
-          const answer = await fetch(new URL(`/api/v1${MIRROR_PATH}`, replica), {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', [CLUSTER_KEY_HEADER]: this.options.key },
-            body: JSON.stringify({ source }),
-            signal: AbortSignal.timeout(POST_TIMEOUT_MS),
-          });
+          const answer = await postToReplica(replica, MIRROR_PATH, this.options.key, { source });
           if (!answer.ok) throw new Error(`${replica} answered ${answer.status}`);
           this.remember((await answer.json()) as { subjects?: Record<string, SubjectState> });
         }),
@@ -317,27 +308,15 @@ export class RelaySink implements SourceSink {
 
   /** Posts calls to their owner; resolves with the indexes it refused (their subjects are not its own now). */
   private async post(owner: string, entries: Pending[]): Promise<number[]> {
-    const answer = await fetch(new URL(`/api/v1${SINK_PATH}`, owner), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [CLUSTER_KEY_HEADER]: this.options.key },
-      body: JSON.stringify({ from: this.options.self, calls: entries.map((entry) => entry.call) }),
-      signal: AbortSignal.timeout(POST_TIMEOUT_MS),
+    const answer = await postToReplica(owner, SINK_PATH, this.options.key, {
+      from: this.options.self,
+      calls: entries.map((entry) => entry.call),
     });
     const body = (await answer.json().catch(() => undefined)) as { refused?: unknown; subjects?: Record<string, SubjectState> } | undefined;
     if (!answer.ok || !Array.isArray(body?.refused)) throw new Error(`${owner} answered ${answer.status}`);
     this.remember(body);
     return body.refused.filter((index): index is number => typeof index === 'number');
   }
-}
-
-/** Lets through only calls that carry the cluster key: internal routes answer replicas of this cluster alone. */
-export function requireClusterKey(key: string): RequestHandler {
-  const expected = Buffer.from(key);
-  return (req, res, next) => {
-    const given = Buffer.from(req.get(CLUSTER_KEY_HEADER) ?? '');
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
-    sendProblem(res, new HttpProblem(403, 'Forbidden', 'only replicas of this cluster may call this'), req.originalUrl);
-  };
 }
 
 /**

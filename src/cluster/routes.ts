@@ -7,12 +7,12 @@ import type { ShardCoordinator } from './coordinator.js';
 import type { ClusterView, ShardHolder } from './holder.js';
 import { renderClusterMetrics } from '../exporter/metrics/cluster.js';
 import type { RelayStats } from './relay-sink.js';
+import { INTERNAL_TIMEOUT_MS } from './internal.js';
 import { pollerShard } from './pollers.js';
 import { shardOf } from './shards.js';
 
 /** Set on forwarded requests: a replica never forwards one again (no loops while a shard moves). */
 const FORWARDED_HEADER = 'x-vigil-forwarded-by';
-const FORWARD_TIMEOUT_MS = 10_000;
 /** How long a looked-up shard map is trusted before the database is asked again. */
 const OWNER_CACHE_MS = 1_000;
 
@@ -121,7 +121,7 @@ export function clusterRoutes({ holder, coordinator, maxBodyBytes, relay: relayS
       method: req.method,
       headers: sent,
       ...(hasBody && { body: Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body) }),
-      signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
+      signal: AbortSignal.timeout(INTERNAL_TIMEOUT_MS),
     });
     const relayed = RELAYED_ANSWER_HEADERS.flatMap((name) => {
       const value = answer.headers.get(name);
@@ -141,21 +141,42 @@ export function clusterRoutes({ holder, coordinator, maxBodyBytes, relay: relayS
   };
 
   /**
+   * Sends the request on to the replica holding `shard` and relays its answer; 503 (retry) while the request was
+   * already forwarded once, while no other replica holds the shard, or when it does not answer. `what` names the
+   * thing in those answers: `none` says there is no replica for it, `holder` which replica did not answer.
+   */
+  const sendOn = async (
+    req: Request,
+    res: Response,
+    shard: number,
+    what: { moving: string; none: string; holder: string },
+    send: (replica: string) => Promise<Answer>,
+  ): Promise<void> => {
+    if (req.get(FORWARDED_HEADER)) return retryLater(res, req, `${what.moving} is moving between replicas; retry`);
+    const replica = await ownerOf(shard, true);
+    if (replica === undefined || replica === holder.replicaId) return retryLater(res, req, `${what.none}; retry`);
+    try {
+      relay(res, await send(replica));
+    } catch (error) {
+      forwarded.failed += 1;
+      retryLater(res, req, `the replica ${what.holder} did not answer (${error instanceof Error ? error.message : String(error)}); retry`);
+    }
+  };
+
+  /**
    * Sends a request about subject `id` to its owner (next() when this replica owns it): an API request with its JSON
    * `body` and API headers, a page or badge with every end-to-end header (basic auth, conditional requests).
    */
   const toOwner = async (id: string, req: Request, res: Response, next: NextFunction, api?: { body: unknown }): Promise<void> => {
     if (coordinator.owns(id)) return next();
-    if (req.get(FORWARDED_HEADER)) return retryLater(res, req, `subject "${id}" is moving between replicas; retry`);
-    const owner = await ownerOf(shardOf(id), true);
-    if (owner === undefined || owner === holder.replicaId)
-      return retryLater(res, req, `subject "${id}" has no replica right now (shard being taken over); retry`);
-    try {
-      relay(res, await (api ? forward(req, owner, api.body) : forward(req, owner, undefined, 'all')));
-    } catch (error) {
-      forwarded.failed += 1;
-      retryLater(res, req, `the replica owning subject "${id}" did not answer (${error instanceof Error ? error.message : String(error)}); retry`);
-    }
+    const subject = `subject "${id}"`;
+    await sendOn(
+      req,
+      res,
+      shardOf(id),
+      { moving: subject, none: `${subject} has no replica right now (shard being taken over)`, holder: `owning ${subject}` },
+      (owner) => (api ? forward(req, owner, api.body) : forward(req, owner, undefined, 'all')),
+    );
   };
 
   router.get('/cluster', async (_req, res) => {
@@ -231,25 +252,9 @@ export function clusterRoutes({ holder, coordinator, maxBodyBytes, relay: relayS
     liveReplicas: async () => (await lookup(false)).live,
     async forwardToPoller(source, req, res, body) {
       if (polling().includes(source)) return false;
-      if (req.get(FORWARDED_HEADER)) {
-        retryLater(res, req, `source "${source}" is moving between replicas; retry`);
-        return true;
-      }
-      const poller = await ownerOf(pollerShard(source), true);
-      if (poller === undefined || poller === holder.replicaId) {
-        retryLater(res, req, `source "${source}" is not running on any replica right now (being taken over); retry`);
-        return true;
-      }
-      try {
-        relay(res, await forward(req, poller, body, 'all'));
-      } catch (error) {
-        forwarded.failed += 1;
-        retryLater(
-          res,
-          req,
-          `the replica running source "${source}" did not answer (${error instanceof Error ? error.message : String(error)}); retry`,
-        );
-      }
+      const named = `source "${source}"`;
+      const what = { moving: named, none: `${named} is not running on any replica right now (being taken over)`, holder: `running ${named}` };
+      await sendOn(req, res, pollerShard(source), what, (poller) => forward(req, poller, body, 'all'));
       return true;
     },
   };

@@ -16,12 +16,10 @@ import {
   type StatusPart,
   type StatusQuery,
 } from '../web/status-model.js';
-import { boundedJson } from './fanout.js';
-import { CLUSTER_KEY_HEADER, requireClusterKey } from './relay-sink.js';
+import { askEveryReplica, boundedJson, postToReplica, requireClusterKey } from './internal.js';
 
 const STATUS_PART_PATH = '/cluster/status-part';
 const STATUS_SUBJECTS_PATH = '/cluster/status-subjects';
-const STATUS_TIMEOUT_MS = 10_000;
 
 export interface ClusterStatusOptions {
   /** This replica's advertised address. */
@@ -55,23 +53,14 @@ export function clusterStatusRoutes(options: ClusterStatusOptions): Router {
 
 /** The status page's model over every live replica's subjects. */
 export function clusterStatusModel(options: ClusterStatusOptions): (query: StatusQuery, now: number) => Promise<StatusModel> {
-  const ask = async (replica: string, path: string, body: unknown): Promise<unknown> => {
-    const answer = await fetch(new URL(`/api/v1${path}`, replica), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [CLUSTER_KEY_HEADER]: options.key },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(STATUS_TIMEOUT_MS),
-    });
-    return boundedJson(answer, replica, options.maxAnswerBytes);
-  };
+  const ask = async (replica: string, path: string, body: unknown): Promise<unknown> =>
+    boundedJson(await postToReplica(replica, path, options.key, body), replica, options.maxAnswerBytes);
   return async (query, now) => {
-    const replicas = [...new Set([options.self, ...(await options.liveReplicas())])];
-    const parts = await Promise.all(
-      replicas.map((replica) =>
-        replica === options.self
-          ? statusPart(options.state(), options.maintenance, query, now)
-          : (ask(replica, STATUS_PART_PATH, { query, now }) as Promise<StatusPart>),
-      ),
+    const { replicas, answers: parts } = await askEveryReplica(
+      options.self,
+      await options.liveReplicas(),
+      () => statusPart(options.state(), options.maintenance, query, now),
+      (replica) => ask(replica, STATUS_PART_PATH, { query, now }) as Promise<StatusPart>,
     );
     const merged = mergeStatus(parts, query);
     const idsByPart = new Map<number, string[]>();
