@@ -10,41 +10,35 @@ export interface CertFiles {
   key: string;
 }
 
-function openssl(args: string[], cwd: string): void {
+export function openssl(args: string[], cwd: string): void {
   const result = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
   if (result.error) assert.fail(`openssl is not installed; the TLS tests need it: apt-get install openssl (${result.error.message})`);
   assert.equal(result.status, 0, `openssl ${args.join(' ')} failed:\n${result.stderr}`);
 }
 
-/** A self-signed CA named `name`, as `name-ca.crt` and `name-ca.key` under `dir`. */
-export function makeCa(dir: string, name: string): CertFiles {
-  const cert = join(dir, `${name}-ca.crt`);
-  const key = join(dir, `${name}-ca.key`);
+/** A self-signed certificate and its key, written to `out`, valid for `days` from now. */
+function selfSigned(dir: string, out: CertFiles, subject: string, extensions: readonly string[], days: number): CertFiles {
+  const addext = extensions.flatMap((extension) => ['-addext', extension]);
   openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name} test CA`,
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-    ],
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', out.key, '-out', out.cert].concat(
+      ['-days', String(days), '-subj', subject],
+      addext,
+    ),
     dir,
   );
-  return { cert, key };
+  return out;
+}
+
+/** A self-signed CA named `name`, as `name-ca.crt` and `name-ca.key` under `dir`; valid for `days` (default 2). */
+export function makeCa(dir: string, name: string, days = 2): CertFiles {
+  const out = { cert: join(dir, `${name}-ca.crt`), key: join(dir, `${name}-ca.key`) };
+  return selfSigned(dir, out, `/CN=${name} test CA`, ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'], days);
+}
+
+/** A self-signed certificate for 127.0.0.1 with no CA behind it (a client trusts it only when told to), as `name.crt`/`.key`. */
+export function selfSignedCert(dir: string, name: string): CertFiles {
+  const out = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+  return selfSigned(dir, out, '/CN=127.0.0.1', ['subjectAltName=IP:127.0.0.1'], 2);
 }
 
 export interface IssueOptions {

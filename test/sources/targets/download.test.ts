@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -9,6 +8,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { targetsSchema, type DownloadTarget } from '../../../src/config/targets.js';
 import { AgentPool, prepareDownload, probeDownload, statusMatcher } from '../../../src/sources/targets/download.js';
+import { selfSignedCert } from '../../helpers/certs.js';
 
 const SECRET = 's3cr3t-token-value';
 let base = '';
@@ -72,35 +72,9 @@ before(async () => {
   closedBase = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
   await new Promise<void>((resolve) => closed.close(() => resolve()));
   // A self-signed certificate for 127.0.0.1, made now with openssl.
-  certFile = path.join(certs, 'cert.pem');
-  const keyFile = path.join(certs, 'key.pem');
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'pipe' },
-    );
-  } catch (error) {
-    throw new Error(`the TLS tests need openssl (apt-get install openssl): ${(error as Error).message}`);
-  }
+  const self = selfSignedCert(certs, 'self');
+  certFile = self.cert;
+  const keyFile = self.key;
   tlsBase = `https://127.0.0.1:${await listen(https.createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, handler))}`;
 });
 

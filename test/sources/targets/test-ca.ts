@@ -1,23 +1,15 @@
 // A throw-away certificate authority made with the openssl command line, for probes that verify certificates:
 // leaf certificates for 127.0.0.1 with any validity window, including ones that expired long ago.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { makeCa, openssl, type CertFiles } from '../../helpers/certs.js';
 
 export interface Leaf {
   cert: string;
   key: string;
   certFile: string;
   keyFile: string;
-}
-
-function openssl(args: string[], cwd: string): void {
-  try {
-    execFileSync('openssl', args, { cwd, stdio: 'pipe' });
-  } catch (error) {
-    throw new Error(`the TLS tests need openssl (apt-get install openssl): ${(error as Error).message}`);
-  }
 }
 
 /** openssl's ca -startdate/-enddate form: YYYYMMDDHHMMSSZ. */
@@ -27,7 +19,8 @@ function asn1Time(ms: number): string {
 
 export class TestCa {
   readonly dir = mkdtempSync(path.join(tmpdir(), 'vigil-ca-'));
-  readonly caFile = path.join(this.dir, 'ca.pem');
+  readonly caFile: string;
+  private readonly ca: CertFiles;
   private serial = 0;
 
   constructor() {
@@ -51,26 +44,9 @@ export class TestCa {
         '',
       ].join('\n'),
     );
-    openssl(
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        'ca-key.pem',
-        '-out',
-        'ca.pem',
-        '-days',
-        '365',
-        '-subj',
-        '/CN=vigil test CA',
-      ],
-      this.dir,
-    );
+    // A year: longer than any leaf the tests issue (up to 90 days), so the leaf is always the chain's earliest expiry.
+    this.ca = makeCa(this.dir, 'vigil', 365);
+    this.caFile = this.ca.cert;
   }
 
   /** A certificate for 127.0.0.1 valid from `notBefore` to `notAfter` (ms since the epoch). */
@@ -103,9 +79,9 @@ export class TestCa {
         '-config',
         'ca.cnf',
         '-cert',
-        'ca.pem',
+        this.ca.cert,
         '-keyfile',
-        'ca-key.pem',
+        this.ca.key,
         '-in',
         `${name}.csr`,
         '-out',
