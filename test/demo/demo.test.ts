@@ -56,12 +56,7 @@ describe('vigil serve --demo', () => {
     vigil.child.kill('SIGTERM');
     await vigil.exited;
     // Without --state the demo keeps its state in a temporary directory of its own and removes it when it stops.
-    const serving = JSON.parse(
-      vigil
-        .logs()
-        .split('\n')
-        .find((line) => line.includes('"vigil serving"'))!,
-    ) as { state: string };
+    const serving = vigil.serving as { state: string };
     assert.match(serving.state, /vigil-demo-[^/]+\/vigil\.db$/);
     assert.ok(!existsSync(dirname(serving.state)), `${serving.state} removed at stop`);
   });

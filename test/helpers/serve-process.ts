@@ -7,6 +7,8 @@ export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 export interface ServeProcess {
   child: ChildProcess;
   base: string;
+  /** The fields of the "vigil serving" log line (listen, scheme, state, config, extensions, …). */
+  serving: Record<string, unknown>;
   logs: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -36,7 +38,7 @@ export async function spawnServe(args: string[], options: SpawnOptions = {}): Pr
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const base = await new Promise<string>((resolve, reject) => {
+  const serving = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`vigil did not start within ${options.timeoutMs ?? 15000} ms:\n${output}`)),
       options.timeoutMs ?? 15_000,
@@ -46,9 +48,7 @@ export async function spawnServe(args: string[], options: SpawnOptions = {}): Pr
       if (!line) return;
       clearTimeout(timer);
       child.stdout!.off('data', look);
-      const { listen, scheme = 'http' } = JSON.parse(line) as { listen: string; scheme?: string };
-      const port = listen.slice(listen.lastIndexOf(':') + 1);
-      resolve(`${scheme}://127.0.0.1:${port}`);
+      resolve(JSON.parse(line) as Record<string, unknown>);
     };
     child.stdout!.on('data', look);
     void exited.then(({ code }) => {
@@ -56,5 +56,7 @@ export async function spawnServe(args: string[], options: SpawnOptions = {}): Pr
       reject(new Error(`vigil exited with ${code} before serving:\n${output}`));
     });
   });
-  return { child, base, logs: () => output, exited };
+  const { listen, scheme = 'http' } = serving as { listen: string; scheme?: string };
+  const base = `${scheme}://127.0.0.1:${listen.slice(listen.lastIndexOf(':') + 1)}`;
+  return { child, base, serving, logs: () => output, exited };
 }

@@ -27,12 +27,7 @@ describe('the first five minutes', () => {
       cwd: REPO_ROOT,
     });
     try {
-      const serving = JSON.parse(
-        vigil
-          .logs()
-          .split('\n')
-          .find((line) => line.includes('"vigil serving"'))!,
-      ) as { config: string };
+      const serving = vigil.serving as { config: string };
       assert.equal(serving.config, '<embedded>');
       const metrics = await (await fetch(`${vigil.base}/metrics`)).text();
       assert.match(metrics, /^vigil_subject_info\{subject="vigil",kind="exporter"/m);
